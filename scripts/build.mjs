@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Bundles every action with @vercel/ncc into dist/<name>/index.js (ESM, with the
+// package.json ncc writes beside it). `node scripts/build.mjs promote-artifact` builds one.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const all = readdirSync(join(root, 'src'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(root, 'src', d.name, 'main.ts')))
+  .map((d) => d.name)
+  .sort();
+const wanted = process.argv.slice(2);
+const names = wanted.length ? wanted : all;
+const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+
+for (const name of names) {
+  if (!all.includes(name)) {
+    console.error(`No src/${name}/main.ts; actions are: ${all.join(', ')}`);
+    process.exit(1);
+  }
+  const out = join(root, 'dist', name);
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(process.execPath, [ncc, 'build', join('src', name, 'main.ts'), '-o', out, '--license', 'licenses.txt', '-q'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+
+
+  console.log(`built dist/${name}/index.js`);
+}

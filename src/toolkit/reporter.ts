@@ -1,0 +1,48 @@
+/**
+ * What an action's `run` may say to the world. `main` wires it to @actions/core; tests and
+ * library users pass their own (see MemoryReporter). Keeping @actions/core out of `run`
+ * keeps the logic usable outside GitHub and testable without ESM gymnastics.
+ */
+export interface Reporter {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+  /** Masks the value in every later log line. Call it for every credential, at once. */
+  setSecret(value: string): void;
+  setOutput(name: string, value: string): void;
+  /** Appends Markdown to the job summary. */
+  summary(markdown: string): Promise<void>;
+}
+
+/** A Reporter that keeps everything in memory, masking secrets like the runner does. */
+export class MemoryReporter implements Reporter {
+  readonly lines: string[] = [];
+  readonly outputs: Record<string, string> = {};
+  readonly secrets: string[] = [];
+  summaryMarkdown = '';
+
+  private mask(text: string): string {
+    return this.secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), text);
+  }
+  info(message: string): void {
+    this.lines.push(this.mask(message));
+  }
+  warning(message: string): void {
+    this.lines.push(`::warning::${this.mask(message)}`);
+  }
+  debug(message: string): void {
+    this.lines.push(`::debug::${this.mask(message)}`);
+  }
+  setSecret(value: string): void {
+    if (value) this.secrets.push(value);
+  }
+  setOutput(name: string, value: string): void {
+    this.outputs[name] = value;
+  }
+  async summary(markdown: string): Promise<void> {
+    this.summaryMarkdown += markdown;
+  }
+  get log(): string {
+    return this.lines.join('\n');
+  }
+}

