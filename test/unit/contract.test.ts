@@ -9,7 +9,7 @@ import type { InputSpecs } from '../../src/toolkit/inputs';
 
 const actions = [
   'setup',
-  ...readdirSync(path.join(ROOT, 'actions')).filter((d) => existsSync(path.join(ROOT, 'actions', d, 'action.yml'))),
+  ...(existsSync(path.join(ROOT, 'actions')) ? readdirSync(path.join(ROOT, 'actions')) : []).filter((d) => existsSync(path.join(ROOT, 'actions', d, 'action.yml'))),
 ];
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 

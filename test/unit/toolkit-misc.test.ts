@@ -1,0 +1,102 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { errorLine, InputError, ServiceError } from '../../src/toolkit/errors';
+import { exec, execOk } from '../../src/toolkit/exec';
+import { backoffDelay, parseRetryAfter, RetryableError, withRetry } from '../../src/toolkit/retry';
+import { cell, formatBytes, lineChart, table } from '../../src/toolkit/summary';
+import { MemoryReporter } from '../../src/toolkit/reporter';
+import { checksumFromFile } from '../../src/toolkit/tools';
+
+describe('errorLine', () => {
+  it('gives one line for every kind of failure', () => {
+    expect(errorLine(new InputError('tags', 'bad\ntag', 'fix it'))).toBe("Input 'tags': bad tag. fix it");
+    expect(errorLine(new ServiceError('registry 127.0.0.1:5000', 'answered 500', 'retry later'))).toBe('registry 127.0.0.1:5000: answered 500. retry later');
+    expect(errorLine(new TypeError('x is undefined'))).toBe('Unexpected error: x is undefined');
+  });
+});
+
+describe('exec', () => {
+  it('passes arguments as an array, with no shell interpreting them', async () => {
+    const r = await exec('printf', ['%s|', 'a b', '$(echo pwned)', ';rm -rf /']);
+    expect(r.stdout).toBe('a b|$(echo pwned)|;rm -rf /|');
+    expect(r.exitCode).toBe(0);
+  });
+  it('reports exit codes, stderr and a missing program', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'exec-'));
+    const script = path.join(dir, 'fail');
+    writeFileSync(script, '#!/bin/sh\necho "Error: it broke" >&2\nexit 3\n');
+    chmodSync(script, 0o755);
+    const r = await exec(script, []);
+    expect([r.exitCode, r.stderr]).toEqual([3, 'Error: it broke\n']);
+    await expect(execOk(exec, script, ['upgrade'])).rejects.toThrow('exited with 3: Error: it broke');
+    await expect(exec('shipline-no-such-program', [])).rejects.toThrow('shipline-no-such-program: not found on PATH');
+  });
+  it('kills a program that runs past its timeout', async () => {
+    const r = await exec('sleep', ['5'], { timeoutMs: 100 });
+    expect(r.timedOut).toBe(true);
+  });
+});
+
+describe('retry', () => {
+  it('retries retryable failures with the server-given delay, then gives up', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const attempt = async () => {
+      calls++;
+      throw new RetryableError('429', 1500);
+    };
+    await expect(withRetry(attempt, { attempts: 3, baseDelayMs: 10, maxDelayMs: 100 }, undefined, async (ms) => void waits.push(ms))).rejects.toThrow('429');
+    expect(calls).toBe(3);
+    expect(waits).toEqual([600, 600]); // Retry-After is capped at 6x maxDelay
+  });
+  it('does not retry other errors', async () => {
+    let calls = 0;
+    await expect(withRetry(async () => { calls++; throw new Error('404'); })).rejects.toThrow('404');
+    expect(calls).toBe(1);
+  });
+  it('backs off exponentially with jitter inside the cap', () => {
+    const p = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
+    expect([backoffDelay(p, 1, () => 0), backoffDelay(p, 1, () => 1), backoffDelay(p, 3, () => 1), backoffDelay(p, 9, () => 1)]).toEqual([50, 100, 400, 1000]);
+  });
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', Date.parse('2026-01-01T00:00:00Z'))).toBe(10_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('summary markdown', () => {
+  it('escapes what would break a table', () => {
+    expect(cell('a|b\n<c>')).toBe('a\\|b<br>&lt;c&gt;');
+    expect(table(['k', 'v'], [['x', 1]])).toBe('| k | v |\n| --- | --- |\n| x | 1 |\n\n');
+  });
+  it('draws a Mermaid xychart with one line per series', () => {
+    const md = lineChart('errors', ['1', '2'], [{ name: 'canary', values: [0.1, NaN] }, { name: 'baseline', values: [0.05, 0.04] }], 'ratio');
+    expect(md).toContain('xychart-beta');
+    expect(md).toContain('line [0.1, 0]');
+    expect(md).toContain('line [0.05, 0.04]');
+    expect(md).toContain('canary, baseline');
+  });
+  it('formats sizes', () => {
+    expect([formatBytes(512), formatBytes(10 * 1024 * 1024), formatBytes(1536)]).toEqual(['512 B', '10.0 MiB', '1.50 KiB']);
+  });
+});
+
+describe('MemoryReporter', () => {
+  it('masks registered secrets in everything it logs', () => {
+    const r = new MemoryReporter();
+    r.setSecret('hunter2');
+    r.info('password is hunter2');
+    expect(r.log).toBe('password is ***');
+  });
+});
+
+describe('checksumFromFile', () => {
+  const sum = 'a'.repeat(64);
+  it('finds the sum for the archive in a multi-line checksums file, or a bare sum', () => {
+    expect(checksumFromFile(`${'b'.repeat(64)}  trivy_0.1_macOS.tar.gz\n${sum}  trivy_0.1_Linux-64bit.tar.gz\n`, 'trivy_0.1_Linux-64bit.tar.gz')).toBe(sum);
+    expect(checksumFromFile(`${sum}\n`, 'helm.tar.gz')).toBe(sum);
+    expect(checksumFromFile(`${sum}  other.tar.gz\n`, 'helm.tar.gz')).toBeUndefined();
+  });
+});
