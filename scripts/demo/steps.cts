@@ -1,0 +1,91 @@
+/**
+ * The pipeline's steps, each one call of a real bundled action through the runner harness
+ * (dist/<name>/index.js on Node 24 with INPUT_* and the runner's files), as ci.yml, staging.yml
+ * and production.yml call them.
+ */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ROOT, actionYmlPath, readActionYml, runAction, type StepResult } from '../../test/harness/run-action';
+import { loud, showStep } from './report.cjs';
+
+export type ActionName = 'build-and-scan' | 'promote-artifact' | 'health-gate' | 'helm-deploy';
+
+/** Whether an action's contract and committed bundle exist yet. */
+export function bundled(action: ActionName): boolean {
+  if (!existsSync(actionYmlPath(action))) return false;
+  const main = path.resolve(path.dirname(actionYmlPath(action)), readActionYml(action).runs.main);
+  return existsSync(main);
+}
+
+export class StepFailed extends Error {}
+
+/** Runs one step, prints it, and fails the demo when the step's exit code is not the expected one. */
+async function step(title: string, action: ActionName, inputs: Record<string, string>, opts: { cwd?: string; expectExit?: number } = {}): Promise<StepResult> {
+  const r = await runAction(action, inputs, { cwd: opts.cwd ?? ROOT, timeoutMs: 90_000 });
+  showStep(`${title} (${action})`, r);
+  if (r.exitCode !== (opts.expectExit ?? 0)) throw new StepFailed(`${title}: ${action} exited ${r.exitCode}, expected ${opts.expectExit ?? 0}`);
+  return r;
+}
+
+/** A tiny sample app: FROM scratch, so it builds offline. */
+export function sampleWorkspace(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-demo-app-'));
+  writeFileSync(path.join(dir, 'index.html'), '<h1>Shipline demo shop</h1>\n');
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY index.html /srv/index.html\nLABEL org.opencontainers.image.title="shipline demo shop"\n');
+  return dir;
+}
+
+export async function buildAndScan(workspace: string, image: string, trivyOnPath: boolean): Promise<{ imageRef: string; digest: string }> {
+  if (!trivyOnPath) loud('Trivy is not installed: the image is built and pushed WITHOUT a vulnerability scan (scanner: none).');
+  const r = await step(
+    'CI: build, scan, push',
+    'build-and-scan',
+    { image, builder: 'buildah', tags: 'demo', ...(trivyOnPath ? { scanner: 'trivy', 'trivy-version': 'path' } : { scanner: 'none' }) },
+    { cwd: workspace },
+  );
+  if (!/^sha256:[0-9a-f]{64}$/.test(r.outputs.digest ?? '')) throw new StepFailed(`build-and-scan gave no digest (outputs: ${JSON.stringify(r.outputs)})`);
+  return { imageRef: r.outputs['image-ref'], digest: r.outputs.digest };
+}
+
+export async function promote(title: string, source: string, destination: string): Promise<string> {
+  const r = await step(title, 'promote-artifact', { source, destinations: destination });
+  return r.outputs.digest;
+}
+
+export interface GateSetup {
+  prometheusUrl: string;
+  canaryUrl: string;
+}
+
+/** Canary vs stable analysis against the real Prometheus, with short intervals so the demo stays quick. */
+export async function healthGate(title: string, g: GateSetup, expect: 'pass' | 'fail'): Promise<StepResult> {
+  const errorRate = (job: string) => `sum(rate(http_requests_total{job="${job}",code="500"}[3s])) / sum(rate(http_requests_total{job="${job}"}[3s]))`;
+  const metrics = [
+    '- name: error-rate',
+    `  query: ${errorRate('canary')}`,
+    `  baseline: ${errorRate('stable')}`,
+    '  max: 0.05',
+    '  critical: true',
+  ].join('\n');
+  return step(
+    title,
+    'health-gate',
+    {
+      urls: `${g.canaryUrl}/healthz`,
+      'check-interval': '200ms',
+      'consecutive-successes': '2',
+      'prometheus-url': g.prometheusUrl,
+      metrics,
+      interval: '1s',
+      count: '6',
+      'min-samples': '4',
+    },
+    { expectExit: expect === 'pass' ? 0 : 1 },
+  );
+}
+
+/** helm-deploy with dry-run: the Helm commands each pipeline step would run, without a cluster. */
+export async function planDeploy(title: string, inputs: Record<string, string>): Promise<StepResult> {
+  return step(title, 'helm-deploy', { release: 'shop', namespace: 'demo', chart: 'charts/app', 'helm-version': 'path', 'dry-run': 'true', ...inputs });
+}

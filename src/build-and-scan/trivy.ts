@@ -1,0 +1,121 @@
+/**
+ * Trivy: installed through the tool cache (checksum-verified) or taken from PATH, then run on
+ * the local OCI layout. Database download failures (rate limits) are retried and, if they
+ * persist, are a scanner error: never "no vulnerabilities", never "vulnerabilities found".
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ServiceError } from '../toolkit/errors';
+import type { Exec } from '../toolkit/exec';
+import type { Reporter } from '../toolkit/reporter';
+import { RetryableError, sleep as realSleep, withRetry, type Sleep } from '../toolkit/retry';
+import { installTool, toolSpec, type ToolCache } from '../toolkit/tools';
+import type { ScanInputs } from './inputs';
+
+/** The scan could not be done or read: the image is unjudged. */
+export class ScannerError extends ServiceError {
+  constructor(problem: string, hint?: string) {
+    super('trivy', `scanner error: ${problem}`, hint ?? 'The image was NOT judged (neither clean nor vulnerable)');
+    this.name = 'ScannerError';
+  }
+}
+
+export interface Trivy {
+  bin: string;
+  version: string;
+}
+
+export async function resolveTrivy(scan: ScanInputs, exec: Exec, tc: ToolCache, reporter: Reporter): Promise<Trivy> {
+  if (scan.trivyVersion !== 'path') {
+    const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 });
+    return { bin: path.join(dir, 'trivy'), version: scan.trivyVersion };
+  }
+  const r = await exec('trivy', ['--version']).catch((e: Error) => {
+    throw new ScannerError(`trivy-version is 'path' but trivy could not be run: ${e.message}`, 'Install trivy on the runner or give a trivy-version to install');
+  });
+  if (r.exitCode !== 0) throw new ScannerError(`'trivy --version' exited with ${r.exitCode}`);
+  const version = /Version:\s*v?(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
+  reporter.info(`Using trivy ${version} from PATH`);
+  return { bin: 'trivy', version };
+}
+
+/** The retryable signatures of a vulnerability-database download failure. */
+const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|failed to download vulnerability DB|DB error|failed to download artifact/i;
+
+export function trivyArgs(layoutDir: string, reportFile: string, scan: ScanInputs, workDir: string, platform?: string): string[] {
+  // Pin everything that a trivy.yaml, .trivyignore or TRIVY_* variable in the workspace could
+  // otherwise change: the report must hold every finding, the action alone decides.
+  return [
+    'image',
+    '--input',
+    layoutDir,
+    '--format',
+    'json',
+    '--output',
+    reportFile,
+    '--scanners',
+    'vuln',
+    '--severity',
+    'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+    '--ignore-unfixed=false',
+    '--exit-code',
+    '0',
+    '--ignorefile',
+    path.join(workDir, 'empty.trivyignore'),
+    '--config',
+    path.join(workDir, 'empty-trivy.yaml'),
+    ...(scan.trivyCacheDir ? ['--cache-dir', scan.trivyCacheDir] : []),
+    ...(platform ? ['--platform', platform] : []),
+  ];
+}
+
+export async function runTrivy(
+  exec: Exec,
+  trivy: Trivy,
+  layoutDir: string,
+  reportFile: string,
+  scan: ScanInputs,
+  workDir: string,
+  reporter: Reporter,
+  wait: Sleep = realSleep,
+  platform?: string,
+): Promise<void> {
+  writeFileSync(path.join(workDir, 'empty.trivyignore'), '');
+  writeFileSync(path.join(workDir, 'empty-trivy.yaml'), '{}\n');
+  const args = trivyArgs(layoutDir, reportFile, scan, workDir, platform);
+  const policy = { attempts: scan.dbAttempts, baseDelayMs: 2000, maxDelayMs: 30_000 };
+  await withRetry(
+    async (n) => {
+      reporter.info(`Scanning${platform ? ` ${platform}` : ''} with trivy ${trivy.version}${n > 1 ? ` (attempt ${n} of ${policy.attempts})` : ''}`);
+      const r = await exec(trivy.bin, args, { onLine: (l) => reporter.info(l) });
+      if (r.exitCode === 0 && !r.timedOut) return;
+      const text = `${r.stderr}\n${r.stdout}`;
+      if (DB_DOWNLOAD_FAILURE.test(text)) throw new RetryableError(failureReason(text));
+      throw new ScannerError(`trivy exited with ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}: ${failureReason(text)}`);
+    },
+    policy,
+    (e, waitMs) => reporter.warning(`Trivy could not download its vulnerability database (${e.message}); retrying in ${Math.round(waitMs / 1000)} s`),
+    wait,
+  ).catch((e: unknown) => {
+    if (e instanceof RetryableError) {
+      throw new ScannerError(
+        `the vulnerability database could not be downloaded (${policy.attempts} attempt${policy.attempts === 1 ? '' : 's'}): ${e.message}`,
+        'The image was NOT judged. Cache the database with trivy-cache-dir + actions/cache, or retry later',
+      );
+    }
+    throw e;
+  });
+}
+
+/**
+ * The line a person needs from Trivy's log: the registry's rate-limit answer when there is
+ * one (the FATAL line only says "failed to download artifact from any source"), else the
+ * last FATAL/ERROR line without its timestamp and level.
+ */
+export function failureReason(text: string): string {
+  const limited = /(?:GET \S+: )?TOOMANYREQUESTS[^"\\\n]*/.exec(text);
+  if (limited) return limited[0].trim();
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const fatal = lines.filter((l) => /\b(FATAL|ERROR)\b/.test(l)).pop() ?? lines.pop() ?? '(no output)';
+  return fatal.replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '').replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,124 @@
+/**
+ * One measurement of one metric, Argo Rollouts style: successful, failed, inconclusive or
+ * error. Pure: it receives the query outcomes and the metric's earlier samples.
+ * Order of judgement: Prometheus errors, then missing data (the metric's `no-data` policy),
+ * then the threshold on the canary value, then the comparison with the baseline series.
+ */
+import type { MetricSpec } from '../metrics-spec';
+import type { QueryOutcome } from '../prometheus';
+import { effectIsWorse, mannWhitney, poissonRateTest, type MannWhitneyResult, type RateTestResult } from './statistics';
+
+export type MeasurementStatus = 'successful' | 'failed' | 'inconclusive' | 'error';
+
+export type Comparison = (MannWhitneyResult | RateTestResult) & {
+  /** Significance level used at this look (1 - confidence, split over the looks). */
+  alpha: number;
+  allowedEffect: number;
+  worse: boolean;
+};
+
+export interface Sample {
+  index: number;
+  atMs: number;
+  status: MeasurementStatus;
+  reason: string;
+  /** Canary value (query, or query/total for count metrics). */
+  value?: number;
+  baselineValue?: number;
+  /** Raw counts of count metrics, summed by the rate test. */
+  counts?: { canaryEvents: number; canaryTotal: number; baselineEvents?: number; baselineTotal?: number };
+  comparison?: Comparison;
+}
+
+export interface QueryOutcomes {
+  query: QueryOutcome;
+  total?: QueryOutcome;
+  baseline?: QueryOutcome;
+  baselineTotal?: QueryOutcome;
+}
+
+export interface ComparisonSettings {
+  minSamples: number;
+  effectSize: number;
+  confidence: number;
+  /** How many times the comparison may run (count - min-samples + 1): alpha is split over them. */
+  looks: number;
+}
+
+type Derived = { kind: 'value'; value: number; events?: number; total?: number } | Exclude<QueryOutcome, { kind: 'value' }>;
+
+/** The value of one side: a plain query, or events/total for count metrics. */
+function derive(query: QueryOutcome, total: QueryOutcome | undefined): Derived {
+  if (query.kind === 'error') return query;
+  if (total?.kind === 'error') return total;
+  if (query.kind === 'no-data') return query;
+  if (!total) return { kind: 'value', value: query.value };
+  if (total.kind === 'no-data') return total;
+  if (total.value <= 0) return { kind: 'no-data', reason: 'no-traffic', detail: 'no requests in the window (total is 0)' };
+  return { kind: 'value', value: query.value / total.value, events: query.value, total: total.value };
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? String(Number(n.toPrecision(4))) : String(n);
+}
+
+function compare(spec: MetricSpec, history: readonly Sample[], current: Sample, settings: ComparisonSettings): Comparison | undefined {
+  const usable = [...history, current].filter((s) => s.value !== undefined && s.baselineValue !== undefined);
+  if (usable.length < settings.minSamples) return undefined;
+  const alpha = (1 - settings.confidence) / Math.max(1, settings.looks);
+  let result: MannWhitneyResult | RateTestResult;
+  if (spec.total !== undefined) {
+    const sum = (f: (s: Sample) => number | undefined) => usable.reduce((a, s) => a + (f(s) ?? 0), 0);
+    result = poissonRateTest(
+      sum((s) => s.counts?.canaryEvents),
+      sum((s) => s.counts?.canaryTotal),
+      sum((s) => s.counts?.baselineEvents),
+      sum((s) => s.counts?.baselineTotal),
+      spec.direction,
+    );
+  } else {
+    result = mannWhitney(
+      usable.map((s) => s.value as number),
+      usable.map((s) => s.baselineValue as number),
+      spec.direction,
+    );
+  }
+  const worse = result.pValue < alpha && effectIsWorse(result.effectSize, settings.effectSize, spec.direction);
+  return { ...result, alpha, allowedEffect: settings.effectSize, worse };
+}
+
+function missing(spec: MetricSpec, side: string, o: { reason: string; detail: string }): Pick<Sample, 'status' | 'reason'> {
+  return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason: `no data (${side}: ${o.reason}): ${o.detail}` };
+}
+
+export function measure(
+  spec: MetricSpec,
+  outcomes: QueryOutcomes,
+  history: readonly Sample[],
+  settings: ComparisonSettings,
+  atMs: number,
+): Sample {
+  const base = { index: history.length, atMs };
+  const canary = derive(outcomes.query, outcomes.total);
+  const baseline = spec.baseline !== undefined && outcomes.baseline ? derive(outcomes.baseline, outcomes.baselineTotal) : undefined;
+  if (canary.kind === 'error') return { ...base, status: 'error', reason: `canary query: ${canary.reason}: ${canary.detail}` };
+  if (baseline?.kind === 'error') return { ...base, status: 'error', reason: `baseline query: ${baseline.reason}: ${baseline.detail}` };
+  if (canary.kind === 'no-data') return { ...base, ...missing(spec, 'canary', canary) };
+
+  const sample: Sample = { ...base, status: 'successful', reason: '', value: canary.value };
+  if (canary.events !== undefined) sample.counts = { canaryEvents: canary.events, canaryTotal: canary.total as number };
+  if (spec.max !== undefined && canary.value > spec.max) return { ...sample, status: 'failed', reason: `${fmt(canary.value)} is above max ${fmt(spec.max)}` };
+  if (spec.min !== undefined && canary.value < spec.min) return { ...sample, status: 'failed', reason: `${fmt(canary.value)} is below min ${fmt(spec.min)}` };
+  const within = `${fmt(canary.value)} within ${[spec.min !== undefined ? `min ${fmt(spec.min)}` : '', spec.max !== undefined ? `max ${fmt(spec.max)}` : ''].filter(Boolean).join(' and ')}`;
+  if (!baseline) return { ...sample, reason: within };
+  if (baseline.kind === 'no-data') return { ...sample, ...missing(spec, 'baseline', baseline) };
+
+  sample.baselineValue = baseline.value;
+  if (sample.counts && baseline.events !== undefined) Object.assign(sample.counts, { baselineEvents: baseline.events, baselineTotal: baseline.total });
+  const comparison = compare(spec, history, sample, settings);
+  if (!comparison) return { ...sample, reason: `${within}; comparison waits for ${settings.minSamples} samples` };
+  sample.comparison = comparison;
+  const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)`;
+  if (comparison.worse) return { ...sample, status: 'failed', reason: `canary is significantly worse than baseline: ${stats}` };
+  return { ...sample, reason: `${within}; not worse than baseline: ${stats}` };
+}

@@ -1,0 +1,115 @@
+/**
+ * The verdict rules, checked after every round of measurements in this order (the first that
+ * fires decides, and names itself in the report):
+ *   critical-breach          a critical metric's measurement failed         -> fail, at once
+ *   failure-limit            failed measurements of a metric > limit         -> fail
+ *   consecutive-error-limit  consecutive errors of a metric > limit          -> error
+ *   inconclusive-limit       inconclusive measurements of a metric > limit   -> inconclusive
+ *   consecutive-success-limit (when > 0) every metric has that many successes in a row and
+ *                            at least min-samples successful                 -> pass early
+ * and after the last measurement:
+ *   count-complete           every metric has >= min-samples successful      -> pass
+ *   not-enough-samples       otherwise                                       -> inconclusive
+ * Fast to fail, slow to pass: nothing passes before min-samples successful measurements.
+ */
+import type { MetricSpec } from '../metrics-spec';
+import type { MeasurementStatus, Sample } from './measurement';
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+
+export type RuleId =
+  | 'configuration-error'
+  | 'http-checks-failed'
+  | 'critical-breach'
+  | 'failure-limit'
+  | 'consecutive-error-limit'
+  | 'inconclusive-limit'
+  | 'consecutive-success-limit'
+  | 'count-complete'
+  | 'not-enough-samples'
+  | 'http-checks-passed';
+
+export interface Decision {
+  verdict: Verdict;
+  rule: RuleId;
+  reason: string;
+  metric?: string;
+}
+
+export interface MetricState {
+  spec: MetricSpec;
+  samples: Sample[];
+}
+
+export interface Limits {
+  failureLimit: number;
+  inconclusiveLimit: number;
+  consecutiveErrorLimit: number;
+  consecutiveSuccessLimit: number;
+  minSamples: number;
+}
+
+export function countOf(samples: readonly Sample[], status: MeasurementStatus): number {
+  return samples.filter((s) => s.status === status).length;
+}
+
+export function trailing(samples: readonly Sample[], status: MeasurementStatus): number {
+  let n = 0;
+  for (let i = samples.length - 1; i >= 0 && samples[i].status === status; i--) n++;
+  return n;
+}
+
+function last(samples: readonly Sample[]): Sample | undefined {
+  return samples[samples.length - 1];
+}
+
+/** The decision after a round, or undefined to keep measuring. `final` is true after the last round. */
+export function decide(states: readonly MetricState[], limits: Limits, final: boolean): Decision | undefined {
+  for (const { spec, samples } of states) {
+    const s = last(samples);
+    if (spec.critical && s?.status === 'failed') {
+      return { verdict: 'fail', rule: 'critical-breach', metric: spec.name, reason: `critical metric '${spec.name}' failed at sample ${s.index + 1}: ${s.reason}` };
+    }
+  }
+  for (const { spec, samples } of states) {
+    const failed = countOf(samples, 'failed');
+    if (failed > limits.failureLimit) {
+      return { verdict: 'fail', rule: 'failure-limit', metric: spec.name, reason: `'${spec.name}' failed ${failed} time(s), more than failure-limit ${limits.failureLimit}; last: ${last(samples.filter((x) => x.status === 'failed'))?.reason}` };
+    }
+  }
+  for (const { spec, samples } of states) {
+    const errors = trailing(samples, 'error');
+    if (errors > limits.consecutiveErrorLimit) {
+      return { verdict: 'error', rule: 'consecutive-error-limit', metric: spec.name, reason: `'${spec.name}' could not be measured ${errors} times in a row (consecutive-error-limit ${limits.consecutiveErrorLimit}); last: ${last(samples)?.reason}` };
+    }
+  }
+  for (const { spec, samples } of states) {
+    const inconclusive = countOf(samples, 'inconclusive');
+    if (inconclusive > limits.inconclusiveLimit) {
+      return { verdict: 'inconclusive', rule: 'inconclusive-limit', metric: spec.name, reason: `'${spec.name}' was inconclusive ${inconclusive} times, more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last(samples.filter((x) => x.status === 'inconclusive'))?.reason}` };
+    }
+  }
+  const enough = states.every(({ samples }) => countOf(samples, 'successful') >= limits.minSamples);
+  if (limits.consecutiveSuccessLimit > 0 && enough && states.every(({ samples }) => trailing(samples, 'successful') >= limits.consecutiveSuccessLimit)) {
+    return { verdict: 'pass', rule: 'consecutive-success-limit', reason: `every metric succeeded ${limits.consecutiveSuccessLimit} times in a row with at least ${limits.minSamples} successful samples` };
+  }
+  if (!final) return undefined;
+  if (enough) {
+    const rounds = Math.max(...states.map((s) => s.samples.length));
+    return { verdict: 'pass', rule: 'count-complete', reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)` };
+  }
+  const short = states.find(({ samples }) => countOf(samples, 'successful') < limits.minSamples) as MetricState;
+  return {
+    verdict: 'inconclusive',
+    rule: 'not-enough-samples',
+    metric: short.spec.name,
+    reason: `'${short.spec.name}' has only ${countOf(short.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}`,
+  };
+}
+
+/** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score). */
+export function score(states: readonly MetricState[]): number {
+  const all = states.flatMap((s) => s.samples);
+  if (all.length === 0) return 0;
+  return Math.round((100 * countOf(all, 'successful')) / all.length);
+}

@@ -1,0 +1,209 @@
+/** Inputs of health-gate: HTTP checks, Prometheus analysis settings, traffic and reporting. */
+import { InputError } from '../toolkit/errors';
+import {
+  parseDuration,
+  parseEnum,
+  parseHttpUrl,
+  parseInteger,
+  parseLines,
+  parseList,
+  parseNumber,
+  rawValue,
+  type InputSpecs,
+  type RawInputs,
+} from '../toolkit/inputs';
+import { parseBodyMatch, type BodyMatch } from './body-match';
+import { parseMetrics, type MetricSpec } from './metrics-spec';
+
+export const INPUTS = {
+  urls: {},
+  'expected-status': { default: '200' },
+  'body-match': {},
+  'request-timeout': { default: '5s' },
+  'check-interval': { default: '5s' },
+  'consecutive-successes': { default: '3' },
+  deadline: { default: '5m' },
+  headers: {},
+  'prometheus-url': {},
+  'prometheus-token': {},
+  'prometheus-username': {},
+  'prometheus-password': {},
+  metrics: {},
+  interval: { default: '30s' },
+  count: {},
+  duration: {},
+  'failure-limit': { default: '0' },
+  'inconclusive-limit': { default: '2' },
+  'consecutive-error-limit': { default: '2' },
+  'consecutive-success-limit': { default: '0' },
+  'min-samples': { default: '5' },
+  'effect-size': { default: '1.5' },
+  confidence: { default: '0.99' },
+  'inconclusive-is': { default: 'fail' },
+  'fail-on': { default: 'any' },
+  'traffic-url': {},
+  'traffic-rps': { default: '0' },
+  'report-file': {},
+} as const satisfies InputSpecs;
+
+export const OUTPUTS = ['verdict', 'score', 'report', 'report-file'] as const;
+
+
+export interface HttpCheckSettings {
+  urls: string[];
+  expectedStatus: string[];
+  bodyMatch?: BodyMatch;
+  requestTimeoutMs: number;
+  intervalMs: number;
+  consecutiveSuccesses: number;
+  deadlineMs: number;
+  headers: Record<string, string>;
+}
+
+export type PrometheusAuth = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'basic'; username: string; password: string };
+
+export interface AnalysisSettings {
+  prometheusUrl: string;
+  auth: PrometheusAuth;
+  metrics: MetricSpec[];
+  intervalMs: number;
+  /** Measurements to take (a duration input is turned into a count of intervals). */
+  count: number;
+  queryTimeoutMs: number;
+  failureLimit: number;
+  inconclusiveLimit: number;
+  consecutiveErrorLimit: number;
+  consecutiveSuccessLimit: number;
+  minSamples: number;
+  effectSize: number;
+  confidence: number;
+}
+
+export interface GateInputs {
+  http?: HttpCheckSettings;
+  analysis?: AnalysisSettings;
+  inconclusiveIs: 'fail' | 'pass';
+  failOn: 'any' | 'none';
+  traffic?: { url: string; rps: number };
+  reportFile?: string;
+  /** Every credential given, so `run` registers them as secrets before anything is logged. */
+  secrets: string[];
+}
+
+const DEFAULT_COUNT = 10;
+
+export function parseStatusList(value: string): string[] {
+  const list = parseList(value);
+  if (list.length === 0) throw new InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
+  for (const s of list) {
+    if (!/^[1-5](\d\d|xx)$/i.test(s)) throw new InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
+  }
+  return list.map((s) => s.toLowerCase());
+}
+
+export function statusExpected(expected: readonly string[], status: number): boolean {
+  const code = String(status);
+  return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
+}
+
+function parseHeaders(value: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of parseLines(value)) {
+    const at = line.indexOf(':');
+    const name = at > 0 ? line.slice(0, at).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('headers', `'${line.slice(0, Math.max(at, 0)) || '(no name)'}' is not a header line`, 'Write one "Name: value" per line');
+    headers[name] = line.slice(at + 1).trim();
+  }
+  return headers;
+}
+
+/** Positive durations only: a zero or negative interval would spin or never end. */
+function positiveDuration(name: string, value: string): number {
+  if (value.trim().startsWith('-')) throw new InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
+  const ms = parseDuration(name, value);
+  if (ms <= 0) throw new InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
+  return ms;
+}
+
+export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
+  const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
+  const secrets: string[] = [];
+
+  const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
+  const urls = parseList(get('urls')).map((u) => parseHttpUrl('urls', u).toString());
+  const headers = parseHeaders(get('headers'));
+  secrets.push(...Object.values(headers));
+  const http: HttpCheckSettings | undefined =
+    urls.length === 0
+      ? undefined
+      : {
+          urls,
+          expectedStatus: parseStatusList(get('expected-status')),
+          bodyMatch: parseBodyMatch(get('body-match')),
+          requestTimeoutMs,
+          intervalMs: positiveDuration('check-interval', get('check-interval')),
+          consecutiveSuccesses: parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }),
+          deadlineMs: positiveDuration('deadline', get('deadline')),
+          headers,
+        };
+
+  const metrics = parseMetrics(get('metrics'));
+  const promUrl = get('prometheus-url');
+  if (metrics.length > 0 && promUrl === '') throw new InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
+  if (promUrl !== '' && metrics.length === 0) throw new InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
+  if (!http && metrics.length === 0) throw new InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
+
+  let analysis: AnalysisSettings | undefined;
+  if (metrics.length > 0) {
+    const token = get('prometheus-token');
+    const username = get('prometheus-username');
+    const password = get('prometheus-password');
+    secrets.push(token, password);
+    if (token && (username || password)) throw new InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
+    if (Boolean(username) !== Boolean(password)) throw new InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
+    const auth: PrometheusAuth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
+    const intervalMs = positiveDuration('interval', get('interval'));
+    const countRaw = get('count');
+    const durationRaw = get('duration');
+    if (countRaw && durationRaw) throw new InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
+    let count = DEFAULT_COUNT;
+    if (countRaw) count = parseInteger('count', countRaw, { min: 1, max: 10_000 });
+    if (durationRaw) {
+      count = Math.floor(positiveDuration('duration', durationRaw) / intervalMs);
+      if (count < 1) throw new InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
+    }
+    const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
+    if (minSamples > count) throw new InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
+    analysis = {
+      prometheusUrl: parseHttpUrl('prometheus-url', promUrl).toString().replace(/\/+$/, ''),
+      auth,
+      metrics,
+      intervalMs,
+      count,
+      queryTimeoutMs: requestTimeoutMs,
+      failureLimit: parseInteger('failure-limit', get('failure-limit'), { min: 0 }),
+      inconclusiveLimit: parseInteger('inconclusive-limit', get('inconclusive-limit'), { min: 0 }),
+      consecutiveErrorLimit: parseInteger('consecutive-error-limit', get('consecutive-error-limit'), { min: 0 }),
+      consecutiveSuccessLimit: parseInteger('consecutive-success-limit', get('consecutive-success-limit'), { min: 0 }),
+      minSamples,
+      effectSize: parseNumber('effect-size', get('effect-size'), { min: 1 }),
+      confidence: parseNumber('confidence', get('confidence'), { min: 0.5, max: 0.999999 }),
+    };
+  }
+
+  const rps = parseNumber('traffic-rps', get('traffic-rps'), { min: 0, max: 1000 });
+  const trafficUrl = get('traffic-url');
+  if (rps > 0 && trafficUrl === '') throw new InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
+  if (rps > 0 && !analysis) throw new InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
+  const traffic = rps > 0 ? { url: parseHttpUrl('traffic-url', trafficUrl).toString(), rps } : undefined;
+
+  return {
+    http,
+    analysis,
+    inconclusiveIs: parseEnum('inconclusive-is', get('inconclusive-is'), ['fail', 'pass'] as const),
+    failOn: parseEnum('fail-on', get('fail-on'), ['any', 'none'] as const),
+    traffic,
+    reportFile: get('report-file') || undefined,
+    secrets: secrets.filter((s) => s !== ''),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The `metrics` input: a YAML list of metrics, each a PromQL query with its condition. Parsed
+ * with the `yaml` package so a syntax error can say the line and column; unknown keys are
+ * refused (a typo such as `maxx` must not silently drop the condition).
+ */
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { InputError } from '../toolkit/errors';
+import type { Direction } from './analysis/statistics';
+
+export type NoDataPolicy = 'fail' | 'inconclusive';
+
+export interface MetricSpec {
+  name: string;
+  /** PromQL for the canary (or the service) value. */
+  query: string;
+  max?: number;
+  min?: number;
+  /** PromQL for the stable version: turns on the canary-vs-baseline comparison. */
+  baseline?: string;
+  /** PromQL for the requests behind `query` (a count): the value becomes query/total and counts are compared as Poisson rates. */
+  total?: string;
+  /** PromQL for the requests behind `baseline`. */
+  baselineTotal?: string;
+  critical: boolean;
+  noData: NoDataPolicy;
+  /** Which change is worse: from max (increase), min (decrease) or both (either). */
+  direction: Direction;
+}
+
+const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'critical', 'no-data'] as const;
+const INPUT = 'metrics';
+
+function fail(problem: string, fix: string): never {
+  throw new InputError(INPUT, problem, fix);
+}
+
+function readNumber(where: string, key: string, v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) fail(`${where}: '${key}' is ${JSON.stringify(v)}, not a number`, `Give a number such as ${key}: 0.05`);
+  return n;
+}
+
+function readString(where: string, key: string, v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
+  return v.trim();
+}
+
+export function parseMetrics(text: string): MetricSpec[] {
+  if (text.trim() === '') return [];
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const pos = lines.linePos(e.pos[0]);
+    fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
+  }
+  if (!isSeq(doc.contents)) fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
+  const seen = new Set<string>();
+  return doc.contents.items.map((item, i) => {
+    const line = item && typeof item === 'object' && 'range' in item && item.range ? lines.linePos(item.range[0]).line : undefined;
+    let where = `metric ${i + 1}${line ? ` (line ${line})` : ''}`;
+    if (!isMap(item)) fail(`${where} is not a mapping`, 'Give name, query and max or min for each metric');
+    const obj = item.toJSON() as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      if (!(KEYS as readonly string[]).includes(key)) fail(`${where}: unknown key '${key}'`, `Use only: ${KEYS.join(', ')}`);
+    }
+    const name = readString(where, 'name', obj.name) ?? fail(`${where} has no name`, 'Give each metric a name');
+    where = `metric '${name}'`;
+    if (seen.has(name)) fail(`${where} is declared twice`, 'Give each metric a unique name');
+    seen.add(name);
+    const query = readString(where, 'query', obj.query) ?? fail(`${where} has no query`, 'Give the PromQL in query:');
+    const max = readNumber(where, 'max', obj.max);
+    const min = readNumber(where, 'min', obj.min);
+    if (max === undefined && min === undefined) fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
+    if (max !== undefined && min !== undefined && min > max) fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
+    const baseline = readString(where, 'baseline', obj.baseline);
+    const total = readString(where, 'total', obj.total);
+    const baselineTotal = readString(where, 'baseline-total', obj['baseline-total']);
+    if (baselineTotal !== undefined && (total === undefined || baseline === undefined)) {
+      fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
+    }
+    if (baseline !== undefined && total !== undefined && baselineTotal === undefined) {
+      fail(`${where}: with total and baseline the stable requests are needed`, 'Give baseline-total (PromQL for the stable version\'s requests)');
+    }
+    let critical = false;
+    if (obj.critical !== undefined) {
+      if (typeof obj.critical !== 'boolean') fail(`${where}: critical must be true or false`, 'Write critical: true');
+      critical = obj.critical;
+    }
+    let noData: NoDataPolicy = 'inconclusive';
+    if (obj['no-data'] !== undefined) {
+      if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive') fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
+      noData = obj['no-data'];
+    }
+    const direction: Direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+    return { name, query, max, min, baseline, total, baselineTotal, critical, noData, direction };
+  });
+}

@@ -1,0 +1,102 @@
+/** The gate's report: everything a reviewer or a later step needs to see why, as JSON. */
+import type { AnalysisResult } from './analysis/engine';
+import { countOf, type Decision } from './analysis/rules';
+import type { HttpCheckResult } from './http-checks';
+import type { GateInputs } from './inputs';
+import type { TrafficStats } from './traffic';
+
+export interface GateReport {
+  verdict: Decision['verdict'];
+  score: number;
+  rule: Decision['rule'];
+  reason: string;
+  metric?: string;
+  startedAt: string;
+  finishedAt: string;
+  http?: HttpCheckResult & { urls: string[]; expectedStatus: string[]; bodyMatch?: string };
+  analysis?: {
+    prometheusUrl: string;
+    settings: {
+      intervalMs: number;
+      count: number;
+      failureLimit: number;
+      inconclusiveLimit: number;
+      consecutiveErrorLimit: number;
+      consecutiveSuccessLimit: number;
+      minSamples: number;
+      effectSize: number;
+      confidence: number;
+    };
+    rounds: number;
+    elapsedMs: number;
+    metrics: {
+      name: string;
+      queries: { query: string; baseline?: string; total?: string; baselineTotal?: string };
+      thresholds: { max?: number; min?: number; direction: string };
+      critical: boolean;
+      noData: string;
+      counts: { successful: number; failed: number; inconclusive: number; error: number };
+      /** The last comparison with the baseline, if one ran. */
+      statistics?: unknown;
+      samples: unknown[];
+    }[];
+  };
+  traffic?: { url: string; rps: number } & TrafficStats;
+}
+
+export function buildReport(
+  inputs: GateInputs,
+  decision: Decision,
+  score: number,
+  times: { startedMs: number; finishedMs: number },
+  http?: HttpCheckResult,
+  analysis?: AnalysisResult,
+  traffic?: TrafficStats,
+): GateReport {
+  const a = inputs.analysis;
+  return {
+    verdict: decision.verdict,
+    score,
+    rule: decision.rule,
+    reason: decision.reason,
+    metric: decision.metric,
+    startedAt: new Date(times.startedMs).toISOString(),
+    finishedAt: new Date(times.finishedMs).toISOString(),
+    http: http && inputs.http ? { urls: inputs.http.urls, expectedStatus: inputs.http.expectedStatus, bodyMatch: inputs.http.bodyMatch?.source, ...http } : undefined,
+    analysis:
+      a && analysis
+        ? {
+            prometheusUrl: a.prometheusUrl,
+            settings: {
+              intervalMs: a.intervalMs,
+              count: a.count,
+              failureLimit: a.failureLimit,
+              inconclusiveLimit: a.inconclusiveLimit,
+              consecutiveErrorLimit: a.consecutiveErrorLimit,
+              consecutiveSuccessLimit: a.consecutiveSuccessLimit,
+              minSamples: a.minSamples,
+              effectSize: a.effectSize,
+              confidence: a.confidence,
+            },
+            rounds: analysis.rounds,
+            elapsedMs: analysis.elapsedMs,
+            metrics: analysis.states.map(({ spec, samples }) => ({
+              name: spec.name,
+              queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
+              thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
+              critical: spec.critical,
+              noData: spec.noData,
+              counts: {
+                successful: countOf(samples, 'successful'),
+                failed: countOf(samples, 'failed'),
+                inconclusive: countOf(samples, 'inconclusive'),
+                error: countOf(samples, 'error'),
+              },
+              statistics: [...samples].reverse().find((s) => s.comparison)?.comparison,
+              samples: samples.map((s) => ({ ...s, at: new Date(s.atMs).toISOString() })),
+            })),
+          }
+        : undefined,
+    traffic: inputs.traffic && traffic ? { ...inputs.traffic, ...traffic } : undefined,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * health-gate: HTTP checks first (a dead service needs no statistics), then the Prometheus
+ * analysis with optional synthetic traffic; then outputs, report file and summary. The step
+ * fails (one ::error:: line) on every verdict but pass, unless inconclusive-is / fail-on say
+ * otherwise; a configuration error (invalid PromQL, refused credentials) always fails.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ServiceError } from '../toolkit/errors';
+import type { Reporter } from '../toolkit/reporter';
+import { runAnalysis, type AnalysisResult } from './analysis/engine';
+import { minSamplesToReject } from './analysis/statistics';
+import { score as scoreOf, type Decision } from './analysis/rules';
+import { runHttpChecks, type HttpCheckResult } from './http-checks';
+import type { GateInputs } from './inputs';
+import { PrometheusClient, type Fetch } from './prometheus';
+import { buildReport } from './report';
+import { renderSummary } from './summary';
+import { startTraffic, type TrafficStats } from './traffic';
+
+export interface GateDeps {
+  fetch?: Fetch;
+  clock: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Where the report goes when report-file is not set. */
+  tempDir: string;
+}
+
+/** JSON without losing Infinity/NaN (JSON.stringify would write null). */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+}
+
+export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter): Promise<void> {
+  for (const s of inputs.secrets) reporter.setSecret(s);
+  const startedMs = deps.clock();
+  let decision: Decision | undefined;
+  let http: HttpCheckResult | undefined;
+  let analysis: AnalysisResult | undefined;
+  let traffic: TrafficStats | undefined;
+
+  if (inputs.http) {
+    reporter.info(`Checking ${inputs.http.urls.length} URL(s) until ${inputs.http.consecutiveSuccesses} healthy rounds in a row`);
+    http = await runHttpChecks(inputs.http, { fetch: deps.fetch, clock: deps.clock, sleep: deps.sleep, log: (l) => reporter.info(l) });
+    if (!http.passed) decision = { verdict: 'fail', rule: 'http-checks-failed', reason: http.reason };
+  }
+
+  const a = inputs.analysis;
+  if (!decision && a) {
+    const client = new PrometheusClient({ url: a.prometheusUrl, auth: a.auth, timeoutMs: a.queryTimeoutMs, staleAfterMs: 2 * a.intervalMs, fetch: deps.fetch, clock: deps.clock });
+    reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
+    if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
+      const alpha = (1 - a.confidence) / (a.count - a.minSamples + 1);
+      const needed = minSamplesToReject(alpha);
+      const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
+      if (needed > a.count) reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);
+      else reporter.info(note);
+    }
+    const load = inputs.traffic
+      ? startTraffic({ url: inputs.traffic.url, rps: inputs.traffic.rps, timeoutMs: a.queryTimeoutMs, maxMs: a.count * a.intervalMs + 60_000, fetch: deps.fetch })
+      : undefined;
+    try {
+      analysis = await runAnalysis(a, {
+        client,
+        clock: deps.clock,
+        sleep: deps.sleep,
+        onRound: (round, states) => reporter.info(`round ${round}: ${states.map((s) => `${s.spec.name} ${s.samples[s.samples.length - 1].status} (${s.samples[s.samples.length - 1].reason})`).join('; ')}`),
+      });
+    } finally {
+      traffic = await load?.stop();
+    }
+    decision = analysis.decision;
+  }
+  decision ??= { verdict: 'pass', rule: 'http-checks-passed', reason: http?.reason ?? 'nothing to check' };
+
+  const score = analysis ? scoreOf(analysis.states) : http?.passed ? 100 : 0;
+  const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic);
+  const json = toJson(report);
+  const reportFile = path.resolve(inputs.reportFile ?? path.join(deps.tempDir, 'health-gate-report.json'));
+  writeFileSync(reportFile, json + '\n');
+  reporter.setOutput('verdict', decision.verdict);
+  reporter.setOutput('score', String(score));
+  reporter.setOutput('report', json);
+  reporter.setOutput('report-file', reportFile);
+  await reporter.summary(renderSummary(report));
+  reporter.info(`Verdict: ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
+
+  if (decision.verdict === 'pass') return;
+  if (decision.rule === 'configuration-error') throw new ServiceError('health-gate', `configuration error: ${decision.reason}`);
+  if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass') {
+    reporter.warning(`health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}`);
+    return;
+  }
+  if (inputs.failOn === 'none') {
+    reporter.warning(`health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}`);
+    return;
+  }
+  throw new ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
+}

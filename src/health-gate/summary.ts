@@ -1,0 +1,70 @@
+/** The job summary: the verdict in one line, then a table per phase and a chart per metric. */
+import { details, heading, lineChart, table, formatMs } from '../toolkit/summary';
+import type { GateReport } from './report';
+import type { Sample } from './analysis/measurement';
+
+const ICON: Record<GateReport['verdict'], string> = { pass: '✅', fail: '❌', inconclusive: '⚠️', error: '🛑' };
+
+function num(n: number | undefined): string {
+  return n === undefined ? '' : Number.isFinite(n) ? String(Number(n.toPrecision(4))) : String(n);
+}
+
+type Metric = NonNullable<GateReport['analysis']>['metrics'][number];
+
+function threshold(m: Metric): string {
+  return [m.thresholds.min !== undefined ? `≥ ${m.thresholds.min}` : '', m.thresholds.max !== undefined ? `≤ ${m.thresholds.max}` : ''].filter(Boolean).join(' and ');
+}
+
+function statistic(m: Metric): string {
+  const s = m.statistics as { test: string; pValue: number; alpha: number; effectSize: number; worse: boolean } | undefined;
+  if (!m.queries.baseline) return 'no baseline';
+  if (!s) return 'not enough samples';
+  return `${s.test}: ${num(s.effectSize)}x baseline, p=${s.pValue.toExponential(1)} (α ${s.alpha.toExponential(1)})${s.worse ? ' — worse' : ''}`;
+}
+
+function metricStatus(m: Metric, report: GateReport): string {
+  if (report.metric === m.name) return `${report.verdict} (${report.rule})`;
+  const c = m.counts;
+  return `${c.successful} ok, ${c.failed} failed, ${c.inconclusive} inconclusive, ${c.error} error`;
+}
+
+function metricDetails(m: Metric): string {
+  const samples = m.samples as Sample[];
+  const rows = samples.map((s) => [s.index + 1, num(s.value), num(s.baselineValue), s.status, s.reason]);
+  const labels = samples.map((s) => String(s.index + 1));
+  const series = [{ name: 'canary', values: samples.map((s) => s.value ?? NaN) }];
+  if (m.queries.baseline) series.push({ name: 'baseline', values: samples.map((s) => s.baselineValue ?? NaN) });
+  if (m.thresholds.max !== undefined) series.push({ name: `max ${m.thresholds.max}`, values: samples.map(() => m.thresholds.max as number) });
+  if (m.thresholds.min !== undefined) series.push({ name: `min ${m.thresholds.min}`, values: samples.map(() => m.thresholds.min as number) });
+  const chart = samples.length > 1 ? lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series) + '_Samples without data are drawn at 0._\n\n' : '';
+  return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
+}
+
+export function renderSummary(report: GateReport): string {
+  let md = heading(`${ICON[report.verdict]} Health gate: ${report.verdict}`);
+  md += `**${report.verdict}** by rule \`${report.rule}\`: ${report.reason.replace(/\|/g, '\\|')}  \nScore ${report.score}/100.\n\n`;
+  if (report.http) {
+    md += heading('Health checks', 3);
+    const last = report.http.rounds[report.http.rounds.length - 1];
+    md += table(
+      ['url', 'last status', 'last time', 'result', 'good rounds'],
+      (last?.results ?? []).map((r) => [r.url, r.status ?? '—', formatMs(r.ms), r.ok ? 'ok' : r.reason, `${report.http?.rounds.filter((x) => x.results.find((y) => y.url === r.url)?.ok).length}/${report.http?.rounds.length}`]),
+    );
+  }
+  if (report.analysis) {
+    const a = report.analysis;
+    md += heading('Metrics', 3);
+    md += table(
+      ['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'],
+      a.metrics.map((m) => {
+        const samples = m.samples as Sample[];
+        const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
+        return [`${m.name}${m.critical ? ' (critical)' : ''}`, m.queries.query, samples.length, num(lastValue), threshold(m), statistic(m), metricStatus(m, report)];
+      }),
+    );
+    md += a.metrics.map(metricDetails).join('');
+    md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
+  }
+  if (report.traffic) md += `_Synthetic traffic: ${report.traffic.sent} requests to ${report.traffic.url} at ${report.traffic.rps}/s (${report.traffic.failed} failed)._\n\n`;
+  return md;
+}

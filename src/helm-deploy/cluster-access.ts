@@ -1,0 +1,46 @@
+/**
+ * Cluster access for helm and kubectl: a kubeconfig written to a private temp file (0600,
+ * removed at the end), one generated for EKS, or the job's own KUBECONFIG when neither is given.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Reporter } from '../toolkit/reporter';
+import { eksKubeconfig, type EksDescriber } from './eks';
+import type { ClusterAccess } from './inputs';
+
+export interface ClusterSession {
+  /** Environment for helm/kubectl (KUBECONFIG set when the action wrote one). */
+  env: NodeJS.ProcessEnv;
+  describe: string;
+  close(): void;
+}
+
+function privateKubeconfig(content: string): { file: string; dir: string } {
+  const parent = process.env.RUNNER_TEMP || tmpdir();
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(path.join(parent, 'shipline-kube-'));
+  const file = path.join(dir, 'config');
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600); // whatever the umask did
+  return { file, dir };
+}
+
+export async function openCluster(access: ClusterAccess, namespace: string, describeEks: EksDescriber, reporter: Reporter): Promise<ClusterSession> {
+  const base = { ...process.env };
+  if (access.kind === 'ambient') {
+    return { env: base, describe: base.KUBECONFIG ? `KUBECONFIG from the job (${base.KUBECONFIG})` : 'the job’s default kubeconfig', close: () => undefined };
+  }
+  let content: string;
+  let describe: string;
+  if (access.kind === 'kubeconfig') {
+    content = access.content;
+    describe = 'kubeconfig input';
+  } else {
+    reporter.info(`Reading EKS cluster ${access.clusterName} in ${access.region}`);
+    content = eksKubeconfig(access.clusterName, access.region, await describeEks(access.clusterName, access.region), namespace);
+    describe = `EKS ${access.clusterName} (${access.region})`;
+  }
+  const { file, dir } = privateKubeconfig(content);
+  return { env: { ...base, KUBECONFIG: file }, describe, close: () => rmSync(dir, { recursive: true, force: true }) };
+}

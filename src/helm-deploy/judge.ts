@@ -1,0 +1,53 @@
+/**
+ * Decision rules on a release's history: is it stuck, what was live before, and did the
+ * upgrade we just ran really produce a deployed revision. Helm's exit code alone is not
+ * trusted: a release Helm rolled back, or one left pending, is a failed deploy.
+ */
+import type { HistoryEntry } from './helm-json';
+
+export type Verdict =
+  | { ok: true; status: 'deployed'; revision: number }
+  | { ok: false; status: 'rolled-back' | 'pending' | 'failed' | 'missing'; revision?: number; reason: string };
+
+export function latest(history: readonly HistoryEntry[]): HistoryEntry | undefined {
+  return history.reduce<HistoryEntry | undefined>((a, e) => (a === undefined || e.revision > a.revision ? e : a), undefined);
+}
+
+/** The revision serving now (status `deployed`), excluding `except` (the one we just made). */
+export function lastDeployed(history: readonly HistoryEntry[], except?: number): HistoryEntry | undefined {
+  return latest(history.filter((e) => e.status === 'deployed' && e.revision !== except));
+}
+
+/** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
+export function previousGood(history: readonly HistoryEntry[], before: number): HistoryEntry | undefined {
+  return latest(history.filter((e) => e.revision < before && (e.status === 'superseded' || e.status === 'deployed')));
+}
+
+/** A leftover `pending-install`/`pending-upgrade`/`pending-rollback` as the newest revision. */
+export function pendingRevision(history: readonly HistoryEntry[]): HistoryEntry | undefined {
+  const top = latest(history);
+  return top && top.status.startsWith('pending-') ? top : undefined;
+}
+
+/** The revision Helm will create next. */
+export function nextRevision(history: readonly HistoryEntry[]): number {
+  return (latest(history)?.revision ?? 0) + 1;
+}
+
+/**
+ * Judges an upgrade (or rollback) that was expected to create revision `expected`.
+ * Success only when Helm exited 0 AND `expected` is the newest revision AND it is deployed.
+ */
+export function judge(history: readonly HistoryEntry[], expected: number, exitCode: number): Verdict {
+  const top = latest(history);
+  const mine = history.find((e) => e.revision === expected);
+  if (!top || !mine) return { ok: false, status: 'missing', reason: `Helm created no revision ${expected}` };
+  if (top.revision > expected && top.status === 'deployed' && (top.rollbackRevision !== undefined || /^Rollback/i.test(top.description))) {
+    return { ok: false, status: 'rolled-back', revision: expected, reason: `revision ${expected} ended ${mine.status} and Helm rolled back to ${top.rollbackRevision ?? 'an earlier revision'} (${top.description})` };
+  }
+  if (top.status.startsWith('pending-')) return { ok: false, status: 'pending', revision: top.revision, reason: `revision ${top.revision} is still ${top.status}` };
+  if (top.revision !== expected) return { ok: false, status: 'failed', revision: expected, reason: `revision ${top.revision} is newer than ours (${expected}); another deploy ran at the same time` };
+  if (mine.status !== 'deployed') return { ok: false, status: 'failed', revision: expected, reason: `revision ${expected} is ${mine.status}: ${mine.description}` };
+  if (exitCode !== 0) return { ok: false, status: 'failed', revision: expected, reason: `helm exited ${exitCode} although revision ${expected} is deployed` };
+  return { ok: true, status: 'deployed', revision: expected };
+}

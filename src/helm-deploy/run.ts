@@ -1,0 +1,120 @@
+/**
+ * helm-deploy: mask credentials, get helm, open cluster access, run the strategy's step,
+ * and report the release as Helm records it (outputs and summary), success or not.
+ */
+import * as path from 'node:path';
+import type { Exec } from '../toolkit/exec';
+import type { Reporter } from '../toolkit/reporter';
+import { installTool, toolSpec, type ToolCache } from '../toolkit/tools';
+import { openCluster } from './cluster-access';
+import type { EksDescriber } from './eks';
+import { Helm, type HelmMajor } from './helm';
+import { releaseUrl } from './helm-json';
+import type { HelmDeployInputs } from './inputs';
+import { Kubectl, type ClusterEvent } from './kubectl';
+import { planCommands } from './plan';
+import { DeployFailed, type ReleaseOps } from './release-ops';
+import { blueGreenDeploy, blueGreenPromote, blueGreenSwitchBack } from './strategies/blue-green';
+import { canaryAbort, canaryDeploy, canaryPromote, canaryRollback } from './strategies/canary';
+import { rollingDeploy, rollingRollback } from './strategies/rolling';
+import { canaryName, colorName, type StrategyContext, type StrategyOutcome } from './strategy';
+import { renderSummary, type SummaryData } from './summary';
+
+export interface HelmDeployDeps {
+  exec: Exec;
+  toolCache: ToolCache;
+  describeEks: EksDescriber;
+}
+
+function step(ctx: StrategyContext): Promise<StrategyOutcome> {
+  const { strategy, action } = ctx.inputs;
+  if (strategy === 'rolling') return action === 'rollback' ? rollingRollback(ctx) : rollingDeploy(ctx);
+  if (strategy === 'canary') return { deploy: canaryDeploy, promote: canaryPromote, abort: canaryAbort, rollback: canaryRollback }[action](ctx);
+  return { deploy: blueGreenDeploy, promote: blueGreenPromote, abort: blueGreenSwitchBack, rollback: blueGreenSwitchBack }[action](ctx);
+}
+
+function setOutputs(reporter: Reporter, inputs: HelmDeployInputs, o: { revision?: number; previousRevision?: number; status: string; canaryWeight?: number; activeColor?: string; releaseUrl?: string }): void {
+  reporter.setOutput('revision', o.revision === undefined ? '' : String(o.revision));
+  reporter.setOutput('previous-revision', o.previousRevision === undefined ? '' : String(o.previousRevision));
+  reporter.setOutput('status', o.status);
+  reporter.setOutput('strategy', inputs.strategy);
+  reporter.setOutput('canary-weight', o.canaryWeight === undefined ? '' : String(o.canaryWeight));
+  reporter.setOutput('active-color', o.activeColor ?? '');
+  reporter.setOutput('release-url', o.releaseUrl ?? '');
+}
+
+async function dryRun(inputs: HelmDeployInputs, exec: Exec, reporter: Reporter): Promise<void> {
+  let major: HelmMajor = inputs.helmVersion.startsWith('4') ? 4 : 3;
+  let version = inputs.helmVersion;
+  if (inputs.helmVersion === 'path') {
+    // `helm version` is local (no cluster); without helm the plan assumes Helm 3 flags.
+    const found = await Helm.detect(exec, 'helm', process.env).catch(() => undefined);
+    major = found?.major ?? 3;
+    version = found ? found.version : 'not on PATH (Helm 3 flags shown)';
+  }
+  const steps = planCommands(inputs, major);
+  reporter.info(`dry-run: nothing runs against a cluster. ${inputs.action} with ${inputs.strategy} would run:`);
+  for (const s of steps) reporter.info(`  # ${s.why}\n  $ ${s.command}`);
+  setOutputs(reporter, inputs, { status: 'planned', canaryWeight: inputs.strategy === 'canary' ? inputs.canaryWeight : undefined });
+  const data: SummaryData = { inputs, ok: true, status: 'planned', step: `dry-run of ${inputs.action}`, helmVersion: version, histories: [], commands: steps.map((s) => `# ${s.why}\n${s.command}`), dryRun: true };
+  await reporter.summary(renderSummary(data));
+}
+
+export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, reporter: Reporter): Promise<void> {
+  const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
+  for (const s of secrets) reporter.setSecret(s);
+  if (inputs.cluster.kind === 'kubeconfig') for (const s of inputs.cluster.secrets) reporter.setSecret(s);
+  if (inputs.dryRun) return dryRun(inputs, deps.exec, reporter);
+
+  const binary = inputs.helmVersion === 'path' ? 'helm' : path.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter), 'helm');
+  const session = await openCluster(inputs.cluster, inputs.namespace, deps.describeEks, reporter);
+  const summary: SummaryData = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
+  let helm: Helm | undefined;
+  let kubectl: Kubectl | undefined;
+  try {
+    const found = await Helm.detect(deps.exec, binary, session.env);
+    summary.helmVersion = found.version;
+    reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
+    helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets);
+    kubectl = new Kubectl(deps.exec, session.env, reporter);
+    const ops: ReleaseOps = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
+    const outcome = await step({ inputs, helm, kubectl, ops, reporter });
+    const r = outcome.result;
+    // the release users reach is always <release>: the stable release, or the blue/green router
+    const url = releaseUrl((await helm.status(inputs.release, inputs.namespace)) ?? { name: '', namespace: '', status: '' });
+    const out = { revision: r.revision, previousRevision: r.previousRevision, status: r.status, canaryWeight: outcome.canaryWeight, activeColor: outcome.activeColor, releaseUrl: url };
+    setOutputs(reporter, inputs, out);
+    Object.assign(summary, out, { ok: true, step: outcome.step, digest: outcome.digest, histories: await histories(helm, inputs, outcome.releases, r) });
+    reporter.info(`${inputs.release}: ${outcome.step} (revision ${r.revision ?? '—'}, previous ${r.previousRevision ?? '—'})`);
+  } catch (err) {
+    summary.problem = err instanceof Error ? err.message : String(err);
+    if (err instanceof DeployFailed && kubectl) {
+      const r = err.result;
+      const out = { revision: r.revision, previousRevision: r.previousRevision, status: r.status };
+      setOutputs(reporter, inputs, out);
+      Object.assign(summary, out, { failedRevision: r.failedRevision, histories: [{ release: r.release, history: r.history }], events: await events(kubectl, inputs, reporter) });
+    }
+    throw err;
+  } finally {
+    session.close();
+    summary.commands = [...(helm?.commands ?? []), ...(kubectl?.commands ?? [])];
+    await reporter.summary(renderSummary(summary));
+  }
+}
+
+async function histories(helm: Helm, inputs: HelmDeployInputs, releases: string[], result: StrategyOutcome['result']) {
+  const out = [];
+  for (const name of releases) out.push({ release: name, history: name === result.release ? result.history : await helm.history(name, inputs.namespace) });
+  return out;
+}
+
+/** Warning events of the release's objects, as far as kubectl can tell (never fatal: the deploy already failed). */
+async function events(kubectl: Kubectl, inputs: HelmDeployInputs, reporter: Reporter): Promise<ClusterEvent[] | undefined> {
+  const prefixes = [inputs.release, canaryName(inputs.release), colorName(inputs.release, 'blue'), colorName(inputs.release, 'green')];
+  try {
+    return await kubectl.warningEvents(inputs.namespace, prefixes);
+  } catch (e) {
+    reporter.warning(`Could not read events: ${(e as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The promotion plan as data: for each destination, the cheapest path that gets the source
+ * digest there. It is decided from reads only (one HEAD per destination), printed before
+ * anything is written, tested on its own, and summarised after the run.
+ */
+import { ServiceError } from '../toolkit/errors';
+import { formatReference, sameRepository } from '../toolkit/registry/reference';
+import type { RegistryClient, RepositoryRef } from '../toolkit/registry/types';
+import type { Destination } from './inputs';
+
+export type PromotionPath = 'noop' | 'retag' | 'ecr-retag' | 'mount' | 'copy';
+
+/** What each path costs, for logs, the summary and the README. */
+export const PATH_COST: Record<PromotionPath, string> = {
+  noop: 'already holds the digest: no write',
+  retag: 'same repository: one manifest PUT under the new tag, no blob traffic',
+  'ecr-retag': 'same ECR repository: BatchGetImage + PutImage, no blob traffic',
+  mount: 'same registry: cross-repository blob mounts (copy where the registry declines), no blob bytes',
+  copy: 'other registry: blobs streamed source -> destination, several at once',
+};
+
+export interface PlannedDestination extends Destination {
+  path: PromotionPath;
+  /** The digest the destination tag held before, when it held another one (the tag is moved). */
+  previousDigest?: string;
+}
+
+export interface PromotionPlan {
+  source: RepositoryRef;
+  digest: string;
+  mediaType: string;
+  destinations: PlannedDestination[];
+}
+
+/** The path rule: no write if the digest is there, else retag < mount < copy by locality. */
+export function choosePath(
+  source: RepositoryRef,
+  destination: RepositoryRef,
+  holdsDigest: boolean,
+  isEcrHost: (host: string) => boolean,
+): PromotionPath {
+  if (holdsDigest) return 'noop';
+  if (sameRepository(source, destination)) return isEcrHost(destination.registry) ? 'ecr-retag' : 'retag';
+  if (source.registry === destination.registry) return 'mount';
+  return 'copy';
+}
+
+export interface PlanOptions {
+  immutableTags: boolean;
+  isEcrHost: (host: string) => boolean;
+}
+
+/**
+ * Looks at each destination once (HEAD of its tag, or of the digest for digest-only
+ * destinations). An immutable tag already holding another digest stops the promotion here,
+ * before anything has been written to any destination.
+ */
+export async function buildPlan(
+  client: RegistryClient,
+  source: RepositoryRef,
+  digest: string,
+  mediaType: string,
+  destinations: readonly Destination[],
+  options: PlanOptions,
+): Promise<PromotionPlan> {
+  const planned: PlannedDestination[] = [];
+  for (const dest of destinations) {
+    const held = (await client.headManifest(dest, dest.tag ?? digest))?.digest;
+    if (held !== undefined && held !== digest && options.immutableTags) throw tagConflict(dest, held, digest);
+    const path = choosePath(source, dest, held === digest, options.isEcrHost);
+    planned.push({ ...dest, path, ...(held !== undefined && held !== digest ? { previousDigest: held } : {}) });
+  }
+  return { source, digest, mediaType, destinations: planned };
+}
+
+/** How a destination is named in logs and outputs: with its tag, or `@digest` when pushed by digest only. */
+export function destinationReference(dest: Destination, digest: string): string {
+  return formatReference(dest.tag === undefined ? { ...dest, digest } : dest);
+}
+
+/** The error for a tag that already holds another digest and must not move. */
+export function tagConflict(dest: Destination, held: string, wanted: string): ServiceError {
+  return new ServiceError(
+    formatReference(dest),
+    `the tag already points at ${held}, not at the promoted ${wanted}, and tags are immutable here`,
+    'Promote under a new tag, or delete the old tag first if moving it is intended',
+  );
+}
+
+/** The plan as log lines: one per destination, path first, so a reader scans the paths. */
+export function formatPlan(plan: PromotionPlan): string {
+  const width = Math.max(...plan.destinations.map((d) => d.path.length));
+  const lines = plan.destinations.map((d) => {
+    const moved = d.previousDigest ? ` (tag moves from ${d.previousDigest})` : '';
+    return `  ${d.path.padEnd(width)}  ${destinationReference(d, plan.digest)}  - ${PATH_COST[d.path]}${moved}`;
+  });
+  return [`Promotion plan for ${formatReference({ ...plan.source, digest: plan.digest })} (${plan.mediaType}):`, ...lines].join('\n');
+}

@@ -1,0 +1,79 @@
+/**
+ * Referrers (signatures, SBOMs, attestations) travel with the image. Each referrer manifest
+ * is written like an image (blobs first, verified); where the destination has no OCI 1.1
+ * referrers API, the `sha256-<hex>` tag-scheme index is written (byte-exact when the
+ * destination had none, else merged) so verifiers find them there as they did at the source.
+ */
+import { ServiceError } from '../toolkit/errors';
+import { formatRepository } from '../toolkit/registry/reference';
+import { MEDIA_TYPES, type Descriptor, type RegistryClient, type RepositoryRef } from '../toolkit/registry/types';
+import type { BlobMode } from './blobs';
+import { loadImage } from './image-graph';
+import { writeTree } from './manifests';
+
+/** Referrers of referrers (a signature on an SBOM) are followed this deep. */
+const MAX_DEPTH = 2;
+
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-');
+}
+
+/** Copies the referrers `to` lacks; returns how many referrer manifests were written. */
+export async function syncReferrers(
+  client: RegistryClient,
+  from: RepositoryRef,
+  to: RepositoryRef,
+  digest: string,
+  mode: BlobMode,
+  concurrency: number,
+  depth = 1,
+): Promise<number> {
+  const source = await client.referrers(from, digest);
+  if (source.descriptors.length === 0) return 0;
+  const before = await client.referrers(to, digest);
+  const missing = source.descriptors.filter((d) => !holds(before.descriptors, d));
+  let written = 0;
+  for (const d of missing) {
+    const node = await loadImage(client, from, await client.getManifest(from, d.digest), concurrency);
+    written += (await writeTree(client, from, to, node, mode, concurrency)).manifestsWritten;
+  }
+  if (missing.length > 0) await indexReferrers(client, from, to, digest, missing, source.via);
+  if (depth < MAX_DEPTH) {
+    for (const d of source.descriptors) written += await syncReferrers(client, from, to, d.digest, mode, concurrency, depth + 1);
+  }
+  return written;
+}
+
+function holds(list: readonly Descriptor[], d: Descriptor): boolean {
+  return list.some((h) => h.digest === d.digest);
+}
+
+/** Makes sure the destination lists every copied referrer, writing the tag-scheme index if needed. */
+async function indexReferrers(
+  client: RegistryClient,
+  from: RepositoryRef,
+  to: RepositoryRef,
+  digest: string,
+  copied: readonly Descriptor[],
+  sourceVia: 'api' | 'tag-schema',
+): Promise<void> {
+  const listed = await client.referrers(to, digest);
+  const unlisted = copied.filter((d) => !holds(listed.descriptors, d));
+  if (unlisted.length === 0) return;
+  const where = formatRepository(to);
+  if (listed.via === 'api') {
+    throw new ServiceError(where, `the referrers API does not list ${unlisted.map((d) => d.digest).join(', ')} after they were pushed`, 'Check that the registry supports OCI 1.1 subject indexing');
+  }
+  const tag = referrersTag(digest);
+  if (listed.descriptors.length === 0 && sourceVia === 'tag-schema') {
+    const index = await client.getManifest(from, tag);
+    const stored = await client.putManifest(to, tag, index.bytes, index.descriptor.mediaType);
+    if (stored !== index.descriptor.digest) throw new ServiceError(where, `referrers index ${tag} was stored as ${stored}, not ${index.descriptor.digest}`);
+  } else {
+    const merged = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [...listed.descriptors, ...unlisted] };
+    await client.putManifest(to, tag, Buffer.from(JSON.stringify(merged)), MEDIA_TYPES.ociIndex);
+  }
+  const after = await client.referrers(to, digest);
+  const lost = copied.filter((d) => !holds(after.descriptors, d));
+  if (lost.length > 0) throw new ServiceError(where, `referrers ${lost.map((d) => d.digest).join(', ')} are not listed under ${tag} after writing it`);
+}

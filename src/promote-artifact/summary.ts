@@ -1,0 +1,48 @@
+/** The job summary: what was promoted, where, by which path, at what cost; then the outputs. */
+import { formatReference } from '../toolkit/registry/reference';
+import type { ImageReference } from '../toolkit/registry/types';
+import { codeBlock, details, formatBytes, formatMs, heading, table } from '../toolkit/summary';
+import type { DestinationOutcome } from './engine';
+import { destinationReference, formatPlan, PATH_COST, type PromotionPlan } from './plan';
+
+export interface SummaryInput {
+  source: ImageReference;
+  plan: PromotionPlan;
+  /** e.g. "image index, 2 platforms" */
+  shape: string;
+  outcomes: readonly DestinationOutcome[];
+  outputs: Record<string, string>;
+  dryRun: boolean;
+  /** Set when the step failed part way: the summary says where. */
+  error?: string;
+}
+
+export function promotionSummary(s: SummaryInput): string {
+  const title = s.error ? 'Promotion failed' : s.dryRun ? 'Promotion plan (dry run, nothing written)' : 'Promoted';
+  let md = heading(`${title}: ${s.plan.digest}`);
+  md += table(
+    ['promoted', 'value'],
+    [
+      ['source', formatReference(s.source)],
+      ['digest', s.plan.digest],
+      ['image', `${s.shape} (${s.plan.mediaType})`],
+    ],
+  );
+  if (s.error) md += `**Error:** ${s.error}\n\n`;
+  const done = new Map(s.outcomes.map((o) => [o.reference, o]));
+  const rows = s.plan.destinations.map((d) => {
+    const ref = destinationReference(d, s.plan.digest);
+    const o = done.get(ref);
+    const result = s.dryRun ? 'planned' : !o ? 'not reached' : o.written ? 'written' : 'already there';
+    const moved = o ? o.blobs.mounted + o.blobs.uploaded + o.blobs.present : 0;
+    const blobs = moved > 0 && o ? `${o.blobs.mounted} mounted, ${o.blobs.uploaded} uploaded, ${o.blobs.present} present` : '-';
+    return [ref, d.path, result, o?.requests ?? '', o ? formatBytes(o.bytes) : '', blobs, o?.referrersWritten ?? '', o ? formatMs(o.ms) : ''];
+  });
+  rows.push(['**all, with source resolution and planning**', '', '', s.outputs.requests, formatBytes(Number(s.outputs['bytes-copied'])), '', '', '']);
+  md += table(['destination', 'path', 'result', 'requests', 'uploaded', 'blobs', 'referrers written', 'time'], rows);
+  const paths = [...new Set(s.plan.destinations.map((d) => d.path))];
+  md += paths.map((p) => `- **${p}**: ${PATH_COST[p]}`).join('\n') + '\n\n';
+  md += details('Plan as printed in the log', codeBlock(formatPlan(s.plan)));
+  md += details('Outputs', table(['output', 'value'], Object.entries(s.outputs)));
+  return md;
+}

@@ -1,0 +1,253 @@
+/**
+ * Structural rules over workflow YAML, shared by the workflow tests. Each rule returns a list of
+ * problems (empty = fine), so a test can feed it both the real files and a deliberately bad
+ * snippet and see it caught.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+type Dict = Record<string, unknown>;
+
+export interface WorkflowFile {
+  /** Path relative to ROOT (or a label for a snippet). */
+  file: string;
+  text: string;
+  doc: Dict;
+}
+
+export function loadWorkflow(file: string, text = readFileSync(path.join(ROOT, file), 'utf8')): WorkflowFile {
+  return { file, text, doc: parseYaml(text) as Dict };
+}
+
+/** Every workflow of the repository and every starter template. */
+export function allWorkflowFiles(): string[] {
+  const list = (dir: string) =>
+    existsSync(path.join(ROOT, dir))
+      ? readdirSync(path.join(ROOT, dir))
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => `${dir}/${f}`)
+      : [];
+  return [...list('.github/workflows'), ...list('workflows-templates')];
+}
+
+const asDict = (v: unknown): Dict => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Dict) : {});
+const asList = (v: unknown): Dict[] => (Array.isArray(v) ? (v as Dict[]) : []);
+
+export function jobs(wf: WorkflowFile): [string, Dict][] {
+  return Object.entries(asDict(wf.doc.jobs)).map(([id, job]) => [id, asDict(job)]);
+}
+
+export function steps(job: Dict): Dict[] {
+  return asList(job.steps);
+}
+
+function workflowCall(doc: Dict): Dict | undefined {
+  const on = doc.on ?? doc[true as unknown as string]; // `on:` may parse as boolean key in YAML 1.1
+  const call = asDict(on).workflow_call;
+  return call === undefined ? undefined : asDict(call);
+}
+
+const SHA_PINNED = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[^@\s]+)?@[0-9a-f]{40}$/;
+
+/** Every `uses:` is a local path or pinned to a full 40-character commit SHA with the version in a comment. */
+export function unpinnedUses(wf: WorkflowFile): string[] {
+  const problems: string[] = [];
+  const lines = wf.text.split('\n');
+  lines.forEach((line, i) => {
+    const m = /^\s*(?:-\s+)?uses:\s*(['"]?)([^'"\s#]+)\1\s*(#.*)?$/.exec(line);
+    if (!m) return;
+    const ref = m[2];
+    if (ref.startsWith('./')) return;
+    if (ref.startsWith('docker://')) {
+      if (!/@sha256:[0-9a-f]{64}$/.test(ref)) problems.push(`${wf.file}:${i + 1}: docker image not pinned by digest: ${ref}`);
+      return;
+    }
+    if (!SHA_PINNED.test(ref)) problems.push(`${wf.file}:${i + 1}: not pinned to a 40-character SHA: ${ref}`);
+    else if (!/#\s*v\d/.test(m[3] ?? '')) problems.push(`${wf.file}:${i + 1}: pinned SHA without a version comment: ${ref}`);
+  });
+  return problems;
+}
+
+/** The workflow and every job declare `permissions` (reusable-workflow calls included). */
+export function missingPermissions(wf: WorkflowFile): string[] {
+  const problems: string[] = [];
+  if (!('permissions' in wf.doc)) problems.push(`${wf.file}: no top-level permissions`);
+  for (const [id, job] of jobs(wf)) if (!('permissions' in job)) problems.push(`${wf.file}: job '${id}' has no permissions`);
+  return problems;
+}
+
+/**
+ * No `${{ }}` expression inside a `run:` script: values reach scripts through `env:` only, so no
+ * input, event field or step output can inject shell code.
+ */
+export function expressionsInRun(wf: WorkflowFile): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of jobs(wf))
+    steps(job).forEach((step, i) => {
+      if (typeof step.run === 'string' && step.run.includes('${{'))
+        problems.push(`${wf.file}: job '${id}' step ${i + 1} (${String(step.name ?? 'unnamed')}) has \${{ }} in run:`);
+    });
+  return problems;
+}
+
+/** AWS access by OIDC only: configure-aws-credentials with role-to-assume, never stored keys. */
+export function longLivedAwsKeys(wf: WorkflowFile): string[] {
+  const problems: string[] = [];
+  if (/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/.test(wf.text)) problems.push(`${wf.file}: mentions long-lived AWS keys`);
+  for (const [id, job] of jobs(wf))
+    for (const step of steps(job))
+      if (String(step.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') && !asDict(step.with)['role-to-assume'])
+        problems.push(`${wf.file}: job '${id}' configures AWS credentials without role-to-assume`);
+  return problems;
+}
+
+interface Interface {
+  inputs: Record<string, { required: boolean; hasDefault: boolean; description?: string }>;
+  secrets: Record<string, { required: boolean; description?: string }>;
+  outputs: Record<string, { description?: string }>;
+}
+
+/** The inputs, secrets and outputs a reusable workflow declares. */
+export function reusableInterface(doc: Dict): Interface | undefined {
+  const call = workflowCall(doc);
+  if (!call) return undefined;
+  const map = <T>(v: unknown, f: (d: Dict) => T) => Object.fromEntries(Object.entries(asDict(v)).map(([k, d]) => [k, f(asDict(d))]));
+  return {
+    inputs: map(call.inputs, (d) => ({ required: d.required === true, hasDefault: 'default' in d, description: d.description as string | undefined })),
+    secrets: map(call.secrets, (d) => ({ required: d.required === true, description: d.description as string | undefined })),
+    outputs: map(call.outputs, (d) => ({ description: d.description as string | undefined })),
+  };
+}
+
+/** Every input, secret and output of a reusable workflow has a description. */
+export function undocumentedInterface(wf: WorkflowFile): string[] {
+  const api = reusableInterface(wf.doc);
+  if (!api) return [];
+  const problems: string[] = [];
+  for (const [kind, entries] of Object.entries(api) as [string, Record<string, { description?: string }>][])
+    for (const [name, d] of Object.entries(entries))
+      if (!d.description || d.description.trim().length < 10) problems.push(`${wf.file}: ${kind.replace(/s$/, '')} '${name}' has no description`);
+  return problems;
+}
+
+/** Resolves `./.github/workflows/x.yml` or `<owner>/shipline/.github/workflows/x.yml@sha` to a file here. */
+export function calledWorkflowFile(uses: string): string | undefined {
+  const local = /^\.\/(\.github\/workflows\/[^@]+\.ya?ml)$/.exec(uses);
+  if (local) return local[1];
+  const remote = /^[^/]+\/shipline\/(\.github\/workflows\/[^@]+\.ya?ml)@[0-9a-f]{40}$/.exec(uses);
+  return remote?.[1];
+}
+
+/** Callers pass only the inputs and secrets the callee declares, and every required one. */
+export function callerMismatches(wf: WorkflowFile, readCallee: (file: string) => Dict | undefined = readRepoYaml): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of jobs(wf)) {
+    if (typeof job.uses !== 'string') continue;
+    const file = calledWorkflowFile(job.uses);
+    if (!file) {
+      problems.push(`${wf.file}: job '${id}' calls a workflow outside this repository: ${job.uses}`);
+      continue;
+    }
+    const callee = readCallee(file);
+    const api = callee && reusableInterface(callee);
+    if (!api) {
+      problems.push(`${wf.file}: job '${id}' calls ${file}, which is missing or not a reusable workflow`);
+      continue;
+    }
+    const withs = asDict(job.with);
+    for (const name of Object.keys(withs)) if (!(name in api.inputs)) problems.push(`${wf.file}: job '${id}' passes input '${name}' that ${file} does not declare`);
+    for (const [name, spec] of Object.entries(api.inputs))
+      if (spec.required && !spec.hasDefault && !(name in withs)) problems.push(`${wf.file}: job '${id}' omits required input '${name}' of ${file}`);
+    if (job.secrets === 'inherit') continue;
+    const secrets = asDict(job.secrets);
+    for (const name of Object.keys(secrets)) if (!(name in api.secrets)) problems.push(`${wf.file}: job '${id}' passes secret '${name}' that ${file} does not declare`);
+    for (const [name, spec] of Object.entries(api.secrets))
+      if (spec.required && !(name in secrets)) problems.push(`${wf.file}: job '${id}' omits required secret '${name}' of ${file}`);
+  }
+  return problems;
+}
+
+/** Steps of this suite's own actions pass only declared inputs and every required one (action.yml). */
+export function actionInputMismatches(wf: WorkflowFile, readAction: (name: string) => Dict | undefined = readActionYml): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of jobs(wf))
+    for (const step of steps(job)) {
+      const m = /^\.\/(?:\.shipline\/)?actions\/([a-z-]+)$/.exec(String(step.uses ?? ''));
+      if (!m) continue;
+      const action = readAction(m[1]);
+      if (!action) {
+        problems.push(`${wf.file}: job '${id}' uses actions/${m[1]}, which has no action.yml`);
+        continue;
+      }
+      const inputs = asDict(action.inputs);
+      const withs = asDict(step.with);
+      for (const name of Object.keys(withs)) if (!(name in inputs)) problems.push(`${wf.file}: job '${id}' passes '${name}' that actions/${m[1]} does not declare`);
+      for (const [name, spec] of Object.entries(inputs))
+        if (asDict(spec).required === true && !('default' in asDict(spec)) && !(name in withs))
+          problems.push(`${wf.file}: job '${id}' omits required input '${name}' of actions/${m[1]}`);
+    }
+  return problems;
+}
+
+/** A job calling production.yml must (transitively) need a job calling approval.yml. */
+export function productionWithoutApproval(wf: WorkflowFile): string[] {
+  const all = new Map(jobs(wf));
+  const calls = (job: Dict, name: string) => typeof job.uses === 'string' && calledWorkflowFile(job.uses)?.endsWith(`/${name}`) === true;
+  const needs = (job: Dict): string[] => (Array.isArray(job.needs) ? (job.needs as string[]) : typeof job.needs === 'string' ? [job.needs] : []);
+  const reachesApproval = (id: string, seen = new Set<string>()): boolean => {
+    if (seen.has(id)) return false;
+    seen.add(id);
+    const job = all.get(id);
+    if (!job) return false;
+    return calls(job, 'approval.yml') || needs(job).some((n) => reachesApproval(n, seen));
+  };
+  const problems: string[] = [];
+  for (const [id, job] of all)
+    if (calls(job, 'production.yml') && !needs(job).some((n) => reachesApproval(n)))
+      problems.push(`${wf.file}: job '${id}' deploys to production without needing the approval job`);
+  return problems;
+}
+
+export function readRepoYaml(file: string): Dict | undefined {
+  const p = path.join(ROOT, file);
+  return existsSync(p) ? (parseYaml(readFileSync(p, 'utf8')) as Dict) : undefined;
+}
+
+export function readActionYml(name: string): Dict | undefined {
+  return readRepoYaml(`actions/${name}/action.yml`);
+}
+
+const cellText = (s: unknown) => String(s ?? '').replace(/</g, '&lt;').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim();
+
+/** The README's tables for a reusable workflow (inputs, secrets, outputs), generated from its YAML. */
+export function interfaceTables(file: string): string {
+  const call = workflowCall(readRepoYaml(file) ?? {}) ?? {};
+  const out: string[] = [`<!-- workflow:${path.basename(file)} -->`, '| input | type | required | default | description |', '| --- | --- | --- | --- | --- |'];
+  for (const [name, spec] of Object.entries(asDict(call.inputs))) {
+    const d = asDict(spec);
+    const def = d.default === undefined || d.default === '' ? '' : `\`${cellText(d.default)}\``;
+    out.push(`| \`${name}\` | ${cellText(d.type)} | ${d.required === true ? 'yes' : 'no'} | ${def} | ${cellText(d.description)} |`);
+  }
+  const secrets = Object.entries(asDict(call.secrets));
+  if (secrets.length > 0) {
+    out.push('', '| secret | required | description |', '| --- | --- | --- |');
+    for (const [name, spec] of secrets) out.push(`| \`${name}\` | ${asDict(spec).required === true ? 'yes' : 'no'} | ${cellText(asDict(spec).description)} |`);
+  }
+  const outputs = Object.entries(asDict(call.outputs));
+  if (outputs.length > 0) {
+    out.push('', '| output | description |', '| --- | --- |');
+    for (const [name, spec] of outputs) out.push(`| \`${name}\` | ${cellText(asDict(spec).description)} |`);
+  }
+  out.push(`<!-- /workflow:${path.basename(file)} -->`);
+  return out.join('\n');
+}
+
+/** The block of README.md between `<!-- workflow:NAME -->` markers, or undefined. */
+export function readmeTables(readme: string, name: string): string | undefined {
+  const m = new RegExp(`<!-- workflow:${name.replace('.', '\\.')} -->[\\s\\S]*?<!-- /workflow:${name.replace('.', '\\.')} -->`).exec(readme);
+  return m?.[0];
+}

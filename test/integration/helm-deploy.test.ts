@@ -1,0 +1,320 @@
+/**
+ * helm-deploy, run from its committed bundle like the runner does, with the helm and kubectl
+ * test doubles first on PATH. The doubles keep release state in a temp dir, print what Helm
+ * prints, and log every command line, so each test asserts what was run against the "cluster".
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { expectCleanFailure, ROOT, runAction, type StepResult } from '../harness/run-action';
+
+const DOUBLES = path.join(ROOT, 'test', 'doubles', 'bin');
+const CHART = path.join(ROOT, 'charts', 'app');
+const DIGEST_A = `sha256:${'a'.repeat(64)}`;
+const DIGEST_B = `sha256:${'b'.repeat(64)}`;
+const IMAGE_A = `registry.example.com/team/app@${DIGEST_A}`;
+const IMAGE_B = `registry.example.com/team/app@${DIGEST_B}`;
+
+interface Call {
+  tool: string;
+  argv: string[];
+  kubeconfig: string | null;
+  kubeconfigMode: string | null;
+}
+interface Revision {
+  revision: number;
+  status: string;
+  description: string;
+  values: Record<string, unknown>;
+}
+
+class Cluster {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-double-'));
+  constructor(readonly helmVersion = 'v3.19.0') {}
+  async deploy(inputs: Record<string, string>): Promise<StepResult> {
+    return runAction('helm-deploy', { 'helm-version': 'path', chart: CHART, release: 'web', ...inputs }, {
+      path: [DOUBLES],
+      env: { HELM_DOUBLE_STATE: this.dir, HELM_DOUBLE_VERSION: this.helmVersion },
+    });
+  }
+  calls(): Call[] {
+    const f = path.join(this.dir, 'calls.log');
+    return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [];
+  }
+  /** Command lines that change the cluster (reads are left out). */
+  writes(): string[] {
+    return this.calls()
+      .filter((c) => ['upgrade', 'rollback', 'uninstall', 'annotate'].includes(c.argv[0]))
+      .map((c) => [c.tool, ...c.argv].join(' '));
+  }
+  clearCalls(): void {
+    writeFileSync(path.join(this.dir, 'calls.log'), '');
+  }
+  history(release: string, ns = 'default'): Revision[] {
+    const f = path.join(this.dir, 'state.json');
+    if (!existsSync(f)) return [];
+    return (JSON.parse(readFileSync(f, 'utf8')) as { releases: Record<string, Revision[]> }).releases[`${ns}/${release}`] ?? [];
+  }
+  annotations(): Record<string, Record<string, string>> {
+    return (JSON.parse(readFileSync(path.join(this.dir, 'state.json'), 'utf8')) as { annotations?: Record<string, Record<string, string>> }).annotations ?? {};
+  }
+  fault(verb: 'upgrade' | 'rollback', release: string, ...faults: string[]): void {
+    writeFileSync(path.join(this.dir, 'faults.json'), JSON.stringify({ [verb]: { [release]: faults } }));
+  }
+  /** A release left as a cancelled run leaves it: newest revision pending. */
+  seedPending(release: string, status: 'pending-upgrade' | 'pending-install'): void {
+    const deployed = { revision: 1, updated: '2026-01-01T00:00:00.000Z', status: 'deployed', chart: 'app-0.1.0', app_version: '1.0.0', values: { image: { digest: DIGEST_A } }, description: 'Install complete' };
+    const stuck = { ...deployed, revision: status === 'pending-install' ? 1 : 2, status, description: 'Preparing upgrade', values: { image: { digest: DIGEST_B } } };
+    const releases = { [`default/${release}`]: status === 'pending-install' ? [stuck] : [deployed, stuck] };
+    writeFileSync(path.join(this.dir, 'state.json'), JSON.stringify({ releases, namespaces: ['default'], events: [] }));
+  }
+}
+
+const digestOf = (r: Revision | undefined) => (r?.values.image as { digest?: string } | undefined)?.digest;
+
+describe('rolling', () => {
+  it('installs, then upgrades, pinned by digest, and reports both revisions', async () => {
+    const c = new Cluster();
+    const first = await c.deploy({ image: IMAGE_A, set: 'ingress.enabled=true\ningress.host=web.example.com' });
+    expect(first.exitCode).toBe(0);
+    expect(first.outputs).toMatchObject({ revision: '1', 'previous-revision': '', status: 'deployed', strategy: 'rolling', 'release-url': 'http://web.example.com/' });
+    const second = await c.deploy({ image: IMAGE_B, timeout: '90s' });
+    expect(second.exitCode).toBe(0);
+    expect(second.outputs).toMatchObject({ revision: '2', 'previous-revision': '1', status: 'deployed' });
+    expect(c.writes().at(-1)).toBe(
+      `helm upgrade --install web ${CHART} --namespace default --set-string image.repository=registry.example.com/team/app --set-string image.digest=${DIGEST_B} --timeout 90s --wait --atomic`,
+    );
+    expect(c.history('web').map((r) => r.status)).toEqual(['superseded', 'deployed']);
+    expect(second.summary).toContain('| 2 |');
+    expect(second.summary).toContain('helm history web');
+    expect(second.summary).toContain(DIGEST_B);
+  });
+
+  it('uses Helm 4 flags when the helm on PATH is Helm 4', async () => {
+    const c = new Cluster('v4.0.0');
+    const r = await c.deploy({ image: IMAGE_A });
+    expect(r.exitCode).toBe(0);
+    expect(c.writes()[0]).toMatch(/ --timeout 5m --wait=watcher --rollback-on-failure$/);
+    expect(r.log).toContain('Helm 4.0.0 (Helm 4 flags)');
+  });
+
+  it('a deploy that times out is rolled back, and the failure names both revisions', async () => {
+    const c = new Cluster();
+    expect((await c.deploy({ image: IMAGE_A })).exitCode).toBe(0);
+    c.fault('upgrade', 'web', 'timeout');
+    const r = await c.deploy({ image: IMAGE_B });
+    expectCleanFailure(r, 'rolled back', 'revision 2 failed', 'revision 1 serves again as revision 3', 'context deadline exceeded');
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', revision: '3', 'previous-revision': '1' });
+    expect(c.history('web').map((e) => `${e.revision}:${e.status}`)).toEqual(['1:superseded', '2:failed', '3:deployed']);
+    expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_A);
+    expect(r.summary).toContain('BackOff'); // the failing pod's event, from kubectl
+    expect(r.summary).toContain('| 2 |');
+  });
+
+  it('without atomic from Helm (rollback-on-failure false) the failure is reported, not hidden, and nothing is rolled back', async () => {
+    const c = new Cluster();
+    await c.deploy({ image: IMAGE_A });
+    c.fault('upgrade', 'web', 'hook');
+    const r = await c.deploy({ image: IMAGE_B, 'rollback-on-failure': 'false' });
+    expectCleanFailure(r, 'failed at revision 2', 'pre-upgrade hooks failed', 'rollback-on-failure is false');
+    expect(r.outputs).toMatchObject({ status: 'failed', revision: '2', 'previous-revision': '1' });
+    expect(c.writes().filter((w) => w.includes('rollback'))).toEqual([]);
+    expect(r.summary).toContain('BackoffLimitExceeded');
+  });
+
+  it('Helm exiting 0 is not trusted: a release that ends up rolled back is a failed deploy', async () => {
+    const c = new Cluster();
+    await c.deploy({ image: IMAGE_A });
+    c.fault('upgrade', 'web', 'rolled-back-later');
+    const r = await c.deploy({ image: IMAGE_B });
+    expectCleanFailure(r, 'rolled back', 'revision 2');
+    expect(r.outputs.status).toBe('rolled-back');
+  });
+
+  it('a pending release from a cancelled run is explained, then recovered with recover-pending', async () => {
+    const c = new Cluster();
+    c.seedPending('web', 'pending-upgrade');
+    const refused = await c.deploy({ image: IMAGE_B });
+    expectCleanFailure(refused, 'pending-upgrade', 'another operation', 'recover-pending: true');
+    expect(c.writes()).toEqual([]);
+    expect(refused.outputs.status).toBe('pending');
+
+    const r = await c.deploy({ image: IMAGE_B, 'recover-pending': 'true' });
+    expect(r.exitCode).toBe(0);
+    expect(c.writes()).toEqual([
+      'helm rollback web 1 --namespace default --timeout 5m --wait',
+      expect.stringMatching(/^helm upgrade --install web /),
+    ]);
+    expect(r.outputs).toMatchObject({ status: 'deployed', revision: '4', 'previous-revision': '3' });
+  });
+
+  it('a pending first install is uninstalled by recover-pending', async () => {
+    const c = new Cluster();
+    c.seedPending('web', 'pending-install');
+    const r = await c.deploy({ image: IMAGE_A, 'recover-pending': 'true' });
+    expect(r.exitCode).toBe(0);
+    expect(c.writes()[0]).toBe('helm uninstall web --namespace default --timeout 5m --wait');
+    expect(r.outputs).toMatchObject({ status: 'deployed', revision: '1' });
+  });
+
+  it('rolls back on demand, to the previous or a given revision', async () => {
+    const c = new Cluster();
+    await c.deploy({ image: IMAGE_A });
+    await c.deploy({ image: IMAGE_B });
+    const back = await c.deploy({ action: 'rollback' });
+    expect(back.exitCode).toBe(0);
+    expect(back.outputs).toMatchObject({ revision: '3', 'previous-revision': '2', status: 'deployed' });
+    expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_A);
+    const to2 = await c.deploy({ action: 'rollback', revision: '2' });
+    expect(to2.exitCode).toBe(0);
+    expect(c.writes().at(-1)).toBe('helm rollback web 2 --namespace default --timeout 5m --wait');
+    expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_B);
+    const missing = await c.deploy({ action: 'rollback', revision: '9' });
+    expectCleanFailure(missing, 'no revision 9');
+  });
+});
+
+describe('canary', () => {
+  it('deploys a canary beside stable by weight, then promotes it', async () => {
+    const c = new Cluster();
+    const stable = await c.deploy({ strategy: 'canary', image: IMAGE_A });
+    expect(stable.outputs).toMatchObject({ status: 'deployed', 'canary-weight': '0', revision: '1' });
+    const canary = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'canary-weight': '10' });
+    expect(canary.exitCode).toBe(0);
+    expect(canary.outputs).toMatchObject({ 'canary-weight': '10', strategy: 'canary', revision: '1' });
+    expect(c.writes().at(-1)).toContain('helm upgrade --install web-canary');
+    expect(c.writes().at(-1)).toContain('--set-string canary.enabled=true --set-string canary.router=nginx --set-string canary.stableService=web --set-string canary.weight=10');
+    expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_A); // stable untouched
+
+    const promoted = await c.deploy({ strategy: 'canary', action: 'promote' });
+    expect(promoted.exitCode).toBe(0);
+    expect(promoted.outputs).toMatchObject({ 'canary-weight': '0', revision: '2', 'previous-revision': '1', status: 'deployed' });
+    expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_B);
+    expect(c.history('web-canary')).toEqual([]);
+    expect(c.writes().slice(-2)).toEqual([expect.stringMatching(/^helm upgrade --install web .*image.digest=sha256:b{64} /), 'helm uninstall web-canary --namespace default --timeout 5m --wait']);
+  });
+
+  it('abort removes the canary and leaves stable untouched', async () => {
+    const c = new Cluster();
+    await c.deploy({ strategy: 'canary', image: IMAGE_A });
+    await c.deploy({ strategy: 'canary', image: IMAGE_B });
+    c.clearCalls();
+    const r = await c.deploy({ strategy: 'canary', action: 'abort' });
+    expect(r.exitCode).toBe(0);
+    expect(c.writes()).toEqual(['helm uninstall web-canary --namespace default --timeout 5m --wait']);
+    expect(c.history('web').length).toBe(1);
+    expect(r.outputs).toMatchObject({ revision: '1', 'canary-weight': '0' });
+  });
+
+  it('promote with no canary is refused before anything changes', async () => {
+    const c = new Cluster();
+    await c.deploy({ strategy: 'canary', image: IMAGE_A });
+    c.clearCalls();
+    const r = await c.deploy({ strategy: 'canary', action: 'promote' });
+    expectCleanFailure(r, "Input 'action'", 'no canary release web-canary');
+    expect(c.writes()).toEqual([]);
+  });
+
+  it('ALB weights go on the stable Ingress once the canary is ready; replicas follow the ratio', async () => {
+    const c = new Cluster();
+    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: 'replicaCount=3' });
+    const alb = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'alb', 'canary-weight': '20' });
+    expect(alb.exitCode).toBe(0);
+    const action = JSON.parse(c.annotations()['default/ingress/web']['alb.ingress.kubernetes.io/actions.web-weighted']) as { forwardConfig: { targetGroups: { serviceName: string; weight: number }[] } };
+    expect(action.forwardConfig.targetGroups).toEqual([expect.objectContaining({ serviceName: 'web', weight: 80 }), expect.objectContaining({ serviceName: 'web-canary', weight: 20 })]);
+
+    const ratio = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'replicas', 'canary-weight': '25' });
+    expect(ratio.exitCode).toBe(0);
+    expect(c.writes().at(-1)).toContain('--set-string replicaCount=1'); // 1 beside 3 stable = 25%
+    expect(ratio.outputs['canary-weight']).toBe('25');
+  });
+});
+
+describe('blue-green', () => {
+  it('deploys to the idle colour, switches, switches back, and promote retires the idle colour', async () => {
+    const c = new Cluster();
+    const blue = await c.deploy({ strategy: 'blue-green', image: IMAGE_A, set: 'ingress.enabled=true\ningress.host=web.example.com' });
+    expect(blue.exitCode).toBe(0);
+    expect(blue.outputs).toMatchObject({ 'active-color': 'blue', 'release-url': 'http://web.example.com/' });
+    const green = await c.deploy({ strategy: 'blue-green', image: IMAGE_B });
+    expect(green.exitCode).toBe(0);
+    expect(green.outputs['active-color']).toBe('green');
+    expect(c.writes().slice(-2)).toEqual([
+      expect.stringMatching(/^helm upgrade --install web-green .*image.digest=sha256:b{64} .*blueGreen.color=green /),
+      expect.stringMatching(/^helm upgrade --install web .*--set-string blueGreen.role=router --set-string blueGreen.activeColor=green /),
+    ]);
+    expect(c.history('web-blue').length).toBe(1); // blue still up for an instant switch back
+
+    const back = await c.deploy({ strategy: 'blue-green', action: 'abort' });
+    expect(back.exitCode).toBe(0);
+    expect(back.outputs['active-color']).toBe('blue');
+
+    const promote = await c.deploy({ strategy: 'blue-green', action: 'promote' });
+    expect(promote.exitCode).toBe(0);
+    expect(promote.outputs['active-color']).toBe('blue');
+    expect(c.writes().at(-1)).toBe('helm uninstall web-green --namespace default --timeout 5m --wait');
+    const again = await c.deploy({ strategy: 'blue-green', action: 'abort' });
+    expectCleanFailure(again, 'web-green is not installed');
+  });
+
+  it('a failing idle colour never moves traffic', async () => {
+    const c = new Cluster();
+    await c.deploy({ strategy: 'blue-green', image: IMAGE_A });
+    await c.deploy({ strategy: 'blue-green', image: IMAGE_A });
+    c.fault('upgrade', 'web-blue', 'timeout');
+    c.clearCalls();
+    const r = await c.deploy({ strategy: 'blue-green', image: IMAGE_B });
+    expectCleanFailure(r, 'web-blue', 'rolled back');
+    expect(c.writes().filter((w) => w.startsWith('helm upgrade --install web '))).toEqual([]);
+  });
+});
+
+describe('access and secrets', () => {
+  const kubeconfig = ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: k', '  cluster: {server: "https://127.0.0.1:6443"}', 'users:', '- name: u', '  user: {token: "kube-token-s3cr3t"}', 'contexts: []'].join('\n');
+
+  it('writes the kubeconfig 0600 for helm and kubectl, removes it, and keeps secrets out of the log', async () => {
+    const c = new Cluster();
+    const r = await c.deploy({ image: IMAGE_A, kubeconfig, set: 'db.password=hunter2-s3cr3t\nfeature=on' });
+    expect(r.exitCode).toBe(0);
+    const calls = c.calls();
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect({ file: call.kubeconfig?.startsWith(path.join(r.tempDir, 'runner-temp')), mode: call.kubeconfigMode }).toEqual({ file: true, mode: '600' });
+    expect(existsSync(calls[0].kubeconfig!)).toBe(false);
+    expect(c.writes()[0]).toContain('--set db.password=hunter2-s3cr3t'); // helm still gets the value
+    expect(r.log).toContain('::add-mask::hunter2-s3cr3t'); // masked at once (the runner swallows these lines)
+    const visible = r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    for (const text of [visible, r.summary]) {
+      expect(text).not.toContain('hunter2-s3cr3t');
+      expect(text).not.toContain('kube-token-s3cr3t');
+    }
+    expect(r.summary).toContain('db.password=***');
+  });
+
+  it('dry-run prints the plan and runs nothing', async () => {
+    const c = new Cluster();
+    const r = await c.deploy({ image: IMAGE_A, strategy: 'canary', 'dry-run': 'true', 'traffic-router': 'alb' });
+    expect(r.exitCode).toBe(0);
+    expect(c.calls().filter((x) => x.argv[0] !== 'version')).toEqual([]);
+    expect(r.outputs.status).toBe('planned');
+    expect(r.log).toContain('$ helm upgrade --install web-canary');
+    expect(r.summary).toContain('kubectl annotate ingress web');
+  });
+
+  it.each([
+    [{ release: 'Web_App', image: IMAGE_A }, "Input 'release'"],
+    [{ release: 'a'.repeat(54), image: IMAGE_A }, 'over Helm'],
+    [{ release: 'a'.repeat(50), strategy: 'canary', image: IMAGE_A }, "the canary strategy adds '-canary'"],
+    [{ image: 'registry.example.com/team/app:1.2.3' }, "Input 'image'"],
+    [{ image: IMAGE_A, chart: './no-such-chart' }, "Input 'chart'"],
+    [{ image: IMAGE_A, set: 'not a key value' }, "Input 'set'"],
+    [{ image: IMAGE_A, strategy: 'recreate' }, "Input 'strategy'"],
+    [{ image: IMAGE_A, action: 'destroy' }, "Input 'action'"],
+    [{ image: IMAGE_A, kubeconfig: '{not: yaml: [' }, "Input 'kubeconfig'"],
+    [{ image: IMAGE_A, action: 'promote' }, 'not rolling'],
+  ])('bad input %j: one ::error::, exit 1, nothing run', async (inputs, mention) => {
+    const c = new Cluster();
+    const r = await c.deploy(inputs as Record<string, string>);
+    expectCleanFailure(r, mention);
+    expect(c.calls()).toEqual([]);
+  });
+});

@@ -1,0 +1,198 @@
+/** Decision rules of the analysis, driven by scripted query outcomes with a fake clock (no waiting). */
+import { ERROR_RETRY_MS, runAnalysis, type AnalysisSettingsForEngine, type QueryClient } from '../../src/health-gate/analysis/engine';
+import { measure } from '../../src/health-gate/analysis/measurement';
+import { decide } from '../../src/health-gate/analysis/rules';
+import { minSamplesToReject } from '../../src/health-gate/analysis/statistics';
+import { parseMetrics } from '../../src/health-gate/metrics-spec';
+import { PrometheusConfigError, type QueryOutcome } from '../../src/health-gate/prometheus';
+
+const value = (v: number): QueryOutcome => ({ kind: 'value', value: v, timestampMs: 0 });
+const NAN: QueryOutcome = { kind: 'no-data', reason: 'nan', detail: 'the query returned NaN' };
+const DOWN: QueryOutcome = { kind: 'error', reason: 'unreachable', detail: 'cannot reach prom (ECONNREFUSED)' };
+
+/** Answers each query from a per-query script indexed by round (the last entry repeats). */
+function scripted(script: Record<string, (QueryOutcome | 'invalid')[]>): QueryClient & { rounds: Record<string, number> } {
+  const rounds: Record<string, number> = {};
+  return {
+    rounds,
+    async query(promql, metric) {
+      const n = (rounds[promql] = (rounds[promql] ?? 0) + 1);
+      const list = script[promql];
+      const o = list[Math.min(n, list.length) - 1];
+      if (o === 'invalid') throw new PrometheusConfigError(`the query of metric '${metric}' is invalid: parse error`, 'fix it');
+      return o;
+    },
+  };
+}
+
+function fakeTime() {
+  let now = 0;
+  const sleeps: number[] = [];
+  return { clock: () => now, sleep: async (ms: number) => void (sleeps.push(ms), (now += ms)), sleeps };
+}
+
+function settings(metricsYaml: string, over: Partial<AnalysisSettingsForEngine> = {}): AnalysisSettingsForEngine {
+  return {
+    metrics: parseMetrics(metricsYaml),
+    intervalMs: 10_000,
+    count: 6,
+    failureLimit: 0,
+    inconclusiveLimit: 2,
+    consecutiveErrorLimit: 2,
+    consecutiveSuccessLimit: 0,
+    minSamples: 3,
+    effectSize: 1.5,
+    confidence: 0.99,
+    ...over,
+  };
+}
+
+const SIMPLE = '- name: err\n  query: canary\n  max: 0.05\n';
+const COMPARED = '- name: latency\n  query: canary\n  baseline: stable\n  max: 10\n';
+const COUNTS = '- name: errors\n  query: canary_errors\n  total: canary_requests\n  baseline: stable_errors\n  baseline-total: stable_requests\n  max: 0.5\n';
+
+it('passes only after all count measurements (slow to pass) and scores 100', async () => {
+  const t = fakeTime();
+  const r = await runAnalysis(settings(SIMPLE), { client: scripted({ canary: [value(0.01)] }), ...t });
+  expect(r.decision).toMatchObject({ verdict: 'pass', rule: 'count-complete' });
+  expect(r.rounds).toBe(6);
+  expect(t.sleeps).toEqual([10_000, 10_000, 10_000, 10_000, 10_000]);
+});
+
+it('passes early with consecutive-success-limit, never before min-samples', async () => {
+  const r = await runAnalysis(settings(SIMPLE, { consecutiveSuccessLimit: 2 }), { client: scripted({ canary: [value(0.01)] }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'pass', rule: 'consecutive-success-limit' });
+  expect(r.rounds).toBe(3);
+});
+
+it('fails a critical metric at the first breach, regardless of failure-limit', async () => {
+  const yaml = '- name: err\n  query: canary\n  max: 0.05\n  critical: true\n';
+  const r = await runAnalysis(settings(yaml, { failureLimit: 3 }), { client: scripted({ canary: [value(0.01), value(0.2)] }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'critical-breach', metric: 'err' });
+  expect(r.decision.reason).toContain('0.2 is above max 0.05');
+  expect(r.rounds).toBe(2);
+});
+
+it('fails once failures exceed failure-limit', async () => {
+  const r = await runAnalysis(settings(SIMPLE, { failureLimit: 1 }), { client: scripted({ canary: [value(0.01), value(0.2), value(0.01), value(0.3)] }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit' });
+  expect(r.rounds).toBe(4);
+});
+
+it('treats NaN as no data: inconclusive past the limit, never a pass', async () => {
+  const r = await runAnalysis(settings(SIMPLE), { client: scripted({ canary: [NAN] }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'inconclusive', rule: 'inconclusive-limit' });
+  expect(r.decision.reason).toContain('no data (canary: nan)');
+  expect(r.rounds).toBe(3);
+});
+
+it('fails on no data when the metric says no-data: fail', async () => {
+  const yaml = '- name: err\n  query: canary\n  max: 0.05\n  no-data: fail\n';
+  const r = await runAnalysis(settings(yaml), { client: scripted({ canary: [NAN] }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit' });
+});
+
+it('ends inconclusive when too few measurements had data', async () => {
+  const r = await runAnalysis(settings(SIMPLE, { count: 4, inconclusiveLimit: 5 }), { client: scripted({ canary: [NAN, NAN, value(0.01)] }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'inconclusive', rule: 'not-enough-samples' });
+  expect(r.decision.reason).toContain('only 2 successful');
+});
+
+it('ends in error after consecutive errors, retrying sooner than the interval', async () => {
+  const t = fakeTime();
+  const r = await runAnalysis(settings(SIMPLE, { intervalMs: 30_000 }), { client: scripted({ canary: [value(0.01), DOWN] }), ...t });
+  expect(r.decision).toMatchObject({ verdict: 'error', rule: 'consecutive-error-limit' });
+  expect(r.decision.reason).toContain('ECONNREFUSED');
+  expect(r.rounds).toBe(4);
+  expect(t.sleeps).toEqual([30_000, ERROR_RETRY_MS, ERROR_RETRY_MS]);
+});
+
+it('ends in error at once on an invalid query (configuration error)', async () => {
+  const r = await runAnalysis(settings(SIMPLE), { client: scripted({ canary: ['invalid'] }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'error', rule: 'configuration-error' });
+  expect(r.decision.reason).toContain("metric 'err' is invalid");
+  expect(r.rounds).toBe(1);
+});
+
+it('fails a canary much slower than the baseline once Mann-Whitney can reach alpha', async () => {
+  const canary = [5.1, 5.3, 4.9, 5.2, 5.0, 5.4].map(value);
+  const stable = [1.0, 1.1, 0.9, 1.2, 1.05, 0.95].map(value);
+  const r = await runAnalysis(settings(COMPARED, { minSamples: 4 }), { client: scripted({ canary, stable }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit', metric: 'latency' });
+  // 1 - 0.99 split over count - minSamples + 1 = 3 looks; the smallest exact p of n vs n values is
+  // 1 / C(2n, n): 1/70 at n = 4, 1/252 at 5, 1/924 at 6, so the first possible failure is round 6.
+  expect(minSamplesToReject(0.01 / 3)).toBe(6);
+  expect(r.rounds).toBe(6);
+  expect(r.states[0].samples[4].comparison).toMatchObject({ pValue: 1 / 252, worse: false });
+  const last = r.states[0].samples[5];
+  expect(last.comparison).toMatchObject({ test: 'mann-whitney', worse: true, exact: true });
+  expect(last.comparison?.alpha).toBeCloseTo(0.01 / 3, 12);
+});
+
+it('passes a canary equal to its baseline in distribution', async () => {
+  const canary = [1.0, 1.2, 0.9, 1.1, 1.05, 0.95].map(value);
+  const stable = [1.1, 0.9, 1.0, 1.2, 0.95, 1.05].map(value);
+  const r = await runAnalysis(settings(COMPARED), { client: scripted({ canary, stable }), ...fakeTime() });
+  expect(r.decision).toMatchObject({ verdict: 'pass' });
+});
+
+it('does not fail a significant but small difference (below effect-size)', async () => {
+  const canary = [1.1, 1.11, 1.12, 1.13, 1.14, 1.15].map(value);
+  const stable = [1.0, 1.01, 1.02, 1.03, 1.04, 1.05].map(value);
+  const r = await runAnalysis(settings(COMPARED), { client: scripted({ canary, stable }), ...fakeTime() });
+  expect(r.decision.verdict).toBe('pass');
+  expect(r.states[0].samples[5].comparison?.pValue).toBeLessThan(0.01);
+});
+
+describe('count metrics (Poisson rate test)', () => {
+  const run = (canaryErrors: number, stableErrors: number, canaryRequests = 50, stableRequests = 50) =>
+    runAnalysis(settings(COUNTS), {
+      client: scripted({ canary_errors: [value(canaryErrors)], canary_requests: [value(canaryRequests)], stable_errors: [value(stableErrors)], stable_requests: [value(stableRequests)] }),
+      ...fakeTime(),
+    });
+
+  it('fails 5x the baseline error rate at the first look after min-samples', async () => {
+    const r = await run(10, 2);
+    expect(r.decision).toMatchObject({ verdict: 'fail', metric: 'errors' });
+    expect(r.rounds).toBe(3);
+    expect(r.states[0].samples[2].comparison).toMatchObject({ test: 'poisson-rate', canaryEvents: 30, baselineEvents: 6, effectSize: 5, worse: true });
+  });
+
+  it('passes 0 canary errors against a few baseline errors', async () => {
+    expect((await run(0, 2)).decision.verdict).toBe('pass');
+  });
+
+  it('passes a few canary errors against 0 baseline errors at low traffic (not significant)', async () => {
+    const r = await runAnalysis(settings(COUNTS), {
+      client: scripted({
+        canary_errors: [value(1), value(0), value(0), value(1), value(0), value(0)],
+        canary_requests: [value(5)],
+        stable_errors: [value(0)],
+        stable_requests: [value(5)],
+      }),
+      ...fakeTime(),
+    });
+    expect(r.decision.verdict).toBe('pass');
+  });
+
+  it('treats a canary without requests as no traffic (no data), not as 0% errors', async () => {
+    const r = await run(0, 1, 0);
+    expect(r.decision).toMatchObject({ verdict: 'inconclusive', rule: 'inconclusive-limit' });
+    expect(r.decision.reason).toContain('no-traffic');
+  });
+});
+
+it('measure reports a baseline without data under the no-data policy', () => {
+  const [spec] = parseMetrics(COMPARED);
+  const s = measure(spec, { query: value(1), baseline: { kind: 'no-data', reason: 'empty-vector', detail: 'empty' } }, [], { minSamples: 3, effectSize: 1.5, confidence: 0.99, looks: 1 }, 0);
+  expect(s).toMatchObject({ status: 'inconclusive', value: 1 });
+  expect(s.reason).toContain('baseline: empty-vector');
+});
+
+it('decide checks fail before error before inconclusive', () => {
+  const specs = parseMetrics('- name: a\n  query: a\n  max: 1\n- name: b\n  query: b\n  max: 1\n');
+  const sample = (status: 'failed' | 'error', index: number) => ({ index, atMs: 0, status, reason: status });
+  const limits = { failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 0, consecutiveSuccessLimit: 0, minSamples: 1 };
+  const d = decide([{ spec: specs[0], samples: [sample('error', 0)] }, { spec: specs[1], samples: [sample('failed', 0)] }], limits, false);
+  expect(d).toMatchObject({ verdict: 'fail', metric: 'b' });
+});

@@ -1,0 +1,52 @@
+/** Command lines helm-deploy builds, for Helm 3 and Helm 4 (which renamed --atomic and changed --wait). */
+import { displayCommand, parseHelmVersion, rollbackArgs, uninstallArgs, upgradeArgs, type UpgradeRequest } from '../../src/helm-deploy/helm';
+
+const req: UpgradeRequest = {
+  release: 'web',
+  chart: 'charts/app',
+  namespace: 'prod',
+  chartVersion: '1.2.0',
+  createNamespace: true,
+  valuesFiles: ['values.yaml'],
+  set: [{ key: 'db.password', value: 'hunter2', secret: true }],
+  setString: [{ key: 'image.digest', value: 'sha256:abc' }],
+  timeoutMs: 300_000,
+  wait: true,
+  rollbackOnFailure: true,
+};
+
+it('detects Helm 3 and 4 from `helm version` output', () => {
+  expect(parseHelmVersion('v3.19.0')).toEqual({ version: '3.19.0', major: 3 });
+  expect(parseHelmVersion('v4.0.1+g12500dd\n')).toEqual({ version: '4.0.1', major: 4 });
+  expect(() => parseHelmVersion('v2.17.0')).toThrow('not supported');
+  expect(() => parseHelmVersion('garbage')).toThrow('helm version');
+});
+
+it('Helm 3: --wait and --atomic', () => {
+  expect(upgradeArgs(3, req)).toEqual([
+    'upgrade', '--install', 'web', 'charts/app', '--namespace', 'prod', '--create-namespace', '--version', '1.2.0',
+    '--values', 'values.yaml', '--set', 'db.password=hunter2', '--set-string', 'image.digest=sha256:abc',
+    '--timeout', '5m', '--wait', '--atomic',
+  ]);
+});
+
+it('Helm 4: --wait=watcher and --rollback-on-failure', () => {
+  const args = upgradeArgs(4, req);
+  expect(args.slice(-3)).toEqual(['5m', '--wait=watcher', '--rollback-on-failure']);
+  expect(args).not.toContain('--atomic');
+});
+
+it('leaves out wait and atomic when asked', () => {
+  const args = upgradeArgs(3, { ...req, wait: false, rollbackOnFailure: false, timeoutMs: 90_000 });
+  expect(args.slice(-2)).toEqual(['--timeout', '90s']);
+});
+
+it('builds rollback and uninstall lines', () => {
+  expect(rollbackArgs(3, 'web', 'prod', 4, 60_000, true)).toEqual(['rollback', 'web', '4', '--namespace', 'prod', '--timeout', '1m', '--wait']);
+  expect(rollbackArgs(4, 'web', 'prod', undefined, 60_000, true)).toEqual(['rollback', 'web', '--namespace', 'prod', '--timeout', '1m', '--wait=watcher']);
+  expect(uninstallArgs(3, 'web-canary', 'prod', 60_000, false)).toEqual(['uninstall', 'web-canary', '--namespace', 'prod', '--timeout', '1m']);
+});
+
+it('displays command lines with secret values masked and shell-quoted', () => {
+  expect(displayCommand('helm', upgradeArgs(3, req), ['hunter2'])).toContain("--set 'db.password=***' --set-string image.digest=sha256:abc");
+});

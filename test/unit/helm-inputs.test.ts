@@ -1,0 +1,112 @@
+/** helm-deploy's parser: every bad input is one InputError naming the input and the fix. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { InputError } from '../../src/toolkit/errors';
+import { parseInputs, parseKubeconfig, parseSetLines } from '../../src/helm-deploy/inputs';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DIGEST = `sha256:${'c'.repeat(64)}`;
+const base = { release: 'web', chart: 'charts/app', image: `ghcr.io/team/app@${DIGEST}`, 'helm-version': 'path' };
+const parse = (over: Record<string, string>) => parseInputs({ ...base, ...over }, ROOT);
+
+function inputError(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
+  throw new Error('no InputError thrown');
+}
+
+it('reads a deploy with defaults into a typed object', () => {
+  const i = parse({ set: 'replicaCount=3\ndb.password=p4ss\n# comment', 'values-files': 'charts/app/values.yaml', timeout: '90s' });
+  expect(i).toMatchObject({
+    action: 'deploy',
+    strategy: 'rolling',
+    release: 'web',
+    namespace: 'default',
+    image: { repository: 'ghcr.io/team/app', digest: DIGEST },
+    imageRepositoryKey: 'image.repository',
+    imageDigestKey: 'image.digest',
+    timeoutMs: 90_000,
+    wait: true,
+    rollbackOnFailure: true,
+    recoverPending: false,
+    canaryWeight: 10,
+    trafficRouter: 'nginx',
+    helmVersion: 'path',
+    cluster: { kind: 'ambient' },
+    dryRun: false,
+    valuesFiles: ['charts/app/values.yaml'],
+  });
+  expect(i.set).toEqual([
+    { key: 'replicaCount', value: '3', secret: false },
+    { key: 'db.password', value: 'p4ss', secret: true },
+  ]);
+});
+
+it.each([
+  ['release', { release: 'Web_App' }, 'DNS-1123'],
+  ['release', { release: 'web-' }, 'not a valid release name'],
+  ['release', { release: 'a'.repeat(54) }, "over Helm's limit of 53"],
+  ['release', { release: 'a'.repeat(47), strategy: 'canary' }, 'limit of 46'],
+  ['release', { release: 'a'.repeat(48), strategy: 'blue-green' }, 'limit of 47'],
+  ['image', { image: 'ghcr.io/team/app:1.2.3' }, 'has no digest'],
+  ['image', { image: '' }, 'required for deploy'],
+  ['chart', { chart: '' }, 'required for deploy'],
+  ['chart', { chart: './nowhere' }, 'does not exist'],
+  ['chart', { chart: 'test' }, 'has no Chart.yaml'],
+  ['set', { set: 'replicaCount 3' }, 'not key=value'],
+  ['set', { set: '=3' }, 'not key=value'],
+  ['strategy', { strategy: 'recreate' }, 'rolling, canary, blue-green'],
+  ['action', { action: 'destroy' }, 'deploy, rollback, promote, abort'],
+  ['action', { action: 'promote' }, 'not rolling'],
+  ['kubeconfig', { kubeconfig: '{not: yaml: [' }, 'is not YAML'],
+  ['kubeconfig', { kubeconfig: 'just a string' }, 'not a kubeconfig'],
+  ['aws-region', { 'cluster-name': 'prod' }, 'required with cluster-name'],
+  ['canary-weight', { 'canary-weight': '150' }, 'maximum 100'],
+  ['traffic-router', { 'traffic-router': 'istio' }, 'nginx, alb, replicas'],
+  ['timeout', { timeout: 'soon' }, 'not a duration'],
+  ['revision', { revision: '3' }, 'only used by action: rollback'],
+  ['helm-version', { 'helm-version': 'latest' }, 'not a version'],
+  ['values-files', { 'values-files': 'nope.yaml' }, 'does not exist'],
+  ['namespace', { namespace: 'Prod' }, 'not a namespace'],
+])('refuses bad %s', (input, over, problem) => {
+  const e = inputError(() => parse(over));
+  expect(e.input).toBe(input);
+  expect(e.message).toContain(problem);
+});
+
+it('never echoes a malformed set line value (it may be a secret)', () => {
+  const e = inputError(() => parseSetLines('db.password: hunter2'));
+  expect(e.message).not.toContain('hunter2');
+});
+
+it('takes a tag-style digest key and tag@digest images', () => {
+  const i = parse({ image: `ghcr.io/team/app:1.2.3@${DIGEST}`, 'image-digest-key': 'image.tag' });
+  expect(i.image).toEqual({ repository: 'ghcr.io/team/app', digest: DIGEST, tag: '1.2.3' });
+  expect(i.imageDigestKey).toBe('image.tag');
+});
+
+it('does not need image or chart for rollback, nor chart for canary abort', () => {
+  expect(parse({ action: 'rollback', image: '', chart: '', revision: '2' })).toMatchObject({ action: 'rollback', revision: 2 });
+  expect(parse({ strategy: 'canary', action: 'abort', image: '', chart: '' }).chart).toBeUndefined();
+});
+
+it('collects kubeconfig credentials for masking', () => {
+  const kc = ['apiVersion: v1', 'clusters: [{name: c, cluster: {server: "https://k"}}]', 'users:', '- name: u', '  user: {token: tkn, client-key-data: a2V5}'].join('\n');
+  expect(parseKubeconfig(kc).secrets).toEqual(['tkn', 'a2V5']);
+  expect(parse({ kubeconfig: kc }).cluster).toMatchObject({ kind: 'kubeconfig', secrets: ['tkn', 'a2V5'] });
+});
+
+it('reads EKS access and local .tgz charts', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-chart-'));
+  writeFileSync(path.join(dir, 'app-0.1.0.tgz'), '');
+  const i = parseInputs({ ...base, chart: 'app-0.1.0.tgz', 'cluster-name': 'prod', 'aws-region': 'eu-west-1' }, dir);
+  expect(i.cluster).toEqual({ kind: 'eks', clusterName: 'prod', region: 'eu-west-1' });
+  expect(i.chart).toBe('app-0.1.0.tgz');
+  expect(parse({ chart: 'oci://registry.example.com/charts/app', 'chart-version': '1.2.0' }).chart).toBe('oci://registry.example.com/charts/app');
+  expect(parse({ chart: 'bitnami/nginx' }).chart).toBe('bitnami/nginx');
+});

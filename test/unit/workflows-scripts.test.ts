@@ -1,0 +1,202 @@
+/**
+ * The workflows' own shell steps, run with bash exactly as the runner runs them (env in, GITHUB_OUTPUT
+ * and the job summary out): the production plan, the approval brief, CI's per-service records and
+ * their merge, the deploy template's image check, and the notification webhook.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runScript, stepScript } from '../helpers/workflow-script';
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const DIGEST2 = `sha256:${'cd'.repeat(32)}`;
+
+describe('production.yml plan step', () => {
+  const plan = stepScript('.github/workflows/production.yml', 'deploy', 'plan');
+  const env = (over: Record<string, string> = {}) => ({
+    STRATEGY: 'canary',
+    CANARY_STEPS: '10, 50, 100',
+    SERVICE: 'web',
+    DIGEST,
+    CI_IMAGE_REF: `ci.example.com/web@${DIGEST}`,
+    PRODUCTION_REGISTRY: 'prod.example.com/shop',
+    HEALTH_URLS: 'https://{service}.example.com/healthz',
+    METRICS: '- name: errors\n  query: rate(x{app="{service}"}[1m])\n  max: 0.01',
+    ...over,
+  });
+
+  it('turns the canary steps into weights and pins the production image by digest', () => {
+    const r = runScript(plan, env());
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toEqual({
+      strategy: 'canary',
+      image: `prod.example.com/shop/web@${DIGEST}`,
+      'weight-1': '10',
+      'weight-2': '50',
+      'weight-3': '100',
+      'health-urls': 'https://web.example.com/healthz',
+      metrics: '- name: errors\n  query: rate(x{app="web"}[1m])\n  max: 0.01',
+    });
+  });
+
+  it('deploys the CI image itself when there is no production registry, and plans blue/green without weights', () => {
+    const r = runScript(plan, env({ STRATEGY: 'blue-green', PRODUCTION_REGISTRY: '' }));
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs.image).toBe(`ci.example.com/web@${DIGEST}`);
+    expect(Object.keys(r.outputs).filter((k) => k.startsWith('weight-'))).toEqual([]);
+  });
+
+  it.each([
+    ['50, 20, 100', 'increasing'],
+    ['10, 50', 'end at 100'],
+    ['5, 10, 20, 40, 80, 100', '1 to 5 weights'],
+    ['10, 50, 150', 'up to 100'],
+    ['ten, 100', 'increasing'],
+  ])('refuses canary-steps %s', (steps, says) => {
+    const r = runScript(plan, env({ CANARY_STEPS: steps }));
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining(says)]);
+  });
+
+  it('refuses an unknown strategy and an image without a digest', () => {
+    expect(runScript(plan, env({ STRATEGY: 'rolling' })).errors).toEqual([expect.stringContaining('canary or blue-green')]);
+    const tagOnly = runScript(plan, env({ PRODUCTION_REGISTRY: '', CI_IMAGE_REF: 'ci.example.com/web:latest' }));
+    expect(tagOnly.exitCode).toBe(1);
+    expect(tagOnly.errors).toEqual([expect.stringContaining('not pinned by digest')]);
+  });
+});
+
+describe('approval.yml brief', () => {
+  const brief = stepScript('.github/workflows/approval.yml', 'brief', 'Write the approval brief to the run summary');
+  const images = JSON.stringify([
+    { name: 'web', image: 'reg.example.com/web', digest: DIGEST, 'image-ref': `reg.example.com/web@${DIGEST}` },
+    { name: 'worker', image: 'reg.example.com/worker', digest: DIGEST2, 'image-ref': `reg.example.com/worker@${DIGEST2}` },
+  ]);
+  const env = (over: Record<string, string> = {}) => ({
+    IMAGES: images,
+    VULNERABILITIES: JSON.stringify({ web: { CRITICAL: 0, HIGH: 2, MEDIUM: 5, LOW: 9 } }),
+    E2E_RESULT: 'success',
+    LOAD_RESULT: 'success',
+    HEALTH_VERDICT: 'pass',
+    STRATEGY: 'canary',
+    CANARY_STEPS: '10, 50, 100',
+    ENVIRONMENT: 'production-approval',
+    ...over,
+  });
+
+  it('shows the reviewer the digests, vulnerability counts, staging results and the plan', () => {
+    const r = runScript(brief, env());
+    expect(r.exitCode).toBe(0);
+    expect(r.summary).toContain(`| web | \`reg.example.com/web\` | \`${DIGEST}\` | 0 | 2 | 5 | 9 |`);
+    expect(r.summary).toContain(`| worker | \`reg.example.com/worker\` | \`${DIGEST2}\` | ? | ? | ? | ? |`); // unknown is not zero
+    expect(r.summary).toContain('| E2E tests | success |');
+    expect(r.summary).toContain('| health gate | pass |');
+    expect(r.summary).toContain('Canary over weights 10, 50, 100 %');
+  });
+
+  it('fails closed: nothing to approve, or a staging health gate that did not pass', () => {
+    expect(runScript(brief, env({ IMAGES: '[]' })).exitCode).toBe(1);
+    const failed = runScript(brief, env({ HEALTH_VERDICT: 'inconclusive' }));
+    expect(failed.exitCode).toBe(1);
+    expect(failed.errors).toEqual([expect.stringContaining("'inconclusive', not pass")]);
+    expect(failed.summary).toContain('| health gate | inconclusive |'); // the reviewer still sees why
+  });
+});
+
+describe('ci.yml: per-service records and their merge', () => {
+  const record = stepScript('.github/workflows/ci.yml', 'build', 'Record the result for the collect job');
+  const merge = stepScript('.github/workflows/ci.yml', 'collect', 'merge');
+  const services = JSON.stringify([{ name: 'web' }, { name: 'worker' }]);
+
+  it('merges every service into the images and vulnerabilities outputs', () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'shipline-ci-'));
+    const dir = path.join(ws, 'shipline-result');
+    for (const [name, digest, vulns] of [['web', DIGEST, '{"HIGH":1}'], ['worker', DIGEST2, '']] as const) {
+      const r = runScript(record, { NAME: name, IMAGE: `reg/${name}`, DIGEST: digest, IMAGE_REF: `reg/${name}@${digest}`, VULNERABILITIES: vulns }, ws);
+      expect(r.exitCode).toBe(0);
+    }
+    const r = runScript(merge, { SERVICES: services }, dir.replace(/\/shipline-result$/, ''));
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.outputs.images)).toEqual([
+      { name: 'web', image: 'reg/web', digest: DIGEST, 'image-ref': `reg/web@${DIGEST}` },
+      { name: 'worker', image: 'reg/worker', digest: DIGEST2, 'image-ref': `reg/worker@${DIGEST2}` },
+    ]);
+    expect(JSON.parse(r.outputs.vulnerabilities)).toEqual({ web: { HIGH: 1 }, worker: {} });
+    expect(r.summary).toContain(`| web | \`reg/web@${DIGEST}\` |`);
+  });
+
+  it('fails when a service has no digest', () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'shipline-ci-'));
+    runScript(record, { NAME: 'web', IMAGE: 'reg/web', DIGEST, IMAGE_REF: `reg/web@${DIGEST}`, VULNERABILITIES: '{}' }, ws);
+    runScript(record, { NAME: 'worker', IMAGE: 'reg/worker', DIGEST: '', IMAGE_REF: '', VULNERABILITIES: '{}' }, ws);
+    const r = runScript(merge, { SERVICES: services }, ws);
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining('expected 2 built services with digests, got 1')]);
+  });
+});
+
+describe('shipline-deploy.yml template: the image to deploy', () => {
+  const script = stepScript('workflows-templates/shipline-deploy.yml', 'image', 'images');
+
+  it('turns an image@digest into the images list the stages take', () => {
+    const r = runScript(script, { IMAGE_REF: `123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}` });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.outputs.images)).toEqual([
+      { name: 'web', image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web', digest: DIGEST, 'image-ref': `123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}` },
+    ]);
+  });
+
+  it.each(['reg.example.com/web:latest', 'reg.example.com/web@sha256:abc', '$(touch /tmp/x)@' + DIGEST])('refuses %s', (ref) => {
+    const r = runScript(script, { IMAGE_REF: ref });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining('must be registry/repository@sha256')]);
+  });
+});
+
+describe('production.yml notification', () => {
+  const notify = stepScript('.github/workflows/production.yml', 'deploy', 'Notify');
+  let server: Server;
+  let bodies: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let b = '';
+      req.on('data', (c: Buffer) => (b += c.toString()));
+      req.on('end', () => {
+        bodies.push(b);
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => (bodies = []));
+
+  const env = (status: string, url: string) => ({
+    WEBHOOK_URL: url,
+    JOB_STATUS: status,
+    SERVICE: 'web',
+    IMAGE: `prod/web@${DIGEST}`,
+    STRATEGY: 'canary',
+    RUN_URL: 'https://github.com/o/r/actions/runs/1',
+  });
+
+  it('says what happened, success or rollback, as Slack-compatible JSON', () => {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    expect(runScript(notify, env('success', url)).exitCode).toBe(0);
+    expect(runScript(notify, env('failure', url)).exitCode).toBe(0);
+    expect(bodies.map((b) => (JSON.parse(b) as { text: string }).text)).toEqual([
+      `Production deploy of web succeeded (canary): prod/web@${DIGEST} https://github.com/o/r/actions/runs/1`,
+      `Production deploy of web FAILED (canary, failure); the canary was aborted and production rolled back. prod/web@${DIGEST} https://github.com/o/r/actions/runs/1`,
+    ]);
+  });
+
+  it('sends nothing without a webhook, and fails when the webhook refuses', () => {
+    const none = runScript(notify, env('success', ''));
+    expect(none.exitCode).toBe(0);
+    expect(none.stdout).toContain('no notification sent');
+    expect(bodies).toEqual([]);
+    expect(runScript(notify, env('success', 'http://127.0.0.1:1/closed')).exitCode).not.toBe(0);
+  });
+});
