@@ -5,7 +5,10 @@
  * counting proxy in front of each real docker-registry, so requests and uploaded bytes are
  * counted the same way. Not a test: it prints numbers side by side, as ratios.
  *
- *   BENCH_SIZES=10,100,500 (MB, default)   BENCH_LAYERS=5 (layers per image, default)
+ *   BENCH_SIZES=10,100,500 (MB, default)   BENCH_LAYERS=5 (layers per image)   BENCH_REPEAT=3
+ *
+ * Each promotion is repeated BENCH_REPEAT times into fresh destinations, alternating which
+ * tool goes first; times are medians (the machine is shared, single runs are noisy).
  */
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
@@ -26,6 +29,7 @@ const execFileP = promisify(execFile);
 const MB = 1024 * 1024;
 const sizes = (process.env.BENCH_SIZES ?? '10,100,500').split(',').map(Number).filter((n) => n > 0);
 const layers = Number(process.env.BENCH_LAYERS ?? 5);
+const repeats = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 
 /** A plain forwarding proxy that counts requests and request-body bytes (uploads). */
 interface Counter {
@@ -103,48 +107,79 @@ async function skopeo(source: string, destination: string): Promise<void> {
 function fmtBytes(n: number): string {
   return n >= MB ? `${(n / MB).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
 }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? '1.00' : 'inf') : (a / b).toFixed(2));
 
+/** Shown as one number when every run agreed, else as min-max (a run that found blobs already there). */
+function spread(values: number[], fmt: (n: number) => string = String): string {
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  return lo === hi ? fmt(lo) : `${fmt(lo)}-${fmt(hi)}`;
+}
+
+interface Target {
+  host: string;
+  proxies: Counter[];
+  done(): Promise<void>;
+}
+
 async function main(): Promise<void> {
-  const [dev, prod] = await Promise.all([startRegistry(), startRegistry()]);
-  const [devP, prodP] = await Promise.all([countingProxy(dev), countingProxy(prod)]);
+  const dev = await startRegistry();
+  const devP = await countingProxy(dev);
   const rows: string[][] = [];
+  const same: Target = { host: devP.host, proxies: [devP], done: async () => undefined };
+  // skopeo remembers where it has seen a blob (its blob-info cache) and mounts from there on the
+  // next copy; a fresh registry per cross-registry run keeps every run a real copy for both tools.
+  const fresh = async (): Promise<Target> => {
+    const reg = await startRegistry();
+    const proxy = await countingProxy(reg);
+    return { host: proxy.host, proxies: [devP, proxy], done: () => proxy.stop().then(() => reg.stop()) };
+  };
   try {
     for (const size of sizes) {
       const layerSize = Math.floor((size * MB) / layers);
       process.stderr.write(`pushing a ${size} MB image (${layers} layers) ...\n`);
       const image = await pushTestImage(dev.host, `bench/app${size}`, 'rc', { layerSizes: Array(layers).fill(layerSize) });
       const source = `${devP.host}/bench/app${size}@${image.digest}`;
-      const cases: [string, (tool: string) => string, Counter[]][] = [
-        ['same-repo retag', (tool) => `${devP.host}/bench/app${size}:${tool}`, [devP]],
-        ['cross-repo (same registry)', (tool) => `${devP.host}/bench/${tool}${size}:rc`, [devP]],
-        ['cross-registry copy', (tool) => `${prodP.host}/bench/${tool}${size}:rc`, [devP, prodP]],
+      // Every run gets a destination of its own, so none of them finds the image already there.
+      const cases: [string, (run: string, host: string) => string, () => Promise<Target>][] = [
+        ['same-repo retag', (run, host) => `${host}/bench/app${size}:${run}`, async () => same],
+        ['cross-repo (same registry)', (run, host) => `${host}/bench/${run}${size}:rc`, async () => same],
+        ['cross-registry copy', (run, host) => `${host}/bench/${run}${size}:rc`, fresh],
       ];
-      for (const [name, dest, proxies] of cases) {
-        process.stderr.write(`  ${name} ...\n`);
-        const ours = await measure(proxies, () => promote(source, dest('promote')));
-        const theirs = await measure(proxies, () => skopeo(source, dest('skopeo')));
+      for (const [name, dest, target] of cases) {
+        process.stderr.write(`  ${name} x${repeats} ...\n`);
+        const ours: Measure[] = [];
+        const theirs: Measure[] = [];
+        for (let i = 0; i < repeats; i++) {
+          const t = await target();
+          const a = () => measure(t.proxies, () => promote(source, dest(`promote${i}`, t.host))).then((m) => ours.push(m));
+          const b = () => measure(t.proxies, () => skopeo(source, dest(`skopeo${i}`, t.host))).then((m) => theirs.push(m));
+          if (i % 2 === 0) await a().then(b);
+          else await b().then(a);
+          await t.done();
+        }
+        const [oursMs, theirsMs] = [median(ours.map((m) => m.ms)), median(theirs.map((m) => m.ms))];
         rows.push([
           `${size} MB`,
           name,
-          `${ours.ms.toFixed(0)} ms`,
-          `${theirs.ms.toFixed(0)} ms`,
-          ratio(ours.ms, theirs.ms),
-          String(ours.requests),
-          String(theirs.requests),
-          fmtBytes(ours.bytes),
-          fmtBytes(theirs.bytes),
+          `${oursMs.toFixed(0)} ms`,
+          `${theirsMs.toFixed(0)} ms`,
+          ratio(oursMs, theirsMs),
+          spread(ours.map((m) => m.requests)),
+          spread(theirs.map((m) => m.requests)),
+          spread(ours.map((m) => m.bytes), fmtBytes),
+          spread(theirs.map((m) => m.bytes), fmtBytes),
         ]);
       }
     }
   } finally {
-    await Promise.all([devP.stop(), prodP.stop()]);
-    await Promise.all([dev.stop(), prod.stop()]);
+    await devP.stop();
+    await dev.stop();
   }
   const head = ['image', 'promotion', 'promote time', 'skopeo time', 'time ratio promote/skopeo', 'promote requests', 'skopeo requests', 'promote bytes up', 'skopeo bytes up'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
-  console.log(`promote-artifact vs skopeo ${(await execFileP('skopeo', ['--version'])).stdout.trim().replace('skopeo version ', '')} on docker-registry (loopback), ${layers} layers per image, one run each`);
+  console.log(`promote-artifact vs skopeo ${(await execFileP('skopeo', ['--version'])).stdout.trim().replace('skopeo version ', '')} on docker-registry (loopback), ${layers} layers per image, median of ${repeats} runs`);
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(line(r));

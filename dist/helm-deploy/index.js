@@ -73749,12 +73749,13 @@ function parseReleaseName(name, strategy) {
     return name;
 }
 function parseSetLines(text) {
-    return parseLines(text).map((line) => {
+    return parseLines(text).map((line, n) => {
         const at = line.indexOf('=');
         const key = at < 0 ? line : line.slice(0, at).trim();
         if (at < 0 || !VALUE_KEY.test(key)) {
-            // never echo the line: its value may be a secret
-            throw new errors_InputError('set', `line '${key.slice(0, 40)}${at < 0 ? '' : '=…'}' is not key=value`, 'Write one key=value per line, e.g. ingress.host=app.example.com or env[0].name=X');
+            // name the line by its key-like start only: the rest may be a secret
+            const start = key.split(/[\s:=]/)[0].slice(0, 40);
+            throw new errors_InputError('set', `line ${n + 1} ('${start}…') is not key=value`, 'Write one key=value per line, e.g. ingress.host=app.example.com or env[0].name=X');
         }
         return { key, value: line.slice(at + 1), secret: looksSecret(key) };
     });
@@ -73786,14 +73787,21 @@ function parseKubeconfig(content) {
     if (!config || typeof config !== 'object' || !Array.isArray(config.clusters)) {
         throw new errors_InputError('kubeconfig', 'is YAML but not a kubeconfig (no clusters list)', 'Pass the content of a kubeconfig file with clusters, users and contexts');
     }
+    // every credential-like string under users[].user (token, client-key-data, auth-provider id-token, exec env values…)
     const secrets = [];
-    for (const u of config.users ?? []) {
-        for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
-            const v = u?.user?.[field];
-            if (typeof v === 'string' && v)
-                secrets.push(v);
+    const collect = (node, key = '') => {
+        if (typeof node === 'string') {
+            if (node && /token|password|secret|key-data|certificate-data|value/i.test(key))
+                secrets.push(node);
         }
-    }
+        else if (Array.isArray(node))
+            node.forEach((n) => collect(n, key));
+        else if (node && typeof node === 'object')
+            for (const [k, v] of Object.entries(node))
+                collect(v, k);
+    };
+    for (const u of config.users ?? [])
+        collect(u?.user);
     return { content, secrets };
 }
 function parseCluster(get) {
@@ -73885,7 +73893,7 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
         chart,
         chartVersion: get('chart-version') || undefined,
         valuesFiles,
-        set: parseSetLines(raw.set ?? ''),
+        set: parseSetLines(get('set')),
         image,
         imageRepositoryKey: parseValueKey('image-repository-key', get('image-repository-key')),
         imageDigestKey: parseValueKey('image-digest-key', get('image-digest-key')),
@@ -74090,15 +74098,19 @@ class Helm {
     env;
     reporter;
     secrets;
+    hardTimeoutMs;
     /** Every command line run, masked, in order (for the summary). */
     commands = [];
-    constructor(exec, binary, major, env, reporter, secrets) {
+    constructor(exec, binary, major, env, reporter, secrets, 
+    /** A hard stop beyond Helm's own --timeout, so a hung helm fails the step instead of the job's clock. */
+    hardTimeoutMs = 15 * 60_000) {
         this.exec = exec;
         this.binary = binary;
         this.major = major;
         this.env = env;
         this.reporter = reporter;
         this.secrets = secrets;
+        this.hardTimeoutMs = hardTimeoutMs;
     }
     /** Asks the binary which Helm it is (`--template` works in Helm 3 and 4). */
     static async detect(exec, binary, env) {
@@ -74115,8 +74127,11 @@ class Helm {
         }
         const r = await this.exec(this.binary, args, {
             env: this.env,
+            timeoutMs: this.hardTimeoutMs,
             onLine: quiet ? undefined : (l) => this.reporter.info(`  ${l}`),
         });
+        if (r.timedOut)
+            this.reporter.warning(`helm ${args[0]} did not finish within ${Math.round(this.hardTimeoutMs / 1000)} s and was stopped`);
         return r;
     }
     async read(args, what) {
@@ -74163,11 +74178,12 @@ class Helm {
         return this.run(uninstallArgs(this.major, release, namespace, timeoutMs, wait));
     }
 }
-/** The last line Helm wrote to stderr, for error messages (Helm prefixes it with `Error:`). */
+/** Helm's error for messages: from its `Error:` line to the end (hook failures continue on more lines). */
 function helmError(r) {
     const lines = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => l.trim());
-    const err = lines.find((l) => l.startsWith('Error:')) ?? lines.at(-1) ?? `exit ${r.exitCode}`;
-    return err.trim();
+    const at = lines.findIndex((l) => l.startsWith('Error:'));
+    const text = at >= 0 ? lines.slice(at).join(' ') : (lines.at(-1) ?? `exit ${r.exitCode}`);
+    return text.replace(/^Error:\s*/, '').replace(/\s+/g, ' ').trim().slice(0, 500);
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/kubectl.ts
@@ -74225,9 +74241,9 @@ class Kubectl {
             this.commands.push(line);
             this.reporter.info(`$ ${line}`);
         }
-        const r = await this.exec('kubectl', args, { env: this.env });
-        if (r.exitCode !== 0)
-            throw new errors_ServiceError('kubectl', `'${line}' exited with ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'Check cluster access and that the chart renders the resource');
+        const r = await this.exec('kubectl', args, { env: this.env, timeoutMs: 120_000 });
+        if (r.exitCode !== 0 || r.timedOut)
+            throw new errors_ServiceError('kubectl', `'${line}' ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'Check cluster access and that the chart renders the resource');
         return r.stdout;
     }
     /** Warning events of objects whose name starts with one of `prefixes` (the releases' resources). */
@@ -74338,7 +74354,7 @@ async function upgradeVerified(ops, req) {
     const verdict = judge(after, expected, r.exitCode);
     if (verdict.ok)
         return { release: req.release, revision: verdict.revision, previousRevision: previous, status: 'deployed', history: after };
-    const why = r.exitCode !== 0 ? `${helmError(r)} (${verdict.reason})` : verdict.reason;
+    const why = r.exitCode !== 0 ? helmError(r) : verdict.reason;
     if (ANOTHER_OPERATION.test(r.stderr) && !pendingRevision(before)) {
         // Someone else is deploying this release right now: touching it would fight them.
         throw new DeployFailed({ release: req.release, revision: previous, previousRevision: previous, status: 'pending', history: after }, `upgrade of ${req.release} refused: ${why}`, 'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled');
@@ -74378,7 +74394,7 @@ async function rollbackVerified(ops, release, target) {
     const current = lastDeployed(history);
     if (!current)
         throw new DeployFailed({ release, status: 'failed', history }, `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`, 'Check release and namespace');
-    const to = target ?? latest(history.filter((e) => e.revision < current.revision && e.status === 'superseded'))?.revision;
+    const to = target ?? previousGood(history, current.revision)?.revision;
     if (to === undefined)
         throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no earlier revision than ${current.revision} to roll back to`, 'Give revision: with one listed in helm history');
     if (!history.some((e) => e.revision === to)) {
@@ -74395,6 +74411,7 @@ async function rollbackVerified(ops, release, target) {
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/strategy.ts
+
 const canaryName = (release) => `${release}-canary`;
 const colorName = (release, color) => `${release}-${color}`;
 /**
@@ -74409,9 +74426,9 @@ function imageValues(inputs, image) {
     ];
 }
 /** Reads back the pinned image a release runs, from its values (reverse of imageValues). */
-function imageFromValues(inputs, values, read) {
-    const repository = read(values, inputs.imageRepositoryKey);
-    const pinned = read(values, inputs.imageDigestKey);
+function imageFromValues(inputs, values) {
+    const repository = valueAt(values, inputs.imageRepositoryKey);
+    const pinned = valueAt(values, inputs.imageDigestKey);
     if (typeof repository !== 'string' || typeof pinned !== 'string')
         return undefined;
     const m = /^(?:([\w][\w.-]*)@)?(sha256:[a-f0-9]{64})$/.exec(pinned);
@@ -74471,7 +74488,7 @@ async function releasesNow(ctx) {
 async function stableResult(ctx) {
     const { release, namespace } = ctx.inputs;
     const history = await ctx.helm.history(release, namespace);
-    const live = history.filter((e) => e.status === 'deployed').at(-1);
+    const live = lastDeployed(history);
     return { release, revision: live?.revision, previousRevision: live?.revision, status: live ? 'deployed' : 'failed', history };
 }
 async function removeCanary(ctx) {
@@ -74517,7 +74534,7 @@ async function canaryPromote(ctx) {
         throw new errors_InputError('action', `promote found no canary release ${name} in namespace ${inputs.namespace}`, 'Deploy a canary first (action: deploy, strategy: canary), or check release and namespace');
     if (canary.status !== 'deployed')
         throw new errors_ServiceError('helm', `canary ${name} is ${canary.status}, so there is nothing proven to promote`, 'Deploy the canary again or abort it');
-    const image = imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace), valueAt);
+    const image = imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace));
     if (!image)
         throw new errors_ServiceError('helm', `canary ${name} has no digest-pinned image at ${inputs.imageRepositoryKey}/${inputs.imageDigestKey}`, 'Use the same image-*-key inputs as the canary deploy');
     if (inputs.image && inputs.image.digest !== image.digest) {
@@ -74559,6 +74576,7 @@ async function canaryRollback(ctx) {
 
 
 
+
 const other = (c) => (c === 'blue' ? 'green' : 'blue');
 async function state(ctx) {
     const { release, namespace } = ctx.inputs;
@@ -74566,6 +74584,10 @@ async function state(ctx) {
     const router = listed.find((r) => r.name === release);
     let active;
     if (router) {
+        if (router.status !== 'deployed') {
+            // `helm get values` would read the newest revision, which is not what serves: refuse to guess
+            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`);
+        }
         const value = valueAt(await ctx.helm.values(release, namespace), 'blueGreen.activeColor');
         if (value !== 'blue' && value !== 'green') {
             throw new errors_ServiceError('helm', `release ${release} exists but its blueGreen.activeColor is ${JSON.stringify(value)}, so the live colour is unknown`, 'Is it a blue-green release of a chart that supports blueGreen? Fix it by hand before switching');
@@ -74632,7 +74654,7 @@ async function blueGreenPromote(ctx) {
         ctx.reporter.info(`No idle colour ${colorName(inputs.release, idle)} to retire`);
     }
     const history = await ctx.helm.history(liveName, inputs.namespace);
-    const live = history.filter((e) => e.status === 'deployed').at(-1);
+    const live = lastDeployed(history);
     if (!live)
         throw new errors_ServiceError('helm', `the live colour ${liveName} has no deployed revision`, 'Check helm history; traffic may be going nowhere');
     return {
@@ -74785,7 +74807,7 @@ function formatMs(ms) {
 ;// CONCATENATED MODULE: ./src/helm-deploy/summary.ts
 /** The job summary: what was deployed where, how it ended, Helm's history, and on failure the events. */
 
-const ICON = { deployed: '✅', planned: '📝', 'rolled-back': '↩️', uninstalled: '🗑️' };
+const ICON = { deployed: '✅', planned: '📝' };
 function renderSummary(d) {
     const i = d.inputs;
     const icon = d.ok ? (ICON[d.status] ?? '✅') : '❌';
@@ -74879,7 +74901,7 @@ async function dryRun(inputs, exec, reporter) {
         version = found ? found.version : 'not on PATH (Helm 3 flags shown)';
     }
     const steps = planCommands(inputs, major);
-    reporter.info(`dry-run: nothing runs against a cluster. ${inputs.action} with ${inputs.strategy} would run:`);
+    reporter.info(`dry-run: nothing runs against a cluster (Helm ${major} flags; helm ${version}). A real ${inputs.action} with ${inputs.strategy} reads the releases (helm list, history, get values), then runs:`);
     for (const s of steps)
         reporter.info(`  # ${s.why}\n  $ ${s.command}`);
     setOutputs(reporter, inputs, { status: 'planned', canaryWeight: inputs.strategy === 'canary' ? inputs.canaryWeight : undefined });
@@ -74904,7 +74926,7 @@ async function run(inputs, deps, reporter) {
         const found = await Helm.detect(deps.exec, binary, session.env);
         summary.helmVersion = found.version;
         reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
-        helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets);
+        helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, inputs.timeoutMs + 120_000);
         kubectl = new Kubectl(deps.exec, session.env, reporter);
         const ops = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
         const outcome = await step({ inputs, helm, kubectl, ops, reporter });

@@ -13,7 +13,7 @@ import { startPrometheus } from '../../test/helpers/prometheus';
 import { startSampleService } from '../../test/helpers/sample-service';
 import { Cleanup } from './cleanup.cjs';
 import { banner, loud } from './report.cjs';
-import { StepFailed, buildAndScan, bundled, healthGate, planDeploy, promote, sampleWorkspace, type ActionName } from './steps.cjs';
+import { StepFailed, approvalBrief, buildAndScan, bundled, healthGate, planDeploy, promote, sampleWorkspace, type ActionName } from './steps.cjs';
 
 const onPath = (tool: string) => {
   try {
@@ -51,11 +51,13 @@ async function main(cleanup: Cleanup): Promise<string[]> {
   const devImage = `${dev.host}/dev/shop`;
   let imageRef = '';
   let digest = '';
+  let vulnerabilities = '';
+  let stagingVerdict = '';
   if (need('build-and-scan')) {
     banner('CI: build-and-scan');
     const workspace = sampleWorkspace();
     cleanup.add('sample workspace', () => rmSync(workspace, { recursive: true, force: true }));
-    ({ imageRef, digest } = await buildAndScan(workspace, devImage, onPath('trivy')));
+    ({ imageRef, digest, vulnerabilities } = await buildAndScan(workspace, devImage, onPath('trivy')));
   }
   if (imageRef && need('promote-artifact')) {
     banner('Promote dev -> staging (same registry: cross-repository mount, no blob bytes)');
@@ -67,10 +69,14 @@ async function main(cleanup: Cleanup): Promise<string[]> {
   }
   if (need('health-gate')) {
     banner('Health gate: healthy canary vs stable (real Prometheus)');
-    await healthGate('gate a healthy canary', { prometheusUrl: prometheus.url, canaryUrl: canary.url }, 'pass');
+    stagingVerdict = (await healthGate('gate a healthy canary', { prometheusUrl: prometheus.url, canaryUrl: canary.url }, 'pass')).outputs.verdict;
+  }
+  if (imageRef) {
+    banner('Approval brief: what the reviewer sees before approving');
+    await approvalBrief([{ name: 'shop', image: `${dev.host}/staging/shop`, digest }], vulnerabilities, stagingVerdict);
   }
   if (imageRef && need('promote-artifact')) {
-    banner('Approval granted (in GitHub: the protected environment) -> promote staging -> prod (another registry: streamed copy)');
+    banner('Approved -> promote staging -> prod (another registry: streamed copy)');
     await promote('promote to prod', `${dev.host}/staging/shop@${digest}`, `${prod.host}/prod/shop:demo`);
   }
   const prodImage = imageRef ? `${prod.host}/prod/shop@${digest}` : `${prod.host}/prod/shop@sha256:${'0'.repeat(64)}`;

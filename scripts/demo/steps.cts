@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT, actionYmlPath, readActionYml, runAction, type StepResult } from '../../test/harness/run-action';
-import { loud, showStep } from './report.cjs';
+import { runScript, stepScript } from '../../test/helpers/workflow-script';
+import { banner, loud, showStep } from './report.cjs';
 
 export type ActionName = 'build-and-scan' | 'promote-artifact' | 'health-gate' | 'helm-deploy';
 
@@ -36,7 +37,7 @@ export function sampleWorkspace(): string {
   return dir;
 }
 
-export async function buildAndScan(workspace: string, image: string, trivyOnPath: boolean): Promise<{ imageRef: string; digest: string }> {
+export async function buildAndScan(workspace: string, image: string, trivyOnPath: boolean): Promise<{ imageRef: string; digest: string; vulnerabilities: string }> {
   if (!trivyOnPath) loud('Trivy is not installed: the image is built and pushed WITHOUT a vulnerability scan (scanner: none).');
   const r = await step(
     'CI: build, scan, push',
@@ -45,7 +46,7 @@ export async function buildAndScan(workspace: string, image: string, trivyOnPath
     { cwd: workspace },
   );
   if (!/^sha256:[0-9a-f]{64}$/.test(r.outputs.digest ?? '')) throw new StepFailed(`build-and-scan gave no digest (outputs: ${JSON.stringify(r.outputs)})`);
-  return { imageRef: r.outputs['image-ref'], digest: r.outputs.digest };
+  return { imageRef: r.outputs['image-ref'], digest: r.outputs.digest, vulnerabilities: r.outputs.vulnerabilities ?? '' };
 }
 
 export async function promote(title: string, source: string, destination: string): Promise<string> {
@@ -88,4 +89,22 @@ export async function healthGate(title: string, g: GateSetup, expect: 'pass' | '
 /** helm-deploy with dry-run: the Helm commands each pipeline step would run, without a cluster. */
 export async function planDeploy(title: string, inputs: Record<string, string>): Promise<StepResult> {
   return step(title, 'helm-deploy', { release: 'shop', namespace: 'demo', chart: 'charts/app', 'helm-version': 'path', 'dry-run': 'true', ...inputs });
+}
+
+/** The reviewer's view: approval.yml's own brief script, run with bash as the runner would. */
+export async function approvalBrief(images: { name: string; image: string; digest: string }[], vulnerabilities: string, healthVerdict: string): Promise<void> {
+  const script = stepScript('.github/workflows/approval.yml', 'brief', 'Write the approval brief to the run summary');
+  const r = await runScript(script, {
+    IMAGES: JSON.stringify(images.map((i) => ({ ...i, 'image-ref': `${i.image}@${i.digest}` }))),
+    VULNERABILITIES: JSON.stringify(Object.fromEntries(images.map((i) => [i.name, JSON.parse(vulnerabilities || '{}') as unknown]))),
+    E2E_RESULT: '',
+    LOAD_RESULT: '',
+    HEALTH_VERDICT: healthVerdict,
+    STRATEGY: 'canary',
+    CANARY_STEPS: '10, 50, 100',
+    ENVIRONMENT: 'production-approval',
+  });
+  showStep('approval brief (approval.yml, job brief)', { ...r, env: {}, addedPath: [], log: r.stdout + r.stderr, tempDir: '' });
+  if (r.exitCode !== 0) throw new StepFailed(`approval brief exited ${r.exitCode}`);
+  banner('Approval: in GitHub the `approve` job now waits for a required reviewer of the protected environment');
 }

@@ -69,7 +69,7 @@ export function gate(findings: readonly Finding[], policy: GatePolicy, now: Date
   };
 }
 
-/** One line saying why the gate failed, for the ::error:: line. */
+/** Why the gate failed, for the ::error:: line (after 'vulnerability gate: '). */
 export function failureMessage(result: GateResult): string {
   const bySeverity = SEVERITIES.map((s) => [s, result.failing.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
@@ -77,5 +77,5 @@ export function failureMessage(result: GateResult): string {
     .join(', ');
   const ids = [...new Set(result.failing.map((f) => f.id))];
   const shown = ids.slice(0, 5).join(', ') + (ids.length > 5 ? ` and ${ids.length - 5} more` : '');
-  return `Vulnerability gate failed: ${bySeverity} at or above ${result.threshold} (${shown})`;
+  return `failed on ${bySeverity} finding${result.failing.length === 1 ? '' : 's'} at or above ${result.threshold} (${shown})`;
 }

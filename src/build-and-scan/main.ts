@@ -1,16 +1,20 @@
-import { ECRClient } from '@aws-sdk/client-ecr';
+/**
+ * Wiring. The registry client and the AWS SDK are loaded only when the step pushes: most of
+ * the bundle is the SDK, and the build and scan need none of it (start-up is a bench number).
+ */
 import { actionMain } from '../toolkit/action-main';
 import { exec } from '../toolkit/exec';
-import { createRegistryClient } from '../toolkit/registry/client';
-import { createEcrCredentialProvider, ensureRepository, isEcrHost } from '../toolkit/registry/ecr';
 import { ServiceError } from '../toolkit/errors';
 import { actionsToolCache } from '../toolkit/tool-cache';
-import { INPUTS, parseInputs, type BuildInputs } from './inputs';
+import { INPUTS, parseInputs } from './inputs';
 import { run } from './run';
 
-const ecrClients = new Map<string, ECRClient>();
-const ecrFor = (region: string) => ecrClients.get(region) ?? ecrClients.set(region, new ECRClient({ region })).get(region)!;
-const regionOf = (inputs: BuildInputs) => inputs.awsRegion ?? isEcrHost(inputs.repository.registry)?.region;
+const registryModules = async () => {
+  const [{ ECRClient }, client, ecr] = await Promise.all([import('@aws-sdk/client-ecr'), import('../toolkit/registry/client'), import('../toolkit/registry/ecr')]);
+  const clients = new Map<string, InstanceType<typeof ECRClient>>();
+  const ecrFor = (region: string) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region)!;
+  return { ...client, ...ecr, ecrFor };
+};
 
 void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) =>
   run(
@@ -20,21 +24,25 @@ void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) =>
       toolCache: actionsToolCache,
       env: process.env,
       now: () => new Date(),
-      openRegistry: async (i, r) =>
-        createRegistryClient({
+      openRegistry: async (i, r) => {
+        const m = await registryModules();
+        const onEcr = m.isEcrHost(i.repository.registry);
+        return m.createRegistryClient({
           reporter: r,
           insecureRegistries: i.insecureRegistries,
-          ecr: isEcrHost(i.repository.registry) ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(i.awsRegion ?? region), reporter: r }) : undefined,
-        }),
+          ecr: onEcr ? m.createEcrCredentialProvider({ clientFor: (region) => m.ecrFor(i.awsRegion ?? region), reporter: r }) : undefined,
+        });
+      },
       ensureRepository: async (i, r) => {
-        const ecr = isEcrHost(i.repository.registry);
-        if (!ecr) {
+        const m = await registryModules();
+        const onEcr = m.isEcrHost(i.repository.registry);
+        if (!onEcr) {
           r.warning(`create-repository applies to Amazon ECR only; ${i.repository.registry} creates repositories on first push`);
           return;
         }
-        const region = regionOf(i);
+        const region = i.awsRegion ?? onEcr.region;
         if (!region) throw new ServiceError('Amazon ECR', 'no region', 'Set aws-region');
-        const created = await ensureRepository(ecrFor(region), i.repository.repository, ecr.accountId);
+        const created = await m.ensureRepository(m.ecrFor(region), i.repository.repository, onEcr.accountId);
         r.info(created ? `Created ECR repository ${i.repository.repository} (scan on push, immutable tags)` : `ECR repository ${i.repository.repository} exists`);
       },
     },

@@ -33,12 +33,15 @@ export function openBlob(dir: string, digest: string) {
   return createReadStream(blobPath(dir, digest));
 }
 
-/** Reads the layout; index.json must name exactly one image (what the builder just wrote). */
+/**
+ * Reads the layout; index.json must name exactly one image (what the builder just wrote). An
+ * exporter may list it once per tag name: entries with the same digest are the same image.
+ */
 export async function readLayout(dir: string): Promise<OciLayout> {
   const indexFile = path.join(dir, 'index.json');
   if (!existsSync(indexFile)) throw new ServiceError('builder', `no OCI layout at ${dir} (index.json missing)`, 'The build did not write its output; see the build log above');
   const index = JSON.parse(await readFile(indexFile, 'utf8')) as { manifests?: Descriptor[] };
-  const tops = index.manifests ?? [];
+  const tops = [...new Map((index.manifests ?? []).map((d) => [d.digest, d])).values()];
   if (tops.length !== 1) throw new ServiceError('builder', `the OCI layout at ${dir} holds ${tops.length} images, expected 1`);
   return { dir, root: await readManifest(dir, tops[0]) };
 }

@@ -17,7 +17,7 @@ import { failureMessage, gate, type GateResult } from './gate';
 import type { BuildInputs } from './inputs';
 import { defaultOciMetadata, mergeKeyValues } from './oci-metadata';
 import { layoutSize, readLayout, type OciLayout } from './oci-layout';
-import { pushLayout } from './push';
+import { pushLayout, type PushResult } from './push';
 import { toSarif } from './sarif';
 import { renderSummary, type SummaryFacts } from './summary';
 import { scanAllPlatforms, type LayoutScan } from './scan-layout';
@@ -73,15 +73,26 @@ export async function run(inputs: BuildInputs, deps: RunDeps, reporter: Reporter
       reporter.info('push: false, so the image stays local');
       await reporter.summary(renderSummary({ ...facts, pushState: 'not pushed (push: false)' }));
     } else {
-      const client = await deps.openRegistry(inputs, reporter);
-      if (inputs.createRepository) await deps.ensureRepository(inputs, reporter);
-      const pushed = await pushLayout(client, inputs.repository, layout, inputs.tags, reporter).finally(() => client.close?.());
+      const pushed = await push(inputs, deps, layout, reporter).catch(async (e: unknown) => {
+        await reporter.summary(renderSummary({ ...facts, pushFailed: true, pushState: `push FAILED: ${e instanceof Error ? e.message : String(e)}` }));
+        throw e;
+      });
       await reporter.summary(renderSummary({ ...facts, pushState: `pushed (${pushed.blobsUploaded} blobs uploaded, ${pushed.blobsPresent} already there)` }));
     }
     reporter.setOutput('tags', JSON.stringify(inputs.tags));
     reporter.setOutput('image-ref', `${inputs.image}@${digest}`);
   } finally {
     rmSync(built.layoutDir, { recursive: true, force: true }); // reports stay; the image layers can be large
+  }
+}
+
+async function push(inputs: BuildInputs, deps: RunDeps, layout: OciLayout, reporter: Reporter): Promise<PushResult> {
+  const client = await deps.openRegistry(inputs, reporter);
+  try {
+    if (inputs.createRepository) await deps.ensureRepository(inputs, reporter);
+    return await pushLayout(client, inputs.repository, layout, inputs.tags, reporter);
+  } finally {
+    client.close?.();
   }
 }
 

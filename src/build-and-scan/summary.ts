@@ -11,13 +11,16 @@ export interface SummaryFacts {
   size: number;
   /** 'pushed', 'not pushed (push: false)', 'not pushed (gate failed)', ... */
   pushState: string;
+  pushFailed?: boolean;
   scan:
     | { kind: 'scanned'; gate: GateResult; trivyVersion: string; ignoreUnfixed: boolean; platforms?: string[] }
     | { kind: 'skipped' }
     | { kind: 'error'; message: string };
 }
 
+/** GitHub caps a step's summary at 1 MiB; long lists are cut, the report file has them all. */
 const MAX_ROWS = 50;
+const more = (n: number) => (n > MAX_ROWS ? `_…and ${n - MAX_ROWS} more in the report file._\n\n` : '');
 
 export function renderSummary(f: SummaryFacts): string {
   let md = heading(`build-and-scan: ${verdict(f)}`);
@@ -41,7 +44,7 @@ export function renderSummary(f: SummaryFacts): string {
       ['package', 'installed', 'fixed in', 'ID', 'severity', 'title'],
       g.failing.slice(0, MAX_ROWS).map((x) => [x.pkg, x.installed, x.fixedIn || '(no fix)', x.url ? `[${x.id}](${x.url})` : x.id, x.severity, x.title]),
     );
-    if (g.failing.length > MAX_ROWS) md += `_…and ${g.failing.length - MAX_ROWS} more in the report file._\n\n`;
+    md += more(g.failing.length);
   }
   if (g.expired.length > 0) {
     md += heading('Expired ignore entries (no longer applied)', 3);
@@ -50,16 +53,17 @@ export function renderSummary(f: SummaryFacts): string {
   if (g.ignored.length > 0) {
     md += details(
       `Ignored findings (${g.ignored.length})`,
-      table(['ID', 'package', 'severity', 'until', 'reason'], g.ignored.map(({ finding, entry }) => [finding.id, finding.pkg, finding.severity, entry.expires, entry.reason])),
+      table(['ID', 'package', 'severity', 'until', 'reason'], g.ignored.slice(0, MAX_ROWS).map(({ finding, entry }) => [finding.id, finding.pkg, finding.severity, entry.expires, entry.reason])) + more(g.ignored.length),
     );
   }
   if (g.unused.length > 0) {
-    md += details(`Ignore entries that matched nothing (${g.unused.length})`, table(['ID', 'package', 'until', 'line'], g.unused.map((e) => [e.id, e.package ?? 'any', e.expires, e.line])));
+    md += details(`Ignore entries that matched nothing (${g.unused.length})`, table(['ID', 'package', 'until', 'line'], g.unused.slice(0, MAX_ROWS).map((e) => [e.id, e.package ?? 'any', e.expires, e.line])) + more(g.unused.length));
   }
   return md;
 }
 
 function verdict(f: SummaryFacts): string {
+  if (f.pushFailed) return `❌ push failed${f.scan.kind === 'scanned' ? ' (scan passed)' : ''}`;
   if (f.scan.kind === 'skipped') return '⚠️ NOT SCANNED';
   if (f.scan.kind === 'error') return '❌ scanner error';
   return f.scan.gate.passed ? '✅ passed' : '❌ vulnerability gate failed';

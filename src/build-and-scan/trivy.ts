@@ -42,7 +42,7 @@ export async function resolveTrivy(scan: ScanInputs, exec: Exec, tc: ToolCache, 
 /** The retryable signatures of a vulnerability-database download failure. */
 const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|failed to download vulnerability DB|DB error|failed to download artifact/i;
 
-export function trivyArgs(layoutDir: string, reportFile: string, scan: ScanInputs, workDir: string, platform?: string): string[] {
+export function trivyArgs(layoutDir: string, reportFile: string, scan: ScanInputs, workDir: string): string[] {
   // Pin everything that a trivy.yaml, .trivyignore or TRIVY_* variable in the workspace could
   // otherwise change: the report must hold every finding, the action alone decides.
   return [
@@ -65,7 +65,6 @@ export function trivyArgs(layoutDir: string, reportFile: string, scan: ScanInput
     '--config',
     path.join(workDir, 'empty-trivy.yaml'),
     ...(scan.trivyCacheDir ? ['--cache-dir', scan.trivyCacheDir] : []),
-    ...(platform ? ['--platform', platform] : []),
   ];
 }
 
@@ -78,15 +77,15 @@ export async function runTrivy(
   workDir: string,
   reporter: Reporter,
   wait: Sleep = realSleep,
-  platform?: string,
+  label?: string,
 ): Promise<void> {
   writeFileSync(path.join(workDir, 'empty.trivyignore'), '');
   writeFileSync(path.join(workDir, 'empty-trivy.yaml'), '{}\n');
-  const args = trivyArgs(layoutDir, reportFile, scan, workDir, platform);
+  const args = trivyArgs(layoutDir, reportFile, scan, workDir);
   const policy = { attempts: scan.dbAttempts, baseDelayMs: 2000, maxDelayMs: 30_000 };
   await withRetry(
     async (n) => {
-      reporter.info(`Scanning${platform ? ` ${platform}` : ''} with trivy ${trivy.version}${n > 1 ? ` (attempt ${n} of ${policy.attempts})` : ''}`);
+      reporter.info(`Scanning${label ? ` ${label}` : ''} with trivy ${trivy.version}${n > 1 ? ` (attempt ${n} of ${policy.attempts})` : ''}`);
       const r = await exec(trivy.bin, args, { onLine: (l) => reporter.info(l) });
       if (r.exitCode === 0 && !r.timedOut) return;
       const text = `${r.stderr}\n${r.stdout}`;

@@ -27,8 +27,8 @@ export interface GateDeps {
 }
 
 /** JSON without losing Infinity/NaN (JSON.stringify would write null). */
-function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
 }
 
 export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter): Promise<void> {
@@ -77,7 +77,7 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
   const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic);
   const json = toJson(report);
   const reportFile = path.resolve(inputs.reportFile ?? path.join(deps.tempDir, 'health-gate-report.json'));
-  writeFileSync(reportFile, json + '\n');
+  writeFileSync(reportFile, toJson(report, 2) + '\n');
   reporter.setOutput('verdict', decision.verdict);
   reporter.setOutput('score', String(score));
   reporter.setOutput('report', json);

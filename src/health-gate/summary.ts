@@ -34,8 +34,11 @@ function metricDetails(m: Metric): string {
   const labels = samples.map((s) => String(s.index + 1));
   const series = [{ name: 'canary', values: samples.map((s) => s.value ?? NaN) }];
   if (m.queries.baseline) series.push({ name: 'baseline', values: samples.map((s) => s.baselineValue ?? NaN) });
-  if (m.thresholds.max !== undefined) series.push({ name: `max ${m.thresholds.max}`, values: samples.map(() => m.thresholds.max as number) });
-  if (m.thresholds.min !== undefined) series.push({ name: `min ${m.thresholds.min}`, values: samples.map(() => m.thresholds.min as number) });
+  // A threshold far above the data would flatten the lines that matter: draw it only when near.
+  const top = Math.max(0, ...series.flatMap((s) => s.values.filter(Number.isFinite)));
+  const near = (t: number | undefined): t is number => t !== undefined && Math.abs(t) <= 3 * top;
+  if (near(m.thresholds.max)) series.push({ name: `max ${m.thresholds.max}`, values: samples.map(() => m.thresholds.max as number) });
+  if (near(m.thresholds.min) && m.thresholds.min !== 0) series.push({ name: `min ${m.thresholds.min}`, values: samples.map(() => m.thresholds.min as number) });
   const chart = samples.length > 1 ? lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series) + '_Samples without data are drawn at 0._\n\n' : '';
   return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
 }

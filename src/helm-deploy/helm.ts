@@ -90,6 +90,8 @@ export class Helm {
     private readonly env: NodeJS.ProcessEnv,
     private readonly reporter: Reporter,
     private readonly secrets: readonly string[],
+    /** A hard stop beyond Helm's own --timeout, so a hung helm fails the step instead of the job's clock. */
+    private readonly hardTimeoutMs = 15 * 60_000,
   ) {}
 
   /** Asks the binary which Helm it is (`--template` works in Helm 3 and 4). */
@@ -107,8 +109,10 @@ export class Helm {
     }
     const r = await this.exec(this.binary, args, {
       env: this.env,
+      timeoutMs: this.hardTimeoutMs,
       onLine: quiet ? undefined : (l) => this.reporter.info(`  ${l}`),
     });
+    if (r.timedOut) this.reporter.warning(`helm ${args[0]} did not finish within ${Math.round(this.hardTimeoutMs / 1000)} s and was stopped`);
     return r;
   }
 
@@ -160,9 +164,10 @@ export class Helm {
   }
 }
 
-/** The last line Helm wrote to stderr, for error messages (Helm prefixes it with `Error:`). */
+/** Helm's error for messages: from its `Error:` line to the end (hook failures continue on more lines). */
 export function helmError(r: ExecResult): string {
   const lines = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => l.trim());
-  const err = lines.find((l) => l.startsWith('Error:')) ?? lines.at(-1) ?? `exit ${r.exitCode}`;
-  return err.trim();
+  const at = lines.findIndex((l) => l.startsWith('Error:'));
+  const text = at >= 0 ? lines.slice(at).join(' ') : (lines.at(-1) ?? `exit ${r.exitCode}`);
+  return text.replace(/^Error:\s*/, '').replace(/\s+/g, ' ').trim().slice(0, 500);
 }

@@ -121,12 +121,13 @@ export function parseReleaseName(name: string, strategy: Strategy): string {
 }
 
 export function parseSetLines(text: string): SetValue[] {
-  return parseLines(text).map((line) => {
+  return parseLines(text).map((line, n) => {
     const at = line.indexOf('=');
     const key = at < 0 ? line : line.slice(0, at).trim();
     if (at < 0 || !VALUE_KEY.test(key)) {
-      // never echo the line: its value may be a secret
-      throw new InputError('set', `line '${key.slice(0, 40)}${at < 0 ? '' : '=…'}' is not key=value`, 'Write one key=value per line, e.g. ingress.host=app.example.com or env[0].name=X');
+      // name the line by its key-like start only: the rest may be a secret
+      const start = key.split(/[\s:=]/)[0].slice(0, 40);
+      throw new InputError('set', `line ${n + 1} ('${start}…') is not key=value`, 'Write one key=value per line, e.g. ingress.host=app.example.com or env[0].name=X');
     }
     return { key, value: line.slice(at + 1), secret: looksSecret(key) };
   });
@@ -153,17 +154,19 @@ export function parseKubeconfig(content: string): { content: string; secrets: st
   } catch {
     throw new InputError('kubeconfig', 'is not YAML', 'Pass the kubeconfig file content (e.g. from a secret), not a path or a base64 string');
   }
-  const config = doc as { clusters?: unknown; users?: { user?: Record<string, unknown> }[] } | null;
+  const config = doc as { clusters?: unknown; users?: { user?: unknown }[] } | null;
   if (!config || typeof config !== 'object' || !Array.isArray(config.clusters)) {
     throw new InputError('kubeconfig', 'is YAML but not a kubeconfig (no clusters list)', 'Pass the content of a kubeconfig file with clusters, users and contexts');
   }
+  // every credential-like string under users[].user (token, client-key-data, auth-provider id-token, exec env values…)
   const secrets: string[] = [];
-  for (const u of config.users ?? []) {
-    for (const field of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
-      const v = u?.user?.[field];
-      if (typeof v === 'string' && v) secrets.push(v);
-    }
-  }
+  const collect = (node: unknown, key = ''): void => {
+    if (typeof node === 'string') {
+      if (node && /token|password|secret|key-data|certificate-data|value/i.test(key)) secrets.push(node);
+    } else if (Array.isArray(node)) node.forEach((n) => collect(n, key));
+    else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) collect(v, k);
+  };
+  for (const u of config.users ?? []) collect(u?.user);
   return { content, secrets };
 }
 
@@ -248,7 +251,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
     chart,
     chartVersion: get('chart-version') || undefined,
     valuesFiles,
-    set: parseSetLines(raw.set ?? ''),
+    set: parseSetLines(get('set')),
     image,
     imageRepositoryKey: parseValueKey('image-repository-key', get('image-repository-key')),
     imageDigestKey: parseValueKey('image-digest-key', get('image-digest-key')),

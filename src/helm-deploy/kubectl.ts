@@ -64,8 +64,8 @@ export class Kubectl {
       this.commands.push(line);
       this.reporter.info(`$ ${line}`);
     }
-    const r = await this.exec('kubectl', args, { env: this.env });
-    if (r.exitCode !== 0) throw new ServiceError('kubectl', `'${line}' exited with ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'Check cluster access and that the chart renders the resource');
+    const r = await this.exec('kubectl', args, { env: this.env, timeoutMs: 120_000 });
+    if (r.exitCode !== 0 || r.timedOut) throw new ServiceError('kubectl', `'${line}' ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'Check cluster access and that the chart renders the resource');
     return r.stdout;
   }
 

@@ -7,7 +7,7 @@ import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
 import { ANOTHER_OPERATION, helmError, type Helm, type UpgradeRequest } from './helm';
 import type { HistoryEntry } from './helm-json';
-import { judge, lastDeployed, latest, nextRevision, pendingRevision } from './judge';
+import { judge, lastDeployed, latest, nextRevision, pendingRevision, previousGood } from './judge';
 
 export interface ReleaseResult {
   release: string;
@@ -17,7 +17,7 @@ export interface ReleaseResult {
   previousRevision?: number;
   /** The revision this run created and that failed, when it failed. */
   failedRevision?: number;
-  status: 'deployed' | 'rolled-back' | 'failed' | 'pending' | 'uninstalled';
+  status: 'deployed' | 'rolled-back' | 'failed' | 'pending';
   history: HistoryEntry[];
 }
 
@@ -80,7 +80,7 @@ export async function upgradeVerified(ops: ReleaseOps, req: UpgradeRequest): Pro
   const verdict = judge(after, expected, r.exitCode);
   if (verdict.ok) return { release: req.release, revision: verdict.revision, previousRevision: previous, status: 'deployed', history: after };
 
-  const why = r.exitCode !== 0 ? `${helmError(r)} (${verdict.reason})` : verdict.reason;
+  const why = r.exitCode !== 0 ? helmError(r) : verdict.reason;
   if (ANOTHER_OPERATION.test(r.stderr) && !pendingRevision(before)) {
     // Someone else is deploying this release right now: touching it would fight them.
     throw new DeployFailed({ release: req.release, revision: previous, previousRevision: previous, status: 'pending', history: after }, `upgrade of ${req.release} refused: ${why}`, 'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled');
@@ -120,7 +120,7 @@ export async function rollbackVerified(ops: ReleaseOps, release: string, target:
   const history = await clearPending(ops, release, await ops.helm.history(release, ops.namespace));
   const current = lastDeployed(history);
   if (!current) throw new DeployFailed({ release, status: 'failed', history }, `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`, 'Check release and namespace');
-  const to = target ?? latest(history.filter((e) => e.revision < current.revision && e.status === 'superseded'))?.revision;
+  const to = target ?? previousGood(history, current.revision)?.revision;
   if (to === undefined) throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no earlier revision than ${current.revision} to roll back to`, 'Give revision: with one listed in helm history');
   if (!history.some((e) => e.revision === to)) {
     throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');

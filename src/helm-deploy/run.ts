@@ -53,7 +53,7 @@ async function dryRun(inputs: HelmDeployInputs, exec: Exec, reporter: Reporter):
     version = found ? found.version : 'not on PATH (Helm 3 flags shown)';
   }
   const steps = planCommands(inputs, major);
-  reporter.info(`dry-run: nothing runs against a cluster. ${inputs.action} with ${inputs.strategy} would run:`);
+  reporter.info(`dry-run: nothing runs against a cluster (Helm ${major} flags; helm ${version}). A real ${inputs.action} with ${inputs.strategy} reads the releases (helm list, history, get values), then runs:`);
   for (const s of steps) reporter.info(`  # ${s.why}\n  $ ${s.command}`);
   setOutputs(reporter, inputs, { status: 'planned', canaryWeight: inputs.strategy === 'canary' ? inputs.canaryWeight : undefined });
   const data: SummaryData = { inputs, ok: true, status: 'planned', step: `dry-run of ${inputs.action}`, helmVersion: version, histories: [], commands: steps.map((s) => `# ${s.why}\n${s.command}`), dryRun: true };
@@ -75,7 +75,7 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
     const found = await Helm.detect(deps.exec, binary, session.env);
     summary.helmVersion = found.version;
     reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
-    helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets);
+    helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, inputs.timeoutMs + 120_000);
     kubectl = new Kubectl(deps.exec, session.env, reporter);
     const ops: ReleaseOps = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
     const outcome = await step({ inputs, helm, kubectl, ops, reporter });

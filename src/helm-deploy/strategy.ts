@@ -6,6 +6,7 @@
  */
 import type { Reporter } from '../toolkit/reporter';
 import type { Helm, UpgradeRequest } from './helm';
+import { valueAt } from './helm-json';
 import type { HelmDeployInputs, PinnedImage } from './inputs';
 import type { Kubectl } from './kubectl';
 import type { ReleaseOps, ReleaseResult } from './release-ops';
@@ -47,9 +48,9 @@ export function imageValues(inputs: HelmDeployInputs, image: PinnedImage): { key
 }
 
 /** Reads back the pinned image a release runs, from its values (reverse of imageValues). */
-export function imageFromValues(inputs: HelmDeployInputs, values: Record<string, unknown> | undefined, read: (v: unknown, k: string) => unknown): PinnedImage | undefined {
-  const repository = read(values, inputs.imageRepositoryKey);
-  const pinned = read(values, inputs.imageDigestKey);
+export function imageFromValues(inputs: HelmDeployInputs, values: Record<string, unknown> | undefined): PinnedImage | undefined {
+  const repository = valueAt(values, inputs.imageRepositoryKey);
+  const pinned = valueAt(values, inputs.imageDigestKey);
   if (typeof repository !== 'string' || typeof pinned !== 'string') return undefined;
   const m = /^(?:([\w][\w.-]*)@)?(sha256:[a-f0-9]{64})$/.exec(pinned);
   return m ? { repository, digest: m[2], tag: m[1] } : undefined;

@@ -26,7 +26,7 @@ export interface SummaryData {
   dryRun?: boolean;
 }
 
-const ICON: Record<string, string> = { deployed: '✅', planned: '📝', 'rolled-back': '↩️', uninstalled: '🗑️' };
+const ICON: Record<string, string> = { deployed: '✅', planned: '📝' };
 
 export function renderSummary(d: SummaryData): string {
   const i = d.inputs;

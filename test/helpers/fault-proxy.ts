@@ -11,7 +11,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Fault =
-  | { kind: 'status'; status: number; retryAfter?: string; body?: string }
+  | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string }
   /** Forward, then cut the connection after this many bytes of the response body. */
   | { kind: 'reset-response'; afterBytes: number }
   /** Cut the connection after this many bytes of the request body (an upload dies midway). */
@@ -87,7 +87,7 @@ export async function startFaultProxy(targetUrl: string, opts: { bearer?: Bearer
     if (fault) record.fault = fault.kind;
     if (fault?.kind === 'status') {
       req.resume();
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      const headers: Record<string, string> = { 'content-type': fault.contentType ?? 'application/json' };
       if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
       res.writeHead(fault.status, headers);
       res.end(fault.body ?? `{"errors":[{"code":"INJECTED","message":"injected ${fault.status}"}]}`);

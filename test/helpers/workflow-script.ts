@@ -3,7 +3,7 @@
  * (`bash --noprofile --norc -eo pipefail <file>`), with the step's env and the runner's
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, and reads the outputs back.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -29,22 +29,35 @@ export function stepScript(file: string, job: string, step: string): string {
   return s.run;
 }
 
-export function runScript(script: string, env: Record<string, string>, cwd?: string): ScriptResult {
+/** Async, so a test's own HTTP server (e.g. a webhook receiver) can answer while the script runs. */
+export async function runScript(script: string, env: Record<string, string>, cwd?: string): Promise<ScriptResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'shipline-script-'));
   const files = { GITHUB_OUTPUT: path.join(dir, 'output'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary.md') };
   for (const f of Object.values(files)) writeFileSync(f, '');
   writeFileSync(path.join(dir, 'script.sh'), script);
-  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', path.join(dir, 'script.sh')], {
+  const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', path.join(dir, 'script.sh')], {
     cwd: cwd ?? dir,
     env: { PATH: process.env.PATH ?? '', HOME: dir, ...files, ...env },
-    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code ?? 137);
+    });
   });
   return {
-    exitCode: r.status ?? 1,
-    stdout: r.stdout,
-    stderr: r.stderr,
+    exitCode,
+    stdout,
+    stderr,
     outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
     summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
-    errors: r.stdout.split('\n').filter((l) => l.startsWith('::error::')),
+    errors: stdout.split('\n').filter((l) => l.startsWith('::error::')),
   };
 }

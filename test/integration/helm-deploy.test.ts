@@ -3,7 +3,7 @@
  * test doubles first on PATH. The doubles keep release state in a temp dir, print what Helm
  * prints, and log every command line, so each test asserts what was run against the "cluster".
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { expectCleanFailure, ROOT, runAction, type StepResult } from '../harness/run-action';
@@ -17,6 +17,7 @@ const IMAGE_B = `registry.example.com/team/app@${DIGEST_B}`;
 
 interface Call {
   tool: string;
+  bin?: string;
   argv: string[];
   kubeconfig: string | null;
   kubeconfigMode: string | null;
@@ -31,10 +32,10 @@ interface Revision {
 class Cluster {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-double-'));
   constructor(readonly helmVersion = 'v3.19.0') {}
-  async deploy(inputs: Record<string, string>): Promise<StepResult> {
+  async deploy(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
     return runAction('helm-deploy', { 'helm-version': 'path', chart: CHART, release: 'web', ...inputs }, {
       path: [DOUBLES],
-      env: { HELM_DOUBLE_STATE: this.dir, HELM_DOUBLE_VERSION: this.helmVersion },
+      env: { HELM_DOUBLE_STATE: this.dir, HELM_DOUBLE_VERSION: this.helmVersion, ...env },
     });
   }
   calls(): Call[] {
@@ -59,7 +60,10 @@ class Cluster {
     return (JSON.parse(readFileSync(path.join(this.dir, 'state.json'), 'utf8')) as { annotations?: Record<string, Record<string, string>> }).annotations ?? {};
   }
   fault(verb: 'upgrade' | 'rollback', release: string, ...faults: string[]): void {
-    writeFileSync(path.join(this.dir, 'faults.json'), JSON.stringify({ [verb]: { [release]: faults } }));
+    const file = path.join(this.dir, 'faults.json');
+    const all = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string[]>>) : {};
+    all[verb] = { ...all[verb], [release]: faults };
+    writeFileSync(file, JSON.stringify(all));
   }
   /** A release left as a cancelled run leaves it: newest revision pending. */
   seedPending(release: string, status: 'pending-upgrade' | 'pending-install'): void {
@@ -116,10 +120,41 @@ describe('rolling', () => {
     await c.deploy({ image: IMAGE_A });
     c.fault('upgrade', 'web', 'hook');
     const r = await c.deploy({ image: IMAGE_B, 'rollback-on-failure': 'false' });
-    expectCleanFailure(r, 'failed at revision 2', 'pre-upgrade hooks failed', 'rollback-on-failure is false');
+    expectCleanFailure(r, 'failed at revision 2', 'pre-upgrade hooks failed', 'job web-migrate failed: BackoffLimitExceeded', 'rollback-on-failure is false');
     expect(r.outputs).toMatchObject({ status: 'failed', revision: '2', 'previous-revision': '1' });
     expect(c.writes().filter((w) => w.includes('rollback'))).toEqual([]);
     expect(r.summary).toContain('BackoffLimitExceeded');
+  });
+
+  it('when Helm’s own rollback fails too, the action rolls back to the last deployed revision itself', async () => {
+    const c = new Cluster();
+    await c.deploy({ image: IMAGE_A });
+    c.fault('upgrade', 'web', 'timeout-rollback-fails');
+    const r = await c.deploy({ image: IMAGE_B });
+    expectCleanFailure(r, 'rolled back', 'revision 2 failed', 'revision 1 serves again as revision 4');
+    expect(c.writes().at(-1)).toBe('helm rollback web 1 --namespace default --timeout 5m --wait');
+    expect(c.history('web').map((e) => e.status)).toEqual(['superseded', 'failed', 'failed', 'deployed']);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', revision: '4', 'previous-revision': '1' });
+  });
+
+  it('when every rollback fails, it says the release needs a person and shows where it stands', async () => {
+    const c = new Cluster();
+    await c.deploy({ image: IMAGE_A });
+    c.fault('upgrade', 'web', 'timeout-rollback-fails');
+    c.fault('rollback', 'web', 'timeout');
+    const r = await c.deploy({ image: IMAGE_B });
+    expectCleanFailure(r, 'the rollback to revision 1 failed too', 'needs a person');
+    expect(r.outputs).toMatchObject({ status: 'failed', 'previous-revision': '1' });
+    expect(r.summary).toContain('| 4 |');
+  });
+
+  it('a failed first install is removed, not left half there', async () => {
+    const c = new Cluster();
+    c.fault('upgrade', 'web', 'timeout');
+    const r = await c.deploy({ image: IMAGE_A });
+    expectCleanFailure(r, 'first install of web failed and was removed');
+    expect(c.history('web')).toEqual([]);
+    expect(r.outputs).toMatchObject({ status: 'failed', revision: '' });
   });
 
   it('Helm exiting 0 is not trusted: a release that ends up rolled back is a failed deploy', async () => {
@@ -290,6 +325,21 @@ describe('access and secrets', () => {
     expect(r.summary).toContain('db.password=***');
   });
 
+  it('with a pinned helm-version, runs the helm from the tool cache, not the one on PATH', async () => {
+    const c = new Cluster();
+    const toolCache = mkdtempSync(path.join(tmpdir(), 'shipline-tc-'));
+    const dir = path.join(toolCache, 'helm', '3.18.4', 'x64');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(path.join(DOUBLES, 'helm'), path.join(dir, 'helm'));
+    writeFileSync(`${dir}.complete`, '');
+    const r = await c.deploy({ image: IMAGE_A, 'helm-version': '3.18.4' }, { RUNNER_TOOL_CACHE: toolCache, HELM_DOUBLE_VERSION: 'v3.18.4' });
+    expect(r.exitCode).toBe(0);
+    expect(r.log).toContain('helm 3.18.4 found in the tool cache');
+    const helmCalls = c.calls().filter((x) => x.tool === 'helm');
+    expect(helmCalls.length).toBeGreaterThan(0);
+    for (const call of helmCalls) expect(call.bin).toBe(path.join(dir, 'helm'));
+  });
+
   it('dry-run prints the plan and runs nothing', async () => {
     const c = new Cluster();
     const r = await c.deploy({ image: IMAGE_A, strategy: 'canary', 'dry-run': 'true', 'traffic-router': 'alb' });
@@ -301,17 +351,17 @@ describe('access and secrets', () => {
   });
 
   it.each([
-    [{ release: 'Web_App', image: IMAGE_A }, "Input 'release'"],
-    [{ release: 'a'.repeat(54), image: IMAGE_A }, 'over Helm'],
-    [{ release: 'a'.repeat(50), strategy: 'canary', image: IMAGE_A }, "the canary strategy adds '-canary'"],
-    [{ image: 'registry.example.com/team/app:1.2.3' }, "Input 'image'"],
-    [{ image: IMAGE_A, chart: './no-such-chart' }, "Input 'chart'"],
-    [{ image: IMAGE_A, set: 'not a key value' }, "Input 'set'"],
-    [{ image: IMAGE_A, strategy: 'recreate' }, "Input 'strategy'"],
-    [{ image: IMAGE_A, action: 'destroy' }, "Input 'action'"],
-    [{ image: IMAGE_A, kubeconfig: '{not: yaml: [' }, "Input 'kubeconfig'"],
-    [{ image: IMAGE_A, action: 'promote' }, 'not rolling'],
-  ])('bad input %j: one ::error::, exit 1, nothing run', async (inputs, mention) => {
+    ['release not DNS-1123', { release: 'Web_App', image: IMAGE_A }, "Input 'release'"],
+    ['release over 53 characters', { release: 'a'.repeat(54), image: IMAGE_A }, 'over Helm'],
+    ['release too long for its canary', { release: 'a'.repeat(50), strategy: 'canary', image: IMAGE_A }, "the canary strategy adds '-canary'"],
+    ['tag-only image', { image: 'registry.example.com/team/app:1.2.3' }, "Input 'image'"],
+    ['missing chart', { image: IMAGE_A, chart: './no-such-chart' }, "Input 'chart'"],
+    ['malformed set line', { image: IMAGE_A, set: 'not a key value' }, "Input 'set'"],
+    ['unknown strategy', { image: IMAGE_A, strategy: 'recreate' }, "Input 'strategy'"],
+    ['unknown action', { image: IMAGE_A, action: 'destroy' }, "Input 'action'"],
+    ['kubeconfig not YAML', { image: IMAGE_A, kubeconfig: '{not: yaml: [' }, "Input 'kubeconfig'"],
+    ['promote with rolling', { image: IMAGE_A, action: 'promote' }, 'not rolling'],
+  ])('bad input (%s): one ::error::, exit 1, nothing run', async (_label, inputs, mention) => {
     const c = new Cluster();
     const r = await c.deploy(inputs as Record<string, string>);
     expectCleanFailure(r, mention);

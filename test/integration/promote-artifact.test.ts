@@ -152,6 +152,37 @@ it('resolves a tag-only source once and logs the digest', async () => {
   expect(await digestAt(prod.host, 'app', 'rc-copy')).toBe(single.digest);
 });
 
+it('leaves nothing tagged when a write keeps failing, and the next run completes the promotion', async () => {
+  const flaky = await startFaultProxy(prod.url);
+  stops.push(flaky.stop);
+  // Every attempt (5 with the default retry policy) of the index PUT answers 500.
+  flaky.addRule({ method: 'PUT', path: new RegExp(`/manifests/${multi.digest}`), times: 5, fault: { kind: 'status', status: 500 } });
+  const r = await promote({ source: src('team/multi', multi.digest), destinations: `${flaky.host}/half/app:1.0` });
+  expectCleanFailure(r, flaky.host, '500');
+  expect(await digestAt(prod.host, 'half/app', '1.0')).toBeNull();
+  expect(r.summary).toContain('Promotion failed');
+  const again = await promote({ source: src('team/multi', multi.digest), destinations: `${flaky.host}/half/app:1.0` });
+  expect(again.exitCode).toBe(0);
+  expect(await digestAt(prod.host, 'half/app', '1.0')).toBe(multi.digest);
+  expect(JSON.parse(again.outputs.promoted)).toEqual([`${flaky.host}/half/app:1.0`]);
+});
+
+it('dry-run prints the plan, sets the plan output and writes nothing', async () => {
+  const before = await catalog(prod);
+  const from = prodProxy.requests.length;
+  const r = await promote({ source: src('team/app', single.digest), destinations: `${prodProxy.host}/dry/app:1.0, ${devProxy.host}/team/app:dry`, 'dry-run': 'true' });
+  expect(r.exitCode).toBe(0);
+  expect(JSON.parse(r.outputs.plan)).toEqual([
+    { destination: `${prodProxy.host}/dry/app:1.0`, path: 'copy' },
+    { destination: `${devProxy.host}/team/app:dry`, path: 'retag' },
+  ]);
+  expect(r.outputs.promoted).toBe('[]');
+  expect(seen(prodProxy, from).writes).toEqual([]);
+  expect(await catalog(prod)).toEqual(before);
+  expect(await digestAt(dev.host, 'team/app', 'dry')).toBeNull();
+  expect(r.summary).toContain('dry run, nothing written');
+});
+
 describe('Basic auth from config.json', () => {
   it('copies into a registry with credentials from DOCKER_CONFIG and never prints the password', async () => {
     const config = writeDockerConfig({ auths: { [locked.host]: basicAuthEntry('ci', PASSWORD) } });

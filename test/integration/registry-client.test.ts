@@ -186,6 +186,17 @@ describe('referrers', () => {
     expect(await c.referrers(repo, signed.digest)).toEqual({ via: 'tag-schema', descriptors: [sig] });
     expect(await c.referrers(repo, image.digest)).toEqual({ via: 'tag-schema', descriptors: [] });
   });
+
+  it('uses the OCI 1.1 referrers API where the registry answers it', async () => {
+    const proxy = await startFaultProxy(regA.url);
+    cleanups.push(() => proxy.stop());
+    const sbom = { mediaType: MEDIA_TYPES.ociManifest, digest: `sha256:${'5'.repeat(64)}`, size: 321, artifactType: 'application/spdx+json' };
+    const body = JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [sbom] });
+    proxy.addRule({ method: 'GET', path: /\/referrers\//, times: 1, fault: { kind: 'status', status: 200, body, contentType: MEDIA_TYPES.ociIndex } });
+    const { c } = client();
+    expect(await c.referrers(repoOf(proxy.host, 'team/app'), image.digest)).toEqual({ via: 'api', descriptors: [sbom] });
+    expect(proxy.requests.map((r) => r.path)).toEqual([`/v2/team/app/referrers/${image.digest}`]);
+  });
 });
 
 describe('Basic auth from config.json', () => {
@@ -348,7 +359,8 @@ describe('faults', () => {
       return c.getBlob(repoOf(regA.host, 'team/app'), layer.digest);
     });
     expect(opens).toBe(2);
-    expect(proxy.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    // The abandoned session is cancelled (DELETE), then the upload starts over in three chunks.
+    expect(proxy.requests.map((r) => r.method)).toEqual(['POST', 'PATCH', 'DELETE', 'POST', 'PATCH', 'PATCH', 'PATCH', 'PUT']);
     expect(await fetchBlobDigest(regA.host, 'faults/reset-upload', layer.digest)).toBe(layer.digest);
   });
 

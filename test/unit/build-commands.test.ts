@@ -1,5 +1,5 @@
 /** Every command line the action builds, asserted through a recording Exec (no programs run). */
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ServiceError } from '../../src/toolkit/errors';
@@ -245,10 +245,11 @@ describe('scanning every platform of an index', () => {
       { os: 'unknown', architecture: 'unknown' },
     ]);
     const r = await scanAllPlatforms(exec, { bin: 'trivy', version: 'x' }, layout, scan, dir, new MemoryReporter());
-    expect(calls.map((c) => c.args.slice(-2))).toEqual([
-      ['--platform', 'linux/amd64'],
-      ['--platform', 'linux/arm64'],
-    ]);
+    // Each platform is scanned from its own one-image layout: no reliance on Trivy's platform pick.
+    const inputs = calls.map((c) => c.args[c.args.indexOf('--input') + 1]);
+    expect(inputs).toEqual([path.join(dir, 'scan-linux-amd64'), path.join(dir, 'scan-linux-arm64')]);
+    expect(JSON.parse(readFileSync(path.join(inputs[1], 'index.json'), 'utf8')).manifests.map((m: { digest: string }) => m.digest)).toEqual(['sha256:1']);
+    expect(readlinkSync(path.join(inputs[1], 'blobs'))).toBe('/w/oci-layout/blobs');
     expect(r.platforms).toEqual(['linux/amd64', 'linux/arm64']);
     expect(r.findings.map((f) => [f.id, f.target.split(']')[0] + ']'])).toEqual([
       ['CVE-2019-18276', '[linux/amd64, linux/arm64]'],

@@ -51,7 +51,7 @@ describe('gate', () => {
     expect(r.passed).toBe(false);
     expect(r.counts).toEqual({ CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 1, UNKNOWN: 0 });
     expect(r.failing.map((f) => f.id)).toEqual(['CVE-2019-18224']);
-    expect(failureMessage(r)).toBe('Vulnerability gate failed: 1 CRITICAL at or above HIGH (CVE-2019-18224)');
+    expect(failureMessage(r)).toBe('failed on 1 CRITICAL finding at or above HIGH (CVE-2019-18224)');
   });
 
   it('alpine-310 (4 MEDIUM) passes at HIGH and fails at MEDIUM', () => {
@@ -60,7 +60,7 @@ describe('gate', () => {
     const medium = gate(f, policy({ threshold: 'MEDIUM' }), NOW);
     expect(medium.passed).toBe(false);
     expect(medium.failing).toHaveLength(4);
-    expect(failureMessage(medium)).toContain('4 MEDIUM at or above MEDIUM (CVE-2019-1549, CVE-2019-1551)');
+    expect(failureMessage(medium)).toBe('failed on 4 MEDIUM findings at or above MEDIUM (CVE-2019-1549, CVE-2019-1551)');
   });
 
   it('centos-7 at LOW fails on all three; with ignore-unfixed the will_not_fix LOW is not counted', () => {

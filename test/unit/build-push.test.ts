@@ -111,6 +111,19 @@ it('fails when the registry reports a digest other than the scanned one', async 
   );
 });
 
+it('reads an index.json that lists the one image once per tag, and refuses two different images', async () => {
+  const l = layout();
+  const index = JSON.parse(readFileSync(path.join(l.dir, 'index.json'), 'utf8'));
+  const entry = index.manifests[0];
+  const named = (name: string) => ({ ...entry, annotations: { 'org.opencontainers.image.ref.name': name } });
+  writeFileSync(path.join(l.dir, 'index.json'), JSON.stringify({ ...index, manifests: [named('v1'), named('latest')] }));
+  expect((await readLayout(l.dir)).root.descriptor.digest).toBe(l.top);
+  const other = layout('index');
+  const otherEntry = JSON.parse(readFileSync(path.join(other.dir, 'index.json'), 'utf8')).manifests[0];
+  writeFileSync(path.join(other.dir, 'index.json'), JSON.stringify({ ...index, manifests: [otherEntry, { ...otherEntry, digest: l.top }] }));
+  await expect(readLayout(other.dir)).rejects.toThrow('holds 2 images, expected 1');
+});
+
 it('refuses a layout whose manifest does not hash to its digest, or that misses a blob', async () => {
   const l = layout();
   writeFileSync(path.join(l.dir, 'blobs', 'sha256', l.top.slice(7)), '{"tampered":true}');

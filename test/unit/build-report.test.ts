@@ -81,6 +81,16 @@ describe('summary', () => {
     expect(md).toContain('| CVE-2019-18276 | any | 2026-01-01 | accepted | 3 |');
   });
 
+  it('cuts long lists (GitHub caps a summary at 1 MiB) and points at the report file', () => {
+    const many = Array.from({ length: 60 }, (_, i) => ({ ...findings('debian-buster.json')[1], id: `CVE-2026-${i}` }));
+    const g = gate(many, { threshold: 'HIGH', ignoreUnfixed: false, ignores: [] }, NOW);
+    const md = renderSummary(facts({ scan: { kind: 'scanned', gate: g, trivyVersion: '0.67.2', ignoreUnfixed: false } }));
+    expect(md).toContain('Failing findings (60)');
+    expect(md).toContain('[CVE-2026-49]');
+    expect(md).not.toContain('[CVE-2026-50]');
+    expect(md).toContain('_…and 10 more in the report file._');
+  });
+
   it('says loudly when nothing was scanned or the scanner failed', () => {
     expect(renderSummary(facts({}))).toContain('**This image was NOT scanned**');
     expect(renderSummary(facts({ scan: { kind: 'error', message: 'scanner error: rate limited' } }))).toContain('**Scanner error: this image was NOT judged.** scanner error: rate limited');

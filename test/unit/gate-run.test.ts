@@ -89,3 +89,19 @@ it('skips the analysis when the health checks fail', async () => {
   expect(fetch.calls).toBe(0);
   expect(reporter.outputs.score).toBe('0');
 });
+
+it('ends in error within 30 s of fake time with the defaults when Prometheus never answers', async () => {
+  const d = deps(prometheus(() => 1));
+  const timingOut: Fetch = async () => {
+    await d.sleep(5000); // each query hangs for the whole request-timeout (5 s by default)
+    throw Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
+  };
+  const reporter = new MemoryReporter();
+  const started = d.clock();
+  const err = await run(parseInputs({ 'prometheus-url': 'http://prom:9090', metrics: '- name: m\n  query: up\n  max: 1\n' }), { ...d, fetch: timingOut }, reporter).catch((e: unknown) => e);
+  expect((err as Error).message).toContain('verdict error (rule consecutive-error-limit)');
+  expect((err as Error).message).toContain('timeout');
+  // 3 rounds, each starting 5 s after the last (the retry pace) and taking its 5 s timeout:
+  // 15 s, not 3 intervals of 30 s
+  expect(d.clock() - started).toBe(15_000);
+});

@@ -1,5 +1,5 @@
 /** Known values for the canary-vs-baseline tests (checked against scipy.stats 1.17 mannwhitneyu / binomtest). */
-import { binomialUpperTail, effectIsWorse, mannWhitney, normalCdf, poissonRateTest, ratio } from '../../src/health-gate/analysis/statistics';
+import { binomialMidP, binomialUpperTail, effectIsWorse, mannWhitney, normalCdf, poissonRateTest, ratio } from '../../src/health-gate/analysis/statistics';
 
 describe('normalCdf', () => {
   it.each([
@@ -57,21 +57,26 @@ describe('binomial and Poisson rate tests', () => {
     expect(binomialUpperTail(11, 10, 0.3)).toBe(0);
   });
 
+  it('uses the mid-p value: P(X > k) + P(X = k) / 2', () => {
+    // scipy: binom.sf(25, 30, 0.5) + binom.pmf(25, 30, 0.5) / 2 = 9.6097589e-05
+    expect(binomialMidP(25, 30, 0.5)).toBeCloseTo(9.6097589e-5, 11);
+  });
+
   it('judges "0 errors vs a few" at low traffic by real odds', () => {
-    // canary 0 errors, baseline 3: the canary is not worse
-    expect(poissonRateTest(0, 100, 3, 100, 'increase').pValue).toBe(1);
-    // canary 3 errors, baseline 0, equal traffic: p = 0.5^3 = 0.125, not significant
-    expect(poissonRateTest(3, 100, 0, 100, 'increase').pValue).toBeCloseTo(0.125, 12);
-    // canary 8 errors, baseline 0: p = 0.5^8, significant at 1%
+    // canary 0 errors, baseline 3: the canary is not worse (mid-p 1 - 0.5^3 / 2)
+    expect(poissonRateTest(0, 100, 3, 100, 'increase').pValue).toBeCloseTo(0.9375, 12);
+    // canary 3 errors, baseline 0, equal traffic: mid-p = 0.5^3 / 2 = 0.0625, not significant
+    expect(poissonRateTest(3, 100, 0, 100, 'increase').pValue).toBeCloseTo(0.0625, 12);
+    // canary 8 errors, baseline 0: mid-p = 0.5^8 / 2, significant at 1%
     const r = poissonRateTest(8, 100, 0, 100, 'increase');
-    expect(r.pValue).toBeCloseTo(1 / 256, 12);
+    expect(r.pValue).toBeCloseTo(1 / 512, 12);
     expect(r.effectSize).toBe(Infinity);
   });
 
   it('weights by exposure: the canary sees a tenth of the traffic', () => {
-    // scipy: binomtest(3, 13, 100/1100, alternative='greater').pvalue = 0.1078337104
+    // scipy: binom.sf(3, 13, 100/1100) + binom.pmf(3, 13, 100/1100) / 2 = 0.0664117041
     const r = poissonRateTest(3, 100, 10, 1000, 'increase');
-    expect(r.pValue).toBeCloseTo(0.1078337104, 9);
+    expect(r.pValue).toBeCloseTo(0.0664117041, 9);
     expect(r.effectSize).toBeCloseTo(3, 10);
   });
 

@@ -96,9 +96,19 @@ it('does not need image or chart for rollback, nor chart for canary abort', () =
 });
 
 it('collects kubeconfig credentials for masking', () => {
-  const kc = ['apiVersion: v1', 'clusters: [{name: c, cluster: {server: "https://k"}}]', 'users:', '- name: u', '  user: {token: tkn, client-key-data: a2V5}'].join('\n');
-  expect(parseKubeconfig(kc).secrets).toEqual(['tkn', 'a2V5']);
-  expect(parse({ kubeconfig: kc }).cluster).toMatchObject({ kind: 'kubeconfig', secrets: ['tkn', 'a2V5'] });
+  const kc = [
+    'apiVersion: v1',
+    'clusters: [{name: c, cluster: {server: "https://k"}}]',
+    'users:',
+    '- name: u',
+    '  user: {token: tkn, client-key-data: a2V5}',
+    '- name: oidc',
+    '  user: {auth-provider: {config: {id-token: idt, refresh-token: rft, client-id: public}}}',
+    '- name: exec',
+    '  user: {exec: {command: get-token, env: [{name: API_KEY, value: envsecret}]}}',
+  ].join('\n');
+  expect(parseKubeconfig(kc).secrets).toEqual(['tkn', 'a2V5', 'idt', 'rft', 'envsecret']);
+  expect(parse({ kubeconfig: kc }).cluster).toMatchObject({ kind: 'kubeconfig', secrets: ['tkn', 'a2V5', 'idt', 'rft', 'envsecret'] });
 });
 
 it('reads EKS access and local .tgz charts', () => {

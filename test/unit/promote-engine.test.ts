@@ -4,7 +4,7 @@ import { MEDIA_TYPES, type RepositoryRef } from '../../src/toolkit/registry/type
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { parseInputs } from '../../src/promote-artifact/inputs';
 import { run } from '../../src/promote-artifact/run';
-import { MemoryRegistryDouble, sha256, type MemoryRegistryKnobs } from '../doubles/memory-registry';
+import { MemoryRegistryDouble } from '../doubles/memory-registry';
 
 const DEV = { registry: 'dev.example.com', repository: 'team/app' };
 const notEcr = () => false;
@@ -131,8 +131,8 @@ it('fails loudly, without tagging, when the destination does not store the manif
   expect(reporter.summaryMarkdown).toContain('not byte-exact');
 });
 
-it.each<[string, MemoryRegistryKnobs]>([['moves a mutable tag', {}]])('%s to the new digest and says what it held', async (_name, knobs) => {
-  const reg = new MemoryRegistryDouble(knobs);
+it('moves a mutable tag to the new digest and says what it held', async () => {
+  const reg = new MemoryRegistryDouble();
   const { index } = seed(reg);
   const old = reg.seedManifest(DEV, { schemaVersion: 2, config: reg.seedBlob(DEV, '{}'), layers: [] }, MEDIA_TYPES.ociManifest, 'prod');
   const r = await promote(reg, 'dev.example.com/team/app:prod');
@@ -175,6 +175,25 @@ it('resolves a tag once: the digest read at the start is promoted everywhere', a
   const { index } = seed(reg);
   await promote(reg, 'dev.example.com/team/app:a, prod.example.com/app:b');
   expect(reg.calls.filter((c) => c.reference === 'rc')).toHaveLength(1);
-  expect(sha256(Buffer.from('x'))).toMatch(/^sha256:/);
   expect(reg.tagsOf({ registry: 'prod.example.com', repository: 'app' }).get('b')).toBe(index.digest);
+});
+
+it('builds the tag-scheme index at a destination without the referrers API when the source has the API', async () => {
+  const reg = new MemoryRegistryDouble({ referrersApi: new Set(['dev.example.com']) });
+  const { index } = seed(reg);
+  const sig = signature(reg, index);
+  const r = await promote(reg, 'prod.example.com/app:1.0');
+  const prod = { registry: 'prod.example.com', repository: 'app' };
+  const listed = await reg.referrers(prod, index.digest);
+  expect(listed).toEqual({ via: 'tag-schema', descriptors: [expect.objectContaining({ digest: sig.digest })] });
+  expect(r.outcomes[0].referrersWritten).toBe(1);
+});
+
+it('leaves referrers behind when referrers is false', async () => {
+  const reg = new MemoryRegistryDouble();
+  const { index } = seed(reg);
+  const sig = signature(reg, index);
+  await promote(reg, 'prod.example.com/app:1.0', { referrers: 'false' });
+  expect(reg.hasManifest({ registry: 'prod.example.com', repository: 'app' }, sig.digest)).toBe(false);
+  expect(reg.calls.some((c) => c.verb === 'referrers')).toBe(false);
 });

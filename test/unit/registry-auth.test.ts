@@ -7,7 +7,7 @@ import { MemoryReporter } from '../../src/toolkit/reporter';
 import { RegistryAuth, type TokenFetch } from '../../src/toolkit/registry/auth';
 import { parseChallenges, scopesCover } from '../../src/toolkit/registry/challenge';
 import { configKeyHost, credentialsFromConfig, dockerConfigDir, loadDockerConfig, type RegistryCredentials } from '../../src/toolkit/registry/docker-config';
-import { describeErrors, isLoopbackHost } from '../../src/toolkit/registry/http-session';
+import { describeErrors, isLoopbackHost, RegistryHttp } from '../../src/toolkit/registry/http-session';
 
 describe('WWW-Authenticate challenges', () => {
   it('parses a Docker Hub style Bearer challenge', () => {
@@ -44,6 +44,20 @@ describe('registry details', () => {
   it('allows plain http only for loopback hosts', () => {
     for (const h of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000']) expect(isLoopbackHost(h)).toBe(true);
     for (const h of ['ghcr.io', '10.0.0.1:5000', '127.0.0.1.nip.io', 'localhost.example.com']) expect(isLoopbackHost(h)).toBe(false);
+  });
+
+  it('uses https except for loopback and the named insecure registries', () => {
+    const reporter = new MemoryReporter();
+    const auth = new RegistryAuth({ reporter, credentials: async () => undefined, fetchToken: async () => ({ status: 500, text: '' }), allowHttp: () => false });
+    const transport = { send: () => Promise.reject(new Error('no network in unit tests')), close: () => undefined };
+    const http = new RegistryHttp(transport, auth, { requests: 0, bytesUploaded: 0, bytesDownloaded: 0 }, reporter, ['build-cache.lan:5000', 'http://mirror.lan/']);
+    expect(http.baseUrl('ghcr.io').toString()).toBe('https://ghcr.io/');
+    expect(http.baseUrl('docker.io').toString()).toBe('https://registry-1.docker.io/');
+    expect(http.baseUrl('127.0.0.1:5000').toString()).toBe('http://127.0.0.1:5000/');
+    expect(http.baseUrl('localhost:5000').toString()).toBe('http://localhost:5000/');
+    expect(http.baseUrl('build-cache.lan:5000').toString()).toBe('http://build-cache.lan:5000/');
+    expect(http.baseUrl('build-cache.lan:6000').toString()).toBe('https://build-cache.lan:6000/');
+    expect(http.baseUrl('mirror.lan:443').toString()).toBe('http://mirror.lan:443/');
   });
 
   it('quotes OCI error JSON and excerpts anything else', () => {

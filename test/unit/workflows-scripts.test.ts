@@ -27,8 +27,8 @@ describe('production.yml plan step', () => {
     ...over,
   });
 
-  it('turns the canary steps into weights and pins the production image by digest', () => {
-    const r = runScript(plan, env());
+  it('turns the canary steps into weights and pins the production image by digest', async () => {
+    const r = await runScript(plan, env());
     expect(r.exitCode).toBe(0);
     expect(r.outputs).toEqual({
       strategy: 'canary',
@@ -41,8 +41,8 @@ describe('production.yml plan step', () => {
     });
   });
 
-  it('deploys the CI image itself when there is no production registry, and plans blue/green without weights', () => {
-    const r = runScript(plan, env({ STRATEGY: 'blue-green', PRODUCTION_REGISTRY: '' }));
+  it('deploys the CI image itself when there is no production registry, and plans blue/green without weights', async () => {
+    const r = await runScript(plan, env({ STRATEGY: 'blue-green', PRODUCTION_REGISTRY: '' }));
     expect(r.exitCode).toBe(0);
     expect(r.outputs.image).toBe(`ci.example.com/web@${DIGEST}`);
     expect(Object.keys(r.outputs).filter((k) => k.startsWith('weight-'))).toEqual([]);
@@ -54,15 +54,15 @@ describe('production.yml plan step', () => {
     ['5, 10, 20, 40, 80, 100', '1 to 5 weights'],
     ['10, 50, 150', 'up to 100'],
     ['ten, 100', 'increasing'],
-  ])('refuses canary-steps %s', (steps, says) => {
-    const r = runScript(plan, env({ CANARY_STEPS: steps }));
+  ])('refuses canary-steps %s', async (steps, says) => {
+    const r = await runScript(plan, env({ CANARY_STEPS: steps }));
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual([expect.stringContaining(says)]);
   });
 
-  it('refuses an unknown strategy and an image without a digest', () => {
-    expect(runScript(plan, env({ STRATEGY: 'rolling' })).errors).toEqual([expect.stringContaining('canary or blue-green')]);
-    const tagOnly = runScript(plan, env({ PRODUCTION_REGISTRY: '', CI_IMAGE_REF: 'ci.example.com/web:latest' }));
+  it('refuses an unknown strategy and an image without a digest', async () => {
+    expect((await runScript(plan, env({ STRATEGY: 'rolling' }))).errors).toEqual([expect.stringContaining('canary or blue-green')]);
+    const tagOnly = await runScript(plan, env({ PRODUCTION_REGISTRY: '', CI_IMAGE_REF: 'ci.example.com/web:latest' }));
     expect(tagOnly.exitCode).toBe(1);
     expect(tagOnly.errors).toEqual([expect.stringContaining('not pinned by digest')]);
   });
@@ -86,8 +86,8 @@ describe('approval.yml brief', () => {
     ...over,
   });
 
-  it('shows the reviewer the digests, vulnerability counts, staging results and the plan', () => {
-    const r = runScript(brief, env());
+  it('shows the reviewer the digests, vulnerability counts, staging results and the plan', async () => {
+    const r = await runScript(brief, env());
     expect(r.exitCode).toBe(0);
     expect(r.summary).toContain(`| web | \`reg.example.com/web\` | \`${DIGEST}\` | 0 | 2 | 5 | 9 |`);
     expect(r.summary).toContain(`| worker | \`reg.example.com/worker\` | \`${DIGEST2}\` | ? | ? | ? | ? |`); // unknown is not zero
@@ -96,9 +96,9 @@ describe('approval.yml brief', () => {
     expect(r.summary).toContain('Canary over weights 10, 50, 100 %');
   });
 
-  it('fails closed: nothing to approve, or a staging health gate that did not pass', () => {
-    expect(runScript(brief, env({ IMAGES: '[]' })).exitCode).toBe(1);
-    const failed = runScript(brief, env({ HEALTH_VERDICT: 'inconclusive' }));
+  it('fails closed: nothing to approve, or a staging health gate that did not pass', async () => {
+    expect((await runScript(brief, env({ IMAGES: '[]' }))).exitCode).toBe(1);
+    const failed = await runScript(brief, env({ HEALTH_VERDICT: 'inconclusive' }));
     expect(failed.exitCode).toBe(1);
     expect(failed.errors).toEqual([expect.stringContaining("'inconclusive', not pass")]);
     expect(failed.summary).toContain('| health gate | inconclusive |'); // the reviewer still sees why
@@ -110,14 +110,13 @@ describe('ci.yml: per-service records and their merge', () => {
   const merge = stepScript('.github/workflows/ci.yml', 'collect', 'merge');
   const services = JSON.stringify([{ name: 'web' }, { name: 'worker' }]);
 
-  it('merges every service into the images and vulnerabilities outputs', () => {
+  it('merges every service into the images and vulnerabilities outputs', async () => {
     const ws = mkdtempSync(path.join(tmpdir(), 'shipline-ci-'));
-    const dir = path.join(ws, 'shipline-result');
     for (const [name, digest, vulns] of [['web', DIGEST, '{"HIGH":1}'], ['worker', DIGEST2, '']] as const) {
-      const r = runScript(record, { NAME: name, IMAGE: `reg/${name}`, DIGEST: digest, IMAGE_REF: `reg/${name}@${digest}`, VULNERABILITIES: vulns }, ws);
+      const r = await runScript(record, { NAME: name, IMAGE: `reg/${name}`, DIGEST: digest, IMAGE_REF: `reg/${name}@${digest}`, VULNERABILITIES: vulns }, ws);
       expect(r.exitCode).toBe(0);
     }
-    const r = runScript(merge, { SERVICES: services }, dir.replace(/\/shipline-result$/, ''));
+    const r = await runScript(merge, { SERVICES: services }, ws);
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.outputs.images)).toEqual([
       { name: 'web', image: 'reg/web', digest: DIGEST, 'image-ref': `reg/web@${DIGEST}` },
@@ -127,11 +126,11 @@ describe('ci.yml: per-service records and their merge', () => {
     expect(r.summary).toContain(`| web | \`reg/web@${DIGEST}\` |`);
   });
 
-  it('fails when a service has no digest', () => {
+  it('fails when a service has no digest', async () => {
     const ws = mkdtempSync(path.join(tmpdir(), 'shipline-ci-'));
-    runScript(record, { NAME: 'web', IMAGE: 'reg/web', DIGEST, IMAGE_REF: `reg/web@${DIGEST}`, VULNERABILITIES: '{}' }, ws);
-    runScript(record, { NAME: 'worker', IMAGE: 'reg/worker', DIGEST: '', IMAGE_REF: '', VULNERABILITIES: '{}' }, ws);
-    const r = runScript(merge, { SERVICES: services }, ws);
+    await runScript(record, { NAME: 'web', IMAGE: 'reg/web', DIGEST, IMAGE_REF: `reg/web@${DIGEST}`, VULNERABILITIES: '{}' }, ws);
+    await runScript(record, { NAME: 'worker', IMAGE: 'reg/worker', DIGEST: '', IMAGE_REF: '', VULNERABILITIES: '{}' }, ws);
+    const r = await runScript(merge, { SERVICES: services }, ws);
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual([expect.stringContaining('expected 2 built services with digests, got 1')]);
   });
@@ -140,16 +139,16 @@ describe('ci.yml: per-service records and their merge', () => {
 describe('shipline-deploy.yml template: the image to deploy', () => {
   const script = stepScript('workflows-templates/shipline-deploy.yml', 'image', 'images');
 
-  it('turns an image@digest into the images list the stages take', () => {
-    const r = runScript(script, { IMAGE_REF: `123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}` });
+  it('turns an image@digest into the images list the stages take', async () => {
+    const r = await runScript(script, { IMAGE_REF: `123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}` });
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.outputs.images)).toEqual([
       { name: 'web', image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web', digest: DIGEST, 'image-ref': `123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}` },
     ]);
   });
 
-  it.each(['reg.example.com/web:latest', 'reg.example.com/web@sha256:abc', '$(touch /tmp/x)@' + DIGEST])('refuses %s', (ref) => {
-    const r = runScript(script, { IMAGE_REF: ref });
+  it.each(['reg.example.com/web:latest', 'reg.example.com/web@sha256:abc', '$(touch /tmp/x)@' + DIGEST])('refuses %s', async (ref) => {
+    const r = await runScript(script, { IMAGE_REF: ref });
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual([expect.stringContaining('must be registry/repository@sha256')]);
   });
@@ -182,21 +181,21 @@ describe('production.yml notification', () => {
     RUN_URL: 'https://github.com/o/r/actions/runs/1',
   });
 
-  it('says what happened, success or rollback, as Slack-compatible JSON', () => {
+  it('says what happened, success or rollback, as Slack-compatible JSON', async () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    expect(runScript(notify, env('success', url)).exitCode).toBe(0);
-    expect(runScript(notify, env('failure', url)).exitCode).toBe(0);
+    expect((await runScript(notify, env('success', url))).exitCode).toBe(0);
+    expect((await runScript(notify, env('failure', url))).exitCode).toBe(0);
     expect(bodies.map((b) => (JSON.parse(b) as { text: string }).text)).toEqual([
       `Production deploy of web succeeded (canary): prod/web@${DIGEST} https://github.com/o/r/actions/runs/1`,
       `Production deploy of web FAILED (canary, failure); the canary was aborted and production rolled back. prod/web@${DIGEST} https://github.com/o/r/actions/runs/1`,
     ]);
   });
 
-  it('sends nothing without a webhook, and fails when the webhook refuses', () => {
-    const none = runScript(notify, env('success', ''));
+  it('sends nothing without a webhook, and fails when the webhook refuses', async () => {
+    const none = await runScript(notify, env('success', ''));
     expect(none.exitCode).toBe(0);
     expect(none.stdout).toContain('no notification sent');
     expect(bodies).toEqual([]);
-    expect(runScript(notify, env('success', 'http://127.0.0.1:1/closed')).exitCode).not.toBe(0);
+    expect((await runScript(notify, env('success', 'http://127.0.0.1:1/closed'))).exitCode).not.toBe(0);
   });
 });

@@ -5,7 +5,7 @@
  *   continuity correction otherwise.
  * - Conditional binomial test of two Poisson counts: given x1 canary errors in n1 requests and
  *   x2 baseline errors in n2 requests, under equal rates x1 | x1+x2 ~ Binomial(x1+x2, n1/(n1+n2)).
- *   Exact at any count, so "0 errors vs 3 errors" at low traffic is judged on real odds.
+ *   Exact at any count (mid-p), so "0 errors vs 3 errors" at low traffic is judged on real odds.
  */
 
 /** Which change of the canary counts as worse. */
@@ -141,6 +141,15 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
   return Math.min(1, total);
 }
 
+/**
+ * Lancaster's mid-p: P(X > k) + P(X = k) / 2. The plain exact test is conservative with the
+ * small counts a canary sees (its real false-positive rate sits well below alpha); mid-p
+ * keeps it closer to nominal, which buys detection power where counts are sparse.
+ */
+export function binomialMidP(k: number, n: number, p: number): number {
+  return (binomialUpperTail(k, n, p) + binomialUpperTail(k + 1, n, p)) / 2;
+}
+
 export interface RateTestResult {
   test: 'poisson-rate';
   canaryEvents: number;
@@ -149,7 +158,7 @@ export interface RateTestResult {
   baselineExposure: number;
   canaryRate: number;
   baselineRate: number;
-  /** One-sided p-value of the conditional binomial test in the worse direction. */
+  /** One-sided mid-p value of the conditional binomial test in the worse direction. */
   pValue: number;
   /** canaryRate / baselineRate. */
   effectSize: number;
@@ -171,8 +180,8 @@ export function poissonRateTest(
   if (!(canaryExposure > 0) || !(baselineExposure > 0)) throw new Error('poissonRateTest needs positive exposure on both sides');
   const share = canaryExposure / (canaryExposure + baselineExposure);
   const n = x1 + x2;
-  const pIncrease = binomialUpperTail(x1, n, share);
-  const pDecrease = binomialUpperTail(x2, n, 1 - share);
+  const pIncrease = binomialMidP(x1, n, share);
+  const pDecrease = binomialMidP(x2, n, 1 - share);
   const pValue = direction === 'increase' ? pIncrease : direction === 'decrease' ? pDecrease : Math.min(1, 2 * Math.min(pIncrease, pDecrease));
   const canaryRate = x1 / canaryExposure;
   const baselineRate = x2 / baselineExposure;

@@ -6,6 +6,7 @@
  */
 import { InputError, ServiceError } from '../../toolkit/errors';
 import { helmError } from '../helm';
+import { lastDeployed } from '../judge';
 import type { HelmDeployInputs, PinnedImage } from '../inputs';
 import { valueAt } from '../helm-json';
 import { upgradeVerified } from '../release-ops';
@@ -20,6 +21,10 @@ async function state(ctx: StrategyContext) {
   const router = listed.find((r) => r.name === release);
   let active: Color | undefined;
   if (router) {
+    if (router.status !== 'deployed') {
+      // `helm get values` would read the newest revision, which is not what serves: refuse to guess
+      throw new ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`);
+    }
     const value = valueAt(await ctx.helm.values(release, namespace), 'blueGreen.activeColor');
     if (value !== 'blue' && value !== 'green') {
       throw new ServiceError('helm', `release ${release} exists but its blueGreen.activeColor is ${JSON.stringify(value)}, so the live colour is unknown`, 'Is it a blue-green release of a chart that supports blueGreen? Fix it by hand before switching');
@@ -88,7 +93,7 @@ export async function blueGreenPromote(ctx: StrategyContext): Promise<StrategyOu
     ctx.reporter.info(`No idle colour ${colorName(inputs.release, idle)} to retire`);
   }
   const history = await ctx.helm.history(liveName, inputs.namespace);
-  const live = history.filter((e) => e.status === 'deployed').at(-1);
+  const live = lastDeployed(history);
   if (!live) throw new ServiceError('helm', `the live colour ${liveName} has no deployed revision`, 'Check helm history; traffic may be going nowhere');
   return {
     result: { release: liveName, revision: live.revision, previousRevision: live.revision, status: 'deployed', history },

@@ -6,8 +6,8 @@
  */
 import { InputError, ServiceError } from '../../toolkit/errors';
 import { helmError } from '../helm';
+import { lastDeployed } from '../judge';
 import type { HelmDeployInputs, PinnedImage } from '../inputs';
-import { valueAt } from '../helm-json';
 import { albWeightedAction, canaryReplicas } from '../kubectl';
 import { rollbackVerified, upgradeVerified, type ReleaseResult } from '../release-ops';
 import { canaryName, imageFromValues, imageValues, upgradeRequest, type StrategyContext, type StrategyOutcome } from '../strategy';
@@ -40,7 +40,7 @@ async function releasesNow(ctx: StrategyContext) {
 async function stableResult(ctx: StrategyContext): Promise<ReleaseResult> {
   const { release, namespace } = ctx.inputs;
   const history = await ctx.helm.history(release, namespace);
-  const live = history.filter((e) => e.status === 'deployed').at(-1);
+  const live = lastDeployed(history);
   return { release, revision: live?.revision, previousRevision: live?.revision, status: live ? 'deployed' : 'failed', history };
 }
 
@@ -84,7 +84,7 @@ export async function canaryPromote(ctx: StrategyContext): Promise<StrategyOutco
   const name = canaryName(inputs.release);
   if (!canary) throw new InputError('action', `promote found no canary release ${name} in namespace ${inputs.namespace}`, 'Deploy a canary first (action: deploy, strategy: canary), or check release and namespace');
   if (canary.status !== 'deployed') throw new ServiceError('helm', `canary ${name} is ${canary.status}, so there is nothing proven to promote`, 'Deploy the canary again or abort it');
-  const image = imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace), valueAt);
+  const image = imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace));
   if (!image) throw new ServiceError('helm', `canary ${name} has no digest-pinned image at ${inputs.imageRepositoryKey}/${inputs.imageDigestKey}`, 'Use the same image-*-key inputs as the canary deploy');
   if (inputs.image && inputs.image.digest !== image.digest) {
     throw new InputError('image', `is ${inputs.image.digest} but the canary runs ${image.digest}`, 'Promote what the canary ran: leave image empty or give the canary digest');

@@ -43,9 +43,16 @@ export class RegistryHttp {
     readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
+  /** Loopback always; a named insecure registry matches as `host:port`, or as `host` for any port. */
   allowHttp(host: string): boolean {
     const lower = host.toLowerCase();
-    return isLoopbackHost(lower) || this.insecure.some((h) => h.toLowerCase() === lower || h.toLowerCase() === lower.replace(/:\d+$/, ''));
+    return (
+      isLoopbackHost(lower) ||
+      this.insecure.some((entry) => {
+        const h = entry.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '');
+        return h === lower || h === lower.replace(/:\d+$/, '');
+      })
+    );
   }
 
   baseUrl(registry: string): URL {
@@ -58,7 +65,8 @@ export class RegistryHttp {
   }
 
   /**
-   * One exchange with authentication (a 401 is answered once) and redirects followed.
+   * One exchange, with 401 challenges answered (a refused answer means wrong credentials)
+   * and redirects of GET/HEAD followed (Authorization only ever goes to the registry host).
    * Retryable trouble (429, 5xx, dropped connection) is thrown as RetryableError.
    */
   async once(call: RegistryCall, body?: Buffer | Readable): Promise<HttpResponse> {

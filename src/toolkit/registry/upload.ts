@@ -91,7 +91,7 @@ export async function uploadBlob(
   takePendingSession: () => string | undefined,
 ): Promise<void> {
   const scopes = [`repository:${repo.repository}:pull,push`];
-  const call = (method: 'POST' | 'PUT' | 'PATCH', path: string, headers: Record<string, string> = {}) => ({
+  const call = (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, headers: Record<string, string> = {}) => ({
     registry: repo.registry,
     method,
     path,
@@ -135,19 +135,31 @@ export async function uploadBlob(
       const res = await http.once(call('PUT', withDigest(location, digest), { 'content-length': '0' }), Buffer.alloc(0));
       await finish(res);
     } catch (e) {
-      if (e instanceof RetryableError || e instanceof ServiceError) throw e;
-      if (e instanceof DigestMismatchError || (e as Error).name === 'BlobSourceError') {
-        throw new ServiceError(`registry ${repo.registry}`, `upload of ${digest} to ${repo.repository} failed: ${(e as Error).message}`);
+      const failure = classify(e);
+      // Starting over: cancel the abandoned session (best effort) so the registry can drop it.
+      if (failure instanceof RetryableError) {
+        await http
+          .once(call('DELETE', location))
+          .then(drain)
+          .catch(() => undefined);
       }
-      // The source or the connection dropped midway: start over from a new session.
-      if (isNetworkError(e) || /ended after|premature/i.test((e as Error).message)) {
-        throw new RetryableError(`upload of ${digest} to ${repo.repository} interrupted (${(e as Error).message})`);
-      }
-      throw e;
+      throw failure;
     } finally {
       ranges?.close();
     }
   });
+
+  function classify(e: unknown): unknown {
+    if (e instanceof RetryableError || e instanceof ServiceError) return e;
+    if (e instanceof DigestMismatchError || (e as Error).name === 'BlobSourceError') {
+      return new ServiceError(`registry ${repo.registry}`, `upload of ${digest} to ${repo.repository} failed: ${(e as Error).message}`);
+    }
+    // The source or the connection dropped midway: start over from a new session.
+    if (isNetworkError(e) || /ended after|premature/i.test((e as Error).message)) {
+      return new RetryableError(`upload of ${digest} to ${repo.repository} interrupted (${(e as Error).message})`);
+    }
+    return e;
+  }
 
   async function finish(res: HttpResponse): Promise<void> {
     await expect(res, 201, `completing the upload of ${digest} to ${repo.repository}`);

@@ -1,6 +1,3245 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 9379:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const ANY = Symbol('SemVer ANY')
+// hoisted class for cyclic dependency
+class Comparator {
+  static get ANY () {
+    return ANY
+  }
+
+  constructor (comp, options) {
+    options = parseOptions(options)
+
+    if (comp instanceof Comparator) {
+      if (comp.loose === !!options.loose) {
+        return comp
+      } else {
+        comp = comp.value
+      }
+    }
+
+    comp = comp.trim().split(/\s+/).join(' ')
+    debug('comparator', comp, options)
+    this.options = options
+    this.loose = !!options.loose
+    this.parse(comp)
+
+    if (this.semver === ANY) {
+      this.value = ''
+    } else {
+      this.value = this.operator + this.semver.version
+    }
+
+    debug('comp', this)
+  }
+
+  parse (comp) {
+    const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR]
+    const m = comp.match(r)
+
+    if (!m) {
+      throw new TypeError(`Invalid comparator: ${comp}`)
+    }
+
+    this.operator = m[1] !== undefined ? m[1] : ''
+    if (this.operator === '=') {
+      this.operator = ''
+    }
+
+    // if it literally is just '>' or '' then allow anything.
+    if (!m[2]) {
+      this.semver = ANY
+    } else {
+      this.semver = new SemVer(m[2], this.options.loose)
+    }
+  }
+
+  toString () {
+    return this.value
+  }
+
+  test (version) {
+    debug('Comparator.test', version, this.options.loose)
+
+    if (this.semver === ANY || version === ANY) {
+      return true
+    }
+
+    if (typeof version === 'string') {
+      try {
+        version = new SemVer(version, this.options)
+      } catch (er) {
+        return false
+      }
+    }
+
+    return cmp(version, this.operator, this.semver, this.options)
+  }
+
+  intersects (comp, options) {
+    if (!(comp instanceof Comparator)) {
+      throw new TypeError('a Comparator is required')
+    }
+
+    if (this.operator === '') {
+      if (this.value === '') {
+        return true
+      }
+      return new Range(comp.value, options).test(this.value)
+    } else if (comp.operator === '') {
+      if (comp.value === '') {
+        return true
+      }
+      return new Range(this.value, options).test(comp.semver)
+    }
+
+    options = parseOptions(options)
+
+    // Special cases where nothing can possibly be lower
+    if (options.includePrerelease &&
+      (this.value === '<0.0.0-0' || comp.value === '<0.0.0-0')) {
+      return false
+    }
+    if (!options.includePrerelease &&
+      (this.value.startsWith('<0.0.0') || comp.value.startsWith('<0.0.0'))) {
+      return false
+    }
+
+    // Same direction increasing (> or >=)
+    if (this.operator.startsWith('>') && comp.operator.startsWith('>')) {
+      return true
+    }
+    // Same direction decreasing (< or <=)
+    if (this.operator.startsWith('<') && comp.operator.startsWith('<')) {
+      return true
+    }
+    // same SemVer and both sides are inclusive (<= or >=)
+    if (
+      (this.semver.version === comp.semver.version) &&
+      this.operator.includes('=') && comp.operator.includes('=')) {
+      return true
+    }
+    // opposite directions less than
+    if (cmp(this.semver, '<', comp.semver, options) &&
+      this.operator.startsWith('>') && comp.operator.startsWith('<')) {
+      return true
+    }
+    // opposite directions greater than
+    if (cmp(this.semver, '>', comp.semver, options) &&
+      this.operator.startsWith('<') && comp.operator.startsWith('>')) {
+      return true
+    }
+    return false
+  }
+}
+
+module.exports = Comparator
+
+const parseOptions = __nccwpck_require__(356)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+const cmp = __nccwpck_require__(8646)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+
+
+/***/ }),
+
+/***/ 6782:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SPACE_CHARACTERS = /\s+/g
+
+// hoisted class for cyclic dependency
+class Range {
+  constructor (range, options) {
+    options = parseOptions(options)
+
+    if (range instanceof Range) {
+      if (
+        range.loose === !!options.loose &&
+        range.includePrerelease === !!options.includePrerelease
+      ) {
+        return range
+      } else {
+        return new Range(range.raw, options)
+      }
+    }
+
+    if (range instanceof Comparator) {
+      // just put it in the set and return
+      this.raw = range.value
+      this.set = [[range]]
+      this.formatted = undefined
+      return this
+    }
+
+    this.options = options
+    this.loose = !!options.loose
+    this.includePrerelease = !!options.includePrerelease
+
+    // First reduce all whitespace as much as possible so we do not have to rely
+    // on potentially slow regexes like \s*. This is then stored and used for
+    // future error messages as well.
+    this.raw = range.trim().replace(SPACE_CHARACTERS, ' ')
+
+    // First, split on ||
+    this.set = this.raw
+      .split('||')
+      // map the range to a 2d array of comparators
+      .map(r => this.parseRange(r.trim()))
+      // throw out any comparator lists that are empty
+      // this generally means that it was not a valid range, which is allowed
+      // in loose mode, but will still throw if the WHOLE range is invalid.
+      .filter(c => c.length)
+
+    if (!this.set.length) {
+      throw new TypeError(`Invalid SemVer Range: ${this.raw}`)
+    }
+
+    // if we have any that are not the null set, throw out null sets.
+    if (this.set.length > 1) {
+      // keep the first one, in case they're all null sets
+      const first = this.set[0]
+      this.set = this.set.filter(c => !isNullSet(c[0]))
+      if (this.set.length === 0) {
+        this.set = [first]
+      } else if (this.set.length > 1) {
+        // if we have any that are *, then the range is just *
+        for (const c of this.set) {
+          if (c.length === 1 && isAny(c[0])) {
+            this.set = [c]
+            break
+          }
+        }
+      }
+    }
+
+    this.formatted = undefined
+  }
+
+  get range () {
+    if (this.formatted === undefined) {
+      this.formatted = ''
+      for (let i = 0; i < this.set.length; i++) {
+        if (i > 0) {
+          this.formatted += '||'
+        }
+        const comps = this.set[i]
+        for (let k = 0; k < comps.length; k++) {
+          if (k > 0) {
+            this.formatted += ' '
+          }
+          this.formatted += comps[k].toString().trim()
+        }
+      }
+    }
+    return this.formatted
+  }
+
+  format () {
+    return this.range
+  }
+
+  toString () {
+    return this.range
+  }
+
+  parseRange (range) {
+    // strip build metadata so it can't bleed into the version
+    range = range.replace(BUILDSTRIPRE, '')
+
+    // memoize range parsing for performance.
+    // this is a very hot path, and fully deterministic.
+    const memoOpts =
+      (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) |
+      (this.options.loose && FLAG_LOOSE)
+    const memoKey = memoOpts + ':' + range
+    const cached = cache.get(memoKey)
+    if (cached) {
+      return cached
+    }
+
+    const loose = this.options.loose
+    // `1.2.3 - 1.2.4` => `>=1.2.3 <=1.2.4`
+    const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE]
+    range = range.replace(hr, hyphenReplace(this.options.includePrerelease))
+    debug('hyphen replace', range)
+
+    // `> 1.2.3 < 1.2.5` => `>1.2.3 <1.2.5`
+    range = trimComparatorWhitespace(range)
+    debug('comparator trim', range)
+
+    // `~ 1.2.3` => `~1.2.3`
+    range = range.replace(re[t.TILDETRIM], tildeTrimReplace)
+    debug('tilde trim', range)
+
+    // `^ 1.2.3` => `^1.2.3`
+    range = range.replace(re[t.CARETTRIM], caretTrimReplace)
+    debug('caret trim', range)
+
+    // At this point, the range is completely trimmed and
+    // ready to be split into comparators.
+
+    let rangeList = range
+      .split(' ')
+      .map(comp => parseComparator(comp, this.options))
+      .join(' ')
+      .split(/\s+/)
+      // >=0.0.0 is equivalent to *
+      .map(comp => replaceGTE0(comp, this.options))
+
+    if (loose) {
+      // in loose mode, throw out any that are not valid comparators
+      rangeList = rangeList.filter(comp => {
+        debug('loose invalid filter', comp, this.options)
+        return !!comp.match(re[t.COMPARATORLOOSE])
+      })
+    }
+    debug('range list', rangeList)
+
+    // if any comparators are the null set, then replace with JUST null set
+    // if more than one comparator, remove any * comparators
+    // also, don't include the same comparator more than once
+    const rangeMap = new Map()
+    const comparators = rangeList.map(comp => new Comparator(comp, this.options))
+    for (const comp of comparators) {
+      if (isNullSet(comp)) {
+        return [comp]
+      }
+      rangeMap.set(comp.value, comp)
+    }
+    if (rangeMap.size > 1 && rangeMap.has('')) {
+      rangeMap.delete('')
+    }
+
+    const result = [...rangeMap.values()]
+    cache.set(memoKey, result)
+    return result
+  }
+
+  intersects (range, options) {
+    if (!(range instanceof Range)) {
+      throw new TypeError('a Range is required')
+    }
+
+    return this.set.some((thisComparators) => {
+      return (
+        isSatisfiable(thisComparators, options) &&
+        range.set.some((rangeComparators) => {
+          return (
+            isSatisfiable(rangeComparators, options) &&
+            thisComparators.every((thisComparator) => {
+              return rangeComparators.every((rangeComparator) => {
+                return thisComparator.intersects(rangeComparator, options)
+              })
+            })
+          )
+        })
+      )
+    })
+  }
+
+  // if ANY of the sets match ALL of its comparators, then pass
+  test (version) {
+    if (!version) {
+      return false
+    }
+
+    if (typeof version === 'string') {
+      try {
+        version = new SemVer(version, this.options)
+      } catch (er) {
+        return false
+      }
+    }
+
+    for (let i = 0; i < this.set.length; i++) {
+      if (testSet(this.set[i], version, this.options)) {
+        return true
+      }
+    }
+    return false
+  }
+}
+
+module.exports = Range
+
+const LRU = __nccwpck_require__(1383)
+const cache = new LRU()
+
+const parseOptions = __nccwpck_require__(356)
+const Comparator = __nccwpck_require__(9379)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const trimComparatorWhitespace = __nccwpck_require__(9737)
+const {
+  safeRe: re,
+  src,
+  t,
+  tildeTrimReplace,
+  caretTrimReplace,
+} = __nccwpck_require__(5471)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
+
+// unbounded global build-metadata stripper used by parseRange
+const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
+
+const isNullSet = c => c.value === '<0.0.0-0'
+const isAny = c => c.value === ''
+
+// take a set of comparators and determine whether there
+// exists a version which can satisfy it
+const isSatisfiable = (comparators, options) => {
+  let result = true
+  const remainingComparators = comparators.slice()
+  let testComparator = remainingComparators.pop()
+
+  while (result && remainingComparators.length) {
+    result = remainingComparators.every((otherComparator) => {
+      return testComparator.intersects(otherComparator, options)
+    })
+
+    testComparator = remainingComparators.pop()
+  }
+
+  return result
+}
+
+// comprised of xranges, tildes, stars, and gtlt's at this point.
+// already replaced the hyphen ranges
+// turn into a set of JUST comparators.
+const parseComparator = (comp, options) => {
+  comp = comp.replace(re[t.BUILD], '')
+  debug('comp', comp, options)
+  comp = replaceCarets(comp, options)
+  debug('caret', comp)
+  comp = replaceTildes(comp, options)
+  debug('tildes', comp)
+  comp = replaceXRanges(comp, options)
+  debug('xrange', comp)
+  comp = replaceStars(comp, options)
+  debug('stars', comp)
+  return comp
+}
+
+const isX = id => !id || id.toLowerCase() === 'x' || id === '*'
+
+const invalidXRangeOrder = (M, m, p) => (
+  (isX(M) && !isX(m)) ||
+  (isX(m) && p && !isX(p))
+)
+
+// ~, ~> --> * (any, kinda silly)
+// ~2, ~2.x, ~2.x.x, ~>2, ~>2.x ~>2.x.x --> >=2.0.0 <3.0.0-0
+// ~2.0, ~2.0.x, ~>2.0, ~>2.0.x --> >=2.0.0 <2.1.0-0
+// ~1.2, ~1.2.x, ~>1.2, ~>1.2.x --> >=1.2.0 <1.3.0-0
+// ~1.2.3, ~>1.2.3 --> >=1.2.3 <1.3.0-0
+// ~1.2.0, ~>1.2.0 --> >=1.2.0 <1.3.0-0
+// ~0.0.1 --> >=0.0.1 <0.1.0-0
+const replaceTildes = (comp, options) => {
+  return comp
+    .trim()
+    .split(/\s+/)
+    .map((c) => replaceTilde(c, options))
+    .join(' ')
+}
+
+const replaceTilde = (comp, options) => {
+  const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE]
+  // if we're including prereleases in the match, then the lower bound is
+  // -0, the lowest possible prerelease value, just like x-ranges and carets.
+  // this keeps `~1.2` equivalent to the `1.2.x` x-range it's documented as.
+  const z = options.includePrerelease ? '-0' : ''
+  return comp.replace(r, (_, M, m, p, pr) => {
+    debug('tilde', comp, _, M, m, p, pr)
+    let ret
+
+    if (isX(M)) {
+      ret = ''
+    } else if (isX(m)) {
+      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`
+    } else if (isX(p)) {
+      // ~1.2 == >=1.2.0 <1.3.0-0
+      ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`
+    } else if (pr) {
+      debug('replaceTilde pr', pr)
+      ret = `>=${M}.${m}.${p}-${pr
+      } <${M}.${+m + 1}.0-0`
+    } else {
+      // ~1.2.3 == >=1.2.3 <1.3.0-0
+      ret = `>=${M}.${m}.${p
+      } <${M}.${+m + 1}.0-0`
+    }
+
+    debug('tilde return', ret)
+    return ret
+  })
+}
+
+// ^ --> * (any, kinda silly)
+// ^2, ^2.x, ^2.x.x --> >=2.0.0 <3.0.0-0
+// ^2.0, ^2.0.x --> >=2.0.0 <3.0.0-0
+// ^1.2, ^1.2.x --> >=1.2.0 <2.0.0-0
+// ^1.2.3 --> >=1.2.3 <2.0.0-0
+// ^1.2.0 --> >=1.2.0 <2.0.0-0
+// ^0.0.1 --> >=0.0.1 <0.0.2-0
+// ^0.1.0 --> >=0.1.0 <0.2.0-0
+const replaceCarets = (comp, options) => {
+  return comp
+    .trim()
+    .split(/\s+/)
+    .map((c) => replaceCaret(c, options))
+    .join(' ')
+}
+
+const replaceCaret = (comp, options) => {
+  debug('caret', comp, options)
+  const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET]
+  const z = options.includePrerelease ? '-0' : ''
+  return comp.replace(r, (_, M, m, p, pr) => {
+    debug('caret', comp, _, M, m, p, pr)
+    let ret
+
+    if (isX(M)) {
+      ret = ''
+    } else if (isX(m)) {
+      ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`
+    } else if (isX(p)) {
+      if (M === '0') {
+        ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`
+      } else {
+        ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`
+      }
+    } else if (pr) {
+      debug('replaceCaret pr', pr)
+      if (M === '0') {
+        if (m === '0') {
+          ret = `>=${M}.${m}.${p}-${pr
+          } <${M}.${m}.${+p + 1}-0`
+        } else {
+          ret = `>=${M}.${m}.${p}-${pr
+          } <${M}.${+m + 1}.0-0`
+        }
+      } else {
+        ret = `>=${M}.${m}.${p}-${pr
+        } <${+M + 1}.0.0-0`
+      }
+    } else {
+      debug('no pr')
+      if (M === '0') {
+        if (m === '0') {
+          ret = `>=${M}.${m}.${p
+          } <${M}.${m}.${+p + 1}-0`
+        } else {
+          ret = `>=${M}.${m}.${p
+          } <${M}.${+m + 1}.0-0`
+        }
+      } else {
+        ret = `>=${M}.${m}.${p
+        } <${+M + 1}.0.0-0`
+      }
+    }
+
+    debug('caret return', ret)
+    return ret
+  })
+}
+
+const replaceXRanges = (comp, options) => {
+  debug('replaceXRanges', comp, options)
+  return comp
+    .split(/\s+/)
+    .map((c) => replaceXRange(c, options))
+    .join(' ')
+}
+
+const replaceXRange = (comp, options) => {
+  comp = comp.trim()
+  const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE]
+  return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
+    debug('xRange', comp, ret, gtlt, M, m, p, pr)
+    if (invalidXRangeOrder(M, m, p)) {
+      return comp
+    }
+
+    const xM = isX(M)
+    const xm = xM || isX(m)
+    const xp = xm || isX(p)
+    const anyX = xp
+
+    if (gtlt === '=' && anyX) {
+      gtlt = ''
+    }
+
+    // if we're including prereleases in the match, then we need
+    // to fix this to -0, the lowest possible prerelease value
+    pr = options.includePrerelease ? '-0' : ''
+
+    if (xM) {
+      if (gtlt === '>' || gtlt === '<') {
+        // nothing is allowed
+        ret = '<0.0.0-0'
+      } else {
+        // nothing is forbidden
+        ret = '*'
+      }
+    } else if (gtlt && anyX) {
+      // we know patch is an x, because we have any x at all.
+      // replace X with 0
+      if (xm) {
+        m = 0
+      }
+      p = 0
+
+      if (gtlt === '>') {
+        // >1 => >=2.0.0
+        // >1.2 => >=1.3.0
+        gtlt = '>='
+        if (xm) {
+          M = +M + 1
+          m = 0
+          p = 0
+        } else {
+          m = +m + 1
+          p = 0
+        }
+      } else if (gtlt === '<=') {
+        // <=0.7.x is actually <0.8.0, since any 0.7.x should
+        // pass.  Similarly, <=7.x is actually <8.0.0, etc.
+        gtlt = '<'
+        if (xm) {
+          M = +M + 1
+        } else {
+          m = +m + 1
+        }
+      }
+
+      if (gtlt === '<') {
+        pr = '-0'
+      }
+
+      ret = `${gtlt + M}.${m}.${p}${pr}`
+    } else if (xm) {
+      ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`
+    } else if (xp) {
+      ret = `>=${M}.${m}.0${pr
+      } <${M}.${+m + 1}.0-0`
+    }
+
+    debug('xRange return', ret)
+
+    return ret
+  })
+}
+
+// Because * is AND-ed with everything else in the comparator,
+// and '' means "any version", just remove the *s entirely.
+const replaceStars = (comp, options) => {
+  debug('replaceStars', comp, options)
+  // Looseness is ignored here.  star is always as loose as it gets!
+  return comp
+    .trim()
+    .replace(re[t.STAR], '')
+}
+
+const replaceGTE0 = (comp, options) => {
+  debug('replaceGTE0', comp, options)
+  return comp
+    .trim()
+    .replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], '')
+}
+
+// This function is passed to string.replace(re[t.HYPHENRANGE])
+// M, m, patch, prerelease, build
+// 1.2 - 3.4.5 => >=1.2.0 <=3.4.5
+// 1.2.3 - 3.4 => >=1.2.0 <3.5.0-0 Any 3.4.x will do
+// 1.2 - 3.4 => >=1.2.0 <3.5.0-0
+// TODO build?
+const hyphenReplace = incPr => ($0,
+  from, fM, fm, fp, fpr, fb,
+  to, tM, tm, tp, tpr) => {
+  if (isX(fM)) {
+    from = ''
+  } else if (isX(fm)) {
+    from = `>=${fM}.0.0${incPr ? '-0' : ''}`
+  } else if (isX(fp)) {
+    from = `>=${fM}.${fm}.0${incPr ? '-0' : ''}`
+  } else if (fpr) {
+    from = `>=${from}`
+  } else {
+    from = `>=${from}${incPr ? '-0' : ''}`
+  }
+
+  if (isX(tM)) {
+    to = ''
+  } else if (isX(tm)) {
+    to = `<${+tM + 1}.0.0-0`
+  } else if (isX(tp)) {
+    to = `<${tM}.${+tm + 1}.0-0`
+  } else if (tpr) {
+    to = `<=${tM}.${tm}.${tp}-${tpr}`
+  } else if (incPr) {
+    to = `<${tM}.${tm}.${+tp + 1}-0`
+  } else {
+    to = `<=${to}`
+  }
+
+  return `${from} ${to}`.trim()
+}
+
+const testSet = (set, version, options) => {
+  for (let i = 0; i < set.length; i++) {
+    if (!set[i].test(version)) {
+      return false
+    }
+  }
+
+  if (version.prerelease.length && !options.includePrerelease) {
+    // Find the set of versions that are allowed to have prereleases
+    // For example, ^1.2.3-pr.1 desugars to >=1.2.3-pr.1 <2.0.0
+    // That should allow `1.2.3-pr.2` to pass.
+    // However, `1.2.4-alpha.notready` should NOT be allowed,
+    // even though it's within the range set by the comparators.
+    for (let i = 0; i < set.length; i++) {
+      debug(set[i].semver)
+      if (set[i].semver === Comparator.ANY) {
+        continue
+      }
+
+      if (set[i].semver.prerelease.length > 0) {
+        const allowed = set[i].semver
+        if (allowed.major === version.major &&
+            allowed.minor === version.minor &&
+            allowed.patch === version.patch) {
+          return true
+        }
+      }
+    }
+
+    // Version has a -pre, but it's not one of the ones we like.
+    return false
+  }
+
+  return true
+}
+
+
+/***/ }),
+
+/***/ 7163:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const debug = __nccwpck_require__(1159)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+
+const parseOptions = __nccwpck_require__(356)
+const { compareIdentifiers } = __nccwpck_require__(3348)
+
+const isPrereleaseIdentifier = (prerelease, identifier) => {
+  const identifiers = identifier.split('.')
+  if (identifiers.length > prerelease.length) {
+    return false
+  }
+
+  for (let i = 0; i < identifiers.length; i++) {
+    if (compareIdentifiers(prerelease[i], identifiers[i]) !== 0) {
+      return false
+    }
+  }
+
+  return true
+}
+
+class SemVer {
+  constructor (version, options) {
+    options = parseOptions(options)
+
+    if (version instanceof SemVer) {
+      if (version.loose === !!options.loose &&
+        version.includePrerelease === !!options.includePrerelease) {
+        return version
+      } else {
+        version = version.version
+      }
+    } else if (typeof version !== 'string') {
+      throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version}".`)
+    }
+
+    if (version.length > MAX_LENGTH) {
+      throw new TypeError(
+        `version is longer than ${MAX_LENGTH} characters`
+      )
+    }
+
+    debug('SemVer', version, options)
+    this.options = options
+    this.loose = !!options.loose
+    // this isn't actually relevant for versions, but keep it so that we
+    // don't run into trouble passing this.options around.
+    this.includePrerelease = !!options.includePrerelease
+
+    const m = version.trim().match(options.loose ? re[t.LOOSE] : re[t.FULL])
+
+    if (!m) {
+      throw new TypeError(`Invalid Version: ${version}`)
+    }
+
+    this.raw = version
+
+    // these are actually numbers
+    this.major = +m[1]
+    this.minor = +m[2]
+    this.patch = +m[3]
+
+    if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
+      throw new TypeError('Invalid major version')
+    }
+
+    if (this.minor > MAX_SAFE_INTEGER || this.minor < 0) {
+      throw new TypeError('Invalid minor version')
+    }
+
+    if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
+      throw new TypeError('Invalid patch version')
+    }
+
+    // numberify any prerelease numeric ids
+    if (!m[4]) {
+      this.prerelease = []
+    } else {
+      this.prerelease = m[4].split('.').map((id) => {
+        if (/^[0-9]+$/.test(id)) {
+          const num = +id
+          if (num >= 0 && num < MAX_SAFE_INTEGER) {
+            return num
+          }
+        }
+        return id
+      })
+    }
+
+    this.build = m[5] ? m[5].split('.') : []
+    this.format()
+  }
+
+  format () {
+    this.version = `${this.major}.${this.minor}.${this.patch}`
+    if (this.prerelease.length) {
+      this.version += `-${this.prerelease.join('.')}`
+    }
+    return this.version
+  }
+
+  toString () {
+    return this.version
+  }
+
+  compare (other) {
+    debug('SemVer.compare', this.version, this.options, other)
+    if (!(other instanceof SemVer)) {
+      if (typeof other === 'string' && other === this.version) {
+        return 0
+      }
+      other = new SemVer(other, this.options)
+    }
+
+    if (other.version === this.version) {
+      return 0
+    }
+
+    return this.compareMain(other) || this.comparePre(other)
+  }
+
+  compareMain (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    if (this.major < other.major) {
+      return -1
+    }
+    if (this.major > other.major) {
+      return 1
+    }
+    if (this.minor < other.minor) {
+      return -1
+    }
+    if (this.minor > other.minor) {
+      return 1
+    }
+    if (this.patch < other.patch) {
+      return -1
+    }
+    if (this.patch > other.patch) {
+      return 1
+    }
+    return 0
+  }
+
+  comparePre (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    // NOT having a prerelease is > having one
+    if (this.prerelease.length && !other.prerelease.length) {
+      return -1
+    } else if (!this.prerelease.length && other.prerelease.length) {
+      return 1
+    } else if (!this.prerelease.length && !other.prerelease.length) {
+      return 0
+    }
+
+    let i = 0
+    do {
+      const a = this.prerelease[i]
+      const b = other.prerelease[i]
+      debug('prerelease compare', i, a, b)
+      if (a === undefined && b === undefined) {
+        return 0
+      } else if (b === undefined) {
+        return 1
+      } else if (a === undefined) {
+        return -1
+      } else if (a === b) {
+        continue
+      } else {
+        return compareIdentifiers(a, b)
+      }
+    } while (++i)
+  }
+
+  compareBuild (other) {
+    if (!(other instanceof SemVer)) {
+      other = new SemVer(other, this.options)
+    }
+
+    let i = 0
+    do {
+      const a = this.build[i]
+      const b = other.build[i]
+      debug('build compare', i, a, b)
+      if (a === undefined && b === undefined) {
+        return 0
+      } else if (b === undefined) {
+        return 1
+      } else if (a === undefined) {
+        return -1
+      } else if (a === b) {
+        continue
+      } else {
+        return compareIdentifiers(a, b)
+      }
+    } while (++i)
+  }
+
+  // preminor will bump the version up to the next minor release, and immediately
+  // down to pre-release. premajor and prepatch work the same way.
+  inc (release, identifier, identifierBase) {
+    if (release.startsWith('pre')) {
+      if (!identifier && identifierBase === false) {
+        throw new Error('invalid increment argument: identifier is empty')
+      }
+      // Avoid an invalid semver results
+      if (identifier) {
+        const match = `-${identifier}`.match(this.options.loose ? re[t.PRERELEASELOOSE] : re[t.PRERELEASE])
+        if (!match || match[1] !== identifier) {
+          throw new Error(`invalid identifier: ${identifier}`)
+        }
+      }
+    }
+
+    switch (release) {
+      case 'premajor':
+        this.prerelease.length = 0
+        this.patch = 0
+        this.minor = 0
+        this.major++
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'preminor':
+        this.prerelease.length = 0
+        this.patch = 0
+        this.minor++
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'prepatch':
+        // If this is already a prerelease, it will bump to the next version
+        // drop any prereleases that might already exist, since they are not
+        // relevant at this point.
+        this.prerelease.length = 0
+        this.inc('patch', identifier, identifierBase)
+        this.inc('pre', identifier, identifierBase)
+        break
+      // If the input is a non-prerelease version, this acts the same as
+      // prepatch.
+      case 'prerelease':
+        if (this.prerelease.length === 0) {
+          this.inc('patch', identifier, identifierBase)
+        }
+        this.inc('pre', identifier, identifierBase)
+        break
+      case 'release':
+        if (this.prerelease.length === 0) {
+          throw new Error(`version ${this.raw} is not a prerelease`)
+        }
+        this.prerelease.length = 0
+        break
+
+      case 'major':
+        // If this is a pre-major version, bump up to the same major version.
+        // Otherwise increment major.
+        // 1.0.0-5 bumps to 1.0.0
+        // 1.1.0 bumps to 2.0.0
+        if (
+          this.minor !== 0 ||
+          this.patch !== 0 ||
+          this.prerelease.length === 0
+        ) {
+          this.major++
+        }
+        this.minor = 0
+        this.patch = 0
+        this.prerelease = []
+        break
+      case 'minor':
+        // If this is a pre-minor version, bump up to the same minor version.
+        // Otherwise increment minor.
+        // 1.2.0-5 bumps to 1.2.0
+        // 1.2.1 bumps to 1.3.0
+        if (this.patch !== 0 || this.prerelease.length === 0) {
+          this.minor++
+        }
+        this.patch = 0
+        this.prerelease = []
+        break
+      case 'patch':
+        // If this is not a pre-release version, it will increment the patch.
+        // If it is a pre-release it will bump up to the same patch version.
+        // 1.2.0-5 patches to 1.2.0
+        // 1.2.0 patches to 1.2.1
+        if (this.prerelease.length === 0) {
+          this.patch++
+        }
+        this.prerelease = []
+        break
+      // This probably shouldn't be used publicly.
+      // 1.0.0 'pre' would become 1.0.0-0 which is the wrong direction.
+      case 'pre': {
+        const base = Number(identifierBase) ? 1 : 0
+
+        if (this.prerelease.length === 0) {
+          this.prerelease = [base]
+        } else {
+          let i = this.prerelease.length
+          while (--i >= 0) {
+            if (typeof this.prerelease[i] === 'number') {
+              this.prerelease[i]++
+              i = -2
+            }
+          }
+          if (i === -1) {
+            // didn't increment anything
+            if (identifier === this.prerelease.join('.') && identifierBase === false) {
+              throw new Error('invalid increment argument: identifier already exists')
+            }
+            this.prerelease.push(base)
+          }
+        }
+        if (identifier) {
+          // 1.2.0-beta.1 bumps to 1.2.0-beta.2,
+          // 1.2.0-beta.fooblz or 1.2.0-beta bumps to 1.2.0-beta.0
+          let prerelease = [identifier, base]
+          if (identifierBase === false) {
+            prerelease = [identifier]
+          }
+          if (isPrereleaseIdentifier(this.prerelease, identifier)) {
+            const prereleaseBase = this.prerelease[identifier.split('.').length]
+            if (isNaN(prereleaseBase)) {
+              this.prerelease = prerelease
+            }
+          } else {
+            this.prerelease = prerelease
+          }
+        }
+        break
+      }
+      default:
+        throw new Error(`invalid increment argument: ${release}`)
+    }
+    this.raw = this.format()
+    if (this.build.length) {
+      this.raw += `+${this.build.join('.')}`
+    }
+    return this
+  }
+}
+
+module.exports = SemVer
+
+
+/***/ }),
+
+/***/ 1799:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const clean = (version, options) => {
+  const s = parse(version.trim().replace(/^[=v]+/, ''), options)
+  return s ? s.version : null
+}
+module.exports = clean
+
+
+/***/ }),
+
+/***/ 8646:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gt = __nccwpck_require__(6599)
+const gte = __nccwpck_require__(1236)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+
+const cmp = (a, op, b, loose) => {
+  switch (op) {
+    case '===':
+      if (typeof a === 'object') {
+        a = a.version
+      }
+      if (typeof b === 'object') {
+        b = b.version
+      }
+      return a === b
+
+    case '!==':
+      if (typeof a === 'object') {
+        a = a.version
+      }
+      if (typeof b === 'object') {
+        b = b.version
+      }
+      return a !== b
+
+    case '':
+    case '=':
+    case '==':
+      return eq(a, b, loose)
+
+    case '!=':
+      return neq(a, b, loose)
+
+    case '>':
+      return gt(a, b, loose)
+
+    case '>=':
+      return gte(a, b, loose)
+
+    case '<':
+      return lt(a, b, loose)
+
+    case '<=':
+      return lte(a, b, loose)
+
+    default:
+      throw new TypeError(`Invalid operator: ${op}`)
+  }
+}
+module.exports = cmp
+
+
+/***/ }),
+
+/***/ 5385:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(6353)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+
+const coerce = (version, options) => {
+  if (version instanceof SemVer) {
+    return version
+  }
+
+  if (typeof version === 'number') {
+    version = String(version)
+  }
+
+  if (typeof version !== 'string') {
+    return null
+  }
+
+  options = options || {}
+
+  let match = null
+  if (!options.rtl) {
+    match = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE])
+  } else {
+    // Find the right-most coercible string that does not share
+    // a terminus with a more left-ward coercible string.
+    // Eg, '1.2.3.4' wants to coerce '2.3.4', not '3.4' or '4'
+    // With includePrerelease option set, '1.2.3.4-rc' wants to coerce '2.3.4-rc', not '2.3.4'
+    //
+    // Walk through the string checking with a /g regexp
+    // Manually set the index so as to pick up overlapping matches.
+    // Stop when we get a match that ends at the string end, since no
+    // coercible string can be more right-ward without the same terminus.
+    const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL]
+    let next
+    while ((next = coerceRtlRegex.exec(version)) &&
+        (!match || match.index + match[0].length !== version.length)
+    ) {
+      if (!match ||
+            next.index + next[0].length !== match.index + match[0].length) {
+        match = next
+      }
+      coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length
+    }
+    // leave it in a clean state
+    coerceRtlRegex.lastIndex = -1
+  }
+
+  if (match === null) {
+    return null
+  }
+
+  const major = match[2]
+  const minor = match[3] || '0'
+  const patch = match[4] || '0'
+  const prerelease = options.includePrerelease && match[5] ? `-${match[5]}` : ''
+  const build = options.includePrerelease && match[6] ? `+${match[6]}` : ''
+
+  return parse(`${major}.${minor}.${patch}${prerelease}${build}`, options)
+}
+module.exports = coerce
+
+
+/***/ }),
+
+/***/ 7648:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const compareBuild = (a, b, loose) => {
+  const versionA = new SemVer(a, loose)
+  const versionB = new SemVer(b, loose)
+  return versionA.compare(versionB) || versionA.compareBuild(versionB)
+}
+module.exports = compareBuild
+
+
+/***/ }),
+
+/***/ 6874:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const compareLoose = (a, b) => compare(a, b, true)
+module.exports = compareLoose
+
+
+/***/ }),
+
+/***/ 8469:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const compare = (a, b, loose) =>
+  new SemVer(a, loose).compare(new SemVer(b, loose))
+
+module.exports = compare
+
+
+/***/ }),
+
+/***/ 711:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+
+const diff = (version1, version2) => {
+  const v1 = parse(version1, null, true)
+  const v2 = parse(version2, null, true)
+  const comparison = v1.compare(v2)
+
+  if (comparison === 0) {
+    return null
+  }
+
+  const v1Higher = comparison > 0
+  const highVersion = v1Higher ? v1 : v2
+  const lowVersion = v1Higher ? v2 : v1
+  const highHasPre = !!highVersion.prerelease.length
+  const lowHasPre = !!lowVersion.prerelease.length
+
+  if (lowHasPre && !highHasPre) {
+    // Going from prerelease -> no prerelease requires some special casing
+
+    // If the low version has only a major, then it will always be a major
+    // Some examples:
+    // 1.0.0-1 -> 1.0.0
+    // 1.0.0-1 -> 1.1.1
+    // 1.0.0-1 -> 2.0.0
+    if (!lowVersion.patch && !lowVersion.minor) {
+      return 'major'
+    }
+
+    // If the main part has no difference
+    if (lowVersion.compareMain(highVersion) === 0) {
+      if (lowVersion.minor && !lowVersion.patch) {
+        return 'minor'
+      }
+      return 'patch'
+    }
+  }
+
+  // add the `pre` prefix if we are going to a prerelease version
+  const prefix = highHasPre ? 'pre' : ''
+
+  if (v1.major !== v2.major) {
+    return prefix + 'major'
+  }
+
+  if (v1.minor !== v2.minor) {
+    return prefix + 'minor'
+  }
+
+  if (v1.patch !== v2.patch) {
+    return prefix + 'patch'
+  }
+
+  // high and low are prereleases
+  return 'prerelease'
+}
+
+module.exports = diff
+
+
+/***/ }),
+
+/***/ 5082:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const eq = (a, b, loose) => compare(a, b, loose) === 0
+module.exports = eq
+
+
+/***/ }),
+
+/***/ 6599:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const gt = (a, b, loose) => compare(a, b, loose) > 0
+module.exports = gt
+
+
+/***/ }),
+
+/***/ 1236:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const gte = (a, b, loose) => compare(a, b, loose) >= 0
+module.exports = gte
+
+
+/***/ }),
+
+/***/ 2338:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+
+const inc = (version, release, options, identifier, identifierBase) => {
+  if (typeof (options) === 'string') {
+    identifierBase = identifier
+    identifier = options
+    options = undefined
+  }
+
+  try {
+    return new SemVer(
+      version instanceof SemVer ? version.version : version,
+      options
+    ).inc(release, identifier, identifierBase).version
+  } catch (er) {
+    return null
+  }
+}
+module.exports = inc
+
+
+/***/ }),
+
+/***/ 3872:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const lt = (a, b, loose) => compare(a, b, loose) < 0
+module.exports = lt
+
+
+/***/ }),
+
+/***/ 6717:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const lte = (a, b, loose) => compare(a, b, loose) <= 0
+module.exports = lte
+
+
+/***/ }),
+
+/***/ 8511:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const major = (a, loose) => new SemVer(a, loose).major
+module.exports = major
+
+
+/***/ }),
+
+/***/ 2603:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const minor = (a, loose) => new SemVer(a, loose).minor
+module.exports = minor
+
+
+/***/ }),
+
+/***/ 4974:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const neq = (a, b, loose) => compare(a, b, loose) !== 0
+module.exports = neq
+
+
+/***/ }),
+
+/***/ 6353:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const parse = (version, options, throwErrors = false) => {
+  if (version instanceof SemVer) {
+    return version
+  }
+  try {
+    return new SemVer(version, options)
+  } catch (er) {
+    if (!throwErrors) {
+      return null
+    }
+    throw er
+  }
+}
+
+module.exports = parse
+
+
+/***/ }),
+
+/***/ 8756:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const patch = (a, loose) => new SemVer(a, loose).patch
+module.exports = patch
+
+
+/***/ }),
+
+/***/ 5714:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const prerelease = (version, options) => {
+  const parsed = parse(version, options)
+  return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
+}
+module.exports = prerelease
+
+
+/***/ }),
+
+/***/ 2173:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compare = __nccwpck_require__(8469)
+const rcompare = (a, b, loose) => compare(b, a, loose)
+module.exports = rcompare
+
+
+/***/ }),
+
+/***/ 7192:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compareBuild = __nccwpck_require__(7648)
+const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
+module.exports = rsort
+
+
+/***/ }),
+
+/***/ 8011:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const satisfies = (version, range, options) => {
+  try {
+    range = new Range(range, options)
+  } catch (er) {
+    return false
+  }
+  return range.test(version)
+}
+module.exports = satisfies
+
+
+/***/ }),
+
+/***/ 9872:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const compareBuild = __nccwpck_require__(7648)
+const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
+module.exports = sort
+
+
+/***/ }),
+
+/***/ 6114:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+
+const truncate = (version, truncation, options) => {
+  if (!constants.RELEASE_TYPES.includes(truncation)) {
+    return null
+  }
+
+  const clonedVersion = cloneInputVersion(version, options)
+  return clonedVersion && doTruncation(clonedVersion, truncation)
+}
+
+const cloneInputVersion = (version, options) => {
+  const versionStringToParse = (
+    version instanceof SemVer ? version.version : version
+  )
+
+  return parse(versionStringToParse, options)
+}
+
+const doTruncation = (version, truncation) => {
+  if (isPrerelease(truncation)) {
+    return version.version
+  }
+
+  version.prerelease = []
+
+  switch (truncation) {
+    case 'major':
+      version.minor = 0
+      version.patch = 0
+      break
+    case 'minor':
+      version.patch = 0
+      break
+  }
+
+  return version.format()
+}
+
+const isPrerelease = (type) => {
+  return type.startsWith('pre')
+}
+
+module.exports = truncate
+
+
+/***/ }),
+
+/***/ 8780:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const parse = __nccwpck_require__(6353)
+const valid = (version, options) => {
+  const v = parse(version, options)
+  return v ? v.version : null
+}
+module.exports = valid
+
+
+/***/ }),
+
+/***/ 2088:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// just pre-load all the stuff that index.js lazily exports
+const internalRe = __nccwpck_require__(5471)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+const identifiers = __nccwpck_require__(3348)
+const parse = __nccwpck_require__(6353)
+const valid = __nccwpck_require__(8780)
+const clean = __nccwpck_require__(1799)
+const inc = __nccwpck_require__(2338)
+const diff = __nccwpck_require__(711)
+const major = __nccwpck_require__(8511)
+const minor = __nccwpck_require__(2603)
+const patch = __nccwpck_require__(8756)
+const prerelease = __nccwpck_require__(5714)
+const compare = __nccwpck_require__(8469)
+const rcompare = __nccwpck_require__(2173)
+const compareLoose = __nccwpck_require__(6874)
+const compareBuild = __nccwpck_require__(7648)
+const sort = __nccwpck_require__(9872)
+const rsort = __nccwpck_require__(7192)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gte = __nccwpck_require__(1236)
+const lte = __nccwpck_require__(6717)
+const cmp = __nccwpck_require__(8646)
+const coerce = __nccwpck_require__(5385)
+const truncate = __nccwpck_require__(6114)
+const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const toComparators = __nccwpck_require__(4750)
+const maxSatisfying = __nccwpck_require__(5574)
+const minSatisfying = __nccwpck_require__(8595)
+const minVersion = __nccwpck_require__(1866)
+const validRange = __nccwpck_require__(4737)
+const outside = __nccwpck_require__(280)
+const gtr = __nccwpck_require__(2276)
+const ltr = __nccwpck_require__(5213)
+const intersects = __nccwpck_require__(3465)
+const simplifyRange = __nccwpck_require__(2028)
+const subset = __nccwpck_require__(1489)
+module.exports = {
+  parse,
+  valid,
+  clean,
+  inc,
+  diff,
+  major,
+  minor,
+  patch,
+  prerelease,
+  compare,
+  rcompare,
+  compareLoose,
+  compareBuild,
+  sort,
+  rsort,
+  gt,
+  lt,
+  eq,
+  neq,
+  gte,
+  lte,
+  cmp,
+  coerce,
+  truncate,
+  Comparator,
+  Range,
+  satisfies,
+  toComparators,
+  maxSatisfying,
+  minSatisfying,
+  minVersion,
+  validRange,
+  outside,
+  gtr,
+  ltr,
+  intersects,
+  simplifyRange,
+  subset,
+  SemVer,
+  re: internalRe.re,
+  src: internalRe.src,
+  tokens: internalRe.t,
+  SEMVER_SPEC_VERSION: constants.SEMVER_SPEC_VERSION,
+  RELEASE_TYPES: constants.RELEASE_TYPES,
+  compareIdentifiers: identifiers.compareIdentifiers,
+  rcompareIdentifiers: identifiers.rcompareIdentifiers,
+}
+
+
+/***/ }),
+
+/***/ 5101:
+/***/ ((module) => {
+
+
+
+// Note: this is the semver.org version of the spec that it implements
+// Not necessarily the package version of this code.
+const SEMVER_SPEC_VERSION = '2.0.0'
+
+const MAX_LENGTH = 256
+const MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER ||
+/* istanbul ignore next */ 9007199254740991
+
+// Max safe segment length for coercion.
+const MAX_SAFE_COMPONENT_LENGTH = 16
+
+// Max safe length for a build identifier. The max length minus 6 characters for
+// the shortest version with a build 0.0.0+BUILD.
+const MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6
+
+// ECMAScript whitespace and line terminators matched by \s.
+const WHITESPACE_CHARACTERS = [
+  '\t',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  ' ',
+  '\u00a0',
+  '\u1680',
+  '\u2000',
+  '\u2001',
+  '\u2002',
+  '\u2003',
+  '\u2004',
+  '\u2005',
+  '\u2006',
+  '\u2007',
+  '\u2008',
+  '\u2009',
+  '\u200a',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+]
+
+const RELEASE_TYPES = [
+  'major',
+  'premajor',
+  'minor',
+  'preminor',
+  'patch',
+  'prepatch',
+  'prerelease',
+]
+
+module.exports = {
+  MAX_LENGTH,
+  MAX_SAFE_COMPONENT_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  MAX_SAFE_INTEGER,
+  WHITESPACE_CHARACTERS,
+  RELEASE_TYPES,
+  SEMVER_SPEC_VERSION,
+  FLAG_INCLUDE_PRERELEASE: 0b001,
+  FLAG_LOOSE: 0b010,
+}
+
+
+/***/ }),
+
+/***/ 1159:
+/***/ ((module) => {
+
+
+
+const debug = (
+  typeof process === 'object' &&
+  process.env &&
+  process.env.NODE_DEBUG &&
+  /\bsemver\b/i.test(process.env.NODE_DEBUG)
+) ? (...args) => console.error('SEMVER', ...args)
+  : () => {}
+
+module.exports = debug
+
+
+/***/ }),
+
+/***/ 3348:
+/***/ ((module) => {
+
+
+
+const numeric = /^[0-9]+$/
+const compareIdentifiers = (a, b) => {
+  if (typeof a === 'number' && typeof b === 'number') {
+    return a === b ? 0 : a < b ? -1 : 1
+  }
+
+  const anum = numeric.test(a)
+  const bnum = numeric.test(b)
+
+  if (anum && bnum) {
+    a = +a
+    b = +b
+  }
+
+  return a === b ? 0
+    : (anum && !bnum) ? -1
+    : (bnum && !anum) ? 1
+    : a < b ? -1
+    : 1
+}
+
+const rcompareIdentifiers = (a, b) => compareIdentifiers(b, a)
+
+module.exports = {
+  compareIdentifiers,
+  rcompareIdentifiers,
+}
+
+
+/***/ }),
+
+/***/ 1383:
+/***/ ((module) => {
+
+
+
+class LRUCache {
+  constructor () {
+    this.max = 1000
+    this.map = new Map()
+  }
+
+  get (key) {
+    const value = this.map.get(key)
+    if (value === undefined) {
+      return undefined
+    } else {
+      // Remove the key from the map and add it to the end
+      this.map.delete(key)
+      this.map.set(key, value)
+      return value
+    }
+  }
+
+  delete (key) {
+    return this.map.delete(key)
+  }
+
+  set (key, value) {
+    const deleted = this.delete(key)
+
+    if (!deleted && value !== undefined) {
+      // If cache is full, delete the least recently used item
+      if (this.map.size >= this.max) {
+        const firstKey = this.map.keys().next().value
+        this.delete(firstKey)
+      }
+
+      this.map.set(key, value)
+    }
+
+    return this
+  }
+}
+
+module.exports = LRUCache
+
+
+/***/ }),
+
+/***/ 356:
+/***/ ((module) => {
+
+
+
+// parse out just the options we care about
+const looseOption = Object.freeze({ loose: true })
+const emptyOpts = Object.freeze({ })
+const parseOptions = options => {
+  if (!options) {
+    return emptyOpts
+  }
+
+  if (typeof options !== 'object') {
+    return looseOption
+  }
+
+  return options
+}
+module.exports = parseOptions
+
+
+/***/ }),
+
+/***/ 5471:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+
+
+const {
+  MAX_SAFE_COMPONENT_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  MAX_LENGTH,
+} = __nccwpck_require__(5101)
+const debug = __nccwpck_require__(1159)
+exports = module.exports = {}
+
+// The actual regexps go on exports.re
+const re = exports.re = []
+const safeRe = exports.safeRe = []
+const src = exports.src = []
+const safeSrc = exports.safeSrc = []
+const t = exports.t = {}
+let R = 0
+
+const LETTERDASHNUMBER = '[a-zA-Z0-9-]'
+
+// Replace some greedy regex tokens to prevent regex dos issues. These regex are
+// used internally via the safeRe object since all inputs in this library get
+// normalized first to trim and collapse all extra whitespace. The original
+// regexes are exported for userland consumption and lower level usage. A
+// future breaking change could export the safer regex only with a note that
+// all input should have extra whitespace removed.
+const safeRegexReplacements = [
+  ['\\s', 1],
+  ['\\d', MAX_LENGTH],
+  [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH],
+]
+
+const makeSafeRegex = (value) => {
+  for (const [token, max] of safeRegexReplacements) {
+    value = value
+      .split(`${token}*`).join(`${token}{0,${max}}`)
+      .split(`${token}+`).join(`${token}{1,${max}}`)
+  }
+  return value
+}
+
+const createToken = (name, value, isGlobal) => {
+  const safe = makeSafeRegex(value)
+  const index = R++
+  debug(name, index, value)
+  t[name] = index
+  src[index] = value
+  safeSrc[index] = safe
+  re[index] = new RegExp(value, isGlobal ? 'g' : undefined)
+  safeRe[index] = new RegExp(safe, isGlobal ? 'g' : undefined)
+}
+
+// The following Regular Expressions can be used for tokenizing,
+// validating, and parsing SemVer version strings.
+
+// ## Numeric Identifier
+// A single `0`, or a non-zero digit followed by zero or more digits.
+
+createToken('NUMERICIDENTIFIER', '0|[1-9]\\d*')
+createToken('NUMERICIDENTIFIERLOOSE', '\\d+')
+
+// ## Non-numeric Identifier
+// Zero or more digits, followed by a letter or hyphen, and then zero or
+// more letters, digits, or hyphens.
+
+createToken('NONNUMERICIDENTIFIER', `\\d*[a-zA-Z-]${LETTERDASHNUMBER}*`)
+
+// ## Main Version
+// Three dot-separated numeric identifiers.
+
+createToken('MAINVERSION', `(${src[t.NUMERICIDENTIFIER]})\\.` +
+                   `(${src[t.NUMERICIDENTIFIER]})\\.` +
+                   `(${src[t.NUMERICIDENTIFIER]})`)
+
+createToken('MAINVERSIONLOOSE', `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
+                        `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.` +
+                        `(${src[t.NUMERICIDENTIFIERLOOSE]})`)
+
+// ## Pre-release Version Identifier
+// A numeric identifier, or a non-numeric identifier.
+// Non-numeric identifiers include numeric identifiers but can be longer.
+// Therefore non-numeric identifiers must go first.
+
+createToken('PRERELEASEIDENTIFIER', `(?:${src[t.NONNUMERICIDENTIFIER]
+}|${src[t.NUMERICIDENTIFIER]})`)
+
+createToken('PRERELEASEIDENTIFIERLOOSE', `(?:${src[t.NONNUMERICIDENTIFIER]
+}|${src[t.NUMERICIDENTIFIERLOOSE]})`)
+
+// ## Pre-release Version
+// Hyphen, followed by one or more dot-separated pre-release version
+// identifiers.
+
+createToken('PRERELEASE', `(?:-(${src[t.PRERELEASEIDENTIFIER]
+}(?:\\.${src[t.PRERELEASEIDENTIFIER]})*))`)
+
+createToken('PRERELEASELOOSE', `(?:-?(${src[t.PRERELEASEIDENTIFIERLOOSE]
+}(?:\\.${src[t.PRERELEASEIDENTIFIERLOOSE]})*))`)
+
+// ## Build Metadata Identifier
+// Any combination of digits, letters, or hyphens.
+
+createToken('BUILDIDENTIFIER', `${LETTERDASHNUMBER}+`)
+
+// ## Build Metadata
+// Plus sign, followed by one or more period-separated build metadata
+// identifiers.
+
+createToken('BUILD', `(?:\\+(${src[t.BUILDIDENTIFIER]
+}(?:\\.${src[t.BUILDIDENTIFIER]})*))`)
+
+// ## Full Version String
+// A main version, followed optionally by a pre-release version and
+// build metadata.
+
+// Note that the only major, minor, patch, and pre-release sections of
+// the version string are capturing groups.  The build metadata is not a
+// capturing group, because it should not ever be used in version
+// comparison.
+
+createToken('FULLPLAIN', `v?${src[t.MAINVERSION]
+}${src[t.PRERELEASE]}?${
+  src[t.BUILD]}?`)
+
+createToken('FULL', `^${src[t.FULLPLAIN]}$`)
+
+// like full, but allows v1.2.3 and =1.2.3, which people do sometimes.
+// also, 1.0.0alpha1 (prerelease without the hyphen) which is pretty
+// common in the npm registry.
+createToken('LOOSEPLAIN', `[v=\\s]*${src[t.MAINVERSIONLOOSE]
+}${src[t.PRERELEASELOOSE]}?${
+  src[t.BUILD]}?`)
+
+createToken('LOOSE', `^${src[t.LOOSEPLAIN]}$`)
+
+createToken('GTLT', '((?:<|>)?=?)')
+
+// Something like "2.*" or "1.2.x".
+// Note that "x.x" is a valid xRange identifier, meaning "any version"
+// Only the first item is strictly required.
+createToken('XRANGEIDENTIFIERLOOSE', `${src[t.NUMERICIDENTIFIERLOOSE]}|x|X|\\*`)
+createToken('XRANGEIDENTIFIER', `${src[t.NUMERICIDENTIFIER]}|x|X|\\*`)
+
+createToken('XRANGEPLAIN', `[v=\\s]*(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:\\.(${src[t.XRANGEIDENTIFIER]})` +
+                   `(?:${src[t.PRERELEASE]})?${
+                     src[t.BUILD]}?` +
+                   `)?)?`)
+
+createToken('XRANGEPLAINLOOSE', `[v=\\s]*(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})` +
+                        `(?:${src[t.PRERELEASELOOSE]})?${
+                          src[t.BUILD]}?` +
+                        `)?)?`)
+
+createToken('XRANGE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAIN]}$`)
+createToken('XRANGELOOSE', `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAINLOOSE]}$`)
+
+// Coercion.
+// Extract anything that could conceivably be a part of a valid semver
+createToken('COERCEPLAIN', `${'(^|[^\\d])' +
+              '(\\d{1,'}${MAX_SAFE_COMPONENT_LENGTH}})` +
+              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?` +
+              `(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?`)
+createToken('COERCE', `${src[t.COERCEPLAIN]}(?:$|[^\\d])`)
+createToken('COERCEFULL', src[t.COERCEPLAIN] +
+              `(?:${src[t.PRERELEASE]})?` +
+              `(?:${src[t.BUILD]})?` +
+              `(?:$|[^\\d])`)
+createToken('COERCERTL', src[t.COERCE], true)
+createToken('COERCERTLFULL', src[t.COERCEFULL], true)
+
+// Tilde ranges.
+// Meaning is "reasonably at or greater than"
+createToken('LONETILDE', '(?:~>?)')
+
+createToken('TILDETRIM', `(\\s*)${src[t.LONETILDE]}\\s+`, true)
+exports.tildeTrimReplace = '$1~'
+
+createToken('TILDE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAIN]}$`)
+createToken('TILDELOOSE', `^${src[t.LONETILDE]}${src[t.XRANGEPLAINLOOSE]}$`)
+
+// Caret ranges.
+// Meaning is "at least and backwards compatible with"
+createToken('LONECARET', '(?:\\^)')
+
+createToken('CARETTRIM', `(\\s*)${src[t.LONECARET]}\\s+`, true)
+exports.caretTrimReplace = '$1^'
+
+createToken('CARET', `^${src[t.LONECARET]}${src[t.XRANGEPLAIN]}$`)
+createToken('CARETLOOSE', `^${src[t.LONECARET]}${src[t.XRANGEPLAINLOOSE]}$`)
+
+// A simple gt/lt/eq thing, or just "" to indicate "any version"
+createToken('COMPARATORLOOSE', `^${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]})$|^$`)
+createToken('COMPARATOR', `^${src[t.GTLT]}\\s*(${src[t.FULLPLAIN]})$|^$`)
+
+// An expression to strip any whitespace between the gtlt and the thing
+// it modifies, so that `> 1.2.3` ==> `>1.2.3`
+createToken('COMPARATORTRIM', `(\\s*)${src[t.GTLT]
+}\\s*(${src[t.LOOSEPLAIN]}|${src[t.XRANGEPLAIN]})`, true)
+exports.comparatorTrimReplace = '$1$2$3'
+
+// Something like `1.2.3 - 1.2.4`
+// Note that these all use the loose form, because they'll be
+// checked against either the strict or loose comparator form
+// later.
+createToken('HYPHENRANGE', `^\\s*(${src[t.XRANGEPLAIN]})` +
+                   `\\s+-\\s+` +
+                   `(${src[t.XRANGEPLAIN]})` +
+                   `\\s*$`)
+
+createToken('HYPHENRANGELOOSE', `^\\s*(${src[t.XRANGEPLAINLOOSE]})` +
+                        `\\s+-\\s+` +
+                        `(${src[t.XRANGEPLAINLOOSE]})` +
+                        `\\s*$`)
+
+// Star ranges basically just allow anything at all.
+createToken('STAR', '(<|>)?=?\\s*\\*')
+// >=0.0.0 is like a star
+createToken('GTE0', '^\\s*>=\\s*0\\.0\\.0\\s*$')
+createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
+
+
+/***/ }),
+
+/***/ 9737:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+// @ts-check
+
+
+// Reproduce safeRe[COMPARATORTRIM] replacement boundaries, not version
+// validation. Each end-index finder returns an exclusive end, or its start
+// on no match.
+// Positions count from zero. An end of 3 means characters 0, 1, and 2 were read;
+// range.slice(start, end) gives the matched text, not a converted number.
+const {
+  MAX_LENGTH,
+  MAX_SAFE_BUILD_LENGTH,
+  WHITESPACE_CHARACTERS,
+} = __nccwpck_require__(5101)
+
+/**
+ * Remembers the last two rows of digits so their characters need not be reread.
+ * Positions start at -1 until a row has been found.
+ *
+ * @typedef {object} DigitRunCache
+ * @property {number} start The first character of the most recently found row.
+ * @property {number} end The position after that row's last character.
+ * @property {number} previousStart The first character of the previous row.
+ * @property {number} previousEnd The position after the previous row.
+ */
+
+// One entry per UTF-16 code unit keeps membership checks constant-time.
+const whitespace = new Uint8Array(0x10000)
+for (const char of WHITESPACE_CHARACTERS) {
+  whitespace[char.charCodeAt(0)] = 1
+}
+
+/**
+ * Checks whether a character is whitespace, like a space, tab, or newline.
+ * Looking past the end of the string returns false.
+ *
+ * @param {string|undefined} char One character, or undefined past the string's end.
+ * @returns {boolean} Whether the character is whitespace.
+ * @example isWhitespace(' ') // true
+ * @example isWhitespace('1') // false
+ */
+const isWhitespace = char =>
+  char !== undefined && whitespace[char.charCodeAt(0)] === 1
+
+/**
+ * Checks for v, =, or whitespace before the version number.
+ * These are historical version prefixes, not range operators:
+ * < and > are handled separately, as are tilde and caret ranges.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character can belong to a version prefix.
+ * @example isVersionPrefix('=') // true
+ * @example isVersionPrefix('>') // false
+ */
+const isVersionPrefix = char =>
+  char === 'v' ||
+  char === '=' ||
+  isWhitespace(char)
+
+/**
+ * Checks whether a character is one of the digits 0 through 9.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character is an ASCII digit.
+ * @example isDigit('7') // true
+ * @example isDigit('.') // false
+ */
+const isDigit = char => char !== undefined && char >= '0' && char <= '9'
+
+/**
+ * Checks whether a character is an English letter, uppercase or lowercase.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character is an ASCII letter.
+ * @example isLetter('b') // true
+ * @example isLetter('7') // false
+ */
+const isLetter = char =>
+  char !== undefined && (
+    (char >= 'a' && char <= 'z') ||
+    (char >= 'A' && char <= 'Z')
+  )
+
+/**
+ * Checks for a letter, digit, or hyphen: the characters allowed inside
+ * prerelease and build names such as beta-1.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether the character can be part of an identifier.
+ * @example isIdentifierCharacter('-') // true
+ * @example isIdentifierCharacter('.') // false; dots separate identifiers
+ */
+const isIdentifierCharacter = char => isDigit(char) || isLetter(char) || char === '-'
+
+/**
+ * Checks whether a version component can begin here: with a digit or
+ * a wildcard such as x, X, or *.
+ *
+ * @param {string|undefined} char One character to check.
+ * @returns {boolean} Whether a number or wildcard can start with this character.
+ * @example isVersionStart('x') // true
+ * @example isVersionStart('v') // false; v belongs to the prefix
+ */
+const isVersionStart = char =>
+  isDigit(char) ||
+  char === 'x' ||
+  char === 'X' ||
+  char === '*'
+
+/**
+ * Finds the end of a row of digits, but returns no more than limit digits.
+ * Remembers the last two rows so looking at them again does not reread them.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of the first character to check.
+ * @param {number} limit The most digit characters the returned match can include.
+ * @param {DigitRunCache} digitRuns Shared cache of digit-run positions, updated in place.
+ * @returns {number} The position after the matched digits, or start if none match.
+ * @example findDigitsEndIndex('123abc', 0, 10, digitRuns) // 3, pointing at a
+ * @example findDigitsEndIndex('123abc', 0, 2, digitRuns) // 2, pointing at the unread 3
+ */
+const findDigitsEndIndex = (range, start, limit, digitRuns) => {
+  if (!isDigit(range[start])) {
+    return start
+  }
+  if (start >= digitRuns.start && start < digitRuns.end) {
+    return Math.min(start + limit, digitRuns.end)
+  }
+  if (start >= digitRuns.previousStart && start < digitRuns.previousEnd) {
+    return Math.min(start + limit, digitRuns.previousEnd)
+  }
+  let end = start + 1
+  while (isDigit(range[end])) {
+    end++
+  }
+  // A failed full version can rewind from its second run to its first.
+  digitRuns.previousStart = digitRuns.start
+  digitRuns.previousEnd = digitRuns.end
+  digitRuns.start = start
+  digitRuns.end = end
+  return Math.min(start + limit, end)
+}
+
+/**
+ * Reads a number using the old regex's length and leading-zero rules.
+ * Strict mode reads just the first zero in 012; loose mode can read all three.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the number should begin.
+ * @param {boolean} loose Whether to allow leading zeros.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched digits, not their numeric value.
+ * @example findVersionNumberEndIndex('012', 0, false, digitRuns) // 1
+ * @example findVersionNumberEndIndex('012', 0, true, digitRuns) // 3
+ */
+const findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
+  if (!loose && range[start] === '0') {
+    return start + 1
+  }
+  // Strict syntax allows an initial nonzero digit plus MAX_LENGTH digits.
+  return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns)
+}
+
+/**
+ * Reads one piece of a prerelease name, such as beta or 1 in beta.1.
+ * Tries the letter-or-hyphen form first, then the number-only form.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the identifier should begin.
+ * @param {boolean} loose Whether numeric identifiers may have leading zeros.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the identifier, or start if none matches.
+ * @example findPrereleaseIdentifierEndIndex('beta.1', 0, false, digitRuns) // 4, at the dot
+ * @example findPrereleaseIdentifierEndIndex('001beta', 0, false, digitRuns) // 7
+ */
+const findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
+  const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns)
+  // The legacy regex tries a nonnumeric identifier before a numeric one.
+  if (isLetter(range[digitsEnd]) || range[digitsEnd] === '-') {
+    let end = digitsEnd + 1
+    const limit = end + MAX_SAFE_BUILD_LENGTH
+    while (end < limit && isIdentifierCharacter(range[end])) {
+      end++
+    }
+    return end
+  }
+  return findVersionNumberEndIndex(range, start, loose, digitRuns)
+}
+
+/**
+ * Reads a prerelease suffix such as -beta.1, one dot-separated piece at a time.
+ * Loose mode also allows the name without its opening hyphen.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the suffix should begin, including -.
+ * @param {boolean} loose Whether the opening hyphen is optional and zeros allowed.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched suffix, or start if absent.
+ * @example findPrereleaseEndIndex('-beta.1+sha', 0, false, digitRuns) // 7, at the plus
+ * @example findPrereleaseEndIndex('beta', 0, false, digitRuns) // 0; no opening hyphen
+ */
+const findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
+  const hyphen = range[start] === '-'
+  if (!loose && !hyphen) {
+    return start
+  }
+  const identifierStart = start + (hyphen ? 1 : 0)
+  let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns)
+  if (end === identifierStart) {
+    if (!loose || !hyphen) {
+      return start
+    }
+    // In loose syntax, a lone hyphen can itself be the identifier.
+    end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns)
+  }
+  while (range[end] === '.') {
+    const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns)
+    if (next === end + 1) {
+      break
+    }
+    end = next
+  }
+  return end
+}
+
+/**
+ * Reads one build-name piece, such as sha or 123 in +sha.123.
+ * Stops at a disallowed character or the old regex's length limit.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the identifier should begin.
+ * @returns {number} The position after the identifier, or start if none matches.
+ * @example findBuildIdentifierEndIndex('sha.123', 0) // 3, at the dot
+ * @example findBuildIdentifierEndIndex('001', 0) // 3; leading zeros are allowed
+ */
+const findBuildIdentifierEndIndex = (range, start) => {
+  let end = start
+  while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
+    end++
+  }
+  return end
+}
+
+/**
+ * Reads optional build metadata such as +sha.123.
+ * Leaves the position unchanged if there is no plus sign followed by a name.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the opening + should be.
+ * @returns {number} The position after the matched metadata, or start if absent.
+ * @example findBuildEndIndex('+sha.123 <2', 0) // 8, at the space
+ * @example findBuildEndIndex('+', 0) // 0; a plus sign alone is not a match
+ */
+const findBuildEndIndex = (range, start) => {
+  if (range[start] !== '+') {
+    return start
+  }
+  let end = findBuildIdentifierEndIndex(range, start + 1)
+  if (end === start + 1) {
+    return start
+  }
+  while (range[end] === '.') {
+    const next = findBuildIdentifierEndIndex(range, end + 1)
+    if (next === end + 1) {
+      break
+    }
+    end = next
+  }
+  return end
+}
+
+/**
+ * Reads three numbers separated by dots, then any prerelease and build suffixes.
+ * Uses loose rules, so forms such as 01.02.03beta can match here.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of the first number, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the version match, or start if none matches.
+ * @example findLooseFullVersionEndIndex('1.2.3-beta+sha <2', 0, digitRuns) // 14
+ * @example findLooseFullVersionEndIndex('1.2', 0, digitRuns) // 0; needs three numbers
+ */
+const findLooseFullVersionEndIndex = (range, start, digitRuns) => {
+  let end = start
+  for (let component = 0; component < 3; component++) {
+    const next = findVersionNumberEndIndex(range, end, true, digitRuns)
+    if (next === end) {
+      return start
+    }
+    end = next
+    if (component < 2) {
+      if (range[end] !== '.') {
+        return start
+      }
+      end++
+    }
+  }
+  const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns)
+  return findBuildEndIndex(range, prereleaseEnd)
+}
+
+/**
+ * Reads one component of a partial or wildcard version, such as 2 or x in 2.x.
+ * Numbers use strict leading-zero rules; wildcards take up one character.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position where the component should begin.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the component, or start if none matches.
+ * @example findPartialVersionComponentEndIndex('2.x', 0, digitRuns) // 1, at the dot
+ * @example findPartialVersionComponentEndIndex('2.x', 2, digitRuns) // 3, after x
+ */
+const findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
+  if (isDigit(range[start])) {
+    return findVersionNumberEndIndex(range, start, false, digitRuns)
+  }
+  return isVersionStart(range[start]) ? start + 1 : start
+}
+
+/**
+ * Reads up to three components, allowing forms such as 1, 1.2, or 1.x.
+ * After the third component, also reads any strict prerelease and build suffixes.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of a number or wildcard, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position after the matched version text.
+ * @example findPartialVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
+ * @example findPartialVersionEndIndex('1.', 0, digitRuns) // 1; the trailing dot is unread
+ */
+const findPartialVersionEndIndex = (range, start, digitRuns) => {
+  let end = findPartialVersionComponentEndIndex(range, start, digitRuns)
+  for (let component = 0; component < 2; component++) {
+    if (range[end] !== '.') {
+      return end
+    }
+    const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns)
+    if (next === end + 1) {
+      return end
+    }
+    end = next
+  }
+  const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns)
+  return findBuildEndIndex(range, prereleaseEnd)
+}
+
+/**
+ * Finds where a version match ends, without deciding whether the range is valid.
+ * Tries a loose full version first, then a partial or wildcard version, just
+ * like the old regex's LOOSEPLAIN and XRANGEPLAIN alternatives.
+ *
+ * @param {string} range The text to read; it is not changed.
+ * @param {number} start The position of a number or wildcard, after any prefix.
+ * @param {DigitRunCache} digitRuns Shared digit-run cache, updated as needed.
+ * @returns {number} The position where scanning the next candidate can resume.
+ * @example findVersionEndIndex('1.2.3 <2', 0, digitRuns) // 5, at the space
+ * @example findVersionEndIndex('1.x <2', 0, digitRuns) // 3, at the space
+ */
+const findVersionEndIndex = (range, start, digitRuns) => {
+  const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns)
+  return fullVersionEnd !== start
+    ? fullVersionEnd
+    : findPartialVersionEndIndex(range, start, digitRuns)
+}
+
+/**
+ * Finds the one whitespace character the old replacement would remove.
+ * Keeps leading whitespace, skips an optional operator, and checks immediately
+ * after it. Returns -1 if there is nothing to remove.
+ *
+ * @param {string} range The text containing a candidate already found by the caller.
+ * @param {number} matchStart The candidate's position, including leading whitespace.
+ * @returns {number} The position of the removable whitespace, or -1 if absent.
+ * @example findRemovableWhitespaceIndex(' > 1', 0) // 2; keep the space at position 0
+ * @example findRemovableWhitespaceIndex('>1', 0) // -1
+ */
+const findRemovableWhitespaceIndex = (range, matchStart) => {
+  let position = matchStart
+  if (isWhitespace(range[position])) {
+    position++
+  }
+  if (range[position] === '<' || range[position] === '>') {
+    position++
+  }
+  if (range[position] === '=') {
+    position++
+  }
+  return isWhitespace(range[position]) ? position : -1
+}
+
+/**
+ * Joins an operator to its version, turning > 1.2.3 into >1.2.3.
+ * Copies everything else according to the old regex's matching rules.
+ * Moves forward through prefixes and whole versions to avoid repeatedly
+ * searching the same characters on long inputs.
+ *
+ * @param {string} range The range text to process; the original string is unchanged.
+ * @returns {string} The range with matched operator whitespace removed.
+ * @example trimComparatorWhitespace('> 1.2.3 < 2') // '>1.2.3 <2'
+ * @example trimComparatorWhitespace('> invalid') // '> invalid'
+ */
+const trimComparatorWhitespace = range => {
+  let result = ''
+  let copyFrom = 0
+  let cursor = 0
+  const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 }
+
+  while (cursor < range.length) {
+    const matchStart = cursor
+    if (range[cursor] === '<' || range[cursor] === '>') {
+      cursor++
+    } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
+      cursor++
+      continue
+    }
+
+    // Consume a v/=/whitespace run once, even when no version follows it.
+    while (cursor < range.length && isVersionPrefix(range[cursor])) {
+      cursor++
+    }
+    if (!isVersionStart(range[cursor])) {
+      continue
+    }
+
+    const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart)
+    if (whitespacePosition !== -1) {
+      result += range.slice(copyFrom, whitespacePosition)
+      copyFrom = whitespacePosition + 1
+    }
+
+    // Skip the entire match, so a prerelease's trailing v cannot be
+    // reconsidered as the prefix of another version.
+    cursor = findVersionEndIndex(range, cursor, digitRuns)
+  }
+
+  return result + range.slice(copyFrom)
+}
+
+module.exports = trimComparatorWhitespace
+
+
+/***/ }),
+
+/***/ 2276:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// Determine if version is greater than all the versions possible in the range.
+const outside = __nccwpck_require__(280)
+const gtr = (version, range, options) => outside(version, range, '>', options)
+module.exports = gtr
+
+
+/***/ }),
+
+/***/ 3465:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const intersects = (r1, r2, options) => {
+  r1 = new Range(r1, options)
+  r2 = new Range(r2, options)
+  return r1.intersects(r2, options)
+}
+module.exports = intersects
+
+
+/***/ }),
+
+/***/ 5213:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const outside = __nccwpck_require__(280)
+// Determine if version is less than all the versions possible in the range
+const ltr = (version, range, options) => outside(version, range, '<', options)
+module.exports = ltr
+
+
+/***/ }),
+
+/***/ 5574:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+
+const maxSatisfying = (versions, range, options) => {
+  let max = null
+  let maxSV = null
+  let rangeObj = null
+  try {
+    rangeObj = new Range(range, options)
+  } catch (er) {
+    return null
+  }
+  versions.forEach((v) => {
+    if (rangeObj.test(v)) {
+      // satisfies(v, range, options)
+      if (!max || maxSV.compare(v) === -1) {
+        // compare(max, v, true)
+        max = v
+        maxSV = new SemVer(max, options)
+      }
+    }
+  })
+  return max
+}
+module.exports = maxSatisfying
+
+
+/***/ }),
+
+/***/ 8595:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const minSatisfying = (versions, range, options) => {
+  let min = null
+  let minSV = null
+  let rangeObj = null
+  try {
+    rangeObj = new Range(range, options)
+  } catch (er) {
+    return null
+  }
+  versions.forEach((v) => {
+    if (rangeObj.test(v)) {
+      // satisfies(v, range, options)
+      if (!min || minSV.compare(v) === 1) {
+        // compare(min, v, true)
+        min = v
+        minSV = new SemVer(min, options)
+      }
+    }
+  })
+  return min
+}
+module.exports = minSatisfying
+
+
+/***/ }),
+
+/***/ 1866:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const gt = __nccwpck_require__(6599)
+
+const minVersion = (range, loose) => {
+  range = new Range(range, loose)
+
+  let minver = new SemVer('0.0.0')
+  if (range.test(minver)) {
+    return minver
+  }
+
+  minver = new SemVer('0.0.0-0')
+  if (range.test(minver)) {
+    return minver
+  }
+
+  minver = null
+  for (let i = 0; i < range.set.length; ++i) {
+    const comparators = range.set[i]
+
+    let setMin = null
+    comparators.forEach((comparator) => {
+      // Clone to avoid manipulating the comparator's semver object.
+      const compver = new SemVer(comparator.semver.version)
+      switch (comparator.operator) {
+        case '>':
+          if (compver.prerelease.length === 0) {
+            compver.patch++
+          } else {
+            compver.prerelease.push(0)
+          }
+          compver.raw = compver.format()
+          /* fallthrough */
+        case '':
+        case '>=':
+          if (!setMin || gt(compver, setMin)) {
+            setMin = compver
+          }
+          break
+        case '<':
+        case '<=':
+          /* Ignore maximum versions */
+          break
+        /* istanbul ignore next */
+        default:
+          throw new Error(`Unexpected operation: ${comparator.operator}`)
+      }
+    })
+    if (setMin && (!minver || gt(minver, setMin))) {
+      minver = setMin
+    }
+  }
+
+  if (minver && range.test(minver)) {
+    return minver
+  }
+
+  return null
+}
+module.exports = minVersion
+
+
+/***/ }),
+
+/***/ 280:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const SemVer = __nccwpck_require__(7163)
+const Comparator = __nccwpck_require__(9379)
+const { ANY } = Comparator
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+const gte = __nccwpck_require__(1236)
+
+const outside = (version, range, hilo, options) => {
+  version = new SemVer(version, options)
+  range = new Range(range, options)
+
+  let gtfn, ltefn, ltfn, comp, ecomp
+  switch (hilo) {
+    case '>':
+      gtfn = gt
+      ltefn = lte
+      ltfn = lt
+      comp = '>'
+      ecomp = '>='
+      break
+    case '<':
+      gtfn = lt
+      ltefn = gte
+      ltfn = gt
+      comp = '<'
+      ecomp = '<='
+      break
+    default:
+      throw new TypeError('Must provide a hilo val of "<" or ">"')
+  }
+
+  // If it satisfies the range it is not outside
+  if (satisfies(version, range, options)) {
+    return false
+  }
+
+  // From now on, variable terms are as if we're in "gtr" mode.
+  // but note that everything is flipped for the "ltr" function.
+
+  for (let i = 0; i < range.set.length; ++i) {
+    const comparators = range.set[i]
+
+    let high = null
+    let low = null
+
+    comparators.forEach((comparator) => {
+      if (comparator.semver === ANY) {
+        comparator = new Comparator('>=0.0.0')
+      }
+      high = high || comparator
+      low = low || comparator
+      if (gtfn(comparator.semver, high.semver, options)) {
+        high = comparator
+      } else if (ltfn(comparator.semver, low.semver, options)) {
+        low = comparator
+      }
+    })
+
+    // If the edge version comparator has a operator then our version
+    // isn't outside it
+    if (high.operator === comp || high.operator === ecomp) {
+      return false
+    }
+
+    // If the lowest version comparator has an operator and our version
+    // is less than it then it isn't higher than the range
+    if ((!low.operator || low.operator === comp) &&
+        ltefn(version, low.semver)) {
+      return false
+    } else if (low.operator === ecomp && ltfn(version, low.semver)) {
+      return false
+    }
+  }
+  return true
+}
+
+module.exports = outside
+
+
+/***/ }),
+
+/***/ 2028:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+// given a set of versions and a range, create a "simplified" range
+// that includes the same versions that the original range does
+// If the original range is shorter than the simplified one, return that.
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
+module.exports = (versions, range, options) => {
+  const set = []
+  let first = null
+  let prev = null
+  const v = versions.sort((a, b) => compare(a, b, options))
+  for (const version of v) {
+    const included = satisfies(version, range, options)
+    if (included) {
+      prev = version
+      if (!first) {
+        first = version
+      }
+    } else {
+      if (prev) {
+        set.push([first, prev])
+      }
+      prev = null
+      first = null
+    }
+  }
+  if (first) {
+    set.push([first, null])
+  }
+
+  const ranges = []
+  for (const [min, max] of set) {
+    if (min === max) {
+      ranges.push(min)
+    } else if (!max && min === v[0]) {
+      ranges.push('*')
+    } else if (!max) {
+      ranges.push(`>=${min}`)
+    } else if (min === v[0]) {
+      ranges.push(`<=${max}`)
+    } else {
+      ranges.push(`${min} - ${max}`)
+    }
+  }
+  const simplified = ranges.join(' || ')
+  const original = typeof range.raw === 'string' ? range.raw : String(range)
+  return simplified.length < original.length ? simplified : range
+}
+
+
+/***/ }),
+
+/***/ 1489:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const Comparator = __nccwpck_require__(9379)
+const { ANY } = Comparator
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
+
+// Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
+// - Every simple range `r1, r2, ...` is a null set, OR
+// - Every simple range `r1, r2, ...` which is not a null set is a subset of
+//   some `R1, R2, ...`
+//
+// Simple range `c1 c2 ...` is a subset of simple range `C1 C2 ...` iff:
+// - If c is only the ANY comparator
+//   - If C is only the ANY comparator, return true
+//   - Else if in prerelease mode, return false
+//   - else replace c with `[>=0.0.0]`
+// - If C is only the ANY comparator
+//   - if in prerelease mode, return true
+//   - else replace C with `[>=0.0.0]`
+// - Let EQ be the set of = comparators in c
+// - If EQ is more than one, return true (null set)
+// - Let GT be the highest > or >= comparator in c
+// - Let LT be the lowest < or <= comparator in c
+// - If GT and LT, and GT.semver > LT.semver, return true (null set)
+// - If any C is a = range, and GT or LT are set, return false
+// - If EQ
+//   - If GT, and EQ does not satisfy GT, return true (null set)
+//   - If LT, and EQ does not satisfy LT, return true (null set)
+//   - If EQ satisfies every C, return true
+//   - Else return false
+// - If GT
+//   - If GT.semver is lower than any > or >= comp in C, return false
+//   - If GT is >=, and GT.semver does not satisfy every C, return false
+//   - If GT.semver has a prerelease, and not in prerelease mode
+//     - If no C has a prerelease and the GT.semver tuple, return false
+// - If LT
+//   - If LT.semver is greater than any < or <= comp in C, return false
+//   - If LT is <=, and LT.semver does not satisfy every C, return false
+//   - If LT.semver has a prerelease, and not in prerelease mode
+//     - If no C has a prerelease and the LT.semver tuple, return false
+// - Else return true
+
+const subset = (sub, dom, options = {}) => {
+  if (sub === dom) {
+    return true
+  }
+
+  sub = new Range(sub, options)
+  dom = new Range(dom, options)
+  let sawNonNull = false
+
+  OUTER: for (const simpleSub of sub.set) {
+    for (const simpleDom of dom.set) {
+      const isSub = simpleSubset(simpleSub, simpleDom, options)
+      sawNonNull = sawNonNull || isSub !== null
+      if (isSub) {
+        continue OUTER
+      }
+    }
+    // the null set is a subset of everything, but null simple ranges in
+    // a complex range should be ignored.  so if we saw a non-null range,
+    // then we know this isn't a subset, but if EVERY simple range was null,
+    // then it is a subset.
+    if (sawNonNull) {
+      return false
+    }
+  }
+  return true
+}
+
+const minimumVersionWithPreRelease = [new Comparator('>=0.0.0-0')]
+const minimumVersion = [new Comparator('>=0.0.0')]
+
+const simpleSubset = (sub, dom, options) => {
+  if (sub === dom) {
+    return true
+  }
+
+  if (sub.length === 1 && sub[0].semver === ANY) {
+    if (dom.length === 1 && dom[0].semver === ANY) {
+      return true
+    } else if (options.includePrerelease) {
+      sub = minimumVersionWithPreRelease
+    } else {
+      sub = minimumVersion
+    }
+  }
+
+  if (dom.length === 1 && dom[0].semver === ANY) {
+    if (options.includePrerelease) {
+      return true
+    } else {
+      dom = minimumVersion
+    }
+  }
+
+  const eqSet = new Set()
+  let gt, lt
+  for (const c of sub) {
+    if (c.operator === '>' || c.operator === '>=') {
+      gt = higherGT(gt, c, options)
+    } else if (c.operator === '<' || c.operator === '<=') {
+      lt = lowerLT(lt, c, options)
+    } else {
+      eqSet.add(c.semver)
+    }
+  }
+
+  if (eqSet.size > 1) {
+    return null
+  }
+
+  let gtltComp
+  if (gt && lt) {
+    gtltComp = compare(gt.semver, lt.semver, options)
+    if (gtltComp > 0) {
+      return null
+    } else if (gtltComp === 0 && (gt.operator !== '>=' || lt.operator !== '<=')) {
+      return null
+    }
+  }
+
+  // will iterate one or zero times
+  for (const eq of eqSet) {
+    if (gt && !satisfies(eq, String(gt), options)) {
+      return null
+    }
+
+    if (lt && !satisfies(eq, String(lt), options)) {
+      return null
+    }
+
+    for (const c of dom) {
+      if (!satisfies(eq, String(c), options)) {
+        return false
+      }
+    }
+
+    return true
+  }
+
+  let higher, lower
+  let hasDomLT, hasDomGT
+  // if the subset has a prerelease, we need a comparator in the superset
+  // with the same tuple and a prerelease, or it's not a subset
+  let needDomLTPre = lt &&
+    !options.includePrerelease &&
+    lt.semver.prerelease.length ? lt.semver : false
+  let needDomGTPre = gt &&
+    !options.includePrerelease &&
+    gt.semver.prerelease.length ? gt.semver : false
+  // exception: <1.2.3-0 is the same as <1.2.3
+  if (needDomLTPre && needDomLTPre.prerelease.length === 1 &&
+      lt.operator === '<' && needDomLTPre.prerelease[0] === 0) {
+    needDomLTPre = false
+  }
+
+  for (const c of dom) {
+    hasDomGT = hasDomGT || c.operator === '>' || c.operator === '>='
+    hasDomLT = hasDomLT || c.operator === '<' || c.operator === '<='
+    if (gt) {
+      if (needDomGTPre) {
+        if (c.semver.prerelease && c.semver.prerelease.length &&
+            c.semver.major === needDomGTPre.major &&
+            c.semver.minor === needDomGTPre.minor &&
+            c.semver.patch === needDomGTPre.patch) {
+          needDomGTPre = false
+        }
+      }
+      if (c.operator === '>' || c.operator === '>=') {
+        higher = higherGT(gt, c, options)
+        if (higher === c && higher !== gt) {
+          return false
+        }
+      } else if (gt.operator === '>=' && !c.test(gt.semver)) {
+        return false
+      }
+    }
+    if (lt) {
+      if (needDomLTPre) {
+        if (c.semver.prerelease && c.semver.prerelease.length &&
+            c.semver.major === needDomLTPre.major &&
+            c.semver.minor === needDomLTPre.minor &&
+            c.semver.patch === needDomLTPre.patch) {
+          needDomLTPre = false
+        }
+      }
+      if (c.operator === '<' || c.operator === '<=') {
+        lower = lowerLT(lt, c, options)
+        if (lower === c && lower !== lt) {
+          return false
+        }
+      } else if (lt.operator === '<=' && !c.test(lt.semver)) {
+        return false
+      }
+    }
+    if (!c.operator && (lt || gt) && gtltComp !== 0) {
+      return false
+    }
+  }
+
+  // if there was a < or >, and nothing in the dom, then must be false
+  // UNLESS it was limited by another range in the other direction.
+  // Eg, >1.0.0 <1.0.1 is still a subset of <2.0.0
+  if (gt && hasDomLT && !lt && gtltComp !== 0) {
+    return false
+  }
+
+  if (lt && hasDomGT && !gt && gtltComp !== 0) {
+    return false
+  }
+
+  // we needed a prerelease range in a specific tuple, but didn't get one
+  // then this isn't a subset.  eg >=1.2.3-pre is not a subset of >=1.0.0,
+  // because it includes prereleases in the 1.2.3 tuple
+  if (needDomGTPre || needDomLTPre) {
+    return false
+  }
+
+  return true
+}
+
+// >=1.2.3 is lower than >1.2.3
+const higherGT = (a, b, options) => {
+  if (!a) {
+    return b
+  }
+  const comp = compare(a.semver, b.semver, options)
+  return comp > 0 ? a
+    : comp < 0 ? b
+    : b.operator === '>' && a.operator === '>=' ? b
+    : a
+}
+
+// <=1.2.3 is higher than <1.2.3
+const lowerLT = (a, b, options) => {
+  if (!a) {
+    return b
+  }
+  const comp = compare(a.semver, b.semver, options)
+  return comp < 0 ? a
+    : comp > 0 ? b
+    : b.operator === '<' && a.operator === '<=' ? b
+    : a
+}
+
+module.exports = subset
+
+
+/***/ }),
+
+/***/ 4750:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+
+// Mostly just for testing and legacy API reasons
+const toComparators = (range, options) =>
+  new Range(range, options).set
+    .map(comp => comp.map(c => c.value).join(' ').trim().split(' '))
+
+module.exports = toComparators
+
+
+/***/ }),
+
+/***/ 4737:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Range = __nccwpck_require__(6782)
+const validRange = (range, options) => {
+  try {
+    // Return '*' instead of '' so that truthiness works.
+    // This will throw if it's invalid anyway
+    return new Range(range, options).range || '*'
+  } catch (er) {
+    return null
+  }
+}
+module.exports = validRange
+
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -28370,6 +31609,440 @@ module.exports = {
 
 /***/ }),
 
+/***/ 1895:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   _7: () => (/* binding */ ServiceError),
+/* harmony export */   dz: () => (/* binding */ InputError)
+/* harmony export */ });
+/**
+ * The two kinds of failure a user may see. Anything else is a bug and is reported as
+ * "unexpected error" with its message; stacks only ever go to the debug log.
+ */
+/** Bad input: names the input and says how to fix it. Raised before anything is written. */
+class InputError extends Error {
+    input;
+    problem;
+    fix;
+    constructor(input, problem, fix) {
+        super(`Input '${input}': ${problem}${fix ? `. ${fix}` : ''}`);
+        this.input = input;
+        this.problem = problem;
+        this.fix = fix;
+        this.name = 'InputError';
+    }
+}
+/** An outside system (registry, Prometheus, Helm, AWS) failed or answered unexpectedly. */
+class ServiceError extends Error {
+    system;
+    problem;
+    hint;
+    constructor(system, problem, hint) {
+        super(`${system}: ${problem}${hint ? `. ${hint}` : ''}`);
+        this.system = system;
+        this.problem = problem;
+        this.hint = hint;
+        this.name = 'ServiceError';
+    }
+}
+/** One line for `::error::`: newlines folded, so the runner shows the whole message. */
+function errorLine(err) {
+    let text;
+    if (err instanceof InputError || err instanceof ServiceError)
+        text = err.message;
+    else if (err instanceof Error)
+        text = `Unexpected error: ${err.message}`;
+    else
+        text = `Unexpected error: ${String(err)}`;
+    return text.replace(/\s*\r?\n\s*/g, ' ').trim();
+}
+
+
+/***/ }),
+
+/***/ 5237:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ execOk),
+/* harmony export */   m: () => (/* binding */ exec)
+/* harmony export */ });
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1895);
+/**
+ * Runs programs with an argument array, never a shell string. Output is captured (and may
+ * also be streamed to a log line callback); the caller decides what a non-zero exit means.
+ */
+
+
+const exec = (command, args, options = {}) => new Promise((resolve, reject) => {
+    const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, [...args], {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        shell: false,
+    });
+    const out = [];
+    const err = [];
+    let timedOut = false;
+    const timer = options.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+        }, options.timeoutMs)
+        : undefined;
+    const lineSplitter = (stream) => {
+        let pending = '';
+        return (chunk) => {
+            if (!options.onLine)
+                return;
+            pending += chunk.toString('utf8');
+            const parts = pending.split(/\r?\n/);
+            pending = parts.pop() ?? '';
+            for (const p of parts)
+                options.onLine(p, stream);
+        };
+    };
+    const outLines = lineSplitter('stdout');
+    const errLines = lineSplitter('stderr');
+    child.stdout.on('data', (c) => {
+        out.push(c);
+        outLines(c);
+    });
+    child.stderr.on('data', (c) => {
+        err.push(c);
+        errLines(c);
+    });
+    child.on('error', (e) => {
+        if (timer)
+            clearTimeout(timer);
+        reject(e.code === 'ENOENT'
+            ? new _errors__WEBPACK_IMPORTED_MODULE_1__/* .ServiceError */ ._7(command, 'not found on PATH', `Install ${command} or let the action install it`)
+            : e);
+    });
+    child.on('close', (code, signal) => {
+        if (timer)
+            clearTimeout(timer);
+        resolve({
+            command,
+            args,
+            exitCode: code ?? (signal ? 128 : 1),
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+            timedOut,
+        });
+    });
+    child.stdin.on('error', () => undefined); // a program that never reads stdin is fine
+    child.stdin.end(options.input ?? '');
+});
+/** Runs and throws a ServiceError naming the program and its last stderr line when it fails. */
+async function execOk(run, command, args, options) {
+    const r = await run(command, args, options);
+    if (r.exitCode !== 0 || r.timedOut) {
+        const last = (r.stderr.trim() || r.stdout.trim()).split(/\r?\n/).slice(-3).join(' ');
+        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .ServiceError */ ._7(command, r.timedOut ? `timed out running '${args[0] ?? ''}'` : `exited with ${r.exitCode}: ${last}`);
+    }
+    return r;
+}
+
+
+/***/ }),
+
+/***/ 9826:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bc: () => (/* binding */ isDigest),
+/* harmony export */   Hy: () => (/* binding */ algorithmOf),
+/* harmony export */   SC: () => (/* binding */ VerifyingStream),
+/* harmony export */   WQ: () => (/* binding */ digestProblem),
+/* harmony export */   h: () => (/* binding */ DigestMismatchError),
+/* harmony export */   ol: () => (/* binding */ digestOf)
+/* harmony export */ });
+/* unused harmony export digestOfStream */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7075);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_1__);
+/** Content digests: hashing bytes and streams, and checking the `algorithm:hex` form. */
+
+
+const HEX_LENGTH = { sha256: 64, sha512: 128 };
+/** Why `value` is not a usable digest, or undefined when it is one. */
+function digestProblem(value) {
+    const m = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([^\s]*)$/.exec(value);
+    if (!m)
+        return `'${value}' is not a digest of the form sha256:<64 hex digits>`;
+    const [, algorithm, hex] = m;
+    const expected = HEX_LENGTH[algorithm];
+    if (expected === undefined)
+        return `digest algorithm '${algorithm}' is not supported (use sha256 or sha512)`;
+    if (!/^[a-f0-9]*$/.test(hex))
+        return `digest '${value}' must be lowercase hexadecimal after '${algorithm}:'`;
+    if (hex.length !== expected)
+        return `a ${algorithm} digest has ${expected} hex digits, '${value}' has ${hex.length}`;
+    return undefined;
+}
+function isDigest(value) {
+    return digestProblem(value) === undefined;
+}
+function algorithmOf(digest) {
+    return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+}
+function digestOf(bytes, algorithm = 'sha256') {
+    return `${algorithm}:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)(algorithm).update(bytes).digest('hex')}`;
+}
+/** Hashes a stream to its digest and size (consumes it). */
+async function digestOfStream(stream, algorithm = 'sha256') {
+    const hash = createHash(algorithm);
+    let size = 0;
+    for await (const chunk of stream) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hash.update(b);
+        size += b.length;
+    }
+    return { digest: `${algorithm}:${hash.digest('hex')}`, size };
+}
+class DigestMismatchError extends Error {
+    expected;
+    actual;
+    constructor(expected, actual, what) {
+        super(`${what} has digest ${actual}, expected ${expected}`);
+        this.expected = expected;
+        this.actual = actual;
+        this.name = 'DigestMismatchError';
+    }
+}
+/**
+ * A pass-through that hashes what flows by and fails the stream at its end when the
+ * content is not `expected` (or not `expectedSize` bytes), so a consumer never takes a
+ * corrupt or truncated blob for a good one.
+ */
+class VerifyingStream extends node_stream__WEBPACK_IMPORTED_MODULE_1__.Transform {
+    expected;
+    expectedSize;
+    what;
+    onBytes;
+    hash;
+    seen = 0;
+    constructor(expected, expectedSize, what, onBytes) {
+        super();
+        this.expected = expected;
+        this.expectedSize = expectedSize;
+        this.what = what;
+        this.onBytes = onBytes;
+        this.hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)(algorithmOf(expected));
+    }
+    _transform(chunk, _enc, done) {
+        this.hash.update(chunk);
+        this.seen += chunk.length;
+        this.onBytes?.(chunk.length);
+        done(null, chunk);
+    }
+    _flush(done) {
+        if (this.expectedSize !== undefined && this.seen !== this.expectedSize) {
+            done(new Error(`${this.what} ended after ${this.seen} of ${this.expectedSize} bytes`));
+            return;
+        }
+        const actual = `${algorithmOf(this.expected)}:${this.hash.digest('hex')}`;
+        done(actual === this.expected ? null : new DigestMismatchError(this.expected, actual, this.what));
+    }
+}
+
+
+/***/ }),
+
+/***/ 4993:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F2: () => (/* binding */ parseReference),
+/* harmony export */   Sh: () => (/* binding */ formatRepository),
+/* harmony export */   Xb: () => (/* binding */ DOCKER_HUB),
+/* harmony export */   _M: () => (/* binding */ repositoryOf)
+/* harmony export */ });
+/* unused harmony exports formatReference, manifestReference, sameRepository */
+/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1895);
+/* harmony import */ var _digest__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9826);
+/**
+ * Image references, parsed the way Docker does (distribution/reference grammar):
+ * `[host[:port]/]path[:tag][@algorithm:hex]`. The first path component is a registry host
+ * when it has a '.' or ':' or is 'localhost'; otherwise the image is on Docker Hub, and a
+ * single-component Hub name lives under `library/`.
+ */
+
+
+const DOCKER_HUB = 'docker.io';
+const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
+const MAX_NAME_LENGTH = 255;
+const EXAMPLE = 'Write it as registry.example.com/team/app:1.2.3 or registry.example.com/team/app@sha256:<64 hex digits>';
+/** Parses an image reference; every problem is an InputError naming `inputName` and the fix. */
+function parseReference(value, inputName) {
+    const text = value.trim();
+    const fail = (problem, fix = EXAMPLE) => {
+        throw new _errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(inputName, problem, fix);
+    };
+    if (!text)
+        fail('an image reference is empty');
+    if (/\s/.test(text))
+        fail(`'${text}' contains whitespace`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
+        fail(`'${text}' has a URL scheme`, 'Leave out the scheme: registry.example.com/team/app:tag');
+    let rest = text;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        const problem = (0,_digest__WEBPACK_IMPORTED_MODULE_1__/* .digestProblem */ .WQ)(digest);
+        if (problem)
+            fail(`in '${text}', ${problem}`, 'Copy the full digest printed by the build (sha256: followed by 64 lowercase hex digits)');
+    }
+    let tag;
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!TAG.test(tag)) {
+            fail(`'${tag}' in '${text}' is not a valid tag`, 'A tag is 1-128 characters of letters, digits, _, . and -, not starting with . or -');
+        }
+    }
+    const parts = rest.split('/');
+    let registry = DOCKER_HUB;
+    const first = parts[0];
+    if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+        if (!HOST.test(first))
+            fail(`'${first}' in '${text}' is not a valid registry host[:port]`);
+        registry = HUB_ALIASES.has(first.toLowerCase()) ? DOCKER_HUB : first;
+        parts.shift();
+    }
+    if (registry === DOCKER_HUB && parts.length === 1)
+        parts.unshift('library');
+    for (const part of parts) {
+        if (PATH_COMPONENT.test(part))
+            continue;
+        if (PATH_COMPONENT.test(part.toLowerCase())) {
+            fail(`repository names must be lowercase, '${text}' has '${part}'`, `Use '${part.toLowerCase()}'`);
+        }
+        fail(`'${part}' in '${text}' is not a valid repository path component`, 'Use lowercase letters and digits, separated by single ".", "_", "__" or "-", with "/" between components');
+    }
+    const repository = parts.join('/');
+    if (repository.length + registry.length + 1 > MAX_NAME_LENGTH)
+        fail(`'${text}' is longer than ${MAX_NAME_LENGTH} characters`);
+    return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+/** The canonical text of a reference: `registry/repository[:tag][@digest]`. */
+function formatReference(ref) {
+    return `${ref.registry}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+}
+function repositoryOf(ref) {
+    return { registry: ref.registry, repository: ref.repository };
+}
+/** `registry/repository`, for messages and summaries. */
+function formatRepository(repo) {
+    return `${repo.registry}/${repo.repository}`;
+}
+/** The tag or digest to ask the registry for: the digest when pinned, else the tag, else `latest`. */
+function manifestReference(ref) {
+    return ref.digest ?? ref.tag ?? 'latest';
+}
+function sameRepository(a, b) {
+    return a.registry === b.registry && a.repository === b.repository;
+}
+
+
+/***/ }),
+
+/***/ 8369:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Z2: () => (/* binding */ MEDIA_TYPES),
+/* harmony export */   dY: () => (/* binding */ MANIFEST_ACCEPT),
+/* harmony export */   kA: () => (/* binding */ INDEX_MEDIA_TYPES)
+/* harmony export */ });
+const MEDIA_TYPES = {
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+};
+const INDEX_MEDIA_TYPES = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList];
+const MANIFEST_ACCEPT = [
+    MEDIA_TYPES.ociIndex,
+    MEDIA_TYPES.ociManifest,
+    MEDIA_TYPES.dockerManifestList,
+    MEDIA_TYPES.dockerManifest,
+].join(', ');
+
+
+/***/ }),
+
+/***/ 1176:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   bD: () => (/* binding */ withRetry),
+/* harmony export */   dw: () => (/* binding */ RetryableError),
+/* harmony export */   mu: () => (/* binding */ parseRetryAfter),
+/* harmony export */   vI: () => (/* binding */ DEFAULT_RETRY),
+/* harmony export */   yy: () => (/* binding */ sleep)
+/* harmony export */ });
+/* unused harmony export backoffDelay */
+/** Bounded retries with exponential backoff and full jitter, honouring a server's Retry-After. */
+const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Thrown by an attempt to ask for another try, optionally after a server-given delay. */
+class RetryableError extends Error {
+    retryAfterMs;
+    constructor(message, retryAfterMs) {
+        super(message);
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'RetryableError';
+    }
+}
+function backoffDelay(policy, attempt, random = Math.random) {
+    const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(cap / 2 + random() * (cap / 2));
+}
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds; undefined if absent or unreadable. */
+function parseRetryAfter(header, now = Date.now()) {
+    if (!header)
+        return undefined;
+    if (/^\d+$/.test(header.trim()))
+        return Number(header.trim()) * 1000;
+    const at = Date.parse(header);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+/**
+ * Runs `attempt` until it succeeds, throws something other than RetryableError, or the
+ * attempts run out (then the last RetryableError is thrown). `onRetry` is told each wait.
+ */
+async function withRetry(attempt, policy = DEFAULT_RETRY, onRetry, wait = sleep) {
+    for (let n = 1;; n++) {
+        try {
+            return await attempt(n);
+        }
+        catch (e) {
+            if (!(e instanceof RetryableError) || n >= policy.attempts)
+                throw e;
+            const waitMs = Math.min(policy.maxDelayMs * 6, e.retryAfterMs ?? backoffDelay(policy, n));
+            onRetry?.(e, waitMs, n);
+            await wait(waitMs);
+        }
+    }
+}
+
+
+/***/ }),
+
 /***/ 2613:
 /***/ ((module) => {
 
@@ -28433,6 +32106,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
 /***/ 7540:
 /***/ ((module) => {
 
@@ -28468,6 +32148,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -28482,6 +32176,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -28489,10 +32190,31 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
 /***/ 643:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 
 /***/ }),
 
@@ -31219,7 +34941,7 @@ __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
+exports.jn = identity.isScalar;
 exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
@@ -37169,7 +40891,7 @@ exports.visitAsync = visitAsync;
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -37179,9 +40901,24 @@ exports.visitAsync = visitAsync;
 /******/ 	return module.exports;
 /******/ }
 /******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
+/******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
 /******/ 
 /******/ /* webpack/runtime/create fake namespace object */
 /******/ (() => {
@@ -37225,6 +40962,28 @@ exports.visitAsync = visitAsync;
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -37241,13 +41000,72 @@ exports.visitAsync = visitAsync;
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
+/******/ })();
+/******/ 
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -38355,7 +42173,7 @@ class OidcClient {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
-                debug(`ID token url is ${id_token_url}`);
+                core_debug(`ID token url is ${id_token_url}`);
                 const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
@@ -38718,7 +42536,7 @@ const IS_WINDOWS = process.platform === 'win32';
  */
 function readlink(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
+        const result = yield external_fs_namespaceObject.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
         if (IS_WINDOWS && !result.endsWith('\\')) {
@@ -38891,22 +42709,22 @@ var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argum
  * @param     dest      destination path
  * @param     options   optional. See CopyOptions.
  */
-function cp(source_1, dest_1) {
+function io_cp(source_1, dest_1) {
     return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
         const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        const destStat = (yield exists(dest)) ? yield stat(dest) : null;
         // Dest is an existing file, but not forcing
         if (destStat && destStat.isFile() && !force) {
             return;
         }
         // If dest is an existing directory, should copy inside.
         const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
+            ? external_path_namespaceObject.join(dest, external_path_namespaceObject.basename(source))
             : dest;
-        if (!(yield ioUtil.exists(source))) {
+        if (!(yield exists(source))) {
             throw new Error(`no such file or directory: ${source}`);
         }
-        const sourceStat = yield ioUtil.stat(source);
+        const sourceStat = yield stat(source);
         if (sourceStat.isDirectory()) {
             if (!recursive) {
                 throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
@@ -38916,7 +42734,7 @@ function cp(source_1, dest_1) {
             }
         }
         else {
-            if (path.relative(source, newDest) === '') {
+            if (external_path_namespaceObject.relative(source, newDest) === '') {
                 // a file cannot be copied to itself
                 throw new Error(`'${newDest}' and '${source}' are the same file`);
             }
@@ -38960,7 +42778,7 @@ function mv(source_1, dest_1) {
  */
 function rmRF(inputPath) {
     return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
+        if (IS_WINDOWS) {
             // Check for invalid characters
             // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
             if (/[*"<>|]/.test(inputPath)) {
@@ -38969,7 +42787,7 @@ function rmRF(inputPath) {
         }
         try {
             // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
+            yield rm(inputPath, {
                 force: true,
                 maxRetries: 3,
                 recursive: true,
@@ -38990,8 +42808,8 @@ function rmRF(inputPath) {
  */
 function mkdirP(fsPath) {
     return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
+        (0,external_assert_.ok)(fsPath, 'a path argument must be provided');
+        yield mkdir(fsPath, { recursive: true });
     });
 }
 /**
@@ -39098,11 +42916,11 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
             return;
         currentDepth++;
         yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
+        const files = yield readdir(sourceDir);
         for (const fileName of files) {
             const srcFile = `${sourceDir}/${fileName}`;
             const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
+            const srcFileStat = yield lstat(srcFile);
             if (srcFileStat.isDirectory()) {
                 // Recurse
                 yield cpDirRecursive(srcFile, destFile, currentDepth, force);
@@ -39112,32 +42930,32 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
             }
         }
         // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+        yield chmod(destDir, (yield stat(sourceDir)).mode);
     });
 }
 // Buffered file copy
 function io_copyFile(srcFile, destFile, force) {
     return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+        if ((yield lstat(srcFile)).isSymbolicLink()) {
             // unlink/re-link it
             try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
+                yield lstat(destFile);
+                yield unlink(destFile);
             }
             catch (e) {
                 // Try to override file permission
                 if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
+                    yield chmod(destFile, '0666');
+                    yield unlink(destFile);
                 }
                 // other errors = it doesn't exist, no work to do
             }
             // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+            const symlinkFull = yield readlink(srcFile);
+            yield symlink(symlinkFull, destFile, IS_WINDOWS ? 'junction' : null);
         }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
+        else if (!(yield exists(destFile)) || force) {
+            yield copyFile(srcFile, destFile);
         }
     });
 }
@@ -39754,7 +43572,7 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  * @param     options            optional exec options.  See ExecOptions
  * @returns   Promise<number>    exit code
  */
-function exec(commandLine, args, options) {
+function exec_exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
         const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
@@ -39800,7 +43618,7 @@ function getExecOutput(commandLine, args, options) {
             }
         };
         const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
         //flush any remaining characters
         stdout += stdoutDecoder.end();
         stderr += stderrDecoder.end();
@@ -40076,7 +43894,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function debug(message) {
+function core_debug(message) {
     issueCommand('debug', {}, message);
 }
 /**
@@ -40201,7 +44019,7 @@ function getIDToken(aud) {
 const coreReporter = {
     info: (m) => info(m),
     warning: (m) => warning(m),
-    debug: (m) => debug(m),
+    debug: (m) => core_debug(m),
     setSecret: (v) => {
         if (v)
             setSecret(v);
@@ -40222,49 +44040,8 @@ function readRawInputs(names) {
 }
 
 
-;// CONCATENATED MODULE: ./src/toolkit/errors.ts
-/**
- * The two kinds of failure a user may see. Anything else is a bug and is reported as
- * "unexpected error" with its message; stacks only ever go to the debug log.
- */
-/** Bad input: names the input and says how to fix it. Raised before anything is written. */
-class errors_InputError extends Error {
-    input;
-    problem;
-    fix;
-    constructor(input, problem, fix) {
-        super(`Input '${input}': ${problem}${fix ? `. ${fix}` : ''}`);
-        this.input = input;
-        this.problem = problem;
-        this.fix = fix;
-        this.name = 'InputError';
-    }
-}
-/** An outside system (registry, Prometheus, Helm, AWS) failed or answered unexpectedly. */
-class ServiceError extends Error {
-    system;
-    problem;
-    hint;
-    constructor(system, problem, hint) {
-        super(`${system}: ${problem}${hint ? `. ${hint}` : ''}`);
-        this.system = system;
-        this.problem = problem;
-        this.hint = hint;
-        this.name = 'ServiceError';
-    }
-}
-/** One line for `::error::`: newlines folded, so the runner shows the whole message. */
-function errorLine(err) {
-    let text;
-    if (err instanceof errors_InputError || err instanceof ServiceError)
-        text = err.message;
-    else if (err instanceof Error)
-        text = `Unexpected error: ${err.message}`;
-    else
-        text = `Unexpected error: ${String(err)}`;
-    return text.replace(/\s*\r?\n\s*/g, ' ').trim();
-}
-
+// EXTERNAL MODULE: ./src/toolkit/errors.ts
+var errors = __nccwpck_require__(1895);
 ;// CONCATENATED MODULE: ./src/toolkit/action-main.ts
 /**
  * The thin `main` every action shares: read raw inputs, parse (nothing is touched before this
@@ -40279,56 +44056,829 @@ async function actionMain(inputNames, parse, run) {
     }
     catch (err) {
         if (err instanceof Error && err.stack)
-            debug(err.stack);
-        setFailed(errorLine(err));
+            core_debug(err.stack);
+        setFailed((0,errors/* errorLine */.BP)(err));
     }
 }
 
-;// CONCATENATED MODULE: ./src/toolkit/retry.ts
-/** Bounded retries with exponential backoff and full jitter, honouring a server's Retry-After. */
-const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Thrown by an attempt to ask for another try, optionally after a server-given delay. */
-class RetryableError extends Error {
-    retryAfterMs;
-    constructor(message, retryAfterMs) {
-        super(message);
-        this.retryAfterMs = retryAfterMs;
-        this.name = 'RetryableError';
+// EXTERNAL MODULE: ./src/toolkit/exec.ts
+var toolkit_exec = __nccwpck_require__(5237);
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
+var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+// Internal object for testability (allows mocking in ESM)
+const _internal = {
+    readLinuxVersionFile() {
+        const lsbReleaseFile = '/etc/lsb-release';
+        const osReleaseFile = '/etc/os-release';
+        let contents = '';
+        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
+        }
+        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
+        }
+        return contents;
+    }
+};
+function _findMatch(versionSpec, stable, candidates, archFilter) {
+    return manifest_awaiter(this, void 0, void 0, function* () {
+        const platFilter = os.platform();
+        let result;
+        let match;
+        let file;
+        for (const candidate of candidates) {
+            const version = candidate.version;
+            debug(`check ${version} satisfies ${versionSpec}`);
+            if (semver.satisfies(version, versionSpec) &&
+                (!stable || candidate.stable === stable)) {
+                file = candidate.files.find(item => {
+                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
+                    let chk = item.arch === archFilter && item.platform === platFilter;
+                    if (chk && item.platform_version) {
+                        const osVersion = _getOsVersion();
+                        if (osVersion === item.platform_version) {
+                            chk = true;
+                        }
+                        else {
+                            chk = semver.satisfies(osVersion, item.platform_version);
+                        }
+                    }
+                    return chk;
+                });
+                if (file) {
+                    debug(`matched ${candidate.version}`);
+                    match = candidate;
+                    break;
+                }
+            }
+        }
+        if (match && file) {
+            // clone since we're mutating the file list to be only the file that matches
+            result = Object.assign({}, match);
+            result.files = [file];
+        }
+        return result;
+    });
+}
+function _getOsVersion() {
+    // TODO: add windows and other linux, arm variants
+    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
+    const plat = os.platform();
+    let version = '';
+    if (plat === 'darwin') {
+        version = cp.execSync('sw_vers -productVersion').toString();
+    }
+    else if (plat === 'linux') {
+        // lsb_release process not in some containers, readfile
+        // Run cat /etc/lsb-release
+        // DISTRIB_ID=Ubuntu
+        // DISTRIB_RELEASE=18.04
+        // DISTRIB_CODENAME=bionic
+        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
+        const lsbContents = _internal.readLinuxVersionFile();
+        if (lsbContents) {
+            const lines = lsbContents.split('\n');
+            for (const line of lines) {
+                const parts = line.split('=');
+                if (parts.length === 2 &&
+                    (parts[0].trim() === 'VERSION_ID' ||
+                        parts[0].trim() === 'DISTRIB_RELEASE')) {
+                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
+                    break;
+                }
+            }
+        }
+    }
+    return version;
+}
+// Alias for backwards compatibility
+function _readLinuxVersionFile() {
+    return _internal.readLinuxVersionFile();
+}
+//# sourceMappingURL=manifest.js.map
+;// CONCATENATED MODULE: external "stream"
+const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+// EXTERNAL MODULE: external "util"
+var external_util_ = __nccwpck_require__(9023);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
+var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+/**
+ * Internal class for retries
+ */
+class RetryHelper {
+    constructor(maxAttempts, minSeconds, maxSeconds) {
+        if (maxAttempts < 1) {
+            throw new Error('max attempts should be greater than or equal to 1');
+        }
+        this.maxAttempts = maxAttempts;
+        this.minSeconds = Math.floor(minSeconds);
+        this.maxSeconds = Math.floor(maxSeconds);
+        if (this.minSeconds > this.maxSeconds) {
+            throw new Error('min seconds should be less than or equal to max seconds');
+        }
+    }
+    execute(action, isRetryable) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            let attempt = 1;
+            while (attempt < this.maxAttempts) {
+                // Try
+                try {
+                    return yield action();
+                }
+                catch (err) {
+                    if (isRetryable && !isRetryable(err)) {
+                        throw err;
+                    }
+                    info(err.message);
+                }
+                // Sleep
+                const seconds = this.getSleepAmount();
+                info(`Waiting ${seconds} seconds before trying again`);
+                yield this.sleep(seconds);
+                attempt++;
+            }
+            // Last attempt
+            return yield action();
+        });
+    }
+    getSleepAmount() {
+        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
+            this.minSeconds);
+    }
+    sleep(seconds) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
+        });
     }
 }
-function backoffDelay(policy, attempt, random = Math.random) {
-    const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(cap / 2 + random() * (cap / 2));
+//# sourceMappingURL=retry-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
+var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class HTTPError extends Error {
+    constructor(httpStatusCode) {
+        super(`Unexpected HTTP response: ${httpStatusCode}`);
+        this.httpStatusCode = httpStatusCode;
+        Object.setPrototypeOf(this, new.target.prototype);
+    }
 }
-/** Parses Retry-After (seconds or an HTTP date) into milliseconds; undefined if absent or unreadable. */
-function parseRetryAfter(header, now = Date.now()) {
-    if (!header)
-        return undefined;
-    if (/^\d+$/.test(header.trim()))
-        return Number(header.trim()) * 1000;
-    const at = Date.parse(header);
-    return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+const tool_cache_IS_WINDOWS = process.platform === 'win32';
+const IS_MAC = process.platform === 'darwin';
+const userAgent = 'actions/tool-cache';
+/**
+ * Download a tool from an url and stream it into a file
+ *
+ * @param url       url of tool to download
+ * @param dest      path to download tool
+ * @param auth      authorization header
+ * @param headers   other headers
+ * @returns         path to downloaded tool
+ */
+function downloadTool(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        dest = dest || external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
+        yield mkdirP(external_path_namespaceObject.dirname(dest));
+        core_debug(`Downloading ${url}`);
+        core_debug(`Destination ${dest}`);
+        const maxAttempts = 3;
+        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
+        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
+        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
+        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
+            return yield downloadToolAttempt(url, dest || '', auth, headers);
+        }), (err) => {
+            if (err instanceof HTTPError && err.httpStatusCode) {
+                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
+                if (err.httpStatusCode < 500 &&
+                    err.httpStatusCode !== 408 &&
+                    err.httpStatusCode !== 429) {
+                    return false;
+                }
+            }
+            // Otherwise retry
+            return true;
+        });
+    });
+}
+function downloadToolAttempt(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (external_fs_namespaceObject.existsSync(dest)) {
+            throw new Error(`Destination file path ${dest} already exists`);
+        }
+        // Get the response headers
+        const http = new HttpClient(userAgent, [], {
+            allowRetries: false
+        });
+        if (auth) {
+            core_debug('set auth');
+            if (headers === undefined) {
+                headers = {};
+            }
+            headers.authorization = auth;
+        }
+        const response = yield http.get(url, headers);
+        if (response.message.statusCode !== 200) {
+            const err = new HTTPError(response.message.statusCode);
+            core_debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+            throw err;
+        }
+        // Download the response body
+        const pipeline = external_util_.promisify(external_stream_namespaceObject.pipeline);
+        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
+        const readStream = responseMessageFactory();
+        let succeeded = false;
+        try {
+            yield pipeline(readStream, external_fs_namespaceObject.createWriteStream(dest));
+            core_debug('download complete');
+            succeeded = true;
+            return dest;
+        }
+        finally {
+            // Error, delete dest before retry
+            if (!succeeded) {
+                core_debug('download failed');
+                try {
+                    yield rmRF(dest);
+                }
+                catch (err) {
+                    core_debug(`Failed to delete '${dest}'. ${err.message}`);
+                }
+            }
+        }
+    });
 }
 /**
- * Runs `attempt` until it succeeds, throws something other than RetryableError, or the
- * attempts run out (then the last RetryableError is thrown). `onRetry` is told each wait.
+ * Extract a .7z file
+ *
+ * @param file     path to the .7z file
+ * @param dest     destination directory. Optional.
+ * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
+ * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
+ * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
+ * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
+ * interface, it is smaller than the full command line interface, and it does support long paths. At the
+ * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
+ * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
+ * to 7zr.exe can be pass to this function.
+ * @returns        path to the destination directory
  */
-async function withRetry(attempt, policy = DEFAULT_RETRY, onRetry, wait = sleep) {
-    for (let n = 1;; n++) {
-        try {
-            return await attempt(n);
+function extract7z(file, dest, _7zPath) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        const originalCwd = process.cwd();
+        process.chdir(dest);
+        if (_7zPath) {
+            try {
+                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
+                const args = [
+                    'x', // eXtract files with full paths
+                    logLevel, // -bb[0-3] : set output log level
+                    '-bd', // disable progress indicator
+                    '-sccUTF-8', // set charset for for console input/output
+                    file
+                ];
+                const options = {
+                    silent: true
+                };
+                yield exec(`"${_7zPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
         }
-        catch (e) {
-            if (!(e instanceof RetryableError) || n >= policy.attempts)
-                throw e;
-            const waitMs = Math.min(policy.maxDelayMs * 6, e.retryAfterMs ?? backoffDelay(policy, n));
-            onRetry?.(e, waitMs, n);
-            await wait(waitMs);
+        else {
+            const escapedScript = path
+                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
+                .replace(/'/g, "''")
+                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                command
+            ];
+            const options = {
+                silent: true
+            };
+            try {
+                const powershellPath = yield io.which('powershell', true);
+                yield exec(`"${powershellPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        return dest;
+    });
+}
+/**
+ * Extract a compressed tar archive
+ *
+ * @param file     path to the tar
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
+ * @returns        path to the destination directory
+ */
+function extractTar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        // Create dest
+        dest = yield _createExtractFolder(dest);
+        // Determine whether GNU tar
+        core_debug('Checking tar --version');
+        let versionOutput = '';
+        yield exec_exec('tar --version', [], {
+            ignoreReturnCode: true,
+            silent: true,
+            listeners: {
+                stdout: (data) => (versionOutput += data.toString()),
+                stderr: (data) => (versionOutput += data.toString())
+            }
+        });
+        core_debug(versionOutput.trim());
+        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
+        // Initialize args
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        if (isDebug() && !flags.includes('v')) {
+            args.push('-v');
+        }
+        let destArg = dest;
+        let fileArg = file;
+        if (tool_cache_IS_WINDOWS && isGnuTar) {
+            args.push('--force-local');
+            destArg = dest.replace(/\\/g, '/');
+            // Technically only the dest needs to have `/` but for aesthetic consistency
+            // convert slashes in the file arg too.
+            fileArg = file.replace(/\\/g, '/');
+        }
+        if (isGnuTar) {
+            // Suppress warnings when using GNU tar to extract archives created by BSD tar
+            args.push('--warning=no-unknown-keyword');
+            args.push('--overwrite');
+        }
+        args.push('-C', destArg, '-f', fileArg);
+        yield exec_exec(`tar`, args);
+        return dest;
+    });
+}
+/**
+ * Extract a xar compatible archive
+ *
+ * @param file     path to the archive
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the xar. Optional.
+ * @returns        path to the destination directory
+ */
+function extractXar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
+        ok(IS_MAC, 'extractXar() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        args.push('-x', '-C', dest, '-f', file);
+        if (core.isDebug()) {
+            args.push('-v');
+        }
+        const xarPath = yield io.which('xar', true);
+        yield exec(`"${xarPath}"`, _unique(args));
+        return dest;
+    });
+}
+/**
+ * Extract a zip
+ *
+ * @param file     path to the zip
+ * @param dest     destination directory. Optional.
+ * @returns        path to the destination directory
+ */
+function extractZip(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        dest = yield _createExtractFolder(dest);
+        if (tool_cache_IS_WINDOWS) {
+            yield extractZipWin(file, dest);
+        }
+        else {
+            yield extractZipNix(file, dest);
+        }
+        return dest;
+    });
+}
+function extractZipWin(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        // build the powershell command
+        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+        const pwshPath = yield io.which('pwsh', false);
+        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
+        //and the -Force flag for Expand-Archive as a fallback
+        if (pwshPath) {
+            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
+            const pwshCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
+                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
+                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                pwshCommand
+            ];
+            core.debug(`Using pwsh at path: ${pwshPath}`);
+            yield exec(`"${pwshPath}"`, args);
+        }
+        else {
+            const powershellCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
+                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
+                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                powershellCommand
+            ];
+            const powershellPath = yield io.which('powershell', true);
+            core.debug(`Using powershell at path: ${powershellPath}`);
+            yield exec(`"${powershellPath}"`, args);
+        }
+    });
+}
+function extractZipNix(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const unzipPath = yield io.which('unzip', true);
+        const args = [file];
+        if (!core.isDebug()) {
+            args.unshift('-q');
+        }
+        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
+        yield exec(`"${unzipPath}"`, args, { cwd: dest });
+    });
+}
+/**
+ * Caches a directory and installs it into the tool cacheDir
+ *
+ * @param sourceDir    the directory to cache into tools
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheDir(sourceDir, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = node_modules_semver.clean(version) || version;
+        arch = arch || external_os_namespaceObject.arch();
+        core_debug(`Caching tool ${tool} ${version} ${arch}`);
+        core_debug(`source dir: ${sourceDir}`);
+        if (!external_fs_namespaceObject.statSync(sourceDir).isDirectory()) {
+            throw new Error('sourceDir is not a directory');
+        }
+        // Create the tool dir
+        const destPath = yield _createToolPath(tool, version, arch);
+        // copy each child item. do not move. move can fail on Windows
+        // due to anti-virus software having an open handle on a file.
+        for (const itemName of external_fs_namespaceObject.readdirSync(sourceDir)) {
+            const s = external_path_namespaceObject.join(sourceDir, itemName);
+            yield io_cp(s, destPath, { recursive: true });
+        }
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destPath;
+    });
+}
+/**
+ * Caches a downloaded file (GUID) and installs it
+ * into the tool cache with a given targetName
+ *
+ * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
+ * @param targetFile    the name of the file name in the tools directory
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheFile(sourceFile, targetFile, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = semver.clean(version) || version;
+        arch = arch || os.arch();
+        core.debug(`Caching tool ${tool} ${version} ${arch}`);
+        core.debug(`source file: ${sourceFile}`);
+        if (!fs.statSync(sourceFile).isFile()) {
+            throw new Error('sourceFile is not a file');
+        }
+        // create the tool dir
+        const destFolder = yield _createToolPath(tool, version, arch);
+        // copy instead of move. move can fail on Windows due to
+        // anti-virus software having an open handle on a file.
+        const destPath = path.join(destFolder, targetFile);
+        core.debug(`destination file ${destPath}`);
+        yield io.cp(sourceFile, destPath);
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destFolder;
+    });
+}
+/**
+ * Finds the path to a tool version in the local installed tool cache
+ *
+ * @param toolName      name of the tool
+ * @param versionSpec   version of the tool
+ * @param arch          optional arch.  defaults to arch of computer
+ */
+function find(toolName, versionSpec, arch) {
+    if (!toolName) {
+        throw new Error('toolName parameter is required');
+    }
+    if (!versionSpec) {
+        throw new Error('versionSpec parameter is required');
+    }
+    arch = arch || external_os_namespaceObject.arch();
+    // attempt to resolve an explicit version
+    if (!isExplicitVersion(versionSpec)) {
+        const localVersions = findAllVersions(toolName, arch);
+        const match = evaluateVersions(localVersions, versionSpec);
+        versionSpec = match;
+    }
+    // check for the explicit version in the cache
+    let toolPath = '';
+    if (versionSpec) {
+        versionSpec = node_modules_semver.clean(versionSpec) || '';
+        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
+        core_debug(`checking cache: ${cachePath}`);
+        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
+            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            toolPath = cachePath;
+        }
+        else {
+            core_debug('not found');
         }
     }
+    return toolPath;
 }
+/**
+ * Finds the paths to all versions of a tool that are installed in the local tool cache
+ *
+ * @param toolName  name of the tool
+ * @param arch      optional arch.  defaults to arch of computer
+ */
+function findAllVersions(toolName, arch) {
+    const versions = [];
+    arch = arch || external_os_namespaceObject.arch();
+    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
+    if (external_fs_namespaceObject.existsSync(toolPath)) {
+        const children = external_fs_namespaceObject.readdirSync(toolPath);
+        for (const child of children) {
+            if (isExplicitVersion(child)) {
+                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
+                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
+                    versions.push(child);
+                }
+            }
+        }
+    }
+    return versions;
+}
+function getManifestFromRepo(owner_1, repo_1, auth_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
+        let releases = [];
+        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
+        const http = new httpm.HttpClient('tool-cache');
+        const headers = {};
+        if (auth) {
+            core.debug('set auth');
+            headers.authorization = auth;
+        }
+        const response = yield http.getJson(treeUrl, headers);
+        if (!response.result) {
+            return releases;
+        }
+        let manifestUrl = '';
+        for (const item of response.result.tree) {
+            if (item.path === 'versions-manifest.json') {
+                manifestUrl = item.url;
+                break;
+            }
+        }
+        headers['accept'] = 'application/vnd.github.VERSION.raw';
+        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
+        if (versionsRaw) {
+            // shouldn't be needed but protects against invalid json saved with BOM
+            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
+            try {
+                releases = JSON.parse(versionsRaw);
+            }
+            catch (_a) {
+                core.debug('Invalid json');
+            }
+        }
+        return releases;
+    });
+}
+function findFromManifest(versionSpec_1, stable_1, manifest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
+        // wrap the internal impl
+        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
+        return match;
+    });
+}
+function _createExtractFolder(dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!dest) {
+            // create a temp dir
+            dest = external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
+        }
+        yield mkdirP(dest);
+        return dest;
+    });
+}
+function _createToolPath(tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+        core_debug(`destination ${folderPath}`);
+        const markerPath = `${folderPath}.complete`;
+        yield rmRF(folderPath);
+        yield rmRF(markerPath);
+        yield mkdirP(folderPath);
+        return folderPath;
+    });
+}
+function _completeToolPath(tool, version, arch) {
+    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+    const markerPath = `${folderPath}.complete`;
+    external_fs_namespaceObject.writeFileSync(markerPath, '');
+    core_debug('finished caching tool');
+}
+/**
+ * Check if version string is explicit
+ *
+ * @param versionSpec      version string to check
+ */
+function isExplicitVersion(versionSpec) {
+    const c = node_modules_semver.clean(versionSpec) || '';
+    core_debug(`isExplicit: ${c}`);
+    const valid = node_modules_semver.valid(c) != null;
+    core_debug(`explicit? ${valid}`);
+    return valid;
+}
+/**
+ * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
+ *
+ * @param versions        array of versions to evaluate
+ * @param versionSpec     semantic version spec to satisfy
+ */
+function evaluateVersions(versions, versionSpec) {
+    let version = '';
+    core_debug(`evaluating ${versions.length} versions`);
+    versions = versions.sort((a, b) => {
+        if (node_modules_semver.gt(a, b)) {
+            return 1;
+        }
+        return -1;
+    });
+    for (let i = versions.length - 1; i >= 0; i--) {
+        const potential = versions[i];
+        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
+        if (satisfied) {
+            version = potential;
+            break;
+        }
+    }
+    if (version) {
+        core_debug(`matched: ${version}`);
+    }
+    else {
+        core_debug('match not found');
+    }
+    return version;
+}
+/**
+ * Gets RUNNER_TOOL_CACHE
+ */
+function _getCacheDirectory() {
+    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
+    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
+    return cacheDirectory;
+}
+/**
+ * Gets RUNNER_TEMP
+ */
+function _getTempDirectory() {
+    const tempDirectory = process.env['RUNNER_TEMP'] || '';
+    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    return tempDirectory;
+}
+/**
+ * Gets a global variable
+ */
+function _getGlobal(key, defaultValue) {
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const value = global[key];
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    return value !== undefined ? value : defaultValue;
+}
+/**
+ * Returns an array of unique values.
+ * @param values Values to make unique.
+ */
+function _unique(values) {
+    return Array.from(new Set(values));
+}
+//# sourceMappingURL=tool-cache.js.map
+;// CONCATENATED MODULE: ./src/toolkit/tool-cache.ts
+/** The real ToolCache, from @actions/tool-cache (ESM-only, so only bundles import this). */
 
+
+const actionsToolCache = {
+    find: (tool, version) => find(tool, version),
+    downloadTool: (url) => downloadTool(url),
+    extractTar: (file) => extractTar(file),
+    cacheDir: (dir, tool, version) => cacheDir(dir, tool, version),
+    addPath: (dir) => addPath(dir),
+};
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/toolkit/inputs.ts
 /**
  * Small typed parsers from the runner's raw input strings to values, each throwing an
@@ -40342,7 +44892,7 @@ function rawValue(specs, raw, name) {
     const given = raw[name];
     const value = (given === undefined || given.trim() === '' ? (spec.default ?? '') : given).trim();
     if (spec.required && value === '')
-        throw new errors_InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
+        throw new errors/* InputError */.dz(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
     return value;
 }
 const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
@@ -40352,12 +44902,12 @@ function parseBoolean(name, value) {
         return true;
     if (FALSE.has(value))
         return false;
-    throw new InputError(name, `'${value}' is not a boolean`, 'Use true or false');
+    throw new errors/* InputError */.dz(name, `'${value}' is not a boolean`, 'Use true or false');
 }
 function parseEnum(name, value, allowed) {
     const found = allowed.find((a) => a === value.toLowerCase() || a === value);
     if (found === undefined)
-        throw new errors_InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
+        throw new errors/* InputError */.dz(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
     return found;
 }
 /** Items separated by newlines or commas; blanks and `#` comment lines dropped. */
@@ -40376,7 +44926,7 @@ function parseLines(value) {
 }
 function parseInteger(name, value, opts = {}) {
     if (!/^-?\d+$/.test(value))
-        throw new errors_InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
+        throw new errors/* InputError */.dz(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
     const n = Number(value);
     checkRange(name, n, opts);
     return n;
@@ -40384,15 +44934,15 @@ function parseInteger(name, value, opts = {}) {
 function parseNumber(name, value, opts = {}) {
     const n = Number(value);
     if (value === '' || !Number.isFinite(n))
-        throw new errors_InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
+        throw new InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
     checkRange(name, n, opts);
     return n;
 }
 function checkRange(name, n, { min, max }) {
     if (min !== undefined && n < min)
-        throw new errors_InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
+        throw new errors/* InputError */.dz(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
     if (max !== undefined && n > max)
-        throw new errors_InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
+        throw new errors/* InputError */.dz(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
 }
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Go-style durations as Helm and Prometheus write them: `90s`, `5m`, `1h30m`, `250ms`; a bare number is seconds. */
@@ -40408,7 +44958,7 @@ function parseDuration(name, value) {
         consumed = re.lastIndex;
     }
     if (v === '' || consumed !== v.length) {
-        throw new errors_InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
+        throw new InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
     }
     return Math.round(total);
 }
@@ -40428,911 +44978,788 @@ function parseHttpUrl(name, value) {
         url = new URL(value);
     }
     catch {
-        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new errors/* InputError */.dz(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new errors/* InputError */.dz(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
 
-;// CONCATENATED MODULE: ./src/health-gate/body-match.ts
+// EXTERNAL MODULE: ./src/toolkit/registry/reference.ts
+var reference = __nccwpck_require__(4993);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/toolkit/tools.ts
 /**
- * `body-match`: either `/regex/flags`, or a small JSON path condition such as
- * `$.status == "ok"`, `$.checks[0].healthy == true`, `$.version != null` or just `$.ready`
- * (present and truthy). Parsed once at input time; evaluated per response.
+ * Installs pinned command-line tools through the runner's tool cache, verifying the download
+ * against its published SHA-256 before anything is extracted or put on PATH.
  */
 
-const INPUT = 'body-match';
-const FIX = 'Write /regex/ or a JSON path condition such as $.status == "ok"';
-function parsePath(text) {
-    if (!text.startsWith('$'))
-        throw new errors_InputError(INPUT, `'${text}' does not start with $`, FIX);
-    const parts = [];
-    const re = /\.([A-Za-z_][\w-]*)|\[(\d+)\]|\["([^"]*)"\]/y;
-    let at = 1;
-    while (at < text.length) {
-        re.lastIndex = at;
-        const m = re.exec(text);
-        if (!m)
-            throw new errors_InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
-        parts.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
-        at = re.lastIndex;
+
+
+
+const HEX64 = /^[a-f0-9]{64}$/;
+/** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
+function checksumFromFile(text, fileName) {
+    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    for (const l of lines) {
+        const [sum, name] = l.split(/\s+\*?/);
+        if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || external_node_path_.basename(name) === fileName))
+            return sum.toLowerCase();
     }
-    return parts;
+    return undefined;
 }
-function parseBodyMatch(value) {
-    const v = value.trim();
-    if (v === '')
-        return undefined;
-    const rx = /^\/(.*)\/([dgimsuy]*)$/s.exec(v);
-    if (rx) {
-        try {
-            return { kind: 'regex', source: v, regex: new RegExp(rx[1], rx[2].replace('g', '')) };
-        }
-        catch (e) {
-            throw new errors_InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
-        }
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+/** Returns the directory now on PATH holding the tool's binary. */
+async function installTool(tc, spec, reporter, opts = {}) {
+    if (opts.sha256 !== undefined && !HEX64.test(opts.sha256)) {
+        throw new errors/* InputError */.dz(`${spec.name}-sha256`, `'${opts.sha256}' is not a SHA-256`, 'Give 64 lowercase hex characters');
     }
-    const cond = /^(\$\S*)\s*(==|!=)\s*(.+)$/s.exec(v);
-    if (!cond)
-        return { kind: 'json', source: v, path: parsePath(v) };
-    let expected;
+    const cached = tc.find(spec.name, spec.version);
+    if (cached) {
+        reporter.info(`${spec.name} ${spec.version} found in the tool cache`);
+        tc.addPath(cached);
+        return cached;
+    }
+    const base = (opts.baseUrl ?? spec.defaultBase).replace(/\/+$/, '');
+    const url = spec.archiveUrl(base, spec.version);
+    const fileName = external_node_path_.basename(new URL(url).pathname);
+    let expected = opts.sha256;
+    if (!expected) {
+        const sumUrl = spec.checksumUrl(base, spec.version);
+        const sumFile = await download(tc, sumUrl, spec.name);
+        const { readFile } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1455, 23));
+        expected = checksumFromFile(await readFile(sumFile, 'utf8'), fileName);
+        if (!expected)
+            throw new errors/* ServiceError */._7(spec.name, `no SHA-256 for ${fileName} in ${sumUrl}`, 'Pin the checksum with the sha256 input');
+    }
+    reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
+    const archive = await download(tc, url, spec.name);
+    const actual = await sha256File(archive);
+    if (actual !== expected) {
+        throw new errors/* ServiceError */._7(spec.name, `checksum mismatch for ${fileName}: expected sha256 ${expected}, downloaded ${actual}`, 'The download was refused and nothing was added to PATH; check the version, the mirror and the pinned checksum');
+    }
+    reporter.info(`${fileName}: sha256 ${actual} verified`);
+    const extracted = await tc.extractTar(archive);
+    const dir = await tc.cacheDir(external_node_path_.join(extracted, spec.binDir(spec.version)), spec.name, spec.version);
+    tc.addPath(dir);
+    return dir;
+}
+async function download(tc, url, name) {
     try {
-        expected = JSON.parse(cond[3]);
+        return await tc.downloadTool(url);
     }
-    catch {
-        throw new errors_InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
+    catch (e) {
+        throw new errors/* ServiceError */._7(name, `download of ${url} failed: ${e.message}`, 'Check the version and the network or mirror');
     }
-    return { kind: 'json', source: v, path: parsePath(cond[1]), op: cond[2], expected };
 }
-function lookup(doc, path) {
-    let cur = doc;
-    for (const p of path) {
-        if (cur === null || typeof cur !== 'object' || !(p in cur))
-            return { found: false };
-        cur = cur[p];
-    }
-    return { found: true, value: cur };
-}
-/** Undefined when the body matches; otherwise why not, for the report. */
-function bodyMismatch(match, body) {
-    if (match.kind === 'regex')
-        return match.regex.test(body) ? undefined : `body does not match ${match.source}`;
-    let doc;
-    try {
-        doc = JSON.parse(body);
-    }
-    catch {
-        return `body is not JSON, so ${match.source} cannot hold`;
-    }
-    const { found, value } = lookup(doc, match.path);
-    const shown = found ? JSON.stringify(value) : 'missing';
-    if (match.op === undefined)
-        return found && Boolean(value) ? undefined : `${match.source} is ${shown}`;
-    const equal = found && JSON.stringify(value) === JSON.stringify(match.expected);
-    const holds = match.op === '==' ? equal : found && !equal;
-    return holds ? undefined : `${match.source} does not hold: value is ${shown}`;
+/** The tools Shipline pins. Versions are the defaults; each action may take a version input. */
+const TOOLS = {
+    helm: {
+        name: 'helm',
+        version: '3.19.0',
+        defaultBase: 'https://get.helm.sh',
+        archiveUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz`,
+        checksumUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz.sha256sum`,
+        binDir: () => 'linux-amd64',
+    },
+    trivy: {
+        name: 'trivy',
+        version: '0.67.2',
+        defaultBase: 'https://github.com/aquasecurity/trivy/releases/download',
+        archiveUrl: (b, v) => `${b}/v${v}/trivy_${v}_Linux-64bit.tar.gz`,
+        checksumUrl: (b, v) => `${b}/v${v}/trivy_${v}_checksums.txt`,
+        binDir: () => '.',
+    },
+};
+function toolSpec(name, version) {
+    const spec = TOOLS[name];
+    return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/health-gate/metrics-spec.ts
+;// CONCATENATED MODULE: ./src/build-and-scan/ignore-file.ts
 /**
- * The `metrics` input: a YAML list of metrics, each a PromQL query with its condition. Parsed
- * with the `yaml` package so a syntax error can say the line and column; unknown keys are
- * refused (a typo such as `maxx` must not silently drop the condition).
+ * The ignore file: a YAML list of accepted findings, each with a reason and an expiry date.
+ *
+ *   - id: CVE-2019-18276        # required
+ *     reason: bash is not run   # required
+ *     expires: 2026-12-31       # required, YYYY-MM-DD; from that day on the entry no longer applies
+ *     package: bash             # optional: only this package
+ *
+ * Mistakes are input errors that name the line, so they are fixed before anything is built.
  */
 
 
-const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'critical', 'no-data'];
-const metrics_spec_INPUT = 'metrics';
-function fail(problem, fix) {
-    throw new errors_InputError(metrics_spec_INPUT, problem, fix);
-}
-function readNumber(where, key, v) {
-    if (v === undefined || v === null)
-        return undefined;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    if (!Number.isFinite(n))
-        fail(`${where}: '${key}' is ${JSON.stringify(v)}, not a number`, `Give a number such as ${key}: 0.05`);
-    return n;
-}
-function readString(where, key, v) {
-    if (v === undefined || v === null)
-        return undefined;
-    if (typeof v !== 'string' || v.trim() === '')
-        fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
-    return v.trim();
-}
-function parseMetrics(text) {
-    if (text.trim() === '')
-        return [];
+const KEYS = new Set(['id', 'reason', 'expires', 'package']);
+function parseIgnoreFile(text, fileName) {
     const lines = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, version: '1.2' });
+    const fail = (line, problem) => {
+        throw new errors/* InputError */.dz('ignore-file', `${fileName} line ${line}: ${problem}`, 'Write a YAML list of entries with id, reason, expires: YYYY-MM-DD and optional package');
+    };
+    const lineOf = (node, fallback = 1) => (node?.range ? lines.linePos(node.range[0]).line : fallback);
     if (doc.errors.length > 0) {
         const e = doc.errors[0];
-        const pos = lines.linePos(e.pos[0]);
-        fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
+        fail(e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line, e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
     }
+    if (doc.contents === null)
+        return []; // an empty file ignores nothing
     if (!(0,dist/* isSeq */.oP)(doc.contents))
-        fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
-    const seen = new Set();
-    return doc.contents.items.map((item, i) => {
-        const line = item && typeof item === 'object' && 'range' in item && item.range ? lines.linePos(item.range[0]).line : undefined;
-        let where = `metric ${i + 1}${line ? ` (line ${line})` : ''}`;
+        fail(lineOf(doc.contents), 'the file must be a YAML list (each entry starting with "- id:")');
+    const seq = doc.contents;
+    return seq.items.map((item) => {
+        const line = lineOf(item);
         if (!(0,dist/* isMap */.jh)(item))
-            fail(`${where} is not a mapping`, 'Give name, query and max or min for each metric');
-        const obj = item.toJSON();
-        for (const key of Object.keys(obj)) {
-            if (!KEYS.includes(key))
-                fail(`${where}: unknown key '${key}'`, `Use only: ${KEYS.join(', ')}`);
+            return fail(line, 'an entry must be a mapping with id, reason and expires');
+        const entry = {};
+        for (const pair of item.items) {
+            const key = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
+            const keyLine = lineOf(pair.key, line);
+            if (!KEYS.has(key))
+                fail(keyLine, `unknown key '${key}' (allowed: ${[...KEYS].join(', ')})`);
+            const value = (0,dist/* isScalar */.jn)(pair.value) ? pair.value.value : undefined;
+            if (typeof value !== 'string' && typeof value !== 'number')
+                fail(keyLine, `'${key}' must be a plain value`);
+            entry[key] = String(value).trim();
         }
-        const name = readString(where, 'name', obj.name) ?? fail(`${where} has no name`, 'Give each metric a name');
-        where = `metric '${name}'`;
-        if (seen.has(name))
-            fail(`${where} is declared twice`, 'Give each metric a unique name');
-        seen.add(name);
-        const query = readString(where, 'query', obj.query) ?? fail(`${where} has no query`, 'Give the PromQL in query:');
-        const max = readNumber(where, 'max', obj.max);
-        const min = readNumber(where, 'min', obj.min);
-        if (max === undefined && min === undefined)
-            fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
-        if (max !== undefined && min !== undefined && min > max)
-            fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
-        const baseline = readString(where, 'baseline', obj.baseline);
-        const total = readString(where, 'total', obj.total);
-        const baselineTotal = readString(where, 'baseline-total', obj['baseline-total']);
-        if (baselineTotal !== undefined && (total === undefined || baseline === undefined)) {
-            fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
+        for (const k of ['id', 'reason', 'expires'])
+            if (!entry[k])
+                fail(line, `entry has no '${k}'`);
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(entry.expires) || Number.isNaN(Date.parse(`${entry.expires}T00:00:00Z`))) {
+            fail(line, `expires '${entry.expires}' is not a date in YYYY-MM-DD form`);
         }
-        if (baseline !== undefined && total !== undefined && baselineTotal === undefined) {
-            fail(`${where}: with total and baseline the stable requests are needed`, 'Give baseline-total (PromQL for the stable version\'s requests)');
-        }
-        let critical = false;
-        if (obj.critical !== undefined) {
-            if (typeof obj.critical !== 'boolean')
-                fail(`${where}: critical must be true or false`, 'Write critical: true');
-            critical = obj.critical;
-        }
-        let noData = 'inconclusive';
-        if (obj['no-data'] !== undefined) {
-            if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
-                fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
-            noData = obj['no-data'];
-        }
-        const direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
-        return { name, query, max, min, baseline, total, baselineTotal, critical, noData, direction };
+        if (new Date(`${entry.expires}T00:00:00Z`).toISOString().slice(0, 10) !== entry.expires)
+            fail(line, `expires '${entry.expires}' is not a real date`);
+        return { id: entry.id, reason: entry.reason, expires: entry.expires, package: entry.package || undefined, line };
     });
 }
+/** True once the expiry day has begun (UTC). */
+function isExpired(entry, now) {
+    return now.getTime() >= Date.parse(`${entry.expires}T00:00:00Z`);
+}
 
-;// CONCATENATED MODULE: ./src/health-gate/inputs.ts
-/** Inputs of health-gate: HTTP checks, Prometheus analysis settings, traffic and reporting. */
+;// CONCATENATED MODULE: ./src/build-and-scan/trivy-report.ts
+/**
+ * Reads Trivy's JSON report (SchemaVersion 2) into flat findings. The gate works on these,
+ * never on Trivy's exit code or table output, so the verdict does not depend on the format.
+ */
+
+const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
+/** Higher is worse; UNKNOWN ranks below LOW and therefore never gates. */
+function severityRank(s) {
+    return SEVERITIES.length - 1 - SEVERITIES.indexOf(s);
+}
+const str = (v) => (typeof v === 'string' ? v : '');
+/** Parses report text; anything that is not a Trivy SchemaVersion 2 JSON report is a scanner error. */
+function parseTrivyReport(text, source) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (e) {
+        throw notTrivy(source, `not JSON (${e.message})`);
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+        throw notTrivy(source, 'not a JSON object');
+    const report = doc;
+    if (report.SchemaVersion !== 2) {
+        const seen = 'version' in report && '$schema' in report ? 'it looks like SARIF' : `SchemaVersion is ${JSON.stringify(report.SchemaVersion)}`;
+        throw notTrivy(source, `${seen}, expected Trivy JSON with SchemaVersion 2`);
+    }
+    if (report.Results !== undefined && report.Results !== null && !Array.isArray(report.Results))
+        throw notTrivy(source, 'Results is not a list');
+    const findings = [];
+    for (const result of (report.Results ?? [])) {
+        const vulns = result?.Vulnerabilities;
+        if (vulns === undefined || vulns === null)
+            continue; // a clean target has no key at all
+        if (!Array.isArray(vulns))
+            throw notTrivy(source, `Vulnerabilities of '${str(result.Target)}' is not a list`);
+        for (const v of vulns)
+            findings.push(toFinding(v, str(result.Target), source));
+    }
+    return { artifactName: str(report.ArtifactName), findings };
+}
+function toFinding(v, target, source) {
+    const id = str(v.VulnerabilityID);
+    if (!id)
+        throw notTrivy(source, `a vulnerability in '${target}' has no VulnerabilityID`);
+    const sev = str(v.Severity).toUpperCase();
+    const severity = SEVERITIES.includes(sev) ? sev : 'UNKNOWN';
+    const scores = Object.values(v.CVSS ?? {})
+        .map((c) => c?.V3Score)
+        .filter((n) => typeof n === 'number');
+    return {
+        id,
+        pkg: str(v.PkgName),
+        installed: str(v.InstalledVersion),
+        fixedIn: str(v.FixedVersion),
+        status: str(v.Status),
+        severity,
+        title: str(v.Title),
+        url: str(v.PrimaryURL),
+        target,
+        cvss: scores.length ? Math.max(...scores) : undefined,
+    };
+}
+/** A fix exists: Trivy gave a fixed version and (when it says) the status is `fixed`. */
+function isFixed(f) {
+    return f.fixedIn !== '' && (f.status === '' || f.status === 'fixed');
+}
+function notTrivy(source, why) {
+    return new errors/* ServiceError */._7('trivy', `scanner error: the report ${source} is not a Trivy JSON report: ${why}`, 'The image was not judged; check the trivy version and its output');
+}
+
+;// CONCATENATED MODULE: ./src/build-and-scan/inputs.ts
+/**
+ * Inputs of build-and-scan: parsed and validated here, before anything is built, written or
+ * pushed. The ignore file is read and checked here too, so a malformed one fails the step
+ * first, naming its line.
+ */
+
+
+
+
 
 
 
 
 const INPUTS = {
-    urls: {},
-    'expected-status': { default: '200' },
-    'body-match': {},
-    'request-timeout': { default: '5s' },
-    'check-interval': { default: '5s' },
-    'consecutive-successes': { default: '3' },
-    deadline: { default: '5m' },
-    headers: {},
-    'prometheus-url': {},
-    'prometheus-token': {},
-    'prometheus-username': {},
-    'prometheus-password': {},
-    metrics: {},
-    interval: { default: '30s' },
-    count: {},
-    duration: {},
-    'failure-limit': { default: '0' },
-    'inconclusive-limit': { default: '2' },
-    'consecutive-error-limit': { default: '2' },
-    'consecutive-success-limit': { default: '0' },
-    'min-samples': { default: '5' },
-    'effect-size': { default: '1.5' },
-    confidence: { default: '0.99' },
-    'inconclusive-is': { default: 'fail' },
-    'fail-on': { default: 'any' },
-    'traffic-url': {},
-    'traffic-rps': { default: '0' },
-    'report-file': {},
+    builder: { default: 'docker' },
+    context: { default: '.' },
+    file: {},
+    image: { required: true },
+    tags: {},
+    platforms: {},
+    'build-args': {},
+    secrets: {},
+    target: {},
+    labels: {},
+    annotations: {},
+    'cache-from': {},
+    'cache-to': {},
+    push: { default: 'true' },
+    scanner: { default: 'trivy' },
+    'trivy-version': { default: TOOLS.trivy.version },
+    'trivy-mirror': {},
+    'trivy-sha256': {},
+    'trivy-cache-dir': {},
+    'trivy-db-attempts': { default: '3' },
+    'severity-threshold': { default: 'HIGH' },
+    'ignore-unfixed': { default: 'false' },
+    'ignore-file': {},
+    'fail-on-scan-error': { default: 'true' },
+    'create-repository': { default: 'false' },
+    'aws-region': {},
+    'insecure-registries': {},
 };
-const OUTPUTS = (/* unused pure expression or super */ null && (['verdict', 'score', 'report', 'report-file']));
-const DEFAULT_COUNT = 10;
-function parseStatusList(value) {
-    const list = parseList(value);
-    if (list.length === 0)
-        throw new errors_InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
-    for (const s of list) {
-        if (!/^[1-5](\d\d|xx)$/i.test(s))
-            throw new errors_InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
-    }
-    return list.map((s) => s.toLowerCase());
-}
-function statusExpected(expected, status) {
-    const code = String(status);
-    return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
-}
-function parseHeaders(value) {
-    const headers = {};
-    for (const line of parseLines(value)) {
-        const at = line.indexOf(':');
-        const name = at > 0 ? line.slice(0, at).trim() : '';
-        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-            throw new errors_InputError('headers', `'${line.slice(0, Math.max(at, 0)) || '(no name)'}' is not a header line`, 'Write one "Name: value" per line');
-        headers[name] = line.slice(at + 1).trim();
-    }
-    return headers;
-}
-/** Positive durations only: a zero or negative interval would spin or never end. */
-function positiveDuration(name, value) {
-    if (value.trim().startsWith('-'))
-        throw new errors_InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
-    const ms = parseDuration(name, value);
-    if (ms <= 0)
-        throw new errors_InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
-    return ms;
-}
-function parseInputs(raw) {
+const OUTPUTS = (/* unused pure expression or super */ null && (['image', 'digest', 'image-ref', 'tags', 'scan-passed', 'vulnerabilities', 'report-file', 'sarif-file']));
+/** OCI distribution-spec tag grammar. */
+const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+function parseInputs(raw, env = process.env) {
     const get = (n) => rawValue(INPUTS, raw, n);
-    const secrets = [];
-    const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
-    const urls = parseList(get('urls')).map((u) => parseHttpUrl('urls', u).toString());
-    const headers = parseHeaders(get('headers'));
-    secrets.push(...Object.values(headers));
-    const http = urls.length === 0
-        ? undefined
-        : {
-            urls,
-            expectedStatus: parseStatusList(get('expected-status')),
-            bodyMatch: parseBodyMatch(get('body-match')),
-            requestTimeoutMs,
-            intervalMs: positiveDuration('check-interval', get('check-interval')),
-            consecutiveSuccesses: parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }),
-            deadlineMs: positiveDuration('deadline', get('deadline')),
-            headers,
-        };
-    const metrics = parseMetrics(get('metrics'));
-    const promUrl = get('prometheus-url');
-    if (metrics.length > 0 && promUrl === '')
-        throw new errors_InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
-    if (promUrl !== '' && metrics.length === 0)
-        throw new errors_InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
-    if (!http && metrics.length === 0)
-        throw new errors_InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
-    let analysis;
-    if (metrics.length > 0) {
-        const token = get('prometheus-token');
-        const username = get('prometheus-username');
-        const password = get('prometheus-password');
-        secrets.push(token, password);
-        if (token && (username || password))
-            throw new errors_InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
-        if (Boolean(username) !== Boolean(password))
-            throw new errors_InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
-        const auth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
-        const intervalMs = positiveDuration('interval', get('interval'));
-        const countRaw = get('count');
-        const durationRaw = get('duration');
-        if (countRaw && durationRaw)
-            throw new errors_InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
-        let count = DEFAULT_COUNT;
-        if (countRaw)
-            count = parseInteger('count', countRaw, { min: 1, max: 10_000 });
-        if (durationRaw) {
-            count = Math.floor(positiveDuration('duration', durationRaw) / intervalMs);
-            if (count < 1)
-                throw new errors_InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
-        }
-        const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
-        if (minSamples > count)
-            throw new errors_InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
-        analysis = {
-            prometheusUrl: parseHttpUrl('prometheus-url', promUrl).toString().replace(/\/+$/, ''),
-            auth,
-            metrics,
-            intervalMs,
-            count,
-            queryTimeoutMs: requestTimeoutMs,
-            failureLimit: parseInteger('failure-limit', get('failure-limit'), { min: 0 }),
-            inconclusiveLimit: parseInteger('inconclusive-limit', get('inconclusive-limit'), { min: 0 }),
-            consecutiveErrorLimit: parseInteger('consecutive-error-limit', get('consecutive-error-limit'), { min: 0 }),
-            consecutiveSuccessLimit: parseInteger('consecutive-success-limit', get('consecutive-success-limit'), { min: 0 }),
-            minSamples,
-            effectSize: parseNumber('effect-size', get('effect-size'), { min: 1 }),
-            confidence: parseNumber('confidence', get('confidence'), { min: 0.5, max: 0.999999 }),
-        };
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const builder = parseEnum('builder', get('builder'), ['docker', 'buildah']);
+    const context = external_node_path_.resolve(workspace, get('context'));
+    if (!(0,external_node_fs_.existsSync)(context) || !(0,external_node_fs_.statSync)(context).isDirectory()) {
+        throw new errors/* InputError */.dz('context', `directory '${get('context')}' does not exist`, 'Give the build context directory, relative to the workspace (check out the repository first)');
     }
-    const rps = parseNumber('traffic-rps', get('traffic-rps'), { min: 0, max: 1000 });
-    const trafficUrl = get('traffic-url');
-    if (rps > 0 && trafficUrl === '')
-        throw new errors_InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
-    if (rps > 0 && !analysis)
-        throw new errors_InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
-    const traffic = rps > 0 ? { url: parseHttpUrl('traffic-url', trafficUrl).toString(), rps } : undefined;
+    // Like docker/build-push-action: relative to the workspace, default <context>/Dockerfile.
+    const file = get('file') ? external_node_path_.resolve(workspace, get('file')) : external_node_path_.join(context, 'Dockerfile');
+    if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
+        throw new errors/* InputError */.dz('file', `Dockerfile '${external_node_path_.relative(workspace, file)}' not found`, "Give the Dockerfile path relative to the workspace (empty means <context>/Dockerfile)");
+    }
+    const ref = (0,reference/* parseReference */.F2)(get('image'), 'image');
+    if (ref.tag !== undefined || ref.digest !== undefined) {
+        throw new errors/* InputError */.dz('image', `'${get('image')}' names a tag or digest`, 'Give the repository only, e.g. ghcr.io/team/app, and put tags in `tags`');
+    }
+    const repository = (0,reference/* repositoryOf */._M)(ref);
+    const tagsRaw = get('tags');
+    const tags = tagsRaw ? parseList(tagsRaw) : env.GITHUB_SHA ? [env.GITHUB_SHA] : [];
+    if (tags.length === 0)
+        throw new errors/* InputError */.dz('tags', 'is empty and GITHUB_SHA is not set', 'Give one or more tags');
+    for (const t of tags) {
+        if (!TAG.test(t))
+            throw new errors/* InputError */.dz('tags', `'${t}' is not a valid tag`, 'Tags are 1-128 characters of letters, digits, _ . -, not starting with . or -');
+    }
+    const platforms = parseList(get('platforms'));
+    for (const p of platforms)
+        if (!PLATFORM.test(p))
+            throw new errors/* InputError */.dz('platforms', `'${p}' is not a platform`, 'Write platforms as os/arch[/variant], e.g. linux/amd64,linux/arm64');
+    const scan = parseScanInputs(get, workspace);
     return {
-        http,
-        analysis,
-        inconclusiveIs: parseEnum('inconclusive-is', get('inconclusive-is'), ['fail', 'pass']),
-        failOn: parseEnum('fail-on', get('fail-on'), ['any', 'none']),
-        traffic,
-        reportFile: get('report-file') || undefined,
-        secrets: secrets.filter((s) => s !== ''),
+        builder,
+        context,
+        file,
+        image: (0,reference/* formatRepository */.Sh)(repository),
+        repository,
+        tags: [...new Set(tags)],
+        platforms,
+        buildArgs: keyValues('build-args', get('build-args')),
+        secrets: keyValues('secrets', get('secrets')),
+        target: get('target') || undefined,
+        labels: keyValues('labels', get('labels')),
+        annotations: keyValues('annotations', get('annotations')),
+        cacheFrom: parseLines(get('cache-from')),
+        cacheTo: parseLines(get('cache-to')),
+        push: parseBoolean('push', get('push')),
+        scan,
+        createRepository: parseBoolean('create-repository', get('create-repository')),
+        awsRegion: get('aws-region') || undefined,
+        insecureRegistries: parseList(get('insecure-registries')),
     };
 }
-
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/health-gate/prometheus.ts
-/**
- * Instant queries against Prometheus' HTTP API. Every way of not getting a usable number has
- * its own name, so the report can say why and the analysis never mistakes it for a pass:
- * no data (empty vector, NaN, ±Inf, stale sample) is a property of the metric; an error
- * (unreachable, timeout, HTTP error, execution error) is a property of Prometheus. A 400
- * means the PromQL itself is wrong: that is a configuration error and ends the gate.
- */
-
-/** The query can never work as written (PromQL syntax, unknown function, refused credentials). */
-class PrometheusConfigError extends ServiceError {
-    constructor(problem, hint) {
-        super('Prometheus', problem, hint);
+function parseScanInputs(get, workspace) {
+    const scanner = parseEnum('scanner', get('scanner'), ['trivy', 'none']);
+    const trivyVersion = get('trivy-version');
+    if (trivyVersion !== 'path' && !SEMVER.test(trivyVersion)) {
+        throw new errors/* InputError */.dz('trivy-version', `'${trivyVersion}' is not a version`, "Give a release such as 0.67.2, or 'path' to use the trivy on PATH");
     }
-}
-function headersFor(auth) {
-    if (auth.kind === 'bearer')
-        return { authorization: `Bearer ${auth.token}` };
-    if (auth.kind === 'basic')
-        return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
-    return {};
-}
-/** Prometheus writes sample values as strings: "1.5", "NaN", "+Inf", "-Inf". */
-function sampleOutcome(pair, now, staleAfterMs) {
-    if (!Array.isArray(pair) || pair.length !== 2)
-        return { kind: 'error', reason: 'bad-response', detail: `unexpected sample ${JSON.stringify(pair)}` };
-    const timestampMs = Number(pair[0]) * 1000;
-    const raw = String(pair[1]);
-    // Number('+Inf') is NaN, so infinities are read by name.
-    const value = /^[+-]?Inf$/i.test(raw) ? (raw.startsWith('-') ? -Infinity : Infinity) : Number(raw);
-    if (Number.isNaN(value))
-        return { kind: 'no-data', reason: 'nan', detail: 'the query returned NaN (often 0/0: no requests in the window)' };
-    if (!Number.isFinite(value))
-        return { kind: 'no-data', reason: 'infinite', detail: `the query returned ${raw} (a division by zero)` };
-    if (now - timestampMs > staleAfterMs) {
-        return { kind: 'no-data', reason: 'stale', detail: `the newest sample is ${Math.round((now - timestampMs) / 1000)} s old (limit ${Math.round(staleAfterMs / 1000)} s)` };
+    const sha = get('trivy-sha256').toLowerCase();
+    if (sha && !/^[a-f0-9]{64}$/.test(sha))
+        throw new errors/* InputError */.dz('trivy-sha256', 'is not a SHA-256', 'Give 64 hex characters');
+    const mirror = get('trivy-mirror');
+    const threshold = parseEnum('severity-threshold', get('severity-threshold').toUpperCase(), SEVERITIES.filter((s) => s !== 'UNKNOWN'));
+    const ignoreFileRaw = get('ignore-file');
+    let ignores = [];
+    let ignoreFile;
+    if (ignoreFileRaw) {
+        ignoreFile = external_node_path_.resolve(workspace, ignoreFileRaw);
+        if (!(0,external_node_fs_.existsSync)(ignoreFile))
+            throw new errors/* InputError */.dz('ignore-file', `'${ignoreFileRaw}' not found`, 'Give the path of the ignore file relative to the workspace, or leave it empty');
+        ignores = parseIgnoreFile((0,external_node_fs_.readFileSync)(ignoreFile, 'utf8'), ignoreFileRaw);
     }
-    return { kind: 'value', value, timestampMs };
+    return {
+        scanner,
+        trivyVersion: trivyVersion.replace(/^v/, ''),
+        trivyMirror: mirror ? parseHttpUrl('trivy-mirror', mirror).toString() : undefined,
+        trivySha256: sha || undefined,
+        trivyCacheDir: get('trivy-cache-dir') ? external_node_path_.resolve(workspace, get('trivy-cache-dir')) : undefined,
+        dbAttempts: parseInteger('trivy-db-attempts', get('trivy-db-attempts'), { min: 1, max: 10 }),
+        threshold,
+        ignoreUnfixed: parseBoolean('ignore-unfixed', get('ignore-unfixed')),
+        ignoreFile,
+        ignores,
+        failOnScanError: parseBoolean('fail-on-scan-error', get('fail-on-scan-error')),
+    };
 }
-class PrometheusClient {
-    opts;
-    fetch;
-    clock;
-    constructor(opts) {
-        this.opts = opts;
-        this.fetch = opts.fetch ?? ((url, init) => fetch(url, init));
-        this.clock = opts.clock ?? Date.now;
-    }
-    /** One instant query at "now"; throws PrometheusConfigError only for errors no retry can fix. */
-    async query(promql, metricName) {
-        const now = this.clock();
-        const url = `${this.opts.url}/api/v1/query?${new URLSearchParams({ query: promql, time: (now / 1000).toFixed(3) })}`;
-        let res;
-        let text;
-        try {
-            res = await this.fetch(url, { headers: headersFor(this.opts.auth), signal: AbortSignal.timeout(this.opts.timeoutMs) });
-            text = await res.text();
-        }
-        catch (e) {
-            const err = e;
-            if (err.name === 'TimeoutError' || err.name === 'AbortError')
-                return { kind: 'error', reason: 'timeout', detail: `no answer from ${this.opts.url} within ${this.opts.timeoutMs} ms` };
-            const cause = err.cause?.code ?? err.cause?.message ?? err.message;
-            return { kind: 'error', reason: 'unreachable', detail: `cannot reach ${this.opts.url} (${cause})` };
-        }
-        let body;
-        try {
-            body = JSON.parse(text);
-        }
-        catch {
-            body = undefined;
-        }
-        if (res.status === 400) {
-            throw new PrometheusConfigError(`the query of metric '${metricName}' is invalid: ${body?.error ?? text.slice(0, 200)}`, `Fix the PromQL of '${metricName}' in the metrics input (try it in the Prometheus UI)`);
-        }
-        if (res.status === 401 || res.status === 403) {
-            throw new PrometheusConfigError(`answered HTTP ${res.status} to the query of metric '${metricName}'`, 'Check prometheus-token or prometheus-username/-password');
-        }
-        if (res.status === 422)
-            return { kind: 'error', reason: 'execution-error', detail: `Prometheus could not evaluate the query: ${body?.error ?? text.slice(0, 200)}` };
-        if (!res.ok)
-            return { kind: 'error', reason: 'http-error', detail: `HTTP ${res.status}: ${(body?.error ?? text).slice(0, 200)}` };
-        if (!body || body.status !== 'success' || !body.data)
-            return { kind: 'error', reason: 'bad-response', detail: `not a Prometheus API answer: ${text.slice(0, 200)}` };
-        const { resultType, result } = body.data;
-        if (resultType === 'scalar')
-            return sampleOutcome(result, now, this.opts.staleAfterMs);
-        if (resultType !== 'vector')
-            return { kind: 'error', reason: 'bad-response', detail: `the query returned a ${resultType}; give an instant vector or scalar expression` };
-        const series = Array.isArray(result) ? result : [];
-        if (series.length === 0)
-            return { kind: 'no-data', reason: 'empty-vector', detail: 'the query returned an empty vector (no matching series, or rate() before two scrapes exist)' };
-        if (series.length > 1) {
-            const labels = series.slice(0, 3).map((s) => JSON.stringify(s.metric ?? {})).join(', ');
-            return { kind: 'error', reason: 'multiple-series', detail: `the query returned ${series.length} series (${labels}); aggregate it to one, e.g. with sum()` };
-        }
-        return sampleOutcome(series[0].value, now, this.opts.staleAfterMs);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/health-gate/analysis/statistics.ts
-/**
- * The two canary-vs-baseline tests, as pure functions:
- * - Mann-Whitney U (Kayenta's classifier): rank-based, so one noisy spike cannot decide.
- *   Exact distribution for small samples without ties, normal approximation with tie and
- *   continuity correction otherwise.
- * - Conditional binomial test of two Poisson counts: given x1 canary errors in n1 requests and
- *   x2 baseline errors in n2 requests, under equal rates x1 | x1+x2 ~ Binomial(x1+x2, n1/(n1+n2)).
- *   Exact at any count, so "0 errors vs 3 errors" at low traffic is judged on real odds.
- */
-/** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf; error < 1.5e-7). */
-function normalCdf(z) {
-    const t = 1 / (1 + 0.3275911 * (Math.abs(z) / Math.SQRT2));
-    const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-    const erf = 1 - poly * Math.exp(-(z * z) / 2);
-    return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
-}
-/** Average ranks (1-based) of the pooled values, ties sharing their mean rank. */
-function pooledRanks(values) {
-    const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
-    const ranks = new Array(values.length);
-    let tieTerm = 0;
-    for (let start = 0; start < order.length;) {
-        let end = start;
-        while (end + 1 < order.length && order[end + 1].v === order[start].v)
-            end++;
-        const rank = (start + end + 2) / 2;
-        for (let k = start; k <= end; k++)
-            ranks[order[k].i] = rank;
-        const t = end - start + 1;
-        tieTerm += t * t * t - t;
-        start = end + 1;
-    }
-    return { ranks, tieTerm };
-}
-/** The exact tails P(U <= u) and P(U >= u) for sizes m, n without ties, by the classic recurrence on counts. */
-function exactUTails(u, m, n) {
-    // counts[k][x] = number of arrangements of k canary values among the rest giving U = x, built over n.
-    let prev = [];
-    for (let j = 0; j <= n; j++) {
-        const cur = [];
-        for (let i = 0; i <= m; i++) {
-            const row = new Array(i * j + 1).fill(0);
-            if (i === 0 || j === 0)
-                row[0] = 1;
-            else
-                for (let x = 0; x <= i * j; x++)
-                    row[x] = (x - j >= 0 ? (cur[i - 1][x - j] ?? 0) : 0) + (prev[i][x] ?? 0);
-            cur.push(row);
-        }
-        prev = cur;
-    }
-    const dist = prev[m];
-    const total = dist.reduce((a, b) => a + b, 0);
-    let below = 0;
-    let above = 0;
-    dist.forEach((count, x) => {
-        if (x <= u)
-            below += count;
-        if (x >= u)
-            above += count;
+/** `KEY=value` lines (values may hold `=` and commas). */
+function keyValues(name, value) {
+    return parseLines(value).map((line, i) => {
+        const at = line.indexOf('=');
+        // The line is not echoed: for `secrets` it may be a credential.
+        if (at <= 0)
+            throw new errors/* InputError */.dz(name, `entry ${i + 1} is not KEY=value`, 'Write one KEY=value per line');
+        return { key: line.slice(0, at).trim(), value: line.slice(at + 1).trim() };
     });
-    return { below: below / total, above: above / total };
 }
-function mean(xs) {
-    return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-function ratio(canary, baseline) {
-    if (baseline === 0)
-        return canary === 0 ? 1 : canary > 0 ? Infinity : -Infinity;
-    return canary / baseline;
-}
-/** Mann-Whitney U test of canary against baseline; both samples need at least one value. */
-function mannWhitney(canary, baseline, direction) {
-    const n1 = canary.length;
-    const n2 = baseline.length;
-    if (n1 === 0 || n2 === 0)
-        throw new Error('mannWhitney needs at least one value in each sample');
-    const { ranks, tieTerm } = pooledRanks([...canary, ...baseline]);
-    const r1 = ranks.slice(0, n1).reduce((a, b) => a + b, 0);
-    const u = r1 - (n1 * (n1 + 1)) / 2;
-    const meanU = (n1 * n2) / 2;
-    const N = n1 + n2;
-    const exact = tieTerm === 0 && n1 * n2 <= 400;
-    let pIncrease;
-    let pDecrease;
-    let z = 0;
-    if (exact) {
-        const tails = exactUTails(u, n1, n2);
-        pDecrease = tails.below;
-        pIncrease = tails.above;
-    }
-    else {
-        const variance = ((n1 * n2) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
-        const sd = Math.sqrt(variance);
-        if (sd === 0) {
-            pIncrease = 1;
-            pDecrease = 1;
-        }
-        else {
-            z = (u - meanU) / sd;
-            pIncrease = 1 - normalCdf((u - meanU - 0.5) / sd);
-            pDecrease = normalCdf((u - meanU + 0.5) / sd);
-        }
-    }
-    const pValue = direction === 'increase' ? pIncrease : direction === 'decrease' ? pDecrease : Math.min(1, 2 * Math.min(pIncrease, pDecrease));
-    const canaryMean = mean(canary);
-    const baselineMean = mean(baseline);
-    return { test: 'mann-whitney', u, n1, n2, z, exact, pValue: Math.min(1, Math.max(0, pValue)), canaryMean, baselineMean, effectSize: ratio(canaryMean, baselineMean) };
-}
-/** log of n choose k, by summed logs (exact enough for the counts a gate sees). */
-function logChoose(n, k) {
-    let s = 0;
-    for (let i = 1; i <= k; i++)
-        s += Math.log(n - k + i) - Math.log(i);
-    return s;
-}
-/** P(X >= k) for X ~ Binomial(n, p). */
-function binomialUpperTail(k, n, p) {
-    if (k <= 0)
-        return 1;
-    if (k > n)
-        return 0;
-    if (p <= 0)
-        return 0;
-    if (p >= 1)
-        return 1;
-    let total = 0;
-    for (let x = k; x <= n; x++)
-        total += Math.exp(logChoose(n, x) + x * Math.log(p) + (n - x) * Math.log(1 - p));
-    return Math.min(1, total);
-}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/build-and-scan/builders.ts
 /**
- * Conditional binomial test of two Poisson rates (events per unit of exposure). Counts are
- * rounded, since Prometheus' increase() extrapolates to fractions.
+ * The two builders, each writing the image to a local OCI layout directory and telling the
+ * digest it produced: `docker buildx build --output type=oci` (digest from --metadata-file)
+ * and `buildah bud` + `buildah push oci:` (digest from --digestfile). Command lines are built
+ * by pure functions so unit tests can assert them; programs run through the injected Exec.
  */
-function poissonRateTest(canaryEvents, canaryExposure, baselineEvents, baselineExposure, direction) {
-    const x1 = Math.max(0, Math.round(canaryEvents));
-    const x2 = Math.max(0, Math.round(baselineEvents));
-    if (!(canaryExposure > 0) || !(baselineExposure > 0))
-        throw new Error('poissonRateTest needs positive exposure on both sides');
-    const share = canaryExposure / (canaryExposure + baselineExposure);
-    const n = x1 + x2;
-    const pIncrease = binomialUpperTail(x1, n, share);
-    const pDecrease = binomialUpperTail(x2, n, 1 - share);
-    const pValue = direction === 'increase' ? pIncrease : direction === 'decrease' ? pDecrease : Math.min(1, 2 * Math.min(pIncrease, pDecrease));
-    const canaryRate = x1 / canaryExposure;
-    const baselineRate = x2 / baselineExposure;
+
+
+
+
+
+
+const BUILDAH = ['--storage-driver', 'vfs'];
+const pairs = (flag, kv) => kv.flatMap(({ key, value }) => [flag, `${key}=${value}`]);
+const repeat = (flag, values) => values.flatMap((v) => [flag, v]);
+function buildahCommands(req, p) {
+    const i = req.inputs;
+    const multi = i.platforms.length > 1;
+    const args = [
+        ...BUILDAH,
+        'bud',
+        '--isolation',
+        'chroot',
+        '--format',
+        'oci',
+        '--file',
+        i.file,
+        ...(multi ? ['--manifest', p.localName] : ['--tag', p.localName]),
+        ...(i.platforms.length ? ['--platform', i.platforms.join(',')] : []),
+        ...pairs('--build-arg', i.buildArgs),
+        ...p.secretFiles.flatMap((s) => ['--secret', `id=${s.id},src=${s.file}`]),
+        ...(i.target ? ['--target', i.target] : []),
+        ...pairs('--label', req.labels),
+        ...pairs('--annotation', req.annotations),
+        ...(i.cacheFrom.length || i.cacheTo.length ? ['--layers'] : []),
+        ...repeat('--cache-from', i.cacheFrom),
+        ...repeat('--cache-to', i.cacheTo),
+        i.context,
+    ];
+    const dest = `oci:${p.layoutDir}`;
     return {
-        test: 'poisson-rate',
-        canaryEvents: x1,
-        canaryExposure,
-        baselineEvents: x2,
-        baselineExposure,
-        canaryRate,
-        baselineRate,
-        pValue,
-        effectSize: ratio(canaryRate, baselineRate),
+        build: { command: 'buildah', args },
+        push: multi
+            ? { command: 'buildah', args: [...BUILDAH, 'manifest', 'push', '--all', '--digestfile', p.digestFile, p.localName, dest] }
+            : { command: 'buildah', args: [...BUILDAH, 'push', '--digestfile', p.digestFile, p.localName, dest] },
+        cleanup: multi
+            ? { command: 'buildah', args: [...BUILDAH, 'manifest', 'rm', p.localName] }
+            : { command: 'buildah', args: [...BUILDAH, 'rmi', p.localName] },
     };
 }
-/** Whether an effect size is at least as bad as the allowed ratio in the worse direction. */
-function effectIsWorse(effect, allowedRatio, direction) {
-    const up = effect >= allowedRatio;
-    const down = effect <= 1 / allowedRatio;
-    return direction === 'increase' ? up : direction === 'decrease' ? down : up || down;
-}
-/**
- * The fewest samples per side with which Mann-Whitney can reject at `alpha` at all: the
- * smallest exact one-sided p-value of n vs n values is 1 / C(2n, n). Logged at the start so a
- * too-small min-samples does not silently make the comparison toothless.
- */
-function minSamplesToReject(alpha) {
-    for (let n = 1; n < 1000; n++)
-        if (Math.exp(-logChoose(2 * n, n)) < alpha)
-            return n;
-    return Infinity;
-}
-
-;// CONCATENATED MODULE: ./src/health-gate/analysis/measurement.ts
-
-/** The value of one side: a plain query, or events/total for count metrics. */
-function derive(query, total) {
-    if (query.kind === 'error')
-        return query;
-    if (total?.kind === 'error')
-        return total;
-    if (query.kind === 'no-data')
-        return query;
-    if (!total)
-        return { kind: 'value', value: query.value };
-    if (total.kind === 'no-data')
-        return total;
-    if (total.value <= 0)
-        return { kind: 'no-data', reason: 'no-traffic', detail: 'no requests in the window (total is 0)' };
-    return { kind: 'value', value: query.value / total.value, events: query.value, total: total.value };
-}
-function fmt(n) {
-    return Number.isFinite(n) ? String(Number(n.toPrecision(4))) : String(n);
-}
-function compare(spec, history, current, settings) {
-    const usable = [...history, current].filter((s) => s.value !== undefined && s.baselineValue !== undefined);
-    if (usable.length < settings.minSamples)
-        return undefined;
-    const alpha = (1 - settings.confidence) / Math.max(1, settings.looks);
-    let result;
-    if (spec.total !== undefined) {
-        const sum = (f) => usable.reduce((a, s) => a + (f(s) ?? 0), 0);
-        result = poissonRateTest(sum((s) => s.counts?.canaryEvents), sum((s) => s.counts?.canaryTotal), sum((s) => s.counts?.baselineEvents), sum((s) => s.counts?.baselineTotal), spec.direction);
-    }
-    else {
-        result = mannWhitney(usable.map((s) => s.value), usable.map((s) => s.baselineValue), spec.direction);
-    }
-    const worse = result.pValue < alpha && effectIsWorse(result.effectSize, settings.effectSize, spec.direction);
-    return { ...result, alpha, allowedEffect: settings.effectSize, worse };
-}
-function missing(spec, side, o) {
-    return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason: `no data (${side}: ${o.reason}): ${o.detail}` };
-}
-function measure(spec, outcomes, history, settings, atMs) {
-    const base = { index: history.length, atMs };
-    const canary = derive(outcomes.query, outcomes.total);
-    const baseline = spec.baseline !== undefined && outcomes.baseline ? derive(outcomes.baseline, outcomes.baselineTotal) : undefined;
-    if (canary.kind === 'error')
-        return { ...base, status: 'error', reason: `canary query: ${canary.reason}: ${canary.detail}` };
-    if (baseline?.kind === 'error')
-        return { ...base, status: 'error', reason: `baseline query: ${baseline.reason}: ${baseline.detail}` };
-    if (canary.kind === 'no-data')
-        return { ...base, ...missing(spec, 'canary', canary) };
-    const sample = { ...base, status: 'successful', reason: '', value: canary.value };
-    if (canary.events !== undefined)
-        sample.counts = { canaryEvents: canary.events, canaryTotal: canary.total };
-    if (spec.max !== undefined && canary.value > spec.max)
-        return { ...sample, status: 'failed', reason: `${fmt(canary.value)} is above max ${fmt(spec.max)}` };
-    if (spec.min !== undefined && canary.value < spec.min)
-        return { ...sample, status: 'failed', reason: `${fmt(canary.value)} is below min ${fmt(spec.min)}` };
-    const within = `${fmt(canary.value)} within ${[spec.min !== undefined ? `min ${fmt(spec.min)}` : '', spec.max !== undefined ? `max ${fmt(spec.max)}` : ''].filter(Boolean).join(' and ')}`;
-    if (!baseline)
-        return { ...sample, reason: within };
-    if (baseline.kind === 'no-data')
-        return { ...sample, ...missing(spec, 'baseline', baseline) };
-    sample.baselineValue = baseline.value;
-    if (sample.counts && baseline.events !== undefined)
-        Object.assign(sample.counts, { baselineEvents: baseline.events, baselineTotal: baseline.total });
-    const comparison = compare(spec, history, sample, settings);
-    if (!comparison)
-        return { ...sample, reason: `${within}; comparison waits for ${settings.minSamples} samples` };
-    sample.comparison = comparison;
-    const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)`;
-    if (comparison.worse)
-        return { ...sample, status: 'failed', reason: `canary is significantly worse than baseline: ${stats}` };
-    return { ...sample, reason: `${within}; not worse than baseline: ${stats}` };
-}
-
-;// CONCATENATED MODULE: ./src/health-gate/analysis/rules.ts
-function countOf(samples, status) {
-    return samples.filter((s) => s.status === status).length;
-}
-function trailing(samples, status) {
-    let n = 0;
-    for (let i = samples.length - 1; i >= 0 && samples[i].status === status; i--)
-        n++;
-    return n;
-}
-function last(samples) {
-    return samples[samples.length - 1];
-}
-/** The decision after a round, or undefined to keep measuring. `final` is true after the last round. */
-function decide(states, limits, final) {
-    for (const { spec, samples } of states) {
-        const s = last(samples);
-        if (spec.critical && s?.status === 'failed') {
-            return { verdict: 'fail', rule: 'critical-breach', metric: spec.name, reason: `critical metric '${spec.name}' failed at sample ${s.index + 1}: ${s.reason}` };
-        }
-    }
-    for (const { spec, samples } of states) {
-        const failed = countOf(samples, 'failed');
-        if (failed > limits.failureLimit) {
-            return { verdict: 'fail', rule: 'failure-limit', metric: spec.name, reason: `'${spec.name}' failed ${failed} time(s), more than failure-limit ${limits.failureLimit}; last: ${last(samples.filter((x) => x.status === 'failed'))?.reason}` };
-        }
-    }
-    for (const { spec, samples } of states) {
-        const errors = trailing(samples, 'error');
-        if (errors > limits.consecutiveErrorLimit) {
-            return { verdict: 'error', rule: 'consecutive-error-limit', metric: spec.name, reason: `'${spec.name}' could not be measured ${errors} times in a row (consecutive-error-limit ${limits.consecutiveErrorLimit}); last: ${last(samples)?.reason}` };
-        }
-    }
-    for (const { spec, samples } of states) {
-        const inconclusive = countOf(samples, 'inconclusive');
-        if (inconclusive > limits.inconclusiveLimit) {
-            return { verdict: 'inconclusive', rule: 'inconclusive-limit', metric: spec.name, reason: `'${spec.name}' was inconclusive ${inconclusive} times, more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last(samples.filter((x) => x.status === 'inconclusive'))?.reason}` };
-        }
-    }
-    const enough = states.every(({ samples }) => countOf(samples, 'successful') >= limits.minSamples);
-    if (limits.consecutiveSuccessLimit > 0 && enough && states.every(({ samples }) => trailing(samples, 'successful') >= limits.consecutiveSuccessLimit)) {
-        return { verdict: 'pass', rule: 'consecutive-success-limit', reason: `every metric succeeded ${limits.consecutiveSuccessLimit} times in a row with at least ${limits.minSamples} successful samples` };
-    }
-    if (!final)
-        return undefined;
-    if (enough) {
-        const rounds = Math.max(...states.map((s) => s.samples.length));
-        return { verdict: 'pass', rule: 'count-complete', reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)` };
-    }
-    const short = states.find(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+function dockerCommand(req, p) {
+    const i = req.inputs;
     return {
-        verdict: 'inconclusive',
-        rule: 'not-enough-samples',
-        metric: short.spec.name,
-        reason: `'${short.spec.name}' has only ${countOf(short.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}`,
+        command: 'docker',
+        args: [
+            'buildx',
+            'build',
+            '--file',
+            i.file,
+            ...i.tags.flatMap((t) => ['--tag', `${i.image}:${t}`]),
+            ...(i.platforms.length ? ['--platform', i.platforms.join(',')] : []),
+            ...pairs('--build-arg', i.buildArgs),
+            ...p.secretFiles.flatMap((s) => ['--secret', `id=${s.id},src=${s.file}`]),
+            ...(i.target ? ['--target', i.target] : []),
+            ...pairs('--label', req.labels),
+            ...pairs('--annotation', req.annotations),
+            ...repeat('--cache-from', i.cacheFrom),
+            ...repeat('--cache-to', i.cacheTo),
+            '--output',
+            `type=oci,dest=${p.layoutDir},tar=false`,
+            '--metadata-file',
+            p.digestFile,
+            i.context,
+        ],
     };
 }
-/** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score). */
-function rules_score(states) {
-    const all = states.flatMap((s) => s.samples);
-    if (all.length === 0)
-        return 0;
-    return Math.round((100 * countOf(all, 'successful')) / all.length);
-}
-
-;// CONCATENATED MODULE: ./src/health-gate/analysis/engine.ts
-
-
-
-const ERROR_RETRY_MS = 5_000;
-async function queryAll(spec, client) {
-    const ask = (q) => (q === undefined ? Promise.resolve(undefined) : client.query(q, spec.name));
-    const [query, total, baseline, baselineTotal] = await Promise.all([ask(spec.query), ask(spec.total), ask(spec.baseline), ask(spec.baselineTotal)]);
-    return { query: query, total, baseline, baselineTotal };
-}
-async function runAnalysis(settings, deps) {
-    const states = settings.metrics.map((spec) => ({ spec, samples: [] }));
-    const comparison = {
-        minSamples: settings.minSamples,
-        effectSize: settings.effectSize,
-        confidence: settings.confidence,
-        looks: settings.count - settings.minSamples + 1,
+function buildPaths(req, nonce = (0,external_node_crypto_.randomBytes)(6).toString('hex')) {
+    return {
+        layoutDir: external_node_path_.join(req.workDir, 'oci-layout'),
+        digestFile: external_node_path_.join(req.workDir, req.inputs.builder === 'docker' ? 'buildx-metadata.json' : 'digest'),
+        secretFiles: req.inputs.secrets.map((s, n) => ({ id: s.key, file: external_node_path_.join(req.workDir, 'secrets', `${n}`) })),
+        localName: `localhost/shipline-build-and-scan:${nonce}`,
     };
-    const started = deps.clock();
-    for (let round = 1;; round++) {
-        const roundStart = deps.clock();
-        let outcomes;
-        try {
-            outcomes = await Promise.all(states.map((s) => queryAll(s.spec, deps.client)));
-        }
-        catch (e) {
-            if (!(e instanceof PrometheusConfigError))
-                throw e;
-            const decision = { verdict: 'error', rule: 'configuration-error', reason: e.message };
-            return { decision, states, rounds: round, elapsedMs: deps.clock() - started };
-        }
-        const at = deps.clock();
-        states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at)));
-        deps.onRound?.(round, states);
-        const decision = decide(states, settings, round >= settings.count);
-        if (decision)
-            return { decision, states, rounds: round, elapsedMs: deps.clock() - started };
-        const errored = states.some((s) => s.samples[s.samples.length - 1].status === 'error');
-        const delay = errored ? Math.min(settings.intervalMs, ERROR_RETRY_MS) : settings.intervalMs;
-        await deps.sleep(Math.max(0, roundStart + delay - deps.clock()));
-    }
 }
-
-;// CONCATENATED MODULE: ./src/health-gate/http-checks.ts
-/**
- * HTTP health checks: every round requests every URL (each with its own timeout); a round
- * succeeds when every URL answered an expected status with a matching body. The checks pass
- * after `consecutive-successes` good rounds in a row and fail when the deadline leaves no
- * room for them. A hanging URL is cut at request-timeout and reported as such.
- */
-
-
-async function checkUrl(url, s, fetchFn, clock) {
-    const start = clock();
+async function buildImage(exec, req, reporter, nonce) {
+    const p = buildPaths(req, nonce);
+    const log = (line) => reporter.info(line);
+    writeSecretFiles(req.inputs.secrets, p);
     try {
-        const res = await fetchFn(url, { headers: s.headers, signal: AbortSignal.timeout(s.requestTimeoutMs), redirect: 'manual' });
-        const body = await res.text();
-        const ms = clock() - start;
-        if (!statusExpected(s.expectedStatus, res.status))
-            return { url, ok: false, status: res.status, ms, reason: `status ${res.status}, expected ${s.expectedStatus.join(' or ')}` };
-        const mismatch = s.bodyMatch ? bodyMismatch(s.bodyMatch, body) : undefined;
-        return mismatch ? { url, ok: false, status: res.status, ms, reason: mismatch } : { url, ok: true, status: res.status, ms };
-    }
-    catch (e) {
-        const err = e;
-        const ms = clock() - start;
-        if (err.name === 'TimeoutError' || err.name === 'AbortError')
-            return { url, ok: false, ms, reason: `timed out after ${s.requestTimeoutMs} ms (request-timeout)` };
-        return { url, ok: false, ms, reason: `request failed: ${err.cause?.code ?? err.cause?.message ?? err.message}` };
-    }
-}
-async function runHttpChecks(s, deps) {
-    const fetchFn = deps.fetch ?? ((u, i) => fetch(u, i));
-    const deadline = deps.clock() + s.deadlineMs;
-    const rounds = [];
-    let streak = 0;
-    for (;;) {
-        const atMs = deps.clock();
-        const results = await Promise.all(s.urls.map((u) => checkUrl(u, s, fetchFn, deps.clock)));
-        const ok = results.every((r) => r.ok);
-        rounds.push({ atMs, ok, results });
-        streak = ok ? streak + 1 : 0;
-        deps.log?.(`health round ${rounds.length}: ${results.map((r) => `${r.url} ${r.ok ? `ok (${r.status}, ${Math.round(r.ms)} ms)` : r.reason}`).join('; ')}`);
-        if (streak >= s.consecutiveSuccesses) {
-            return { passed: true, rounds, reason: `${s.urls.length} URL(s) healthy ${streak} time(s) in a row` };
-        }
-        const next = atMs + s.intervalMs;
-        if (next >= deadline) {
-            const lastBad = [...rounds].reverse().flatMap((r) => r.results).find((r) => !r.ok);
-            const why = lastBad ? `; last failure: ${lastBad.url} ${lastBad.reason}` : '';
-            return {
-                passed: false,
-                rounds,
-                reason: `health checks did not reach ${s.consecutiveSuccesses} consecutive successes within the ${Math.round(s.deadlineMs / 1000)} s deadline${why}`,
-            };
-        }
-        await deps.sleep(Math.max(0, next - deps.clock()));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/health-gate/report.ts
-
-function buildReport(inputs, decision, score, times, http, analysis, traffic) {
-    const a = inputs.analysis;
-    return {
-        verdict: decision.verdict,
-        score,
-        rule: decision.rule,
-        reason: decision.reason,
-        metric: decision.metric,
-        startedAt: new Date(times.startedMs).toISOString(),
-        finishedAt: new Date(times.finishedMs).toISOString(),
-        http: http && inputs.http ? { urls: inputs.http.urls, expectedStatus: inputs.http.expectedStatus, bodyMatch: inputs.http.bodyMatch?.source, ...http } : undefined,
-        analysis: a && analysis
-            ? {
-                prometheusUrl: a.prometheusUrl,
-                settings: {
-                    intervalMs: a.intervalMs,
-                    count: a.count,
-                    failureLimit: a.failureLimit,
-                    inconclusiveLimit: a.inconclusiveLimit,
-                    consecutiveErrorLimit: a.consecutiveErrorLimit,
-                    consecutiveSuccessLimit: a.consecutiveSuccessLimit,
-                    minSamples: a.minSamples,
-                    effectSize: a.effectSize,
-                    confidence: a.confidence,
-                },
-                rounds: analysis.rounds,
-                elapsedMs: analysis.elapsedMs,
-                metrics: analysis.states.map(({ spec, samples }) => ({
-                    name: spec.name,
-                    queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
-                    thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
-                    critical: spec.critical,
-                    noData: spec.noData,
-                    counts: {
-                        successful: countOf(samples, 'successful'),
-                        failed: countOf(samples, 'failed'),
-                        inconclusive: countOf(samples, 'inconclusive'),
-                        error: countOf(samples, 'error'),
-                    },
-                    statistics: [...samples].reverse().find((s) => s.comparison)?.comparison,
-                    samples: samples.map((s) => ({ ...s, at: new Date(s.atMs).toISOString() })),
-                })),
+        if (req.inputs.builder === 'buildah') {
+            const c = buildahCommands(req, p);
+            reporter.info(`Building with buildah: ${req.inputs.file}`);
+            await (0,toolkit_exec/* execOk */.O)(exec, c.build.command, c.build.args, { onLine: log });
+            try {
+                await (0,toolkit_exec/* execOk */.O)(exec, c.push.command, c.push.args, { onLine: log });
             }
-            : undefined,
-        traffic: inputs.traffic && traffic ? { ...inputs.traffic, ...traffic } : undefined,
+            finally {
+                await exec(c.cleanup.command, c.cleanup.args).catch(() => undefined); // local store only; the layout is what counts
+            }
+            return { layoutDir: p.layoutDir, reportedDigest: (await readReport(p.digestFile, 'buildah --digestfile')).trim() };
+        }
+        const c = dockerCommand(req, p);
+        reporter.info(`Building with docker buildx: ${req.inputs.file}`);
+        const r = await exec(c.command, c.args, { onLine: log });
+        if (r.exitCode !== 0) {
+            const hint = /not supported for the docker driver/i.test(r.stderr)
+                ? 'The default docker driver cannot export OCI images: run docker/setup-buildx-action first (docker-container driver) or use builder: buildah'
+                : 'See the build log above';
+            throw new errors/* ServiceError */._7('docker buildx', `build failed (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}`, hint);
+        }
+        const meta = JSON.parse(await readReport(p.digestFile, 'buildx --metadata-file'));
+        const digest = meta['containerimage.digest'];
+        if (typeof digest !== 'string' || !digest)
+            throw new errors/* ServiceError */._7('docker buildx', 'the metadata file has no containerimage.digest', 'Upgrade buildx; the digest cannot be proven without it');
+        return { layoutDir: p.layoutDir, reportedDigest: digest };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(external_node_path_.join(req.workDir, 'secrets'), { recursive: true, force: true });
+    }
+}
+function writeSecretFiles(secrets, p) {
+    if (secrets.length === 0)
+        return;
+    (0,external_node_fs_.mkdirSync)(external_node_path_.dirname(p.secretFiles[0].file), { recursive: true, mode: 0o700 });
+    secrets.forEach((s, n) => (0,external_node_fs_.writeFileSync)(p.secretFiles[n].file, s.value, { mode: 0o600 }));
+}
+async function readReport(file, what) {
+    if (!(0,external_node_fs_.existsSync)(file))
+        throw new errors/* ServiceError */._7('builder', `${what} was not written (${file})`, 'The builder did not report the digest it built; nothing can be proven, so nothing is pushed');
+    return (0,promises_.readFile)(file, 'utf8');
+}
+function lastLines(text) {
+    return text.trim().split(/\r?\n/).slice(-3).join(' ');
+}
+
+;// CONCATENATED MODULE: ./src/build-and-scan/gate.ts
+/**
+ * The vulnerability gate: from the findings of Trivy's JSON report to a verdict. Decided by
+ * the action, so it is the same whatever format or flags Trivy ran with.
+ */
+
+
+function gate(findings, policy, now) {
+    const active = policy.ignores.filter((e) => !isExpired(e, now));
+    const expired = policy.ignores.filter((e) => isExpired(e, now));
+    const used = new Set();
+    const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
+    const limit = severityRank(policy.threshold);
+    const byId = new Map();
+    for (const e of active)
+        byId.set(e.id, [...(byId.get(e.id) ?? []), e]);
+    const judged = findings.map((finding) => {
+        const entry = byId.get(finding.id)?.find((e) => e.package === undefined || e.package === finding.pkg);
+        if (entry) {
+            used.add(entry);
+            return { finding, disposition: { kind: 'ignored', entry } };
+        }
+        if (policy.ignoreUnfixed && !isFixed(finding))
+            return { finding, disposition: { kind: 'unfixed' } };
+        counts[finding.severity]++;
+        return { finding, disposition: { kind: 'counted', gating: severityRank(finding.severity) >= limit } };
+    });
+    const failing = judged.filter((j) => j.disposition.kind === 'counted' && j.disposition.gating).map((j) => j.finding);
+    return {
+        passed: failing.length === 0,
+        threshold: policy.threshold,
+        counts,
+        judged,
+        failing,
+        ignored: judged.flatMap((j) => (j.disposition.kind === 'ignored' ? [{ finding: j.finding, entry: j.disposition.entry }] : [])),
+        expired,
+        unused: active.filter((e) => !used.has(e)),
+        unfixedSkipped: judged.filter((j) => j.disposition.kind === 'unfixed').length,
+    };
+}
+/** Why the gate failed, for the ::error:: line (after 'vulnerability gate: '). */
+function failureMessage(result) {
+    const bySeverity = SEVERITIES.map((s) => [s, result.failing.filter((f) => f.severity === s).length])
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ');
+    const ids = [...new Set(result.failing.map((f) => f.id))];
+    const shown = ids.slice(0, 5).join(', ') + (ids.length > 5 ? ` and ${ids.length - 5} more` : '');
+    return `failed on ${bySeverity} finding${result.failing.length === 1 ? '' : 's'} at or above ${result.threshold} (${shown})`;
+}
+
+;// CONCATENATED MODULE: ./src/build-and-scan/oci-metadata.ts
+function defaultOciMetadata(env, tags, now) {
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    const out = [];
+    const add = (key, value) => {
+        if (value)
+            out.push({ key: `org.opencontainers.image.${key}`, value });
+    };
+    add('source', env.GITHUB_REPOSITORY ? `${server}/${env.GITHUB_REPOSITORY}` : undefined);
+    add('revision', env.GITHUB_SHA);
+    // SOURCE_DATE_EPOCH, when set, keeps rebuilds byte-identical (reproducible-builds convention).
+    const epoch = env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH) ? new Date(Number(env.SOURCE_DATE_EPOCH) * 1000) : now;
+    add('created', epoch.toISOString());
+    add('version', tags[0]);
+    return out;
+}
+/** Defaults first, then overrides; a later key replaces an earlier one in place. */
+function mergeKeyValues(defaults, overrides) {
+    const merged = new Map();
+    for (const { key, value } of [...defaults, ...overrides])
+        merged.set(key, value);
+    return [...merged].map(([key, value]) => ({ key, value }));
+}
+
+// EXTERNAL MODULE: ./src/toolkit/registry/digest.ts
+var digest = __nccwpck_require__(9826);
+// EXTERNAL MODULE: ./src/toolkit/registry/types.ts
+var types = __nccwpck_require__(8369);
+;// CONCATENATED MODULE: ./src/build-and-scan/oci-layout.ts
+/**
+ * The local OCI image layout the builders write: the one artifact that is scanned and then
+ * pushed. Reads index.json and the manifests under it, checking every blob's digest.
+ */
+
+
+
+
+
+
+function blobPath(dir, digest) {
+    const [algorithm, hex] = digest.split(':');
+    return external_node_path_.join(dir, 'blobs', algorithm, hex);
+}
+function openBlob(dir, digest) {
+    return (0,external_node_fs_.createReadStream)(blobPath(dir, digest));
+}
+/**
+ * Reads the layout; index.json must name exactly one image (what the builder just wrote). An
+ * exporter may list it once per tag name: entries with the same digest are the same image.
+ */
+async function readLayout(dir) {
+    const indexFile = external_node_path_.join(dir, 'index.json');
+    if (!(0,external_node_fs_.existsSync)(indexFile))
+        throw new errors/* ServiceError */._7('builder', `no OCI layout at ${dir} (index.json missing)`, 'The build did not write its output; see the build log above');
+    const index = JSON.parse(await (0,promises_.readFile)(indexFile, 'utf8'));
+    const tops = [...new Map((index.manifests ?? []).map((d) => [d.digest, d])).values()];
+    if (tops.length !== 1)
+        throw new errors/* ServiceError */._7('builder', `the OCI layout at ${dir} holds ${tops.length} images, expected 1`);
+    return { dir, root: await readManifest(dir, tops[0]) };
+}
+async function readManifest(dir, descriptor) {
+    const bytes = await readVerified(dir, descriptor);
+    const doc = JSON.parse(bytes.toString('utf8'));
+    const mediaType = descriptor.mediaType || doc.mediaType || '';
+    if (types/* INDEX_MEDIA_TYPES */.kA.includes(mediaType) || Array.isArray(doc.manifests)) {
+        const children = await Promise.all((doc.manifests ?? []).map((d) => readManifest(dir, d)));
+        return { descriptor: { ...descriptor, mediaType }, bytes, blobs: [], children };
+    }
+    const blobs = [...(doc.config ? [doc.config] : []), ...(doc.layers ?? [])];
+    for (const b of blobs) {
+        const s = await (0,promises_.stat)(blobPath(dir, b.digest)).catch(() => undefined);
+        if (!s || s.size !== b.size)
+            throw new errors/* ServiceError */._7('builder', `blob ${b.digest} of manifest ${descriptor.digest} is ${s ? `${s.size} bytes, expected ${b.size}` : 'missing'} in ${dir}`);
+    }
+    return { descriptor: { ...descriptor, mediaType }, bytes, blobs, children: [] };
+}
+async function readVerified(dir, d) {
+    const bytes = await (0,promises_.readFile)(blobPath(dir, d.digest)).catch(() => {
+        throw new errors/* ServiceError */._7('builder', `manifest ${d.digest} is missing from the OCI layout at ${dir}`);
+    });
+    const actual = (0,digest/* digestOf */.ol)(bytes, d.digest.startsWith('sha512:') ? 'sha512' : 'sha256');
+    if (actual !== d.digest)
+        throw new errors/* ServiceError */._7('builder', `manifest in ${dir} hashes to ${actual}, index.json says ${d.digest}`);
+    return bytes;
+}
+/** Every manifest of the layout, children before parents (the order a registry accepts). */
+function manifestsBottomUp(m) {
+    return [...m.children.flatMap(manifestsBottomUp), m];
+}
+/** Total bytes of the distinct blobs, for the summary. */
+function layoutSize(layout) {
+    const seen = new Map();
+    for (const m of manifestsBottomUp(layout.root)) {
+        seen.set(m.descriptor.digest, m.bytes.length);
+        for (const b of m.blobs)
+            seen.set(b.digest, b.size);
+    }
+    return [...seen.values()].reduce((a, b) => a + b, 0);
+}
+
+;// CONCATENATED MODULE: ./src/build-and-scan/push.ts
+/**
+ * Pushes the scanned OCI layout, byte for byte, through the registry client: blobs (HEAD, then
+ * PUT when missing), child manifests by digest, then the image manifest under every tag. Each
+ * tag is proven: the digest the registry reports (Docker-Content-Digest) must be the scanned one.
+ */
+
+
+
+async function pushLayout(client, repo, layout, tags, reporter) {
+    const scanned = layout.root.descriptor.digest;
+    const where = (0,reference/* formatRepository */.Sh)(repo);
+    let blobsUploaded = 0;
+    let blobsPresent = 0;
+    const done = new Set();
+    for (const m of manifestsBottomUp(layout.root)) {
+        for (const blob of m.blobs) {
+            if (done.has(blob.digest))
+                continue;
+            done.add(blob.digest);
+            const size = await client.headBlob(repo, blob.digest);
+            if (size === blob.size) {
+                blobsPresent++;
+                continue;
+            }
+            await client.putBlob(repo, blob.digest, blob.size, () => openBlob(layout.dir, blob.digest));
+            blobsUploaded++;
+        }
+        if (m !== layout.root) {
+            const got = await client.putManifest(repo, m.descriptor.digest, m.bytes, m.descriptor.mediaType);
+            expectDigest(got, m.descriptor.digest, `${where}@${m.descriptor.digest}`);
+        }
+    }
+    reporter.info(`Blobs: ${blobsUploaded} uploaded, ${blobsPresent} already in ${where}`);
+    for (const tag of tags) {
+        const reported = await client.putManifest(repo, tag, layout.root.bytes, layout.root.descriptor.mediaType);
+        expectDigest(reported, scanned, `${where}:${tag}`);
+        // Ask again, as any later puller would: the tag must now resolve to the scanned digest.
+        const head = await client.headManifest(repo, tag);
+        expectDigest(head?.digest ?? '(tag not found)', scanned, `${where}:${tag}`);
+        reporter.info(`Pushed ${where}:${tag} -> ${reported} (the scanned digest)`);
+    }
+    return { digest: scanned, tags: [...tags], blobsUploaded, blobsPresent };
+}
+function expectDigest(reported, scanned, what) {
+    if (reported !== scanned) {
+        throw new errors/* ServiceError */._7('registry', `${what} reports digest ${reported}, but the scanned image is ${scanned}`, 'The registry does not hold what was scanned; do not deploy this tag');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/build-and-scan/sarif.ts
+/** What GitHub ranks by when no CVSS score is known (its own security-severity bands). */
+const FALLBACK_SCORE = { CRITICAL: 9.5, HIGH: 8.0, MEDIUM: 5.5, LOW: 2.0, UNKNOWN: 0.0 };
+function toSarif(result, opts) {
+    const rules = new Map();
+    const results = result.judged.map(({ finding: f, disposition }) => {
+        if (!rules.has(f.id))
+            rules.set(f.id, rule(f));
+        const level = disposition.kind === 'counted' && disposition.gating ? 'error' : f.severity === 'LOW' || f.severity === 'UNKNOWN' ? 'note' : 'warning';
+        const suppressions = disposition.kind === 'ignored'
+            ? [{ kind: 'external', status: 'accepted', justification: `${disposition.entry.reason} (until ${disposition.entry.expires})` }]
+            : disposition.kind === 'unfixed'
+                ? [{ kind: 'external', status: 'accepted', justification: 'no fix published (ignore-unfixed)' }]
+                : undefined;
+        return {
+            ruleId: f.id,
+            level,
+            message: {
+                text: `${f.id} (${f.severity}) in ${f.pkg} ${f.installed}${f.fixedIn ? `, fixed in ${f.fixedIn}` : ', no fix published'}; image ${opts.image}, target ${f.target}`,
+            },
+            locations: [{ physicalLocation: { artifactLocation: { uri: opts.dockerfile, uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } } }],
+            partialFingerprints: { 'shipline/finding': `${f.id}/${f.pkg}/${f.installed}/${f.target}` },
+            properties: { severity: f.severity, package: f.pkg, installedVersion: f.installed, fixedVersion: f.fixedIn, gating: level === 'error' },
+            ...(suppressions ? { suppressions } : {}),
+        };
+    });
+    return {
+        version: '2.1.0',
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        runs: [
+            {
+                tool: {
+                    driver: {
+                        name: 'Trivy',
+                        fullName: 'Trivy Vulnerability Scanner (gated by Shipline build-and-scan)',
+                        informationUri: 'https://github.com/aquasecurity/trivy',
+                        version: opts.trivyVersion,
+                        rules: [...rules.values()],
+                    },
+                },
+                results,
+                properties: { severityThreshold: result.threshold, passed: result.passed },
+            },
+        ],
+    };
+}
+function rule(f) {
+    const score = f.cvss ?? FALLBACK_SCORE[f.severity];
+    return {
+        id: f.id,
+        name: 'ContainerImageVulnerability',
+        shortDescription: { text: f.title || f.id },
+        helpUri: f.url || undefined,
+        help: { text: `${f.id} (${f.severity}) in ${f.pkg}${f.url ? `: ${f.url}` : ''}` },
+        properties: { tags: ['vulnerability', 'security', f.severity], 'security-severity': score.toFixed(1), precision: 'very-high' },
     };
 }
 
@@ -41393,113 +45820,233 @@ function formatMs(ms) {
     return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-;// CONCATENATED MODULE: ./src/health-gate/summary.ts
-/** The job summary: the verdict in one line, then a table per phase and a chart per metric. */
+;// CONCATENATED MODULE: ./src/build-and-scan/summary.ts
+/** The job summary: verdict first, then image, findings by severity, what failed, what was ignored. */
 
-const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', error: '🛑' };
-function num(n) {
-    return n === undefined ? '' : Number.isFinite(n) ? String(Number(n.toPrecision(4))) : String(n);
-}
-function threshold(m) {
-    return [m.thresholds.min !== undefined ? `≥ ${m.thresholds.min}` : '', m.thresholds.max !== undefined ? `≤ ${m.thresholds.max}` : ''].filter(Boolean).join(' and ');
-}
-function statistic(m) {
-    const s = m.statistics;
-    if (!m.queries.baseline)
-        return 'no baseline';
-    if (!s)
-        return 'not enough samples';
-    return `${s.test}: ${num(s.effectSize)}x baseline, p=${s.pValue.toExponential(1)} (α ${s.alpha.toExponential(1)})${s.worse ? ' — worse' : ''}`;
-}
-function metricStatus(m, report) {
-    if (report.metric === m.name)
-        return `${report.verdict} (${report.rule})`;
-    const c = m.counts;
-    return `${c.successful} ok, ${c.failed} failed, ${c.inconclusive} inconclusive, ${c.error} error`;
-}
-function metricDetails(m) {
-    const samples = m.samples;
-    const rows = samples.map((s) => [s.index + 1, num(s.value), num(s.baselineValue), s.status, s.reason]);
-    const labels = samples.map((s) => String(s.index + 1));
-    const series = [{ name: 'canary', values: samples.map((s) => s.value ?? NaN) }];
-    if (m.queries.baseline)
-        series.push({ name: 'baseline', values: samples.map((s) => s.baselineValue ?? NaN) });
-    if (m.thresholds.max !== undefined)
-        series.push({ name: `max ${m.thresholds.max}`, values: samples.map(() => m.thresholds.max) });
-    if (m.thresholds.min !== undefined)
-        series.push({ name: `min ${m.thresholds.min}`, values: samples.map(() => m.thresholds.min) });
-    const chart = samples.length > 1 ? lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series) + '_Samples without data are drawn at 0._\n\n' : '';
-    return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
-}
-function renderSummary(report) {
-    let md = heading(`${ICON[report.verdict]} Health gate: ${report.verdict}`);
-    md += `**${report.verdict}** by rule \`${report.rule}\`: ${report.reason.replace(/\|/g, '\\|')}  \nScore ${report.score}/100.\n\n`;
-    if (report.http) {
-        md += heading('Health checks', 3);
-        const last = report.http.rounds[report.http.rounds.length - 1];
-        md += table(['url', 'last status', 'last time', 'result', 'good rounds'], (last?.results ?? []).map((r) => [r.url, r.status ?? '—', formatMs(r.ms), r.ok ? 'ok' : r.reason, `${report.http?.rounds.filter((x) => x.results.find((y) => y.url === r.url)?.ok).length}/${report.http?.rounds.length}`]));
+
+/** GitHub caps a step's summary at 1 MiB; long lists are cut, the report file has them all. */
+const MAX_ROWS = 50;
+const more = (n) => (n > MAX_ROWS ? `_…and ${n - MAX_ROWS} more in the report file._\n\n` : '');
+function renderSummary(f) {
+    let md = heading(`build-and-scan: ${verdict(f)}`);
+    if (f.scan.kind === 'skipped')
+        md += '> [!CAUTION]\n> **This image was NOT scanned** (`scanner: none`). Nothing is known about its vulnerabilities.\n\n';
+    if (f.scan.kind === 'error')
+        md += `> [!CAUTION]\n> **Scanner error: this image was NOT judged.** ${cell(f.scan.message)}\n\n`;
+    md += table(['image', 'digest', 'tags', 'builder', 'size', 'registry'], [[f.image, `\`${f.digest}\``, f.tags.join(', '), f.builder, formatBytes(f.size), f.pushState]]);
+    if (f.scan.kind !== 'scanned')
+        return md;
+    const g = f.scan.gate;
+    md += heading('Findings by severity (after ignores)', 3);
+    md += table(['severity', 'count', 'gates'], SEVERITIES.map((s) => [s, g.counts[s], SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(g.threshold) ? 'yes' : 'no']));
+    const extra = [`threshold ${g.threshold}`, `trivy ${f.scan.trivyVersion}`];
+    if (f.scan.platforms?.length)
+        extra.push(`each platform scanned: ${f.scan.platforms.join(', ')}`);
+    if (f.scan.ignoreUnfixed)
+        extra.push(`${g.unfixedSkipped} unfixed finding(s) not counted (ignore-unfixed)`);
+    md += `_${extra.join(' · ')}_\n\n`;
+    if (g.failing.length > 0) {
+        md += heading(`Failing findings (${g.failing.length})`, 3);
+        md += table(['package', 'installed', 'fixed in', 'ID', 'severity', 'title'], g.failing.slice(0, MAX_ROWS).map((x) => [x.pkg, x.installed, x.fixedIn || '(no fix)', x.url ? `[${x.id}](${x.url})` : x.id, x.severity, x.title]));
+        md += more(g.failing.length);
     }
-    if (report.analysis) {
-        const a = report.analysis;
-        md += heading('Metrics', 3);
-        md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], a.metrics.map((m) => {
-            const samples = m.samples;
-            const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
-            return [`${m.name}${m.critical ? ' (critical)' : ''}`, m.queries.query, samples.length, num(lastValue), threshold(m), statistic(m), metricStatus(m, report)];
-        }));
-        md += a.metrics.map(metricDetails).join('');
-        md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
+    if (g.expired.length > 0) {
+        md += heading('Expired ignore entries (no longer applied)', 3);
+        md += table(['ID', 'package', 'expired on', 'reason', 'line'], g.expired.map((e) => [e.id, e.package ?? 'any', e.expires, e.reason, e.line]));
     }
-    if (report.traffic)
-        md += `_Synthetic traffic: ${report.traffic.sent} requests to ${report.traffic.url} at ${report.traffic.rps}/s (${report.traffic.failed} failed)._\n\n`;
+    if (g.ignored.length > 0) {
+        md += details(`Ignored findings (${g.ignored.length})`, table(['ID', 'package', 'severity', 'until', 'reason'], g.ignored.slice(0, MAX_ROWS).map(({ finding, entry }) => [finding.id, finding.pkg, finding.severity, entry.expires, entry.reason])) + more(g.ignored.length));
+    }
+    if (g.unused.length > 0) {
+        md += details(`Ignore entries that matched nothing (${g.unused.length})`, table(['ID', 'package', 'until', 'line'], g.unused.slice(0, MAX_ROWS).map((e) => [e.id, e.package ?? 'any', e.expires, e.line])) + more(g.unused.length));
+    }
     return md;
 }
-
-;// CONCATENATED MODULE: ./src/health-gate/traffic.ts
-function startTraffic(opts) {
-    const fetchFn = opts.fetch ?? ((u, i) => fetch(u, i));
-    const stats = { sent: 0, ok: 0, failed: 0, skipped: 0 };
-    const inFlight = new Set();
-    const maxInFlight = Math.max(1, Math.ceil(opts.rps));
-    const tick = () => {
-        if (inFlight.size >= maxInFlight) {
-            stats.skipped++;
-            return;
-        }
-        stats.sent++;
-        const p = fetchFn(opts.url, { signal: AbortSignal.timeout(opts.timeoutMs), headers: { 'user-agent': 'shipline-health-gate-traffic' } })
-            .then(async (res) => {
-            await res.arrayBuffer();
-            if (res.status < 500)
-                stats.ok++;
-            else
-                stats.failed++;
-        })
-            .catch(() => {
-            stats.failed++;
-        })
-            .finally(() => inFlight.delete(p));
-        inFlight.add(p);
-    };
-    const timer = setInterval(tick, 1000 / opts.rps);
-    const hardStop = setTimeout(() => clearInterval(timer), opts.maxMs);
-    tick();
-    return {
-        async stop() {
-            clearInterval(timer);
-            clearTimeout(hardStop);
-            await Promise.all([...inFlight]);
-            return { ...stats };
-        },
-    };
+function verdict(f) {
+    if (f.pushFailed)
+        return `❌ push failed${f.scan.kind === 'scanned' ? ' (scan passed)' : ''}`;
+    if (f.scan.kind === 'skipped')
+        return '⚠️ NOT SCANNED';
+    if (f.scan.kind === 'error')
+        return '❌ scanner error';
+    return f.scan.gate.passed ? '✅ passed' : '❌ vulnerability gate failed';
 }
 
-;// CONCATENATED MODULE: ./src/health-gate/run.ts
+// EXTERNAL MODULE: ./src/toolkit/retry.ts
+var retry = __nccwpck_require__(1176);
+;// CONCATENATED MODULE: ./src/build-and-scan/trivy.ts
 /**
- * health-gate: HTTP checks first (a dead service needs no statistics), then the Prometheus
- * analysis with optional synthetic traffic; then outputs, report file and summary. The step
- * fails (one ::error:: line) on every verdict but pass, unless inconclusive-is / fail-on say
- * otherwise; a configuration error (invalid PromQL, refused credentials) always fails.
+ * Trivy: installed through the tool cache (checksum-verified) or taken from PATH, then run on
+ * the local OCI layout. Database download failures (rate limits) are retried and, if they
+ * persist, are a scanner error: never "no vulnerabilities", never "vulnerabilities found".
+ */
+
+
+
+
+
+/** The scan could not be done or read: the image is unjudged. */
+class ScannerError extends errors/* ServiceError */._7 {
+    constructor(problem, hint) {
+        super('trivy', `scanner error: ${problem}`, hint ?? 'The image was NOT judged (neither clean nor vulnerable)');
+        this.name = 'ScannerError';
+    }
+}
+async function resolveTrivy(scan, exec, tc, reporter) {
+    if (scan.trivyVersion !== 'path') {
+        const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 });
+        return { bin: external_node_path_.join(dir, 'trivy'), version: scan.trivyVersion };
+    }
+    const r = await exec('trivy', ['--version']).catch((e) => {
+        throw new ScannerError(`trivy-version is 'path' but trivy could not be run: ${e.message}`, 'Install trivy on the runner or give a trivy-version to install');
+    });
+    if (r.exitCode !== 0)
+        throw new ScannerError(`'trivy --version' exited with ${r.exitCode}`);
+    const version = /Version:\s*v?(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
+    reporter.info(`Using trivy ${version} from PATH`);
+    return { bin: 'trivy', version };
+}
+/** The retryable signatures of a vulnerability-database download failure. */
+const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|failed to download vulnerability DB|DB error|failed to download artifact/i;
+function trivyArgs(layoutDir, reportFile, scan, workDir) {
+    // Pin everything that a trivy.yaml, .trivyignore or TRIVY_* variable in the workspace could
+    // otherwise change: the report must hold every finding, the action alone decides.
+    return [
+        'image',
+        '--input',
+        layoutDir,
+        '--format',
+        'json',
+        '--output',
+        reportFile,
+        '--scanners',
+        'vuln',
+        '--severity',
+        'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+        '--ignore-unfixed=false',
+        '--exit-code',
+        '0',
+        '--ignorefile',
+        external_node_path_.join(workDir, 'empty.trivyignore'),
+        '--config',
+        external_node_path_.join(workDir, 'empty-trivy.yaml'),
+        ...(scan.trivyCacheDir ? ['--cache-dir', scan.trivyCacheDir] : []),
+    ];
+}
+async function runTrivy(exec, trivy, layoutDir, reportFile, scan, workDir, reporter, wait = retry/* sleep */.yy, label) {
+    (0,external_node_fs_.writeFileSync)(external_node_path_.join(workDir, 'empty.trivyignore'), '');
+    (0,external_node_fs_.writeFileSync)(external_node_path_.join(workDir, 'empty-trivy.yaml'), '{}\n');
+    const args = trivyArgs(layoutDir, reportFile, scan, workDir);
+    const policy = { attempts: scan.dbAttempts, baseDelayMs: 2000, maxDelayMs: 30_000 };
+    await (0,retry/* withRetry */.bD)(async (n) => {
+        reporter.info(`Scanning${label ? ` ${label}` : ''} with trivy ${trivy.version}${n > 1 ? ` (attempt ${n} of ${policy.attempts})` : ''}`);
+        const r = await exec(trivy.bin, args, { onLine: (l) => reporter.info(l) });
+        if (r.exitCode === 0 && !r.timedOut)
+            return;
+        const text = `${r.stderr}\n${r.stdout}`;
+        if (DB_DOWNLOAD_FAILURE.test(text))
+            throw new retry/* RetryableError */.dw(failureReason(text));
+        throw new ScannerError(`trivy exited with ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}: ${failureReason(text)}`);
+    }, policy, (e, waitMs) => reporter.warning(`Trivy could not download its vulnerability database (${e.message}); retrying in ${Math.round(waitMs / 1000)} s`), wait).catch((e) => {
+        if (e instanceof retry/* RetryableError */.dw) {
+            throw new ScannerError(`the vulnerability database could not be downloaded (${policy.attempts} attempt${policy.attempts === 1 ? '' : 's'}): ${e.message}`, 'The image was NOT judged. Cache the database with trivy-cache-dir + actions/cache, or retry later');
+        }
+        throw e;
+    });
+}
+/**
+ * The line a person needs from Trivy's log: the registry's rate-limit answer when there is
+ * one (the FATAL line only says "failed to download artifact from any source"), else the
+ * last FATAL/ERROR line without its timestamp and level.
+ */
+function failureReason(text) {
+    const limited = /(?:GET \S+: )?TOOMANYREQUESTS[^"\\\n]*/.exec(text);
+    if (limited)
+        return limited[0].trim();
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    const fatal = lines.filter((l) => /\b(FATAL|ERROR)\b/.test(l)).pop() ?? lines.pop() ?? '(no output)';
+    return fatal.replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '').replace(/\s+/g, ' ').trim();
+}
+
+;// CONCATENATED MODULE: ./src/build-and-scan/scan-layout.ts
+/**
+ * Scans every image in the layout: one Trivy run for a single image, one per platform for a
+ * multi-platform index, so no pushed platform goes unscanned. Each platform gets its own
+ * layout (index.json naming just that manifest, blobs shared through a symlink), so which
+ * image Trivy reads never depends on how it picks a platform out of an index.
+ * Per-platform reports are merged into one Trivy-shaped report (targets prefixed with the
+ * platform) and findings are deduplicated across platforms (one package to fix, once).
+ */
+
+
+
+
+/** Platforms of an index's images; attestation manifests (`unknown/unknown`) are not images. */
+function layoutPlatforms(layout) {
+    return platformImages(layout).map((c) => c.platform);
+}
+function platformImages(layout) {
+    return layout.root.children.flatMap((manifest) => {
+        const p = manifest.descriptor.platform;
+        if (!p || p.os === 'unknown' || p.architecture === 'unknown')
+            return [];
+        return [{ platform: [p.os, p.architecture, p.variant].filter(Boolean).join('/'), manifest }];
+    });
+}
+/** A layout holding only `manifest`, sharing the blobs of the built layout. */
+async function singleImageLayout(layout, manifest, dir) {
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    await (0,promises_.writeFile)(external_node_path_.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    await (0,promises_.writeFile)(external_node_path_.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [manifest.descriptor] }));
+    await (0,promises_.symlink)(external_node_path_.join(layout.dir, 'blobs'), external_node_path_.join(dir, 'blobs'));
+    return dir;
+}
+async function scanAllPlatforms(exec, trivy, layout, scan, workDir, reporter, wait) {
+    const images = platformImages(layout);
+    const platforms = images.map((i) => i.platform);
+    const single = external_node_path_.join(workDir, 'trivy-report.json');
+    if (platforms.length === 0) {
+        if (layout.root.children.length > 0)
+            throw new ScannerError('the image index names no platform to scan');
+        await runTrivy(exec, trivy, layout.dir, single, scan, workDir, reporter, wait);
+        return { reportFile: single, findings: parseTrivyReport(await scan_layout_readReport(single), external_node_path_.basename(single)).findings, platforms: [] };
+    }
+    const merged = { SchemaVersion: 2, ArtifactName: '', Results: [] };
+    const byKey = new Map();
+    for (const { platform, manifest } of images) {
+        const slug = platform.replace(/\//g, '-');
+        const file = external_node_path_.join(workDir, `trivy-report-${slug}.json`);
+        const input = await singleImageLayout(layout, manifest, external_node_path_.join(workDir, `scan-${slug}`));
+        await runTrivy(exec, trivy, input, file, scan, workDir, reporter, wait, platform);
+        const text = await scan_layout_readReport(file);
+        const report = parseTrivyReport(text, external_node_path_.basename(file));
+        merged.ArtifactName = report.artifactName;
+        const raw = JSON.parse(text);
+        for (const r of raw.Results ?? [])
+            merged.Results.push({ ...r, Target: `[${platform}] ${r.Target ?? ''}` });
+        for (const f of report.findings) {
+            const key = `${f.id}\u0000${f.pkg}\u0000${f.installed}`;
+            const seen = byKey.get(key);
+            if (seen)
+                seen.target = seen.target.replace(/^\[([^\]]+)\]/, `[$1, ${platform}]`);
+            else
+                byKey.set(key, { ...f, target: `[${platform}] ${f.target}` });
+        }
+    }
+    await (0,promises_.writeFile)(single, JSON.stringify(merged, null, 2));
+    return { reportFile: single, findings: [...byKey.values()], platforms };
+}
+async function scan_layout_readReport(file) {
+    return (0,promises_.readFile)(file, 'utf8').catch(() => {
+        throw new ScannerError(`trivy exited 0 but wrote no report at ${file}`);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/build-and-scan/run.ts
+/**
+ * Build once, scan the built artifact, push exactly what was scanned:
+ * build -> OCI layout (digest D) -> Trivy JSON on that layout -> gate -> push the same bytes ->
+ * the registry must answer D for every tag. Outputs and summary are written on every path.
  */
 
 
@@ -41512,90 +46059,150 @@ function startTraffic(opts) {
 
 
 
-/** JSON without losing Infinity/NaN (JSON.stringify would write null). */
-function toJson(value) {
-    return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
-}
+
+
 async function run(inputs, deps, reporter) {
     for (const s of inputs.secrets)
-        reporter.setSecret(s);
-    const startedMs = deps.clock();
-    let decision;
-    let http;
-    let analysis;
-    let traffic;
-    if (inputs.http) {
-        reporter.info(`Checking ${inputs.http.urls.length} URL(s) until ${inputs.http.consecutiveSuccesses} healthy rounds in a row`);
-        http = await runHttpChecks(inputs.http, { fetch: deps.fetch, clock: deps.clock, sleep: deps.sleep, log: (l) => reporter.info(l) });
-        if (!http.passed)
-            decision = { verdict: 'fail', rule: 'http-checks-failed', reason: http.reason };
-    }
-    const a = inputs.analysis;
-    if (!decision && a) {
-        const client = new PrometheusClient({ url: a.prometheusUrl, auth: a.auth, timeoutMs: a.queryTimeoutMs, staleAfterMs: 2 * a.intervalMs, fetch: deps.fetch, clock: deps.clock });
-        reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
-        if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
-            const alpha = (1 - a.confidence) / (a.count - a.minSamples + 1);
-            const needed = minSamplesToReject(alpha);
-            const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
-            if (needed > a.count)
-                reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);
-            else
-                reporter.info(note);
+        reporter.setSecret(s.value);
+    const base = deps.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    (0,external_node_fs_.mkdirSync)(base, { recursive: true });
+    const workDir = (0,external_node_fs_.mkdtempSync)(external_node_path_.join(base, 'shipline-build-and-scan-'));
+    const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter) : undefined;
+    const now = deps.now();
+    const context = defaultOciMetadata(deps.env, inputs.tags, now);
+    const built = await buildImage(deps.exec, { inputs, labels: mergeKeyValues(context, inputs.labels), annotations: mergeKeyValues(context, inputs.annotations), workDir }, reporter);
+    try {
+        const layout = await readLayout(built.layoutDir);
+        const digest = layout.root.descriptor.digest;
+        if (built.reportedDigest !== digest) {
+            throw new errors/* ServiceError */._7(inputs.builder, `reported digest ${built.reportedDigest}, but the OCI layout it wrote holds ${digest}`, 'Nothing was scanned or pushed');
         }
-        const load = inputs.traffic
-            ? startTraffic({ url: inputs.traffic.url, rps: inputs.traffic.rps, timeoutMs: a.queryTimeoutMs, maxMs: a.count * a.intervalMs + 60_000, fetch: deps.fetch })
-            : undefined;
-        try {
-            analysis = await runAnalysis(a, {
-                client,
-                clock: deps.clock,
-                sleep: deps.sleep,
-                onRound: (round, states) => reporter.info(`round ${round}: ${states.map((s) => `${s.spec.name} ${s.samples[s.samples.length - 1].status} (${s.samples[s.samples.length - 1].reason})`).join('; ')}`),
+        reporter.info(`Built ${inputs.image} ${digest}`);
+        reporter.setOutput('image', inputs.image);
+        reporter.setOutput('digest', digest);
+        const scan = trivy ? await scanLayout(inputs, deps, trivy, layout, workDir, now, reporter) : skipScan(reporter);
+        const facts = { image: inputs.image, digest, tags: inputs.tags, builder: inputs.builder, size: layoutSize(layout), pushState: '', scan };
+        if (scan.kind === 'scanned' && !scan.gate.passed) {
+            await reporter.summary(renderSummary({ ...facts, pushState: 'not pushed: gate failed' }));
+            throw new errors/* ServiceError */._7('vulnerability gate', `${failureMessage(scan.gate)}. Nothing was pushed`, 'Update the affected packages, or accept a finding with a dated entry in the ignore-file');
+        }
+        if (scan.kind === 'error' && inputs.scan.failOnScanError) {
+            await reporter.summary(renderSummary({ ...facts, pushState: 'not pushed: scanner error' }));
+            throw new errors/* ServiceError */._7('trivy', `${scan.message}. Nothing was pushed`, 'Retry the job; to push unjudged images anyway set fail-on-scan-error: false');
+        }
+        if (!inputs.push) {
+            reporter.info('push: false, so the image stays local');
+            await reporter.summary(renderSummary({ ...facts, pushState: 'not pushed (push: false)' }));
+        }
+        else {
+            const pushed = await push(inputs, deps, layout, reporter).catch(async (e) => {
+                await reporter.summary(renderSummary({ ...facts, pushFailed: true, pushState: `push FAILED: ${e instanceof Error ? e.message : String(e)}` }));
+                throw e;
             });
+            await reporter.summary(renderSummary({ ...facts, pushState: `pushed (${pushed.blobsUploaded} blobs uploaded, ${pushed.blobsPresent} already there)` }));
         }
-        finally {
-            traffic = await load?.stop();
-        }
-        decision = analysis.decision;
+        reporter.setOutput('tags', JSON.stringify(inputs.tags));
+        reporter.setOutput('image-ref', `${inputs.image}@${digest}`);
     }
-    decision ??= { verdict: 'pass', rule: 'http-checks-passed', reason: http?.reason ?? 'nothing to check' };
-    const score = analysis ? rules_score(analysis.states) : http?.passed ? 100 : 0;
-    const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic);
-    const json = toJson(report);
-    const reportFile = external_node_path_namespaceObject.resolve(inputs.reportFile ?? external_node_path_namespaceObject.join(deps.tempDir, 'health-gate-report.json'));
-    (0,external_node_fs_namespaceObject.writeFileSync)(reportFile, json + '\n');
-    reporter.setOutput('verdict', decision.verdict);
-    reporter.setOutput('score', String(score));
-    reporter.setOutput('report', json);
-    reporter.setOutput('report-file', reportFile);
-    await reporter.summary(renderSummary(report));
-    reporter.info(`Verdict: ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
-    if (decision.verdict === 'pass')
-        return;
-    if (decision.rule === 'configuration-error')
-        throw new ServiceError('health-gate', `configuration error: ${decision.reason}`);
-    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass') {
-        reporter.warning(`health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}`);
-        return;
+    finally {
+        (0,external_node_fs_.rmSync)(built.layoutDir, { recursive: true, force: true }); // reports stay; the image layers can be large
     }
-    if (inputs.failOn === 'none') {
-        reporter.warning(`health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}`);
-        return;
+}
+async function push(inputs, deps, layout, reporter) {
+    const client = await deps.openRegistry(inputs, reporter);
+    try {
+        if (inputs.createRepository)
+            await deps.ensureRepository(inputs, reporter);
+        return await pushLayout(client, inputs.repository, layout, inputs.tags, reporter);
     }
-    throw new ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
+    finally {
+        client.close?.();
+    }
+}
+function skipScan(reporter) {
+    reporter.warning('scanner: none: THIS IMAGE WAS NOT SCANNED for vulnerabilities. Use this only for demos or air-gapped runners.');
+    reporter.setOutput('scan-passed', 'skipped');
+    reporter.setOutput('vulnerabilities', '{}');
+    reporter.setOutput('report-file', '');
+    reporter.setOutput('sarif-file', '');
+    return { kind: 'skipped' };
+}
+async function scanLayout(inputs, deps, trivy, layout, workDir, now, reporter) {
+    let result;
+    let scanned;
+    try {
+        scanned = await scanAllPlatforms(deps.exec, trivy, layout, inputs.scan, workDir, reporter, deps.sleep);
+        result = gate(scanned.findings, { threshold: inputs.scan.threshold, ignoreUnfixed: inputs.scan.ignoreUnfixed, ignores: inputs.scan.ignores }, now);
+    }
+    catch (e) {
+        if (!(e instanceof errors/* ServiceError */._7) || e.system !== 'trivy')
+            throw e;
+        reporter.setOutput('scan-passed', 'error');
+        reporter.setOutput('vulnerabilities', '{}');
+        reporter.setOutput('report-file', '');
+        reporter.setOutput('sarif-file', '');
+        if (!inputs.scan.failOnScanError)
+            reporter.warning(`${e.message}. fail-on-scan-error is false, so the step goes on: THIS IMAGE WAS NOT JUDGED.`);
+        return { kind: 'error', message: e.problem };
+    }
+    for (const entry of result.expired) {
+        reporter.warning(`ignore-file line ${entry.line}: the entry for ${entry.id} expired on ${entry.expires} and no longer applies (${entry.reason})`);
+    }
+    const sarifFile = external_node_path_.join(workDir, 'trivy-results.sarif');
+    const dockerfile = external_node_path_.relative(deps.env.GITHUB_WORKSPACE || process.cwd(), inputs.file).split(external_node_path_.sep).join('/');
+    (0,external_node_fs_.writeFileSync)(sarifFile, JSON.stringify(toSarif(result, { dockerfile, image: inputs.image, trivyVersion: trivy.version }), null, 2));
+    reporter.setOutput('scan-passed', String(result.passed));
+    reporter.setOutput('vulnerabilities', JSON.stringify(result.counts));
+    reporter.setOutput('report-file', scanned.reportFile);
+    reporter.setOutput('sarif-file', sarifFile);
+    const counts = Object.entries(result.counts).map(([s, n]) => `${n} ${s}`).join(', ');
+    reporter.info(`Vulnerabilities after ignores: ${counts}; gate at ${result.threshold}: ${result.passed ? 'passed' : 'FAILED'}`);
+    return { kind: 'scanned', gate: result, trivyVersion: trivy.version, ignoreUnfixed: inputs.scan.ignoreUnfixed, platforms: scanned.platforms };
 }
 
-;// CONCATENATED MODULE: ./src/health-gate/main.ts
+;// CONCATENATED MODULE: ./src/build-and-scan/main.ts
+/**
+ * Wiring. The registry client and the AWS SDK are loaded only when the step pushes: most of
+ * the bundle is the SDK, and the build and scan need none of it (start-up is a bench number).
+ */
 
 
 
 
 
 
-void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => {
-    const tempDir = process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    (0,external_node_fs_namespaceObject.mkdirSync)(tempDir, { recursive: true });
-    return run(inputs, { clock: Date.now, sleep: sleep, tempDir }, reporter);
-});
+const registryModules = async () => {
+    const [{ ECRClient }, client, ecr] = await Promise.all([__nccwpck_require__.e(/* import() */ 249).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8249, 19)), __nccwpck_require__.e(/* import() */ 903).then(__nccwpck_require__.bind(__nccwpck_require__, 9903)), Promise.all(/* import() */[__nccwpck_require__.e(249), __nccwpck_require__.e(466)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8466))]);
+    const clients = new Map();
+    const ecrFor = (region) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region);
+    return { ...client, ...ecr, ecrFor };
+};
+void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => run(inputs, {
+    exec: toolkit_exec/* exec */.m,
+    toolCache: actionsToolCache,
+    env: process.env,
+    now: () => new Date(),
+    openRegistry: async (i, r) => {
+        const m = await registryModules();
+        const onEcr = m.isEcrHost(i.repository.registry);
+        return m.createRegistryClient({
+            reporter: r,
+            insecureRegistries: i.insecureRegistries,
+            ecr: onEcr ? m.createEcrCredentialProvider({ clientFor: (region) => m.ecrFor(i.awsRegion ?? region), reporter: r }) : undefined,
+        });
+    },
+    ensureRepository: async (i, r) => {
+        const m = await registryModules();
+        const onEcr = m.isEcrHost(i.repository.registry);
+        if (!onEcr) {
+            r.warning(`create-repository applies to Amazon ECR only; ${i.repository.registry} creates repositories on first push`);
+            return;
+        }
+        const region = i.awsRegion ?? onEcr.region;
+        if (!region)
+            throw new errors/* ServiceError */._7('Amazon ECR', 'no region', 'Set aws-region');
+        const created = await m.ensureRepository(m.ecrFor(region), i.repository.repository, onEcr.accountId);
+        r.info(created ? `Created ECR repository ${i.repository.repository} (scan on push, immutable tags)` : `ECR repository ${i.repository.repository} exists`);
+    },
+}, reporter));
 

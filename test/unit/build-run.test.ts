@@ -1,0 +1,128 @@
+/** run(): the order of things, with fakes for the builder, Trivy and the registry. */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Exec } from '../../src/toolkit/exec';
+import { MemoryReporter } from '../../src/toolkit/reporter';
+import type { RegistryClient } from '../../src/toolkit/registry/types';
+import type { ToolCache } from '../../src/toolkit/tools';
+import type { BuildInputs } from '../../src/build-and-scan/inputs';
+import { run, type RunDeps } from '../../src/build-and-scan/run';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'trivy');
+const sha = (b: string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** Writes a one-image OCI layout where `buildah push` would, and the digest file. */
+function writeLayout(dest: string, digestFile: string): void {
+  mkdirSync(path.join(dest, 'blobs', 'sha256'), { recursive: true });
+  const put = (b: string) => {
+    writeFileSync(path.join(dest, 'blobs', 'sha256', sha(b).slice(7)), b);
+    return { digest: sha(b), size: Buffer.byteLength(b) };
+  };
+  const config = put('{"architecture":"amd64","os":"linux"}');
+  const manifest = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: [] }));
+  writeFileSync(path.join(dest, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }));
+  writeFileSync(digestFile, manifest.digest);
+}
+
+function setup(report: string, over: Partial<BuildInputs> = {}) {
+  const events: string[] = [];
+  const exec: Exec = async (command, args) => {
+    events.push(`${command} ${args.find((a) => ['bud', 'push', 'rmi', 'image', '--version'].includes(a))}`);
+    if (args.includes('push')) writeLayout(args[args.length - 1].replace(/^oci:/, ''), args[args.indexOf('--digestfile') + 1]);
+    if (command === 'trivy') writeFileSync(args[args.indexOf('--output') + 1], readFileSync(path.join(FIXTURES, report)));
+    return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false };
+  };
+  const manifests = new Map<string, string>();
+  const registry: RegistryClient = {
+    stats: { requests: 0, bytesUploaded: 0, bytesDownloaded: 0 },
+    headBlob: async () => undefined,
+    putBlob: async () => void events.push('registry putBlob'),
+    putManifest: async (_r, ref, bytes) => {
+      events.push(`registry putManifest ${ref}`);
+      manifests.set(ref, sha(bytes.toString()));
+      return sha(bytes.toString());
+    },
+    headManifest: async (_r, ref) => ({ digest: manifests.get(ref) ?? '', mediaType: 'x', size: 1 }),
+    getManifest: () => Promise.reject(new Error('unused')),
+    getBlob: () => Promise.reject(new Error('unused')),
+    mountBlob: () => Promise.reject(new Error('unused')),
+    referrers: () => Promise.reject(new Error('unused')),
+    listTags: () => Promise.reject(new Error('unused')),
+  };
+  const reporter = new MemoryReporter();
+  const origSecret = reporter.setSecret.bind(reporter);
+  reporter.setSecret = (v) => {
+    events.push('setSecret');
+    origSecret(v);
+  };
+  const deps: RunDeps = {
+    exec,
+    toolCache: {} as ToolCache,
+    env: { RUNNER_TEMP: mkdtempSync(path.join(tmpdir(), 'bas-run-')), GITHUB_WORKSPACE: '/ws', GITHUB_SHA: 'abc' },
+    now: () => new Date('2026-06-15T00:00:00Z'),
+    openRegistry: async () => {
+      events.push('openRegistry');
+      return registry;
+    },
+    ensureRepository: async () => void events.push('ensureRepository'),
+    sleep: async () => undefined,
+  };
+  const inputs: BuildInputs = {
+    builder: 'buildah',
+    context: '/ws',
+    file: '/ws/Dockerfile',
+    image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app',
+    repository: { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', repository: 'app' },
+    tags: ['v1'],
+    platforms: [],
+    buildArgs: [],
+    secrets: [{ key: 'token', value: 'hunter2' }],
+    labels: [],
+    annotations: [],
+    cacheFrom: [],
+    cacheTo: [],
+    push: true,
+    scan: { scanner: 'trivy', trivyVersion: 'path', dbAttempts: 1, threshold: 'HIGH', ignoreUnfixed: false, ignores: [], failOnScanError: true },
+    createRepository: true,
+    insecureRegistries: [],
+    ...over,
+  };
+  return { events, deps, inputs, reporter };
+}
+
+it('masks secrets first, then resolves trivy, builds, scans, creates the ECR repository and pushes', async () => {
+  const { events, deps, inputs, reporter } = setup('npm.json');
+  await run(inputs, deps, reporter);
+  expect(events).toEqual([
+    'setSecret',
+    'trivy --version', // trivy-version: path
+    'buildah bud',
+    'buildah push',
+    'buildah rmi',
+    'trivy image',
+    'openRegistry',
+    'ensureRepository',
+    'registry putBlob',
+    'registry putManifest v1',
+  ]);
+  expect(reporter.outputs['scan-passed']).toBe('true');
+  expect(reporter.outputs['image-ref']).toBe(`${inputs.image}@${reporter.outputs.digest}`);
+});
+
+it('never opens the registry when the gate fails, but still writes outputs and the summary', async () => {
+  const { events, deps, inputs, reporter } = setup('debian-buster.json');
+  await expect(run(inputs, deps, reporter)).rejects.toThrow('vulnerability gate: failed on 1 CRITICAL finding');
+  expect(events).not.toContain('openRegistry');
+  expect(reporter.outputs['scan-passed']).toBe('false');
+  expect(reporter.outputs['sarif-file']).toMatch(/trivy-results\.sarif$/);
+  expect(reporter.summaryMarkdown).toContain('not pushed: gate failed');
+});
+
+it('with push: false builds and scans only', async () => {
+  const { events, deps, inputs, reporter } = setup('npm.json', { push: false });
+  await run(inputs, deps, reporter);
+  expect(events).not.toContain('openRegistry');
+  expect(reporter.summaryMarkdown).toContain('not pushed (push: false)');
+});

@@ -1,0 +1,82 @@
+/**
+ * Client wiring that needs no real registry: ECR hosts get their login from the ECR
+ * provider, over https, and the password never reaches the log. (Everything else is
+ * tested against a real registry in test/integration/registry-client.test.ts.)
+ */
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { MemoryReporter } from '../../src/toolkit/reporter';
+import { createRegistryClient } from '../../src/toolkit/registry/client';
+import { digestOf } from '../../src/toolkit/registry/digest';
+import type { HttpRequest, HttpResponse, Transport } from '../../src/toolkit/registry/transport';
+
+const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const MANIFEST = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[]}');
+
+function fakeEcr(password: string) {
+  const seen: HttpRequest[] = [];
+  const expected = `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}`;
+  const transport: Transport = {
+    close: () => undefined,
+    send: async (req) => {
+      seen.push(req);
+      const respond = (status: number, headers: Record<string, string>, body = Buffer.alloc(0)): HttpResponse => ({
+        status,
+        statusText: status === 200 ? 'OK' : 'Unauthorized',
+        headers,
+        body: Readable.from([body]) as unknown as IncomingMessage,
+        url: req.url,
+      });
+      if (req.headers.authorization !== expected) return respond(401, { 'www-authenticate': `Basic realm="https://${HOST}/",service="ecr.amazonaws.com"` });
+      return respond(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(MANIFEST) }, MANIFEST);
+    },
+  };
+  return { transport, seen };
+}
+
+it('logs in to ECR hosts with the ECR provider, over https, and masks the password', async () => {
+  const reporter = new MemoryReporter();
+  const { transport, seen } = fakeEcr('ecr-pw');
+  const hosts: string[] = [];
+  const client = createRegistryClient({
+    reporter,
+    transport,
+    dockerConfigDir: '/nonexistent',
+    ecr: {
+      credentials: async (host) => {
+        hosts.push(host);
+        reporter.setSecret('ecr-pw');
+        return { username: 'AWS', password: 'ecr-pw' };
+      },
+    },
+  });
+  const repo = { registry: HOST, repository: 'team/app' };
+  const got = await client.getManifest(repo, 'v1');
+  expect(got.descriptor.digest).toBe(digestOf(MANIFEST));
+  await client.getManifest(repo, 'v1');
+  expect(seen.map((r) => `${r.url.protocol}//${r.url.host}${r.url.pathname} ${r.headers.authorization ? 'auth' : 'anon'}`)).toEqual([
+    `https://${HOST}/v2/team/app/manifests/v1 anon`,
+    `https://${HOST}/v2/team/app/manifests/v1 auth`,
+    `https://${HOST}/v2/team/app/manifests/v1 auth`, // Basic is known now: sent up front
+  ]);
+  expect(hosts).toEqual([HOST]);
+  expect(client.stats.requests).toBe(3);
+  expect(reporter.log).not.toContain('ecr-pw');
+});
+
+it('a manifest whose bytes do not hash to the registry-given digest is refused', async () => {
+  const transport: Transport = {
+    close: () => undefined,
+    send: async (req) => ({
+      status: 200,
+      statusText: 'OK',
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf('something else') },
+      body: Readable.from([MANIFEST]) as unknown as IncomingMessage,
+      url: req.url,
+    }),
+  };
+  const client = createRegistryClient({ reporter: new MemoryReporter(), transport });
+  await expect(client.getManifest({ registry: 'ghcr.io', repository: 'o/app' }, 'v1')).rejects.toThrow(
+    `manifest o/app:v1 has digest ${digestOf(MANIFEST)}, expected ${digestOf('something else')}`,
+  );
+});
