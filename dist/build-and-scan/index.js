@@ -45690,6 +45690,11 @@ async function pushLayout(client, repo, layout, tags, reporter) {
     }
     reporter.info(`Blobs: ${blobsUploaded} uploaded, ${blobsPresent} already in ${where}`);
     for (const tag of tags) {
+        // A re-run pushing the same digest is a no-op, which also keeps ECR's immutable tags happy.
+        if ((await client.headManifest(repo, tag))?.digest === scanned) {
+            reporter.info(`${where}:${tag} already holds ${scanned}`);
+            continue;
+        }
         const reported = await client.putManifest(repo, tag, layout.root.bytes, layout.root.descriptor.mediaType);
         expectDigest(reported, scanned, `${where}:${tag}`);
         // Ask again, as any later puller would: the tag must now resolve to the scanned digest.
@@ -46163,46 +46168,24 @@ async function scanLayout(inputs, deps, trivy, layout, workDir, now, reporter) {
 ;// CONCATENATED MODULE: ./src/build-and-scan/main.ts
 /**
  * Wiring. The registry client and the AWS SDK are loaded only when the step pushes: most of
- * the bundle is the SDK, and the build and scan need none of it (start-up is a bench number).
+ * the bundle is the SDK, and parsing, building and scanning need none of it.
  */
 
 
 
 
 
-
-const registryModules = async () => {
-    const [{ ECRClient }, client, ecr] = await Promise.all([__nccwpck_require__.e(/* import() */ 249).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8249, 19)), __nccwpck_require__.e(/* import() */ 903).then(__nccwpck_require__.bind(__nccwpck_require__, 9903)), Promise.all(/* import() */[__nccwpck_require__.e(249), __nccwpck_require__.e(466)]).then(__nccwpck_require__.bind(__nccwpck_require__, 8466))]);
+let loaded;
+const registry = () => (loaded ??= Promise.all([__nccwpck_require__.e(/* import() */ 249).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8249, 19)), Promise.all(/* import() */[__nccwpck_require__.e(249), __nccwpck_require__.e(856)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6856))]).then(([{ ECRClient }, { registryDeps }]) => {
     const clients = new Map();
-    const ecrFor = (region) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region);
-    return { ...client, ...ecr, ecrFor };
-};
+    return registryDeps((region) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region));
+}));
 void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => run(inputs, {
     exec: toolkit_exec/* exec */.m,
     toolCache: actionsToolCache,
     env: process.env,
     now: () => new Date(),
-    openRegistry: async (i, r) => {
-        const m = await registryModules();
-        const onEcr = m.isEcrHost(i.repository.registry);
-        return m.createRegistryClient({
-            reporter: r,
-            insecureRegistries: i.insecureRegistries,
-            ecr: onEcr ? m.createEcrCredentialProvider({ clientFor: (region) => m.ecrFor(i.awsRegion ?? region), reporter: r }) : undefined,
-        });
-    },
-    ensureRepository: async (i, r) => {
-        const m = await registryModules();
-        const onEcr = m.isEcrHost(i.repository.registry);
-        if (!onEcr) {
-            r.warning(`create-repository applies to Amazon ECR only; ${i.repository.registry} creates repositories on first push`);
-            return;
-        }
-        const region = i.awsRegion ?? onEcr.region;
-        if (!region)
-            throw new errors/* ServiceError */._7('Amazon ECR', 'no region', 'Set aws-region');
-        const created = await m.ensureRepository(m.ecrFor(region), i.repository.repository, onEcr.accountId);
-        r.info(created ? `Created ECR repository ${i.repository.repository} (scan on push, immutable tags)` : `ECR repository ${i.repository.repository} exists`);
-    },
+    openRegistry: async (i, r) => (await registry()).openRegistry(i, r),
+    ensureRepository: async (i, r) => (await registry()).ensureRepository(i, r),
 }, reporter));
 

@@ -60414,9 +60414,14 @@ class RegistryHttp {
         this.insecure = insecure;
         this.retry = retry;
     }
+    /** Loopback always; a named insecure registry matches as `host:port`, or as `host` for any port. */
     allowHttp(host) {
         const lower = host.toLowerCase();
-        return isLoopbackHost(lower) || this.insecure.some((h) => h.toLowerCase() === lower || h.toLowerCase() === lower.replace(/:\d+$/, ''));
+        return (isLoopbackHost(lower) ||
+            this.insecure.some((entry) => {
+                const h = entry.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '');
+                return h === lower || h === lower.replace(/:\d+$/, '');
+            }));
     }
     baseUrl(registry) {
         const host = registry === DOCKER_HUB ? 'registry-1.docker.io' : registry;

@@ -41,6 +41,11 @@ export async function pushLayout(client: RegistryClient, repo: RepositoryRef, la
   }
   reporter.info(`Blobs: ${blobsUploaded} uploaded, ${blobsPresent} already in ${where}`);
   for (const tag of tags) {
+    // A re-run pushing the same digest is a no-op, which also keeps ECR's immutable tags happy.
+    if ((await client.headManifest(repo, tag))?.digest === scanned) {
+      reporter.info(`${where}:${tag} already holds ${scanned}`);
+      continue;
+    }
     const reported = await client.putManifest(repo, tag, layout.root.bytes, layout.root.descriptor.mediaType);
     expectDigest(reported, scanned, `${where}:${tag}`);
     // Ask again, as any later puller would: the tag must now resolve to the scanned digest.

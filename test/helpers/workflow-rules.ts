@@ -251,3 +251,32 @@ export function readmeTables(readme: string, name: string): string | undefined {
   const m = new RegExp(`<!-- workflow:${name.replace('.', '\\.')} -->[\\s\\S]*?<!-- /workflow:${name.replace('.', '\\.')} -->`).exec(readme);
   return m?.[0];
 }
+
+const LEVEL: Record<string, number> = { none: 0, read: 1, write: 2 };
+
+function permissionMap(p: unknown): Record<string, number> {
+  if (p === 'read-all' || p === 'write-all') return new Proxy({}, { get: () => LEVEL[p.replace('-all', '')] });
+  return Object.fromEntries(Object.entries(asDict(p)).map(([scope, level]) => [scope, LEVEL[String(level)] ?? 0]));
+}
+
+/**
+ * A called workflow's jobs get at most what the calling job grants: every scope a callee job asks
+ * for must be granted by the caller, or GitHub refuses the run ("nested job is requesting ...").
+ */
+export function insufficientCallerPermissions(wf: WorkflowFile, readCallee: (file: string) => Dict | undefined = readRepoYaml): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of jobs(wf)) {
+    if (typeof job.uses !== 'string') continue;
+    const file = calledWorkflowFile(job.uses);
+    const callee = file ? readCallee(file) : undefined;
+    if (!file || !callee) continue; // callerMismatches reports these
+    const granted = permissionMap('permissions' in job ? job.permissions : wf.doc.permissions);
+    for (const [calleeJob, spec] of Object.entries(asDict(callee.jobs))) {
+      const asked = permissionMap('permissions' in asDict(spec) ? asDict(spec).permissions : callee.permissions);
+      for (const [scope, level] of Object.entries(asked))
+        if (level > (granted[scope] ?? 0))
+          problems.push(`${wf.file}: job '${id}' grants ${scope}: ${Object.keys(LEVEL)[granted[scope] ?? 0]} but ${file} job '${calleeJob}' needs ${Object.keys(LEVEL)[level]}`);
+    }
+  }
+  return problems;
+}

@@ -4,7 +4,9 @@
  * Every case is started in beforeAll and runs at the same time (each has its own canary job),
  * so the file takes about as long as its slowest case; each test then checks its step.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { runAction, expectCleanFailure, type StepResult } from '../harness/run-action';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
 import { startSampleService, type SampleService } from '../helpers/sample-service';
@@ -19,6 +21,7 @@ let prometheus: TestPrometheus;
 let doomed: TestPrometheus;
 const drivers: { stop(): Promise<void> }[] = [];
 const runs: Record<string, Promise<StepResult>> = {};
+const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'gate-report-')), 'gate.json');
 
 /** Errors of a job as a count metric (Poisson rate test against the stable job). */
 function errorsMetric(job: Job, extra = ''): string {
@@ -85,7 +88,7 @@ beforeAll(async () => {
     'check-interval': '200ms',
     'consecutive-successes': '2',
   });
-  runs.errors = runAction('health-gate', { ...analysis(prom), metrics: errorsMetric('errors') });
+  runs.errors = runAction('health-gate', { ...analysis(prom), metrics: errorsMetric('errors'), 'report-file': reportFile });
   // Mann-Whitney needs about 7 samples per side to reach alpha 0.01/looks: room for 12.
   runs.slow = runAction('health-gate', { ...analysis(prom, { count: '12' }), metrics: latencyMetric('slow') });
   runs.quiet = runAction('health-gate', { ...analysis(prom), metrics: errorsMetric('quiet') });
@@ -153,6 +156,8 @@ it('fails a canary with 10x the baseline error rate at the first measurement aft
   const rep = report(r);
   expect(rep.analysis.rounds).toBe(4);
   expect(rep.analysis.metrics[0].samples.map((s) => s.status)).toEqual(['successful', 'successful', 'successful', 'failed']);
+  expect(r.outputs['report-file']).toBe(reportFile);
+  expect(JSON.parse(readFileSync(reportFile, 'utf8'))).toMatchObject({ verdict: 'fail', rule: 'failure-limit', metric: 'error-rate' });
   expect(r.summary).toContain('❌ Health gate: fail');
 });
 

@@ -249,6 +249,9 @@ describe('bad input: one ::error:: line naming the input, exit 1, nothing writte
     const port = await freePort();
     const r = await promote({ source: src('team/app', single.digest), destinations: `127.0.0.1:${port}/app:1` });
     expectCleanFailure(r, `127.0.0.1:${port}`);
+    // `.invalid` never resolves (RFC 2606): an unknown registry name is named as such.
+    const unknown = await promote({ source: `registry.invalid/team/app@${single.digest}`, destinations: `${prodProxy.host}/app:unknown` });
+    expectCleanFailure(unknown, 'registry.invalid', 'not found');
   });
 
   it('an immutable destination tag holding another digest names both digests and moves nothing', async () => {

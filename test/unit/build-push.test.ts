@@ -103,6 +103,18 @@ it('pushes a multi-platform index bottom-up: children by digest, then the index 
   expect(reg.manifests.get('v1')).toEqual({ digest: l.top, mediaType: 'application/vnd.oci.image.index.v1+json' });
 });
 
+it('leaves a tag that already holds the scanned digest alone (re-runs, immutable tags)', async () => {
+  const l = layout();
+  const reg = fakeRegistry();
+  const read = await readLayout(l.dir);
+  await pushLayout(reg.client, repo, read, ['v1'], new MemoryReporter());
+  reg.calls.length = 0;
+  const reporter = new MemoryReporter();
+  await pushLayout(reg.client, repo, read, ['v1', 'v2'], reporter);
+  expect(reg.calls.filter((c) => c.startsWith('PUT'))).toEqual(['PUT manifest v2']);
+  expect(reporter.log).toContain(`registry.test/team/app:v1 already holds ${l.top}`);
+});
+
 it('fails when the registry reports a digest other than the scanned one', async () => {
   const l = layout();
   const reg = fakeRegistry({ tamper: true });

@@ -7,6 +7,7 @@ import {
   allWorkflowFiles,
   callerMismatches,
   expressionsInRun,
+  insufficientCallerPermissions,
   interfaceTables,
   jobs,
   loadWorkflow,
@@ -38,6 +39,7 @@ describe.each([
   ['callers pass only declared inputs and secrets, and every required one', callerMismatches],
   ['steps of the suite actions pass only inputs their action.yml declares', actionInputMismatches],
   ['production needs the approval job', productionWithoutApproval],
+  ['callers grant every permission the called jobs ask for', insufficientCallerPermissions],
 ])('%s', (_title, rule) => {
   it.each(files)('%s', (file) => {
     expect(rule(workflows[files.indexOf(file)])).toEqual([]);
@@ -98,6 +100,13 @@ describe('each rule catches a deliberately bad snippet', () => {
       "snippet.yml: job 'a' passes 'destination' that actions/promote-artifact does not declare",
     ]);
     expect(actionInputMismatches(wf, () => undefined)).toEqual(["snippet.yml: job 'a' uses actions/promote-artifact, which has no action.yml"]);
+  });
+
+  it('a caller granting less than the called jobs need', () => {
+    const wf = snippet('permissions: {}\njobs:\n  ci:\n    uses: ./.github/workflows/ci.yml\n    permissions:\n      contents: read\n      security-events: read\n');
+    const problems = insufficientCallerPermissions(wf);
+    expect(problems).toContain("snippet.yml: job 'ci' grants id-token: none but .github/workflows/ci.yml job 'build' needs write");
+    expect(problems).toContain("snippet.yml: job 'ci' grants security-events: read but .github/workflows/ci.yml job 'build' needs write");
   });
 
   it('production not gated by approval', () => {

@@ -1,8 +1,8 @@
-export const id = 903;
-export const ids = [903];
+export const id = 856;
+export const ids = [856];
 export const modules = {
 
-/***/ 9903:
+/***/ 6856:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -10,15 +10,13 @@ __webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  HttpRegistryClient: () => (/* binding */ HttpRegistryClient),
-  ManifestNotFoundError: () => (/* binding */ ManifestNotFoundError),
-  createRegistryClient: () => (/* binding */ createRegistryClient)
+  registryDeps: () => (/* binding */ registryDeps)
 });
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __webpack_require__(7075);
 // EXTERNAL MODULE: ./src/toolkit/errors.ts
 var errors = __webpack_require__(1895);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __webpack_require__(7075);
 // EXTERNAL MODULE: ./src/toolkit/exec.ts
 var exec = __webpack_require__(5237);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/challenge.ts
@@ -394,8 +392,18 @@ async function fromHelper(helper, server, exec, reporter, env) {
     return { username: answer.Username, password: answer.Secret };
 }
 
-// EXTERNAL MODULE: ./src/toolkit/registry/ecr-host.ts
-var ecr_host = __webpack_require__(589);
+;// CONCATENATED MODULE: ./src/toolkit/registry/ecr-host.ts
+/**
+ * Recognising Amazon ECR hosts, kept apart from ecr.ts so the registry client does not pull
+ * the AWS SDK into every bundle: only actions that talk to ECR's API import ecr.ts.
+ */
+const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
+/** `<account>.dkr.ecr.<region>.amazonaws.com` -> its account and region; undefined for other hosts. */
+function isEcrHost(host) {
+    const m = ECR_HOST.exec(host.toLowerCase());
+    return m ? { accountId: m[1], region: m[2] } : undefined;
+}
+
 // EXTERNAL MODULE: ./src/toolkit/retry.ts
 var toolkit_retry = __webpack_require__(1176);
 // EXTERNAL MODULE: external "node:http"
@@ -1043,7 +1051,7 @@ class HttpRegistryClient {
         return { registry: repo.registry, method, path: `/v2/${repo.repository}/blobs/${digest}`, scopes: [repositoryScope(repo.repository, ['pull'])] };
     }
     async credentialsFor(registry) {
-        if (this.opts.ecr && (0,ecr_host/* isEcrHost */.R)(registry))
+        if (this.opts.ecr && isEcrHost(registry))
             return this.opts.ecr.credentials(registry);
         const env = this.opts.env ?? process.env;
         this.config ??= loadDockerConfig(this.opts.dockerConfigDir ?? dockerConfigDir(env));
@@ -1101,24 +1109,182 @@ function manifestsOf(bytes, repo) {
     }
 }
 
-
-/***/ }),
-
-/***/ 589:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ isEcrHost)
-/* harmony export */ });
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
+var dist_cjs = __webpack_require__(8249);
+;// CONCATENATED MODULE: ./src/toolkit/registry/ecr.ts
 /**
- * Recognising Amazon ECR hosts, kept apart from ecr.ts so the registry client does not pull
- * the AWS SDK into every bundle: only actions that talk to ECR's API import ecr.ts.
+ * Amazon ECR: recognising ECR hosts, registry credentials from GetAuthorizationToken (cached
+ * until they expire), the native retag (BatchGetImage + PutImage, no blob traffic) and
+ * repository creation. Everything goes through an injected ECRClient so tests use a mock.
  */
-const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
-/** `<account>.dkr.ecr.<region>.amazonaws.com` -> its account and region; undefined for other hosts. */
-function isEcrHost(host) {
-    const m = ECR_HOST.exec(host.toLowerCase());
-    return m ? { accountId: m[1], region: m[2] } : undefined;
+
+
+
+
+
+/** Renew this long before ECR's expiry so a token never dies mid-promotion. */
+const EXPIRY_MARGIN_MS = 5 * 60_000;
+function createEcrCredentialProvider(opts) {
+    const now = opts.now ?? Date.now;
+    const cache = new Map();
+    return {
+        async credentials(host) {
+            const ecr = isEcrHost(host);
+            if (!ecr)
+                throw new errors/* ServiceError */._7(`registry ${host}`, 'is not an Amazon ECR host');
+            const cached = cache.get(host);
+            if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > now())
+                return cached;
+            let answer;
+            try {
+                answer = await opts.clientFor(ecr.region).send(new dist_cjs.GetAuthorizationTokenCommand({ registryIds: [ecr.accountId] }));
+            }
+            catch (e) {
+                throw awsError(e, `GetAuthorizationToken for account ${ecr.accountId} in ${ecr.region}`);
+            }
+            const data = answer.authorizationData?.[0];
+            if (!data?.authorizationToken) {
+                throw new errors/* ServiceError */._7('Amazon ECR', `GetAuthorizationToken returned no token for ${host}`, 'Check the AWS credentials and ecr:GetAuthorizationToken permission');
+            }
+            opts.reporter.setSecret(data.authorizationToken);
+            const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon < 0)
+                throw new errors/* ServiceError */._7('Amazon ECR', 'GetAuthorizationToken returned a token that is not user:password');
+            const creds = {
+                username: decoded.slice(0, colon),
+                password: decoded.slice(colon + 1),
+                expiresAt: data.expiresAt ? data.expiresAt.getTime() : now() + 12 * 3600_000,
+            };
+            opts.reporter.setSecret(creds.password);
+            cache.set(host, creds);
+            return creds;
+        },
+    };
+}
+/**
+ * Tags `sourceDigest` as `tag` inside one ECR repository without moving a byte of blob data.
+ * Already tagged with that digest is success; an immutable tag holding another digest is a
+ * clear error naming both.
+ */
+async function ecrRetag(ecr, req) {
+    const where = `${req.repositoryName}@${req.sourceDigest}`;
+    let got;
+    try {
+        got = await ecr.send(new BatchGetImageCommand({
+            registryId: req.registryId,
+            repositoryName: req.repositoryName,
+            imageIds: [{ imageDigest: req.sourceDigest }],
+            acceptedMediaTypes: MANIFEST_ACCEPT.split(', '),
+        }));
+    }
+    catch (e) {
+        throw awsError(e, `BatchGetImage ${where}`);
+    }
+    const image = got.images?.[0];
+    if (!image?.imageManifest) {
+        const reason = got.failures?.[0]?.failureReason ?? 'image not found';
+        throw new ServiceError('Amazon ECR', `BatchGetImage ${where}: ${reason}`, 'Check that the source digest exists in this repository');
+    }
+    try {
+        await ecr.send(new PutImageCommand({
+            registryId: req.registryId,
+            repositoryName: req.repositoryName,
+            imageManifest: image.imageManifest,
+            imageManifestMediaType: image.imageManifestMediaType,
+            imageTag: req.tag,
+            imageDigest: req.sourceDigest,
+        }));
+        return 'tagged';
+    }
+    catch (e) {
+        const name = e.name;
+        if (name === 'ImageAlreadyExistsException')
+            return 'already-tagged';
+        if (name === 'ImageTagAlreadyExistsException') {
+            const current = await digestOfTag(ecr, req);
+            if (current === req.sourceDigest)
+                return 'already-tagged';
+            throw new ServiceError('Amazon ECR', `tag '${req.tag}' in immutable repository ${req.repositoryName} already holds ${current ?? 'another digest'}, not ${req.sourceDigest}`, 'Promote under a new tag; immutable tags cannot be moved');
+        }
+        throw awsError(e, `PutImage ${req.repositoryName}:${req.tag}`);
+    }
+}
+async function digestOfTag(ecr, req) {
+    try {
+        const r = await ecr.send(new DescribeImagesCommand({ registryId: req.registryId, repositoryName: req.repositoryName, imageIds: [{ imageTag: req.tag }] }));
+        return r.imageDetails?.[0]?.imageDigest;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Makes sure an ECR repository exists; new ones scan on push and have immutable tags.
+ * Returns whether it was created.
+ */
+async function ensureRepository(ecr, repositoryName, registryId) {
+    try {
+        await ecr.send(new dist_cjs.DescribeRepositoriesCommand({ registryId, repositoryNames: [repositoryName] }));
+        return false;
+    }
+    catch (e) {
+        if (e.name !== 'RepositoryNotFoundException')
+            throw awsError(e, `DescribeRepositories ${repositoryName}`);
+    }
+    try {
+        await ecr.send(new dist_cjs.CreateRepositoryCommand({
+            registryId,
+            repositoryName,
+            imageScanningConfiguration: { scanOnPush: true },
+            imageTagMutability: 'IMMUTABLE',
+        }));
+        return true;
+    }
+    catch (e) {
+        // Another job created it between our two calls: that is what we wanted.
+        if (e.name === 'RepositoryAlreadyExistsException')
+            return false;
+        throw awsError(e, `CreateRepository ${repositoryName}`);
+    }
+}
+function awsError(e, what) {
+    if (e instanceof errors/* ServiceError */._7)
+        return e;
+    const err = e;
+    const hint = /AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|CredentialsProvider/i.test(`${err.name} ${err.message}`)
+        ? 'Check the AWS credentials (e.g. aws-actions/configure-aws-credentials) and the IAM permissions for ECR'
+        : undefined;
+    return new errors/* ServiceError */._7('Amazon ECR', `${what} failed: ${err.name}: ${err.message}`, hint);
+}
+
+;// CONCATENATED MODULE: ./src/build-and-scan/registry-deps.ts
+
+
+
+function registryDeps(ecrFor, env = process.env) {
+    return {
+        openRegistry: async (inputs, reporter) => createRegistryClient({
+            reporter,
+            env,
+            insecureRegistries: inputs.insecureRegistries,
+            ecr: isEcrHost(inputs.repository.registry) ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(inputs.awsRegion ?? region), reporter }) : undefined,
+        }),
+        ensureRepository: async (inputs, reporter) => {
+            const ecr = isEcrHost(inputs.repository.registry);
+            if (!ecr) {
+                reporter.warning(`create-repository applies to Amazon ECR only; ${inputs.repository.registry} is not ECR, so nothing was created`);
+                return;
+            }
+            const region = inputs.awsRegion ?? ecr.region;
+            if (!region)
+                throw new errors/* ServiceError */._7('Amazon ECR', 'no region for CreateRepository', 'Set aws-region');
+            const created = await ensureRepository(ecrFor(region), inputs.repository.repository, ecr.accountId);
+            reporter.info(created
+                ? `Created ECR repository ${inputs.repository.repository} (scan on push, immutable tags)`
+                : `ECR repository ${inputs.repository.repository} already exists`);
+        },
+    };
 }
 
 
