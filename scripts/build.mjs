@@ -2,7 +2,7 @@
 // Bundles every action with @vercel/ncc into dist/<name>/index.js (ESM, with the
 // package.json ncc writes beside it). `node scripts/build.mjs promote-artifact` builds one.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,14 +19,20 @@ for (const name of names) {
     console.error(`No src/${name}/main.ts; actions are: ${all.join(', ')}`);
     process.exit(1);
   }
+  // Build beside the old bundle and swap only on success, so a failed build never leaves an
+  // action without its bundle.
   const out = join(root, 'dist', name);
-  rmSync(out, { recursive: true, force: true });
-  const r = spawnSync(process.execPath, [ncc, 'build', join('src', name, 'main.ts'), '-o', out, '--license', 'licenses.txt', '-q'], {
+  const next = join(root, 'dist', `.${name}.next`);
+  rmSync(next, { recursive: true, force: true });
+  const r = spawnSync(process.execPath, [ncc, 'build', join('src', name, 'main.ts'), '-o', next, '--license', 'licenses.txt', '-q'], {
     cwd: root,
     stdio: 'inherit',
   });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-
-
+  if (r.status !== 0) {
+    rmSync(next, { recursive: true, force: true });
+    process.exit(r.status ?? 1);
+  }
+  rmSync(out, { recursive: true, force: true });
+  renameSync(next, out);
   console.log(`built dist/${name}/index.js`);
 }

@@ -45897,19 +45897,29 @@ class ScannerError extends errors/* ServiceError */._7 {
         this.name = 'ScannerError';
     }
 }
-async function resolveTrivy(scan, exec, tc, reporter) {
+/**
+ * TRIVY_* variables that would silently suppress findings and have no flag we pin (flags
+ * win over variables for severity, ignore file, unfixed...): the gate must see every finding;
+ * accepting one is the ignore file's job, with a reason and an expiry.
+ */
+const FINDING_FILTERS = ['TRIVY_IGNORE_POLICY', 'TRIVY_IGNORE_STATUS', 'TRIVY_VEX'];
+function trivyEnv(env) {
+    return Object.fromEntries(Object.entries(env).filter(([k]) => !FINDING_FILTERS.includes(k)));
+}
+async function resolveTrivy(scan, exec, tc, reporter, env) {
+    const runEnv = trivyEnv(env);
     if (scan.trivyVersion !== 'path') {
         const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 });
-        return { bin: external_node_path_.join(dir, 'trivy'), version: scan.trivyVersion };
+        return { bin: external_node_path_.join(dir, 'trivy'), version: scan.trivyVersion, env: runEnv };
     }
-    const r = await exec('trivy', ['--version']).catch((e) => {
+    const r = await exec('trivy', ['--version'], { env: runEnv }).catch((e) => {
         throw new ScannerError(`trivy-version is 'path' but trivy could not be run: ${e.message}`, 'Install trivy on the runner or give a trivy-version to install');
     });
     if (r.exitCode !== 0)
         throw new ScannerError(`'trivy --version' exited with ${r.exitCode}`);
     const version = /Version:\s*v?(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
     reporter.info(`Using trivy ${version} from PATH`);
-    return { bin: 'trivy', version };
+    return { bin: 'trivy', version, env: runEnv };
 }
 /** The retryable signatures of a vulnerability-database download failure. */
 const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|failed to download vulnerability DB|DB error|failed to download artifact/i;
@@ -45945,7 +45955,7 @@ async function runTrivy(exec, trivy, layoutDir, reportFile, scan, workDir, repor
     const policy = { attempts: scan.dbAttempts, baseDelayMs: 2000, maxDelayMs: 30_000 };
     await (0,retry/* withRetry */.bD)(async (n) => {
         reporter.info(`Scanning${label ? ` ${label}` : ''} with trivy ${trivy.version}${n > 1 ? ` (attempt ${n} of ${policy.attempts})` : ''}`);
-        const r = await exec(trivy.bin, args, { onLine: (l) => reporter.info(l) });
+        const r = await exec(trivy.bin, args, { env: trivy.env, onLine: (l) => reporter.info(l) });
         if (r.exitCode === 0 && !r.timedOut)
             return;
         const text = `${r.stderr}\n${r.stdout}`;
@@ -46072,7 +46082,7 @@ async function run(inputs, deps, reporter) {
     const base = deps.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
     (0,external_node_fs_.mkdirSync)(base, { recursive: true });
     const workDir = (0,external_node_fs_.mkdtempSync)(external_node_path_.join(base, 'shipline-build-and-scan-'));
-    const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter) : undefined;
+    const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter, deps.env) : undefined;
     const now = deps.now();
     const context = defaultOciMetadata(deps.env, inputs.tags, now);
     const built = await buildImage(deps.exec, { inputs, labels: mergeKeyValues(context, inputs.labels), annotations: mergeKeyValues(context, inputs.annotations), workDir }, reporter);

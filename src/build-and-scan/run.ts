@@ -43,7 +43,7 @@ export async function run(inputs: BuildInputs, deps: RunDeps, reporter: Reporter
   mkdirSync(base, { recursive: true });
   const workDir = mkdtempSync(path.join(base, 'shipline-build-and-scan-'));
 
-  const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter) : undefined;
+  const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter, deps.env) : undefined;
   const now = deps.now();
   const context = defaultOciMetadata(deps.env, inputs.tags, now);
   const built = await buildImage(deps.exec, { inputs, labels: mergeKeyValues(context, inputs.labels), annotations: mergeKeyValues(context, inputs.annotations), workDir }, reporter);

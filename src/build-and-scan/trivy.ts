@@ -23,20 +23,34 @@ export class ScannerError extends ServiceError {
 export interface Trivy {
   bin: string;
   version: string;
+  /** The environment to run it in, already scrubbed of finding filters (see trivyEnv). */
+  env?: NodeJS.ProcessEnv;
 }
 
-export async function resolveTrivy(scan: ScanInputs, exec: Exec, tc: ToolCache, reporter: Reporter): Promise<Trivy> {
+/**
+ * TRIVY_* variables that would silently suppress findings and have no flag we pin (flags
+ * win over variables for severity, ignore file, unfixed...): the gate must see every finding;
+ * accepting one is the ignore file's job, with a reason and an expiry.
+ */
+const FINDING_FILTERS = ['TRIVY_IGNORE_POLICY', 'TRIVY_IGNORE_STATUS', 'TRIVY_VEX'];
+
+export function trivyEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !FINDING_FILTERS.includes(k)));
+}
+
+export async function resolveTrivy(scan: ScanInputs, exec: Exec, tc: ToolCache, reporter: Reporter, env: NodeJS.ProcessEnv): Promise<Trivy> {
+  const runEnv = trivyEnv(env);
   if (scan.trivyVersion !== 'path') {
     const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 });
-    return { bin: path.join(dir, 'trivy'), version: scan.trivyVersion };
+    return { bin: path.join(dir, 'trivy'), version: scan.trivyVersion, env: runEnv };
   }
-  const r = await exec('trivy', ['--version']).catch((e: Error) => {
+  const r = await exec('trivy', ['--version'], { env: runEnv }).catch((e: Error) => {
     throw new ScannerError(`trivy-version is 'path' but trivy could not be run: ${e.message}`, 'Install trivy on the runner or give a trivy-version to install');
   });
   if (r.exitCode !== 0) throw new ScannerError(`'trivy --version' exited with ${r.exitCode}`);
   const version = /Version:\s*v?(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
   reporter.info(`Using trivy ${version} from PATH`);
-  return { bin: 'trivy', version };
+  return { bin: 'trivy', version, env: runEnv };
 }
 
 /** The retryable signatures of a vulnerability-database download failure. */
@@ -86,7 +100,7 @@ export async function runTrivy(
   await withRetry(
     async (n) => {
       reporter.info(`Scanning${label ? ` ${label}` : ''} with trivy ${trivy.version}${n > 1 ? ` (attempt ${n} of ${policy.attempts})` : ''}`);
-      const r = await exec(trivy.bin, args, { onLine: (l) => reporter.info(l) });
+      const r = await exec(trivy.bin, args, { env: trivy.env, onLine: (l) => reporter.info(l) });
       if (r.exitCode === 0 && !r.timedOut) return;
       const text = `${r.stderr}\n${r.stdout}`;
       if (DB_DOWNLOAD_FAILURE.test(text)) throw new RetryableError(failureReason(text));

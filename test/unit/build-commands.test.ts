@@ -7,7 +7,7 @@ import type { Exec, ExecResult } from '../../src/toolkit/exec';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { buildImage, type BuildRequest } from '../../src/build-and-scan/builders';
 import type { BuildInputs, ScanInputs } from '../../src/build-and-scan/inputs';
-import { runTrivy, ScannerError, failureReason } from '../../src/build-and-scan/trivy';
+import { runTrivy, ScannerError, failureReason, trivyEnv } from '../../src/build-and-scan/trivy';
 import { scanAllPlatforms } from '../../src/build-and-scan/scan-layout';
 
 interface Call {
@@ -213,6 +213,11 @@ describe('trivy', () => {
     const p = runTrivy(exec, { bin: 'trivy', version: 'x' }, '/l', '/r', scan, workDir(), new MemoryReporter(), async () => undefined);
     await expect(p).rejects.toThrow(new ServiceError('trivy', 'scanner error: trivy exited with 1: run error: image scan error: unable to open /l: no such file', 'The image was NOT judged (neither clean nor vulnerable)').message);
     expect(calls).toHaveLength(1);
+  });
+
+  it('runs trivy without the TRIVY_* variables that would drop findings from the report', () => {
+    const env = trivyEnv({ PATH: '/bin', TRIVY_VEX: 'vex.json', TRIVY_IGNORE_POLICY: 'p.rego', TRIVY_CACHE_DIR: '/c', TRIVY_USERNAME: 'u' });
+    expect(env).toEqual({ PATH: '/bin', TRIVY_CACHE_DIR: '/c', TRIVY_USERNAME: 'u' });
   });
 
   it('picks the useful line out of Trivy logs', () => {

@@ -199,3 +199,49 @@ describe('production.yml notification', () => {
     expect((await runScript(notify, env('success', 'http://127.0.0.1:1/closed'))).exitCode).not.toBe(0);
   });
 });
+
+describe('locating the Shipline revision from the job OIDC token', () => {
+  const locate = stepScript('.github/workflows/ci.yml', 'build', 'shipline');
+  let server: Server;
+  let requests: { url: string; auth: string }[] = [];
+  const claims = {
+    job_workflow_ref: 'acme/shipline/.github/workflows/ci.yml@refs/tags/v1.4.0',
+    job_workflow_sha: '1234567890abcdef1234567890abcdef12345678',
+  };
+  beforeAll(async () => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${b64({ alg: 'RS256' })}.${b64(claims)}.signature`;
+    server = createServer((req, res) => {
+      requests.push({ url: req.url ?? '', auth: req.headers.authorization ?? '' });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: jwt }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('checks out the repository and commit the caller pinned, as named by job_workflow_ref and job_workflow_sha', async () => {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token?api-version=2.0`;
+    const r = await runScript(locate, { ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toEqual({ repository: 'acme/shipline', sha: claims.job_workflow_sha });
+    expect(requests).toEqual([{ url: '/token?api-version=2.0&audience=shipline', auth: 'bearer request-token' }]);
+    expect(r.stdout).toContain('::add-mask::'); // the token is masked before anything else
+  });
+
+  it('says which permission is missing when the job has no OIDC token', async () => {
+    const r = await runScript(locate, {});
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining("grant 'id-token: write'")]);
+  });
+
+  it('is the same script in every job that runs a Shipline action', () => {
+    for (const [file, job] of [
+      ['staging.yml', 'deploy'],
+      ['staging.yml', 'health'],
+      ['staging.yml', 'rollback'],
+      ['production.yml', 'promote'],
+      ['production.yml', 'deploy'],
+    ])
+      expect(stepScript(`.github/workflows/${file}`, job, 'shipline')).toBe(locate);
+  });
+});
