@@ -12,7 +12,7 @@ import { startRegistry } from '../../test/helpers/registry';
 import { startPrometheus } from '../../test/helpers/prometheus';
 import { startSampleService } from '../../test/helpers/sample-service';
 import { Cleanup } from './cleanup.cjs';
-import { banner, loud } from './report.cjs';
+import { banner, loud, showRecap } from './report.cjs';
 import { StepFailed, approvalBrief, buildAndScan, bundled, healthGate, planDeploy, promote, sampleWorkspace, type ActionName } from './steps.cjs';
 
 const onPath = (tool: string) => {
@@ -106,6 +106,7 @@ const started = Date.now();
 main(cleanup)
   .then(async (skipped) => {
     await cleanup.run();
+    showRecap();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (skipped.length > 0) {
       loud(`demo INCOMPLETE after ${seconds} s: not built yet: ${skipped.join(', ')}`);
@@ -115,6 +116,7 @@ main(cleanup)
   })
   .catch(async (e: unknown) => {
     await cleanup.run();
+    showRecap();
     loud(`demo FAILED: ${e instanceof StepFailed ? e.message : (e as Error).stack ?? String(e)}`);
     process.exit(1);
   });

@@ -13,8 +13,13 @@ export function loud(message: string): void {
   console.log(red(`${line}\n!! ${message}\n${line}`));
 }
 
+const recap: { name: string; exitCode: number; key: string }[] = [];
+const KEY_OUTPUTS = ['digest', 'verdict', 'status', 'canary-weight', 'bytes-copied', 'plan'];
+
 /** Prints what a person looks at after the step: exit code, outputs, errors, summary. */
 export function showStep(name: string, r: StepResult): void {
+  const key = KEY_OUTPUTS.filter((k) => r.outputs[k]).map((k) => `${k}=${r.outputs[k].length > 80 ? `${r.outputs[k].slice(0, 80)}…` : r.outputs[k]}`);
+  recap.push({ name, exitCode: r.exitCode, key: key.join('  ') });
   console.log(`${bold(name)}: exit code ${r.exitCode}`);
   const outputs = Object.entries(r.outputs);
   if (outputs.length > 0) {
@@ -29,4 +34,12 @@ export function showStep(name: string, r: StepResult): void {
     console.log(bold('job summary'));
     console.log(r.summary.trim().replace(/^/gm, '  │ '));
   }
+}
+
+/** One line per step, at the end of the demo. */
+export function showRecap(): void {
+  if (recap.length === 0) return;
+  banner('Recap');
+  console.log(`exit  ${'step'.padEnd(52)} key outputs`);
+  for (const r of recap) console.log(`${String(r.exitCode).padStart(4)}  ${r.name.padEnd(52)} ${r.key}`);
 }

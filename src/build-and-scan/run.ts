@@ -70,17 +70,21 @@ export async function run(inputs: BuildInputs, deps: RunDeps, reporter: Reporter
     }
 
     if (!inputs.push) {
-      reporter.info('push: false, so the image stays local');
+      // Like docker/build-push-action without push: the digest of what was built is known, but
+      // nothing in the registry answers to image@digest or to the tags, so those stay empty.
+      reporter.info('push: false, so the image stays local: image-ref is empty and tags is []');
+      reporter.setOutput('tags', '[]');
+      reporter.setOutput('image-ref', '');
       await reporter.summary(renderSummary({ ...facts, pushState: 'not pushed (push: false)' }));
-    } else {
-      const pushed = await push(inputs, deps, layout, reporter).catch(async (e: unknown) => {
-        await reporter.summary(renderSummary({ ...facts, pushFailed: true, pushState: `push FAILED: ${e instanceof Error ? e.message : String(e)}` }));
-        throw e;
-      });
-      await reporter.summary(renderSummary({ ...facts, pushState: `pushed (${pushed.blobsUploaded} blobs uploaded, ${pushed.blobsPresent} already there)` }));
+      return;
     }
-    reporter.setOutput('tags', JSON.stringify(inputs.tags));
-    reporter.setOutput('image-ref', `${inputs.image}@${digest}`);
+    const pushed = await push(inputs, deps, layout, reporter).catch(async (e: unknown) => {
+      await reporter.summary(renderSummary({ ...facts, pushFailed: true, pushState: `push FAILED: ${e instanceof Error ? e.message : String(e)}` }));
+      throw e;
+    });
+    reporter.setOutput('tags', JSON.stringify(pushed.tags));
+    reporter.setOutput('image-ref', `${inputs.image}@${pushed.digest}`);
+    await reporter.summary(renderSummary({ ...facts, pushState: `pushed (${pushed.blobsUploaded} blobs uploaded, ${pushed.blobsPresent} already there)` }));
   } finally {
     rmSync(built.layoutDir, { recursive: true, force: true }); // reports stay; the image layers can be large
   }

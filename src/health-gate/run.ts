@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
 import { runAnalysis, type AnalysisResult } from './analysis/engine';
+import { comparisonAlpha } from './analysis/measurement';
 import { minSamplesToReject } from './analysis/statistics';
 import { score as scoreOf, type Decision } from './analysis/rules';
 import { runHttpChecks, type HttpCheckResult } from './http-checks';
@@ -50,7 +51,7 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
     const client = new PrometheusClient({ url: a.prometheusUrl, auth: a.auth, timeoutMs: a.queryTimeoutMs, staleAfterMs: 2 * a.intervalMs, fetch: deps.fetch, clock: deps.clock });
     reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
     if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
-      const alpha = (1 - a.confidence) / (a.count - a.minSamples + 1);
+      const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
       const needed = minSamplesToReject(alpha);
       const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
       if (needed > a.count) reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);

@@ -280,3 +280,25 @@ export function insufficientCallerPermissions(wf: WorkflowFile, readCallee: (fil
   }
   return problems;
 }
+
+/**
+ * A job running `./.shipline/actions/<name>` must first locate its own Shipline revision (step id
+ * `shipline`) and check exactly that commit out into `.shipline`; otherwise the path does not exist
+ * in the caller's workspace, or holds other code.
+ */
+export function shiplineCheckoutMissing(wf: WorkflowFile): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of jobs(wf)) {
+    const list = steps(job);
+    const firstUse = list.findIndex((s) => String(s.uses ?? '').startsWith('./.shipline/'));
+    if (firstUse < 0) continue;
+    const locate = list.findIndex((s) => s.id === 'shipline');
+    const checkout = list.findIndex((s) => {
+      const w = asDict(s.with);
+      return String(s.uses ?? '').startsWith('actions/checkout@') && w.path === '.shipline' && w.ref === '${{ steps.shipline.outputs.sha }}' && w.repository === '${{ steps.shipline.outputs.repository }}';
+    });
+    if (locate < 0 || checkout < 0 || !(locate < checkout && checkout < firstUse))
+      problems.push(`${wf.file}: job '${id}' runs ./.shipline actions without first checking out its own Shipline revision into .shipline`);
+  }
+  return problems;
+}

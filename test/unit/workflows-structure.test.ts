@@ -16,6 +16,7 @@ import {
   productionWithoutApproval,
   readmeTables,
   reusableInterface,
+  shiplineCheckoutMissing,
   undocumentedInterface,
   unpinnedUses,
 } from '../helpers/workflow-rules';
@@ -40,6 +41,7 @@ describe.each([
   ['steps of the suite actions pass only inputs their action.yml declares', actionInputMismatches],
   ['production needs the approval job', productionWithoutApproval],
   ['callers grant every permission the called jobs ask for', insufficientCallerPermissions],
+  ['jobs running Shipline actions check out their own Shipline revision first', shiplineCheckoutMissing],
 ])('%s', (_title, rule) => {
   it.each(files)('%s', (file) => {
     expect(rule(workflows[files.indexOf(file)])).toEqual([]);
@@ -109,6 +111,11 @@ describe('each rule catches a deliberately bad snippet', () => {
     expect(problems).toContain("snippet.yml: job 'ci' grants security-events: read but .github/workflows/ci.yml job 'build' needs write");
   });
 
+  it('a job running Shipline actions without checking out its own revision', () => {
+    const wf = snippet('jobs:\n  a:\n    steps:\n      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0\n      - uses: ./.shipline/actions/health-gate\n');
+    expect(shiplineCheckoutMissing(wf)).toEqual(["snippet.yml: job 'a' runs ./.shipline actions without first checking out its own Shipline revision into .shipline"]);
+  });
+
   it('production not gated by approval', () => {
     const ungated = snippet(
       'jobs:\n  approval:\n    uses: ./.github/workflows/approval.yml\n  production:\n    needs: [ci]\n    uses: ./.github/workflows/production.yml\n  ci:\n    uses: ./.github/workflows/ci.yml\n',
@@ -141,6 +148,12 @@ describe('the pipeline', () => {
     const approval = Object.fromEntries(jobs(loadWorkflow('.github/workflows/approval.yml')));
     expect(approval.approve.environment).toBe('${{ inputs.environment }}');
     expect(approval.approve.needs).toBe('brief');
+  });
+
+  it('staging rolls back when tests or the gate fail, and only after a deploy that succeeded', () => {
+    const staging = Object.fromEntries(jobs(loadWorkflow('.github/workflows/staging.yml')));
+    expect(staging.rollback.needs).toEqual(['deploy', 'e2e', 'load', 'health']);
+    expect(staging.rollback.if).toBe("${{ failure() && needs.deploy.result == 'success' }}");
   });
 
   it('outputs flow from ci into staging, approval and production', () => {

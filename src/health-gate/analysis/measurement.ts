@@ -6,12 +6,13 @@
  */
 import type { MetricSpec } from '../metrics-spec';
 import type { QueryOutcome } from '../prometheus';
+import { perLookAlpha } from './sequential';
 import { effectIsWorse, mannWhitney, poissonRateTest, type MannWhitneyResult, type RateTestResult } from './statistics';
 
 export type MeasurementStatus = 'successful' | 'failed' | 'inconclusive' | 'error';
 
 export type Comparison = (MannWhitneyResult | RateTestResult) & {
-  /** Significance level used at this look (1 - confidence, split over the looks). */
+  /** Significance level used at this look (the group-sequential share of 1 - confidence). */
   alpha: number;
   allowedEffect: number;
   worse: boolean;
@@ -41,7 +42,7 @@ export interface ComparisonSettings {
   minSamples: number;
   effectSize: number;
   confidence: number;
-  /** How many times the comparison may run (count - min-samples + 1): alpha is split over them. */
+  /** How many times the comparison may run (count - min-samples + 1): the per-look alpha keeps 1 - confidence over all of them. */
   looks: number;
 }
 
@@ -62,10 +63,15 @@ function fmt(n: number): string {
   return Number.isFinite(n) ? String(Number(n.toPrecision(4))) : String(n);
 }
 
+/** The significance level of each look: the looks run on cumulative data, at samples min-samples..count. */
+export function comparisonAlpha(settings: ComparisonSettings): number {
+  return perLookAlpha(1 - settings.confidence, settings.minSamples, settings.minSamples + Math.max(1, settings.looks) - 1);
+}
+
 function compare(spec: MetricSpec, history: readonly Sample[], current: Sample, settings: ComparisonSettings): Comparison | undefined {
   const usable = [...history, current].filter((s) => s.value !== undefined && s.baselineValue !== undefined);
   if (usable.length < settings.minSamples) return undefined;
-  const alpha = (1 - settings.confidence) / Math.max(1, settings.looks);
+  const alpha = comparisonAlpha(settings);
   let result: MannWhitneyResult | RateTestResult;
   if (spec.total !== undefined) {
     const sum = (f: (s: Sample) => number | undefined) => usable.reduce((a, s) => a + (f(s) ?? 0), 0);
