@@ -56,6 +56,7 @@ const DEFAULTS = parseInputs({ 'prometheus-url': 'http://bench', metrics: '- nam
 const settingsFor = (yaml: string): AnalysisSettingsForEngine => ({ ...DEFAULTS, metrics: parseMetrics(yaml) });
 
 const ERRORS = settingsFor('- name: errors\n  query: ce\n  total: cr\n  baseline: be\n  baseline-total: br\n  max: 1\n');
+const COUNTERS = settingsFor('- name: errors\n  query: ce\n  total: cr\n  baseline: be\n  baseline-total: br\n  counters: true\n  max: 1\n');
 const LATENCY = settingsFor('- name: p90\n  query: cl\n  baseline: bl\n  max: 100\n');
 
 interface Scenario {
@@ -66,20 +67,35 @@ interface Scenario {
   /** The peer rule on one interval's values: true = this sample fails. */
   peerFails: (v: Record<string, number>) => boolean;
   regression: boolean;
+  /** The queries read raw counters: the fake Prometheus answers the running totals. */
+  counters?: boolean;
 }
 
-function errorScenario(label: string, requestsPerInterval: number, baseRate: number, factor: number): Scenario {
+/**
+ * `extrapolated` > 1 models increase() over a window of a few scrapes: Prometheus sees only the
+ * requests between the window's first and last scrape and scales them up to the window, so a
+ * window of 2 scrape intervals reports twice the requests of one interval (2 x Poisson(n/2)).
+ */
+function errorScenario(label: string, requestsPerInterval: number, baseRate: number, factor: number, count = ERRORS.count, extrapolated = 1): Scenario {
+  const observe = (lambda: number, rnd: () => number) => extrapolated * poisson(lambda / extrapolated, rnd);
+  const extra = [count === ERRORS.count ? '' : `count ${count}`, extrapolated === 1 ? '' : `increase() extrapolated ${extrapolated}x`].filter(Boolean).join(', ');
   return {
-    name: `error rate ${label}, ${factor === 1 ? 'A/A' : `${factor}x`}`,
-    settings: ERRORS,
+    name: `error rate ${label}${extra ? `, ${extra}` : ''}, ${factor === 1 ? 'A/A' : `${factor}x`}`,
+    settings: { ...ERRORS, count },
     regression: factor > 1,
     draw: (rnd) => {
       const cr = poisson(requestsPerInterval, rnd);
       const br = poisson(requestsPerInterval, rnd);
-      return { cr, br, ce: poisson(cr * baseRate * factor, rnd), be: poisson(br * baseRate, rnd) };
+      return { cr, br, ce: observe(cr * baseRate * factor, rnd), be: observe(br * baseRate, rnd) };
     },
     peerFails: (v) => v.cr > 0 && v.br > 0 && v.ce / v.cr > 1.5 * (v.be / v.br) && v.ce > 0,
   };
+}
+
+/** The same traffic read from raw counters (counters: true): exact counts, whatever the scrape interval. */
+function counterScenario(requestsPerInterval: number, factor: number): Scenario {
+  const exact = errorScenario(`1% at ${requestsPerInterval} req/interval`, requestsPerInterval, 0.01, factor);
+  return { ...exact, name: exact.name.replace(/, (A\/A|\d+x)$/, ', raw counters, $1'), settings: COUNTERS, counters: true };
 }
 
 function latencyScenario(factor: number): Scenario {
@@ -106,7 +122,7 @@ async function replay(s: Scenario, trials: number, seed: number): Promise<Outcom
     const rounds: Record<string, number>[] = [];
     const client: QueryClient = {
       async query(q) {
-        return value(rounds[rounds.length - 1][q]);
+        return value(s.counters ? rounds.reduce((sum, r) => sum + r[q], 1000) : rounds[rounds.length - 1][q]);
       },
     };
     let now = 0;
@@ -153,6 +169,13 @@ async function syntheticPart(): Promise<void> {
     errorScenario('1% at 30 req/interval (sparse)', 30, 0.01, 1),
     errorScenario('1% at 30 req/interval (sparse)', 30, 0.01, 2),
     errorScenario('1% at 30 req/interval (sparse)', 30, 0.01, 5),
+    // Sparse traffic needs more intervals: 10 x 30 requests hold about 3 baseline errors.
+    errorScenario('1% at 30 req/interval (sparse)', 30, 0.01, 1, 30),
+    errorScenario('1% at 30 req/interval (sparse)', 30, 0.01, 5, 30),
+    // What increase()[window of 2 scrapes] does to the counts (see the README: prefer longer windows).
+    errorScenario('1% at 300 req/interval', 300, 0.01, 1, ERRORS.count, 2),
+    counterScenario(300, 1),
+    counterScenario(300, 5),
     latencyScenario(1),
     latencyScenario(1.5),
     latencyScenario(2),
@@ -183,19 +206,23 @@ async function prometheusPart(): Promise<void> {
   const prom = await startPrometheus({ stable: stable.host, canary: canary.host });
   const load = [stable.drive(50), canary.drive(50)];
   await new Promise((r) => setTimeout(r, 3000));
-  const count = (job: string, code: string) => `sum(increase(http_requests_total{job="${job}"${code}}[2s]))`;
-  const metrics = [
-    '- name: error-rate',
-    `  query: ${count('canary', ',code="500"')}`,
-    `  total: ${count('canary', '')}`,
-    `  baseline: ${count('stable', ',code="500"')}`,
-    `  baseline-total: ${count('stable', '')}`,
-    '  max: 0.5',
-  ].join('\n');
+  const metricsWith = (count: (job: string, code: string) => string, extra = '') =>
+    [
+      '- name: error-rate',
+      `  query: ${count('canary', ',code="500"')}`,
+      `  total: ${count('canary', '')}`,
+      `  baseline: ${count('stable', ',code="500"')}`,
+      `  baseline-total: ${count('stable', '')}`,
+      '  max: 0.5',
+      extra,
+    ].join('\n');
+  const windowed = metricsWith((job, code) => `sum(increase(http_requests_total{job="${job}"${code}}[2s]))`);
+  const counters = metricsWith((job, code) => `sum(http_requests_total{job="${job}"${code}})`, '  counters: true');
   const rows: string[][] = [];
-  for (const [label, over] of [
-    ['interval 1s, min-samples 3', { interval: '1s', 'min-samples': '3' }],
-    ['interval 2s, min-samples 3', { interval: '2s', 'min-samples': '3' }],
+  for (const [label, metrics, over] of [
+    ['increase()[2s], interval 1s, min-samples 3', windowed, { interval: '1s', 'min-samples': '3' }],
+    ['increase()[2s], interval 2s, min-samples 3', windowed, { interval: '2s', 'min-samples': '3' }],
+    ['raw counters, interval 1s, min-samples 3', counters, { interval: '1s', 'min-samples': '3' }],
   ] as const) {
     canary.set({ errorRate: 0.01 });
     await new Promise((r) => setTimeout(r, 2500));
@@ -219,7 +246,7 @@ async function prometheusPart(): Promise<void> {
   await Promise.all(load.map((l) => l.stop()));
   await prom.stop();
   await Promise.all([stable.close(), canary.close()]);
-  console.log('\nPart 2: real Prometheus (1 s scrapes, increase()[2s] windows), 50 req/s per side, canary error rate 1% -> 25% after 6 s\n');
+  console.log('\nPart 2: real Prometheus (1 s scrapes), 50 req/s per side, canary error rate 1% -> 25% after 6 s (at 1 s intervals the [2s] windows overlap: every other one is pooled)\n');
   printTable(['settings', 'verdict', 'rounds', 'injection -> verdict (s)', 'in intervals'], rows);
 }
 

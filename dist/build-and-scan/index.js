@@ -45384,6 +45384,18 @@ var promises_ = __nccwpck_require__(1455);
 const BUILDAH = ['--storage-driver', 'vfs'];
 const pairs = (flag, kv) => kv.flatMap(({ key, value }) => [flag, `${key}=${value}`]);
 const repeat = (flag, values) => values.flatMap((v) => [flag, v]);
+/** Flags `buildah bud` and `docker buildx build` spell alike. */
+function sharedBuildFlags(req, p) {
+    const i = req.inputs;
+    return [
+        ...(i.platforms.length ? ['--platform', i.platforms.join(',')] : []),
+        ...pairs('--build-arg', i.buildArgs),
+        ...p.secretFiles.flatMap((s) => ['--secret', `id=${s.id},src=${s.file}`]),
+        ...(i.target ? ['--target', i.target] : []),
+        ...pairs('--label', req.labels),
+        ...pairs('--annotation', req.annotations),
+    ];
+}
 function buildahCommands(req, p) {
     const i = req.inputs;
     const multi = i.platforms.length > 1;
@@ -45397,12 +45409,7 @@ function buildahCommands(req, p) {
         '--file',
         i.file,
         ...(multi ? ['--manifest', p.localName] : ['--tag', p.localName]),
-        ...(i.platforms.length ? ['--platform', i.platforms.join(',')] : []),
-        ...pairs('--build-arg', i.buildArgs),
-        ...p.secretFiles.flatMap((s) => ['--secret', `id=${s.id},src=${s.file}`]),
-        ...(i.target ? ['--target', i.target] : []),
-        ...pairs('--label', req.labels),
-        ...pairs('--annotation', req.annotations),
+        ...sharedBuildFlags(req, p),
         ...(i.cacheFrom.length || i.cacheTo.length ? ['--layers'] : []),
         ...repeat('--cache-from', i.cacheFrom),
         ...repeat('--cache-to', i.cacheTo),
@@ -45429,12 +45436,7 @@ function dockerCommand(req, p) {
             '--file',
             i.file,
             ...i.tags.flatMap((t) => ['--tag', `${i.image}:${t}`]),
-            ...(i.platforms.length ? ['--platform', i.platforms.join(',')] : []),
-            ...pairs('--build-arg', i.buildArgs),
-            ...p.secretFiles.flatMap((s) => ['--secret', `id=${s.id},src=${s.file}`]),
-            ...(i.target ? ['--target', i.target] : []),
-            ...pairs('--label', req.labels),
-            ...pairs('--annotation', req.annotations),
+            ...sharedBuildFlags(req, p),
             ...repeat('--cache-from', i.cacheFrom),
             ...repeat('--cache-to', i.cacheTo),
             '--output',
@@ -45710,12 +45712,52 @@ function expectDigest(reported, scanned, what) {
     }
 }
 
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/build-and-scan/sarif.ts
+/**
+ * SARIF 2.1.0 for GitHub code scanning, written by the action from Trivy's JSON and the gate's
+ * verdict: findings that gated are `error`, the rest `warning` (MEDIUM and above) or `note`,
+ * and ignored findings carry a suppression with the reason. Locations point at the Dockerfile,
+ * because code scanning needs a file in the repository.
+ * The file is fitted to GitHub's upload limits, so upload-sarif never rejects it and what GitHub
+ * keeps is chosen here, gating findings first; the full list stays in the Trivy report.
+ */
+
 /** What GitHub ranks by when no CVSS score is known (its own security-severity bands). */
 const FALLBACK_SCORE = { CRITICAL: 9.5, HIGH: 8.0, MEDIUM: 5.5, LOW: 2.0, UNKNOWN: 0.0 };
-function toSarif(result, opts) {
+const score = (f) => f.cvss ?? FALLBACK_SCORE[f.severity];
+/**
+ * docs.github.com, "SARIF results exceed limit": a run may hold 25,000 results but only 5,000
+ * are kept (which ones is GitHub's choice), and a gzipped file over 10 MB is rejected.
+ */
+const GITHUB_SARIF_LIMITS = { resultsPerRun: 5000, gzippedBytes: 10 * 1024 * 1024 };
+/** The SARIF text to write: as many findings as fit, halving until the gzipped size fits too. */
+function sarifForGitHub(result, opts, limits = GITHUB_SARIF_LIMITS) {
+    let max = Math.min(result.judged.length, limits.resultsPerRun);
+    for (;;) {
+        const text = JSON.stringify(toSarif(result, opts, max), null, 2);
+        if (max === 0 || (0,external_node_zlib_.gzipSync)(text).length <= limits.gzippedBytes)
+            return { text, results: max, omitted: result.judged.length - max };
+        max = Math.floor(max / 2);
+    }
+}
+/** Which findings to keep when not all fit: gating first, then by severity score, ignored last. */
+function mostImportant(judged, max) {
+    if (judged.length <= max)
+        return judged;
+    const rank = ({ disposition: d }) => (d.kind === 'counted' ? (d.gating ? 0 : 1) : d.kind === 'unfixed' ? 2 : 3);
+    const keep = new Set(judged
+        .map((j, i) => ({ j, i }))
+        .sort((a, b) => rank(a.j) - rank(b.j) || score(b.j.finding) - score(a.j.finding) || a.i - b.i)
+        .slice(0, max)
+        .map(({ j }) => j));
+    return judged.filter((j) => keep.has(j)); // report order, as Trivy listed them
+}
+function toSarif(result, opts, maxResults = Number.POSITIVE_INFINITY) {
     const rules = new Map();
-    const results = result.judged.map(({ finding: f, disposition }) => {
+    const kept = mostImportant(result.judged, maxResults);
+    const results = kept.map(({ finding: f, disposition }) => {
         if (!rules.has(f.id))
             rules.set(f.id, rule(f));
         const level = disposition.kind === 'counted' && disposition.gating ? 'error' : f.severity === 'LOW' || f.severity === 'UNKNOWN' ? 'note' : 'warning';
@@ -45751,20 +45793,19 @@ function toSarif(result, opts) {
                     },
                 },
                 results,
-                properties: { severityThreshold: result.threshold, passed: result.passed },
+                properties: { severityThreshold: result.threshold, passed: result.passed, findings: result.judged.length, omittedFindings: result.judged.length - kept.length },
             },
         ],
     };
 }
 function rule(f) {
-    const score = f.cvss ?? FALLBACK_SCORE[f.severity];
     return {
         id: f.id,
         name: 'ContainerImageVulnerability',
         shortDescription: { text: f.title || f.id },
         helpUri: f.url || undefined,
         help: { text: `${f.id} (${f.severity}) in ${f.pkg}${f.url ? `: ${f.url}` : ''}` },
-        properties: { tags: ['vulnerability', 'security', f.severity], 'security-severity': score.toFixed(1), precision: 'very-high' },
+        properties: { tags: ['vulnerability', 'security', f.severity], 'security-severity': score(f).toFixed(1), precision: 'very-high' },
     };
 }
 
@@ -45795,15 +45836,21 @@ function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
 /** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '') {
+function lineChart(title, xLabels, series, yTitle = '', options = {}) {
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    let positions = xLabels.map((_, i) => i);
+    if (options.missing === 'skip') {
+        positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
+        if (positions.length < 2)
+            return '';
+    }
     const lines = [
         '```mermaid',
         'xychart-beta',
         `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${xLabels.map((l) => `"${l.replace(/"/g, "'")}"`).join(', ')}]`,
+        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
         yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
-        ...series.map((s) => `  line [${s.values.map(num).join(', ')}]`),
+        ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
     ].filter((l) => l !== '');
     const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
@@ -45849,6 +45896,8 @@ function renderSummary(f) {
         extra.push(`each platform scanned: ${f.scan.platforms.join(', ')}`);
     if (f.scan.ignoreUnfixed)
         extra.push(`${g.unfixedSkipped} unfixed finding(s) not counted (ignore-unfixed)`);
+    if (f.scan.sarifOmitted)
+        extra.push(`SARIF: ${g.judged.length - f.scan.sarifOmitted} of ${g.judged.length} findings (GitHub's upload limits), gating ones first`);
     md += `_${extra.join(' · ')}_\n\n`;
     if (g.failing.length > 0) {
         md += heading(`Failing findings (${g.failing.length})`, 3);
@@ -45902,27 +45951,48 @@ class ScannerError extends errors/* ServiceError */._7 {
  * win over variables for severity, ignore file, unfixed...): the gate must see every finding;
  * accepting one is the ignore file's job, with a reason and an expiry.
  */
-const FINDING_FILTERS = ['TRIVY_IGNORE_POLICY', 'TRIVY_IGNORE_STATUS', 'TRIVY_VEX'];
+const FINDING_FILTERS = [
+    'TRIVY_IGNORE_POLICY',
+    'TRIVY_IGNORE_STATUS',
+    'TRIVY_VEX',
+    'TRIVY_PKG_TYPES', // e.g. os only: every library finding gone
+    'TRIVY_VULN_TYPE', // its deprecated alias
+    'TRIVY_PKG_RELATIONSHIPS',
+    'TRIVY_SKIP_DIRS',
+    'TRIVY_SKIP_FILES',
+    'TRIVY_DISTRO', // a forced distribution matches packages against the wrong advisories
+];
 function trivyEnv(env) {
     return Object.fromEntries(Object.entries(env).filter(([k]) => !FINDING_FILTERS.includes(k)));
 }
+/**
+ * Said whenever Trivy cannot be installed or started. fail-on-scan-error waives a scan that
+ * failed to run (database download, unreadable report), never a scanner that is missing or
+ * whose download did not verify: that is a broken or tampered setup, so the step fails closed.
+ */
+const INSTALL_NOT_WAIVED = 'Nothing was built or pushed; fail-on-scan-error does not apply to a scanner that cannot be installed or verified';
 async function resolveTrivy(scan, exec, tc, reporter, env) {
     const runEnv = trivyEnv(env);
     if (scan.trivyVersion !== 'path') {
-        const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 });
+        const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 }).catch((e) => {
+            if (!(e instanceof errors/* ServiceError */._7))
+                throw e;
+            throw new errors/* ServiceError */._7('trivy', `could not be installed: ${e.problem}`, `${e.hint ? `${e.hint}. ` : ''}${INSTALL_NOT_WAIVED}`);
+        });
         return { bin: external_node_path_.join(dir, 'trivy'), version: scan.trivyVersion, env: runEnv };
     }
+    const notRunnable = (why) => new errors/* ServiceError */._7('trivy', `trivy-version is 'path' but ${why}`, `Install trivy on the runner or give a trivy-version to install. ${INSTALL_NOT_WAIVED}`);
     const r = await exec('trivy', ['--version'], { env: runEnv }).catch((e) => {
-        throw new ScannerError(`trivy-version is 'path' but trivy could not be run: ${e.message}`, 'Install trivy on the runner or give a trivy-version to install');
+        throw notRunnable(`trivy could not be run: ${e.message}`);
     });
     if (r.exitCode !== 0)
-        throw new ScannerError(`'trivy --version' exited with ${r.exitCode}`);
+        throw notRunnable(`'trivy --version' exited with ${r.exitCode}`);
     const version = /Version:\s*v?(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
     reporter.info(`Using trivy ${version} from PATH`);
     return { bin: 'trivy', version, env: runEnv };
 }
 /** The retryable signatures of a vulnerability-database download failure. */
-const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|failed to download vulnerability DB|DB error|failed to download artifact/i;
+const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|429 Too Many Requests|failed to download vulnerability DB|failed to download Java DB|DB error|failed to download artifact/i;
 function trivyArgs(layoutDir, reportFile, scan, workDir) {
     // Pin everything that a trivy.yaml, .trivyignore or TRIVY_* variable in the workspace could
     // otherwise change: the report must hold every finding, the action alone decides.
@@ -45970,17 +46040,36 @@ async function runTrivy(exec, trivy, layoutDir, reportFile, scan, workDir, repor
     });
 }
 /**
- * The line a person needs from Trivy's log: the registry's rate-limit answer when there is
- * one (the FATAL line only says "failed to download artifact from any source"), else the
- * last FATAL/ERROR line without its timestamp and level.
+ * What a registry says when it rate-limits Trivy's database download, as go-containerregistry
+ * words it: ghcr.io's TOOMANYREQUESTS carries the limit, so it is preferred to a bare 429.
+ */
+const RATE_LIMITED = [/(?:GET \S+: )?TOOMANYREQUESTS[^"\\\n]*/, /(?:GET \S+: )?unexpected status code 429 Too Many Requests[^"\\\n]*/];
+/**
+ * The part of Trivy's log a person needs: the registry's rate-limit answer when there is one
+ * (the FATAL error only ends in "failed to download artifact from any source"), else the last
+ * FATAL (or ERROR) entry without its timestamp and level. Trivy prints a FATAL error raw, so a
+ * multi-error ("2 errors occurred:") continues on the tab-indented "* ..." lines after it.
  */
 function failureReason(text) {
-    const limited = /(?:GET \S+: )?TOOMANYREQUESTS[^"\\\n]*/.exec(text);
-    if (limited)
-        return limited[0].trim();
-    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-    const fatal = lines.filter((l) => /\b(FATAL|ERROR)\b/.test(l)).pop() ?? lines.pop() ?? '(no output)';
-    return fatal.replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '').replace(/\s+/g, ' ').trim();
+    for (const pattern of RATE_LIMITED) {
+        const limited = pattern.exec(text);
+        if (limited)
+            return limited[0].trim();
+    }
+    const lines = text.split(/\r?\n/);
+    const last = (level) => lines.reduce((found, l, i) => (level.test(l) ? i : found), -1);
+    let at = last(/\tFATAL\t/);
+    if (at < 0)
+        at = last(/\b(FATAL|ERROR)\b/);
+    if (at < 0)
+        return lines.filter((l) => l.trim() !== '').pop()?.trim() ?? '(no output)';
+    const entry = [lines[at]];
+    for (const l of lines.slice(at + 1)) {
+        if (!/^\s/.test(l) && l !== '')
+            break; // the next timestamped entry
+        entry.push(l);
+    }
+    return entry.join(' ').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '').replace(/\s+/g, ' ').trim();
 }
 
 ;// CONCATENATED MODULE: ./src/build-and-scan/scan-layout.ts
@@ -46083,6 +46172,8 @@ async function run(inputs, deps, reporter) {
     (0,external_node_fs_.mkdirSync)(base, { recursive: true });
     const workDir = (0,external_node_fs_.mkdtempSync)(external_node_path_.join(base, 'shipline-build-and-scan-'));
     const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter, deps.env) : undefined;
+    if (trivy)
+        warnIfCacheInContext(inputs, reporter);
     const now = deps.now();
     const context = defaultOciMetadata(deps.env, inputs.tags, now);
     const built = await buildImage(deps.exec, { inputs, labels: mergeKeyValues(context, inputs.labels), annotations: mergeKeyValues(context, inputs.annotations), workDir }, reporter);
@@ -46106,18 +46197,21 @@ async function run(inputs, deps, reporter) {
             throw new errors/* ServiceError */._7('trivy', `${scan.message}. Nothing was pushed`, 'Retry the job; to push unjudged images anyway set fail-on-scan-error: false');
         }
         if (!inputs.push) {
-            reporter.info('push: false, so the image stays local');
+            // Like docker/build-push-action without push: the digest of what was built is known, but
+            // nothing in the registry answers to image@digest or to the tags, so those stay empty.
+            reporter.info('push: false, so the image stays local: image-ref is empty and tags is []');
+            reporter.setOutput('tags', '[]');
+            reporter.setOutput('image-ref', '');
             await reporter.summary(renderSummary({ ...facts, pushState: 'not pushed (push: false)' }));
+            return;
         }
-        else {
-            const pushed = await push(inputs, deps, layout, reporter).catch(async (e) => {
-                await reporter.summary(renderSummary({ ...facts, pushFailed: true, pushState: `push FAILED: ${e instanceof Error ? e.message : String(e)}` }));
-                throw e;
-            });
-            await reporter.summary(renderSummary({ ...facts, pushState: `pushed (${pushed.blobsUploaded} blobs uploaded, ${pushed.blobsPresent} already there)` }));
-        }
-        reporter.setOutput('tags', JSON.stringify(inputs.tags));
-        reporter.setOutput('image-ref', `${inputs.image}@${digest}`);
+        const pushed = await push(inputs, deps, layout, reporter).catch(async (e) => {
+            await reporter.summary(renderSummary({ ...facts, pushFailed: true, pushState: `push FAILED: ${e instanceof Error ? e.message : String(e)}` }));
+            throw e;
+        });
+        reporter.setOutput('tags', JSON.stringify(pushed.tags));
+        reporter.setOutput('image-ref', `${inputs.image}@${pushed.digest}`);
+        await reporter.summary(renderSummary({ ...facts, pushState: `pushed (${pushed.blobsUploaded} blobs uploaded, ${pushed.blobsPresent} already there)` }));
     }
     finally {
         (0,external_node_fs_.rmSync)(built.layoutDir, { recursive: true, force: true }); // reports stay; the image layers can be large
@@ -46133,6 +46227,24 @@ async function push(inputs, deps, layout, reporter) {
     finally {
         client.close?.();
     }
+}
+/**
+ * A trivy-cache-dir inside the build context is sent to the builder with the context (the
+ * database is hundreds of MB) and a `COPY . .` puts it in the image, unless an ignore file
+ * names it.
+ */
+function warnIfCacheInContext(inputs, reporter) {
+    const cache = inputs.scan.trivyCacheDir;
+    if (!cache)
+        return;
+    const rel = external_node_path_.relative(inputs.context, cache);
+    if (rel === '' || rel.startsWith('..') || external_node_path_.isAbsolute(rel))
+        return;
+    const top = rel.split(external_node_path_.sep)[0];
+    const ignored = (file) => (0,external_node_fs_.existsSync)(file) && (0,external_node_fs_.readFileSync)(file, 'utf8').split(/\r?\n/).some((l) => l.trim().replace(/^\/+|\/+$/g, '') === top);
+    if (['.dockerignore', '.containerignore'].some((f) => ignored(external_node_path_.join(inputs.context, f))))
+        return; // buildah reads either
+    reporter.warning(`trivy-cache-dir '${rel}' is inside the build context: the vulnerability database is sent to the builder and a COPY of the context puts it in the image. Add '${top}' to .dockerignore, or leave trivy-cache-dir empty and cache ~/.cache/trivy`);
 }
 function skipScan(reporter) {
     reporter.warning('scanner: none: THIS IMAGE WAS NOT SCANNED for vulnerabilities. Use this only for demos or air-gapped runners.');
@@ -46165,14 +46277,19 @@ async function scanLayout(inputs, deps, trivy, layout, workDir, now, reporter) {
     }
     const sarifFile = external_node_path_.join(workDir, 'trivy-results.sarif');
     const dockerfile = external_node_path_.relative(deps.env.GITHUB_WORKSPACE || process.cwd(), inputs.file).split(external_node_path_.sep).join('/');
-    (0,external_node_fs_.writeFileSync)(sarifFile, JSON.stringify(toSarif(result, { dockerfile, image: inputs.image, trivyVersion: trivy.version }), null, 2));
+    const sarif = sarifForGitHub(result, { dockerfile, image: inputs.image, trivyVersion: trivy.version });
+    (0,external_node_fs_.writeFileSync)(sarifFile, sarif.text);
+    if (sarif.omitted > 0) {
+        const { resultsPerRun, gzippedBytes } = GITHUB_SARIF_LIMITS;
+        reporter.warning(`The SARIF file holds ${sarif.results} of ${result.judged.length} findings (GitHub code scanning keeps ${resultsPerRun} per run and refuses files over ${gzippedBytes / 1024 / 1024} MiB gzipped); gating findings come first, and the report file has them all`);
+    }
     reporter.setOutput('scan-passed', String(result.passed));
     reporter.setOutput('vulnerabilities', JSON.stringify(result.counts));
     reporter.setOutput('report-file', scanned.reportFile);
     reporter.setOutput('sarif-file', sarifFile);
     const counts = Object.entries(result.counts).map(([s, n]) => `${n} ${s}`).join(', ');
     reporter.info(`Vulnerabilities after ignores: ${counts}; gate at ${result.threshold}: ${result.passed ? 'passed' : 'FAILED'}`);
-    return { kind: 'scanned', gate: result, trivyVersion: trivy.version, ignoreUnfixed: inputs.scan.ignoreUnfixed, platforms: scanned.platforms };
+    return { kind: 'scanned', gate: result, trivyVersion: trivy.version, ignoreUnfixed: inputs.scan.ignoreUnfixed, platforms: scanned.platforms, sarifOmitted: sarif.omitted };
 }
 
 ;// CONCATENATED MODULE: ./src/build-and-scan/main.ts
@@ -46186,7 +46303,7 @@ async function scanLayout(inputs, deps, trivy, layout, workDir, now, reporter) {
 
 
 let loaded;
-const registry = () => (loaded ??= Promise.all([__nccwpck_require__.e(/* import() */ 249).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8249, 19)), Promise.all(/* import() */[__nccwpck_require__.e(249), __nccwpck_require__.e(856)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6856))]).then(([{ ECRClient }, { registryDeps }]) => {
+const registry = () => (loaded ??= Promise.all([__nccwpck_require__.e(/* import() */ 249).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8249, 19)), Promise.all(/* import() */[__nccwpck_require__.e(249), __nccwpck_require__.e(236)]).then(__nccwpck_require__.bind(__nccwpck_require__, 236))]).then(([{ ECRClient }, { registryDeps }]) => {
     const clients = new Map();
     return registryDeps((region) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region));
 }));

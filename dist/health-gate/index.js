@@ -40525,7 +40525,21 @@ var dist = __nccwpck_require__(8815);
  */
 
 
-const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'critical', 'no-data'];
+const PROMQL_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+/** The longest range selector ([5m], [1m30s], or the range of a subquery [5m:1m]) in PromQL, in ms. */
+function longestRangeMs(...queries) {
+    let longest;
+    for (const q of queries) {
+        for (const m of (q ?? '').matchAll(/\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]/g)) {
+            let ms = 0;
+            for (const part of m[1].matchAll(/(\d+)(ms|[smhdwy])/g))
+                ms += Number(part[1]) * PROMQL_UNIT_MS[part[2]];
+            longest = Math.max(longest ?? 0, ms);
+        }
+    }
+    return longest;
+}
+const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
 const metrics_spec_INPUT = 'metrics';
 function fail(problem, fix) {
     throw new errors_InputError(metrics_spec_INPUT, problem, fix);
@@ -40602,7 +40616,19 @@ function parseMetrics(text) {
             noData = obj['no-data'];
         }
         const direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
-        return { name, query, max, min, baseline, total, baselineTotal, critical, noData, direction };
+        let cumulative = false;
+        if (obj.counters !== undefined) {
+            if (typeof obj.counters !== 'boolean')
+                fail(`${where}: counters must be true or false`, 'Write counters: true');
+            cumulative = obj.counters;
+        }
+        const countWindowMs = total !== undefined ? longestRangeMs(query, total, baseline, baselineTotal) : undefined;
+        if (cumulative && total === undefined)
+            fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
+        if (cumulative && countWindowMs !== undefined) {
+            fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
+        }
+        return { name, query, max, min, baseline, total, baselineTotal, critical, noData, direction, cumulative, ...(countWindowMs !== undefined && { countWindowMs }) };
     });
 }
 
@@ -41054,7 +41080,106 @@ function minSamplesToReject(alpha) {
     return Infinity;
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/analysis/sequential.ts
+/**
+ * The per-look significance level of a repeated test on cumulative data (a Pocock-type
+ * group-sequential boundary). The gate compares canary and baseline after every round from
+ * min-samples to count, each time on everything gathered so far, so the statistics at
+ * successive looks are strongly correlated (look n and look n+1 share n samples). Splitting
+ * alpha evenly over the looks (Bonferroni) ignores that and wastes power; instead we find the
+ * one z-boundary c such that a cumulative sum of independent standard normal increments,
+ * watched at samples n_1 < ... < n_K, crosses c·sqrt(n) at some look with probability alpha
+ * under "no difference", and test each look at 1 - Phi(c).
+ * Computed by the recursive numerical integration of Armitage, McPherson and Rowe (1969) on a
+ * grid; beyond MAX_EXACT_LOOKS it falls back to Bonferroni (valid, only more conservative).
+ */
+
+const MAX_EXACT_LOOKS = 120;
+const STEP = 0.05; // grid step in units of one increment's standard deviation
+const TAIL = 7; // standard deviations kept below the data's spread and around each increment
+/** Grid cells [lo + i·STEP, lo + (i+1)·STEP) below `bound`, and the share of the last one that is below it. */
+function cellsBelow(lo, bound) {
+    const exact = Math.max((bound - lo) / STEP, 1e-9);
+    const size = Math.ceil(exact);
+    return { size, lastShare: exact - (size - 1) };
+}
+/** P(some look's cumulative z >= c) for looks at samples firstLook..lastLook (no difference). */
+function crossingProbability(c, firstLook, lastLook) {
+    const kernelHalf = Math.ceil(TAIL / STEP);
+    // Probability that one N(0, 1) increment moves the sum by k grid cells.
+    const kernel = Array.from({ length: 2 * kernelHalf + 1 }, (_, i) => normalCdf((i - kernelHalf + 0.5) * STEP) - normalCdf((i - kernelHalf - 0.5) * STEP));
+    // Mass of the sum S at the first look per cell, cut at the boundary c·sqrt(n).
+    const sd = Math.sqrt(firstLook);
+    let lo = -TAIL * sd;
+    let { size, lastShare } = cellsBelow(lo, c * sd);
+    let mass = Array.from({ length: size }, (_, i) => normalCdf((lo + (i + (i === size - 1 ? lastShare : 1)) * STEP) / sd) - normalCdf((lo + i * STEP) / sd));
+    for (let n = firstLook + 1; n <= lastLook; n++) {
+        // One more sample: convolve with N(0, 1), keep the part still below c·sqrt(n).
+        const nextLo = -TAIL * Math.sqrt(n);
+        const shift = Math.round((lo - nextLo) / STEP); // old cell i sits at new cell i + shift
+        ({ size, lastShare } = cellsBelow(nextLo, c * Math.sqrt(n)));
+        const next = new Array(size).fill(0);
+        for (let i = 0; i < mass.length; i++) {
+            const m = mass[i];
+            if (m < 1e-15)
+                continue;
+            const from = Math.max(0, i + shift - kernelHalf);
+            const to = Math.min(size - 1, i + shift + kernelHalf);
+            for (let j = from; j <= to; j++)
+                next[j] += m * kernel[j - i - shift + kernelHalf];
+        }
+        next[size - 1] *= lastShare;
+        mass = next;
+        lo = nextLo;
+    }
+    const stayedBelow = mass.reduce((a, b) => a + b, 0);
+    return Math.min(1, Math.max(0, 1 - stayedBelow));
+}
+const cache = new Map();
+/**
+ * The significance level for each of the looks at samples firstLook..lastLook so that the whole
+ * analysis keeps its false-fail rate at `alpha`.
+ */
+function perLookAlpha(alpha, firstLook, lastLook) {
+    const looks = lastLook - firstLook + 1;
+    if (looks <= 1)
+        return alpha;
+    if (looks > MAX_EXACT_LOOKS)
+        return alpha / looks;
+    const key = `${alpha}:${firstLook}:${lastLook}`;
+    const known = cache.get(key);
+    if (known !== undefined)
+        return known;
+    // Bisection on c between the single-look and the Bonferroni boundaries.
+    let low = zOf(alpha);
+    let high = zOf(alpha / looks) + 0.01;
+    for (let i = 0; i < 40 && high - low > 1e-5; i++) {
+        const mid = (low + high) / 2;
+        if (crossingProbability(mid, firstLook, lastLook) > alpha)
+            low = mid;
+        else
+            high = mid;
+    }
+    const result = Math.max(alpha / looks, 1 - normalCdf(high));
+    cache.set(key, result);
+    return result;
+}
+/** The z with 1 - Phi(z) = p, by bisection (p in (0, 0.5)). */
+function zOf(p) {
+    let low = 0;
+    let high = 40;
+    for (let i = 0; i < 100; i++) {
+        const mid = (low + high) / 2;
+        if (1 - normalCdf(mid) > p)
+            low = mid;
+        else
+            high = mid;
+    }
+    return high;
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/analysis/measurement.ts
+
 
 /** The value of one side: a plain query, or events/total for count metrics. */
 function derive(query, total) {
@@ -41072,32 +41197,85 @@ function derive(query, total) {
         return { kind: 'no-data', reason: 'no-traffic', detail: 'no requests in the window (total is 0)' };
     return { kind: 'value', value: query.value / total.value, events: query.value, total: total.value };
 }
+function readingOf(query, total) {
+    return query?.kind === 'value' && total?.kind === 'value' ? { events: query.value, total: total.value } : undefined;
+}
+/** A counter that went down was restarted (a new pod): like Prometheus, count from 0 again. */
+function increaseOf(now, before) {
+    return now >= before ? now - before : now;
+}
+/** Raw counters: the events and requests since the side's last reading, as a Derived value. */
+function sinceLastReading(derived, side, history) {
+    if (derived.kind !== 'value' || derived.events === undefined || derived.total === undefined)
+        return derived;
+    const previous = [...history].reverse().find((s) => s.readings?.[side])?.readings?.[side];
+    if (!previous)
+        return { kind: 'no-data', reason: 'first-reading', detail: 'first counter reading: counts start from here' };
+    const events = increaseOf(derived.events, previous.events);
+    const total = increaseOf(derived.total, previous.total);
+    if (total <= 0)
+        return { kind: 'no-data', reason: 'no-traffic', detail: 'no requests since the last measurement (the counter did not move)' };
+    return { kind: 'value', value: events / total, events, total };
+}
 function fmt(n) {
     return Number.isFinite(n) ? String(Number(n.toPrecision(4))) : String(n);
+}
+/** The significance level of each look: the looks run on cumulative data, at samples min-samples..count. */
+function comparisonAlpha(settings) {
+    return perLookAlpha(1 - settings.confidence, settings.minSamples, settings.minSamples + Math.max(1, settings.looks) - 1);
 }
 function compare(spec, history, current, settings) {
     const usable = [...history, current].filter((s) => s.value !== undefined && s.baselineValue !== undefined);
     if (usable.length < settings.minSamples)
         return undefined;
-    const alpha = (1 - settings.confidence) / Math.max(1, settings.looks);
+    const alpha = comparisonAlpha(settings);
     let result;
+    let pooledSamples;
     if (spec.total !== undefined) {
-        const sum = (f) => usable.reduce((a, s) => a + (f(s) ?? 0), 0);
+        const pooled = disjointWindows(usable, spec.countWindowMs);
+        pooledSamples = pooled.length;
+        const sum = (f) => pooled.reduce((a, s) => a + (f(s) ?? 0), 0);
         result = poissonRateTest(sum((s) => s.counts?.canaryEvents), sum((s) => s.counts?.canaryTotal), sum((s) => s.counts?.baselineEvents), sum((s) => s.counts?.baselineTotal), spec.direction);
     }
     else {
         result = mannWhitney(usable.map((s) => s.value), usable.map((s) => s.baselineValue), spec.direction);
     }
     const worse = result.pValue < alpha && effectIsWorse(result.effectSize, settings.effectSize, spec.direction);
-    return { ...result, alpha, allowedEffect: settings.effectSize, worse };
+    return { ...result, alpha, allowedEffect: settings.effectSize, worse, ...(pooledSamples !== undefined && { pooledSamples }) };
+}
+/**
+ * The samples whose count windows do not overlap, from the first one forward (so the pool only
+ * grows from look to look, as the sequential boundary assumes). increase(x[2m]) measured every
+ * 30 s counts each request in four samples: summing them all would treat one error as four and
+ * overstate the confidence. A 10% slack absorbs the jitter of the measurement times.
+ */
+function disjointWindows(samples, windowMs) {
+    if (!windowMs)
+        return [...samples];
+    const kept = [];
+    for (const s of samples) {
+        if (kept.length === 0 || s.atMs - kept[kept.length - 1].atMs >= 0.9 * windowMs)
+            kept.push(s);
+    }
+    return kept;
 }
 function missing(spec, side, o) {
-    return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason: `no data (${side}: ${o.reason}): ${o.detail}` };
+    // A first counter reading is a warm-up, not missing data: never a failure, whatever no-data says.
+    const status = spec.noData === 'fail' && o.reason !== 'first-reading' ? 'failed' : 'inconclusive';
+    return { status, reason: `no data (${side}: ${o.reason}): ${o.detail}` };
 }
 function measure(spec, outcomes, history, settings, atMs) {
     const base = { index: history.length, atMs };
-    const canary = derive(outcomes.query, outcomes.total);
-    const baseline = spec.baseline !== undefined && outcomes.baseline ? derive(outcomes.baseline, outcomes.baselineTotal) : undefined;
+    let canary = derive(outcomes.query, outcomes.total);
+    let baseline = spec.baseline !== undefined && outcomes.baseline ? derive(outcomes.baseline, outcomes.baselineTotal) : undefined;
+    if (spec.cumulative) {
+        const readings = { canary: readingOf(outcomes.query, outcomes.total), baseline: readingOf(outcomes.baseline, outcomes.baselineTotal) };
+        if (readings.canary || readings.baseline)
+            base.readings = readings;
+        canary = sinceLastReading(canary, 'canary', history);
+        if (baseline)
+            baseline = sinceLastReading(baseline, 'baseline', history);
+    }
     if (canary.kind === 'error')
         return { ...base, status: 'error', reason: `canary query: ${canary.reason}: ${canary.detail}` };
     if (baseline?.kind === 'error')
@@ -41123,7 +41301,7 @@ function measure(spec, outcomes, history, settings, atMs) {
     if (!comparison)
         return { ...sample, reason: `${within}; comparison waits for ${settings.minSamples} samples` };
     sample.comparison = comparison;
-    const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)`;
+    const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)${comparison.pooledSamples !== undefined ? `, counts of ${comparison.pooledSamples} non-overlapping window(s)` : ''}`;
     if (comparison.worse)
         return { ...sample, status: 'failed', reason: `canary is significantly worse than baseline: ${stats}` };
     return { ...sample, reason: `${within}; not worse than baseline: ${stats}` };
@@ -41371,15 +41549,21 @@ function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
 /** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '') {
+function lineChart(title, xLabels, series, yTitle = '', options = {}) {
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    let positions = xLabels.map((_, i) => i);
+    if (options.missing === 'skip') {
+        positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
+        if (positions.length < 2)
+            return '';
+    }
     const lines = [
         '```mermaid',
         'xychart-beta',
         `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${xLabels.map((l) => `"${l.replace(/"/g, "'")}"`).join(', ')}]`,
+        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
         yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
-        ...series.map((s) => `  line [${s.values.map(num).join(', ')}]`),
+        ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
     ].filter((l) => l !== '');
     const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
@@ -41439,7 +41623,12 @@ function metricDetails(m) {
         series.push({ name: `max ${m.thresholds.max}`, values: samples.map(() => m.thresholds.max) });
     if (near(m.thresholds.min) && m.thresholds.min !== 0)
         series.push({ name: `min ${m.thresholds.min}`, values: samples.map(() => m.thresholds.min) });
-    const chart = samples.length > 1 ? lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series) + '_Samples without data are drawn at 0._\n\n' : '';
+    // Mermaid cannot draw gaps and a missing value drawn at 0 would look like a perfect sample:
+    // samples without data are left out of the chart (their numbers are missing on the x axis).
+    const missing = labels.filter((_, i) => series.some((line) => !Number.isFinite(line.values[i])));
+    const drawn = lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series, '', { missing: 'skip' });
+    const note = missing.length > 0 ? `_Not drawn, no data: sample${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (see the table)._\n\n` : '';
+    const chart = drawn ? drawn + note : '';
     return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
 }
 function renderSummary(report) {
@@ -41523,6 +41712,7 @@ function startTraffic(opts) {
 
 
 
+
 /** JSON without losing Infinity/NaN (JSON.stringify would write null). */
 function toJson(value, indent) {
     return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
@@ -41546,13 +41736,18 @@ async function run(inputs, deps, reporter) {
         const client = new PrometheusClient({ url: a.prometheusUrl, auth: a.auth, timeoutMs: a.queryTimeoutMs, staleAfterMs: 2 * a.intervalMs, fetch: deps.fetch, clock: deps.clock });
         reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
         if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
-            const alpha = (1 - a.confidence) / (a.count - a.minSamples + 1);
+            const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
             const needed = minSamplesToReject(alpha);
             const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
             if (needed > a.count)
                 reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);
             else
                 reporter.info(note);
+        }
+        for (const m of a.metrics) {
+            if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
+                reporter.info(`'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`);
+            }
         }
         const load = inputs.traffic
             ? startTraffic({ url: inputs.traffic.url, rps: inputs.traffic.rps, timeoutMs: a.queryTimeoutMs, maxMs: a.count * a.intervalMs + 60_000, fetch: deps.fetch })

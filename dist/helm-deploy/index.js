@@ -74089,7 +74089,8 @@ function displayCommand(command, args, secrets) {
     const masked = args.map((a) => secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), a));
     return [command, ...masked].map(quote).join(' ');
 }
-const NOT_FOUND = /release: not found|not found/i;
+/** Helm's driver.ErrReleaseNotFound; any other "not found" (a kubeconfig exec plugin, a namespace) is a failure. */
+const NOT_FOUND = /release: not found/;
 const ANOTHER_OPERATION = /another operation \(install\/upgrade\/rollback\) is in progress/;
 class Helm {
     exec;
@@ -74257,6 +74258,11 @@ class Kubectl {
         if (!Number.isInteger(n) || n < 0)
             throw new errors_ServiceError('kubectl', `deployment ${name} reports replicas '${out.trim()}'`, 'The chart must name the stable Deployment after the release');
         return n;
+    }
+    /** Whether the object exists (NotFound is an answer; any other failure is not). */
+    async exists(namespace, kind, name) {
+        const args = ['get', kind, name, '--namespace', namespace, '--ignore-not-found', '--output', 'name'];
+        return (await this.run(args, false)).trim() !== '';
     }
     async annotate(namespace, kind, name, key, value) {
         await this.run(['annotate', kind, name, '--namespace', namespace, '--overwrite', `${key}=${value}`], true);
@@ -74480,6 +74486,14 @@ async function setAlbWeight(ctx, weight) {
     const { release, namespace } = ctx.inputs;
     await ctx.kubectl.annotate(namespace, 'ingress', release, albActionKey(release), albWeightedAction(release, canaryName(release), weight));
 }
+/** nginx and alb split traffic at the stable Ingress: checked before the canary exists, since without it no traffic reaches a canary. */
+async function requireStableIngress(ctx) {
+    const { trafficRouter, namespace, release } = ctx.inputs;
+    if (trafficRouter === 'replicas' || (await ctx.kubectl.exists(namespace, 'ingress', release)))
+        return;
+    const chart = trafficRouter === 'alb' ? 'ingress.enabled=true and ingress.className=alb' : 'ingress.enabled=true';
+    throw new errors_ServiceError('kubectl', `traffic-router ${trafficRouter} splits traffic at the stable Ingress ${release}, but namespace ${namespace} has none`, `Deploy the stable release with ${chart} (see charts/app), or use traffic-router: replicas`);
+}
 async function releasesNow(ctx) {
     const { release, namespace } = ctx.inputs;
     const listed = await ctx.helm.list(namespace, [release, canaryName(release)]);
@@ -74510,6 +74524,7 @@ async function canaryDeploy(ctx) {
     if (stable.status !== 'deployed') {
         throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, 'Fix or roll back the stable release first (action: rollback, or recover-pending: true)');
     }
+    await requireStableIngress(ctx);
     let weight = inputs.canaryWeight;
     let replicas;
     if (inputs.trafficRouter === 'replicas') {
@@ -74524,6 +74539,9 @@ async function canaryDeploy(ctx) {
     const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, canaryName(inputs.release), values));
     if (inputs.trafficRouter === 'alb')
         await setAlbWeight(ctx, weight); // only once the canary is ready
+    if (inputs.trafficRouter === 'nginx' && !(await ctx.kubectl.exists(inputs.namespace, 'ingress', canaryName(inputs.release)))) {
+        throw new errors_ServiceError('kubectl', `canary ${canaryName(inputs.release)} is deployed but renders no Ingress, so NGINX sends it no traffic (not ${weight}%)`, 'Give the canary the same ingress values as stable (ingress.enabled=true), or remove it with action: abort');
+    }
     return { result, step: `canary at ${weight}% beside stable revision ${stable.revision}`, canaryWeight: weight, digest: image.digest, releases: [canaryName(inputs.release), inputs.release] };
 }
 async function canaryPromote(ctx) {
@@ -74774,15 +74792,21 @@ function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
 /** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '') {
+function lineChart(title, xLabels, series, yTitle = '', options = {}) {
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    let positions = xLabels.map((_, i) => i);
+    if (options.missing === 'skip') {
+        positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
+        if (positions.length < 2)
+            return '';
+    }
     const lines = [
         '```mermaid',
         'xychart-beta',
         `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${xLabels.map((l) => `"${l.replace(/"/g, "'")}"`).join(', ')}]`,
+        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
         yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
-        ...series.map((s) => `  line [${s.values.map(num).join(', ')}]`),
+        ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
     ].filter((l) => l !== '');
     const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';

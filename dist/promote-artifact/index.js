@@ -59772,7 +59772,9 @@ function expandScope(scope) {
  * Registry authentication: answers WWW-Authenticate challenges with Basic credentials or
  * Bearer tokens (realm/service/scope, one cached token per scope set, reused while it
  * covers what a request needs), and says up front what header a request should carry once
- * a registry's scheme is known, so each scope costs at most one token request.
+ * a registry's scheme is known, so each scope costs at most one token request: requests
+ * that need the same scope at the same time share one token fetch, and each credential is
+ * handed to setSecret once.
  */
 
 
@@ -59788,7 +59790,7 @@ class RegistryAuth {
     state(registry) {
         let s = this.registries.get(registry);
         if (!s)
-            this.registries.set(registry, (s = { tokens: [] }));
+            this.registries.set(registry, (s = { tokens: [], fetching: [] }));
         return s;
     }
     credentials(registry) {
@@ -59803,16 +59805,15 @@ class RegistryAuth {
             return undefined;
         if (s.challenge.scheme === 'basic')
             return this.basicHeader(registry);
-        const cached = s.tokens.find((t) => t.expiresAt > this.now() && scopesCover(t.scopes, scopes));
-        if (cached)
-            return cached.header;
-        return this.fetchBearer(registry, s.challenge, scopes);
+        return this.bearer(registry, s.challenge, scopes);
     }
     /**
      * Answers a 401: remembers the challenge and returns the header to retry with. `sent`
      * tells whether the refused request already carried our credentials: then they are wrong.
+     * `refused` is the Authorization the refused request carried, if any: a token refused on
+     * first use has expired and is dropped; tokens other requests fetched meanwhile are kept.
      */
-    async answer(registry, wwwAuthenticate, scopes, sent) {
+    async answer(registry, wwwAuthenticate, scopes, sent, refused) {
         const challenges = parseChallenges(wwwAuthenticate);
         const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
         if (!challenge) {
@@ -59822,28 +59823,55 @@ class RegistryAuth {
         if (sent) {
             // A bearer registry may ask for more scope (error="insufficient_scope"); anything else means the login is wrong.
             if (challenge.scheme === 'bearer' && challenge.params.error === 'insufficient_scope' && challenge.params.scope) {
-                s.tokens = [];
-                return this.fetchBearer(registry, challenge, challenge.params.scope.split(' '));
+                this.forget(s, refused);
+                return this.bearer(registry, challenge, challenge.params.scope.split(' '));
             }
             throw wrongCredentials(registry);
         }
         s.challenge = challenge;
-        s.tokens = [];
+        this.forget(s, refused);
         if (challenge.scheme === 'basic')
             return this.basicHeader(registry);
-        return this.fetchBearer(registry, challenge, scopes);
+        return this.bearer(registry, challenge, scopes);
+    }
+    /**
+     * Drops a token the registry refused, and every token fetched before it (they will have
+     * expired too); tokens fetched since, by requests running alongside, stay.
+     */
+    forget(s, refused) {
+        const at = refused === undefined ? -1 : s.tokens.map((t) => t.header).lastIndexOf(refused);
+        if (at >= 0)
+            s.tokens = s.tokens.slice(at + 1);
+    }
+    /** A cached token covering `scopes`, else one being fetched that will, else a new fetch. */
+    bearer(registry, challenge, scopes) {
+        const s = this.state(registry);
+        const cached = s.tokens.find((t) => t.expiresAt > this.now() && scopesCover(t.scopes, scopes));
+        if (cached)
+            return Promise.resolve(cached.header);
+        const underWay = s.fetching.find((f) => scopesCover(f.scopes, scopes));
+        if (underWay)
+            return underWay.header;
+        const entry = { scopes: [...scopes], header: this.fetchBearer(registry, challenge, scopes) };
+        s.fetching.push(entry);
+        const done = () => (s.fetching = s.fetching.filter((f) => f !== entry));
+        entry.header.then(done, done);
+        return entry.header;
     }
     /** Forgets cached tokens (e.g. a token expired during a long upload). */
     invalidate(registry) {
         this.state(registry).tokens = [];
     }
-    async basicHeader(registry) {
-        const creds = await this.credentials(registry);
-        if (!creds?.username || creds.password === undefined)
-            throw noCredentials(registry);
-        const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-        this.deps.reporter.setSecret(encoded);
-        return `Basic ${encoded}`;
+    basicHeader(registry) {
+        const s = this.state(registry);
+        s.basic ??= this.credentials(registry).then((creds) => {
+            if (!creds?.username || creds.password === undefined)
+                throw noCredentials(registry);
+            const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
+            this.deps.reporter.setSecret(encoded);
+            return `Basic ${encoded}`;
+        });
+        return s.basic;
     }
     async fetchBearer(registry, challenge, scopes) {
         const realm = challenge.params.realm;
@@ -59907,7 +59935,9 @@ class RegistryAuth {
         return this.remember(registry, scopes, token, body.expires_in);
     }
     remember(registry, scopes, token, expiresIn) {
-        this.deps.reporter.setSecret(token);
+        // A registrytoken from config.json is the same value for every scope (and masked there already).
+        if (!this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`))
+            this.deps.reporter.setSecret(token);
         const seconds = expiresIn && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
         const header = `Bearer ${token}`;
         // Renew 10 s early so a token never expires between our check and the registry's.
@@ -60239,6 +60269,28 @@ function isEcrHost(host) {
     return m ? { accountId: m[1], region: m[2] } : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/registry/mask-once.ts
+const MASKED = Symbol('masksOnce');
+function maskOnce(reporter) {
+    if (reporter[MASKED])
+        return reporter;
+    const seen = new Set();
+    return {
+        [MASKED]: true,
+        info: (m) => reporter.info(m),
+        warning: (m) => reporter.warning(m),
+        debug: (m) => reporter.debug(m),
+        setSecret: (value) => {
+            if (!value || seen.has(value))
+                return;
+            seen.add(value);
+            reporter.setSecret(value);
+        },
+        setOutput: (name, value) => reporter.setOutput(name, value),
+        summary: (markdown) => reporter.summary(markdown),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/retry.ts
 /** Bounded retries with exponential backoff and full jitter, honouring a server's Retry-After. */
 const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 };
@@ -60439,8 +60491,12 @@ class RegistryHttp {
         let url = this.resolve(call.registry, call.path);
         let authorization = call.noAuth ? undefined : await this.auth.headerFor(call.registry, call.scopes);
         let answers = 0;
+        const firstHost = url.host;
         for (let hop = 0;; hop++) {
             const headers = { 'user-agent': 'shipline', ...call.headers };
+            // A token request carries its Basic login in its own headers: never follow a redirect with it to another host.
+            if (url.host !== firstHost)
+                delete headers.authorization;
             const sameHost = url.host === this.resolve(call.registry, '/').host;
             if (authorization && sameHost)
                 headers.authorization = authorization;
@@ -60455,7 +60511,7 @@ class RegistryHttp {
                 // The first 401 may just be an expired cached token; a second one means the login is wrong.
                 if (answers >= 3)
                     throw wrongCredentials(call.registry);
-                authorization = await this.auth.answer(call.registry, header(res, 'www-authenticate'), call.scopes, answers > 0);
+                authorization = await this.auth.answer(call.registry, header(res, 'www-authenticate'), call.scopes, answers > 0, authorization);
                 answers++;
                 continue;
             }
@@ -60726,6 +60782,7 @@ const MANIFEST_ACCEPT = [
 
 
 
+
 /** A manifest the registry does not hold: callers may catch it to tell "absent" from "broken". */
 class ManifestNotFoundError extends errors_ServiceError {
     constructor(registry, repository, reference) {
@@ -60747,18 +60804,20 @@ class HttpRegistryClient {
     pendingSessions = new Map();
     slots;
     config;
+    reporter;
     constructor(opts) {
         this.opts = opts;
+        this.reporter = maskOnce(opts.reporter);
         this.transport = opts.transport ?? createTransport();
         this.upload = { ...DEFAULT_UPLOAD, ...opts.upload };
         this.slots = { free: Math.max(1, opts.concurrency ?? 4), waiting: [] };
         const auth = new RegistryAuth({
-            reporter: opts.reporter,
+            reporter: this.reporter,
             credentials: (registry) => this.credentialsFor(registry),
             fetchToken: (req) => this.fetchToken(req),
             allowHttp: (host) => this.http.allowHttp(host),
         });
-        this.http = new RegistryHttp(this.transport, auth, this.stats, opts.reporter, opts.insecureRegistries ?? [], opts.retry);
+        this.http = new RegistryHttp(this.transport, auth, this.stats, this.reporter, opts.insecureRegistries ?? [], opts.retry);
     }
     /** Closes kept-alive connections (call when done so the process can exit promptly). */
     close() {
@@ -60946,7 +61005,7 @@ class HttpRegistryClient {
             return this.opts.ecr.credentials(registry);
         const env = this.opts.env ?? process.env;
         this.config ??= loadDockerConfig(this.opts.dockerConfigDir ?? dockerConfigDir(env));
-        return credentialsFromConfig(await this.config, registry, this.opts.exec ?? exec_exec, this.opts.reporter, env);
+        return credentialsFromConfig(await this.config, registry, this.opts.exec ?? exec_exec, this.reporter, env);
     }
     async fetchToken(req) {
         const registry = req.url.host;
@@ -61376,15 +61435,21 @@ function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
 /** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '') {
+function lineChart(title, xLabels, series, yTitle = '', options = {}) {
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    let positions = xLabels.map((_, i) => i);
+    if (options.missing === 'skip') {
+        positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
+        if (positions.length < 2)
+            return '';
+    }
     const lines = [
         '```mermaid',
         'xychart-beta',
         `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${xLabels.map((l) => `"${l.replace(/"/g, "'")}"`).join(', ')}]`,
+        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
         yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
-        ...series.map((s) => `  line [${s.values.map(num).join(', ')}]`),
+        ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
     ].filter((l) => l !== '');
     const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
@@ -61526,9 +61591,9 @@ async function transferBlobs(client, from, to, blobs, mode, concurrency) {
 
 
 /** The nodes `to` lacks, children before their parent (the order they must be written in). */
-async function missingNodes(client, to, node, concurrency) {
+async function missingNodes(client, to, node, concurrency, knownAbsent = false) {
     const digest = node.manifest.descriptor.digest;
-    if ((await client.headManifest(to, digest))?.digest === digest)
+    if (!knownAbsent && (await client.headManifest(to, digest))?.digest === digest)
         return [];
     const below = await mapLimit(node.children, concurrency, (c) => missingNodes(client, to, c, concurrency));
     return [...below.flat(), node];
@@ -61542,8 +61607,10 @@ async function putVerified(client, to, node) {
         throw new errors_ServiceError(formatRepository(to), `manifest ${digest} was stored as ${head ? `${head.digest} (${head.size} bytes)` : stored}, not byte-exact`, 'The registry rewrote the manifest; promote to a registry that keeps manifests as pushed. Nothing was tagged');
     }
 }
-async function writeTree(client, from, to, root, mode, concurrency) {
-    const missing = await missingNodes(client, to, root, concurrency);
+async function writeTree(client, from, to, root, mode, concurrency, 
+/** The caller just saw `to` lack the root manifest (a HEAD by digest): don't ask again. */
+rootAbsent = false) {
+    const missing = await missingNodes(client, to, root, concurrency, rootAbsent);
     if (missing.length === 0)
         return { present: 0, mounted: 0, uploaded: 0, manifestsWritten: 0 };
     const blobs = [...new Map(missing.flatMap((n) => n.blobs).map((b) => [b.digest, b])).values()];
@@ -61564,12 +61631,14 @@ async function writeTree(client, from, to, root, mode, concurrency) {
 
 /** What each path costs, for logs, the summary and the README. */
 const PATH_COST = {
-    noop: 'already holds the digest: no write',
-    retag: 'same repository: one manifest PUT under the new tag, no blob traffic',
-    'ecr-retag': 'same ECR repository: BatchGetImage + PutImage, no blob traffic',
+    noop: 'already holds the digest: 1 HEAD, no write',
+    retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag, no blob traffic',
+    'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), no blob traffic',
     mount: 'same registry: cross-repository blob mounts (copy where the registry declines), no blob bytes',
     copy: 'other registry: blobs streamed source -> destination, several at once',
 };
+/** Said once under the cost list: the source read every path shares (in the total, not in a destination's row). */
+const SHARED_COST = 'all destinations share one GET of the source manifest at the start: its bytes are what every path writes';
 /** The path rule: no write if the digest is there, else retag < mount < copy by locality. */
 function choosePath(source, destination, holdsDigest, isEcrHost) {
     if (holdsDigest)
@@ -61588,11 +61657,13 @@ function choosePath(source, destination, holdsDigest, isEcrHost) {
 async function buildPlan(client, source, digest, mediaType, destinations, options) {
     const planned = [];
     for (const dest of destinations) {
+        const before = client.stats.requests;
         const held = (await client.headManifest(dest, dest.tag ?? digest))?.digest;
         if (held !== undefined && held !== digest && options.immutableTags)
             throw tagConflict(dest, held, digest);
         const path = choosePath(source, dest, held === digest, options.isEcrHost);
-        planned.push({ ...dest, path, ...(held !== undefined && held !== digest ? { previousDigest: held } : {}) });
+        const lookupRequests = client.stats.requests - before;
+        planned.push({ ...dest, path, lookupRequests, ...(held !== undefined && held !== digest ? { previousDigest: held } : {}) });
     }
     return { source, digest, mediaType, destinations: planned };
 }
@@ -61644,7 +61715,7 @@ async function syncReferrers(client, from, to, digest, mode, concurrency, depth 
         written += (await writeTree(client, from, to, node, mode, concurrency)).manifestsWritten;
     }
     if (missing.length > 0)
-        await indexReferrers(client, from, to, digest, missing, source.via);
+        await indexReferrers(client, from, to, digest, missing, source.via, before);
     if (depth < MAX_DEPTH) {
         for (const d of source.descriptors)
             written += await syncReferrers(client, from, to, d.digest, mode, concurrency, depth + 1);
@@ -61655,8 +61726,9 @@ function holds(list, d) {
     return list.some((h) => h.digest === d.digest);
 }
 /** Makes sure the destination lists every copied referrer, writing the tag-scheme index if needed. */
-async function indexReferrers(client, from, to, digest, copied, sourceVia) {
-    const listed = await client.referrers(to, digest);
+async function indexReferrers(client, from, to, digest, copied, sourceVia, before) {
+    // An OCI 1.1 registry lists pushed referrers by itself: ask again. A tag-scheme index has not changed since `before`.
+    const listed = before.via === 'api' ? await client.referrers(to, digest) : before;
     const unlisted = copied.filter((d) => !holds(listed.descriptors, d));
     if (unlisted.length === 0)
         return;
@@ -61708,7 +61780,9 @@ async function executePlan(plan, root, deps, options) {
         let referrersWritten = 0;
         const mode = dest.registry === plan.source.registry ? 'mount' : 'copy';
         if (dest.path === 'mount' || dest.path === 'copy') {
-            const tree = await writeTree(client, plan.source, dest, await loadOnce(), mode, options.concurrency);
+            // The plan's HEAD of a digest-only destination already found the root manifest absent there.
+            const rootAbsent = dest.tag === undefined;
+            const tree = await writeTree(client, plan.source, dest, await loadOnce(), mode, options.concurrency, rootAbsent);
             Object.assign(blobs, { present: tree.present, mounted: tree.mounted, uploaded: tree.uploaded });
             written = tree.manifestsWritten > 0;
         }
@@ -61729,7 +61803,8 @@ async function executePlan(plan, root, deps, options) {
             destination: dest,
             reference: destinationReference(dest, plan.digest),
             written,
-            requests: client.stats.requests - start.requests,
+            // The plan's look at this destination is part of what it cost.
+            requests: dest.lookupRequests + client.stats.requests - start.requests,
             bytes: client.stats.bytesUploaded - start.bytes,
             ms: now() - start.ms,
             blobs,
@@ -61802,10 +61877,16 @@ function promotionSummary(s) {
     rows.push(['**all, with source resolution and planning**', '', '', s.outputs.requests, formatBytes(Number(s.outputs['bytes-copied'])), '', '', '']);
     md += table(['destination', 'path', 'result', 'requests', 'uploaded', 'blobs', 'referrers written', 'time'], rows);
     const paths = [...new Set(s.plan.destinations.map((d) => d.path))];
-    md += paths.map((p) => `- **${p}**: ${PATH_COST[p]}`).join('\n') + '\n\n';
+    md += [...paths.map((p) => `- **${p}**: ${PATH_COST[p]}`), `- ${SHARED_COST}`].join('\n') + '\n\n';
     md += details('Plan as printed in the log', codeBlock(formatPlan(s.plan)));
     md += details('Outputs', table(['output', 'value'], Object.entries(s.outputs)));
     return md;
+}
+/** The summary of a step that failed before a plan existed: nothing was written anywhere. */
+function unplannedSummary(source, error) {
+    return (heading('Promotion failed before anything was written') +
+        table(['promotion', 'value'], [['source', formatReference(source)]]) +
+        `**Error:** ${error}\n\n`);
 }
 
 ;// CONCATENATED MODULE: ./src/promote-artifact/run.ts
@@ -61819,19 +61900,34 @@ function promotionSummary(s) {
 
 
 
-async function run(inputs, deps, reporter) {
-    const { client } = deps;
+/** Reads the source once and plans every destination; nothing is written here. */
+async function resolveAndPlan(inputs, deps, reporter) {
     const source = repositoryOf(inputs.source);
-    const root = await client.getManifest(source, manifestReference(inputs.source));
+    const root = await deps.client.getManifest(source, manifestReference(inputs.source));
     const digest = root.descriptor.digest;
     if (inputs.source.digest)
         reporter.info(`Source ${formatReference(inputs.source)}`);
     else
         reporter.info(`Resolved ${formatReference(inputs.source)} to ${digest} once; that digest is what gets promoted`);
-    const plan = await buildPlan(client, source, digest, root.descriptor.mediaType, inputs.destinations, {
+    const plan = await buildPlan(deps.client, source, digest, root.descriptor.mediaType, inputs.destinations, {
         immutableTags: inputs.immutableTags,
         isEcrHost: deps.isEcrHost,
     });
+    return { root, plan };
+}
+async function run(inputs, deps, reporter) {
+    const { client } = deps;
+    let planned;
+    try {
+        planned = await resolveAndPlan(inputs, deps, reporter);
+    }
+    catch (err) {
+        // Failing before any write (source missing, immutable tag conflict, login refused) still gets a summary.
+        await reporter.summary(unplannedSummary(inputs.source, errorLine(err)));
+        throw err;
+    }
+    const { root, plan } = planned;
+    const digest = plan.digest;
     reporter.info(formatPlan(plan));
     const children = manifestLinks(root, formatReference(inputs.source)).children.length;
     const shape = children > 0 ? `image index, ${children} manifests` : 'single-platform image';
@@ -61874,20 +61970,24 @@ async function run(inputs, deps, reporter) {
 
 
 
+
 void actionMain(Object.keys(INPUTS), parseInputs, async (inputs, reporter) => {
     // One ECR client per region, made only when an ECR host is involved (AWS credentials come from the environment).
+    // The region in the host name wins: a token from one region does not open another region's registry.
     const ecrClients = new Map();
     const clientFor = (hostRegion) => {
-        const region = inputs.awsRegion ?? hostRegion;
+        const region = hostRegion || inputs.awsRegion || '';
         let c = ecrClients.get(region);
         if (!c)
             ecrClients.set(region, (c = new dist_cjs/* ECRClient */.S70({ region })));
         return c;
     };
+    // One masking reporter for ECR and the client: ECR's token is also the Basic header, masked once.
+    const masking = maskOnce(reporter);
     const client = createRegistryClient({
-        reporter,
+        reporter: masking,
         insecureRegistries: inputs.insecureRegistries,
-        ecr: createEcrCredentialProvider({ clientFor, reporter }),
+        ecr: createEcrCredentialProvider({ clientFor, reporter: masking }),
         concurrency: inputs.concurrency,
     });
     try {

@@ -47,6 +47,19 @@ const BUILDAH = ['--storage-driver', 'vfs'];
 const pairs = (flag: string, kv: readonly KeyValue[]) => kv.flatMap(({ key, value }) => [flag, `${key}=${value}`]);
 const repeat = (flag: string, values: readonly string[]) => values.flatMap((v) => [flag, v]);
 
+/** Flags `buildah bud` and `docker buildx build` spell alike. */
+function sharedBuildFlags(req: BuildRequest, p: Paths): string[] {
+  const i = req.inputs;
+  return [
+    ...(i.platforms.length ? ['--platform', i.platforms.join(',')] : []),
+    ...pairs('--build-arg', i.buildArgs),
+    ...p.secretFiles.flatMap((s) => ['--secret', `id=${s.id},src=${s.file}`]),
+    ...(i.target ? ['--target', i.target] : []),
+    ...pairs('--label', req.labels),
+    ...pairs('--annotation', req.annotations),
+  ];
+}
+
 export function buildahCommands(req: BuildRequest, p: Paths): { build: Command; push: Command; cleanup: Command } {
   const i = req.inputs;
   const multi = i.platforms.length > 1;
@@ -60,12 +73,7 @@ export function buildahCommands(req: BuildRequest, p: Paths): { build: Command; 
     '--file',
     i.file,
     ...(multi ? ['--manifest', p.localName] : ['--tag', p.localName]),
-    ...(i.platforms.length ? ['--platform', i.platforms.join(',')] : []),
-    ...pairs('--build-arg', i.buildArgs),
-    ...p.secretFiles.flatMap((s) => ['--secret', `id=${s.id},src=${s.file}`]),
-    ...(i.target ? ['--target', i.target] : []),
-    ...pairs('--label', req.labels),
-    ...pairs('--annotation', req.annotations),
+    ...sharedBuildFlags(req, p),
     ...(i.cacheFrom.length || i.cacheTo.length ? ['--layers'] : []),
     ...repeat('--cache-from', i.cacheFrom),
     ...repeat('--cache-to', i.cacheTo),
@@ -93,12 +101,7 @@ export function dockerCommand(req: BuildRequest, p: Paths): Command {
       '--file',
       i.file,
       ...i.tags.flatMap((t) => ['--tag', `${i.image}:${t}`]),
-      ...(i.platforms.length ? ['--platform', i.platforms.join(',')] : []),
-      ...pairs('--build-arg', i.buildArgs),
-      ...p.secretFiles.flatMap((s) => ['--secret', `id=${s.id},src=${s.file}`]),
-      ...(i.target ? ['--target', i.target] : []),
-      ...pairs('--label', req.labels),
-      ...pairs('--annotation', req.annotations),
+      ...sharedBuildFlags(req, p),
       ...repeat('--cache-from', i.cacheFrom),
       ...repeat('--cache-to', i.cacheTo),
       '--output',

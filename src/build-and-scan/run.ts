@@ -3,7 +3,7 @@
  * build -> OCI layout (digest D) -> Trivy JSON on that layout -> gate -> push the same bytes ->
  * the registry must answer D for every tag. Outputs and summary are written on every path.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { tmpdir } from 'node:os';
 import { ServiceError } from '../toolkit/errors';
@@ -18,7 +18,7 @@ import type { BuildInputs } from './inputs';
 import { defaultOciMetadata, mergeKeyValues } from './oci-metadata';
 import { layoutSize, readLayout, type OciLayout } from './oci-layout';
 import { pushLayout, type PushResult } from './push';
-import { toSarif } from './sarif';
+import { GITHUB_SARIF_LIMITS, sarifForGitHub } from './sarif';
 import { renderSummary, type SummaryFacts } from './summary';
 import { scanAllPlatforms, type LayoutScan } from './scan-layout';
 import { resolveTrivy, type Trivy } from './trivy';
@@ -44,6 +44,7 @@ export async function run(inputs: BuildInputs, deps: RunDeps, reporter: Reporter
   const workDir = mkdtempSync(path.join(base, 'shipline-build-and-scan-'));
 
   const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter, deps.env) : undefined;
+  if (trivy) warnIfCacheInContext(inputs, reporter);
   const now = deps.now();
   const context = defaultOciMetadata(deps.env, inputs.tags, now);
   const built = await buildImage(deps.exec, { inputs, labels: mergeKeyValues(context, inputs.labels), annotations: mergeKeyValues(context, inputs.annotations), workDir }, reporter);
@@ -100,6 +101,24 @@ async function push(inputs: BuildInputs, deps: RunDeps, layout: OciLayout, repor
   }
 }
 
+/**
+ * A trivy-cache-dir inside the build context is sent to the builder with the context (the
+ * database is hundreds of MB) and a `COPY . .` puts it in the image, unless an ignore file
+ * names it.
+ */
+function warnIfCacheInContext(inputs: BuildInputs, reporter: Reporter): void {
+  const cache = inputs.scan.trivyCacheDir;
+  if (!cache) return;
+  const rel = path.relative(inputs.context, cache);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return;
+  const top = rel.split(path.sep)[0];
+  const ignored = (file: string) => existsSync(file) && readFileSync(file, 'utf8').split(/\r?\n/).some((l) => l.trim().replace(/^\/+|\/+$/g, '') === top);
+  if (['.dockerignore', '.containerignore'].some((f) => ignored(path.join(inputs.context, f)))) return; // buildah reads either
+  reporter.warning(
+    `trivy-cache-dir '${rel}' is inside the build context: the vulnerability database is sent to the builder and a COPY of the context puts it in the image. Add '${top}' to .dockerignore, or leave trivy-cache-dir empty and cache ~/.cache/trivy`,
+  );
+}
+
 function skipScan(reporter: Reporter): ScanOutcome {
   reporter.warning('scanner: none: THIS IMAGE WAS NOT SCANNED for vulnerabilities. Use this only for demos or air-gapped runners.');
   reporter.setOutput('scan-passed', 'skipped');
@@ -137,12 +156,19 @@ async function scanLayout(
   }
   const sarifFile = path.join(workDir, 'trivy-results.sarif');
   const dockerfile = path.relative(deps.env.GITHUB_WORKSPACE || process.cwd(), inputs.file).split(path.sep).join('/');
-  writeFileSync(sarifFile, JSON.stringify(toSarif(result, { dockerfile, image: inputs.image, trivyVersion: trivy.version }), null, 2));
+  const sarif = sarifForGitHub(result, { dockerfile, image: inputs.image, trivyVersion: trivy.version });
+  writeFileSync(sarifFile, sarif.text);
+  if (sarif.omitted > 0) {
+    const { resultsPerRun, gzippedBytes } = GITHUB_SARIF_LIMITS;
+    reporter.warning(
+      `The SARIF file holds ${sarif.results} of ${result.judged.length} findings (GitHub code scanning keeps ${resultsPerRun} per run and refuses files over ${gzippedBytes / 1024 / 1024} MiB gzipped); gating findings come first, and the report file has them all`,
+    );
+  }
   reporter.setOutput('scan-passed', String(result.passed));
   reporter.setOutput('vulnerabilities', JSON.stringify(result.counts));
   reporter.setOutput('report-file', scanned.reportFile);
   reporter.setOutput('sarif-file', sarifFile);
   const counts = Object.entries(result.counts).map(([s, n]) => `${n} ${s}`).join(', ');
   reporter.info(`Vulnerabilities after ignores: ${counts}; gate at ${result.threshold}: ${result.passed ? 'passed' : 'FAILED'}`);
-  return { kind: 'scanned', gate: result, trivyVersion: trivy.version, ignoreUnfixed: inputs.scan.ignoreUnfixed, platforms: scanned.platforms };
+  return { kind: 'scanned', gate: result, trivyVersion: trivy.version, ignoreUnfixed: inputs.scan.ignoreUnfixed, platforms: scanned.platforms, sarifOmitted: sarif.omitted };
 }

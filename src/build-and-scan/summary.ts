@@ -13,7 +13,7 @@ export interface SummaryFacts {
   pushState: string;
   pushFailed?: boolean;
   scan:
-    | { kind: 'scanned'; gate: GateResult; trivyVersion: string; ignoreUnfixed: boolean; platforms?: string[] }
+    | { kind: 'scanned'; gate: GateResult; trivyVersion: string; ignoreUnfixed: boolean; platforms?: string[]; sarifOmitted?: number }
     | { kind: 'skipped' }
     | { kind: 'error'; message: string };
 }
@@ -37,6 +37,7 @@ export function renderSummary(f: SummaryFacts): string {
   const extra = [`threshold ${g.threshold}`, `trivy ${f.scan.trivyVersion}`];
   if (f.scan.platforms?.length) extra.push(`each platform scanned: ${f.scan.platforms.join(', ')}`);
   if (f.scan.ignoreUnfixed) extra.push(`${g.unfixedSkipped} unfixed finding(s) not counted (ignore-unfixed)`);
+  if (f.scan.sarifOmitted) extra.push(`SARIF: ${g.judged.length - f.scan.sarifOmitted} of ${g.judged.length} findings (GitHub's upload limits), gating ones first`);
   md += `_${extra.join(' · ')}_\n\n`;
   if (g.failing.length > 0) {
     md += heading(`Failing findings (${g.failing.length})`, 3);

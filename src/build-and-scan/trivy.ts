@@ -32,29 +32,50 @@ export interface Trivy {
  * win over variables for severity, ignore file, unfixed...): the gate must see every finding;
  * accepting one is the ignore file's job, with a reason and an expiry.
  */
-const FINDING_FILTERS = ['TRIVY_IGNORE_POLICY', 'TRIVY_IGNORE_STATUS', 'TRIVY_VEX'];
+const FINDING_FILTERS = [
+  'TRIVY_IGNORE_POLICY',
+  'TRIVY_IGNORE_STATUS',
+  'TRIVY_VEX',
+  'TRIVY_PKG_TYPES', // e.g. os only: every library finding gone
+  'TRIVY_VULN_TYPE', // its deprecated alias
+  'TRIVY_PKG_RELATIONSHIPS',
+  'TRIVY_SKIP_DIRS',
+  'TRIVY_SKIP_FILES',
+  'TRIVY_DISTRO', // a forced distribution matches packages against the wrong advisories
+];
 
 export function trivyEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !FINDING_FILTERS.includes(k)));
 }
 
+/**
+ * Said whenever Trivy cannot be installed or started. fail-on-scan-error waives a scan that
+ * failed to run (database download, unreadable report), never a scanner that is missing or
+ * whose download did not verify: that is a broken or tampered setup, so the step fails closed.
+ */
+export const INSTALL_NOT_WAIVED = 'Nothing was built or pushed; fail-on-scan-error does not apply to a scanner that cannot be installed or verified';
+
 export async function resolveTrivy(scan: ScanInputs, exec: Exec, tc: ToolCache, reporter: Reporter, env: NodeJS.ProcessEnv): Promise<Trivy> {
   const runEnv = trivyEnv(env);
   if (scan.trivyVersion !== 'path') {
-    const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 });
+    const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 }).catch((e: unknown) => {
+      if (!(e instanceof ServiceError)) throw e;
+      throw new ServiceError('trivy', `could not be installed: ${e.problem}`, `${e.hint ? `${e.hint}. ` : ''}${INSTALL_NOT_WAIVED}`);
+    });
     return { bin: path.join(dir, 'trivy'), version: scan.trivyVersion, env: runEnv };
   }
+  const notRunnable = (why: string) => new ServiceError('trivy', `trivy-version is 'path' but ${why}`, `Install trivy on the runner or give a trivy-version to install. ${INSTALL_NOT_WAIVED}`);
   const r = await exec('trivy', ['--version'], { env: runEnv }).catch((e: Error) => {
-    throw new ScannerError(`trivy-version is 'path' but trivy could not be run: ${e.message}`, 'Install trivy on the runner or give a trivy-version to install');
+    throw notRunnable(`trivy could not be run: ${e.message}`);
   });
-  if (r.exitCode !== 0) throw new ScannerError(`'trivy --version' exited with ${r.exitCode}`);
+  if (r.exitCode !== 0) throw notRunnable(`'trivy --version' exited with ${r.exitCode}`);
   const version = /Version:\s*v?(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
   reporter.info(`Using trivy ${version} from PATH`);
   return { bin: 'trivy', version, env: runEnv };
 }
 
 /** The retryable signatures of a vulnerability-database download failure. */
-const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|failed to download vulnerability DB|DB error|failed to download artifact/i;
+const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|429 Too Many Requests|failed to download vulnerability DB|failed to download Java DB|DB error|failed to download artifact/i;
 
 export function trivyArgs(layoutDir: string, reportFile: string, scan: ScanInputs, workDir: string): string[] {
   // Pin everything that a trivy.yaml, .trivyignore or TRIVY_* variable in the workspace could
@@ -121,14 +142,31 @@ export async function runTrivy(
 }
 
 /**
- * The line a person needs from Trivy's log: the registry's rate-limit answer when there is
- * one (the FATAL line only says "failed to download artifact from any source"), else the
- * last FATAL/ERROR line without its timestamp and level.
+ * What a registry says when it rate-limits Trivy's database download, as go-containerregistry
+ * words it: ghcr.io's TOOMANYREQUESTS carries the limit, so it is preferred to a bare 429.
+ */
+const RATE_LIMITED = [/(?:GET \S+: )?TOOMANYREQUESTS[^"\\\n]*/, /(?:GET \S+: )?unexpected status code 429 Too Many Requests[^"\\\n]*/];
+
+/**
+ * The part of Trivy's log a person needs: the registry's rate-limit answer when there is one
+ * (the FATAL error only ends in "failed to download artifact from any source"), else the last
+ * FATAL (or ERROR) entry without its timestamp and level. Trivy prints a FATAL error raw, so a
+ * multi-error ("2 errors occurred:") continues on the tab-indented "* ..." lines after it.
  */
 export function failureReason(text: string): string {
-  const limited = /(?:GET \S+: )?TOOMANYREQUESTS[^"\\\n]*/.exec(text);
-  if (limited) return limited[0].trim();
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const fatal = lines.filter((l) => /\b(FATAL|ERROR)\b/.test(l)).pop() ?? lines.pop() ?? '(no output)';
-  return fatal.replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '').replace(/\s+/g, ' ').trim();
+  for (const pattern of RATE_LIMITED) {
+    const limited = pattern.exec(text);
+    if (limited) return limited[0].trim();
+  }
+  const lines = text.split(/\r?\n/);
+  const last = (level: RegExp) => lines.reduce((found, l, i) => (level.test(l) ? i : found), -1);
+  let at = last(/\tFATAL\t/);
+  if (at < 0) at = last(/\b(FATAL|ERROR)\b/);
+  if (at < 0) return lines.filter((l) => l.trim() !== '').pop()?.trim() ?? '(no output)';
+  const entry = [lines[at]];
+  for (const l of lines.slice(at + 1)) {
+    if (!/^\s/.test(l) && l !== '') break; // the next timestamped entry
+    entry.push(l);
+  }
+  return entry.join(' ').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '').replace(/\s+/g, ' ').trim();
 }

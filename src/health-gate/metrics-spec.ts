@@ -25,9 +25,36 @@ export interface MetricSpec {
   noData: NoDataPolicy;
   /** Which change is worse: from max (increase), min (decrease) or both (either). */
   direction: Direction;
+  /**
+   * Count metrics only: the longest range selector in their queries (the `[30s]` of
+   * increase(...[30s])), in ms. Windows longer than the interval overlap, so the rate test pools
+   * only samples whose windows do not (each request counted once). Undefined when none is found.
+   */
+  countWindowMs?: number;
+  /**
+   * `counters: true`: the count queries read raw counters (sum(http_requests_total{...})) and the
+   * gate takes the difference between measurements itself, so every request counts exactly once,
+   * with none of increase()'s extrapolation or overlap.
+   */
+  cumulative: boolean;
 }
 
-const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'critical', 'no-data'] as const;
+const PROMQL_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+
+/** The longest range selector ([5m], [1m30s], or the range of a subquery [5m:1m]) in PromQL, in ms. */
+export function longestRangeMs(...queries: (string | undefined)[]): number | undefined {
+  let longest: number | undefined;
+  for (const q of queries) {
+    for (const m of (q ?? '').matchAll(/\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]/g)) {
+      let ms = 0;
+      for (const part of m[1].matchAll(/(\d+)(ms|[smhdwy])/g)) ms += Number(part[1]) * PROMQL_UNIT_MS[part[2]];
+      longest = Math.max(longest ?? 0, ms);
+    }
+  }
+  return longest;
+}
+
+const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'] as const;
 const INPUT = 'metrics';
 
 function fail(problem: string, fix: string): never {
@@ -95,6 +122,16 @@ export function parseMetrics(text: string): MetricSpec[] {
       noData = obj['no-data'];
     }
     const direction: Direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
-    return { name, query, max, min, baseline, total, baselineTotal, critical, noData, direction };
+    let cumulative = false;
+    if (obj.counters !== undefined) {
+      if (typeof obj.counters !== 'boolean') fail(`${where}: counters must be true or false`, 'Write counters: true');
+      cumulative = obj.counters;
+    }
+    const countWindowMs = total !== undefined ? longestRangeMs(query, total, baseline, baselineTotal) : undefined;
+    if (cumulative && total === undefined) fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
+    if (cumulative && countWindowMs !== undefined) {
+      fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
+    }
+    return { name, query, max, min, baseline, total, baselineTotal, critical, noData, direction, cumulative, ...(countWindowMs !== undefined && { countWindowMs }) };
   });
 }

@@ -8,7 +8,8 @@
 import { ServiceError } from '../toolkit/errors';
 import type { PrometheusAuth } from './inputs';
 
-export type NoDataReason = 'empty-vector' | 'nan' | 'infinite' | 'stale' | 'no-traffic';
+/** `first-reading`: a raw counter read for the first time, so there is no difference yet (a warm-up, always inconclusive). */
+export type NoDataReason = 'empty-vector' | 'nan' | 'infinite' | 'stale' | 'no-traffic' | 'first-reading';
 export type QueryErrorReason = 'unreachable' | 'timeout' | 'http-error' | 'execution-error' | 'bad-response' | 'multiple-series';
 
 export type QueryOutcome =

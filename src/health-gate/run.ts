@@ -57,6 +57,11 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
       if (needed > a.count) reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);
       else reporter.info(note);
     }
+    for (const m of a.metrics) {
+      if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
+        reporter.info(`'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`);
+      }
+    }
     const load = inputs.traffic
       ? startTraffic({ url: inputs.traffic.url, rps: inputs.traffic.rps, timeoutMs: a.queryTimeoutMs, maxMs: a.count * a.intervalMs + 60_000, fetch: deps.fetch })
       : undefined;

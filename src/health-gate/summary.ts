@@ -39,7 +39,12 @@ function metricDetails(m: Metric): string {
   const near = (t: number | undefined): t is number => t !== undefined && Math.abs(t) <= 3 * top;
   if (near(m.thresholds.max)) series.push({ name: `max ${m.thresholds.max}`, values: samples.map(() => m.thresholds.max as number) });
   if (near(m.thresholds.min) && m.thresholds.min !== 0) series.push({ name: `min ${m.thresholds.min}`, values: samples.map(() => m.thresholds.min as number) });
-  const chart = samples.length > 1 ? lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series) + '_Samples without data are drawn at 0._\n\n' : '';
+  // Mermaid cannot draw gaps and a missing value drawn at 0 would look like a perfect sample:
+  // samples without data are left out of the chart (their numbers are missing on the x axis).
+  const missing = labels.filter((_, i) => series.some((line) => !Number.isFinite(line.values[i])));
+  const drawn = lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series, '', { missing: 'skip' });
+  const note = missing.length > 0 ? `_Not drawn, no data: sample${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (see the table)._\n\n` : '';
+  const chart = drawn ? drawn + note : '';
   return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
 }
 

@@ -76,7 +76,17 @@ export function displayCommand(command: string, args: readonly string[], secrets
   return [command, ...masked].map(quote).join(' ');
 }
 
-const NOT_FOUND = /release: not found|not found/i;
+/** Helm's driver.ErrReleaseNotFound; any other "not found" (a kubeconfig exec plugin, a namespace) is a failure. */
+/**
+ * Helm's --timeout bounds each wait, not the command: a pre-upgrade hook, the rollout, and with
+ * --atomic/--rollback-on-failure the rollback's hooks and rollout may each take that long. Killing
+ * helm in the middle is what leaves a release pending-*, so the hard stop only catches a hung helm.
+ */
+export function hardStopMs(timeoutMs: number): number {
+  return 4 * timeoutMs + 120_000;
+}
+
+const NOT_FOUND = /release: not found/;
 export const ANOTHER_OPERATION = /another operation \(install\/upgrade\/rollback\) is in progress/;
 
 export class Helm {

@@ -82,6 +82,12 @@ export class Kubectl {
     return n;
   }
 
+  /** Whether the object exists (NotFound is an answer; any other failure is not). */
+  async exists(namespace: string, kind: string, name: string): Promise<boolean> {
+    const args = ['get', kind, name, '--namespace', namespace, '--ignore-not-found', '--output', 'name'];
+    return (await this.run(args, false)).trim() !== '';
+  }
+
   async annotate(namespace: string, kind: string, name: string, key: string, value: string): Promise<void> {
     await this.run(['annotate', kind, name, '--namespace', namespace, '--overwrite', `${key}=${value}`], true);
   }

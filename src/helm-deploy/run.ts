@@ -8,7 +8,7 @@ import type { Reporter } from '../toolkit/reporter';
 import { installTool, toolSpec, type ToolCache } from '../toolkit/tools';
 import { openCluster } from './cluster-access';
 import type { EksDescriber } from './eks';
-import { Helm, type HelmMajor } from './helm';
+import { hardStopMs, Helm, type HelmMajor } from './helm';
 import { releaseUrl } from './helm-json';
 import type { HelmDeployInputs } from './inputs';
 import { Kubectl, type ClusterEvent } from './kubectl';
@@ -75,7 +75,7 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
     const found = await Helm.detect(deps.exec, binary, session.env);
     summary.helmVersion = found.version;
     reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
-    helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, inputs.timeoutMs + 120_000);
+    helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
     kubectl = new Kubectl(deps.exec, session.env, reporter);
     const ops: ReleaseOps = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
     const outcome = await step({ inputs, helm, kubectl, ops, reporter });

@@ -3,7 +3,7 @@
  * each one's requests, bytes and time are its own. In every path the destination tag is the
  * last thing written, after every blob, child manifest and referrer is verified present.
  */
-import { ServiceError } from '../toolkit/errors';
+import { errorLine, ServiceError } from '../toolkit/errors';
 import { formatReference, formatRepository } from '../toolkit/registry/reference';
 import type { ManifestBlob, RegistryClient, RepositoryRef } from '../toolkit/registry/types';
 import type { Reporter } from '../toolkit/reporter';
@@ -11,7 +11,7 @@ import { formatBytes, formatMs } from '../toolkit/summary';
 import type { BlobCounts } from './blobs';
 import { loadImage, type ImageNode } from './image-graph';
 import { writeTree } from './manifests';
-import { destinationReference, tagConflict, type PlannedDestination, type PromotionPlan } from './plan';
+import { destinationReference, type PlannedDestination, type PromotionPlan } from './plan';
 import { syncReferrers } from './referrers';
 
 /** ECR's own retag (BatchGetImage + PutImage) inside one repository; false when the tag already held the digest. */
@@ -57,7 +57,9 @@ export async function executePlan(plan: PromotionPlan, root: ManifestBlob, deps:
     let referrersWritten = 0;
     const mode = dest.registry === plan.source.registry ? 'mount' : 'copy';
     if (dest.path === 'mount' || dest.path === 'copy') {
-      const tree = await writeTree(client, plan.source, dest, await loadOnce(), mode, options.concurrency);
+      // The plan's HEAD of a digest-only destination already found the root manifest absent there.
+      const rootAbsent = dest.tag === undefined;
+      const tree = await writeTree(client, plan.source, dest, await loadOnce(), mode, options.concurrency, rootAbsent);
       Object.assign(blobs, { present: tree.present, mounted: tree.mounted, uploaded: tree.uploaded });
       written = tree.manifestsWritten > 0;
     }
@@ -76,7 +78,8 @@ export async function executePlan(plan: PromotionPlan, root: ManifestBlob, deps:
       destination: dest,
       reference: destinationReference(dest, plan.digest),
       written,
-      requests: client.stats.requests - start.requests,
+      // The plan's look at this destination is part of what it cost.
+      requests: dest.lookupRequests + client.stats.requests - start.requests,
       bytes: client.stats.bytesUploaded - start.bytes,
       ms: now() - start.ms,
       blobs,
@@ -90,9 +93,9 @@ export async function executePlan(plan: PromotionPlan, root: ManifestBlob, deps:
 }
 
 /**
- * The last write of a destination. A refused PUT (an immutable tag) is success when the tag
- * already holds the digest and a clear conflict naming both digests when it holds another.
- * Returns whether the tag was written.
+ * The last write of a destination. A failed PUT (e.g. an immutable tag) is success when the
+ * tag already holds the digest, and otherwise an error naming both digests and what the
+ * registry answered (refused, or stored something else). Returns whether the tag was written.
  */
 async function putTag(client: RegistryClient, dest: PlannedDestination, tag: string, root: ManifestBlob, digest: string, reporter: Reporter): Promise<boolean> {
   let stored: string;
@@ -104,7 +107,13 @@ async function putTag(client: RegistryClient, dest: PlannedDestination, tag: str
       reporter.info(`${formatReference(dest)} refused the tag write but already holds ${digest}: nothing to do`);
       return false;
     }
-    if (held !== undefined) throw tagConflict(dest, held, digest);
+    if (held !== undefined) {
+      throw new ServiceError(
+        formatReference(dest),
+        `the tag already points at ${held}, not at the promoted ${digest}; writing it failed: ${errorLine(err)}`,
+        'If the tag is immutable, promote under a new tag, or delete the old tag first if moving it is intended',
+      );
+    }
     throw err;
   }
   if (stored !== digest) {

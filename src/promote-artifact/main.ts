@@ -2,23 +2,27 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { actionMain } from '../toolkit/action-main';
 import { createRegistryClient } from '../toolkit/registry/client';
 import { createEcrCredentialProvider, isEcrHost } from '../toolkit/registry/ecr';
+import { maskOnce } from '../toolkit/registry/mask-once';
 import { ecrRetagger } from './ecr';
 import { INPUTS, parseInputs } from './inputs';
 import { run } from './run';
 
 void actionMain(Object.keys(INPUTS), parseInputs, async (inputs, reporter) => {
   // One ECR client per region, made only when an ECR host is involved (AWS credentials come from the environment).
+  // The region in the host name wins: a token from one region does not open another region's registry.
   const ecrClients = new Map<string, ECRClient>();
   const clientFor = (hostRegion: string): ECRClient => {
-    const region = inputs.awsRegion ?? hostRegion;
+    const region = hostRegion || inputs.awsRegion || '';
     let c = ecrClients.get(region);
     if (!c) ecrClients.set(region, (c = new ECRClient({ region })));
     return c;
   };
+  // One masking reporter for ECR and the client: ECR's token is also the Basic header, masked once.
+  const masking = maskOnce(reporter);
   const client = createRegistryClient({
-    reporter,
+    reporter: masking,
     insecureRegistries: inputs.insecureRegistries,
-    ecr: createEcrCredentialProvider({ clientFor, reporter }),
+    ecr: createEcrCredentialProvider({ clientFor, reporter: masking }),
     concurrency: inputs.concurrency,
   });
   try {

@@ -12,9 +12,9 @@ import type { ImageNode } from './image-graph';
 import { mapLimit } from './pool';
 
 /** The nodes `to` lacks, children before their parent (the order they must be written in). */
-async function missingNodes(client: RegistryClient, to: RepositoryRef, node: ImageNode, concurrency: number): Promise<ImageNode[]> {
+async function missingNodes(client: RegistryClient, to: RepositoryRef, node: ImageNode, concurrency: number, knownAbsent = false): Promise<ImageNode[]> {
   const digest = node.manifest.descriptor.digest;
-  if ((await client.headManifest(to, digest))?.digest === digest) return [];
+  if (!knownAbsent && (await client.headManifest(to, digest))?.digest === digest) return [];
   const below = await mapLimit(node.children, concurrency, (c) => missingNodes(client, to, c, concurrency));
   return [...below.flat(), node];
 }
@@ -44,8 +44,10 @@ export async function writeTree(
   root: ImageNode,
   mode: BlobMode,
   concurrency: number,
+  /** The caller just saw `to` lack the root manifest (a HEAD by digest): don't ask again. */
+  rootAbsent = false,
 ): Promise<TreeWrite> {
-  const missing = await missingNodes(client, to, root, concurrency);
+  const missing = await missingNodes(client, to, root, concurrency, rootAbsent);
   if (missing.length === 0) return { present: 0, mounted: 0, uploaded: 0, manifestsWritten: 0 };
   const blobs = [...new Map(missing.flatMap((n) => n.blobs).map((b) => [b.digest, b] as const)).values()];
   const counts = await transferBlobs(client, from, to, blobs, mode, concurrency);

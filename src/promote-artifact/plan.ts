@@ -12,15 +12,20 @@ export type PromotionPath = 'noop' | 'retag' | 'ecr-retag' | 'mount' | 'copy';
 
 /** What each path costs, for logs, the summary and the README. */
 export const PATH_COST: Record<PromotionPath, string> = {
-  noop: 'already holds the digest: no write',
-  retag: 'same repository: one manifest PUT under the new tag, no blob traffic',
-  'ecr-retag': 'same ECR repository: BatchGetImage + PutImage, no blob traffic',
+  noop: 'already holds the digest: 1 HEAD, no write',
+  retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag, no blob traffic',
+  'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), no blob traffic',
   mount: 'same registry: cross-repository blob mounts (copy where the registry declines), no blob bytes',
   copy: 'other registry: blobs streamed source -> destination, several at once',
 };
 
+/** Said once under the cost list: the source read every path shares (in the total, not in a destination's row). */
+export const SHARED_COST = 'all destinations share one GET of the source manifest at the start: its bytes are what every path writes';
+
 export interface PlannedDestination extends Destination {
   path: PromotionPath;
+  /** Registry requests the plan spent looking at this destination (its HEAD, plus any token request). */
+  lookupRequests: number;
   /** The digest the destination tag held before, when it held another one (the tag is moved). */
   previousDigest?: string;
 }
@@ -65,10 +70,12 @@ export async function buildPlan(
 ): Promise<PromotionPlan> {
   const planned: PlannedDestination[] = [];
   for (const dest of destinations) {
+    const before = client.stats.requests;
     const held = (await client.headManifest(dest, dest.tag ?? digest))?.digest;
     if (held !== undefined && held !== digest && options.immutableTags) throw tagConflict(dest, held, digest);
     const path = choosePath(source, dest, held === digest, options.isEcrHost);
-    planned.push({ ...dest, path, ...(held !== undefined && held !== digest ? { previousDigest: held } : {}) });
+    const lookupRequests = client.stats.requests - before;
+    planned.push({ ...dest, path, lookupRequests, ...(held !== undefined && held !== digest ? { previousDigest: held } : {}) });
   }
   return { source, digest, mediaType, destinations: planned };
 }

@@ -37,7 +37,7 @@ export async function syncReferrers(
     const node = await loadImage(client, from, await client.getManifest(from, d.digest), concurrency);
     written += (await writeTree(client, from, to, node, mode, concurrency)).manifestsWritten;
   }
-  if (missing.length > 0) await indexReferrers(client, from, to, digest, missing, source.via);
+  if (missing.length > 0) await indexReferrers(client, from, to, digest, missing, source.via, before);
   if (depth < MAX_DEPTH) {
     for (const d of source.descriptors) written += await syncReferrers(client, from, to, d.digest, mode, concurrency, depth + 1);
   }
@@ -56,8 +56,10 @@ async function indexReferrers(
   digest: string,
   copied: readonly Descriptor[],
   sourceVia: 'api' | 'tag-schema',
+  before: { descriptors: Descriptor[]; via: 'api' | 'tag-schema' },
 ): Promise<void> {
-  const listed = await client.referrers(to, digest);
+  // An OCI 1.1 registry lists pushed referrers by itself: ask again. A tag-scheme index has not changed since `before`.
+  const listed = before.via === 'api' ? await client.referrers(to, digest) : before;
   const unlisted = copied.filter((d) => !holds(listed.descriptors, d));
   if (unlisted.length === 0) return;
   const where = formatRepository(to);

@@ -4,13 +4,13 @@
  */
 import { errorLine } from '../toolkit/errors';
 import { formatReference, manifestReference, repositoryOf } from '../toolkit/registry/reference';
-import type { RegistryClient } from '../toolkit/registry/types';
+import type { ManifestBlob, RegistryClient } from '../toolkit/registry/types';
 import type { Reporter } from '../toolkit/reporter';
 import { executePlan, type DestinationOutcome, type EcrRetag } from './engine';
 import { manifestLinks } from './image-graph';
 import type { PromoteInputs } from './inputs';
 import { buildPlan, destinationReference, formatPlan, type PromotionPlan } from './plan';
-import { promotionSummary } from './summary';
+import { promotionSummary, unplannedSummary } from './summary';
 
 export interface PromoteDeps {
   client: RegistryClient;
@@ -26,18 +26,32 @@ export interface PromoteResult {
   outputs: Record<string, string>;
 }
 
-export async function run(inputs: PromoteInputs, deps: PromoteDeps, reporter: Reporter): Promise<PromoteResult> {
-  const { client } = deps;
+/** Reads the source once and plans every destination; nothing is written here. */
+async function resolveAndPlan(inputs: PromoteInputs, deps: PromoteDeps, reporter: Reporter): Promise<{ root: ManifestBlob; plan: PromotionPlan }> {
   const source = repositoryOf(inputs.source);
-  const root = await client.getManifest(source, manifestReference(inputs.source));
+  const root = await deps.client.getManifest(source, manifestReference(inputs.source));
   const digest = root.descriptor.digest;
   if (inputs.source.digest) reporter.info(`Source ${formatReference(inputs.source)}`);
   else reporter.info(`Resolved ${formatReference(inputs.source)} to ${digest} once; that digest is what gets promoted`);
-
-  const plan = await buildPlan(client, source, digest, root.descriptor.mediaType, inputs.destinations, {
+  const plan = await buildPlan(deps.client, source, digest, root.descriptor.mediaType, inputs.destinations, {
     immutableTags: inputs.immutableTags,
     isEcrHost: deps.isEcrHost,
   });
+  return { root, plan };
+}
+
+export async function run(inputs: PromoteInputs, deps: PromoteDeps, reporter: Reporter): Promise<PromoteResult> {
+  const { client } = deps;
+  let planned: { root: ManifestBlob; plan: PromotionPlan };
+  try {
+    planned = await resolveAndPlan(inputs, deps, reporter);
+  } catch (err) {
+    // Failing before any write (source missing, immutable tag conflict, login refused) still gets a summary.
+    await reporter.summary(unplannedSummary(inputs.source, errorLine(err)));
+    throw err;
+  }
+  const { root, plan } = planned;
+  const digest = plan.digest;
   reporter.info(formatPlan(plan));
   const children = manifestLinks(root, formatReference(inputs.source)).children.length;
   const shape = children > 0 ? `image index, ${children} manifests` : 'single-platform image';

@@ -3,7 +3,7 @@ import { formatReference } from '../toolkit/registry/reference';
 import type { ImageReference } from '../toolkit/registry/types';
 import { codeBlock, details, formatBytes, formatMs, heading, table } from '../toolkit/summary';
 import type { DestinationOutcome } from './engine';
-import { destinationReference, formatPlan, PATH_COST, type PromotionPlan } from './plan';
+import { destinationReference, formatPlan, PATH_COST, SHARED_COST, type PromotionPlan } from './plan';
 
 export interface SummaryInput {
   source: ImageReference;
@@ -41,8 +41,17 @@ export function promotionSummary(s: SummaryInput): string {
   rows.push(['**all, with source resolution and planning**', '', '', s.outputs.requests, formatBytes(Number(s.outputs['bytes-copied'])), '', '', '']);
   md += table(['destination', 'path', 'result', 'requests', 'uploaded', 'blobs', 'referrers written', 'time'], rows);
   const paths = [...new Set(s.plan.destinations.map((d) => d.path))];
-  md += paths.map((p) => `- **${p}**: ${PATH_COST[p]}`).join('\n') + '\n\n';
+  md += [...paths.map((p) => `- **${p}**: ${PATH_COST[p]}`), `- ${SHARED_COST}`].join('\n') + '\n\n';
   md += details('Plan as printed in the log', codeBlock(formatPlan(s.plan)));
   md += details('Outputs', table(['output', 'value'], Object.entries(s.outputs)));
   return md;
+}
+
+/** The summary of a step that failed before a plan existed: nothing was written anywhere. */
+export function unplannedSummary(source: ImageReference, error: string): string {
+  return (
+    heading('Promotion failed before anything was written') +
+    table(['promotion', 'value'], [['source', formatReference(source)]]) +
+    `**Error:** ${error}\n\n`
+  );
 }

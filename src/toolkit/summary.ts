@@ -29,21 +29,37 @@ export function codeBlock(text: string, lang = ''): string {
   return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
 
+export interface LineChartOptions {
+  /**
+   * What to do with a value that is not a finite number (Mermaid's xychart cannot draw gaps):
+   * `zero` (the default, for existing callers) draws it at 0, which reads as a real 0;
+   * `skip` leaves out every x position where some series has no value, so the x labels show
+   * the hole (1, 2, 4), and draws nothing when fewer than two positions are left.
+   */
+  missing?: 'zero' | 'skip';
+}
+
 /** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
 export function lineChart(
   title: string,
   xLabels: readonly string[],
   series: readonly { name: string; values: readonly number[] }[],
   yTitle = '',
+  options: LineChartOptions = {},
 ): string {
   const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+  let positions = xLabels.map((_, i) => i);
+  if (options.missing === 'skip') {
+    positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
+    if (positions.length < 2) return '';
+  }
   const lines = [
     '```mermaid',
     'xychart-beta',
     `  title "${title.replace(/"/g, "'")}"`,
-    `  x-axis [${xLabels.map((l) => `"${l.replace(/"/g, "'")}"`).join(', ')}]`,
+    `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
     yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
-    ...series.map((s) => `  line [${s.values.map(num).join(', ')}]`),
+    ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
     '```',
   ].filter((l) => l !== '');
   const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';

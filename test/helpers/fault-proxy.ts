@@ -46,6 +46,8 @@ export interface FaultProxy {
   requests: RecordedRequest[];
   tokenRequests: { scopes: string[]; grant: string }[];
   addRule(rule: FaultRule): void;
+  /** Forgets every token issued so far, as a token server does when they expire. */
+  revokeTokens(): void;
   stop(): Promise<void>;
 }
 
@@ -172,6 +174,7 @@ export async function startFaultProxy(targetUrl: string, opts: { bearer?: Bearer
     requests,
     tokenRequests,
     addRule: (rule) => rules.push(rule),
+    revokeTokens: () => tokens.clear(),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

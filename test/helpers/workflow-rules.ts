@@ -52,8 +52,20 @@ function workflowCall(doc: Dict): Dict | undefined {
 }
 
 const SHA_PINNED = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[^@\s]+)?@[0-9a-f]{40}$/;
+/** A reusable workflow of the organisation's own Shipline repository (any owner: forks and mirrors alike). */
+const FIRST_PARTY_WORKFLOW = /^[A-Za-z0-9_.-]+\/shipline\/\.github\/workflows\/[^@\s]+\.ya?ml@(.+)$/;
+/** Release tags made by release.yml: the moving major tag (v1) or an immutable release (v1.4.0). */
+const RELEASE_TAG = /^v\d+(\.\d+\.\d+)?$/;
+/** A 40-character SHA of zeros is a placeholder, not a commit. */
+const PLACEHOLDER_SHA = /@0{40}$/;
 
-/** Every `uses:` is a local path or pinned to a full 40-character commit SHA with the version in a comment. */
+/**
+ * Pinning rule. Third-party actions and workflows: a full 40-character commit SHA with the version
+ * in a comment (a tag could be moved by someone outside the organisation). First-party: the
+ * organisation's own Shipline reusable workflows may also be called by a release tag (`@v1`, or an
+ * immutable `@v1.4.0`); only release.yml writes those tags, from a tested commit on main. Never a
+ * branch, never a placeholder SHA. Local paths (`./...`) are always fine.
+ */
 export function unpinnedUses(wf: WorkflowFile): string[] {
   const problems: string[] = [];
   const lines = wf.text.split('\n');
@@ -61,13 +73,20 @@ export function unpinnedUses(wf: WorkflowFile): string[] {
     const m = /^\s*(?:-\s+)?uses:\s*(['"]?)([^'"\s#]+)\1\s*(#.*)?$/.exec(line);
     if (!m) return;
     const ref = m[2];
+    const where = `${wf.file}:${i + 1}`;
     if (ref.startsWith('./')) return;
     if (ref.startsWith('docker://')) {
-      if (!/@sha256:[0-9a-f]{64}$/.test(ref)) problems.push(`${wf.file}:${i + 1}: docker image not pinned by digest: ${ref}`);
+      if (!/@sha256:[0-9a-f]{64}$/.test(ref)) problems.push(`${where}: docker image not pinned by digest: ${ref}`);
       return;
     }
-    if (!SHA_PINNED.test(ref)) problems.push(`${wf.file}:${i + 1}: not pinned to a 40-character SHA: ${ref}`);
-    else if (!/#\s*v\d/.test(m[3] ?? '')) problems.push(`${wf.file}:${i + 1}: pinned SHA without a version comment: ${ref}`);
+    if (PLACEHOLDER_SHA.test(ref)) {
+      problems.push(`${where}: placeholder SHA, not a commit: ${ref}`);
+      return;
+    }
+    const firstParty = FIRST_PARTY_WORKFLOW.exec(ref);
+    if (firstParty && RELEASE_TAG.test(firstParty[1])) return;
+    if (!SHA_PINNED.test(ref)) problems.push(`${where}: not pinned to a 40-character SHA${firstParty ? ' or a Shipline release tag (v1, v1.4.0)' : ''}: ${ref}`);
+    else if (!/#\s*v\d/.test(m[3] ?? '')) problems.push(`${where}: pinned SHA without a version comment: ${ref}`);
   });
   return problems;
 }
@@ -134,11 +153,11 @@ export function undocumentedInterface(wf: WorkflowFile): string[] {
   return problems;
 }
 
-/** Resolves `./.github/workflows/x.yml` or `<owner>/shipline/.github/workflows/x.yml@sha` to a file here. */
+/** Resolves `./.github/workflows/x.yml` or `<owner>/shipline/.github/workflows/x.yml@<sha or release tag>` to a file here. */
 export function calledWorkflowFile(uses: string): string | undefined {
   const local = /^\.\/(\.github\/workflows\/[^@]+\.ya?ml)$/.exec(uses);
   if (local) return local[1];
-  const remote = /^[^/]+\/shipline\/(\.github\/workflows\/[^@]+\.ya?ml)@[0-9a-f]{40}$/.exec(uses);
+  const remote = /^[^/]+\/shipline\/(\.github\/workflows\/[^@]+\.ya?ml)@([0-9a-f]{40}|v\d+(?:\.\d+\.\d+)?)$/.exec(uses);
   return remote?.[1];
 }
 

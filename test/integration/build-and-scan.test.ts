@@ -173,6 +173,17 @@ describe('a passing gate', () => {
     expect(await registryDigest('team/ignored', 'one')).toBe(r.outputs.digest);
   });
 
+  it('with push: false builds and scans, gives the digest, and no image-ref or tags for an image that is not in the registry', async () => {
+    const r = await step({ image: `${registry.host}/team/local-only`, tags: 'v9', push: 'false' }, { report: 'alpine-310.json' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(r.outputs['scan-passed']).toBe('true');
+    expect(r.outputs['image-ref']).toBe('');
+    expect(JSON.parse(r.outputs.tags)).toEqual([]);
+    expect(await registryTags('team/local-only')).toEqual([]);
+    expect(r.summary).toContain('not pushed (push: false)');
+  });
+
   it('pushes with scanner: none but says loudly that the image was not scanned', async () => {
     const r = await step({ image: `${registry.host}/team/unscanned`, tags: 'demo', scanner: 'none' });
     expect(r.exitCode).toBe(0);
@@ -316,14 +327,15 @@ describe('trivy from the tool cache, checksum-verified', () => {
     expect(server.requests.length).toBe(served);
   });
 
-  it('refuses a download whose checksum does not match: nothing on PATH, nothing built or pushed', async () => {
+  it('refuses a download whose checksum does not match: nothing on PATH, nothing built or pushed, whatever fail-on-scan-error says', async () => {
     const toolCache = mkdtempSync(path.join(tmpdir(), 'shipline-tc-'));
     const r = await runAction(
       'build-and-scan',
-      { builder: 'buildah', image: `${registry.host}/team/bad-checksum`, tags: 'x', 'trivy-mirror': `${server.url}/bad` },
+      { builder: 'buildah', image: `${registry.host}/team/bad-checksum`, tags: 'x', 'trivy-mirror': `${server.url}/bad`, 'fail-on-scan-error': 'false' },
       { cwd: workspace(), env: { RUNNER_TOOL_CACHE: toolCache, TRIVY_DOUBLE_REPORT: path.join(FIXTURES, 'npm.json') } },
     );
-    expectCleanFailure(r, 'checksum mismatch', sha);
+    expectCleanFailure(r, 'trivy: could not be installed: checksum mismatch', sha, 'fail-on-scan-error does not apply');
+    expect(r.outputs['scan-passed']).toBeUndefined();
     expect(r.addedPath).toEqual([]);
     expect(existsSync(path.join(toolCache, 'trivy'))).toBe(false);
     expect(await registryTags('team/bad-checksum')).toEqual([]);

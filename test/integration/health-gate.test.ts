@@ -37,6 +37,20 @@ function errorsMetric(job: Job, extra = ''): string {
   ].join('\n');
 }
 
+/** The same metric on raw counters: the gate takes the differences between measurements itself. */
+function counterErrorsMetric(job: Job): string {
+  const count = (j: string, code: string) => `sum(http_requests_total{job="${j}"${code}})`;
+  return [
+    `- name: error-rate`,
+    `  query: ${count(job, ',code="500"')}`,
+    `  total: ${count(job, '')}`,
+    `  baseline: ${count('stable', ',code="500"')}`,
+    `  baseline-total: ${count('stable', '')}`,
+    `  counters: true`,
+    `  max: 0.5`,
+  ].join('\n');
+}
+
 function latencyMetric(job: Job): string {
   const p90 = (j: string) => `histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket{job="${j}"}[4s])))`;
   return [`- name: p90-latency`, `  query: ${p90(job)}`, `  baseline: ${p90('stable')}`, `  max: 10`].join('\n');
@@ -59,7 +73,7 @@ const report = (r: StepResult) => JSON.parse(r.outputs.report) as {
   rule: string;
   reason: string;
   score: number;
-  analysis: { rounds: number; elapsedMs: number; metrics: { name: string; samples: { status: string; reason: string }[]; statistics?: { test: string } }[] };
+  analysis: { rounds: number; elapsedMs: number; metrics: { name: string; samples: { status: string; reason: string }[]; statistics?: { test: string; pooledSamples?: number } }[] };
   traffic?: { sent: number };
 };
 
@@ -81,7 +95,7 @@ beforeAll(async () => {
   const prom = prometheus.url;
   runs.healthy = runAction('health-gate', {
     ...analysis(prom),
-    metrics: `${errorsMetric('healthy')}\n${latencyMetric('healthy')}`,
+    metrics: `${counterErrorsMetric('healthy')}\n${latencyMetric('healthy')}`,
     'prometheus-token': TOKEN,
     urls: `${services.healthy.url}/healthz`,
     'body-match': '$.status == "ok"',
@@ -128,7 +142,7 @@ afterAll(async () => {
   await Promise.all(Object.values(services).map((s) => s.close()));
 });
 
-it('passes a healthy canary after the health checks and all measurements, without leaking the token', async () => {
+it('passes a healthy canary (error counts read from raw counters) after the health checks and all measurements, without leaking the token', async () => {
   const r = await runs.healthy;
   expect(r.exitCode).toBe(0);
   expect(r.errors).toEqual([]);
@@ -141,6 +155,9 @@ it('passes a healthy canary after the health checks and all measurements, withou
   expect(r.outputs.score).toBe(String(rep.score));
   expect(rep.analysis.rounds).toBe(8);
   expect(rep.analysis.metrics.map((m) => m.statistics?.test)).toEqual(['poisson-rate', 'mann-whitney']);
+  // raw counters: the first reading is the warm-up, then every request counts once
+  expect(rep.analysis.metrics[0].samples[0].reason).toContain('no data (canary: first-reading)');
+  expect(rep.analysis.metrics[0].samples.slice(1).every((s) => s.status === 'successful')).toBe(true);
   expect(JSON.parse(readFileSync(r.outputs['report-file'], 'utf8'))).toEqual(rep);
   expect(r.summary).toContain('✅ Health gate: pass');
   expect(r.summary).toContain('xychart-beta');
@@ -156,6 +173,11 @@ it('fails a canary with 10x the baseline error rate at the first measurement aft
   const rep = report(r);
   expect(rep.analysis.rounds).toBe(4);
   expect(rep.analysis.metrics[0].samples.map((s) => s.status)).toEqual(['successful', 'successful', 'successful', 'failed']);
+  // increase()[4s] measured every second counts each request in about four samples: the rate
+  // test pools only non-overlapping windows, so each request counts once.
+  expect(r.log).toContain("'error-rate': its 4000 ms count window is longer than the 1000 ms interval");
+  expect(rep.analysis.metrics[0].statistics?.pooledSamples).toBeLessThan(4);
+  expect(rep.analysis.metrics[0].samples[3].reason).toMatch(/counts of \d non-overlapping window/);
   expect(r.outputs['report-file']).toBe(reportFile);
   expect(JSON.parse(readFileSync(reportFile, 'utf8'))).toMatchObject({ verdict: 'fail', rule: 'failure-limit', metric: 'error-rate' });
   expect(r.summary).toContain('❌ Health gate: fail');

@@ -192,6 +192,33 @@ describe('rolling', () => {
     expect(r.outputs).toMatchObject({ status: 'deployed', revision: '1' });
   });
 
+  it('Helm 4: a timed-out upgrade rolled back by --rollback-on-failure is reported with kstatus’s reason', async () => {
+    const c = new Cluster('v4.0.0');
+    expect((await c.deploy({ image: IMAGE_A })).exitCode).toBe(0);
+    c.fault('upgrade', 'web', 'timeout');
+    const r = await c.deploy({ image: IMAGE_B });
+    // Helm 4 prints a slog warning line before its multi-line error; the action reports Helm's error
+    expectCleanFailure(r, 'rolled back', 'revision 2 failed', 'revision 1 serves again as revision 3', 'resource Deployment/default/web not ready. status: InProgress, message: Updated: 1/2 context deadline exceeded');
+    expect(r.errors[0]).not.toContain('level=WARN');
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', revision: '3', 'previous-revision': '1' });
+    expect(c.history('web').map((e) => `${e.revision}:${e.status}`)).toEqual(['1:superseded', '2:failed', '3:deployed']);
+  });
+
+  it('a failed first install without rollback-on-failure stays failed, and the next deploy upgrades it', async () => {
+    const c = new Cluster();
+    c.fault('upgrade', 'web', 'hook');
+    const r = await c.deploy({ image: IMAGE_A, 'rollback-on-failure': 'false' });
+    expectCleanFailure(r, 'failed at revision 1', 'failed pre-install: 1 error occurred: * job web-migrate failed: BackoffLimitExceeded');
+    expect(r.errors[0]).not.toContain('INSTALLATION FAILED'); // helm upgrade --install's install path has no prefix
+    expect(r.outputs).toMatchObject({ status: 'failed', revision: '1', 'previous-revision': '' });
+    expect(c.history('web').map((e) => e.status)).toEqual(['failed']);
+
+    const next = await c.deploy({ image: IMAGE_B });
+    expect(next.exitCode).toBe(0);
+    expect(next.outputs).toMatchObject({ status: 'deployed', revision: '2', 'previous-revision': '' });
+    expect(c.history('web').map((e) => e.status)).toEqual(['failed', 'deployed']);
+  });
+
   it('rolls back on demand, to the previous or a given revision', async () => {
     const c = new Cluster();
     await c.deploy({ image: IMAGE_A });
@@ -210,18 +237,20 @@ describe('rolling', () => {
 });
 
 describe('canary', () => {
+  const INGRESS = 'ingress.enabled=true\ningress.host=web.example.com';
+
   it('deploys a canary beside stable by weight, then promotes it', async () => {
     const c = new Cluster();
-    const stable = await c.deploy({ strategy: 'canary', image: IMAGE_A });
+    const stable = await c.deploy({ strategy: 'canary', image: IMAGE_A, set: INGRESS });
     expect(stable.outputs).toMatchObject({ status: 'deployed', 'canary-weight': '0', revision: '1' });
-    const canary = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'canary-weight': '10' });
+    const canary = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'canary-weight': '10', set: INGRESS });
     expect(canary.exitCode).toBe(0);
     expect(canary.outputs).toMatchObject({ 'canary-weight': '10', strategy: 'canary', revision: '1' });
     expect(c.writes().at(-1)).toContain('helm upgrade --install web-canary');
     expect(c.writes().at(-1)).toContain('--set-string canary.enabled=true --set-string canary.router=nginx --set-string canary.stableService=web --set-string canary.weight=10');
     expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_A); // stable untouched
 
-    const promoted = await c.deploy({ strategy: 'canary', action: 'promote' });
+    const promoted = await c.deploy({ strategy: 'canary', action: 'promote', set: INGRESS });
     expect(promoted.exitCode).toBe(0);
     expect(promoted.outputs).toMatchObject({ 'canary-weight': '0', revision: '2', 'previous-revision': '1', status: 'deployed' });
     expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_B);
@@ -231,8 +260,8 @@ describe('canary', () => {
 
   it('abort removes the canary and leaves stable untouched', async () => {
     const c = new Cluster();
-    await c.deploy({ strategy: 'canary', image: IMAGE_A });
-    await c.deploy({ strategy: 'canary', image: IMAGE_B });
+    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: INGRESS });
+    expect((await c.deploy({ strategy: 'canary', image: IMAGE_B, set: INGRESS })).exitCode).toBe(0);
     c.clearCalls();
     const r = await c.deploy({ strategy: 'canary', action: 'abort' });
     expect(r.exitCode).toBe(0);
@@ -252,7 +281,7 @@ describe('canary', () => {
 
   it('ALB weights go on the stable Ingress once the canary is ready; replicas follow the ratio', async () => {
     const c = new Cluster();
-    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: 'replicaCount=3' });
+    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: 'replicaCount=3\ningress.enabled=true\ningress.className=alb' });
     const alb = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'alb', 'canary-weight': '20' });
     expect(alb.exitCode).toBe(0);
     const action = JSON.parse(c.annotations()['default/ingress/web']['alb.ingress.kubernetes.io/actions.web-weighted']) as { forwardConfig: { targetGroups: { serviceName: string; weight: number }[] } };
@@ -262,6 +291,25 @@ describe('canary', () => {
     expect(ratio.exitCode).toBe(0);
     expect(c.writes().at(-1)).toContain('--set-string replicaCount=1'); // 1 beside 3 stable = 25%
     expect(ratio.outputs['canary-weight']).toBe('25');
+  });
+
+  it('an Ingress canary is refused before anything changes when the stable release has no Ingress', async () => {
+    const c = new Cluster();
+    await c.deploy({ strategy: 'canary', image: IMAGE_A });
+    c.clearCalls();
+    const alb = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'alb' });
+    expectCleanFailure(alb, 'traffic-router alb', 'stable Ingress web', 'ingress.className=alb');
+    const nginx = await c.deploy({ strategy: 'canary', image: IMAGE_B });
+    expectCleanFailure(nginx, 'traffic-router nginx', 'stable Ingress web');
+    expect(c.writes()).toEqual([]);
+    expect(c.history('web-canary')).toEqual([]);
+  });
+
+  it('an NGINX canary that renders no Ingress of its own is not reported as taking traffic', async () => {
+    const c = new Cluster();
+    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: INGRESS });
+    const r = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'canary-weight': '10' }); // no ingress values for the canary
+    expectCleanFailure(r, 'web-canary is deployed but renders no Ingress', 'not 10%', 'action: abort');
   });
 });
 

@@ -74,6 +74,8 @@ function seen(proxy: FaultProxy, from: number) {
 /** The log as the runner shows it: `::add-mask::` commands are consumed by the runner, never displayed. */
 const shown = (r: StepResult) => r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
 
+const maskCommands = (r: StepResult) => r.log.split('\n').filter((l) => l.startsWith('::add-mask::'));
+
 const src = (repo: string, digest: string) => `${devProxy.host}/${repo}@${digest}`;
 
 it('retags inside one repository: a manifest PUT under the new tag, no blob traffic', async () => {
@@ -191,6 +193,7 @@ describe('Basic auth from config.json', () => {
     expect(r.exitCode).toBe(0);
     expect(await digestAt(locked.host, 'app', '1.0', `ci:${PASSWORD}`)).toBe(single.digest);
     expect(r.log).toContain(`::add-mask::${PASSWORD}`);
+    expect(maskCommands(r)).toEqual([...new Set(maskCommands(r))]); // each secret registered once, not once per request
     expect(shown(r)).not.toContain(PASSWORD);
     expect(shown(r)).not.toContain(Buffer.from(`ci:${PASSWORD}`).toString('base64'));
   });
@@ -221,6 +224,10 @@ it('mounts through a Bearer-token registry (Docker Hub / GHCR style) with push+p
   expect(tokens.length).toBeGreaterThan(0);
   for (const t of new Set(tokens)) expect(shown(r)).not.toContain(t);
   expect(shown(r)).not.toContain(PASSWORD);
+  expect(maskCommands(r)).toEqual([...new Set(maskCommands(r))]);
+  // Requests that need the same scope at once share one token request.
+  const scopeSets = bearer.tokenRequests.map((t) => t.scopes.join(' '));
+  expect(scopeSets).toEqual([...new Set(scopeSets)]);
 });
 
 describe('bad input: one ::error:: line naming the input, exit 1, nothing written', () => {
@@ -258,5 +265,7 @@ describe('bad input: one ::error:: line naming the input, exit 1, nothing writte
     const r = await promote({ source: src('team/multi', multi.digest), destinations: `${prodProxy.host}/app:rc-copy`, 'immutable-tags': 'true' });
     expectCleanFailure(r, single.digest, multi.digest);
     expect(await digestAt(prod.host, 'app', 'rc-copy')).toBe(single.digest);
+    expect(r.summary).toContain('Promotion failed before anything was written');
+    expect(r.summary).toContain(`already points at ${single.digest}`);
   });
 });

@@ -284,6 +284,36 @@ describe('Bearer tokens (token-server proxy in front of a registry)', () => {
     expect(reporter.log).not.toContain('tok-pass');
   });
 
+  it('shares one token per scope between requests sent at once, and masks each secret once', async () => {
+    const cfg = writeDockerConfig({ auths: { [proxy.host]: basicAuthEntry('robot', 'tok-pass') } });
+    cleanups.push(cfg.remove);
+    const { c, reporter } = client({ dockerConfigDir: cfg.dir });
+    proxy.tokenRequests.length = 0;
+    const app = repoOf(proxy.host, 'team/app');
+    const target = repoOf(proxy.host, 'team/concurrent-mount');
+    // The first requests all meet the challenge at once; then the mounts all need the same new scope at once.
+    expect(await Promise.all(image.blobs.map((b) => c.headBlob(app, b.digest)))).toEqual(image.blobs.map((b) => b.size));
+    expect(await Promise.all(image.blobs.map((b) => c.mountBlob(target, b.digest, app)))).toEqual(image.blobs.map(() => true));
+    expect(proxy.tokenRequests).toEqual([
+      { grant: 'basic', scopes: ['repository:team/app:pull'] },
+      { grant: 'basic', scopes: ['repository:team/concurrent-mount:pull,push', 'repository:team/app:pull'] },
+    ]);
+    expect(reporter.secrets).toEqual([...new Set(reporter.secrets)]);
+    expect(reporter.secrets).toContain('tok-pass');
+  });
+
+  it('asks for a new token when the registry stops accepting a cached one', async () => {
+    const cfg = writeDockerConfig({ auths: { [proxy.host]: basicAuthEntry('robot', 'tok-pass') } });
+    cleanups.push(cfg.remove);
+    const { c } = client({ dockerConfigDir: cfg.dir });
+    const app = repoOf(proxy.host, 'team/app');
+    expect((await c.headManifest(app, 'v1'))?.digest).toBe(image.digest);
+    proxy.tokenRequests.length = 0;
+    proxy.revokeTokens(); // the token expired early on the server's side
+    expect((await c.headManifest(app, 'v1'))?.digest).toBe(image.digest);
+    expect(proxy.tokenRequests).toEqual([{ grant: 'basic', scopes: ['repository:team/app:pull'] }]);
+  });
+
   it('trades an identity token for access tokens', async () => {
     const cfg = writeDockerConfig({ auths: { [proxy.host]: { auth: Buffer.from('<token>:').toString('base64'), identitytoken: 'refresh-123' } } });
     cleanups.push(cfg.remove);

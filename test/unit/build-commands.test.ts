@@ -1,4 +1,5 @@
 /** Every command line the action builds, asserted through a recording Exec (no programs run). */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -167,10 +168,10 @@ describe('docker buildx', () => {
 });
 
 describe('trivy', () => {
-  const RATE_LIMITED = [
-    '2024-10-15T14:30:19Z\tERROR\t[vulndb] Failed to download artifact\trepo="ghcr.io/aquasecurity/trivy-db:2" err="OCI repository error: 1 error occurred:\\n\\t* GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 127.702µs, allowed: 44000/minute\\n\\n"',
-    '2024-10-15T14:30:19Z\tFATAL\tFatal error\tinit error: DB error: failed to download vulnerability DB: OCI artifact error: failed to download vulnerability DB: failed to download artifact from any source',
-  ].join('\n');
+  /** What the trivy test double prints on stderr: Trivy 0.67's own log text (see the double's header). */
+  const trivyLog = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(path.join(__dirname, '..', 'doubles', 'bin', 'trivy'), args, { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).stderr;
+  const RATE_LIMITED = trivyLog(['image', '--input', '/l', '--format', 'json'], { TRIVY_DOUBLE_RATE_LIMIT: 'always' });
   const workDir = () => mkdtempSync(path.join(tmpdir(), 'bas-trivy-'));
 
   it('scans the layout to a JSON report with every severity, pinned against workspace config', async () => {
@@ -209,19 +210,31 @@ describe('trivy', () => {
   });
 
   it('does not retry other failures, and reports them as scanner errors', async () => {
-    const { exec, calls } = recordingExec(() => ({ exitCode: 1, stderr: '2024-01-01T00:00:00Z\tFATAL\tFatal error\trun error: image scan error: unable to open /l: no such file' }));
+    const stderr = trivyLog(['image', '--input', '/l', '--format', 'json']); // the layout is not there
+    const { exec, calls } = recordingExec(() => ({ exitCode: 1, stderr }));
     const p = runTrivy(exec, { bin: 'trivy', version: 'x' }, '/l', '/r', scan, workDir(), new MemoryReporter(), async () => undefined);
-    await expect(p).rejects.toThrow(new ServiceError('trivy', 'scanner error: trivy exited with 1: run error: image scan error: unable to open /l: no such file', 'The image was NOT judged (neither clean nor vulnerable)').message);
+    await expect(p).rejects.toThrow(
+      new ServiceError('trivy', `scanner error: trivy exited with 1: ${failureReason(stderr)}`, 'The image was NOT judged (neither clean nor vulnerable)').message,
+    );
+    await expect(p).rejects.toThrow('unable to open /l as an OCI Image: stat /l/index.json: no such file or directory');
     expect(calls).toHaveLength(1);
   });
 
   it('runs trivy without the TRIVY_* variables that would drop findings from the report', () => {
-    const env = trivyEnv({ PATH: '/bin', TRIVY_VEX: 'vex.json', TRIVY_IGNORE_POLICY: 'p.rego', TRIVY_CACHE_DIR: '/c', TRIVY_USERNAME: 'u' });
+    const env = trivyEnv({ PATH: '/bin', TRIVY_VEX: 'vex.json', TRIVY_IGNORE_POLICY: 'p.rego', TRIVY_PKG_TYPES: 'os', TRIVY_SKIP_DIRS: '/app', TRIVY_CACHE_DIR: '/c', TRIVY_USERNAME: 'u' });
     expect(env).toEqual({ PATH: '/bin', TRIVY_CACHE_DIR: '/c', TRIVY_USERNAME: 'u' });
   });
 
   it('picks the useful line out of Trivy logs', () => {
+    // Both default DB repositories refused: ghcr.io's answer says what the limit is.
     expect(failureReason(RATE_LIMITED)).toBe('GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 127.702µs, allowed: 44000/minute');
+    const mirrorOnly = RATE_LIMITED.split('\n').filter((l) => !l.includes('ghcr.io')).join('\n');
+    expect(failureReason(mirrorOnly)).toBe('GET https://mirror.gcr.io/v2/aquasec/trivy-db/manifests/2: unexpected status code 429 Too Many Requests');
+    // A FATAL multi-error continues on the following "* ..." lines: all of it is the reason.
+    expect(failureReason(trivyLog(['image', '--input', '/nope', '--format', 'json']))).toBe(
+      'run error: image scan error: scan error: unable to initialize a scan service: unable to initialize the archive scan service: 2 errors occurred: ' +
+        '* unable to open /nope as a Docker image: open /nope: no such file or directory * unable to open /nope as an OCI Image: stat /nope/index.json: no such file or directory',
+    );
     expect(failureReason('')).toBe('(no output)');
   });
 });

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gate } from '../../src/build-and-scan/gate';
 import { defaultOciMetadata, mergeKeyValues } from '../../src/build-and-scan/oci-metadata';
-import { toSarif } from '../../src/build-and-scan/sarif';
+import { gzipSync } from 'node:zlib';
+import { GITHUB_SARIF_LIMITS, sarifForGitHub, toSarif } from '../../src/build-and-scan/sarif';
 import { renderSummary, type SummaryFacts } from '../../src/build-and-scan/summary';
 import { parseTrivyReport } from '../../src/build-and-scan/trivy-report';
 
@@ -20,7 +21,7 @@ interface SarifResult {
 }
 interface Sarif {
   version: string;
-  runs: { tool: { driver: { name: string; rules: { id: string; properties: Record<string, unknown> }[] } }; results: SarifResult[] }[];
+  runs: { tool: { driver: { name: string; rules: { id: string; properties: Record<string, unknown> }[] } }; results: SarifResult[]; properties: Record<string, unknown> }[];
 }
 
 describe('SARIF', () => {
@@ -57,6 +58,46 @@ describe('SARIF', () => {
   });
 });
 
+describe('SARIF within GitHub code scanning limits', () => {
+  /** n findings shaped like debian-buster's two (its CRITICAL and its unfixed LOW), every 10th the CRITICAL. */
+  const many = (n: number) => {
+    const [low, critical] = findings('debian-buster.json');
+    return Array.from({ length: n }, (_, i) => ({ ...(i % 10 === 9 ? critical : low), id: `CVE-2026-${10000 + i}` }));
+  };
+
+  it('keeps at most 5,000 results, the gating ones first, and says how many were left out', () => {
+    const g = gate(many(6000), { threshold: 'HIGH', ignoreUnfixed: false, ignores: [] }, NOW);
+    const file = sarifForGitHub(g, OPTS);
+    expect(GITHUB_SARIF_LIMITS.resultsPerRun).toBe(5000);
+    expect([file.results, file.omitted]).toEqual([5000, 1000]);
+    const run = (JSON.parse(file.text) as Sarif).runs[0];
+    expect(run.results).toHaveLength(5000);
+    expect(run.results.filter((r) => r.level === 'error')).toHaveLength(600); // every gating finding survived
+    expect(run.tool.driver.rules).toHaveLength(5000); // only rules that a kept result uses
+    expect(run.properties).toMatchObject({ findings: 6000, omittedFindings: 1000 });
+  });
+
+  it('halves the results until the gzipped file fits, gating findings still first', () => {
+    const g = gate(many(400), { threshold: 'HIGH', ignoreUnfixed: false, ignores: [] }, NOW);
+    const full = JSON.stringify(toSarif(g, OPTS), null, 2);
+    const limit = Math.floor(gzipSync(full).length / 3); // room for well under half of it
+    const file = sarifForGitHub(g, OPTS, { resultsPerRun: 5000, gzippedBytes: limit });
+    expect(gzipSync(file.text).length).toBeLessThanOrEqual(limit);
+    expect([400, 200, 100, 50, 25]).toContain(file.results); // halved from 400...
+    expect(gzipSync(JSON.stringify(toSarif(g, OPTS, file.results * 2), null, 2)).length).toBeGreaterThan(limit); // ...no further than needed
+    expect(file.results + file.omitted).toBe(400);
+    const levels = (JSON.parse(file.text) as Sarif).runs[0].results.map((r) => r.level);
+    expect(levels.filter((l) => l === 'error')).toHaveLength(Math.min(40, file.results)); // the 40 gating ones first
+  });
+
+  it('leaves a report within the limits whole, in Trivy order', () => {
+    const g = gate(findings('debian-buster.json'), { threshold: 'HIGH', ignoreUnfixed: false, ignores: [] }, NOW);
+    const file = sarifForGitHub(g, OPTS);
+    expect([file.results, file.omitted]).toEqual([2, 0]);
+    expect(file.text).toBe(JSON.stringify(toSarif(g, OPTS), null, 2));
+  });
+});
+
 describe('summary', () => {
   const facts = (over: Partial<SummaryFacts>): SummaryFacts => ({
     image: 'ghcr.io/team/app',
@@ -89,6 +130,13 @@ describe('summary', () => {
     expect(md).toContain('[CVE-2026-49]');
     expect(md).not.toContain('[CVE-2026-50]');
     expect(md).toContain('_…and 10 more in the report file._');
+  });
+
+  it('says when the SARIF file had to leave findings out', () => {
+    const g = gate(findings('debian-buster.json'), { threshold: 'HIGH', ignoreUnfixed: false, ignores: [] }, NOW);
+    const md = renderSummary(facts({ scan: { kind: 'scanned', gate: g, trivyVersion: '0.67.2', ignoreUnfixed: false, sarifOmitted: 1 } }));
+    expect(md).toContain("SARIF: 1 of 2 findings (GitHub's upload limits), gating ones first");
+    expect(renderSummary(facts({ scan: { kind: 'scanned', gate: g, trivyVersion: '0.67.2', ignoreUnfixed: false, sarifOmitted: 0 } }))).not.toContain('SARIF:');
   });
 
   it('says loudly when nothing was scanned or the scanner failed', () => {

@@ -31,7 +31,7 @@ function setup(report: string, over: Partial<BuildInputs> = {}) {
   const exec: Exec = async (command, args) => {
     events.push(`${command} ${args.find((a) => ['bud', 'push', 'rmi', 'image', '--version'].includes(a))}`);
     if (args.includes('push')) writeLayout(args[args.length - 1].replace(/^oci:/, ''), args[args.indexOf('--digestfile') + 1]);
-    if (command === 'trivy') writeFileSync(args[args.indexOf('--output') + 1], readFileSync(path.join(FIXTURES, report)));
+    if (command === 'trivy') writeFileSync(args[args.indexOf('--output') + 1], readFileSync(path.resolve(FIXTURES, report)));
     return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false };
   };
   const manifests = new Map<string, string>();
@@ -109,6 +109,7 @@ it('masks secrets first, then resolves trivy, builds, scans, creates the ECR rep
   ]);
   expect(reporter.outputs['scan-passed']).toBe('true');
   expect(reporter.outputs['image-ref']).toBe(`${inputs.image}@${reporter.outputs.digest}`);
+  expect(reporter.outputs.tags).toBe('["v1"]');
 });
 
 it('never opens the registry when the gate fails, but still writes outputs and the summary', async () => {
@@ -120,9 +121,69 @@ it('never opens the registry when the gate fails, but still writes outputs and t
   expect(reporter.summaryMarkdown).toContain('not pushed: gate failed');
 });
 
-it('with push: false builds and scans only', async () => {
+it('with push: false builds and scans only: digest is set, but no image-ref or tags point at an image that was never pushed', async () => {
   const { events, deps, inputs, reporter } = setup('npm.json', { push: false });
   await run(inputs, deps, reporter);
   expect(events).not.toContain('openRegistry');
+  expect(reporter.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+  expect(reporter.outputs['image-ref']).toBe('');
+  expect(reporter.outputs.tags).toBe('[]');
   expect(reporter.summaryMarkdown).toContain('not pushed (push: false)');
+});
+
+it('fits the SARIF file to GitHub code scanning limits and says so in the log and the summary', async () => {
+  const fixture = JSON.parse(readFileSync(path.join(FIXTURES, 'debian-buster.json'), 'utf8'));
+  const [low] = fixture.Results[0].Vulnerabilities;
+  fixture.Results[0].Vulnerabilities = Array.from({ length: 5003 }, (_, i) => ({ ...low, VulnerabilityID: `CVE-2026-${10000 + i}` }));
+  const report = path.join(mkdtempSync(path.join(tmpdir(), 'bas-big-')), 'big.json');
+  writeFileSync(report, JSON.stringify(fixture));
+  const { deps, inputs, reporter } = setup(report);
+  await run(inputs, deps, reporter);
+  expect(JSON.parse(readFileSync(reporter.outputs['sarif-file'], 'utf8')).runs[0].results).toHaveLength(5000);
+  expect(reporter.log).toContain('::warning::The SARIF file holds 5000 of 5003 findings (GitHub code scanning keeps 5000 per run and refuses files over 10 MiB gzipped)');
+  expect(reporter.summaryMarkdown).toContain("SARIF: 5000 of 5003 findings (GitHub's upload limits), gating ones first");
+});
+
+it('warns when trivy-cache-dir lies inside the build context and no .dockerignore names it', async () => {
+  const context = mkdtempSync(path.join(tmpdir(), 'bas-ctx-'));
+  const scanWith = (trivyCacheDir: string) => ({ scanner: 'trivy' as const, trivyVersion: 'path', dbAttempts: 1, threshold: 'HIGH' as const, ignoreUnfixed: false, ignores: [], failOnScanError: true, trivyCacheDir });
+  const warned = async (trivyCacheDir: string) => {
+    const { deps, inputs, reporter } = setup('npm.json', { context, push: false });
+    await run({ ...inputs, scan: scanWith(trivyCacheDir) }, deps, reporter);
+    return reporter.log.includes('is inside the build context');
+  };
+  expect(await warned(path.join(context, '.trivy-cache'))).toBe(true);
+  expect(await warned(path.join(tmpdir(), 'elsewhere-trivy-cache'))).toBe(false);
+  writeFileSync(path.join(context, '.dockerignore'), 'node_modules\n/.trivy-cache/\n');
+  expect(await warned(path.join(context, '.trivy-cache', 'db'))).toBe(false);
+});
+
+describe('a Trivy that cannot be installed or run fails the step before the build, even with fail-on-scan-error: false', () => {
+  it('a failed download from the tool cache', async () => {
+    const { events, deps, inputs, reporter } = setup('npm.json');
+    deps.toolCache = {
+      find: () => '',
+      downloadTool: async (url) => {
+        throw new Error(`Unexpected HTTP response: 404 for ${url}`);
+      },
+      extractTar: async () => '',
+      cacheDir: async () => '',
+      addPath: () => undefined,
+    };
+    const p = run({ ...inputs, scan: { ...inputs.scan, trivyVersion: '0.67.2', failOnScanError: false } }, deps, reporter);
+    await expect(p).rejects.toThrow(/^trivy: could not be installed: download of \S+trivy_0\.67\.2_checksums\.txt failed: Unexpected HTTP response: 404/);
+    await expect(p).rejects.toThrow('Nothing was built or pushed; fail-on-scan-error does not apply to a scanner that cannot be installed or verified');
+    expect(events).not.toContain('buildah bud');
+  });
+
+  it("trivy-version: path with no trivy on PATH", async () => {
+    const { events, deps, inputs, reporter } = setup('npm.json');
+    const exec = deps.exec;
+    deps.exec = async (command, args, opts) => (command === 'trivy' && args[0] === '--version' ? { command, args, exitCode: 127, stdout: '', stderr: '', timedOut: false } : exec(command, args, opts));
+    const p = run({ ...inputs, scan: { ...inputs.scan, failOnScanError: false } }, deps, reporter);
+    await expect(p).rejects.toThrow("trivy: trivy-version is 'path' but 'trivy --version' exited with 127");
+    await expect(p).rejects.toThrow('fail-on-scan-error does not apply');
+    expect(events).not.toContain('buildah bud');
+    expect(reporter.outputs['scan-passed']).toBeUndefined();
+  });
 });

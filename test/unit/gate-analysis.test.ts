@@ -4,6 +4,7 @@ import { measure } from '../../src/health-gate/analysis/measurement';
 import { decide } from '../../src/health-gate/analysis/rules';
 import { minSamplesToReject } from '../../src/health-gate/analysis/statistics';
 import { parseMetrics } from '../../src/health-gate/metrics-spec';
+import { perLookAlpha } from '../../src/health-gate/analysis/sequential';
 import { PrometheusConfigError, type QueryOutcome } from '../../src/health-gate/prometheus';
 
 const value = (v: number): QueryOutcome => ({ kind: 'value', value: v, timestampMs: 0 });
@@ -119,14 +120,20 @@ it('fails a canary much slower than the baseline once Mann-Whitney can reach alp
   const stable = [1.0, 1.1, 0.9, 1.2, 1.05, 0.95].map(value);
   const r = await runAnalysis(settings(COMPARED, { minSamples: 4 }), { client: scripted({ canary, stable }), ...fakeTime() });
   expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit', metric: 'latency' });
-  // 1 - 0.99 split over count - minSamples + 1 = 3 looks; the smallest exact p of n vs n values is
-  // 1 / C(2n, n): 1/70 at n = 4, 1/252 at 5, 1/924 at 6, so the first possible failure is round 6.
+  // Looks at 4, 5 and 6 samples on cumulative data share alpha 0.01 through a group-sequential
+  // boundary: about 0.005 per look (Bonferroni would give 0.0033). The smallest exact p of n vs n
+  // values is 1 / C(2n, n): 1/70 at n = 4, 1/252 at 5, so the first possible failure is round 5
+  // (round 6 under Bonferroni, where 1/252 > 0.01 / 3).
+  const alpha = perLookAlpha(0.01, 4, 6);
+  expect(alpha).toBeGreaterThan(1 / 252);
+  expect(alpha).toBeLessThan(1 / 70);
+  expect(minSamplesToReject(alpha)).toBe(5);
   expect(minSamplesToReject(0.01 / 3)).toBe(6);
-  expect(r.rounds).toBe(6);
-  expect(r.states[0].samples[4].comparison).toMatchObject({ pValue: 1 / 252, worse: false });
-  const last = r.states[0].samples[5];
-  expect(last.comparison).toMatchObject({ test: 'mann-whitney', worse: true, exact: true });
-  expect(last.comparison?.alpha).toBeCloseTo(0.01 / 3, 12);
+  expect(r.rounds).toBe(5);
+  expect(r.states[0].samples[3].comparison).toMatchObject({ pValue: 1 / 70, worse: false });
+  const last = r.states[0].samples[4];
+  expect(last.comparison).toMatchObject({ test: 'mann-whitney', worse: true, exact: true, pValue: 1 / 252 });
+  expect(last.comparison?.alpha).toBeCloseTo(alpha, 12);
 });
 
 it('passes a canary equal to its baseline in distribution', async () => {
@@ -156,6 +163,63 @@ describe('count metrics (Poisson rate test)', () => {
     expect(r.decision).toMatchObject({ verdict: 'fail', metric: 'errors' });
     expect(r.rounds).toBe(3);
     expect(r.states[0].samples[2].comparison).toMatchObject({ test: 'poisson-rate', canaryEvents: 30, baselineEvents: 6, effectSize: 5, worse: true });
+  });
+
+  it('counts each request once when increase() windows span several intervals', async () => {
+    // [30s] windows measured every 10 s: each request shows up in three samples, so only every
+    // third sample is pooled. 10 vs 2 errors (one window) is not yet significant; 20 vs 4 is.
+    const overlapping = COUNTS.replace(/query: (\w+)|total: (\w+)|baseline: (\w+)|baseline-total: (\w+)/g, (m) => m.replace(/: (\w+)/, ': increase($1[30s])'));
+    const q = (name: string) => `increase(${name}[30s])`;
+    const r = await runAnalysis(settings(overlapping), {
+      client: scripted({ [q('canary_errors')]: [value(10)], [q('canary_requests')]: [value(50)], [q('stable_errors')]: [value(2)], [q('stable_requests')]: [value(50)] }),
+      ...fakeTime(),
+    });
+    expect(r.states[0].spec.countWindowMs).toBe(30_000);
+    expect(r.states[0].samples[2].comparison).toMatchObject({ canaryEvents: 10, baselineEvents: 2, pooledSamples: 1, worse: false });
+    expect(r.decision).toMatchObject({ verdict: 'fail', metric: 'errors' });
+    expect(r.rounds).toBe(4);
+    expect(r.states[0].samples[3].comparison).toMatchObject({ canaryEvents: 20, baselineEvents: 4, pooledSamples: 2, worse: true });
+    expect(r.states[0].samples[3].reason).toContain('counts of 2 non-overlapping window(s)');
+  });
+
+  describe('on raw counters (counters: true: the gate takes the differences itself)', () => {
+    const COUNTERS = '- name: errors\n  query: sum(canary_errors_total)\n  total: sum(canary_requests_total)\n  baseline: sum(stable_errors_total)\n  baseline-total: sum(stable_requests_total)\n  counters: true\n  max: 0.5\n';
+    const counter = (start: number, step: number, n = 8) => Array.from({ length: n }, (_, i) => value(start + i * step));
+    const q = (name: string) => `sum(${name}_total)`;
+
+    it('compares the increases between measurements: each request counts once, no extrapolation', async () => {
+      const r = await runAnalysis(settings(COUNTERS), {
+        client: scripted({ [q('canary_errors')]: counter(100, 10), [q('canary_requests')]: counter(1000, 50), [q('stable_errors')]: counter(40, 2), [q('stable_requests')]: counter(5000, 50) }),
+        ...fakeTime(),
+      });
+      const samples = r.states[0].samples;
+      expect(r.states[0].spec).toMatchObject({ cumulative: true });
+      expect(samples[0]).toMatchObject({ status: 'inconclusive', readings: { canary: { events: 100, total: 1000 }, baseline: { events: 40, total: 5000 } } });
+      expect(samples[0].reason).toContain('no data (canary: first-reading)');
+      expect(samples[1]).toMatchObject({ status: 'successful', value: 0.2, baselineValue: 0.04, counts: { canaryEvents: 10, canaryTotal: 50, baselineEvents: 2, baselineTotal: 50 } });
+      // the same 5x as above, from the fourth round: three differences of 10 vs 2 errors
+      expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit' });
+      expect(r.rounds).toBe(4);
+      expect(samples[3].comparison).toMatchObject({ test: 'poisson-rate', canaryEvents: 30, baselineEvents: 6, worse: true });
+    });
+
+    it('counts from 0 again after a counter reset (a restarted pod), and never fails a warm-up', async () => {
+      const yaml = COUNTERS.replace('max: 0.5\n', 'max: 0.5\n  no-data: fail\n');
+      const r = await runAnalysis(settings(yaml, { count: 4, minSamples: 2 }), {
+        client: scripted({
+          [q('canary_errors')]: [value(5), value(6), value(1), value(2)],
+          [q('canary_requests')]: [value(1000), value(1050), value(40), value(90)],
+          [q('stable_errors')]: counter(40, 1),
+          [q('stable_requests')]: counter(5000, 50),
+        }),
+        ...fakeTime(),
+      });
+      const samples = r.states[0].samples;
+      expect(samples[0].status).toBe('inconclusive');
+      expect(samples[2].counts).toMatchObject({ canaryEvents: 1, canaryTotal: 40 });
+      expect(samples[3].counts).toMatchObject({ canaryEvents: 1, canaryTotal: 50 });
+      expect(r.decision).toMatchObject({ verdict: 'pass', rule: 'count-complete' });
+    });
   });
 
   it('passes 0 canary errors against a few baseline errors', async () => {

@@ -34,6 +34,22 @@ describe('parseMetrics', () => {
     expect(b).toMatchObject({ name: 'p99', min: 0, max: 0.5, critical: false, noData: 'fail', direction: 'either' });
   });
 
+  it('finds the count window of count metrics (for overlapping increase() windows)', () => {
+    const yaml = (q: string) => `- name: e\n  query: ${q}\n  total: sum(increase(req[30s]))\n  max: 1\n`;
+    expect(parseMetrics(yaml('sum(increase(err[1m30s]))'))[0].countWindowMs).toBe(90_000);
+    expect(parseMetrics(yaml('max_over_time(sum(increase(err[1m]))[5m:30s])'))[0].countWindowMs).toBe(300_000);
+    expect(parseMetrics('- name: p\n  query: sum(rate(x[5m]))\n  max: 1\n')[0].countWindowMs).toBeUndefined();
+  });
+
+  it('reads raw counters with counters: true, and refuses it with a range or without total', () => {
+    const yaml = (q: string, extra = '  counters: true\n') => `- name: e\n  query: ${q}\n  total: sum(req_total)\n  baseline: sum(s_err_total)\n  baseline-total: sum(s_req_total)\n  max: 1\n${extra}`;
+    expect(parseMetrics(yaml('sum(err_total)'))[0]).toMatchObject({ cumulative: true });
+    expect(parseMetrics(yaml('sum(err_total)', ''))[0]).toMatchObject({ cumulative: false });
+    expect(inputError(() => parseMetrics(yaml('sum(increase(err_total[30s]))'))).message).toContain("metric 'e': counters is true but a query has a range selector");
+    expect(inputError(() => parseMetrics('- name: p\n  query: up\n  max: 1\n  counters: true\n')).message).toContain('counters needs total');
+    expect(inputError(() => parseMetrics(yaml('sum(err_total)', '  counters: yes please\n'))).message).toContain('counters must be true or false');
+  });
+
   it('says where malformed YAML is', () => {
     const e = inputError(() => parseMetrics('- name: a\n  query: up\n  max: [1, 2\n'));
     expect(e.input).toBe('metrics');

@@ -51,6 +51,18 @@ it('passes a healthy canary: outputs, report file, summary with a chart, token m
   expect(reporter.log).not.toContain('sekret-token');
 });
 
+it('leaves samples without data out of the chart instead of drawing them as 0', async () => {
+  const reporter = new MemoryReporter();
+  const d = deps(prometheus((q, n) => (q.startsWith('canary') && n === 2 ? 'NaN' : 1 + (n % 3) / 10)));
+  await run(parseInputs(base), d, reporter);
+  expect(reporter.outputs.verdict).toBe('pass');
+  const md = reporter.summaryMarkdown;
+  expect(md).toContain('x-axis ["1", "3", "4", "5", "6", "7", "8"]');
+  expect(md).toContain('line [1.1, 1, 1.1, 1.2, 1, 1.1, 1.2]');
+  expect(md).toContain('_Not drawn, no data: sample 2 (see the table)._');
+  expect(md).toContain('| 2 |  |  | inconclusive | no data (canary: nan)');
+});
+
 it('fails the step with one message naming the rule when the canary is worse', async () => {
   const reporter = new MemoryReporter();
   const d = deps(prometheus((q, n) => (q.startsWith('canary') ? 1.5 + n / 100 : 0.5 + n / 100)));

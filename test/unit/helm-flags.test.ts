@@ -1,5 +1,5 @@
 /** Command lines helm-deploy builds, for Helm 3 and Helm 4 (which renamed --atomic and changed --wait). */
-import { displayCommand, parseHelmVersion, rollbackArgs, uninstallArgs, upgradeArgs, type UpgradeRequest } from '../../src/helm-deploy/helm';
+import { displayCommand, hardStopMs, parseHelmVersion, rollbackArgs, uninstallArgs, upgradeArgs, type UpgradeRequest } from '../../src/helm-deploy/helm';
 
 const req: UpgradeRequest = {
   release: 'web',
@@ -49,4 +49,9 @@ it('builds rollback and uninstall lines', () => {
 
 it('displays command lines with secret values masked and shell-quoted', () => {
   expect(displayCommand('helm', upgradeArgs(3, req), ['hunter2'])).toContain("--set 'db.password=***' --set-string image.digest=sha256:abc");
+});
+
+it('never stops helm while its own waits may still run (a kill mid-upgrade leaves the release pending)', () => {
+  // pre-upgrade hook + rollout + the --atomic rollback's hook and rollout, each up to --timeout
+  expect(hardStopMs(300_000)).toBeGreaterThan(4 * 300_000);
 });

@@ -50,6 +50,23 @@ it('retags inside one repository with a single manifest PUT and no blob traffic'
   expect(reg.tagsOf(DEV).get('prod')).toBe(index.digest);
   expect(r.outputs).toMatchObject({ digest: index.digest, promoted: '["dev.example.com/team/app:prod"]', 'bytes-copied': '0', requests: '3' });
   expect(r.reporter.log).toContain(`Resolved dev.example.com/team/app:rc to ${index.digest} once`);
+  // The destination's row counts its HEAD and PUT; the source GET is shared and shows in the total.
+  expect(r.outcomes[0].requests).toBe(2);
+  expect(r.reporter.summaryMarkdown).toContain('| dev.example.com/team/app:prod | retag | written | 2 |');
+  expect(r.reporter.summaryMarkdown).toMatch(/\*\*all, with source resolution and planning\*\* \|  \|  \| 3 \|/);
+  expect(r.reporter.summaryMarkdown).toContain('share one GET of the source manifest');
+});
+
+it('looks at a digest-only destination once: the plan HEAD of the digest is not asked again before writing', async () => {
+  const reg = new MemoryRegistryDouble();
+  const { index } = seed(reg);
+  const reporter = new MemoryReporter();
+  const inputs = parseInputs({ source: `dev.example.com/team/app@${index.digest}`, destinations: 'prod.example.com/app', referrers: 'false' });
+  const r = await run(inputs, { client: reg, isEcrHost: notEcr }, reporter);
+  expect(r.outcomes[0].reference).toBe(`prod.example.com/app@${index.digest}`);
+  const rootHeads = reg.calls.filter((c) => c.verb === 'headManifest' && c.repo === 'prod.example.com/app' && c.reference === index.digest);
+  expect(rootHeads).toHaveLength(2); // the plan's look, and the check after the PUT
+  expect(reg.hasManifest({ registry: 'prod.example.com', repository: 'app' }, index.digest)).toBe(true);
 });
 
 it('copies a multi-platform index to another registry byte-exact: blobs, then children, then the index, the tag last', async () => {

@@ -147,7 +147,8 @@ describe('Docker config.json', () => {
 
 describe('RegistryAuth', () => {
   const BEARER = 'Bearer realm="https://auth.example.com/token",service="reg.example.com"';
-  function setup(creds: RegistryCredentials | undefined, answer = (_url: URL) => ({ status: 200, text: '{"token":"tok-1","expires_in":300}' })) {
+  type TokenAnswer = { status: number; text: string };
+  function setup(creds: RegistryCredentials | undefined, answer = (_url: URL): TokenAnswer | Promise<TokenAnswer> => ({ status: 200, text: '{"token":"tok-1","expires_in":300}' })) {
     const reporter = new MemoryReporter();
     const calls: { method: string; url: URL; headers: Record<string, string>; body?: string }[] = [];
     const fetchToken: TokenFetch = async (req) => {
@@ -179,6 +180,53 @@ describe('RegistryAuth', () => {
     await auth.headerFor('reg.example.com', ['repository:a:pull']);
     expect(calls).toHaveLength(3);
     expect(reporter.secrets).toContain('tok-1');
+  });
+
+  it('shares one token fetch between requests that need the same scope at the same time', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    // The token server answers only once released, so every request below arrives while the first fetch is under way.
+    const { auth, calls } = setup({ username: 'u', password: 'p' }, async () => {
+      await gate;
+      return { status: 200, text: '{"token":"tok-1","expires_in":300}' };
+    });
+    // Two first requests refused at once (challenge not yet known), then two more while the fetch is under way.
+    const answers = [
+      auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false),
+      auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false),
+      auth.headerFor('reg.example.com', ['repository:a:pull']),
+    ];
+    const push = auth.headerFor('reg.example.com', ['repository:a:pull,push']);
+    release();
+    expect(await Promise.all(answers)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1']);
+    await push;
+    expect(calls.map((c) => c.url.searchParams.getAll('scope'))).toEqual([['repository:a:pull'], ['repository:a:pull,push']]);
+    // A refusal of a token already replaced (by a request running alongside) keeps the newer tokens.
+    await auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false, 'Bearer some-expired-token');
+    expect(calls).toHaveLength(2);
+    // A refused token is dropped with every token fetched before it: the next request asks for a new one.
+    await auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false, 'Bearer tok-1');
+    expect(calls).toHaveLength(3);
+    expect(calls[2].url.searchParams.getAll('scope')).toEqual(['repository:a:pull']);
+  });
+
+  it('hands each credential and token to setSecret once, however many requests use it', async () => {
+    const basic = setup({ username: 'ci', password: 'pw' });
+    await basic.auth.answer('r', 'Basic realm="x"', [], false);
+    await Promise.all([1, 2, 3].map(() => basic.auth.headerFor('r', ['repository:z:pull'])));
+    expect(basic.reporter.secrets).toEqual([Buffer.from('ci:pw').toString('base64')]);
+
+    const bearer = setup({ username: 'u', password: 'p' });
+    await bearer.auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false);
+    await bearer.auth.headerFor('reg.example.com', ['repository:a:pull']);
+    await bearer.auth.headerFor('reg.example.com', ['repository:b:pull']);
+    expect(bearer.reporter.secrets.filter((v) => v === Buffer.from('u:p').toString('base64'))).toHaveLength(1);
+    expect(bearer.reporter.secrets.filter((v) => v === 'tok-1')).toHaveLength(1);
+
+    const ready = setup({ registryToken: 'ready-token' });
+    await ready.auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false);
+    await ready.auth.headerFor('reg.example.com', ['repository:b:pull']);
+    expect(ready.reporter.secrets).toEqual(['ready-token']);
   });
 
   it('trades an identity token with the OAuth2 refresh-token grant', async () => {

@@ -3,7 +3,10 @@
  * provider, over https, and the password never reaches the log. (Everything else is
  * tested against a real registry in test/integration/registry-client.test.ts.)
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { createRegistryClient } from '../../src/toolkit/registry/client';
@@ -79,4 +82,60 @@ it('a manifest whose bytes do not hash to the registry-given digest is refused',
   await expect(client.getManifest({ registry: 'ghcr.io', repository: 'o/app' }, 'v1')).rejects.toThrow(
     `manifest o/app:v1 has digest ${digestOf(MANIFEST)}, expected ${digestOf('something else')}`,
   );
+});
+
+it('never follows a token-server redirect to another host with the Basic login', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-redirect-cfg-'));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'reg.example.com': { auth: Buffer.from('ci:login-pw').toString('base64') } } }));
+  const seen: HttpRequest[] = [];
+  const respond = (req: HttpRequest, status: number, headers: Record<string, string>, body = Buffer.alloc(0)): HttpResponse => ({
+    status,
+    statusText: String(status),
+    headers,
+    body: Readable.from([body]) as unknown as IncomingMessage,
+    url: req.url,
+  });
+  const transport: Transport = {
+    close: () => undefined,
+    send: async (req) => {
+      seen.push(req);
+      if (req.url.host === 'auth.example.com') return respond(req, 302, { location: 'https://elsewhere.example.net/token' });
+      if (req.url.host === 'elsewhere.example.net') return respond(req, 200, { 'content-type': 'application/json' }, Buffer.from('{"token":"t-1"}'));
+      if (req.headers.authorization !== 'Bearer t-1') return respond(req, 401, { 'www-authenticate': 'Bearer realm="https://auth.example.com/token",service="reg"' });
+      return respond(req, 200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(MANIFEST) }, MANIFEST);
+    },
+  };
+  const client = createRegistryClient({ reporter: new MemoryReporter(), transport, dockerConfigDir: dir });
+  try {
+    expect((await client.getManifest({ registry: 'reg.example.com', repository: 'o/app' }, 'v1')).descriptor.digest).toBe(digestOf(MANIFEST));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(seen.map((r) => `${r.url.host} ${r.headers.authorization?.split(' ')[0] ?? 'anon'}`)).toEqual([
+    'reg.example.com anon',
+    'auth.example.com Basic', // the realm the registry named gets the login
+    'elsewhere.example.net anon', // where it redirected does not
+    'reg.example.com Bearer',
+  ]);
+});
+
+it('checks a manifest PUT with a HEAD when the registry does not say what it stored', async () => {
+  const stored = Buffer.from(MANIFEST.toString().replace('"layers":[]', '"layers": []')); // what a rewriting registry keeps
+  const seen: string[] = [];
+  const transport: Transport = {
+    close: () => undefined,
+    send: async (req) => {
+      seen.push(req.method);
+      const body = req.method === 'PUT' ? Buffer.alloc(0) : stored;
+      const headers: Record<string, string> =
+        req.method === 'PUT' ? {} : { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(stored), 'content-length': String(stored.length) };
+      return { status: req.method === 'PUT' ? 201 : 200, statusText: 'OK', headers, body: Readable.from([body]) as unknown as IncomingMessage, url: req.url };
+    },
+  };
+  const client = createRegistryClient({ reporter: new MemoryReporter(), transport });
+  const repo = { registry: 'quiet.example.com', repository: 'o/app' };
+  await expect(client.putManifest(repo, 'prod', MANIFEST, 'application/vnd.oci.image.manifest.v1+json')).rejects.toThrow(
+    `stored manifest o/app:prod as ${digestOf(stored)}, but its bytes hash to ${digestOf(MANIFEST)}`,
+  );
+  expect(seen).toEqual(['PUT', 'HEAD']);
 });

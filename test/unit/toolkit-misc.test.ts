@@ -71,12 +71,22 @@ describe('summary markdown', () => {
     expect(cell('a|b\n<c>')).toBe('a\\|b<br>&lt;c&gt;');
     expect(table(['k', 'v'], [['x', 1]])).toBe('| k | v |\n| --- | --- |\n| x | 1 |\n\n');
   });
-  it('draws a Mermaid xychart with one line per series', () => {
+  it('draws a Mermaid xychart with one line per series (missing values at 0 by default)', () => {
     const md = lineChart('errors', ['1', '2'], [{ name: 'canary', values: [0.1, NaN] }, { name: 'baseline', values: [0.05, 0.04] }], 'ratio');
     expect(md).toContain('xychart-beta');
     expect(md).toContain('line [0.1, 0]');
     expect(md).toContain('line [0.05, 0.04]');
     expect(md).toContain('canary, baseline');
+  });
+  it('leaves out x positions without a value when asked (Mermaid cannot draw gaps)', () => {
+    const series = [{ name: 'canary', values: [0.1, NaN, 0.3, 0.2] }, { name: 'baseline', values: [0.05, 0.04, Infinity, 0.06] }];
+    const md = lineChart('errors', ['1', '2', '3', '4'], series, '', { missing: 'skip' });
+    expect(md).toContain('x-axis ["1", "4"]');
+    expect(md).toContain('line [0.1, 0.2]');
+    expect(md).toContain('line [0.05, 0.06]');
+    expect(lineChart('errors', ['1', '2', '3', '4'], series, '', { missing: 'zero' })).toContain('line [0.1, 0, 0.3, 0.2]');
+    // fewer than two points left: no chart at all rather than a lone dot
+    expect(lineChart('errors', ['1', '2'], [{ name: 'canary', values: [NaN, 1] }], '', { missing: 'skip' })).toBe('');
   });
   it('formats sizes', () => {
     expect([formatBytes(512), formatBytes(10 * 1024 * 1024), formatBytes(1536)]).toEqual(['512 B', '10.0 MiB', '1.50 KiB']);

@@ -5,9 +5,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { ROOT, callerMismatches, loadWorkflow, unpinnedUses } from '../helpers/workflow-rules';
 import { runScript, stepScript } from '../helpers/workflow-script';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -41,6 +42,12 @@ describe('production.yml plan step', () => {
     });
   });
 
+  it('accepts steps ending below 100: the promotion takes the canary to all traffic', async () => {
+    const r = await runScript(plan, env({ CANARY_STEPS: '10,50' }));
+    expect(r.exitCode).toBe(0);
+    expect([r.outputs['weight-1'], r.outputs['weight-2'], r.outputs['weight-3']]).toEqual(['10', '50', undefined]);
+  });
+
   it('deploys the CI image itself when there is no production registry, and plans blue/green without weights', async () => {
     const r = await runScript(plan, env({ STRATEGY: 'blue-green', PRODUCTION_REGISTRY: '' }));
     expect(r.exitCode).toBe(0);
@@ -50,7 +57,6 @@ describe('production.yml plan step', () => {
 
   it.each([
     ['50, 20, 100', 'increasing'],
-    ['10, 50', 'end at 100'],
     ['5, 10, 20, 40, 80, 100', '1 to 5 weights'],
     ['10, 50, 150', 'up to 100'],
     ['ten, 100', 'increasing'],
@@ -93,7 +99,15 @@ describe('approval.yml brief', () => {
     expect(r.summary).toContain(`| worker | \`reg.example.com/worker\` | \`${DIGEST2}\` | ? | ? | ? | ? |`); // unknown is not zero
     expect(r.summary).toContain('| E2E tests | success |');
     expect(r.summary).toContain('| health gate | pass |');
-    expect(r.summary).toContain('Canary over weights 10, 50, 100 %');
+    expect(r.summary).toContain('Canary over weights 10, 50, 100 %, a health gate (canary vs stable) after each step');
+  });
+
+  it('names the commit being approved and plans blue/green in the order production.yml runs it', async () => {
+    const r = await runScript(brief, env({ STRATEGY: 'blue-green', GITHUB_SHA: 'f'.repeat(40), GITHUB_REF_NAME: 'main', GITHUB_TRIGGERING_ACTOR: 'octocat' }));
+    expect(r.exitCode).toBe(0);
+    expect(r.summary).toContain(`Commit \`${'f'.repeat(40)}\` on \`main\`, run started by octocat.`);
+    expect(r.summary).toContain('switch traffic to it once ready, health gate, then retire the previous colour; a failed gate switches traffic back');
+    expect(r.summary).not.toContain('Canary over');
   });
 
   it('fails closed: nothing to approve, or a staging health gate that did not pass', async () => {
@@ -123,7 +137,16 @@ describe('ci.yml: per-service records and their merge', () => {
       { name: 'worker', image: 'reg/worker', digest: DIGEST2, 'image-ref': `reg/worker@${DIGEST2}` },
     ]);
     expect(JSON.parse(r.outputs.vulnerabilities)).toEqual({ web: { HIGH: 1 }, worker: {} });
-    expect(r.summary).toContain(`| web | \`reg/web@${DIGEST}\` |`);
+    expect(r.summary).toContain(`| web | \`reg/web@${DIGEST}\` | yes |`);
+  });
+
+  it('keeps the digest of an image built and scanned without a push (pull requests), and says it was not pushed', async () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'shipline-ci-'));
+    await runScript(record, { NAME: 'web', IMAGE: 'reg/web', DIGEST, IMAGE_REF: '', VULNERABILITIES: '{"HIGH":0}' }, ws);
+    const r = await runScript(merge, { SERVICES: JSON.stringify([{ name: 'web' }]) }, ws);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.outputs.images)).toEqual([{ name: 'web', image: 'reg/web', digest: DIGEST, 'image-ref': '' }]);
+    expect(r.summary).toContain(`| web | \`reg/web@${DIGEST}\` | no |`);
   });
 
   it('fails when a service has no digest', async () => {
@@ -154,6 +177,41 @@ describe('shipline-deploy.yml template: the image to deploy', () => {
   });
 });
 
+describe('starter templates: the settings check', () => {
+  const pipeline = stepScript('workflows-templates/shipline-pipeline.yml', 'settings', 'settings');
+  const complete = {
+    REQUIRED_AWS_REGION: 'eu-west-1',
+    REQUIRED_SHIPLINE_REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop',
+    REQUIRED_SHIPLINE_CI_ROLE_ARN: 'arn:aws:iam::123456789012:role/ci',
+    SHIPLINE_SERVICES: '',
+    REPOSITORY_NAME: 'web-shop',
+  };
+
+  it('passes when every required variable is set and the repository name is an image name', async () => {
+    const r = await runScript(pipeline, complete);
+    expect(r.exitCode).toBe(0);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('names every missing variable in one error', async () => {
+    const r = await runScript(pipeline, { ...complete, REQUIRED_AWS_REGION: '', REQUIRED_SHIPLINE_CI_ROLE_ARN: '' });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining('set the repository or organisation variables AWS_REGION SHIPLINE_CI_ROLE_ARN')]);
+  });
+
+  it('asks for SHIPLINE_SERVICES when the repository name cannot name an image', async () => {
+    const r = await runScript(pipeline, { ...complete, REPOSITORY_NAME: 'WebShop' });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining("'WebShop' is not a valid lowercase image name: set SHIPLINE_SERVICES")]);
+    expect((await runScript(pipeline, { ...complete, REPOSITORY_NAME: 'WebShop', SHIPLINE_SERVICES: '[{"name": "web"}]' })).exitCode).toBe(0);
+  });
+
+  it.each(['shipline-ci.yml', 'shipline-deploy.yml'])('%s checks its settings the same way', (file) => {
+    const script = stepScript(`workflows-templates/${file}`, 'settings', 'settings');
+    expect(script.split('\n').slice(0, 3)).toEqual(pipeline.split('\n').slice(0, 3));
+  });
+});
+
 describe('production.yml notification', () => {
   const notify = stepScript('.github/workflows/production.yml', 'deploy', 'Notify');
   let server: Server;
@@ -172,22 +230,36 @@ describe('production.yml notification', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
   beforeEach(() => (bodies = []));
 
-  const env = (status: string, url: string) => ({
+  const env = (status: string, url: string, over: Record<string, string> = {}) => ({
     WEBHOOK_URL: url,
     JOB_STATUS: status,
     SERVICE: 'web',
     IMAGE: `prod/web@${DIGEST}`,
     STRATEGY: 'canary',
+    CANARY_ABORT: '',
+    SWITCH_BACK: '',
     RUN_URL: 'https://github.com/o/r/actions/runs/1',
+    ...over,
   });
+  const texts = () => bodies.map((b) => (JSON.parse(b) as { text: string }).text);
 
-  it('says what happened, success or rollback, as Slack-compatible JSON', async () => {
+  it('says what happened to production traffic, as Slack-compatible JSON', async () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    expect((await runScript(notify, env('success', url))).exitCode).toBe(0);
-    expect((await runScript(notify, env('failure', url))).exitCode).toBe(0);
-    expect(bodies.map((b) => (JSON.parse(b) as { text: string }).text)).toEqual([
-      `Production deploy of web succeeded (canary): prod/web@${DIGEST} https://github.com/o/r/actions/runs/1`,
-      `Production deploy of web FAILED (canary, failure); the canary was aborted and production rolled back. prod/web@${DIGEST} https://github.com/o/r/actions/runs/1`,
+    for (const [status, over] of [
+      ['success', {}],
+      ['failure', { CANARY_ABORT: 'success' }],
+      ['cancelled', { STRATEGY: 'blue-green', SWITCH_BACK: 'success' }],
+      ['failure', { CANARY_ABORT: 'failure' }],
+      ['failure', { STRATEGY: 'blue-green', SWITCH_BACK: 'skipped' }],
+    ] as const)
+      expect((await runScript(notify, env(status, url, over))).exitCode).toBe(0);
+    const run = 'https://github.com/o/r/actions/runs/1';
+    expect(texts()).toEqual([
+      `Production deploy of web succeeded (canary): prod/web@${DIGEST} ${run}`,
+      `Production deploy of web FAILED (canary, failure): the canary was aborted; stable keeps serving. prod/web@${DIGEST} ${run}`,
+      `Production deploy of web FAILED (blue-green, cancelled): traffic was switched back to the previous colour. prod/web@${DIGEST} ${run}`,
+      `Production deploy of web FAILED (canary, failure): ROLLBACK FAILED: check the release by hand. prod/web@${DIGEST} ${run}`,
+      `Production deploy of web FAILED (blue-green, failure): production traffic was not moved to it. prod/web@${DIGEST} ${run}`,
     ]);
   });
 
@@ -243,5 +315,37 @@ describe('locating the Shipline revision from the job OIDC token', () => {
       ['production.yml', 'deploy'],
     ])
       expect(stepScript(`.github/workflows/${file}`, job, 'shipline')).toBe(locate);
+  });
+});
+
+describe('release.yml: the starter workflows asset', () => {
+  const script = stepScript('.github/workflows/release.yml', 'release', 'Starter workflows for this repository');
+  const build = async (tag: string) => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'shipline-release-'));
+    cpSync(path.join(ROOT, 'workflows-templates'), path.join(ws, 'workflows-templates'), { recursive: true });
+    const r = await runScript(script, { REPOSITORY: 'acme/shipline', TAG: tag }, ws);
+    const dir = path.join(ws, 'release', 'workflow-templates');
+    return { r, dir, files: r.exitCode === 0 ? readdirSync(dir).sort() : [] };
+  };
+
+  it('names the releasing repository and calls it by the moving major tag; the result passes the same rules', async () => {
+    const { r, dir, files } = await build('v1.4.0');
+    expect(r.exitCode).toBe(0);
+    expect(files).toEqual(readdirSync(path.join(ROOT, 'workflows-templates')).sort());
+    const pipeline = readFileSync(path.join(dir, 'shipline-pipeline.yml'), 'utf8');
+    expect(pipeline).toContain('uses: acme/shipline/.github/workflows/ci.yml@v1 # first-party');
+    expect(pipeline).toContain('uses: acme/shipline/.github/workflows/production.yml@v1 # first-party');
+    for (const f of files.filter((x) => x.endsWith('.yml'))) {
+      const wf = loadWorkflow(`asset/${f}`, readFileSync(path.join(dir, f), 'utf8'));
+      expect(unpinnedUses(wf)).toEqual([]);
+      expect(callerMismatches(wf)).toEqual([]);
+      expect(wf.text).not.toMatch(/uses: shipline\/shipline\//);
+    }
+  });
+
+  it('pins a pre-release to its own tag (the major tag stays on the last release)', async () => {
+    const { r, dir } = await build('v2.0.0-rc.1');
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'shipline-ci.yml'), 'utf8')).toContain('uses: acme/shipline/.github/workflows/ci.yml@v2.0.0-rc.1 # first-party');
   });
 });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   ROOT,
   actionInputMismatches,
+  calledWorkflowFile,
   allWorkflowFiles,
   callerMismatches,
   expressionsInRun,
@@ -14,9 +15,11 @@ import {
   longLivedAwsKeys,
   missingPermissions,
   productionWithoutApproval,
+  readRepoYaml,
   readmeTables,
   reusableInterface,
   shiplineCheckoutMissing,
+  steps,
   undocumentedInterface,
   unpinnedUses,
 } from '../helpers/workflow-rules';
@@ -57,6 +60,23 @@ describe('each rule catches a deliberately bad snippet', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toContain('actions/checkout@v5');
     expect(problems[1]).toContain('without a version comment');
+  });
+
+  it('first-party Shipline workflows: a release tag or a SHA, never a branch or a placeholder; third parties: a SHA only', () => {
+    const call = (uses: string) => snippet(`jobs:\n  a:\n    uses: ${uses}\n`);
+    for (const ok of [
+      'acme/shipline/.github/workflows/ci.yml@v1',
+      'acme/shipline/.github/workflows/ci.yml@v1.4.0',
+      'acme/shipline/.github/workflows/ci.yml@1234567890abcdef1234567890abcdef12345678 # v1.4.0',
+    ])
+      expect(unpinnedUses(call(ok))).toEqual([]);
+    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@main'))).toEqual([expect.stringContaining('or a Shipline release tag')]);
+    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@v1-beta'))).toEqual([expect.stringContaining('or a Shipline release tag')]);
+    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@0000000000000000000000000000000000000000 # v1'))).toEqual([
+      expect.stringContaining('placeholder SHA'),
+    ]);
+    expect(unpinnedUses(call('acme/other/.github/workflows/ci.yml@v1'))).toEqual([expect.stringContaining('not pinned to a 40-character SHA: acme/other')]);
+    expect(unpinnedUses(call('aws-actions/configure-aws-credentials@v5'))).toHaveLength(1);
   });
 
   it('a job without permissions', () => {
@@ -156,6 +176,53 @@ describe('the pipeline', () => {
     expect(staging.rollback.if).toBe("${{ failure() && needs.deploy.result == 'success' }}");
   });
 
+  describe('production.yml deploy job', () => {
+    const deploySteps = () => steps(Object.fromEntries(jobs(loadWorkflow('.github/workflows/production.yml'))).deploy);
+    const w = (step: Record<string, unknown>) => (step.with ?? {}) as Record<string, string>;
+    const isAction = (step: Record<string, unknown>, name: string) => step.uses === `./.shipline/actions/${name}`;
+
+    it('runs every planned canary weight (up to the 5 the plan allows), each followed by a canary-vs-stable gate, then promotes', () => {
+      const list = deploySteps();
+      const canaryDeploys = list.filter((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'canary');
+      expect(canaryDeploys.map((s) => w(s)['canary-weight'])).toEqual([1, 2, 3, 4, 5].map((i) => `\${{ steps.plan.outputs.weight-${i} }}`));
+      for (const step of canaryDeploys) {
+        const gate = list[list.indexOf(step) + 1];
+        expect(isAction(gate, 'health-gate')).toBe(true);
+        expect(gate.if).toBe(step.if); // the gate runs exactly when its step ran
+        expect(w(gate).metrics).toBe('${{ steps.plan.outputs.metrics }}');
+      }
+      const promote = list.find((s) => isAction(s, 'helm-deploy') && w(s).action === 'promote' && w(s).strategy === 'canary');
+      expect(list.indexOf(promote!)).toBeGreaterThan(list.indexOf(canaryDeploys[4]) + 1);
+    });
+
+    it('gives every canary step, the promotion and the abort the same traffic router', () => {
+      const canary = deploySteps().filter((s) => isAction(s, 'helm-deploy') && w(s).strategy === 'canary');
+      expect(canary).toHaveLength(7); // 5 weights, promote, abort
+      for (const s of canary) expect(w(s)['traffic-router']).toBe('${{ inputs.traffic-router }}');
+    });
+
+    it('aborts the canary on any failure or cancellation; switches blue/green back only after the new colour took traffic and failed its gate', () => {
+      const list = deploySteps();
+      const abort = list.find((s) => s.id === 'abort-canary')!;
+      expect(w(abort)).toEqual(expect.objectContaining({ action: 'abort', strategy: 'canary' }));
+      expect(abort.if).toBe("(failure() || cancelled()) && steps.plan.outputs.strategy == 'canary'");
+      const back = list.find((s) => s.id === 'switch-back')!;
+      expect(w(back)).toEqual(expect.objectContaining({ action: 'abort', strategy: 'blue-green', chart: '${{ inputs.chart }}' })); // switching needs the chart
+      expect(back.if).toBe("(failure() || cancelled()) && steps.blue-green-deploy.outcome == 'success' && steps.blue-green-gate.outcome != 'success'");
+      const notify = list[list.length - 1];
+      expect(notify.name).toBe('Notify');
+      expect(notify.if).toBe('always()');
+      expect(list.indexOf(notify)).toBeGreaterThan(Math.max(list.indexOf(abort), list.indexOf(back)));
+    });
+
+    it('reports the result over every service of the matrix, not the last one to finish', () => {
+      const api = reusableInterface(loadWorkflow('.github/workflows/production.yml').doc)!;
+      expect(Object.keys(api.outputs)).toEqual(['result']);
+      const call = (loadWorkflow('.github/workflows/production.yml').doc.on as Record<string, Record<string, Record<string, Record<string, string>>>>).workflow_call;
+      expect(call.outputs.result.value).toBe('${{ jobs.deploy.result }}');
+    });
+  });
+
   it('outputs flow from ci into staging, approval and production', () => {
     const ci = reusableInterface(loadWorkflow('.github/workflows/ci.yml').doc)!;
     expect(Object.keys(ci.outputs)).toEqual(['images', 'vulnerabilities']);
@@ -168,6 +235,35 @@ describe('the pipeline', () => {
 
 describe('starter workflow templates', () => {
   const templates = files.filter((f) => f.startsWith('workflows-templates/'));
+
+  it.each(templates)('%s calls the organisation’s Shipline workflows by the major release tag (first-party rule)', (file) => {
+    const calls = jobs(loadWorkflow(file))
+      .map(([, job]) => job.uses)
+      .filter((u): u is string => typeof u === 'string');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const uses of calls) expect(uses).toMatch(/^shipline\/shipline\/\.github\/workflows\/(ci|staging|approval|production)\.yml@v1$/);
+  });
+
+  it.each(templates)('%s checks every variable a required input needs, and documents every variable it reads', (file) => {
+    const wf = loadWorkflow(file);
+    const header = wf.text.slice(0, wf.text.indexOf('\nname:'));
+    const settings = Object.fromEntries(jobs(wf)).settings;
+    const checked = Object.keys((steps(settings)[0].env ?? {}) as Record<string, string>)
+      .filter((k) => k.startsWith('REQUIRED_'))
+      .map((k) => k.replace(/^REQUIRED_/, ''));
+    const required = header.slice(header.indexOf('Required:'), header.indexOf('Optional:'));
+    expect(checked.sort()).toEqual([...required.matchAll(/\b[A-Z][A-Z0-9_]+\b/g)].map((m) => m[0]).sort());
+    for (const [id, job] of jobs(wf)) {
+      if (typeof job.uses !== 'string') continue;
+      const api = reusableInterface(readRepoYaml(calledWorkflowFile(job.uses)!)!)!;
+      for (const [input, value] of Object.entries((job.with ?? {}) as Record<string, string>)) {
+        const direct = /^\$\{\{ vars\.([A-Z0-9_]+) \}\}$/.exec(String(value));
+        if (direct && api.inputs[input].required) expect([id, input, checked]).toEqual([id, input, expect.arrayContaining([direct[1]])]);
+      }
+    }
+    for (const m of wf.text.matchAll(/\b(?:vars|secrets)\.([A-Z0-9_]+)/g)) expect(header).toContain(m[1]);
+  });
+
   it.each(templates)('%s has a properties file in GitHub’s format', (file) => {
     const props = path.join(ROOT, file.replace(/\.ya?ml$/, '.properties.json'));
     expect(existsSync(props)).toBe(true);

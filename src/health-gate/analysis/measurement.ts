@@ -16,6 +16,8 @@ export type Comparison = (MannWhitneyResult | RateTestResult) & {
   alpha: number;
   allowedEffect: number;
   worse: boolean;
+  /** Count metrics: how many samples' counts were pooled (fewer than usable when windows overlap). */
+  pooledSamples?: number;
 };
 
 export interface Sample {
@@ -26,8 +28,10 @@ export interface Sample {
   /** Canary value (query, or query/total for count metrics). */
   value?: number;
   baselineValue?: number;
-  /** Raw counts of count metrics, summed by the rate test. */
+  /** Raw counts of count metrics, summed by the rate test (for raw counters: the increase since the last reading). */
   counts?: { canaryEvents: number; canaryTotal: number; baselineEvents?: number; baselineTotal?: number };
+  /** Raw counter values read at this sample (count metrics on raw counters), the start of the next difference. */
+  readings?: { canary?: Reading; baseline?: Reading };
   comparison?: Comparison;
 }
 
@@ -46,6 +50,11 @@ export interface ComparisonSettings {
   looks: number;
 }
 
+export interface Reading {
+  events: number;
+  total: number;
+}
+
 type Derived = { kind: 'value'; value: number; events?: number; total?: number } | Exclude<QueryOutcome, { kind: 'value' }>;
 
 /** The value of one side: a plain query, or events/total for count metrics. */
@@ -57,6 +66,26 @@ function derive(query: QueryOutcome, total: QueryOutcome | undefined): Derived {
   if (total.kind === 'no-data') return total;
   if (total.value <= 0) return { kind: 'no-data', reason: 'no-traffic', detail: 'no requests in the window (total is 0)' };
   return { kind: 'value', value: query.value / total.value, events: query.value, total: total.value };
+}
+
+function readingOf(query: QueryOutcome | undefined, total: QueryOutcome | undefined): Reading | undefined {
+  return query?.kind === 'value' && total?.kind === 'value' ? { events: query.value, total: total.value } : undefined;
+}
+
+/** A counter that went down was restarted (a new pod): like Prometheus, count from 0 again. */
+function increaseOf(now: number, before: number): number {
+  return now >= before ? now - before : now;
+}
+
+/** Raw counters: the events and requests since the side's last reading, as a Derived value. */
+function sinceLastReading(derived: Derived, side: 'canary' | 'baseline', history: readonly Sample[]): Derived {
+  if (derived.kind !== 'value' || derived.events === undefined || derived.total === undefined) return derived;
+  const previous = [...history].reverse().find((s) => s.readings?.[side])?.readings?.[side];
+  if (!previous) return { kind: 'no-data', reason: 'first-reading', detail: 'first counter reading: counts start from here' };
+  const events = increaseOf(derived.events, previous.events);
+  const total = increaseOf(derived.total, previous.total);
+  if (total <= 0) return { kind: 'no-data', reason: 'no-traffic', detail: 'no requests since the last measurement (the counter did not move)' };
+  return { kind: 'value', value: events / total, events, total };
 }
 
 function fmt(n: number): string {
@@ -73,8 +102,11 @@ function compare(spec: MetricSpec, history: readonly Sample[], current: Sample, 
   if (usable.length < settings.minSamples) return undefined;
   const alpha = comparisonAlpha(settings);
   let result: MannWhitneyResult | RateTestResult;
+  let pooledSamples: number | undefined;
   if (spec.total !== undefined) {
-    const sum = (f: (s: Sample) => number | undefined) => usable.reduce((a, s) => a + (f(s) ?? 0), 0);
+    const pooled = disjointWindows(usable, spec.countWindowMs);
+    pooledSamples = pooled.length;
+    const sum = (f: (s: Sample) => number | undefined) => pooled.reduce((a, s) => a + (f(s) ?? 0), 0);
     result = poissonRateTest(
       sum((s) => s.counts?.canaryEvents),
       sum((s) => s.counts?.canaryTotal),
@@ -90,11 +122,28 @@ function compare(spec: MetricSpec, history: readonly Sample[], current: Sample, 
     );
   }
   const worse = result.pValue < alpha && effectIsWorse(result.effectSize, settings.effectSize, spec.direction);
-  return { ...result, alpha, allowedEffect: settings.effectSize, worse };
+  return { ...result, alpha, allowedEffect: settings.effectSize, worse, ...(pooledSamples !== undefined && { pooledSamples }) };
+}
+
+/**
+ * The samples whose count windows do not overlap, from the first one forward (so the pool only
+ * grows from look to look, as the sequential boundary assumes). increase(x[2m]) measured every
+ * 30 s counts each request in four samples: summing them all would treat one error as four and
+ * overstate the confidence. A 10% slack absorbs the jitter of the measurement times.
+ */
+export function disjointWindows(samples: readonly Sample[], windowMs: number | undefined): Sample[] {
+  if (!windowMs) return [...samples];
+  const kept: Sample[] = [];
+  for (const s of samples) {
+    if (kept.length === 0 || s.atMs - kept[kept.length - 1].atMs >= 0.9 * windowMs) kept.push(s);
+  }
+  return kept;
 }
 
 function missing(spec: MetricSpec, side: string, o: { reason: string; detail: string }): Pick<Sample, 'status' | 'reason'> {
-  return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason: `no data (${side}: ${o.reason}): ${o.detail}` };
+  // A first counter reading is a warm-up, not missing data: never a failure, whatever no-data says.
+  const status = spec.noData === 'fail' && o.reason !== 'first-reading' ? 'failed' : 'inconclusive';
+  return { status, reason: `no data (${side}: ${o.reason}): ${o.detail}` };
 }
 
 export function measure(
@@ -104,9 +153,15 @@ export function measure(
   settings: ComparisonSettings,
   atMs: number,
 ): Sample {
-  const base = { index: history.length, atMs };
-  const canary = derive(outcomes.query, outcomes.total);
-  const baseline = spec.baseline !== undefined && outcomes.baseline ? derive(outcomes.baseline, outcomes.baselineTotal) : undefined;
+  const base: Pick<Sample, 'index' | 'atMs' | 'readings'> = { index: history.length, atMs };
+  let canary = derive(outcomes.query, outcomes.total);
+  let baseline = spec.baseline !== undefined && outcomes.baseline ? derive(outcomes.baseline, outcomes.baselineTotal) : undefined;
+  if (spec.cumulative) {
+    const readings = { canary: readingOf(outcomes.query, outcomes.total), baseline: readingOf(outcomes.baseline, outcomes.baselineTotal) };
+    if (readings.canary || readings.baseline) base.readings = readings;
+    canary = sinceLastReading(canary, 'canary', history);
+    if (baseline) baseline = sinceLastReading(baseline, 'baseline', history);
+  }
   if (canary.kind === 'error') return { ...base, status: 'error', reason: `canary query: ${canary.reason}: ${canary.detail}` };
   if (baseline?.kind === 'error') return { ...base, status: 'error', reason: `baseline query: ${baseline.reason}: ${baseline.detail}` };
   if (canary.kind === 'no-data') return { ...base, ...missing(spec, 'canary', canary) };
@@ -124,7 +179,7 @@ export function measure(
   const comparison = compare(spec, history, sample, settings);
   if (!comparison) return { ...sample, reason: `${within}; comparison waits for ${settings.minSamples} samples` };
   sample.comparison = comparison;
-  const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)`;
+  const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)${comparison.pooledSamples !== undefined ? `, counts of ${comparison.pooledSamples} non-overlapping window(s)` : ''}`;
   if (comparison.worse) return { ...sample, status: 'failed', reason: `canary is significantly worse than baseline: ${stats}` };
   return { ...sample, reason: `${within}; not worse than baseline: ${stats}` };
 }

@@ -16,36 +16,41 @@ export const MAX_EXACT_LOOKS = 120;
 const STEP = 0.05; // grid step in units of one increment's standard deviation
 const TAIL = 7; // standard deviations kept below the data's spread and around each increment
 
-function normalPdf(z: number): number {
-  return Math.exp(-(z * z) / 2) / Math.sqrt(2 * Math.PI);
+/** Grid cells [lo + i·STEP, lo + (i+1)·STEP) below `bound`, and the share of the last one that is below it. */
+function cellsBelow(lo: number, bound: number): { size: number; lastShare: number } {
+  const exact = Math.max((bound - lo) / STEP, 1e-9);
+  const size = Math.ceil(exact);
+  return { size, lastShare: exact - (size - 1) };
 }
 
 /** P(some look's cumulative z >= c) for looks at samples firstLook..lastLook (no difference). */
 export function crossingProbability(c: number, firstLook: number, lastLook: number): number {
   const kernelHalf = Math.ceil(TAIL / STEP);
-  const kernel = Array.from({ length: 2 * kernelHalf + 1 }, (_, i) => normalPdf((i - kernelHalf) * STEP) * STEP);
-  // Density of the sum S at the first look, on the grid lo + i·STEP below the boundary.
-  let lo = -TAIL * Math.sqrt(firstLook);
-  let size = Math.max(1, Math.floor((c * Math.sqrt(firstLook) - lo) / STEP));
-  let density = Array.from({ length: size }, (_, i) => (normalPdf((lo + (i + 0.5) * STEP) / Math.sqrt(firstLook)) / Math.sqrt(firstLook)) * STEP);
+  // Probability that one N(0, 1) increment moves the sum by k grid cells.
+  const kernel = Array.from({ length: 2 * kernelHalf + 1 }, (_, i) => normalCdf((i - kernelHalf + 0.5) * STEP) - normalCdf((i - kernelHalf - 0.5) * STEP));
+  // Mass of the sum S at the first look per cell, cut at the boundary c·sqrt(n).
+  const sd = Math.sqrt(firstLook);
+  let lo = -TAIL * sd;
+  let { size, lastShare } = cellsBelow(lo, c * sd);
+  let mass = Array.from({ length: size }, (_, i) => normalCdf((lo + (i + (i === size - 1 ? lastShare : 1)) * STEP) / sd) - normalCdf((lo + i * STEP) / sd));
   for (let n = firstLook + 1; n <= lastLook; n++) {
     // One more sample: convolve with N(0, 1), keep the part still below c·sqrt(n).
     const nextLo = -TAIL * Math.sqrt(n);
-    const shift = Math.round((lo - nextLo) / STEP); // old index i sits at new index i + shift
-    const nextSize = Math.max(1, Math.floor((c * Math.sqrt(n) - nextLo) / STEP));
-    const next = new Array<number>(nextSize).fill(0);
-    for (let i = 0; i < size; i++) {
-      const mass = density[i];
-      if (mass < 1e-15) continue;
+    const shift = Math.round((lo - nextLo) / STEP); // old cell i sits at new cell i + shift
+    ({ size, lastShare } = cellsBelow(nextLo, c * Math.sqrt(n)));
+    const next = new Array<number>(size).fill(0);
+    for (let i = 0; i < mass.length; i++) {
+      const m = mass[i];
+      if (m < 1e-15) continue;
       const from = Math.max(0, i + shift - kernelHalf);
-      const to = Math.min(nextSize - 1, i + shift + kernelHalf);
-      for (let j = from; j <= to; j++) next[j] += mass * kernel[j - i - shift + kernelHalf];
+      const to = Math.min(size - 1, i + shift + kernelHalf);
+      for (let j = from; j <= to; j++) next[j] += m * kernel[j - i - shift + kernelHalf];
     }
-    density = next;
-    size = nextSize;
+    next[size - 1] *= lastShare;
+    mass = next;
     lo = nextLo;
   }
-  const stayedBelow = density.reduce((a, b) => a + b, 0);
+  const stayedBelow = mass.reduce((a, b) => a + b, 0);
   return Math.min(1, Math.max(0, 1 - stayedBelow));
 }
 

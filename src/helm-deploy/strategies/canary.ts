@@ -31,6 +31,14 @@ export async function setAlbWeight(ctx: StrategyContext, weight: number): Promis
   await ctx.kubectl.annotate(namespace, 'ingress', release, albActionKey(release), albWeightedAction(release, canaryName(release), weight));
 }
 
+/** nginx and alb split traffic at the stable Ingress: checked before the canary exists, since without it no traffic reaches a canary. */
+async function requireStableIngress(ctx: StrategyContext): Promise<void> {
+  const { trafficRouter, namespace, release } = ctx.inputs;
+  if (trafficRouter === 'replicas' || (await ctx.kubectl.exists(namespace, 'ingress', release))) return;
+  const chart = trafficRouter === 'alb' ? 'ingress.enabled=true and ingress.className=alb' : 'ingress.enabled=true';
+  throw new ServiceError('kubectl', `traffic-router ${trafficRouter} splits traffic at the stable Ingress ${release}, but namespace ${namespace} has none`, `Deploy the stable release with ${chart} (see charts/app), or use traffic-router: replicas`);
+}
+
 async function releasesNow(ctx: StrategyContext) {
   const { release, namespace } = ctx.inputs;
   const listed = await ctx.helm.list(namespace, [release, canaryName(release)]);
@@ -63,6 +71,7 @@ export async function canaryDeploy(ctx: StrategyContext): Promise<StrategyOutcom
   if (stable.status !== 'deployed') {
     throw new ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, 'Fix or roll back the stable release first (action: rollback, or recover-pending: true)');
   }
+  await requireStableIngress(ctx);
   let weight = inputs.canaryWeight;
   let replicas: string | undefined;
   if (inputs.trafficRouter === 'replicas') {
@@ -75,6 +84,9 @@ export async function canaryDeploy(ctx: StrategyContext): Promise<StrategyOutcom
   const values = canaryValues(inputs, image, weight, replicas);
   const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, canaryName(inputs.release), values));
   if (inputs.trafficRouter === 'alb') await setAlbWeight(ctx, weight); // only once the canary is ready
+  if (inputs.trafficRouter === 'nginx' && !(await ctx.kubectl.exists(inputs.namespace, 'ingress', canaryName(inputs.release)))) {
+    throw new ServiceError('kubectl', `canary ${canaryName(inputs.release)} is deployed but renders no Ingress, so NGINX sends it no traffic (not ${weight}%)`, 'Give the canary the same ingress values as stable (ingress.enabled=true), or remove it with action: abort');
+  }
   return { result, step: `canary at ${weight}% beside stable revision ${stable.revision}`, canaryWeight: weight, digest: image.digest, releases: [canaryName(inputs.release), inputs.release] };
 }
 

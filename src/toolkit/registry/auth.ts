@@ -2,7 +2,9 @@
  * Registry authentication: answers WWW-Authenticate challenges with Basic credentials or
  * Bearer tokens (realm/service/scope, one cached token per scope set, reused while it
  * covers what a request needs), and says up front what header a request should carry once
- * a registry's scheme is known, so each scope costs at most one token request.
+ * a registry's scheme is known, so each scope costs at most one token request: requests
+ * that need the same scope at the same time share one token fetch, and each credential is
+ * handed to setSecret once.
  */
 import { ServiceError } from '../errors';
 import type { Reporter } from '../reporter';
@@ -36,7 +38,11 @@ interface CachedToken {
 interface RegistryState {
   challenge?: Challenge;
   credentials?: Promise<RegistryCredentials | undefined>;
+  /** The Basic header, built (and masked) once per registry. */
+  basic?: Promise<string>;
   tokens: CachedToken[];
+  /** Token fetches under way: a request whose scopes one covers waits for it instead of asking again. */
+  fetching: { scopes: string[]; header: Promise<string> }[];
 }
 
 const DEFAULT_TOKEN_SECONDS = 60;
@@ -51,7 +57,7 @@ export class RegistryAuth {
 
   private state(registry: string): RegistryState {
     let s = this.registries.get(registry);
-    if (!s) this.registries.set(registry, (s = { tokens: [] }));
+    if (!s) this.registries.set(registry, (s = { tokens: [], fetching: [] }));
     return s;
   }
 
@@ -66,16 +72,22 @@ export class RegistryAuth {
     const s = this.state(registry);
     if (!s.challenge) return undefined;
     if (s.challenge.scheme === 'basic') return this.basicHeader(registry);
-    const cached = s.tokens.find((t) => t.expiresAt > this.now() && scopesCover(t.scopes, scopes));
-    if (cached) return cached.header;
-    return this.fetchBearer(registry, s.challenge, scopes);
+    return this.bearer(registry, s.challenge, scopes);
   }
 
   /**
    * Answers a 401: remembers the challenge and returns the header to retry with. `sent`
    * tells whether the refused request already carried our credentials: then they are wrong.
+   * `refused` is the Authorization the refused request carried, if any: a token refused on
+   * first use has expired and is dropped; tokens other requests fetched meanwhile are kept.
    */
-  async answer(registry: string, wwwAuthenticate: string | undefined, scopes: readonly string[], sent: boolean): Promise<string> {
+  async answer(
+    registry: string,
+    wwwAuthenticate: string | undefined,
+    scopes: readonly string[],
+    sent: boolean,
+    refused?: string,
+  ): Promise<string> {
     const challenges = parseChallenges(wwwAuthenticate);
     const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
     if (!challenge) {
@@ -85,15 +97,38 @@ export class RegistryAuth {
     if (sent) {
       // A bearer registry may ask for more scope (error="insufficient_scope"); anything else means the login is wrong.
       if (challenge.scheme === 'bearer' && challenge.params.error === 'insufficient_scope' && challenge.params.scope) {
-        s.tokens = [];
-        return this.fetchBearer(registry, challenge, challenge.params.scope.split(' '));
+        this.forget(s, refused);
+        return this.bearer(registry, challenge, challenge.params.scope.split(' '));
       }
       throw wrongCredentials(registry);
     }
     s.challenge = challenge;
-    s.tokens = [];
+    this.forget(s, refused);
     if (challenge.scheme === 'basic') return this.basicHeader(registry);
-    return this.fetchBearer(registry, challenge, scopes);
+    return this.bearer(registry, challenge, scopes);
+  }
+
+  /**
+   * Drops a token the registry refused, and every token fetched before it (they will have
+   * expired too); tokens fetched since, by requests running alongside, stay.
+   */
+  private forget(s: RegistryState, refused: string | undefined): void {
+    const at = refused === undefined ? -1 : s.tokens.map((t) => t.header).lastIndexOf(refused);
+    if (at >= 0) s.tokens = s.tokens.slice(at + 1);
+  }
+
+  /** A cached token covering `scopes`, else one being fetched that will, else a new fetch. */
+  private bearer(registry: string, challenge: Challenge, scopes: readonly string[]): Promise<string> {
+    const s = this.state(registry);
+    const cached = s.tokens.find((t) => t.expiresAt > this.now() && scopesCover(t.scopes, scopes));
+    if (cached) return Promise.resolve(cached.header);
+    const underWay = s.fetching.find((f) => scopesCover(f.scopes, scopes));
+    if (underWay) return underWay.header;
+    const entry = { scopes: [...scopes], header: this.fetchBearer(registry, challenge, scopes) };
+    s.fetching.push(entry);
+    const done = () => (s.fetching = s.fetching.filter((f) => f !== entry));
+    entry.header.then(done, done);
+    return entry.header;
   }
 
   /** Forgets cached tokens (e.g. a token expired during a long upload). */
@@ -101,12 +136,15 @@ export class RegistryAuth {
     this.state(registry).tokens = [];
   }
 
-  private async basicHeader(registry: string): Promise<string> {
-    const creds = await this.credentials(registry);
-    if (!creds?.username || creds.password === undefined) throw noCredentials(registry);
-    const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-    this.deps.reporter.setSecret(encoded);
-    return `Basic ${encoded}`;
+  private basicHeader(registry: string): Promise<string> {
+    const s = this.state(registry);
+    s.basic ??= this.credentials(registry).then((creds) => {
+      if (!creds?.username || creds.password === undefined) throw noCredentials(registry);
+      const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
+      this.deps.reporter.setSecret(encoded);
+      return `Basic ${encoded}`;
+    });
+    return s.basic;
   }
 
   private async fetchBearer(registry: string, challenge: Challenge, scopes: readonly string[]): Promise<string> {
@@ -165,7 +203,8 @@ export class RegistryAuth {
   }
 
   private remember(registry: string, scopes: readonly string[], token: string, expiresIn: number | undefined): string {
-    this.deps.reporter.setSecret(token);
+    // A registrytoken from config.json is the same value for every scope (and masked there already).
+    if (!this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`)) this.deps.reporter.setSecret(token);
     const seconds = expiresIn && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
     const header = `Bearer ${token}`;
     // Renew 10 s early so a token never expires between our check and the registry's.

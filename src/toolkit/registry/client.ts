@@ -13,6 +13,7 @@ import { repositoryScope } from './challenge';
 import { algorithmOf, digestOf, isDigest, VerifyingStream } from './digest';
 import { credentialsFromConfig, dockerConfigDir, loadDockerConfig, type DockerConfig, type RegistryCredentials } from './docker-config';
 import { isEcrHost, type EcrCredentialProvider } from './ecr-host';
+import { maskOnce } from './mask-once';
 import { RegistryHttp } from './http-session';
 import { createTransport, header, readBody, drain, type HttpResponse, type Transport } from './transport';
 import { DEFAULT_UPLOAD, uploadBlob, type UploadOptions } from './upload';
@@ -27,7 +28,7 @@ import {
 } from './types';
 
 export interface RegistryClientOptions {
-  /** setSecret for every credential/token at once; request lines go to debug. */
+  /** setSecret for every credential/token at once (each value once); request lines go to debug. */
   reporter: Reporter;
   /** Hosts allowed over plain http; loopback (127.0.0.0/8, localhost, [::1]) always is. */
   insecureRegistries?: string[];
@@ -70,18 +71,20 @@ export class HttpRegistryClient implements RegistryClient {
   private readonly pendingSessions = new Map<string, string>();
   private readonly slots: { free: number; waiting: (() => void)[] };
   private config: Promise<DockerConfig> | undefined;
+  private readonly reporter: Reporter;
 
   constructor(private readonly opts: RegistryClientOptions) {
+    this.reporter = maskOnce(opts.reporter);
     this.transport = opts.transport ?? createTransport();
     this.upload = { ...DEFAULT_UPLOAD, ...opts.upload };
     this.slots = { free: Math.max(1, opts.concurrency ?? 4), waiting: [] };
     const auth = new RegistryAuth({
-      reporter: opts.reporter,
+      reporter: this.reporter,
       credentials: (registry) => this.credentialsFor(registry),
       fetchToken: (req) => this.fetchToken(req),
       allowHttp: (host) => this.http.allowHttp(host),
     });
-    this.http = new RegistryHttp(this.transport, auth, this.stats, opts.reporter, opts.insecureRegistries ?? [], opts.retry);
+    this.http = new RegistryHttp(this.transport, auth, this.stats, this.reporter, opts.insecureRegistries ?? [], opts.retry);
   }
 
   /** Closes kept-alive connections (call when done so the process can exit promptly). */
@@ -147,9 +150,13 @@ export class HttpRegistryClient implements RegistryClient {
     });
     if (res.status !== 201 && res.status !== 200) throw await this.http.unexpected(res, repo.registry, `PUT manifest ${repo.repository}:${reference}`);
     await drain(res);
-    const stored = header(res, 'docker-content-digest');
-    if (stored && stored !== digest) {
-      throw new ServiceError(`registry ${repo.registry}`, `stored manifest ${repo.repository}:${reference} as ${stored}, but its bytes hash to ${digest}`);
+    // A registry that does not say what it stored is asked (one extra HEAD, only for such registries).
+    const stored = header(res, 'docker-content-digest') ?? (await this.headManifest(repo, reference))?.digest;
+    if (stored !== digest) {
+      throw new ServiceError(
+        `registry ${repo.registry}`,
+        `stored manifest ${repo.repository}${isDigest(reference) ? '@' : ':'}${reference} as ${stored ?? 'nothing'}, but its bytes hash to ${digest}`,
+      );
     }
     return digest;
   }
@@ -274,7 +281,7 @@ export class HttpRegistryClient implements RegistryClient {
     if (this.opts.ecr && isEcrHost(registry)) return this.opts.ecr.credentials(registry);
     const env = this.opts.env ?? process.env;
     this.config ??= loadDockerConfig(this.opts.dockerConfigDir ?? dockerConfigDir(env));
-    return credentialsFromConfig(await this.config, registry, this.opts.exec ?? realExec, this.opts.reporter, env);
+    return credentialsFromConfig(await this.config, registry, this.opts.exec ?? realExec, this.reporter, env);
   }
 
   private async fetchToken(req: { method: 'GET' | 'POST'; url: URL; headers: Record<string, string>; body?: Buffer }) {

@@ -73,8 +73,11 @@ export class RegistryHttp {
     let url = this.resolve(call.registry, call.path);
     let authorization = call.noAuth ? undefined : await this.auth.headerFor(call.registry, call.scopes);
     let answers = 0;
+    const firstHost = url.host;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': 'shipline', ...call.headers };
+      // A token request carries its Basic login in its own headers: never follow a redirect with it to another host.
+      if (url.host !== firstHost) delete headers.authorization;
       const sameHost = url.host === this.resolve(call.registry, '/').host;
       if (authorization && sameHost) headers.authorization = authorization;
       const res = await this.exchange(call, url, headers, body ?? call.body);
@@ -87,7 +90,7 @@ export class RegistryHttp {
         }
         // The first 401 may just be an expired cached token; a second one means the login is wrong.
         if (answers >= 3) throw wrongCredentials(call.registry);
-        authorization = await this.auth.answer(call.registry, header(res, 'www-authenticate'), call.scopes, answers > 0);
+        authorization = await this.auth.answer(call.registry, header(res, 'www-authenticate'), call.scopes, answers > 0, authorization);
         answers++;
         continue;
       }

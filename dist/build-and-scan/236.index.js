@@ -1,8 +1,8 @@
-export const id = 856;
-export const ids = [856];
+export const id = 236;
+export const ids = [236];
 export const modules = {
 
-/***/ 6856:
+/***/ 236:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -111,7 +111,9 @@ function expandScope(scope) {
  * Registry authentication: answers WWW-Authenticate challenges with Basic credentials or
  * Bearer tokens (realm/service/scope, one cached token per scope set, reused while it
  * covers what a request needs), and says up front what header a request should carry once
- * a registry's scheme is known, so each scope costs at most one token request.
+ * a registry's scheme is known, so each scope costs at most one token request: requests
+ * that need the same scope at the same time share one token fetch, and each credential is
+ * handed to setSecret once.
  */
 
 
@@ -127,7 +129,7 @@ class RegistryAuth {
     state(registry) {
         let s = this.registries.get(registry);
         if (!s)
-            this.registries.set(registry, (s = { tokens: [] }));
+            this.registries.set(registry, (s = { tokens: [], fetching: [] }));
         return s;
     }
     credentials(registry) {
@@ -142,16 +144,15 @@ class RegistryAuth {
             return undefined;
         if (s.challenge.scheme === 'basic')
             return this.basicHeader(registry);
-        const cached = s.tokens.find((t) => t.expiresAt > this.now() && scopesCover(t.scopes, scopes));
-        if (cached)
-            return cached.header;
-        return this.fetchBearer(registry, s.challenge, scopes);
+        return this.bearer(registry, s.challenge, scopes);
     }
     /**
      * Answers a 401: remembers the challenge and returns the header to retry with. `sent`
      * tells whether the refused request already carried our credentials: then they are wrong.
+     * `refused` is the Authorization the refused request carried, if any: a token refused on
+     * first use has expired and is dropped; tokens other requests fetched meanwhile are kept.
      */
-    async answer(registry, wwwAuthenticate, scopes, sent) {
+    async answer(registry, wwwAuthenticate, scopes, sent, refused) {
         const challenges = parseChallenges(wwwAuthenticate);
         const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
         if (!challenge) {
@@ -161,28 +162,55 @@ class RegistryAuth {
         if (sent) {
             // A bearer registry may ask for more scope (error="insufficient_scope"); anything else means the login is wrong.
             if (challenge.scheme === 'bearer' && challenge.params.error === 'insufficient_scope' && challenge.params.scope) {
-                s.tokens = [];
-                return this.fetchBearer(registry, challenge, challenge.params.scope.split(' '));
+                this.forget(s, refused);
+                return this.bearer(registry, challenge, challenge.params.scope.split(' '));
             }
             throw wrongCredentials(registry);
         }
         s.challenge = challenge;
-        s.tokens = [];
+        this.forget(s, refused);
         if (challenge.scheme === 'basic')
             return this.basicHeader(registry);
-        return this.fetchBearer(registry, challenge, scopes);
+        return this.bearer(registry, challenge, scopes);
+    }
+    /**
+     * Drops a token the registry refused, and every token fetched before it (they will have
+     * expired too); tokens fetched since, by requests running alongside, stay.
+     */
+    forget(s, refused) {
+        const at = refused === undefined ? -1 : s.tokens.map((t) => t.header).lastIndexOf(refused);
+        if (at >= 0)
+            s.tokens = s.tokens.slice(at + 1);
+    }
+    /** A cached token covering `scopes`, else one being fetched that will, else a new fetch. */
+    bearer(registry, challenge, scopes) {
+        const s = this.state(registry);
+        const cached = s.tokens.find((t) => t.expiresAt > this.now() && scopesCover(t.scopes, scopes));
+        if (cached)
+            return Promise.resolve(cached.header);
+        const underWay = s.fetching.find((f) => scopesCover(f.scopes, scopes));
+        if (underWay)
+            return underWay.header;
+        const entry = { scopes: [...scopes], header: this.fetchBearer(registry, challenge, scopes) };
+        s.fetching.push(entry);
+        const done = () => (s.fetching = s.fetching.filter((f) => f !== entry));
+        entry.header.then(done, done);
+        return entry.header;
     }
     /** Forgets cached tokens (e.g. a token expired during a long upload). */
     invalidate(registry) {
         this.state(registry).tokens = [];
     }
-    async basicHeader(registry) {
-        const creds = await this.credentials(registry);
-        if (!creds?.username || creds.password === undefined)
-            throw noCredentials(registry);
-        const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-        this.deps.reporter.setSecret(encoded);
-        return `Basic ${encoded}`;
+    basicHeader(registry) {
+        const s = this.state(registry);
+        s.basic ??= this.credentials(registry).then((creds) => {
+            if (!creds?.username || creds.password === undefined)
+                throw noCredentials(registry);
+            const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
+            this.deps.reporter.setSecret(encoded);
+            return `Basic ${encoded}`;
+        });
+        return s.basic;
     }
     async fetchBearer(registry, challenge, scopes) {
         const realm = challenge.params.realm;
@@ -246,7 +274,9 @@ class RegistryAuth {
         return this.remember(registry, scopes, token, body.expires_in);
     }
     remember(registry, scopes, token, expiresIn) {
-        this.deps.reporter.setSecret(token);
+        // A registrytoken from config.json is the same value for every scope (and masked there already).
+        if (!this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`))
+            this.deps.reporter.setSecret(token);
         const seconds = expiresIn && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
         const header = `Bearer ${token}`;
         // Renew 10 s early so a token never expires between our check and the registry's.
@@ -402,6 +432,28 @@ const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.ama
 function isEcrHost(host) {
     const m = ECR_HOST.exec(host.toLowerCase());
     return m ? { accountId: m[1], region: m[2] } : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/registry/mask-once.ts
+const MASKED = Symbol('masksOnce');
+function maskOnce(reporter) {
+    if (reporter[MASKED])
+        return reporter;
+    const seen = new Set();
+    return {
+        [MASKED]: true,
+        info: (m) => reporter.info(m),
+        warning: (m) => reporter.warning(m),
+        debug: (m) => reporter.debug(m),
+        setSecret: (value) => {
+            if (!value || seen.has(value))
+                return;
+            seen.add(value);
+            reporter.setSecret(value);
+        },
+        setOutput: (name, value) => reporter.setOutput(name, value),
+        summary: (markdown) => reporter.summary(markdown),
+    };
 }
 
 // EXTERNAL MODULE: ./src/toolkit/retry.ts
@@ -561,8 +613,12 @@ class RegistryHttp {
         let url = this.resolve(call.registry, call.path);
         let authorization = call.noAuth ? undefined : await this.auth.headerFor(call.registry, call.scopes);
         let answers = 0;
+        const firstHost = url.host;
         for (let hop = 0;; hop++) {
             const headers = { 'user-agent': 'shipline', ...call.headers };
+            // A token request carries its Basic login in its own headers: never follow a redirect with it to another host.
+            if (url.host !== firstHost)
+                delete headers.authorization;
             const sameHost = url.host === this.resolve(call.registry, '/').host;
             if (authorization && sameHost)
                 headers.authorization = authorization;
@@ -577,7 +633,7 @@ class RegistryHttp {
                 // The first 401 may just be an expired cached token; a second one means the login is wrong.
                 if (answers >= 3)
                     throw wrongCredentials(call.registry);
-                authorization = await this.auth.answer(call.registry, header(res, 'www-authenticate'), call.scopes, answers > 0);
+                authorization = await this.auth.answer(call.registry, header(res, 'www-authenticate'), call.scopes, answers > 0, authorization);
                 answers++;
                 continue;
             }
@@ -835,6 +891,7 @@ var types = __webpack_require__(8369);
 
 
 
+
 /** A manifest the registry does not hold: callers may catch it to tell "absent" from "broken". */
 class ManifestNotFoundError extends errors/* ServiceError */._7 {
     constructor(registry, repository, reference) {
@@ -856,18 +913,20 @@ class HttpRegistryClient {
     pendingSessions = new Map();
     slots;
     config;
+    reporter;
     constructor(opts) {
         this.opts = opts;
+        this.reporter = maskOnce(opts.reporter);
         this.transport = opts.transport ?? createTransport();
         this.upload = { ...DEFAULT_UPLOAD, ...opts.upload };
         this.slots = { free: Math.max(1, opts.concurrency ?? 4), waiting: [] };
         const auth = new RegistryAuth({
-            reporter: opts.reporter,
+            reporter: this.reporter,
             credentials: (registry) => this.credentialsFor(registry),
             fetchToken: (req) => this.fetchToken(req),
             allowHttp: (host) => this.http.allowHttp(host),
         });
-        this.http = new RegistryHttp(this.transport, auth, this.stats, opts.reporter, opts.insecureRegistries ?? [], opts.retry);
+        this.http = new RegistryHttp(this.transport, auth, this.stats, this.reporter, opts.insecureRegistries ?? [], opts.retry);
     }
     /** Closes kept-alive connections (call when done so the process can exit promptly). */
     close() {
@@ -1055,7 +1114,7 @@ class HttpRegistryClient {
             return this.opts.ecr.credentials(registry);
         const env = this.opts.env ?? process.env;
         this.config ??= loadDockerConfig(this.opts.dockerConfigDir ?? dockerConfigDir(env));
-        return credentialsFromConfig(await this.config, registry, this.opts.exec ?? exec/* exec */.m, this.opts.reporter, env);
+        return credentialsFromConfig(await this.config, registry, this.opts.exec ?? exec/* exec */.m, this.reporter, env);
     }
     async fetchToken(req) {
         const registry = req.url.host;
