@@ -991,9 +991,10 @@ class HttpRegistryClient {
         if (res.status !== 201 && res.status !== 200)
             throw await this.http.unexpected(res, repo.registry, `PUT manifest ${repo.repository}:${reference}`);
         await drain(res);
-        const stored = header(res, 'docker-content-digest');
-        if (stored && stored !== digest) {
-            throw new errors/* ServiceError */._7(`registry ${repo.registry}`, `stored manifest ${repo.repository}:${reference} as ${stored}, but its bytes hash to ${digest}`);
+        // A registry that does not say what it stored is asked (one extra HEAD, only for such registries).
+        const stored = header(res, 'docker-content-digest') ?? (await this.headManifest(repo, reference))?.digest;
+        if (stored !== digest) {
+            throw new errors/* ServiceError */._7(`registry ${repo.registry}`, `stored manifest ${repo.repository}${(0,registry_digest/* isDigest */.Bc)(reference) ? '@' : ':'}${reference} as ${stored ?? 'nothing'}, but its bytes hash to ${digest}`);
         }
         return digest;
     }

@@ -74090,6 +74090,14 @@ function displayCommand(command, args, secrets) {
     return [command, ...masked].map(quote).join(' ');
 }
 /** Helm's driver.ErrReleaseNotFound; any other "not found" (a kubeconfig exec plugin, a namespace) is a failure. */
+/**
+ * Helm's --timeout bounds each wait, not the command: a pre-upgrade hook, the rollout, and with
+ * --atomic/--rollback-on-failure the rollback's hooks and rollout may each take that long. Killing
+ * helm in the middle is what leaves a release pending-*, so the hard stop only catches a hung helm.
+ */
+function hardStopMs(timeoutMs) {
+    return 4 * timeoutMs + 120_000;
+}
 const NOT_FOUND = /release: not found/;
 const ANOTHER_OPERATION = /another operation \(install\/upgrade\/rollback\) is in progress/;
 class Helm {
@@ -74950,7 +74958,7 @@ async function run(inputs, deps, reporter) {
         const found = await Helm.detect(deps.exec, binary, session.env);
         summary.helmVersion = found.version;
         reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
-        helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, inputs.timeoutMs + 120_000);
+        helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
         kubectl = new Kubectl(deps.exec, session.env, reporter);
         const ops = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
         const outcome = await step({ inputs, helm, kubectl, ops, reporter });

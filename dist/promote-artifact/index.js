@@ -60882,9 +60882,10 @@ class HttpRegistryClient {
         if (res.status !== 201 && res.status !== 200)
             throw await this.http.unexpected(res, repo.registry, `PUT manifest ${repo.repository}:${reference}`);
         await drain(res);
-        const stored = header(res, 'docker-content-digest');
-        if (stored && stored !== digest) {
-            throw new errors_ServiceError(`registry ${repo.registry}`, `stored manifest ${repo.repository}:${reference} as ${stored}, but its bytes hash to ${digest}`);
+        // A registry that does not say what it stored is asked (one extra HEAD, only for such registries).
+        const stored = header(res, 'docker-content-digest') ?? (await this.headManifest(repo, reference))?.digest;
+        if (stored !== digest) {
+            throw new errors_ServiceError(`registry ${repo.registry}`, `stored manifest ${repo.repository}${isDigest(reference) ? '@' : ':'}${reference} as ${stored ?? 'nothing'}, but its bytes hash to ${digest}`);
         }
         return digest;
     }
@@ -61817,9 +61818,9 @@ async function executePlan(plan, root, deps, options) {
     return outcomes;
 }
 /**
- * The last write of a destination. A refused PUT (an immutable tag) is success when the tag
- * already holds the digest and a clear conflict naming both digests when it holds another.
- * Returns whether the tag was written.
+ * The last write of a destination. A failed PUT (e.g. an immutable tag) is success when the
+ * tag already holds the digest, and otherwise an error naming both digests and what the
+ * registry answered (refused, or stored something else). Returns whether the tag was written.
  */
 async function putTag(client, dest, tag, root, digest, reporter) {
     let stored;
@@ -61832,8 +61833,9 @@ async function putTag(client, dest, tag, root, digest, reporter) {
             reporter.info(`${formatReference(dest)} refused the tag write but already holds ${digest}: nothing to do`);
             return false;
         }
-        if (held !== undefined)
-            throw tagConflict(dest, held, digest);
+        if (held !== undefined) {
+            throw new errors_ServiceError(formatReference(dest), `the tag already points at ${held}, not at the promoted ${digest}; writing it failed: ${errorLine(err)}`, 'If the tag is immutable, promote under a new tag, or delete the old tag first if moving it is intended');
+        }
         throw err;
     }
     if (stored !== digest) {

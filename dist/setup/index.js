@@ -36026,15 +36026,21 @@ function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
 /** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '') {
+function lineChart(title, xLabels, series, yTitle = '', options = {}) {
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    let positions = xLabels.map((_, i) => i);
+    if (options.missing === 'skip') {
+        positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
+        if (positions.length < 2)
+            return '';
+    }
     const lines = [
         '```mermaid',
         'xychart-beta',
         `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${xLabels.map((l) => `"${l.replace(/"/g, "'")}"`).join(', ')}]`,
+        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
         yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
-        ...series.map((s) => `  line [${s.values.map(num).join(', ')}]`),
+        ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
     ].filter((l) => l !== '');
     const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';

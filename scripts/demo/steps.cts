@@ -3,8 +3,9 @@
  * (dist/<name>/index.js on Node 24 with INPUT_* and the runner's files), as ci.yml, staging.yml
  * and production.yml call them.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { ROOT, actionYmlPath, readActionYml, runAction, type StepResult } from '../../test/harness/run-action';
 import { runScript, stepScript } from '../../test/helpers/workflow-script';
@@ -91,6 +92,16 @@ export async function planDeploy(title: string, inputs: Record<string, string>):
   return step(title, 'helm-deploy', { release: 'shop', namespace: 'demo', chart: 'charts/app', 'helm-version': 'path', 'dry-run': 'true', ...inputs });
 }
 
+/** What the runner sets for the brief's "Commit ... on ..., started by ..." line, taken from this checkout. */
+function runnerContext(): Record<string, string> {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return { GITHUB_SHA: git('rev-parse', 'HEAD'), GITHUB_REF_NAME: git('rev-parse', '--abbrev-ref', 'HEAD'), GITHUB_TRIGGERING_ACTOR: userInfo().username };
+  } catch {
+    return {}; // not a git checkout: the brief says unknown
+  }
+}
+
 /** The reviewer's view: approval.yml's own brief script, run with bash as the runner would. */
 export async function approvalBrief(images: { name: string; image: string; digest: string }[], vulnerabilities: string, healthVerdict: string): Promise<void> {
   const script = stepScript('.github/workflows/approval.yml', 'brief', 'Write the approval brief to the run summary');
@@ -103,6 +114,7 @@ export async function approvalBrief(images: { name: string; image: string; diges
     STRATEGY: 'canary',
     CANARY_STEPS: '10, 50, 100',
     ENVIRONMENT: 'production-approval',
+    ...runnerContext(),
   });
   showStep('approval brief (approval.yml, job brief)', { ...r, env: {}, addedPath: [], log: r.stdout + r.stderr, tempDir: '' });
   if (r.exitCode !== 0) throw new StepFailed(`approval brief exited ${r.exitCode}`);

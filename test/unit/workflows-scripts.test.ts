@@ -60,10 +60,19 @@ describe('production.yml plan step', () => {
     ['5, 10, 20, 40, 80, 100', '1 to 5 weights'],
     ['10, 50, 150', 'up to 100'],
     ['ten, 100', 'increasing'],
-  ])('refuses canary-steps %s', async (steps, says) => {
+    ['10, *', 'increasing'],
+    ['', '1 to 5 weights'],
+  ])('refuses canary-steps %s, before writing any output (so no canary step or abort runs)', async (steps, says) => {
     const r = await runScript(plan, env({ CANARY_STEPS: steps }));
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual([expect.stringContaining(says)]);
+    expect(r.outputs).toEqual({});
+  });
+
+  it('reads weights separated by commas, spaces or both', async () => {
+    const r = await runScript(plan, env({ CANARY_STEPS: '5,25 , 60  100' }));
+    expect(r.exitCode).toBe(0);
+    expect([1, 2, 3, 4].map((i) => r.outputs[`weight-${i}`])).toEqual(['5', '25', '60', '100']);
   });
 
   it('refuses an unknown strategy and an image without a digest', async () => {
@@ -261,6 +270,11 @@ describe('production.yml notification', () => {
       `Production deploy of web FAILED (canary, failure): ROLLBACK FAILED: check the release by hand. prod/web@${DIGEST} ${run}`,
       `Production deploy of web FAILED (blue-green, failure): production traffic was not moved to it. prod/web@${DIGEST} ${run}`,
     ]);
+  });
+
+  it('is also sent, by the same script, when the promotion to the production registry fails', () => {
+    const promote = stepScript('.github/workflows/production.yml', 'promote', 'Notify');
+    expect(promote).toBe(notify);
   });
 
   it('sends nothing without a webhook, and fails when the webhook refuses', async () => {
