@@ -40695,6 +40695,16 @@ function parseHeaders(value) {
     }
     return headers;
 }
+/**
+ * An http(s) URL without user:password@ in it: fetch refuses such URLs, and the URL is logged and
+ * reported, so the password would leak. The message does not repeat the URL.
+ */
+function urlWithoutCredentials(name, value, fix) {
+    const url = parseHttpUrl(name, value);
+    if (url.username !== '' || url.password !== '')
+        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
+    return url.toString();
+}
 /** Positive durations only: a zero or negative interval would spin or never end. */
 function positiveDuration(name, value) {
     if (value.trim().startsWith('-'))
@@ -40708,7 +40718,7 @@ function parseInputs(raw) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const secrets = [];
     const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
-    const urls = parseList(get('urls')).map((u) => parseHttpUrl('urls', u).toString());
+    const urls = parseList(get('urls')).map((u) => urlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)'));
     const headers = parseHeaders(get('headers'));
     secrets.push(...Object.values(headers));
     const http = urls.length === 0
@@ -40759,7 +40769,7 @@ function parseInputs(raw) {
         if (minSamples > count)
             throw new errors_InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
         analysis = {
-            prometheusUrl: parseHttpUrl('prometheus-url', promUrl).toString().replace(/\/+$/, ''),
+            prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(/\/+$/, ''),
             auth,
             metrics,
             intervalMs,
@@ -40780,7 +40790,7 @@ function parseInputs(raw) {
         throw new errors_InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
     if (rps > 0 && !analysis)
         throw new errors_InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
-    const traffic = rps > 0 ? { url: parseHttpUrl('traffic-url', trafficUrl).toString(), rps } : undefined;
+    const traffic = rps > 0 ? { url: urlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials'), rps } : undefined;
     return {
         http,
         analysis,
@@ -41260,9 +41270,11 @@ function disjointWindows(samples, windowMs) {
     return kept;
 }
 function missing(spec, side, o) {
+    const reason = `no data (${side}: ${o.reason}): ${o.detail}`;
     // A first counter reading is a warm-up, not missing data: never a failure, whatever no-data says.
-    const status = spec.noData === 'fail' && o.reason !== 'first-reading' ? 'failed' : 'inconclusive';
-    return { status, reason: `no data (${side}: ${o.reason}): ${o.detail}` };
+    if (o.reason === 'first-reading')
+        return { status: 'inconclusive', reason, warmUp: true };
+    return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason };
 }
 function measure(spec, outcomes, history, settings, atMs) {
     const base = { index: history.length, atMs };
@@ -41341,7 +41353,7 @@ function decide(states, limits, final) {
         }
     }
     for (const { spec, samples } of states) {
-        const inconclusive = countOf(samples, 'inconclusive');
+        const inconclusive = samples.filter((x) => x.status === 'inconclusive' && !x.warmUp).length;
         if (inconclusive > limits.inconclusiveLimit) {
             return { verdict: 'inconclusive', rule: 'inconclusive-limit', metric: spec.name, reason: `'${spec.name}' was inconclusive ${inconclusive} times, more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last(samples.filter((x) => x.status === 'inconclusive'))?.reason}` };
         }
@@ -41474,6 +41486,10 @@ async function runHttpChecks(s, deps) {
 
 ;// CONCATENATED MODULE: ./src/health-gate/report.ts
 
+function reportedSettings(a) {
+    const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, ...settings } = a;
+    return settings;
+}
 function buildReport(inputs, decision, score, times, http, analysis, traffic) {
     const a = inputs.analysis;
     return {
@@ -41488,17 +41504,7 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic) {
         analysis: a && analysis
             ? {
                 prometheusUrl: a.prometheusUrl,
-                settings: {
-                    intervalMs: a.intervalMs,
-                    count: a.count,
-                    failureLimit: a.failureLimit,
-                    inconclusiveLimit: a.inconclusiveLimit,
-                    consecutiveErrorLimit: a.consecutiveErrorLimit,
-                    consecutiveSuccessLimit: a.consecutiveSuccessLimit,
-                    minSamples: a.minSamples,
-                    effectSize: a.effectSize,
-                    confidence: a.confidence,
-                },
+                settings: reportedSettings(a),
                 rounds: analysis.rounds,
                 elapsedMs: analysis.elapsedMs,
                 metrics: analysis.states.map(({ spec, samples }) => ({

@@ -74089,7 +74089,6 @@ function displayCommand(command, args, secrets) {
     const masked = args.map((a) => secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), a));
     return [command, ...masked].map(quote).join(' ');
 }
-/** Helm's driver.ErrReleaseNotFound; any other "not found" (a kubeconfig exec plugin, a namespace) is a failure. */
 /**
  * Helm's --timeout bounds each wait, not the command: a pre-upgrade hook, the rollout, and with
  * --atomic/--rollback-on-failure the rollback's hooks and rollout may each take that long. Killing
@@ -74098,6 +74097,7 @@ function displayCommand(command, args, secrets) {
 function hardStopMs(timeoutMs) {
     return 4 * timeoutMs + 120_000;
 }
+/** Helm's driver.ErrReleaseNotFound; any other "not found" (a kubeconfig exec plugin, a namespace) is a failure. */
 const NOT_FOUND = /release: not found/;
 const ANOTHER_OPERATION = /another operation \(install\/upgrade\/rollback\) is in progress/;
 class Helm {

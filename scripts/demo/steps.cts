@@ -4,7 +4,7 @@
  * and production.yml call them.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { ROOT, actionYmlPath, readActionYml, runAction, type StepResult } from '../../test/harness/run-action';
@@ -26,6 +26,7 @@ export class StepFailed extends Error {}
 async function step(title: string, action: ActionName, inputs: Record<string, string>, opts: { cwd?: string; expectExit?: number } = {}): Promise<StepResult> {
   const r = await runAction(action, inputs, { cwd: opts.cwd ?? ROOT, timeoutMs: 90_000 });
   showStep(`${title} (${action})`, r);
+  rmSync(r.tempDir, { recursive: true, force: true }); // the step's runner files: shown above, not needed after
   if (r.exitCode !== (opts.expectExit ?? 0)) throw new StepFailed(`${title}: ${action} exited ${r.exitCode}, expected ${opts.expectExit ?? 0}`);
   return r;
 }

@@ -117,6 +117,16 @@ function parseHeaders(value: string): Record<string, string> {
   return headers;
 }
 
+/**
+ * An http(s) URL without user:password@ in it: fetch refuses such URLs, and the URL is logged and
+ * reported, so the password would leak. The message does not repeat the URL.
+ */
+function urlWithoutCredentials(name: string, value: string, fix: string): string {
+  const url = parseHttpUrl(name, value);
+  if (url.username !== '' || url.password !== '') throw new InputError(name, 'contains credentials (user:password@)', fix);
+  return url.toString();
+}
+
 /** Positive durations only: a zero or negative interval would spin or never end. */
 function positiveDuration(name: string, value: string): number {
   if (value.trim().startsWith('-')) throw new InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
@@ -130,7 +140,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
   const secrets: string[] = [];
 
   const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
-  const urls = parseList(get('urls')).map((u) => parseHttpUrl('urls', u).toString());
+  const urls = parseList(get('urls')).map((u) => urlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)'));
   const headers = parseHeaders(get('headers'));
   secrets.push(...Object.values(headers));
   const http: HttpCheckSettings | undefined =
@@ -175,7 +185,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
     const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
     if (minSamples > count) throw new InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
     analysis = {
-      prometheusUrl: parseHttpUrl('prometheus-url', promUrl).toString().replace(/\/+$/, ''),
+      prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(/\/+$/, ''),
       auth,
       metrics,
       intervalMs,
@@ -195,7 +205,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
   const trafficUrl = get('traffic-url');
   if (rps > 0 && trafficUrl === '') throw new InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
   if (rps > 0 && !analysis) throw new InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
-  const traffic = rps > 0 ? { url: parseHttpUrl('traffic-url', trafficUrl).toString(), rps } : undefined;
+  const traffic = rps > 0 ? { url: urlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials'), rps } : undefined;
 
   return {
     http,

@@ -2,8 +2,15 @@
 import type { AnalysisResult } from './analysis/engine';
 import { countOf, type Decision } from './analysis/rules';
 import type { HttpCheckResult } from './http-checks';
-import type { GateInputs } from './inputs';
+import type { AnalysisSettings, GateInputs } from './inputs';
 import type { TrafficStats } from './traffic';
+
+type ReportedSettings = Omit<AnalysisSettings, 'prometheusUrl' | 'auth' | 'metrics' | 'queryTimeoutMs'>;
+
+function reportedSettings(a: AnalysisSettings): ReportedSettings {
+  const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, ...settings } = a;
+  return settings;
+}
 
 export interface GateReport {
   verdict: Decision['verdict'];
@@ -16,17 +23,8 @@ export interface GateReport {
   http?: HttpCheckResult & { urls: string[]; expectedStatus: string[]; bodyMatch?: string };
   analysis?: {
     prometheusUrl: string;
-    settings: {
-      intervalMs: number;
-      count: number;
-      failureLimit: number;
-      inconclusiveLimit: number;
-      consecutiveErrorLimit: number;
-      consecutiveSuccessLimit: number;
-      minSamples: number;
-      effectSize: number;
-      confidence: number;
-    };
+    /** The analysis settings, without the connection (URL, credentials, timeout) and the metrics listed below. */
+    settings: ReportedSettings;
     rounds: number;
     elapsedMs: number;
     metrics: {
@@ -67,17 +65,7 @@ export function buildReport(
       a && analysis
         ? {
             prometheusUrl: a.prometheusUrl,
-            settings: {
-              intervalMs: a.intervalMs,
-              count: a.count,
-              failureLimit: a.failureLimit,
-              inconclusiveLimit: a.inconclusiveLimit,
-              consecutiveErrorLimit: a.consecutiveErrorLimit,
-              consecutiveSuccessLimit: a.consecutiveSuccessLimit,
-              minSamples: a.minSamples,
-              effectSize: a.effectSize,
-              confidence: a.confidence,
-            },
+            settings: reportedSettings(a),
             rounds: analysis.rounds,
             elapsedMs: analysis.elapsedMs,
             metrics: analysis.states.map(({ spec, samples }) => ({

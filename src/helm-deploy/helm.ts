@@ -76,7 +76,6 @@ export function displayCommand(command: string, args: readonly string[], secrets
   return [command, ...masked].map(quote).join(' ');
 }
 
-/** Helm's driver.ErrReleaseNotFound; any other "not found" (a kubeconfig exec plugin, a namespace) is a failure. */
 /**
  * Helm's --timeout bounds each wait, not the command: a pre-upgrade hook, the rollout, and with
  * --atomic/--rollback-on-failure the rollback's hooks and rollout may each take that long. Killing
@@ -86,6 +85,7 @@ export function hardStopMs(timeoutMs: number): number {
   return 4 * timeoutMs + 120_000;
 }
 
+/** Helm's driver.ErrReleaseNotFound; any other "not found" (a kubeconfig exec plugin, a namespace) is a failure. */
 const NOT_FOUND = /release: not found/;
 export const ANOTHER_OPERATION = /another operation \(install\/upgrade\/rollback\) is in progress/;
 

@@ -4,7 +4,7 @@
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, and reads the outputs back.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseCommandFile } from '../harness/run-action';
@@ -52,7 +52,7 @@ export async function runScript(script: string, env: Record<string, string>, cwd
       resolve(code ?? 137);
     });
   });
-  return {
+  const result = {
     exitCode,
     stdout,
     stderr,
@@ -60,4 +60,6 @@ export async function runScript(script: string, env: Record<string, string>, cwd
     summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
     errors: stdout.split('\n').filter((l) => l.startsWith('::error::')),
   };
+  rmSync(dir, { recursive: true, force: true });
+  return result;
 }

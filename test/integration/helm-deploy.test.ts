@@ -38,6 +38,10 @@ class Cluster {
       env: { HELM_DOUBLE_STATE: this.dir, HELM_DOUBLE_VERSION: this.helmVersion, ...env },
     });
   }
+  /** Every command line run, reads included. */
+  lines(): string[] {
+    return this.calls().map((c) => [c.tool, ...c.argv].join(' '));
+  }
   calls(): Call[] {
     const f = path.join(this.dir, 'calls.log');
     return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [];
@@ -106,8 +110,16 @@ describe('rolling', () => {
     const c = new Cluster();
     expect((await c.deploy({ image: IMAGE_A })).exitCode).toBe(0);
     c.fault('upgrade', 'web', 'timeout');
+    c.clearCalls();
     const r = await c.deploy({ image: IMAGE_B });
     expectCleanFailure(r, 'rolled back', 'revision 2 failed', 'revision 1 serves again as revision 3', 'context deadline exceeded');
+    expect(c.lines()).toEqual([
+      'helm version --template {{.Version}}',
+      'helm history web --namespace default --max 20 --output json',
+      `helm upgrade --install web ${CHART} --namespace default --set-string image.repository=registry.example.com/team/app --set-string image.digest=${DIGEST_B} --timeout 5m --wait --atomic`,
+      'helm history web --namespace default --max 20 --output json',
+      'kubectl get events --namespace default --field-selector type=Warning --output json',
+    ]);
     expect(r.outputs).toMatchObject({ status: 'rolled-back', revision: '3', 'previous-revision': '1' });
     expect(c.history('web').map((e) => `${e.revision}:${e.status}`)).toEqual(['1:superseded', '2:failed', '3:deployed']);
     expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_A);
@@ -282,8 +294,21 @@ describe('canary', () => {
   it('ALB weights go on the stable Ingress once the canary is ready; replicas follow the ratio', async () => {
     const c = new Cluster();
     await c.deploy({ strategy: 'canary', image: IMAGE_A, set: 'replicaCount=3\ningress.enabled=true\ningress.className=alb' });
+    c.clearCalls();
     const alb = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'alb', 'canary-weight': '20' });
     expect(alb.exitCode).toBe(0);
+    const targets = `[{"serviceName":"web","servicePort":80,"weight":80},{"serviceName":"web-canary","servicePort":80,"weight":20}]`;
+    expect(c.lines()).toEqual([
+      'helm version --template {{.Version}}',
+      'helm list --namespace default --all --filter ^(web|web-canary)$ --output json',
+      'kubectl get ingress web --namespace default --ignore-not-found --output name', // before anything changes
+      'helm history web-canary --namespace default --max 20 --output json',
+      `helm upgrade --install web-canary ${CHART} --namespace default --set-string image.repository=registry.example.com/team/app --set-string image.digest=${DIGEST_B} --set-string canary.enabled=true --set-string canary.router=alb --set-string canary.stableService=web --set-string canary.weight=20 --timeout 5m --wait --atomic`,
+      'helm history web-canary --namespace default --max 20 --output json',
+      `kubectl annotate ingress web --namespace default --overwrite alb.ingress.kubernetes.io/actions.web-weighted={"type":"forward","forwardConfig":{"targetGroups":${targets}}}`,
+      'helm status web --namespace default --output json',
+      'helm history web --namespace default --max 20 --output json',
+    ]);
     const action = JSON.parse(c.annotations()['default/ingress/web']['alb.ingress.kubernetes.io/actions.web-weighted']) as { forwardConfig: { targetGroups: { serviceName: string; weight: number }[] } };
     expect(action.forwardConfig.targetGroups).toEqual([expect.objectContaining({ serviceName: 'web', weight: 80 }), expect.objectContaining({ serviceName: 'web-canary', weight: 20 })]);
 

@@ -203,9 +203,9 @@ describe('count metrics (Poisson rate test)', () => {
       expect(samples[3].comparison).toMatchObject({ test: 'poisson-rate', canaryEvents: 30, baselineEvents: 6, worse: true });
     });
 
-    it('counts from 0 again after a counter reset (a restarted pod), and never fails a warm-up', async () => {
+    it('counts from 0 again after a counter reset (a restarted pod); a warm-up never fails nor uses inconclusive-limit', async () => {
       const yaml = COUNTERS.replace('max: 0.5\n', 'max: 0.5\n  no-data: fail\n');
-      const r = await runAnalysis(settings(yaml, { count: 4, minSamples: 2 }), {
+      const r = await runAnalysis(settings(yaml, { count: 4, minSamples: 2, inconclusiveLimit: 0 }), {
         client: scripted({
           [q('canary_errors')]: [value(5), value(6), value(1), value(2)],
           [q('canary_requests')]: [value(1000), value(1050), value(40), value(90)],
@@ -215,7 +215,7 @@ describe('count metrics (Poisson rate test)', () => {
         ...fakeTime(),
       });
       const samples = r.states[0].samples;
-      expect(samples[0].status).toBe('inconclusive');
+      expect(samples[0]).toMatchObject({ status: 'inconclusive', warmUp: true });
       expect(samples[2].counts).toMatchObject({ canaryEvents: 1, canaryTotal: 40 });
       expect(samples[3].counts).toMatchObject({ canaryEvents: 1, canaryTotal: 50 });
       expect(r.decision).toMatchObject({ verdict: 'pass', rule: 'count-complete' });

@@ -131,6 +131,19 @@ describe('parseInputs', () => {
     expect(e.message).toContain(problem);
   });
 
+  it('refuses URLs with credentials in them without repeating the password', () => {
+    for (const [over, input] of [
+      [{ 'prometheus-url': 'https://admin:hunter2@prom.example.com' }, 'prometheus-url'],
+      [{ urls: 'https://admin:hunter2@svc/healthz' }, 'urls'],
+      [{ 'traffic-rps': '1', 'traffic-url': 'http://admin:hunter2@svc/' }, 'traffic-url'],
+    ] as const) {
+      const e = inputError(() => parseInputs({ ...base, ...over }));
+      expect(e.input).toBe(input);
+      expect(e.message).toContain('contains credentials');
+      expect(e.message).not.toContain('hunter2');
+    }
+  });
+
   it('needs something to check', () => {
     expect(inputError(() => parseInputs({})).input).toBe('urls');
   });

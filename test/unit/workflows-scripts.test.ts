@@ -5,11 +5,20 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT, callerMismatches, loadWorkflow, unpinnedUses } from '../helpers/workflow-rules';
 import { runScript, stepScript } from '../helpers/workflow-script';
+
+/** Scratch workspaces shared by several script runs; removed after the file's tests. */
+const workspaces: string[] = [];
+const workspace = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  workspaces.push(dir);
+  return dir;
+};
+afterAll(() => workspaces.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const DIGEST2 = `sha256:${'cd'.repeat(32)}`;
@@ -134,7 +143,7 @@ describe('ci.yml: per-service records and their merge', () => {
   const services = JSON.stringify([{ name: 'web' }, { name: 'worker' }]);
 
   it('merges every service into the images and vulnerabilities outputs', async () => {
-    const ws = mkdtempSync(path.join(tmpdir(), 'shipline-ci-'));
+    const ws = workspace('shipline-ci-');
     for (const [name, digest, vulns] of [['web', DIGEST, '{"HIGH":1}'], ['worker', DIGEST2, '']] as const) {
       const r = await runScript(record, { NAME: name, IMAGE: `reg/${name}`, DIGEST: digest, IMAGE_REF: `reg/${name}@${digest}`, VULNERABILITIES: vulns }, ws);
       expect(r.exitCode).toBe(0);
@@ -150,7 +159,7 @@ describe('ci.yml: per-service records and their merge', () => {
   });
 
   it('keeps the digest of an image built and scanned without a push (pull requests), and says it was not pushed', async () => {
-    const ws = mkdtempSync(path.join(tmpdir(), 'shipline-ci-'));
+    const ws = workspace('shipline-ci-');
     await runScript(record, { NAME: 'web', IMAGE: 'reg/web', DIGEST, IMAGE_REF: '', VULNERABILITIES: '{"HIGH":0}' }, ws);
     const r = await runScript(merge, { SERVICES: JSON.stringify([{ name: 'web' }]) }, ws);
     expect(r.exitCode).toBe(0);
@@ -159,12 +168,27 @@ describe('ci.yml: per-service records and their merge', () => {
   });
 
   it('fails when a service has no digest', async () => {
-    const ws = mkdtempSync(path.join(tmpdir(), 'shipline-ci-'));
+    const ws = workspace('shipline-ci-');
     await runScript(record, { NAME: 'web', IMAGE: 'reg/web', DIGEST, IMAGE_REF: `reg/web@${DIGEST}`, VULNERABILITIES: '{}' }, ws);
     await runScript(record, { NAME: 'worker', IMAGE: 'reg/worker', DIGEST: '', IMAGE_REF: '', VULNERABILITIES: '{}' }, ws);
     const r = await runScript(merge, { SERVICES: services }, ws);
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual([expect.stringContaining('expected 2 built services with digests, got 1')]);
+  });
+});
+
+describe('ci.yml: SARIF locations', () => {
+  const script = stepScript('.github/workflows/ci.yml', 'build', 'sarif');
+
+  it('point at the Dockerfile in the repository, not in the app/ checkout', async () => {
+    const ws = workspace('shipline-ci-');
+    const location = (uri: string) => ({ physicalLocation: { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } } });
+    const sarif = (uri: string) => ({ version: '2.1.0', runs: [{ tool: { driver: { name: 'Trivy' } }, results: [{ ruleId: 'CVE-1', locations: [location(uri)] }] }] });
+    const file = path.join(ws, 'trivy-results.sarif');
+    writeFileSync(file, JSON.stringify(sarif('app/services/api/Dockerfile')));
+    const r = await runScript(script, { SARIF: file }, ws);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(sarif('services/api/Dockerfile'));
   });
 });
 
@@ -335,7 +359,7 @@ describe('locating the Shipline revision from the job OIDC token', () => {
 describe('release.yml: the starter workflows asset', () => {
   const script = stepScript('.github/workflows/release.yml', 'release', 'Starter workflows for this repository');
   const build = async (tag: string) => {
-    const ws = mkdtempSync(path.join(tmpdir(), 'shipline-release-'));
+    const ws = workspace('shipline-release-');
     cpSync(path.join(ROOT, 'workflows-templates'), path.join(ws, 'workflows-templates'), { recursive: true });
     const r = await runScript(script, { REPOSITORY: 'acme/shipline', TAG: tag }, ws);
     const dir = path.join(ws, 'release', 'workflow-templates');

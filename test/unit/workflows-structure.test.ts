@@ -157,6 +157,19 @@ describe('the pipeline', () => {
     }
   });
 
+  it('the plan the reviewer approves is the plan production runs (same strategy and canary steps)', () => {
+    const defaults = (file: string) => {
+      const api = (loadWorkflow(file).doc.on as Record<string, Record<string, Record<string, Record<string, unknown>>>>).workflow_call.inputs;
+      return [api.strategy.default, api['canary-steps'].default];
+    };
+    expect(defaults('.github/workflows/approval.yml')).toEqual(defaults('.github/workflows/production.yml'));
+    for (const wf of pipelines) {
+      const byCall = (name: string) => jobs(wf).find(([, job]) => String(job.uses ?? '').includes(name))![1].with as Record<string, unknown>;
+      const [approval, production] = [byCall('approval.yml'), byCall('production.yml')];
+      expect([wf.file, approval.strategy, approval['canary-steps']]).toEqual([wf.file, production.strategy, production['canary-steps']]);
+    }
+  });
+
   it('production deploys of one service never overlap, and a newer run waits instead of cancelling', () => {
     const production = loadWorkflow('.github/workflows/production.yml');
     const deploy = Object.fromEntries(jobs(production)).deploy;
@@ -221,6 +234,24 @@ describe('the pipeline', () => {
       const call = (loadWorkflow('.github/workflows/production.yml').doc.on as Record<string, Record<string, Record<string, Record<string, string>>>>).workflow_call;
       expect(call.outputs.result.value).toBe('${{ jobs.deploy.result }}');
     });
+  });
+
+  it('CI builds from a checkout beside .shipline/, so Shipline never enters the build context', () => {
+    const build = steps(Object.fromEntries(jobs(loadWorkflow('.github/workflows/ci.yml'))).build);
+    const checkouts = build.filter((s) => String(s.uses).startsWith('actions/checkout@')).map((s) => (s.with as Record<string, unknown>).path);
+    expect(checkouts).toEqual(['app', '.shipline']);
+    const w = build.find((s) => s.uses === './.shipline/actions/build-and-scan')!.with as Record<string, string>;
+    expect(w.context).toBe("app/${{ matrix.service.context || '.' }}");
+    expect(w.file).toBe("${{ matrix.service.dockerfile && format('app/{0}', matrix.service.dockerfile) || '' }}");
+    expect(w['ignore-file']).toBe("${{ inputs.ignore-file && format('app/{0}', inputs.ignore-file) || '' }}");
+  });
+
+  it('CI caches the Trivy database outside the workspace, so it never enters a build context', () => {
+    const build = steps(Object.fromEntries(jobs(loadWorkflow('.github/workflows/ci.yml'))).build);
+    const scan = build.find((s) => s.uses === './.shipline/actions/build-and-scan')!;
+    expect((scan.with as Record<string, unknown>)['trivy-cache-dir']).toBeUndefined(); // Trivy's default, ~/.cache/trivy
+    const cache = build.find((s) => String(s.uses).startsWith('actions/cache@'))!;
+    expect((cache.with as Record<string, unknown>).path).toBe('~/.cache/trivy');
   });
 
   it('outputs flow from ci into staging, approval and production', () => {

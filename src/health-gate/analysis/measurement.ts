@@ -30,6 +30,8 @@ export interface Sample {
   baselineValue?: number;
   /** Raw counts of count metrics, summed by the rate test (for raw counters: the increase since the last reading). */
   counts?: { canaryEvents: number; canaryTotal: number; baselineEvents?: number; baselineTotal?: number };
+  /** The first reading of a raw counter: inconclusive by nature, so not counted against inconclusive-limit. */
+  warmUp?: true;
   /** Raw counter values read at this sample (count metrics on raw counters), the start of the next difference. */
   readings?: { canary?: Reading; baseline?: Reading };
   comparison?: Comparison;
@@ -140,10 +142,11 @@ export function disjointWindows(samples: readonly Sample[], windowMs: number | u
   return kept;
 }
 
-function missing(spec: MetricSpec, side: string, o: { reason: string; detail: string }): Pick<Sample, 'status' | 'reason'> {
+function missing(spec: MetricSpec, side: string, o: { reason: string; detail: string }): Pick<Sample, 'status' | 'reason' | 'warmUp'> {
+  const reason = `no data (${side}: ${o.reason}): ${o.detail}`;
   // A first counter reading is a warm-up, not missing data: never a failure, whatever no-data says.
-  const status = spec.noData === 'fail' && o.reason !== 'first-reading' ? 'failed' : 'inconclusive';
-  return { status, reason: `no data (${side}: ${o.reason}): ${o.detail}` };
+  if (o.reason === 'first-reading') return { status: 'inconclusive', reason, warmUp: true };
+  return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason };
 }
 
 export function measure(

@@ -5,6 +5,7 @@
  *   failure-limit            failed measurements of a metric > limit         -> fail
  *   consecutive-error-limit  consecutive errors of a metric > limit          -> error
  *   inconclusive-limit       inconclusive measurements of a metric > limit   -> inconclusive
+ *                            (a raw counter's first reading, a warm-up, does not count)
  *   consecutive-success-limit (when > 0) every metric has that many successes in a row and
  *                            at least min-samples successful                 -> pass early
  * and after the last measurement:
@@ -84,7 +85,7 @@ export function decide(states: readonly MetricState[], limits: Limits, final: bo
     }
   }
   for (const { spec, samples } of states) {
-    const inconclusive = countOf(samples, 'inconclusive');
+    const inconclusive = samples.filter((x) => x.status === 'inconclusive' && !x.warmUp).length;
     if (inconclusive > limits.inconclusiveLimit) {
       return { verdict: 'inconclusive', rule: 'inconclusive-limit', metric: spec.name, reason: `'${spec.name}' was inconclusive ${inconclusive} times, more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last(samples.filter((x) => x.status === 'inconclusive'))?.reason}` };
     }
