@@ -41243,7 +41243,8 @@ function compare(spec, history, current, settings) {
     let pooledSamples;
     if (spec.total !== undefined) {
         const pooled = disjointWindows(usable, spec.countWindowMs);
-        pooledSamples = pooled.length;
+        if (pooled.length < usable.length)
+            pooledSamples = pooled.length;
         const sum = (f) => pooled.reduce((a, s) => a + (f(s) ?? 0), 0);
         result = poissonRateTest(sum((s) => s.counts?.canaryEvents), sum((s) => s.counts?.canaryTotal), sum((s) => s.counts?.baselineEvents), sum((s) => s.counts?.baselineTotal), spec.direction);
     }
@@ -41313,7 +41314,7 @@ function measure(spec, outcomes, history, settings, atMs) {
     if (!comparison)
         return { ...sample, reason: `${within}; comparison waits for ${settings.minSamples} samples` };
     sample.comparison = comparison;
-    const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)${comparison.pooledSamples !== undefined ? `, counts of ${comparison.pooledSamples} non-overlapping window(s)` : ''}`;
+    const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)${comparison.pooledSamples !== undefined ? `, counts of the ${comparison.pooledSamples} non-overlapping window(s)` : ''}`;
     if (comparison.worse)
         return { ...sample, status: 'failed', reason: `canary is significantly worse than baseline: ${stats}` };
     return { ...sample, reason: `${within}; not worse than baseline: ${stats}` };
@@ -41376,9 +41377,9 @@ function decide(states, limits, final) {
         reason: `'${short.spec.name}' has only ${countOf(short.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}`,
     };
 }
-/** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score). */
+/** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
 function rules_score(states) {
-    const all = states.flatMap((s) => s.samples);
+    const all = states.flatMap((s) => s.samples).filter((s) => !s.warmUp);
     if (all.length === 0)
         return 0;
     return Math.round((100 * countOf(all, 'successful')) / all.length);

@@ -1,7 +1,7 @@
 /** Decision rules of the analysis, driven by scripted query outcomes with a fake clock (no waiting). */
 import { ERROR_RETRY_MS, runAnalysis, type AnalysisSettingsForEngine, type QueryClient } from '../../src/health-gate/analysis/engine';
 import { measure } from '../../src/health-gate/analysis/measurement';
-import { decide } from '../../src/health-gate/analysis/rules';
+import { decide, score } from '../../src/health-gate/analysis/rules';
 import { minSamplesToReject } from '../../src/health-gate/analysis/statistics';
 import { parseMetrics } from '../../src/health-gate/metrics-spec';
 import { perLookAlpha } from '../../src/health-gate/analysis/sequential';
@@ -179,7 +179,7 @@ describe('count metrics (Poisson rate test)', () => {
     expect(r.decision).toMatchObject({ verdict: 'fail', metric: 'errors' });
     expect(r.rounds).toBe(4);
     expect(r.states[0].samples[3].comparison).toMatchObject({ canaryEvents: 20, baselineEvents: 4, pooledSamples: 2, worse: true });
-    expect(r.states[0].samples[3].reason).toContain('counts of 2 non-overlapping window(s)');
+    expect(r.states[0].samples[3].reason).toContain('counts of the 2 non-overlapping window(s)');
   });
 
   describe('on raw counters (counters: true: the gate takes the differences itself)', () => {
@@ -201,6 +201,8 @@ describe('count metrics (Poisson rate test)', () => {
       expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit' });
       expect(r.rounds).toBe(4);
       expect(samples[3].comparison).toMatchObject({ test: 'poisson-rate', canaryEvents: 30, baselineEvents: 6, worse: true });
+      expect(samples[3].comparison?.pooledSamples).toBeUndefined(); // no windows, nothing left out
+      expect(score(r.states)).toBe(67); // 2 of the 3 measurements after the warm-up
     });
 
     it('counts from 0 again after a counter reset (a restarted pod); a warm-up never fails nor uses inconclusive-limit', async () => {

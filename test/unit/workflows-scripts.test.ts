@@ -192,6 +192,30 @@ describe('ci.yml: SARIF locations', () => {
   });
 });
 
+describe('staging.yml: what a failed staging returns to', () => {
+  const record = stepScript('.github/workflows/staging.yml', 'deploy', 'Record the revision to return to');
+  const recorded = stepScript('.github/workflows/staging.yml', 'rollback', 'recorded');
+
+  it('returns each successfully deployed service to its revision before this run', async () => {
+    const ws = workspace('shipline-ci-');
+    expect((await runScript(record, { NAME: 'web', PREVIOUS: '7', REVISION: '8' }, ws)).exitCode).toBe(0);
+    const r = await runScript(recorded, { NAME: 'web' }, ws);
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toEqual({ revision: '7' });
+  });
+
+  it('undoes nothing for a service without a successful deploy, and warns about a first install', async () => {
+    const ws = workspace('shipline-ci-');
+    const none = await runScript(recorded, { NAME: 'worker' }, ws);
+    expect([none.exitCode, none.outputs]).toEqual([0, {}]);
+    expect(none.stdout).toContain('worker: no successful deploy in this run, nothing to undo');
+    await runScript(record, { NAME: 'web', PREVIOUS: '', REVISION: '1' }, ws);
+    const first = await runScript(recorded, { NAME: 'web' }, ws);
+    expect([first.exitCode, first.outputs]).toEqual([0, {}]);
+    expect(first.stdout).toContain('::warning::web was first installed by this run: there is no earlier revision to return to, so it stays at revision 1');
+  });
+});
+
 describe('shipline-deploy.yml template: the image to deploy', () => {
   const script = stepScript('workflows-templates/shipline-deploy.yml', 'image', 'images');
 

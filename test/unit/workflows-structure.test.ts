@@ -186,7 +186,14 @@ describe('the pipeline', () => {
   it('staging rolls back when tests or the gate fail, and only after a deploy that succeeded', () => {
     const staging = Object.fromEntries(jobs(loadWorkflow('.github/workflows/staging.yml')));
     expect(staging.rollback.needs).toEqual(['deploy', 'e2e', 'load', 'health']);
-    expect(staging.rollback.if).toBe("${{ failure() && needs.deploy.result == 'success' }}");
+    expect(staging.rollback.if).toBe('${{ failure() }}');
+    // each service returns to the revision recorded before this run's deploy, and only if that deploy succeeded
+    const rollback = steps(staging.rollback).find((s) => s.uses === './.shipline/actions/helm-deploy')!;
+    expect(rollback.if).toBe("steps.recorded.outputs.revision != ''");
+    expect((rollback.with as Record<string, string>).revision).toBe('${{ steps.recorded.outputs.revision }}');
+    const deploySteps = steps(staging.deploy).map((s) => String(s.name ?? s.uses));
+    expect(deploySteps.indexOf('Record the revision to return to')).toBe(deploySteps.indexOf('Deploy') + 1); // runs only after a successful deploy
+    expect((staging.deploy.strategy as Record<string, unknown>)['fail-fast']).toBe(false);
   });
 
   describe('production.yml deploy job', () => {

@@ -16,7 +16,7 @@ export type Comparison = (MannWhitneyResult | RateTestResult) & {
   alpha: number;
   allowedEffect: number;
   worse: boolean;
-  /** Count metrics: how many samples' counts were pooled (fewer than usable when windows overlap). */
+  /** Count metrics whose windows overlap: how many samples' counts were pooled (the non-overlapping ones). */
   pooledSamples?: number;
 };
 
@@ -107,7 +107,7 @@ function compare(spec: MetricSpec, history: readonly Sample[], current: Sample, 
   let pooledSamples: number | undefined;
   if (spec.total !== undefined) {
     const pooled = disjointWindows(usable, spec.countWindowMs);
-    pooledSamples = pooled.length;
+    if (pooled.length < usable.length) pooledSamples = pooled.length;
     const sum = (f: (s: Sample) => number | undefined) => pooled.reduce((a, s) => a + (f(s) ?? 0), 0);
     result = poissonRateTest(
       sum((s) => s.counts?.canaryEvents),
@@ -182,7 +182,7 @@ export function measure(
   const comparison = compare(spec, history, sample, settings);
   if (!comparison) return { ...sample, reason: `${within}; comparison waits for ${settings.minSamples} samples` };
   sample.comparison = comparison;
-  const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)${comparison.pooledSamples !== undefined ? `, counts of ${comparison.pooledSamples} non-overlapping window(s)` : ''}`;
+  const stats = `${comparison.test} p=${comparison.pValue.toExponential(2)} (alpha ${comparison.alpha.toExponential(2)}), canary/baseline ${fmt(comparison.effectSize)}x (allowed ${fmt(comparison.allowedEffect)}x)${comparison.pooledSamples !== undefined ? `, counts of the ${comparison.pooledSamples} non-overlapping window(s)` : ''}`;
   if (comparison.worse) return { ...sample, status: 'failed', reason: `canary is significantly worse than baseline: ${stats}` };
   return { ...sample, reason: `${within}; not worse than baseline: ${stats}` };
 }

@@ -108,9 +108,9 @@ export function decide(states: readonly MetricState[], limits: Limits, final: bo
   };
 }
 
-/** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score). */
+/** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
 export function score(states: readonly MetricState[]): number {
-  const all = states.flatMap((s) => s.samples);
+  const all = states.flatMap((s) => s.samples).filter((s) => !s.warmUp);
   if (all.length === 0) return 0;
   return Math.round((100 * countOf(all, 'successful')) / all.length);
 }
