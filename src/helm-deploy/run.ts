@@ -55,7 +55,9 @@ async function dryRun(inputs: HelmDeployInputs, exec: Exec, reporter: Reporter):
   const steps = planCommands(inputs, major);
   reporter.info(`dry-run: nothing runs against a cluster (Helm ${major} flags; helm ${version}). A real ${inputs.action} with ${inputs.strategy} reads the releases (helm list, history, get values), then runs:`);
   for (const s of steps) reporter.info(`  # ${s.why}\n  $ ${s.command}`);
-  setOutputs(reporter, inputs, { status: 'planned', canaryWeight: inputs.strategy === 'canary' ? inputs.canaryWeight : undefined });
+  // Only a canary deploy sets a weight; promote and abort end at 0 (the canary is gone).
+  const plannedWeight = inputs.strategy !== 'canary' ? undefined : inputs.action === 'deploy' ? inputs.canaryWeight : 0;
+  setOutputs(reporter, inputs, { status: 'planned', canaryWeight: plannedWeight });
   const data: SummaryData = { inputs, ok: true, status: 'planned', step: `dry-run of ${inputs.action}`, helmVersion: version, histories: [], commands: steps.map((s) => `# ${s.why}\n${s.command}`), dryRun: true };
   await reporter.summary(renderSummary(data));
 }

@@ -421,6 +421,16 @@ describe('access and secrets', () => {
     expect(r.outputs.status).toBe('planned');
     expect(r.log).toContain('$ helm upgrade --install web-canary');
     expect(r.summary).toContain('kubectl annotate ingress web');
+    expect(r.outputs['canary-weight']).toBe('10');
+  });
+
+  it('a dry-run promote or abort plans a canary weight of 0, not the input default', async () => {
+    const c = new Cluster();
+    for (const action of ['promote', 'abort']) {
+      const r = await c.deploy({ image: IMAGE_A, strategy: 'canary', action, 'dry-run': 'true' });
+      expect({ action, exit: r.exitCode, weight: r.outputs['canary-weight'] }).toEqual({ action, exit: 0, weight: '0' });
+    }
+    expect(c.calls().filter((x) => x.argv[0] !== 'version')).toEqual([]);
   });
 
   it.each([

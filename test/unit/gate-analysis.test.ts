@@ -187,27 +187,26 @@ describe('count metrics (Poisson rate test)', () => {
     const counter = (start: number, step: number, n = 8) => Array.from({ length: n }, (_, i) => value(start + i * step));
     const q = (name: string) => `sum(${name}_total)`;
 
-    it('compares the increases between measurements: each request counts once, no extrapolation', async () => {
+    it('reads the counters an interval before the first measurement and compares the increases: each request counts once', async () => {
+      const t = fakeTime();
       const r = await runAnalysis(settings(COUNTERS), {
         client: scripted({ [q('canary_errors')]: counter(100, 10), [q('canary_requests')]: counter(1000, 50), [q('stable_errors')]: counter(40, 2), [q('stable_requests')]: counter(5000, 50) }),
-        ...fakeTime(),
+        ...t,
       });
-      const samples = r.states[0].samples;
-      expect(r.states[0].spec).toMatchObject({ cumulative: true });
-      expect(samples[0]).toMatchObject({ status: 'inconclusive', readings: { canary: { events: 100, total: 1000 }, baseline: { events: 40, total: 5000 } } });
-      expect(samples[0].reason).toContain('no data (canary: first-reading)');
-      expect(samples[1]).toMatchObject({ status: 'successful', value: 0.2, baselineValue: 0.04, counts: { canaryEvents: 10, canaryTotal: 50, baselineEvents: 2, baselineTotal: 50 } });
-      // the same 5x as above, from the fourth round: three differences of 10 vs 2 errors
+      const [state] = r.states;
+      expect(state.spec).toMatchObject({ cumulative: true });
+      expect(state.startReadings).toEqual({ canary: { events: 100, total: 1000 }, baseline: { events: 40, total: 5000 } });
+      expect(state.samples[0]).toMatchObject({ status: 'successful', value: 0.2, baselineValue: 0.04, counts: { canaryEvents: 10, canaryTotal: 50, baselineEvents: 2, baselineTotal: 50 } });
+      // the same 5x as above, at the first look: three differences of 10 vs 2 errors
       expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit' });
-      expect(r.rounds).toBe(4);
-      expect(samples[3].comparison).toMatchObject({ test: 'poisson-rate', canaryEvents: 30, baselineEvents: 6, worse: true });
-      expect(samples[3].comparison?.pooledSamples).toBeUndefined(); // no windows, nothing left out
-      expect(score(r.states)).toBe(67); // 2 of the 3 measurements after the warm-up
+      expect(r.rounds).toBe(3);
+      expect(t.sleeps).toEqual([10_000, 10_000, 10_000]); // the start reading, then two rounds
+      expect(state.samples[2].comparison).toMatchObject({ test: 'poisson-rate', canaryEvents: 30, baselineEvents: 6, worse: true });
+      expect(state.samples[2].comparison?.pooledSamples).toBeUndefined(); // no windows, nothing left out
     });
 
-    it('counts from 0 again after a counter reset (a restarted pod); a warm-up never fails nor uses inconclusive-limit', async () => {
-      const yaml = COUNTERS.replace('max: 0.5\n', 'max: 0.5\n  no-data: fail\n');
-      const r = await runAnalysis(settings(yaml, { count: 4, minSamples: 2, inconclusiveLimit: 0 }), {
+    it('counts from 0 again after a counter reset (a restarted pod)', async () => {
+      const r = await runAnalysis(settings(COUNTERS, { count: 3, minSamples: 2 }), {
         client: scripted({
           [q('canary_errors')]: [value(5), value(6), value(1), value(2)],
           [q('canary_requests')]: [value(1000), value(1050), value(40), value(90)],
@@ -216,11 +215,27 @@ describe('count metrics (Poisson rate test)', () => {
         }),
         ...fakeTime(),
       });
-      const samples = r.states[0].samples;
-      expect(samples[0]).toMatchObject({ status: 'inconclusive', warmUp: true });
-      expect(samples[2].counts).toMatchObject({ canaryEvents: 1, canaryTotal: 40 });
-      expect(samples[3].counts).toMatchObject({ canaryEvents: 1, canaryTotal: 50 });
+      expect(r.states[0].samples.map((x) => x.counts)).toMatchObject([
+        { canaryEvents: 1, canaryTotal: 50 },
+        { canaryEvents: 1, canaryTotal: 40 },
+        { canaryEvents: 1, canaryTotal: 50 },
+      ]);
       expect(r.decision).toMatchObject({ verdict: 'pass', rule: 'count-complete' });
+    });
+
+    it('makes the first measurement a warm-up when the start reading failed: never a failure, not against inconclusive-limit, not in the score', async () => {
+      const yaml = COUNTERS.replace('max: 0.5\n', 'max: 0.5\n  no-data: fail\n');
+      const r = await runAnalysis(settings(yaml, { count: 4, minSamples: 2, inconclusiveLimit: 0 }), {
+        client: scripted({ [q('canary_errors')]: [DOWN, ...counter(5, 1)], [q('canary_requests')]: counter(1000, 50), [q('stable_errors')]: counter(40, 1), [q('stable_requests')]: counter(5000, 50) }),
+        ...fakeTime(),
+      });
+      const samples = r.states[0].samples;
+      expect(r.states[0].startReadings?.canary).toBeUndefined();
+      expect(samples[0]).toMatchObject({ status: 'inconclusive', warmUp: true });
+      expect(samples[0].reason).toContain('no data (canary: first-reading)');
+      expect(samples[1].counts).toMatchObject({ canaryEvents: 1, canaryTotal: 50 });
+      expect(r.decision).toMatchObject({ verdict: 'pass', rule: 'count-complete' });
+      expect(score(r.states)).toBe(100);
     });
   });
 

@@ -4,11 +4,12 @@
  * injected so tests and the benchmark replay series without waiting.
  * After a round with an error the next round comes after at most ERROR_RETRY_MS rather than a
  * full interval, so an outage reaches consecutive-error-limit (and `error`) in bounded time.
+ * Raw counters (counters: true) are read once more an interval before the first round.
  */
 import type { AnalysisSettings } from '../inputs';
 import type { MetricSpec } from '../metrics-spec';
 import { PrometheusConfigError, type QueryOutcome } from '../prometheus';
-import { measure, type ComparisonSettings, type QueryOutcomes, type Sample } from './measurement';
+import { counterReadings, measure, type ComparisonSettings, type QueryOutcomes, type Sample } from './measurement';
 import { decide, type Decision, type MetricState } from './rules';
 
 export const ERROR_RETRY_MS = 5_000;
@@ -52,6 +53,23 @@ export async function runAnalysis(settings: AnalysisSettingsForEngine, deps: Eng
     looks: settings.count - settings.minSamples + 1,
   };
   const started = deps.clock();
+  if (states.some((s) => s.spec.cumulative)) {
+    // Raw counters give counts only as differences: read them once, an interval before the first
+    // measurement, so that measurement already has its counts. A failed reading here only makes
+    // that metric's first measurement a warm-up.
+    const readStart = deps.clock();
+    try {
+      const first = await Promise.all(states.map((s) => (s.spec.cumulative ? queryAll(s.spec, deps.client) : undefined)));
+      states.forEach((s, i) => {
+        const outcomes = first[i];
+        if (outcomes) s.startReadings = counterReadings(outcomes);
+      });
+    } catch (e) {
+      if (!(e instanceof PrometheusConfigError)) throw e;
+      return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: 0, elapsedMs: deps.clock() - started };
+    }
+    await deps.sleep(Math.max(0, readStart + settings.intervalMs - deps.clock()));
+  }
   for (let round = 1; ; round++) {
     const roundStart = deps.clock();
     let outcomes: QueryOutcomes[];
@@ -63,7 +81,7 @@ export async function runAnalysis(settings: AnalysisSettingsForEngine, deps: Eng
       return { decision, states, rounds: round, elapsedMs: deps.clock() - started };
     }
     const at = deps.clock();
-    states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at)));
+    states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
     deps.onRound?.(round, states);
     const decision = decide(states, settings, round >= settings.count);
     if (decision) return { decision, states, rounds: round, elapsedMs: deps.clock() - started };

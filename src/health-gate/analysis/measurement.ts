@@ -79,10 +79,15 @@ function increaseOf(now: number, before: number): number {
   return now >= before ? now - before : now;
 }
 
-/** Raw counters: the events and requests since the side's last reading, as a Derived value. */
-function sinceLastReading(derived: Derived, side: 'canary' | 'baseline', history: readonly Sample[]): Derived {
+/** The raw counter values in one round's outcomes (sides without both values are left out). */
+export function counterReadings(outcomes: QueryOutcomes): Sample['readings'] {
+  return { canary: readingOf(outcomes.query, outcomes.total), baseline: readingOf(outcomes.baseline, outcomes.baselineTotal) };
+}
+
+/** Raw counters: the events and requests since the side's last reading (or the start reading), as a Derived value. */
+function sinceLastReading(derived: Derived, side: 'canary' | 'baseline', history: readonly Sample[], start: Sample['readings']): Derived {
   if (derived.kind !== 'value' || derived.events === undefined || derived.total === undefined) return derived;
-  const previous = [...history].reverse().find((s) => s.readings?.[side])?.readings?.[side];
+  const previous = [...history].reverse().find((s) => s.readings?.[side])?.readings?.[side] ?? start?.[side];
   if (!previous) return { kind: 'no-data', reason: 'first-reading', detail: 'first counter reading: counts start from here' };
   const events = increaseOf(derived.events, previous.events);
   const total = increaseOf(derived.total, previous.total);
@@ -155,15 +160,17 @@ export function measure(
   history: readonly Sample[],
   settings: ComparisonSettings,
   atMs: number,
+  /** Raw counters: the readings taken before the first measurement. */
+  startReadings?: Sample['readings'],
 ): Sample {
   const base: Pick<Sample, 'index' | 'atMs' | 'readings'> = { index: history.length, atMs };
   let canary = derive(outcomes.query, outcomes.total);
   let baseline = spec.baseline !== undefined && outcomes.baseline ? derive(outcomes.baseline, outcomes.baselineTotal) : undefined;
   if (spec.cumulative) {
-    const readings = { canary: readingOf(outcomes.query, outcomes.total), baseline: readingOf(outcomes.baseline, outcomes.baselineTotal) };
-    if (readings.canary || readings.baseline) base.readings = readings;
-    canary = sinceLastReading(canary, 'canary', history);
-    if (baseline) baseline = sinceLastReading(baseline, 'baseline', history);
+    const readings = counterReadings(outcomes);
+    if (readings?.canary || readings?.baseline) base.readings = readings;
+    canary = sinceLastReading(canary, 'canary', history, startReadings);
+    if (baseline) baseline = sinceLastReading(baseline, 'baseline', history, startReadings);
   }
   if (canary.kind === 'error') return { ...base, status: 'error', reason: `canary query: ${canary.reason}: ${canary.detail}` };
   if (baseline?.kind === 'error') return { ...base, status: 'error', reason: `baseline query: ${baseline.reason}: ${baseline.detail}` };

@@ -40,6 +40,8 @@ export interface Decision {
 export interface MetricState {
   spec: MetricSpec;
   samples: Sample[];
+  /** Raw counters (counters: true): the reading taken an interval before the first measurement. */
+  startReadings?: Sample['readings'];
 }
 
 export interface Limits {
