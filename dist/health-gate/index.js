@@ -40228,7 +40228,7 @@ function readRawInputs(names) {
  * "unexpected error" with its message; stacks only ever go to the debug log.
  */
 /** Bad input: names the input and says how to fix it. Raised before anything is written. */
-class errors_InputError extends Error {
+class InputError extends Error {
     input;
     problem;
     fix;
@@ -40256,7 +40256,7 @@ class ServiceError extends Error {
 /** One line for `::error::`: newlines folded, so the runner shows the whole message. */
 function errorLine(err) {
     let text;
-    if (err instanceof errors_InputError || err instanceof ServiceError)
+    if (err instanceof InputError || err instanceof ServiceError)
         text = err.message;
     else if (err instanceof Error)
         text = `Unexpected error: ${err.message}`;
@@ -40342,7 +40342,7 @@ function rawValue(specs, raw, name) {
     const given = raw[name];
     const value = (given === undefined || given.trim() === '' ? (spec.default ?? '') : given).trim();
     if (spec.required && value === '')
-        throw new errors_InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
+        throw new InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
     return value;
 }
 const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
@@ -40357,7 +40357,7 @@ function parseBoolean(name, value) {
 function parseEnum(name, value, allowed) {
     const found = allowed.find((a) => a === value.toLowerCase() || a === value);
     if (found === undefined)
-        throw new errors_InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
+        throw new InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
     return found;
 }
 /** Items separated by newlines or commas; blanks and `#` comment lines dropped. */
@@ -40376,7 +40376,7 @@ function parseLines(value) {
 }
 function parseInteger(name, value, opts = {}) {
     if (!/^-?\d+$/.test(value))
-        throw new errors_InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
+        throw new InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
     const n = Number(value);
     checkRange(name, n, opts);
     return n;
@@ -40384,15 +40384,15 @@ function parseInteger(name, value, opts = {}) {
 function parseNumber(name, value, opts = {}) {
     const n = Number(value);
     if (value === '' || !Number.isFinite(n))
-        throw new errors_InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
+        throw new InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
     checkRange(name, n, opts);
     return n;
 }
 function checkRange(name, n, { min, max }) {
     if (min !== undefined && n < min)
-        throw new errors_InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
+        throw new InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
     if (max !== undefined && n > max)
-        throw new errors_InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
+        throw new InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
 }
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Go-style durations as Helm and Prometheus write them: `90s`, `5m`, `1h30m`, `250ms`; a bare number is seconds. */
@@ -40408,7 +40408,7 @@ function parseDuration(name, value) {
         consumed = re.lastIndex;
     }
     if (v === '' || consumed !== v.length) {
-        throw new errors_InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
+        throw new InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
     }
     return Math.round(total);
 }
@@ -40428,10 +40428,10 @@ function parseHttpUrl(name, value) {
         url = new URL(value);
     }
     catch {
-        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
@@ -40447,7 +40447,7 @@ const INPUT = 'body-match';
 const FIX = 'Write /regex/ or a JSON path condition such as $.status == "ok"';
 function parsePath(text) {
     if (!text.startsWith('$'))
-        throw new errors_InputError(INPUT, `'${text}' does not start with $`, FIX);
+        throw new InputError(INPUT, `'${text}' does not start with $`, FIX);
     const parts = [];
     const re = /\.([A-Za-z_][\w-]*)|\[(\d+)\]|\["([^"]*)"\]/y;
     let at = 1;
@@ -40455,7 +40455,7 @@ function parsePath(text) {
         re.lastIndex = at;
         const m = re.exec(text);
         if (!m)
-            throw new errors_InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
+            throw new InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
         parts.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
         at = re.lastIndex;
     }
@@ -40471,7 +40471,7 @@ function parseBodyMatch(value) {
             return { kind: 'regex', source: v, regex: new RegExp(rx[1], rx[2].replace('g', '')) };
         }
         catch (e) {
-            throw new errors_InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
+            throw new InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
         }
     }
     const cond = /^(\$\S*)\s*(==|!=)\s*(.+)$/s.exec(v);
@@ -40482,7 +40482,7 @@ function parseBodyMatch(value) {
         expected = JSON.parse(cond[3]);
     }
     catch {
-        throw new errors_InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
+        throw new InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
     }
     return { kind: 'json', source: v, path: parsePath(cond[1]), op: cond[2], expected };
 }
@@ -40542,7 +40542,7 @@ function longestRangeMs(...queries) {
 const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
 const metrics_spec_INPUT = 'metrics';
 function fail(problem, fix) {
-    throw new errors_InputError(metrics_spec_INPUT, problem, fix);
+    throw new InputError(metrics_spec_INPUT, problem, fix);
 }
 function readNumber(where, key, v) {
     if (v === undefined || v === null)
@@ -40662,6 +40662,7 @@ const INPUTS = {
     'min-samples': { default: '5' },
     'effect-size': { default: '1.5' },
     confidence: { default: '0.99' },
+    'compare-baseline': { default: 'true' },
     'inconclusive-is': { default: 'fail' },
     'fail-on': { default: 'any' },
     'traffic-url': {},
@@ -40673,10 +40674,10 @@ const DEFAULT_COUNT = 10;
 function parseStatusList(value) {
     const list = parseList(value);
     if (list.length === 0)
-        throw new errors_InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
+        throw new InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
     for (const s of list) {
         if (!/^[1-5](\d\d|xx)$/i.test(s))
-            throw new errors_InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
+            throw new InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
     }
     return list.map((s) => s.toLowerCase());
 }
@@ -40690,7 +40691,7 @@ function parseHeaders(value) {
         const at = line.indexOf(':');
         const name = at > 0 ? line.slice(0, at).trim() : '';
         if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-            throw new errors_InputError('headers', `'${line.slice(0, Math.max(at, 0)) || '(no name)'}' is not a header line`, 'Write one "Name: value" per line');
+            throw new InputError('headers', `'${line.slice(0, Math.max(at, 0)) || '(no name)'}' is not a header line`, 'Write one "Name: value" per line');
         headers[name] = line.slice(at + 1).trim();
     }
     return headers;
@@ -40702,16 +40703,16 @@ function parseHeaders(value) {
 function urlWithoutCredentials(name, value, fix) {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '')
-        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
+        throw new InputError(name, 'contains credentials (user:password@)', fix);
     return url.toString();
 }
 /** Positive durations only: a zero or negative interval would spin or never end. */
 function positiveDuration(name, value) {
     if (value.trim().startsWith('-'))
-        throw new errors_InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
+        throw new InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
     const ms = parseDuration(name, value);
     if (ms <= 0)
-        throw new errors_InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
+        throw new InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
     return ms;
 }
 function parseInputs(raw) {
@@ -40734,13 +40735,14 @@ function parseInputs(raw) {
             headers,
         };
     const metrics = parseMetrics(get('metrics'));
+    const compareBaseline = parseBoolean('compare-baseline', get('compare-baseline'));
     const promUrl = get('prometheus-url');
     if (metrics.length > 0 && promUrl === '')
-        throw new errors_InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
+        throw new InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
     if (promUrl !== '' && metrics.length === 0)
-        throw new errors_InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
+        throw new InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
     if (!http && metrics.length === 0)
-        throw new errors_InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
+        throw new InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
     let analysis;
     if (metrics.length > 0) {
         const token = get('prometheus-token');
@@ -40748,26 +40750,26 @@ function parseInputs(raw) {
         const password = get('prometheus-password');
         secrets.push(token, password);
         if (token && (username || password))
-            throw new errors_InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
+            throw new InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
         if (Boolean(username) !== Boolean(password))
-            throw new errors_InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
+            throw new InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
         const auth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
         const intervalMs = positiveDuration('interval', get('interval'));
         const countRaw = get('count');
         const durationRaw = get('duration');
         if (countRaw && durationRaw)
-            throw new errors_InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
+            throw new InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
         let count = DEFAULT_COUNT;
         if (countRaw)
             count = parseInteger('count', countRaw, { min: 1, max: 10_000 });
         if (durationRaw) {
             count = Math.floor(positiveDuration('duration', durationRaw) / intervalMs);
             if (count < 1)
-                throw new errors_InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
+                throw new InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
         }
         const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
         if (minSamples > count)
-            throw new errors_InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
+            throw new InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
         analysis = {
             prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(/\/+$/, ''),
             auth,
@@ -40782,14 +40784,15 @@ function parseInputs(raw) {
             minSamples,
             effectSize: parseNumber('effect-size', get('effect-size'), { min: 1 }),
             confidence: parseNumber('confidence', get('confidence'), { min: 0.5, max: 0.999999 }),
+            compareBaseline,
         };
     }
     const rps = parseNumber('traffic-rps', get('traffic-rps'), { min: 0, max: 1000 });
     const trafficUrl = get('traffic-url');
     if (rps > 0 && trafficUrl === '')
-        throw new errors_InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
+        throw new InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
     if (rps > 0 && !analysis)
-        throw new errors_InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
+        throw new InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
     const traffic = rps > 0 ? { url: urlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials'), rps } : undefined;
     return {
         http,
@@ -40804,6 +40807,34 @@ function parseInputs(raw) {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/health-gate/analysis/baseline-mode.ts
+const NOT_COMPARED = 'not compared (compare-baseline: false)';
+/** Which metrics the analysis runs, and with which queries. */
+function planMetrics(metrics, compareBaseline) {
+    if (compareBaseline)
+        return { judged: [...metrics], notJudged: [] };
+    const judged = [];
+    const notJudged = [];
+    for (const spec of metrics) {
+        const { baseline, baselineTotal: _baselineTotal, ...absolute } = spec;
+        if (spec.max === undefined && spec.min === undefined) {
+            notJudged.push({ name: spec.name, query: spec.query, baseline, reason: 'it has no max or min, only the baseline comparison, which compare-baseline: false turns off' });
+        }
+        else {
+            judged.push(absolute);
+        }
+    }
+    return { judged, notJudged };
+}
+/** The decision when compare-baseline: false leaves no metric to judge. */
+function noMetricJudged(notJudged) {
+    return {
+        verdict: 'inconclusive',
+        rule: 'no-metric-judged',
+        reason: `compare-baseline is false and no metric has a max or min to judge it by (not judged: ${notJudged.map((m) => `'${m.name}'`).join(', ')}): nothing was checked, so the gate cannot pass`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/prometheus.ts
 /**
  * Instant queries against Prometheus' HTTP API. Every way of not getting a usable number has
@@ -41214,11 +41245,15 @@ function readingOf(query, total) {
 function increaseOf(now, before) {
     return now >= before ? now - before : now;
 }
-/** Raw counters: the events and requests since the side's last reading, as a Derived value. */
-function sinceLastReading(derived, side, history) {
+/** The raw counter values in one round's outcomes (sides without both values are left out). */
+function counterReadings(outcomes) {
+    return { canary: readingOf(outcomes.query, outcomes.total), baseline: readingOf(outcomes.baseline, outcomes.baselineTotal) };
+}
+/** Raw counters: the events and requests since the side's last reading (or the start reading), as a Derived value. */
+function sinceLastReading(derived, side, history, start) {
     if (derived.kind !== 'value' || derived.events === undefined || derived.total === undefined)
         return derived;
-    const previous = [...history].reverse().find((s) => s.readings?.[side])?.readings?.[side];
+    const previous = [...history].reverse().find((s) => s.readings?.[side])?.readings?.[side] ?? start?.[side];
     if (!previous)
         return { kind: 'no-data', reason: 'first-reading', detail: 'first counter reading: counts start from here' };
     const events = increaseOf(derived.events, previous.events);
@@ -41277,17 +41312,19 @@ function missing(spec, side, o) {
         return { status: 'inconclusive', reason, warmUp: true };
     return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason };
 }
-function measure(spec, outcomes, history, settings, atMs) {
+function measure(spec, outcomes, history, settings, atMs, 
+/** Raw counters: the readings taken before the first measurement. */
+startReadings) {
     const base = { index: history.length, atMs };
     let canary = derive(outcomes.query, outcomes.total);
     let baseline = spec.baseline !== undefined && outcomes.baseline ? derive(outcomes.baseline, outcomes.baselineTotal) : undefined;
     if (spec.cumulative) {
-        const readings = { canary: readingOf(outcomes.query, outcomes.total), baseline: readingOf(outcomes.baseline, outcomes.baselineTotal) };
-        if (readings.canary || readings.baseline)
+        const readings = counterReadings(outcomes);
+        if (readings?.canary || readings?.baseline)
             base.readings = readings;
-        canary = sinceLastReading(canary, 'canary', history);
+        canary = sinceLastReading(canary, 'canary', history, startReadings);
         if (baseline)
-            baseline = sinceLastReading(baseline, 'baseline', history);
+            baseline = sinceLastReading(baseline, 'baseline', history, startReadings);
     }
     if (canary.kind === 'error')
         return { ...base, status: 'error', reason: `canary query: ${canary.reason}: ${canary.detail}` };
@@ -41404,6 +41441,26 @@ async function runAnalysis(settings, deps) {
         looks: settings.count - settings.minSamples + 1,
     };
     const started = deps.clock();
+    if (states.some((s) => s.spec.cumulative)) {
+        // Raw counters give counts only as differences: read them once, an interval before the first
+        // measurement, so that measurement already has its counts. A failed reading here only makes
+        // that metric's first measurement a warm-up.
+        const readStart = deps.clock();
+        try {
+            const first = await Promise.all(states.map((s) => (s.spec.cumulative ? queryAll(s.spec, deps.client) : undefined)));
+            states.forEach((s, i) => {
+                const outcomes = first[i];
+                if (outcomes)
+                    s.startReadings = counterReadings(outcomes);
+            });
+        }
+        catch (e) {
+            if (!(e instanceof PrometheusConfigError))
+                throw e;
+            return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: 0, elapsedMs: deps.clock() - started };
+        }
+        await deps.sleep(Math.max(0, readStart + settings.intervalMs - deps.clock()));
+    }
     for (let round = 1;; round++) {
         const roundStart = deps.clock();
         let outcomes;
@@ -41417,7 +41474,7 @@ async function runAnalysis(settings, deps) {
             return { decision, states, rounds: round, elapsedMs: deps.clock() - started };
         }
         const at = deps.clock();
-        states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at)));
+        states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
         deps.onRound?.(round, states);
         const decision = decide(states, settings, round >= settings.count);
         if (decision)
@@ -41491,7 +41548,7 @@ function reportedSettings(a) {
     const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, ...settings } = a;
     return settings;
 }
-function buildReport(inputs, decision, score, times, http, analysis, traffic) {
+function buildReport(inputs, decision, score, times, http, analysis, traffic, notJudged) {
     const a = inputs.analysis;
     return {
         verdict: decision.verdict,
@@ -41511,6 +41568,7 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic) {
                 metrics: analysis.states.map(({ spec, samples }) => ({
                     name: spec.name,
                     queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
+                    ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
                     thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
                     critical: spec.critical,
                     noData: spec.noData,
@@ -41523,6 +41581,7 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic) {
                     statistics: [...samples].reverse().find((s) => s.comparison)?.comparison,
                     samples: samples.map((s) => ({ ...s, at: new Date(s.atMs).toISOString() })),
                 })),
+                ...(!a.compareBaseline && { notJudged: [...(notJudged ?? [])] }),
             }
             : undefined,
         traffic: inputs.traffic && traffic ? { ...inputs.traffic, ...traffic } : undefined,
@@ -41595,6 +41654,7 @@ function formatMs(ms) {
 ;// CONCATENATED MODULE: ./src/health-gate/summary.ts
 /** The job summary: the verdict in one line, then a table per phase and a chart per metric. */
 
+
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', error: '🛑' };
 function num(n) {
     return n === undefined ? '' : Number.isFinite(n) ? String(Number(n.toPrecision(4))) : String(n);
@@ -41604,6 +41664,8 @@ function threshold(m) {
 }
 function statistic(m) {
     const s = m.statistics;
+    if (m.baselineNotRun)
+        return NOT_COMPARED;
     if (!m.queries.baseline)
         return 'no baseline';
     if (!s)
@@ -41653,7 +41715,9 @@ function renderSummary(report) {
             const samples = m.samples;
             const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
             return [`${m.name}${m.critical ? ' (critical)' : ''}`, m.queries.query, samples.length, num(lastValue), threshold(m), statistic(m), metricStatus(m, report)];
-        }));
+        }).concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
+        if (a.settings.compareBaseline === false)
+            md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
         md += a.metrics.map(metricDetails).join('');
         md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
     }
@@ -41720,6 +41784,7 @@ function startTraffic(opts) {
 
 
 
+
 /** JSON without losing Infinity/NaN (JSON.stringify would write null). */
 function toJson(value, indent) {
     return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
@@ -41738,7 +41803,18 @@ async function run(inputs, deps, reporter) {
         if (!http.passed)
             decision = { verdict: 'fail', rule: 'http-checks-failed', reason: http.reason };
     }
-    const a = inputs.analysis;
+    // compare-baseline: false runs the metrics without their baseline queries (plan.judged).
+    const plan = inputs.analysis && planMetrics(inputs.analysis.metrics, inputs.analysis.compareBaseline);
+    const a = inputs.analysis && plan && { ...inputs.analysis, metrics: plan.judged };
+    if (!decision && a && plan && !a.compareBaseline) {
+        reporter.info(`compare-baseline is false: baseline queries are not run; ${a.metrics.length} metric(s) judged by max/min only`);
+        for (const m of plan.notJudged)
+            reporter.warning(`'${m.name}' is not judged: ${m.reason}`);
+        if (a.metrics.length === 0) {
+            decision = noMetricJudged(plan.notJudged);
+            analysis = { decision, states: [], rounds: 0, elapsedMs: 0 };
+        }
+    }
     if (!decision && a) {
         const client = new PrometheusClient({ url: a.prometheusUrl, auth: a.auth, timeoutMs: a.queryTimeoutMs, staleAfterMs: 2 * a.intervalMs, fetch: deps.fetch, clock: deps.clock });
         reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
@@ -41752,6 +41828,8 @@ async function run(inputs, deps, reporter) {
                 reporter.info(note);
         }
         for (const m of a.metrics) {
+            if (m.cumulative)
+                reporter.info(`'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences`);
             if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
                 reporter.info(`'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`);
             }
@@ -41774,7 +41852,7 @@ async function run(inputs, deps, reporter) {
     }
     decision ??= { verdict: 'pass', rule: 'http-checks-passed', reason: http?.reason ?? 'nothing to check' };
     const score = analysis ? rules_score(analysis.states) : http?.passed ? 100 : 0;
-    const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic);
+    const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic, plan?.notJudged);
     const json = toJson(report);
     const reportFile = external_node_path_namespaceObject.resolve(inputs.reportFile ?? external_node_path_namespaceObject.join(deps.tempDir, 'health-gate-report.json'));
     (0,external_node_fs_namespaceObject.writeFileSync)(reportFile, toJson(report, 2) + '\n');
@@ -41788,7 +41866,8 @@ async function run(inputs, deps, reporter) {
         return;
     if (decision.rule === 'configuration-error')
         throw new ServiceError('health-gate', `configuration error: ${decision.reason}`);
-    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass') {
+    // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
+    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged') {
         reporter.warning(`health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}`);
         return;
     }

@@ -1,6 +1,7 @@
 /** Inputs of health-gate: HTTP checks, Prometheus analysis settings, traffic and reporting. */
 import { InputError } from '../toolkit/errors';
 import {
+  parseBoolean,
   parseDuration,
   parseEnum,
   parseHttpUrl,
@@ -39,6 +40,7 @@ export const INPUTS = {
   'min-samples': { default: '5' },
   'effect-size': { default: '1.5' },
   confidence: { default: '0.99' },
+  'compare-baseline': { default: 'true' },
   'inconclusive-is': { default: 'fail' },
   'fail-on': { default: 'any' },
   'traffic-url': {},
@@ -77,6 +79,8 @@ export interface AnalysisSettings {
   minSamples: number;
   effectSize: number;
   confidence: number;
+  /** false: baseline queries are not run and metrics are judged by max/min only (stable gets no traffic). */
+  compareBaseline: boolean;
 }
 
 export interface GateInputs {
@@ -158,6 +162,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
         };
 
   const metrics = parseMetrics(get('metrics'));
+  const compareBaseline = parseBoolean('compare-baseline', get('compare-baseline'));
   const promUrl = get('prometheus-url');
   if (metrics.length > 0 && promUrl === '') throw new InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
   if (promUrl !== '' && metrics.length === 0) throw new InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
@@ -198,6 +203,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
       minSamples,
       effectSize: parseNumber('effect-size', get('effect-size'), { min: 1 }),
       confidence: parseNumber('confidence', get('confidence'), { min: 0.5, max: 0.999999 }),
+      compareBaseline,
     };
   }
 

@@ -1,4 +1,5 @@
 /** The gate's report: everything a reviewer or a later step needs to see why, as JSON. */
+import type { NotJudgedMetric } from './analysis/baseline-mode';
 import type { AnalysisResult } from './analysis/engine';
 import { countOf, type Decision } from './analysis/rules';
 import type { HttpCheckResult } from './http-checks';
@@ -34,10 +35,14 @@ export interface GateReport {
       critical: boolean;
       noData: string;
       counts: { successful: number; failed: number; inconclusive: number; error: number };
+      /** compare-baseline: false: the baseline query the metric has but that was not run. */
+      baselineNotRun?: string;
       /** The last comparison with the baseline, if one ran. */
       statistics?: unknown;
       samples: unknown[];
     }[];
+    /** compare-baseline: false: metrics left out because nothing but the baseline could judge them. */
+    notJudged?: NotJudgedMetric[];
   };
   traffic?: { url: string; rps: number } & TrafficStats;
 }
@@ -50,6 +55,7 @@ export function buildReport(
   http?: HttpCheckResult,
   analysis?: AnalysisResult,
   traffic?: TrafficStats,
+  notJudged?: readonly NotJudgedMetric[],
 ): GateReport {
   const a = inputs.analysis;
   return {
@@ -71,6 +77,7 @@ export function buildReport(
             metrics: analysis.states.map(({ spec, samples }) => ({
               name: spec.name,
               queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
+              ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
               thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
               critical: spec.critical,
               noData: spec.noData,
@@ -83,6 +90,7 @@ export function buildReport(
               statistics: [...samples].reverse().find((s) => s.comparison)?.comparison,
               samples: samples.map((s) => ({ ...s, at: new Date(s.atMs).toISOString() })),
             })),
+            ...(!a.compareBaseline && { notJudged: [...(notJudged ?? [])] }),
           }
         : undefined,
     traffic: inputs.traffic && traffic ? { ...inputs.traffic, ...traffic } : undefined,

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
+import { noMetricJudged, planMetrics } from './analysis/baseline-mode';
 import { runAnalysis, type AnalysisResult } from './analysis/engine';
 import { comparisonAlpha } from './analysis/measurement';
 import { minSamplesToReject } from './analysis/statistics';
@@ -46,7 +47,17 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
     if (!http.passed) decision = { verdict: 'fail', rule: 'http-checks-failed', reason: http.reason };
   }
 
-  const a = inputs.analysis;
+  // compare-baseline: false runs the metrics without their baseline queries (plan.judged).
+  const plan = inputs.analysis && planMetrics(inputs.analysis.metrics, inputs.analysis.compareBaseline);
+  const a = inputs.analysis && plan && { ...inputs.analysis, metrics: plan.judged };
+  if (!decision && a && plan && !a.compareBaseline) {
+    reporter.info(`compare-baseline is false: baseline queries are not run; ${a.metrics.length} metric(s) judged by max/min only`);
+    for (const m of plan.notJudged) reporter.warning(`'${m.name}' is not judged: ${m.reason}`);
+    if (a.metrics.length === 0) {
+      decision = noMetricJudged(plan.notJudged);
+      analysis = { decision, states: [], rounds: 0, elapsedMs: 0 };
+    }
+  }
   if (!decision && a) {
     const client = new PrometheusClient({ url: a.prometheusUrl, auth: a.auth, timeoutMs: a.queryTimeoutMs, staleAfterMs: 2 * a.intervalMs, fetch: deps.fetch, clock: deps.clock });
     reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
@@ -58,6 +69,7 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
       else reporter.info(note);
     }
     for (const m of a.metrics) {
+      if (m.cumulative) reporter.info(`'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences`);
       if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
         reporter.info(`'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`);
       }
@@ -80,7 +92,7 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
   decision ??= { verdict: 'pass', rule: 'http-checks-passed', reason: http?.reason ?? 'nothing to check' };
 
   const score = analysis ? scoreOf(analysis.states) : http?.passed ? 100 : 0;
-  const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic);
+  const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic, plan?.notJudged);
   const json = toJson(report);
   const reportFile = path.resolve(inputs.reportFile ?? path.join(deps.tempDir, 'health-gate-report.json'));
   writeFileSync(reportFile, toJson(report, 2) + '\n');
@@ -93,7 +105,8 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
 
   if (decision.verdict === 'pass') return;
   if (decision.rule === 'configuration-error') throw new ServiceError('health-gate', `configuration error: ${decision.reason}`);
-  if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass') {
+  // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
+  if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged') {
     reporter.warning(`health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}`);
     return;
   }

@@ -2,6 +2,7 @@
 import { details, heading, lineChart, table, formatMs } from '../toolkit/summary';
 import type { GateReport } from './report';
 import type { Sample } from './analysis/measurement';
+import { NOT_COMPARED } from './analysis/baseline-mode';
 
 const ICON: Record<GateReport['verdict'], string> = { pass: '✅', fail: '❌', inconclusive: '⚠️', error: '🛑' };
 
@@ -17,6 +18,7 @@ function threshold(m: Metric): string {
 
 function statistic(m: Metric): string {
   const s = m.statistics as { test: string; pValue: number; alpha: number; effectSize: number; worse: boolean } | undefined;
+  if (m.baselineNotRun) return NOT_COMPARED;
   if (!m.queries.baseline) return 'no baseline';
   if (!s) return 'not enough samples';
   return `${s.test}: ${num(s.effectSize)}x baseline, p=${s.pValue.toExponential(1)} (α ${s.alpha.toExponential(1)})${s.worse ? ' — worse' : ''}`;
@@ -68,8 +70,9 @@ export function renderSummary(report: GateReport): string {
         const samples = m.samples as Sample[];
         const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
         return [`${m.name}${m.critical ? ' (critical)' : ''}`, m.queries.query, samples.length, num(lastValue), threshold(m), statistic(m), metricStatus(m, report)];
-      }),
+      }).concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])),
     );
+    if (a.settings.compareBaseline === false) md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
     md += a.metrics.map(metricDetails).join('');
     md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
   }

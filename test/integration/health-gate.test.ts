@@ -73,7 +73,7 @@ const report = (r: StepResult) => JSON.parse(r.outputs.report) as {
   rule: string;
   reason: string;
   score: number;
-  analysis: { rounds: number; elapsedMs: number; metrics: { name: string; samples: { status: string; reason: string; warmUp?: boolean }[]; statistics?: { test: string; pooledSamples?: number } }[] };
+  analysis: { rounds: number; elapsedMs: number; metrics: { name: string; samples: { status: string; reason: string }[]; statistics?: { test: string; pooledSamples?: number } }[] };
   traffic?: { sent: number };
 };
 
@@ -133,6 +133,14 @@ beforeAll(async () => {
     ...analysis(prom),
     metrics: '- name: broken-query\n  query: sum(rate(http_requests_total[1m])\n  max: 1\n',
   });
+  // A canary at 100 %: its stable gets no traffic (the quiet job stands in for it).
+  const fullWeight = (over: Record<string, string>) => {
+    const count = (j: string, code: string) => `sum(http_requests_total{job="${j}"${code}})`;
+    const metrics = [`- name: error-rate`, `  query: ${count('healthy', ',code="500"')}`, `  total: ${count('healthy', '')}`, `  baseline: ${count('quiet', ',code="500"')}`, `  baseline-total: ${count('quiet', '')}`, `  counters: true`, `  max: 0.5`].join('\n');
+    return runAction('health-gate', { ...analysis(prom), metrics, ...over });
+  };
+  runs.fullWeightCompared = fullWeight({});
+  runs.fullWeightAbsolute = fullWeight({ 'compare-baseline': 'false' });
   await Promise.allSettled(Object.values(runs));
 }, 120_000);
 
@@ -149,16 +157,14 @@ it('passes a healthy canary (error counts read from raw counters) after the heal
   expect(r.outputs.verdict).toBe('pass');
   const rep = report(r);
   expect(rep.rule).toBe('count-complete');
-  // score = share of successful measurements, the counters' first reading (a warm-up) left out
-  const samples = rep.analysis.metrics.flatMap((m) => m.samples).filter((s) => !s.warmUp);
-  expect(samples).toHaveLength(15);
+  // score = share of successful measurements (a rate() warm-up round may be inconclusive under load)
+  const samples = rep.analysis.metrics.flatMap((m) => m.samples);
   expect(rep.score).toBe(Math.round((100 * samples.filter((s) => s.status === 'successful').length) / samples.length));
   expect(r.outputs.score).toBe(String(rep.score));
   expect(rep.analysis.rounds).toBe(8);
   expect(rep.analysis.metrics.map((m) => m.statistics?.test)).toEqual(['poisson-rate', 'mann-whitney']);
-  // raw counters: the first reading is the warm-up, then every request counts once
-  expect(rep.analysis.metrics[0].samples[0].reason).toContain('no data (canary: first-reading)');
-  expect(rep.analysis.metrics[0].samples.slice(1).every((s) => s.status === 'successful')).toBe(true);
+  // raw counters, read once an interval before the first measurement: every measurement has counts
+  expect(rep.analysis.metrics[0].samples.map((s) => s.status)).toEqual(Array(8).fill('successful'));
   expect(JSON.parse(readFileSync(r.outputs['report-file'], 'utf8'))).toEqual(rep);
   expect(r.summary).toContain('✅ Health gate: pass');
   expect(r.summary).toContain('xychart-beta');
@@ -241,4 +247,28 @@ it.each<[Record<string, string>, string, string]>([
   const r = await runAction('health-gate', { 'prometheus-url': prometheus.url, metrics: '- name: a\n  query: up\n  max: 1\n', ...over });
   expectCleanFailure(r, input, problem);
   expect(r.outputs.verdict).toBeUndefined();
+});
+
+describe('a canary at 100 %, whose stable gets no traffic', () => {
+  it('ends inconclusive when the gate compares with the empty stable (the default)', async () => {
+    const r = await runs.fullWeightCompared;
+    expectCleanFailure(r, 'verdict inconclusive', 'no data (baseline:');
+  });
+
+  it('passes on max/min alone with compare-baseline: false, without running the baseline queries', async () => {
+    const r = await runs.fullWeightAbsolute;
+    expect(r.errors).toEqual([]);
+    expect(r.outputs.verdict).toBe('pass');
+    const rep = JSON.parse(r.outputs.report) as { rule: string; analysis: { settings: { compareBaseline: boolean }; notJudged: unknown[]; metrics: { baselineNotRun?: string; queries: { baseline?: string }; statistics?: unknown; samples: { baselineValue?: number }[] }[] } };
+    expect(rep.rule).toBe('count-complete');
+    expect(rep.analysis.settings.compareBaseline).toBe(false);
+    expect(rep.analysis.notJudged).toEqual([]);
+    const [metric] = rep.analysis.metrics;
+    expect(metric.baselineNotRun).toContain('job="quiet"');
+    expect(metric.queries.baseline).toBeUndefined();
+    expect(metric.statistics).toBeUndefined();
+    expect(metric.samples.every((s) => s.baselineValue === undefined)).toBe(true);
+    expect(r.summary).toContain('not compared (compare-baseline: false)');
+    expect(r.log).toContain('compare-baseline is false: baseline queries are not run; 1 metric(s) judged by max/min only');
+  });
 });

@@ -205,6 +205,15 @@ describe('count metrics (Poisson rate test)', () => {
       expect(state.samples[2].comparison?.pooledSamples).toBeUndefined(); // no windows, nothing left out
     });
 
+    it('ends in a configuration error at the start reading when a counter query is invalid', async () => {
+      const r = await runAnalysis(settings(COUNTERS), {
+        client: scripted({ [q('canary_errors')]: ['invalid'], [q('canary_requests')]: counter(1000, 50), [q('stable_errors')]: counter(40, 2), [q('stable_requests')]: counter(5000, 50) }),
+        ...fakeTime(),
+      });
+      expect(r.decision).toMatchObject({ verdict: 'error', rule: 'configuration-error' });
+      expect(r.rounds).toBe(0);
+    });
+
     it('counts from 0 again after a counter reset (a restarted pod)', async () => {
       const r = await runAnalysis(settings(COUNTERS, { count: 3, minSamples: 2 }), {
         client: scripted({

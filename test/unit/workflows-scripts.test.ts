@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ROOT, callerMismatches, loadWorkflow, unpinnedUses } from '../helpers/workflow-rules';
+import { ROOT, callerMismatches, jobs, loadWorkflow, steps, unpinnedUses } from '../helpers/workflow-rules';
 import { runScript, stepScript } from '../helpers/workflow-script';
 
 /** Scratch workspaces shared by several script runs; removed after the file's tests. */
@@ -44,8 +44,11 @@ describe('production.yml plan step', () => {
       strategy: 'canary',
       image: `prod.example.com/shop/web@${DIGEST}`,
       'weight-1': '10',
+      'compare-baseline-1': 'true',
       'weight-2': '50',
+      'compare-baseline-2': 'true',
       'weight-3': '100',
+      'compare-baseline-3': 'false',
       'health-urls': 'https://web.example.com/healthz',
       metrics: '- name: errors\n  query: rate(x{app="web"}[1m])\n  max: 0.01',
     });
@@ -55,6 +58,25 @@ describe('production.yml plan step', () => {
     const r = await runScript(plan, env({ CANARY_STEPS: '10,50' }));
     expect(r.exitCode).toBe(0);
     expect([r.outputs['weight-1'], r.outputs['weight-2'], r.outputs['weight-3']]).toEqual(['10', '50', undefined]);
+    expect([r.outputs['compare-baseline-1'], r.outputs['compare-baseline-2']]).toEqual(['true', 'true']);
+  });
+
+  it.each([
+    ['10, 50, 100', ['true', 'true', 'false']],
+    ['100', ['false']],
+    ['1, 5, 25, 99, 100', ['true', 'true', 'true', 'true', 'false']],
+    ['10, 50', ['true', 'true']],
+  ])('with steps %s, the gate after the 100 %% step runs with compare-baseline false, the others compare with stable', async (canarySteps, expected) => {
+    const r = await runScript(plan, env({ CANARY_STEPS: canarySteps }));
+    expect(r.exitCode).toBe(0);
+    // Resolve each gate's compare-baseline input from the plan's outputs, as the runner would.
+    const deploy = jobs(loadWorkflow('.github/workflows/production.yml')).find(([id]) => id === 'deploy')![1];
+    const gates = steps(deploy).filter((s) => s.uses === './.shipline/actions/health-gate' && String(s.name).startsWith('Gate after canary step'));
+    const resolved = gates
+      .map((g) => String((g.with as Record<string, string>)['compare-baseline']).replace(/\$\{\{ steps\.plan\.outputs\.([\w-]+) \}\}/, (_m, key: string) => r.outputs[key] ?? ''))
+      .slice(0, expected.length);
+    expect(resolved).toEqual(expected);
+    expect(expected.map((_, i) => r.outputs[`weight-${i + 1}`] === '100')).toEqual(expected.map((c) => c === 'false'));
   });
 
   it('deploys the CI image itself when there is no production registry, and plans blue/green without weights', async () => {
@@ -117,7 +139,7 @@ describe('approval.yml brief', () => {
     expect(r.summary).toContain(`| worker | \`reg.example.com/worker\` | \`${DIGEST2}\` | ? | ? | ? | ? |`); // unknown is not zero
     expect(r.summary).toContain('| E2E tests | success |');
     expect(r.summary).toContain('| health gate | pass |');
-    expect(r.summary).toContain('Canary over weights 10, 50, 100 %, a health gate (canary vs stable) after each step');
+    expect(r.summary).toContain("Canary over weights 10, 50, 100 %, a health gate after each step (canary vs stable; at 100 %, where stable gets no traffic, each metric's max/min alone)");
   });
 
   it('names the commit being approved and plans blue/green in the order production.yml runs it', async () => {

@@ -215,6 +215,20 @@ describe('the pipeline', () => {
       expect(list.indexOf(promote!)).toBeGreaterThan(list.indexOf(canaryDeploys[4]) + 1);
     });
 
+    it('wires each canary gate to its own step\'s compare-baseline from the plan, so the 100 % gate does not compare with the empty stable', () => {
+      const list = deploySteps();
+      const canaryDeploys = list.filter((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'canary');
+      canaryDeploys.forEach((step, i) => {
+        const gate = list[list.indexOf(step) + 1];
+        expect(w(step)['canary-weight']).toBe(`\${{ steps.plan.outputs.weight-${i + 1} }}`);
+        expect(w(gate)['compare-baseline']).toBe(`\${{ steps.plan.outputs.compare-baseline-${i + 1} }}`);
+      });
+      // The plan writes compare-baseline-N next to weight-N: false exactly when the weight is 100.
+      const plan = String(list.find((s) => s.id === 'plan')!.run);
+      expect(plan).toContain('if [ "$w" -lt 100 ]; then compare=true; else compare=false; fi');
+      expect(plan).toContain('outputs+=("weight-$((i + 1))=$w" "compare-baseline-$((i + 1))=$compare")');
+    });
+
     it('gives every canary step, the promotion and the abort the same traffic router', () => {
       const canary = deploySteps().filter((s) => isAction(s, 'helm-deploy') && w(s).strategy === 'canary');
       expect(canary).toHaveLength(7); // 5 weights, promote, abort

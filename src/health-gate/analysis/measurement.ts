@@ -30,7 +30,7 @@ export interface Sample {
   baselineValue?: number;
   /** Raw counts of count metrics, summed by the rate test (for raw counters: the increase since the last reading). */
   counts?: { canaryEvents: number; canaryTotal: number; baselineEvents?: number; baselineTotal?: number };
-  /** The first reading of a raw counter: inconclusive by nature, so not counted against inconclusive-limit. */
+  /** A raw counter read for the first time (its start reading failed): inconclusive by nature, so not counted against inconclusive-limit nor in the score. */
   warmUp?: true;
   /** Raw counter values read at this sample (count metrics on raw counters), the start of the next difference. */
   readings?: { canary?: Reading; baseline?: Reading };

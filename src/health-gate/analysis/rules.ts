@@ -28,6 +28,7 @@ export type RuleId =
   | 'consecutive-success-limit'
   | 'count-complete'
   | 'not-enough-samples'
+  | 'no-metric-judged'
   | 'http-checks-passed';
 
 export interface Decision {
