@@ -243,6 +243,7 @@ it.each<[Record<string, string>, string, string]>([
   [{ interval: '-1s' }, "Input 'interval'", 'negative'],
   [{ duration: 'a while' }, "Input 'duration'", 'not a duration'],
   [{ 'prometheus-url': 'tcp://127.0.0.1:9090' }, "Input 'prometheus-url'", 'http(s)'],
+  [{ 'compare-baseline': 'sometimes' }, "Input 'compare-baseline'", 'not a boolean'],
 ])('refuses bad input %p with one error before querying anything', async (over, input, problem) => {
   const r = await runAction('health-gate', { 'prometheus-url': prometheus.url, metrics: '- name: a\n  query: up\n  max: 1\n', ...over });
   expectCleanFailure(r, input, problem);
