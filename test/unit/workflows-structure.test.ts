@@ -229,6 +229,14 @@ describe('the pipeline', () => {
       expect(plan).toContain('outputs+=("weight-$((i + 1))=$w" "compare-baseline-$((i + 1))=$compare")');
     });
 
+    it('gates the blue/green colour by max/min alone: after the switch the old colour serves nothing to compare with', () => {
+      const list = deploySteps();
+      const deploy = list.find((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'blue-green');
+      const gate = list[list.indexOf(deploy!) + 1];
+      expect(isAction(gate, 'health-gate')).toBe(true);
+      expect(String(w(gate)['compare-baseline'])).toBe('false');
+    });
+
     it('gives every canary step, the promotion and the abort the same traffic router', () => {
       const canary = deploySteps().filter((s) => isAction(s, 'helm-deploy') && w(s).strategy === 'canary');
       expect(canary).toHaveLength(7); // 5 weights, promote, abort
