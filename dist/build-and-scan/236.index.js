@@ -730,7 +730,7 @@ function describeErrors(body) {
 
 
 
-const DEFAULT_UPLOAD = { monolithicMaxBytes: 32 * 1024 * 1024, chunkBytes: 64 * 1024 * 1024 };
+const DEFAULT_UPLOAD = { monolithicMaxBytes: 32 * 1024 * 1024, chunkBytes: Number.MAX_SAFE_INTEGER };
 /** Hands out exact byte ranges of a source stream, one range at a time. */
 class ByteRanges {
     onBytes;

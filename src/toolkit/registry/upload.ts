@@ -14,12 +14,12 @@ import { header, isNetworkError, drain, type HttpResponse } from './transport';
 import type { RegistryStats, RepositoryRef } from './types';
 
 export interface UploadOptions {
-  /** Blobs up to this size go in one PUT; larger ones in PATCH chunks. */
+  /** Blobs up to this size go in one PUT; larger ones in PATCH chunks (by default one streamed PATCH, as docker push does: no resume is attempted, so smaller chunks would only add round trips). */
   monolithicMaxBytes: number;
   chunkBytes: number;
 }
 
-export const DEFAULT_UPLOAD: UploadOptions = { monolithicMaxBytes: 32 * 1024 * 1024, chunkBytes: 64 * 1024 * 1024 };
+export const DEFAULT_UPLOAD: UploadOptions = { monolithicMaxBytes: 32 * 1024 * 1024, chunkBytes: Number.MAX_SAFE_INTEGER };
 
 export type BlobSource = () => Promise<Readable> | Readable;
 
