@@ -334,7 +334,9 @@ async function loadDockerConfig(dir) {
         json = JSON.parse(text);
     }
     catch (e) {
-        throw new errors/* ServiceError */._7('Docker config', `${file} is not valid JSON (${e.message})`, 'Run docker login again or fix the file');
+        // V8's message quotes the text around the error, which here may be a password: say where, not what.
+        const where = /line \d+ column \d+|position \d+/.exec(e.message)?.[0];
+        throw new errors/* ServiceError */._7('Docker config', `${file} is not valid JSON${where ? ` (at ${where})` : ''}`, 'Run docker login again or fix the file');
     }
     const obj = (json && typeof json === 'object' ? json : {});
     return {
@@ -613,13 +615,14 @@ class RegistryHttp {
         let url = this.resolve(call.registry, call.path);
         let authorization = call.noAuth ? undefined : await this.auth.headerFor(call.registry, call.scopes);
         let answers = 0;
-        const firstHost = url.host;
+        // Origins, not hosts: a redirect from https://h to http://h has the same host but would send the login in clear.
+        const firstOrigin = url.origin;
         for (let hop = 0;; hop++) {
             const headers = { 'user-agent': 'shipline', ...call.headers };
-            // A token request carries its Basic login in its own headers: never follow a redirect with it to another host.
-            if (url.host !== firstHost)
+            // A token request carries its Basic login in its own headers: never follow a redirect with it to another origin.
+            if (url.origin !== firstOrigin)
                 delete headers.authorization;
-            const sameHost = url.host === this.resolve(call.registry, '/').host;
+            const sameHost = url.origin === this.resolve(call.registry, '/').origin;
             if (authorization && sameHost)
                 headers.authorization = authorization;
             const res = await this.exchange(call, url, headers, body ?? call.body);
@@ -1115,7 +1118,7 @@ class HttpRegistryClient {
             return this.opts.ecr.credentials(registry);
         const env = this.opts.env ?? process.env;
         this.config ??= loadDockerConfig(this.opts.dockerConfigDir ?? dockerConfigDir(env));
-        return credentialsFromConfig(await this.config, registry, this.opts.exec ?? exec/* exec */.m, this.reporter, env);
+        return credentialsFromConfig(await this.config, registry, this.opts.exec ?? exec/* exec */.m0, this.reporter, env);
     }
     async fetchToken(req) {
         const registry = req.url.host;
@@ -1182,6 +1185,16 @@ var dist_cjs = __webpack_require__(8249);
 
 
 
+/** One ECRClient per region, made on first use (AWS credentials from the job's environment). */
+function ecrClientPool() {
+    const clients = new Map();
+    return (region) => {
+        let client = clients.get(region);
+        if (!client)
+            clients.set(region, (client = new dist_cjs/* ECRClient */.S70({ region })));
+        return client;
+    };
+}
 /** Renew this long before ECR's expiry so a token never dies mid-promotion. */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
 function createEcrCredentialProvider(opts) {
@@ -1197,7 +1210,7 @@ function createEcrCredentialProvider(opts) {
                 return cached;
             let answer;
             try {
-                answer = await opts.clientFor(ecr.region).send(new dist_cjs.GetAuthorizationTokenCommand({ registryIds: [ecr.accountId] }));
+                answer = await opts.clientFor(ecr.region).send(new dist_cjs/* GetAuthorizationTokenCommand */.Eu6({ registryIds: [ecr.accountId] }));
             }
             catch (e) {
                 throw awsError(e, `GetAuthorizationToken for account ${ecr.accountId} in ${ecr.region}`);
@@ -1285,7 +1298,7 @@ async function digestOfTag(ecr, req) {
  */
 async function ensureRepository(ecr, repositoryName, registryId) {
     try {
-        await ecr.send(new dist_cjs.DescribeRepositoriesCommand({ registryId, repositoryNames: [repositoryName] }));
+        await ecr.send(new dist_cjs/* DescribeRepositoriesCommand */.pE_({ registryId, repositoryNames: [repositoryName] }));
         return false;
     }
     catch (e) {
@@ -1293,7 +1306,7 @@ async function ensureRepository(ecr, repositoryName, registryId) {
             throw awsError(e, `DescribeRepositories ${repositoryName}`);
     }
     try {
-        await ecr.send(new dist_cjs.CreateRepositoryCommand({
+        await ecr.send(new dist_cjs/* CreateRepositoryCommand */.WTe({
             registryId,
             repositoryName,
             imageScanningConfiguration: { scanOnPush: true },
@@ -1322,13 +1335,13 @@ function awsError(e, what) {
 
 
 
-function registryDeps(ecrFor, env = process.env) {
+function registryDeps(ecrFor = ecrClientPool(), env = process.env) {
     return {
         openRegistry: async (inputs, reporter) => createRegistryClient({
             reporter,
             env,
             insecureRegistries: inputs.insecureRegistries,
-            ecr: isEcrHost(inputs.repository.registry) ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(inputs.awsRegion ?? region), reporter }) : undefined,
+            ecr: isEcrHost(inputs.repository.registry) ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(region || inputs.awsRegion || ''), reporter }) : undefined,
         }),
         ensureRepository: async (inputs, reporter) => {
             const ecr = isEcrHost(inputs.repository.registry);
@@ -1336,7 +1349,7 @@ function registryDeps(ecrFor, env = process.env) {
                 reporter.warning(`create-repository applies to Amazon ECR only; ${inputs.repository.registry} is not ECR, so nothing was created`);
                 return;
             }
-            const region = inputs.awsRegion ?? ecr.region;
+            const region = ecr.region || inputs.awsRegion;
             if (!region)
                 throw new errors/* ServiceError */._7('Amazon ECR', 'no region for CreateRepository', 'Set aws-region');
             const created = await ensureRepository(ecrFor(region), inputs.repository.repository, ecr.accountId);

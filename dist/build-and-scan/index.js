@@ -31666,8 +31666,9 @@ function errorLine(err) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   O: () => (/* binding */ execOk),
-/* harmony export */   m: () => (/* binding */ exec)
+/* harmony export */   Oh: () => (/* binding */ execOk),
+/* harmony export */   m0: () => (/* binding */ exec),
+/* harmony export */   w$: () => (/* binding */ lastLines)
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
@@ -31739,11 +31740,15 @@ const exec = (command, args, options = {}) => new Promise((resolve, reject) => {
     child.stdin.on('error', () => undefined); // a program that never reads stdin is fine
     child.stdin.end(options.input ?? '');
 });
-/** Runs and throws a ServiceError naming the program and its last stderr line when it fails. */
+/** The last `n` lines of a program's output, on one line: what an error message quotes. */
+function lastLines(text, n = 3) {
+    return text.trim().split(/\r?\n/).slice(-n).join(' ');
+}
+/** Runs and throws a ServiceError naming the program and its last stderr lines when it fails. */
 async function execOk(run, command, args, options) {
     const r = await run(command, args, options);
     if (r.exitCode !== 0 || r.timedOut) {
-        const last = (r.stderr.trim() || r.stdout.trim()).split(/\r?\n/).slice(-3).join(' ');
+        const last = lastLines(r.stderr.trim() || r.stdout);
         throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .ServiceError */ ._7(command, r.timedOut ? `timed out running '${args[0] ?? ''}'` : `exited with ${r.exitCode}: ${last}`);
     }
     return r;
@@ -44013,22 +44018,44 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/toolkit/mask.ts
+/**
+ * Secret masking for text the runner does not mask itself the way it masks log lines (the job
+ * summary): every registered value becomes ***, longest first so a secret that contains another
+ * is hidden whole.
+ */
+class SecretMask {
+    values = new Set();
+    add(value) {
+        if (value)
+            this.values.add(value);
+    }
+    apply(text) {
+        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/actions-core.ts
 /** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
 
+
+/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+const summaryMask = new SecretMask();
 const coreReporter = {
     info: (m) => info(m),
     warning: (m) => warning(m),
     debug: (m) => core_debug(m),
     setSecret: (v) => {
-        if (v)
-            setSecret(v);
+        if (!v)
+            return;
+        setSecret(v);
+        summaryMask.add(v);
     },
     setOutput: (n, v) => setOutput(n, v),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
-        await summary.addRaw(md, true).write();
+        await summary.addRaw(summaryMask.apply(md), true).write();
     },
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
@@ -44985,6 +45012,54 @@ function parseHttpUrl(name, value) {
     }
     return url;
 }
+/**
+ * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
+ * credentials anyway. The message does not repeat the URL.
+ */
+function parseHttpUrlWithoutCredentials(name, value) {
+    const url = parseHttpUrl(name, value);
+    if (url.username !== '' || url.password !== '') {
+        throw new errors/* InputError */.dz(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+    }
+    return url;
+}
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** An AWS region code such as eu-west-1; empty gives undefined. `fix` says what else may be done. */
+function parseAwsRegion(name, value, fix = 'Give a region code such as eu-west-1') {
+    if (!value)
+        return undefined;
+    if (!AWS_REGION.test(value))
+        throw new errors/* InputError */.dz(name, `'${value}' is not an AWS region`, fix);
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/registry/insecure-registries.ts
+/**
+ * The `insecure-registries` input shared by the actions that talk to registries. The client
+ * (http-session.ts) lets these hosts, and loopback, use plain HTTP; every other host needs HTTPS.
+ */
+
+
+const INSECURE_HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
+/**
+ * The `insecure-registries` input: `host`, `host:port` or `http://host[:port]`, comma or newline
+ * separated; anything else is refused (it would never match a registry).
+ */
+function parseInsecureRegistries(name, value) {
+    const fix = 'List registry hosts as host or host:port (for example registry.internal:5000), without https:// or a path';
+    return parseList(value).map((entry) => {
+        let host = entry;
+        const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(entry);
+        if (scheme) {
+            if (scheme[1].toLowerCase() !== 'http')
+                throw new errors/* InputError */.dz(name, `'${entry}' is not a plain-HTTP host`, fix);
+            host = entry.slice(scheme[0].length).replace(/\/$/, '');
+        }
+        if (!INSECURE_HOST.test(host))
+            throw new errors/* InputError */.dz(name, `'${entry}' is not a host name`, fix);
+        return host;
+    });
+}
 
 // EXTERNAL MODULE: ./src/toolkit/registry/reference.ts
 var reference = __nccwpck_require__(4993);
@@ -45078,6 +45153,27 @@ const TOOLS = {
         binDir: () => '.',
     },
 };
+const RELEASE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/**
+ * A `<tool>-version` input: a release such as 3.19.0 (a leading v is dropped) or, where the
+ * action allows it, `path` for the tool already on PATH.
+ */
+function parseToolVersion(name, value, opts = {}) {
+    if (opts.allowPath && value === 'path')
+        return value;
+    if (!RELEASE.test(value)) {
+        const orPath = opts.allowPath ? `, or 'path' to use the ${name} on PATH` : '';
+        throw new errors/* InputError */.dz(`${name}-version`, `'${value}' is not a version`, `Give a release such as ${TOOLS[name].version}${orPath}`);
+    }
+    return value.replace(/^v/, '');
+}
+/** A `<tool>-sha256` input: empty (the published checksum is checked) or 64 hex digits. */
+function parseToolSha256(name, value) {
+    const sha = value.toLowerCase();
+    if (sha && !HEX64.test(sha))
+        throw new errors/* InputError */.dz(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
+    return sha || undefined;
+}
 function toolSpec(name, version) {
     const spec = TOOLS[name];
     return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
@@ -45232,6 +45328,7 @@ function notTrivy(source, why) {
 
 
 
+
 const INPUTS = {
     builder: { default: 'docker' },
     context: { default: '.' },
@@ -45265,7 +45362,6 @@ const OUTPUTS = (/* unused pure expression or super */ null && (['image', 'diges
 /** OCI distribution-spec tag grammar. */
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
-const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 function parseInputs(raw, env = process.env) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
@@ -45299,6 +45395,7 @@ function parseInputs(raw, env = process.env) {
     const scan = parseScanInputs(get, workspace);
     return {
         builder,
+        workspace,
         context,
         file,
         image: (0,reference/* formatRepository */.Sh)(repository),
@@ -45306,7 +45403,7 @@ function parseInputs(raw, env = process.env) {
         tags: [...new Set(tags)],
         platforms,
         buildArgs: keyValues('build-args', get('build-args')),
-        secrets: keyValues('secrets', get('secrets')),
+        secrets: secretEntries(get('secrets')),
         target: get('target') || undefined,
         labels: keyValues('labels', get('labels')),
         annotations: keyValues('annotations', get('annotations')),
@@ -45315,19 +45412,14 @@ function parseInputs(raw, env = process.env) {
         push: parseBoolean('push', get('push')),
         scan,
         createRepository: parseBoolean('create-repository', get('create-repository')),
-        awsRegion: get('aws-region') || undefined,
-        insecureRegistries: parseList(get('insecure-registries')),
+        awsRegion: parseAwsRegion('aws-region', get('aws-region')),
+        insecureRegistries: parseInsecureRegistries('insecure-registries', get('insecure-registries')),
     };
 }
 function parseScanInputs(get, workspace) {
     const scanner = parseEnum('scanner', get('scanner'), ['trivy', 'none']);
-    const trivyVersion = get('trivy-version');
-    if (trivyVersion !== 'path' && !SEMVER.test(trivyVersion)) {
-        throw new errors/* InputError */.dz('trivy-version', `'${trivyVersion}' is not a version`, "Give a release such as 0.67.2, or 'path' to use the trivy on PATH");
-    }
-    const sha = get('trivy-sha256').toLowerCase();
-    if (sha && !/^[a-f0-9]{64}$/.test(sha))
-        throw new errors/* InputError */.dz('trivy-sha256', 'is not a SHA-256', 'Give 64 hex characters');
+    const trivyVersion = parseToolVersion('trivy', get('trivy-version'), { allowPath: true });
+    const trivySha256 = parseToolSha256('trivy', get('trivy-sha256'));
     const mirror = get('trivy-mirror');
     const threshold = parseEnum('severity-threshold', get('severity-threshold').toUpperCase(), SEVERITIES.filter((s) => s !== 'UNKNOWN'));
     const ignoreFileRaw = get('ignore-file');
@@ -45341,9 +45433,9 @@ function parseScanInputs(get, workspace) {
     }
     return {
         scanner,
-        trivyVersion: trivyVersion.replace(/^v/, ''),
-        trivyMirror: mirror ? parseHttpUrl('trivy-mirror', mirror).toString() : undefined,
-        trivySha256: sha || undefined,
+        trivyVersion,
+        trivyMirror: mirror ? parseHttpUrlWithoutCredentials('trivy-mirror', mirror).toString() : undefined,
+        trivySha256,
         trivyCacheDir: get('trivy-cache-dir') ? external_node_path_.resolve(workspace, get('trivy-cache-dir')) : undefined,
         dbAttempts: parseInteger('trivy-db-attempts', get('trivy-db-attempts'), { min: 1, max: 10 }),
         threshold,
@@ -45352,6 +45444,18 @@ function parseScanInputs(get, workspace) {
         ignores,
         failOnScanError: parseBoolean('fail-on-scan-error', get('fail-on-scan-error')),
     };
+}
+/**
+ * Build secrets become `--secret id=KEY,src=FILE`: a KEY holding `,` or `=` would add options of
+ * its own (e.g. another src=), so ids are plain names. The line is not echoed.
+ */
+function secretEntries(value) {
+    const entries = keyValues('secrets', value);
+    entries.forEach(({ key }, i) => {
+        if (!/^[A-Za-z0-9_.-]+$/.test(key))
+            throw new errors/* InputError */.dz('secrets', `entry ${i + 1} has an id that is not a plain name`, 'Write one ID=value per line; ids are letters, digits, _ . -');
+    });
+    return entries;
 }
 /** `KEY=value` lines (values may hold `=` and commas). */
 function keyValues(name, value) {
@@ -45366,8 +45470,52 @@ function keyValues(name, value) {
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/toolkit/temp-files.ts
+/**
+ * Files a step writes for itself: under the runner's temp directory ($RUNNER_TEMP, emptied
+ * after every job), never the workspace; credentials in files only their owner can read.
+ */
+
+
+
+/** $RUNNER_TEMP (the OS temp directory outside a runner), created when missing. */
+function runnerTemp(env = process.env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
+    return dir;
+}
+/** A new directory of this step's own under runnerTemp, e.g. `shipline-kube-AbC123`. */
+function makeTempDir(prefix, env = process.env) {
+    return (0,external_node_fs_.mkdtempSync)(external_node_path_.join(runnerTemp(env), prefix));
+}
+/** Writes a file readable by its owner only (0600), whatever the umask. */
+function writePrivateFile(file, content) {
+    (0,external_node_fs_.writeFileSync)(file, content, { mode: 0o600 });
+    (0,external_node_fs_.chmodSync)(file, 0o600); // mode applies only to a new file, and after the umask
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/toolkit/untrusted-output.ts
+/**
+ * Output of programs that run code we do not control (a Dockerfile's RUN steps, their package
+ * scripts) goes to the log between `::stop-commands::` markers: a line such as
+ * `::set-output name=digest::…` or `::add-mask::` printed by a build step is then shown as text,
+ * not run as a workflow command. See GitHub's "Stopping and starting workflow commands".
+ */
+
+async function withWorkflowCommandsStopped(reporter, work) {
+    // A fresh random token: the untrusted output cannot guess it to switch commands back on.
+    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    reporter.info(`::stop-commands::${token}`);
+    try {
+        return await work();
+    }
+    finally {
+        reporter.info(`::${token}::`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/build-and-scan/builders.ts
 /**
  * The two builders, each writing the image to a local OCI layout directory and telling the
@@ -45375,6 +45523,8 @@ var promises_ = __nccwpck_require__(1455);
  * and `buildah bud` + `buildah push oci:` (digest from --digestfile). Command lines are built
  * by pure functions so unit tests can assert them; programs run through the injected Exec.
  */
+
+
 
 
 
@@ -45458,28 +45608,31 @@ function buildPaths(req, nonce = (0,external_node_crypto_.randomBytes)(6).toStri
 async function buildImage(exec, req, reporter, nonce) {
     const p = buildPaths(req, nonce);
     const log = (line) => reporter.info(line);
-    writeSecretFiles(req.inputs.secrets, p);
     try {
+        writeSecretFiles(req.inputs.secrets, p); // inside the try: a half-written set is removed too
         if (req.inputs.builder === 'buildah') {
             const c = buildahCommands(req, p);
             reporter.info(`Building with buildah: ${req.inputs.file}`);
-            await (0,toolkit_exec/* execOk */.O)(exec, c.build.command, c.build.args, { onLine: log });
-            try {
-                await (0,toolkit_exec/* execOk */.O)(exec, c.push.command, c.push.args, { onLine: log });
-            }
-            finally {
-                await exec(c.cleanup.command, c.cleanup.args).catch(() => undefined); // local store only; the layout is what counts
-            }
+            // RUN steps print what they like: none of it may act as a workflow command
+            await withWorkflowCommandsStopped(reporter, async () => {
+                await (0,toolkit_exec/* execOk */.Oh)(exec, c.build.command, c.build.args, { onLine: log });
+                try {
+                    await (0,toolkit_exec/* execOk */.Oh)(exec, c.push.command, c.push.args, { onLine: log });
+                }
+                finally {
+                    await exec(c.cleanup.command, c.cleanup.args).catch(() => undefined); // local store only; the layout is what counts
+                }
+            });
             return { layoutDir: p.layoutDir, reportedDigest: (await readReport(p.digestFile, 'buildah --digestfile')).trim() };
         }
         const c = dockerCommand(req, p);
         reporter.info(`Building with docker buildx: ${req.inputs.file}`);
-        const r = await exec(c.command, c.args, { onLine: log });
+        const r = await withWorkflowCommandsStopped(reporter, () => exec(c.command, c.args, { onLine: log }));
         if (r.exitCode !== 0) {
             const hint = /not supported for the docker driver/i.test(r.stderr)
                 ? 'The default docker driver cannot export OCI images: run docker/setup-buildx-action first (docker-container driver) or use builder: buildah'
                 : 'See the build log above';
-            throw new errors/* ServiceError */._7('docker buildx', `build failed (exit ${r.exitCode}): ${lastLines(r.stderr || r.stdout)}`, hint);
+            throw new errors/* ServiceError */._7('docker buildx', `build failed (exit ${r.exitCode}): ${(0,toolkit_exec/* lastLines */.w$)(r.stderr || r.stdout)}`, hint);
         }
         const meta = JSON.parse(await readReport(p.digestFile, 'buildx --metadata-file'));
         const digest = meta['containerimage.digest'];
@@ -45495,15 +45648,12 @@ function writeSecretFiles(secrets, p) {
     if (secrets.length === 0)
         return;
     (0,external_node_fs_.mkdirSync)(external_node_path_.dirname(p.secretFiles[0].file), { recursive: true, mode: 0o700 });
-    secrets.forEach((s, n) => (0,external_node_fs_.writeFileSync)(p.secretFiles[n].file, s.value, { mode: 0o600 }));
+    secrets.forEach((s, n) => writePrivateFile(p.secretFiles[n].file, s.value));
 }
 async function readReport(file, what) {
     if (!(0,external_node_fs_.existsSync)(file))
         throw new errors/* ServiceError */._7('builder', `${what} was not written (${file})`, 'The builder did not report the digest it built; nothing can be proven, so nothing is pushed');
     return (0,promises_.readFile)(file, 'utf8');
-}
-function lastLines(text) {
-    return text.trim().split(/\r?\n/).slice(-3).join(' ');
 }
 
 ;// CONCATENATED MODULE: ./src/build-and-scan/gate.ts
@@ -46168,9 +46318,7 @@ async function scan_layout_readReport(file) {
 async function run(inputs, deps, reporter) {
     for (const s of inputs.secrets)
         reporter.setSecret(s.value);
-    const base = deps.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-    (0,external_node_fs_.mkdirSync)(base, { recursive: true });
-    const workDir = (0,external_node_fs_.mkdtempSync)(external_node_path_.join(base, 'shipline-build-and-scan-'));
+    const workDir = makeTempDir('shipline-build-and-scan-', deps.env);
     const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter, deps.env) : undefined;
     if (trivy)
         warnIfCacheInContext(inputs, reporter);
@@ -46276,7 +46424,7 @@ async function scanLayout(inputs, deps, trivy, layout, workDir, now, reporter) {
         reporter.warning(`ignore-file line ${entry.line}: the entry for ${entry.id} expired on ${entry.expires} and no longer applies (${entry.reason})`);
     }
     const sarifFile = external_node_path_.join(workDir, 'trivy-results.sarif');
-    const dockerfile = external_node_path_.relative(deps.env.GITHUB_WORKSPACE || process.cwd(), inputs.file).split(external_node_path_.sep).join('/');
+    const dockerfile = external_node_path_.relative(inputs.workspace, inputs.file).split(external_node_path_.sep).join('/');
     const sarif = sarifForGitHub(result, { dockerfile, image: inputs.image, trivyVersion: trivy.version });
     (0,external_node_fs_.writeFileSync)(sarifFile, sarif.text);
     if (sarif.omitted > 0) {
@@ -46303,12 +46451,9 @@ async function scanLayout(inputs, deps, trivy, layout, workDir, now, reporter) {
 
 
 let loaded;
-const registry = () => (loaded ??= Promise.all([__nccwpck_require__.e(/* import() */ 249).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8249, 19)), Promise.all(/* import() */[__nccwpck_require__.e(249), __nccwpck_require__.e(236)]).then(__nccwpck_require__.bind(__nccwpck_require__, 236))]).then(([{ ECRClient }, { registryDeps }]) => {
-    const clients = new Map();
-    return registryDeps((region) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region));
-}));
+const registry = () => (loaded ??= Promise.all(/* import() */[__nccwpck_require__.e(249), __nccwpck_require__.e(236)]).then(__nccwpck_require__.bind(__nccwpck_require__, 236)).then(({ registryDeps }) => registryDeps()));
 void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => run(inputs, {
-    exec: toolkit_exec/* exec */.m,
+    exec: toolkit_exec/* exec */.m0,
     toolCache: actionsToolCache,
     env: process.env,
     now: () => new Date(),

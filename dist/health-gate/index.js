@@ -37244,10 +37244,6 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -40195,22 +40191,44 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/toolkit/mask.ts
+/**
+ * Secret masking for text the runner does not mask itself the way it masks log lines (the job
+ * summary): every registered value becomes ***, longest first so a secret that contains another
+ * is hidden whole.
+ */
+class SecretMask {
+    values = new Set();
+    add(value) {
+        if (value)
+            this.values.add(value);
+    }
+    apply(text) {
+        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/actions-core.ts
 /** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
 
+
+/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+const summaryMask = new SecretMask();
 const coreReporter = {
     info: (m) => info(m),
     warning: (m) => warning(m),
     debug: (m) => debug(m),
     setSecret: (v) => {
-        if (v)
-            setSecret(v);
+        if (!v)
+            return;
+        setSecret(v);
+        summaryMask.add(v);
     },
     setOutput: (n, v) => setOutput(n, v),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
-        await summary.addRaw(md, true).write();
+        await summary.addRaw(summaryMask.apply(md), true).write();
     },
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
@@ -40228,7 +40246,7 @@ function readRawInputs(names) {
  * "unexpected error" with its message; stacks only ever go to the debug log.
  */
 /** Bad input: names the input and says how to fix it. Raised before anything is written. */
-class InputError extends Error {
+class errors_InputError extends Error {
     input;
     problem;
     fix;
@@ -40256,7 +40274,7 @@ class ServiceError extends Error {
 /** One line for `::error::`: newlines folded, so the runner shows the whole message. */
 function errorLine(err) {
     let text;
-    if (err instanceof InputError || err instanceof ServiceError)
+    if (err instanceof errors_InputError || err instanceof ServiceError)
         text = err.message;
     else if (err instanceof Error)
         text = `Unexpected error: ${err.message}`;
@@ -40329,6 +40347,36 @@ async function withRetry(attempt, policy = DEFAULT_RETRY, onRetry, wait = sleep)
     }
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/toolkit/temp-files.ts
+/**
+ * Files a step writes for itself: under the runner's temp directory ($RUNNER_TEMP, emptied
+ * after every job), never the workspace; credentials in files only their owner can read.
+ */
+
+
+
+/** $RUNNER_TEMP (the OS temp directory outside a runner), created when missing. */
+function runnerTemp(env = process.env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
+    return dir;
+}
+/** A new directory of this step's own under runnerTemp, e.g. `shipline-kube-AbC123`. */
+function makeTempDir(prefix, env = process.env) {
+    return mkdtempSync(path.join(runnerTemp(env), prefix));
+}
+/** Writes a file readable by its owner only (0600), whatever the umask. */
+function writePrivateFile(file, content) {
+    writeFileSync(file, content, { mode: 0o600 });
+    chmodSync(file, 0o600); // mode applies only to a new file, and after the umask
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/inputs.ts
 /**
  * Small typed parsers from the runner's raw input strings to values, each throwing an
@@ -40342,7 +40390,7 @@ function rawValue(specs, raw, name) {
     const given = raw[name];
     const value = (given === undefined || given.trim() === '' ? (spec.default ?? '') : given).trim();
     if (spec.required && value === '')
-        throw new InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
+        throw new errors_InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
     return value;
 }
 const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
@@ -40352,12 +40400,12 @@ function parseBoolean(name, value) {
         return true;
     if (FALSE.has(value))
         return false;
-    throw new InputError(name, `'${value}' is not a boolean`, 'Use true or false');
+    throw new errors_InputError(name, `'${value}' is not a boolean`, 'Use true or false');
 }
 function parseEnum(name, value, allowed) {
     const found = allowed.find((a) => a === value.toLowerCase() || a === value);
     if (found === undefined)
-        throw new InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
+        throw new errors_InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
     return found;
 }
 /** Items separated by newlines or commas; blanks and `#` comment lines dropped. */
@@ -40376,7 +40424,7 @@ function parseLines(value) {
 }
 function parseInteger(name, value, opts = {}) {
     if (!/^-?\d+$/.test(value))
-        throw new InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
+        throw new errors_InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
     const n = Number(value);
     checkRange(name, n, opts);
     return n;
@@ -40384,15 +40432,15 @@ function parseInteger(name, value, opts = {}) {
 function parseNumber(name, value, opts = {}) {
     const n = Number(value);
     if (value === '' || !Number.isFinite(n))
-        throw new InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
+        throw new errors_InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
     checkRange(name, n, opts);
     return n;
 }
 function checkRange(name, n, { min, max }) {
     if (min !== undefined && n < min)
-        throw new InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
+        throw new errors_InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
     if (max !== undefined && n > max)
-        throw new InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
+        throw new errors_InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
 }
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Go-style durations as Helm and Prometheus write them: `90s`, `5m`, `1h30m`, `250ms`; a bare number is seconds. */
@@ -40408,7 +40456,7 @@ function parseDuration(name, value) {
         consumed = re.lastIndex;
     }
     if (v === '' || consumed !== v.length) {
-        throw new InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
+        throw new errors_InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
     }
     return Math.round(total);
 }
@@ -40428,12 +40476,32 @@ function parseHttpUrl(name, value) {
         url = new URL(value);
     }
     catch {
-        throw new InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
+}
+/**
+ * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
+ * credentials anyway. The message does not repeat the URL.
+ */
+function parseHttpUrlWithoutCredentials(name, value) {
+    const url = parseHttpUrl(name, value);
+    if (url.username !== '' || url.password !== '') {
+        throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+    }
+    return url;
+}
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** An AWS region code such as eu-west-1; empty gives undefined. `fix` says what else may be done. */
+function parseAwsRegion(name, value, fix = 'Give a region code such as eu-west-1') {
+    if (!value)
+        return undefined;
+    if (!AWS_REGION.test(value))
+        throw new InputError(name, `'${value}' is not an AWS region`, fix);
+    return value;
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/body-match.ts
@@ -40447,7 +40515,7 @@ const INPUT = 'body-match';
 const FIX = 'Write /regex/ or a JSON path condition such as $.status == "ok"';
 function parsePath(text) {
     if (!text.startsWith('$'))
-        throw new InputError(INPUT, `'${text}' does not start with $`, FIX);
+        throw new errors_InputError(INPUT, `'${text}' does not start with $`, FIX);
     const parts = [];
     const re = /\.([A-Za-z_][\w-]*)|\[(\d+)\]|\["([^"]*)"\]/y;
     let at = 1;
@@ -40455,7 +40523,7 @@ function parsePath(text) {
         re.lastIndex = at;
         const m = re.exec(text);
         if (!m)
-            throw new InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
+            throw new errors_InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
         parts.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
         at = re.lastIndex;
     }
@@ -40471,7 +40539,7 @@ function parseBodyMatch(value) {
             return { kind: 'regex', source: v, regex: new RegExp(rx[1], rx[2].replace('g', '')) };
         }
         catch (e) {
-            throw new InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
+            throw new errors_InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
         }
     }
     const cond = /^(\$\S*)\s*(==|!=)\s*(.+)$/s.exec(v);
@@ -40482,7 +40550,7 @@ function parseBodyMatch(value) {
         expected = JSON.parse(cond[3]);
     }
     catch {
-        throw new InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
+        throw new errors_InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
     }
     return { kind: 'json', source: v, path: parsePath(cond[1]), op: cond[2], expected };
 }
@@ -40542,7 +40610,7 @@ function longestRangeMs(...queries) {
 const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
 const metrics_spec_INPUT = 'metrics';
 function fail(problem, fix) {
-    throw new InputError(metrics_spec_INPUT, problem, fix);
+    throw new errors_InputError(metrics_spec_INPUT, problem, fix);
 }
 function readNumber(where, key, v) {
     if (v === undefined || v === null)
@@ -40674,10 +40742,10 @@ const DEFAULT_COUNT = 10;
 function parseStatusList(value) {
     const list = parseList(value);
     if (list.length === 0)
-        throw new InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
+        throw new errors_InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
     for (const s of list) {
         if (!/^[1-5](\d\d|xx)$/i.test(s))
-            throw new InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
+            throw new errors_InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
     }
     return list.map((s) => s.toLowerCase());
 }
@@ -40687,11 +40755,13 @@ function statusExpected(expected, status) {
 }
 function parseHeaders(value) {
     const headers = {};
-    for (const line of parseLines(value)) {
+    for (const [n, line] of parseLines(value).entries()) {
         const at = line.indexOf(':');
         const name = at > 0 ? line.slice(0, at).trim() : '';
+        // Quote only the first word: the rest of a malformed line ("Authorization Bearer abc:d") may be the credential.
+        const start = line.trim().split(/[\s:=]/)[0].slice(0, 40) || '(no name)';
         if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-            throw new InputError('headers', `'${line.slice(0, Math.max(at, 0)) || '(no name)'}' is not a header line`, 'Write one "Name: value" per line');
+            throw new errors_InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
         headers[name] = line.slice(at + 1).trim();
     }
     return headers;
@@ -40703,16 +40773,16 @@ function parseHeaders(value) {
 function urlWithoutCredentials(name, value, fix) {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '')
-        throw new InputError(name, 'contains credentials (user:password@)', fix);
+        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
     return url.toString();
 }
 /** Positive durations only: a zero or negative interval would spin or never end. */
 function positiveDuration(name, value) {
     if (value.trim().startsWith('-'))
-        throw new InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
+        throw new errors_InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
     const ms = parseDuration(name, value);
     if (ms <= 0)
-        throw new InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
+        throw new errors_InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
     return ms;
 }
 function parseInputs(raw) {
@@ -40738,11 +40808,11 @@ function parseInputs(raw) {
     const compareBaseline = parseBoolean('compare-baseline', get('compare-baseline'));
     const promUrl = get('prometheus-url');
     if (metrics.length > 0 && promUrl === '')
-        throw new InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
+        throw new errors_InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
     if (promUrl !== '' && metrics.length === 0)
-        throw new InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
+        throw new errors_InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
     if (!http && metrics.length === 0)
-        throw new InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
+        throw new errors_InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
     let analysis;
     if (metrics.length > 0) {
         const token = get('prometheus-token');
@@ -40750,26 +40820,26 @@ function parseInputs(raw) {
         const password = get('prometheus-password');
         secrets.push(token, password);
         if (token && (username || password))
-            throw new InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
+            throw new errors_InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
         if (Boolean(username) !== Boolean(password))
-            throw new InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
+            throw new errors_InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
         const auth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
         const intervalMs = positiveDuration('interval', get('interval'));
         const countRaw = get('count');
         const durationRaw = get('duration');
         if (countRaw && durationRaw)
-            throw new InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
+            throw new errors_InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
         let count = DEFAULT_COUNT;
         if (countRaw)
             count = parseInteger('count', countRaw, { min: 1, max: 10_000 });
         if (durationRaw) {
             count = Math.floor(positiveDuration('duration', durationRaw) / intervalMs);
             if (count < 1)
-                throw new InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
+                throw new errors_InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
         }
         const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
         if (minSamples > count)
-            throw new InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
+            throw new errors_InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
         analysis = {
             prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(/\/+$/, ''),
             auth,
@@ -40790,9 +40860,9 @@ function parseInputs(raw) {
     const rps = parseNumber('traffic-rps', get('traffic-rps'), { min: 0, max: 1000 });
     const trafficUrl = get('traffic-url');
     if (rps > 0 && trafficUrl === '')
-        throw new InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
+        throw new errors_InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
     if (rps > 0 && !analysis)
-        throw new InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
+        throw new errors_InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
     const traffic = rps > 0 ? { url: urlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials'), rps } : undefined;
     return {
         http,
@@ -40805,8 +40875,6 @@ function parseInputs(raw) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/health-gate/analysis/baseline-mode.ts
 const NOT_COMPARED = 'not compared (compare-baseline: false)';
 /** Which metrics the analysis runs, and with which queries. */
@@ -41884,10 +41952,5 @@ async function run(inputs, deps, reporter) {
 
 
 
-
-void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => {
-    const tempDir = process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    (0,external_node_fs_namespaceObject.mkdirSync)(tempDir, { recursive: true });
-    return run(inputs, { clock: Date.now, sleep: sleep, tempDir }, reporter);
-});
+void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => run(inputs, { clock: Date.now, sleep: sleep, tempDir: runnerTemp() }, reporter));
 

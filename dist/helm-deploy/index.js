@@ -72259,22 +72259,44 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/toolkit/mask.ts
+/**
+ * Secret masking for text the runner does not mask itself the way it masks log lines (the job
+ * summary): every registered value becomes ***, longest first so a secret that contains another
+ * is hidden whole.
+ */
+class SecretMask {
+    values = new Set();
+    add(value) {
+        if (value)
+            this.values.add(value);
+    }
+    apply(text) {
+        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/actions-core.ts
 /** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
 
+
+/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+const summaryMask = new SecretMask();
 const coreReporter = {
     info: (m) => info(m),
     warning: (m) => warning(m),
     debug: (m) => core_debug(m),
     setSecret: (v) => {
-        if (v)
-            setSecret(v);
+        if (!v)
+            return;
+        setSecret(v);
+        summaryMask.add(v);
     },
     setOutput: (n, v) => setOutput(n, v),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
-        await summary.addRaw(md, true).write();
+        await summary.addRaw(summaryMask.apply(md), true).write();
     },
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
@@ -72418,11 +72440,15 @@ const toolkit_exec_exec = (command, args, options = {}) => new Promise((resolve,
     child.stdin.on('error', () => undefined); // a program that never reads stdin is fine
     child.stdin.end(options.input ?? '');
 });
-/** Runs and throws a ServiceError naming the program and its last stderr line when it fails. */
+/** The last `n` lines of a program's output, on one line: what an error message quotes. */
+function lastLines(text, n = 3) {
+    return text.trim().split(/\r?\n/).slice(-n).join(' ');
+}
+/** Runs and throws a ServiceError naming the program and its last stderr lines when it fails. */
 async function execOk(run, command, args, options) {
     const r = await run(command, args, options);
     if (r.exitCode !== 0 || r.timedOut) {
-        const last = (r.stderr.trim() || r.stdout.trim()).split(/\r?\n/).slice(-3).join(' ');
+        const last = lastLines(r.stderr.trim() || r.stdout);
         throw new ServiceError(command, r.timedOut ? `timed out running '${args[0] ?? ''}'` : `exited with ${r.exitCode}: ${last}`);
     }
     return r;
@@ -73405,6 +73431,26 @@ function parseHttpUrl(name, value) {
     }
     return url;
 }
+/**
+ * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
+ * credentials anyway. The message does not repeat the URL.
+ */
+function parseHttpUrlWithoutCredentials(name, value) {
+    const url = parseHttpUrl(name, value);
+    if (url.username !== '' || url.password !== '') {
+        throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+    }
+    return url;
+}
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** An AWS region code such as eu-west-1; empty gives undefined. `fix` says what else may be done. */
+function parseAwsRegion(name, value, fix = 'Give a region code such as eu-west-1') {
+    if (!value)
+        return undefined;
+    if (!AWS_REGION.test(value))
+        throw new errors_InputError(name, `'${value}' is not an AWS region`, fix);
+    return value;
+}
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -73674,6 +73720,27 @@ const TOOLS = {
         binDir: () => '.',
     },
 };
+const RELEASE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/**
+ * A `<tool>-version` input: a release such as 3.19.0 (a leading v is dropped) or, where the
+ * action allows it, `path` for the tool already on PATH.
+ */
+function parseToolVersion(name, value, opts = {}) {
+    if (opts.allowPath && value === 'path')
+        return value;
+    if (!RELEASE.test(value)) {
+        const orPath = opts.allowPath ? `, or 'path' to use the ${name} on PATH` : '';
+        throw new errors_InputError(`${name}-version`, `'${value}' is not a version`, `Give a release such as ${TOOLS[name].version}${orPath}`);
+    }
+    return value.replace(/^v/, '');
+}
+/** A `<tool>-sha256` input: empty (the published checksum is checked) or 64 hex digits. */
+function parseToolSha256(name, value) {
+    const sha = value.toLowerCase();
+    if (sha && !HEX64.test(sha))
+        throw new InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
+    return sha || undefined;
+}
 function toolSpec(name, version) {
     const spec = TOOLS[name];
     return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
@@ -73722,11 +73789,16 @@ const ROUTERS = ['nginx', 'alb', 'replicas'];
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const VALUE_KEY = /^[A-Za-z0-9_-]+(\[\d+\])*(\.[A-Za-z0-9_-]+(\[\d+\])*)*$/;
-const SECRET_KEY = /pass(word)?|secret|token|credential|private|api[-_]?key|access[-_]?key|auth|\bkey$|cert/i;
-const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const SECRET_KEY = /pass(word)?|secret|token|credential|private|api[-_]?key|access[-_]?key|auth|\bkey$|cert|dsn|connection[-_]?string|webhook|jwt|signing/i;
+/** camelCase and dashed key names: sshKey, encryptionKey, license-key (case-sensitive: not "monkey"). */
+const NAMED_KEY = /(?:[a-z0-9]Key|[-_](?:key|KEY))$/;
+/**
+ * Values under secret-looking keys that cannot be credentials (auth.enabled=true, tls.port=443):
+ * masking them would hide every "true" or "443" in the whole log.
+ */
+const NOT_A_CREDENTIAL = /^(|true|false|yes|no|on|off|null|~|\d{1,5})$/i;
 function looksSecret(key) {
-    return SECRET_KEY.test(key);
+    return SECRET_KEY.test(key) || NAMED_KEY.test(key);
 }
 /** The suffix each strategy adds to the release name, so the longest name still fits 53. */
 function releaseSuffixes(strategy) {
@@ -73757,8 +73829,32 @@ function parseSetLines(text) {
             const start = key.split(/[\s:=]/)[0].slice(0, 40);
             throw new errors_InputError('set', `line ${n + 1} ('${start}…') is not key=value`, 'Write one key=value per line, e.g. ingress.host=app.example.com or env[0].name=X');
         }
-        return { key, value: line.slice(at + 1), secret: looksSecret(key) };
+        const value = line.slice(at + 1);
+        const secret = looksSecret(key) && !NOT_A_CREDENTIAL.test(value);
+        // helm --set splits at unescaped commas: a secret holding one would be cut, the rest
+        // set as another key or quoted in helm's "key ... has no value" error, unmasked.
+        if (secret && hasBareComma(value)) {
+            throw new errors_InputError('set', `line ${n + 1} (${key}) holds a comma, where helm --set would cut the secret in two`, 'Escape it as \\, (helm --set syntax) or pass the value in a values file');
+        }
+        return { key, value, secret };
     });
+}
+/** A comma helm's --set parser would split at: not escaped with \, not inside a leading {list}. */
+function hasBareComma(value) {
+    let i = 0;
+    if (value.startsWith('{')) {
+        for (i = 1; i < value.length && value[i] !== '}'; i++)
+            if (value[i] === '\\')
+                i++;
+        i++;
+    }
+    for (; i < value.length; i++) {
+        if (value[i] === '\\')
+            i++;
+        else if (value[i] === ',')
+            return true;
+    }
+    return false;
 }
 function parseDigestImage(value) {
     const fix = 'Pin the image by digest: registry.example.com/team/app@sha256:<64 hex digits> (the digest promote-artifact outputs)';
@@ -73815,11 +73911,10 @@ function parseCluster(get) {
     if (clusterName) {
         if (!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(clusterName))
             throw new errors_InputError('cluster-name', `'${clusterName}' is not an EKS cluster name`, 'Use the name shown by aws eks list-clusters');
-        if (!region)
+        const eksRegion = parseAwsRegion('aws-region', region);
+        if (!eksRegion)
             throw new errors_InputError('aws-region', 'is required with cluster-name', 'Set the cluster region, e.g. eu-west-1');
-        if (!REGION.test(region))
-            throw new errors_InputError('aws-region', `'${region}' is not an AWS region`, 'Use a region code such as eu-west-1');
-        return { kind: 'eks', clusterName, region };
+        return { kind: 'eks', clusterName, region: eksRegion };
     }
     if (region)
         throw new errors_InputError('aws-region', 'is set without cluster-name', 'Set cluster-name too, or drop aws-region');
@@ -73878,9 +73973,7 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
         throw new errors_InputError('revision', 'does not apply to blue-green, which switches back to the other colour', 'Remove revision');
     if (revision !== undefined && action !== 'rollback')
         throw new errors_InputError('revision', `is only used by action: rollback, not ${action}`, 'Remove revision, or set action: rollback');
-    const helmVersion = get('helm-version');
-    if (helmVersion !== 'path' && !SEMVER.test(helmVersion))
-        throw new errors_InputError('helm-version', `'${helmVersion}' is not a version`, "Give a Helm release such as 3.19.0, or 'path' for the helm on PATH");
+    const helmVersion = parseToolVersion('helm', get('helm-version'), { allowPath: true });
     const timeoutMs = parseDuration('timeout', get('timeout'));
     if (timeoutMs < 1000)
         throw new errors_InputError('timeout', 'is under one second', 'Give Helm time to wait for the rollout, e.g. 5m');
@@ -73904,7 +73997,7 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
         revision,
         canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
         trafficRouter: parseEnum('traffic-router', get('traffic-router'), ROUTERS),
-        helmVersion: helmVersion === 'path' ? 'path' : helmVersion.replace(/^v/, ''),
+        helmVersion,
         cluster: parseCluster(get),
         dryRun: parseBoolean('dry-run', get('dry-run')),
     };
@@ -73912,6 +74005,30 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/toolkit/temp-files.ts
+/**
+ * Files a step writes for itself: under the runner's temp directory ($RUNNER_TEMP, emptied
+ * after every job), never the workspace; credentials in files only their owner can read.
+ */
+
+
+
+/** $RUNNER_TEMP (the OS temp directory outside a runner), created when missing. */
+function runnerTemp(env = process.env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
+    return dir;
+}
+/** A new directory of this step's own under runnerTemp, e.g. `shipline-kube-AbC123`. */
+function makeTempDir(prefix, env = process.env) {
+    return (0,external_node_fs_.mkdtempSync)(external_node_path_.join(runnerTemp(env), prefix));
+}
+/** Writes a file readable by its owner only (0600), whatever the umask. */
+function writePrivateFile(file, content) {
+    (0,external_node_fs_.writeFileSync)(file, content, { mode: 0o600 });
+    (0,external_node_fs_.chmodSync)(file, 0o600); // mode applies only to a new file, and after the umask
+}
+
 ;// CONCATENATED MODULE: ./src/helm-deploy/cluster-access.ts
 /**
  * Cluster access for helm and kubectl: a kubeconfig written to a private temp file (0600,
@@ -73922,12 +74039,9 @@ var external_node_os_ = __nccwpck_require__(8161);
 
 
 function privateKubeconfig(content) {
-    const parent = process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-    (0,external_node_fs_.mkdirSync)(parent, { recursive: true });
-    const dir = (0,external_node_fs_.mkdtempSync)(external_node_path_.join(parent, 'shipline-kube-'));
+    const dir = makeTempDir('shipline-kube-');
     const file = external_node_path_.join(dir, 'config');
-    (0,external_node_fs_.writeFileSync)(file, content, { mode: 0o600 });
-    (0,external_node_fs_.chmodSync)(file, 0o600); // whatever the umask did
+    writePrivateFile(file, content);
     return { file, dir };
 }
 async function openCluster(access, namespace, describeEks, reporter) {
@@ -73948,6 +74062,26 @@ async function openCluster(access, namespace, describeEks, reporter) {
     }
     const { file, dir } = privateKubeconfig(content);
     return { env: { ...base, KUBECONFIG: file }, describe, close: () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true }) };
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/untrusted-output.ts
+/**
+ * Output of programs that run code we do not control (a Dockerfile's RUN steps, their package
+ * scripts) goes to the log between `::stop-commands::` markers: a line such as
+ * `::set-output name=digest::…` or `::add-mask::` printed by a build step is then shown as text,
+ * not run as a workflow command. See GitHub's "Stopping and starting workflow commands".
+ */
+
+async function withWorkflowCommandsStopped(reporter, work) {
+    // A fresh random token: the untrusted output cannot guess it to switch commands back on.
+    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    reporter.info(`::stop-commands::${token}`);
+    try {
+        return await work();
+    }
+    finally {
+        reporter.info(`::${token}::`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/helm-json.ts
@@ -74035,6 +74169,8 @@ function valueAt(values, key) {
  * so dry-run plans and tests see exactly what runs), runs it through the injected Exec,
  * and reads releases back as typed records. Helm 3 and 4 differ in two flags, chosen here.
  */
+
+
 
 
 
@@ -74134,11 +74270,9 @@ class Helm {
             this.commands.push(line);
             this.reporter.info(`$ ${line}`);
         }
-        const r = await this.exec(this.binary, args, {
-            env: this.env,
-            timeoutMs: this.hardTimeoutMs,
-            onLine: quiet ? undefined : (l) => this.reporter.info(`  ${l}`),
-        });
+        const run = () => this.exec(this.binary, args, { env: this.env, timeoutMs: this.hardTimeoutMs, onLine: quiet ? undefined : (l) => this.reporter.info(`  ${l}`) });
+        // a chart's NOTES and hook output are the chart author's text: shown, never run as workflow commands
+        const r = quiet ? await run() : await withWorkflowCommandsStopped(this.reporter, run);
         if (r.timedOut)
             this.reporter.warning(`helm ${args[0]} did not finish within ${Math.round(this.hardTimeoutMs / 1000)} s and was stopped`);
         return r;
@@ -74149,7 +74283,7 @@ class Helm {
             return r.stdout;
         if (NOT_FOUND.test(r.stderr))
             return undefined;
-        throw new errors_ServiceError('helm', `${what} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`, 'Check cluster access (kubeconfig or EKS) and the namespace');
+        throw new errors_ServiceError('helm', `${what} failed: ${lastLines(r.stderr, 2).slice(0, 300)}`, 'Check cluster access (kubeconfig or EKS) and the namespace');
     }
     /** The release's revisions, oldest first; empty when the release does not exist. */
     async history(release, namespace) {
@@ -74200,6 +74334,7 @@ function helmError(r) {
  * The few kubectl calls Helm cannot make: warning events for the failure summary, the stable
  * replica count (replica-ratio canaries) and the ALB weighted-routing annotation.
  */
+
 
 function parseEvents(text) {
     const data = JSON.parse(text);
@@ -74252,7 +74387,7 @@ class Kubectl {
         }
         const r = await this.exec('kubectl', args, { env: this.env, timeoutMs: 120_000 });
         if (r.exitCode !== 0 || r.timedOut)
-            throw new errors_ServiceError('kubectl', `'${line}' ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'Check cluster access and that the chart renders the resource');
+            throw new errors_ServiceError('kubectl', `'${line}' ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}: ${lastLines(r.stderr, 1)}`, 'Check cluster access and that the chart renders the resource');
         return r.stdout;
     }
     /** Warning events of objects whose name starts with one of `prefixes` (the releases' resources). */
@@ -74944,8 +75079,10 @@ async function dryRun(inputs, exec, reporter) {
 }
 async function run(inputs, deps, reporter) {
     const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
+    // helm sees `a\,b` as `a,b`: mask what it may print back too
     for (const s of secrets)
-        reporter.setSecret(s);
+        for (const form of new Set([s, s.replace(/\\(.)/g, '$1')]))
+            reporter.setSecret(form);
     if (inputs.cluster.kind === 'kubeconfig')
         for (const s of inputs.cluster.secrets)
             reporter.setSecret(s);
@@ -75013,5 +75150,5 @@ async function events(kubectl, inputs, reporter) {
 
 
 
-void actionMain(Object.keys(INPUTS), (raw) => parseInputs(raw), (inputs, reporter) => run(inputs, { exec: toolkit_exec_exec, toolCache: actionsToolCache, describeEks: eksDescriber() }, reporter));
+void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => run(inputs, { exec: toolkit_exec_exec, toolCache: actionsToolCache, describeEks: eksDescriber() }, reporter));
 

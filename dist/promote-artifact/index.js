@@ -56560,8 +56560,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /************************************************************************/
 var __webpack_exports__ = {};
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(8249);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -59509,22 +59507,44 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/toolkit/mask.ts
+/**
+ * Secret masking for text the runner does not mask itself the way it masks log lines (the job
+ * summary): every registered value becomes ***, longest first so a secret that contains another
+ * is hidden whole.
+ */
+class SecretMask {
+    values = new Set();
+    add(value) {
+        if (value)
+            this.values.add(value);
+    }
+    apply(text) {
+        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/actions-core.ts
 /** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
 
+
+/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+const summaryMask = new SecretMask();
 const coreReporter = {
     info: (m) => info(m),
     warning: (m) => warning(m),
     debug: (m) => debug(m),
     setSecret: (v) => {
-        if (v)
-            setSecret(v);
+        if (!v)
+            return;
+        setSecret(v);
+        summaryMask.add(v);
     },
     setOutput: (n, v) => setOutput(n, v),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
-        await summary.addRaw(md, true).write();
+        await summary.addRaw(summaryMask.apply(md), true).write();
     },
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
@@ -59670,11 +59690,15 @@ const exec_exec = (command, args, options = {}) => new Promise((resolve, reject)
     child.stdin.on('error', () => undefined); // a program that never reads stdin is fine
     child.stdin.end(options.input ?? '');
 });
-/** Runs and throws a ServiceError naming the program and its last stderr line when it fails. */
+/** The last `n` lines of a program's output, on one line: what an error message quotes. */
+function lastLines(text, n = 3) {
+    return text.trim().split(/\r?\n/).slice(-n).join(' ');
+}
+/** Runs and throws a ServiceError naming the program and its last stderr lines when it fails. */
 async function execOk(run, command, args, options) {
     const r = await run(command, args, options);
     if (r.exitCode !== 0 || r.timedOut) {
-        const last = (r.stderr.trim() || r.stdout.trim()).split(/\r?\n/).slice(-3).join(' ');
+        const last = lastLines(r.stderr.trim() || r.stdout);
         throw new ServiceError(command, r.timedOut ? `timed out running '${args[0] ?? ''}'` : `exited with ${r.exitCode}: ${last}`);
     }
     return r;
@@ -60169,7 +60193,9 @@ async function loadDockerConfig(dir) {
         json = JSON.parse(text);
     }
     catch (e) {
-        throw new errors_ServiceError('Docker config', `${file} is not valid JSON (${e.message})`, 'Run docker login again or fix the file');
+        // V8's message quotes the text around the error, which here may be a password: say where, not what.
+        const where = /line \d+ column \d+|position \d+/.exec(e.message)?.[0];
+        throw new errors_ServiceError('Docker config', `${file} is not valid JSON${where ? ` (at ${where})` : ''}`, 'Run docker login again or fix the file');
     }
     const obj = (json && typeof json === 'object' ? json : {});
     return {
@@ -60491,13 +60517,14 @@ class RegistryHttp {
         let url = this.resolve(call.registry, call.path);
         let authorization = call.noAuth ? undefined : await this.auth.headerFor(call.registry, call.scopes);
         let answers = 0;
-        const firstHost = url.host;
+        // Origins, not hosts: a redirect from https://h to http://h has the same host but would send the login in clear.
+        const firstOrigin = url.origin;
         for (let hop = 0;; hop++) {
             const headers = { 'user-agent': 'shipline', ...call.headers };
-            // A token request carries its Basic login in its own headers: never follow a redirect with it to another host.
-            if (url.host !== firstHost)
+            // A token request carries its Basic login in its own headers: never follow a redirect with it to another origin.
+            if (url.origin !== firstOrigin)
                 delete headers.authorization;
-            const sameHost = url.host === this.resolve(call.registry, '/').host;
+            const sameHost = url.origin === this.resolve(call.registry, '/').origin;
             if (authorization && sameHost)
                 headers.authorization = authorization;
             const res = await this.exchange(call, url, headers, body ?? call.body);
@@ -61060,6 +61087,8 @@ function manifestsOf(bytes, repo) {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(8249);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/ecr.ts
 /**
  * Amazon ECR: recognising ECR hosts, registry credentials from GetAuthorizationToken (cached
@@ -61071,6 +61100,16 @@ function manifestsOf(bytes, repo) {
 
 
 
+/** One ECRClient per region, made on first use (AWS credentials from the job's environment). */
+function ecrClientPool() {
+    const clients = new Map();
+    return (region) => {
+        let client = clients.get(region);
+        if (!client)
+            clients.set(region, (client = new dist_cjs/* ECRClient */.S70({ region })));
+        return client;
+    };
+}
 /** Renew this long before ECR's expiry so a token never dies mid-promotion. */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
 function createEcrCredentialProvider(opts) {
@@ -61326,12 +61365,61 @@ function parseHttpUrl(name, value) {
     }
     return url;
 }
+/**
+ * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
+ * credentials anyway. The message does not repeat the URL.
+ */
+function parseHttpUrlWithoutCredentials(name, value) {
+    const url = parseHttpUrl(name, value);
+    if (url.username !== '' || url.password !== '') {
+        throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+    }
+    return url;
+}
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** An AWS region code such as eu-west-1; empty gives undefined. `fix` says what else may be done. */
+function parseAwsRegion(name, value, fix = 'Give a region code such as eu-west-1') {
+    if (!value)
+        return undefined;
+    if (!AWS_REGION.test(value))
+        throw new errors_InputError(name, `'${value}' is not an AWS region`, fix);
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/registry/insecure-registries.ts
+/**
+ * The `insecure-registries` input shared by the actions that talk to registries. The client
+ * (http-session.ts) lets these hosts, and loopback, use plain HTTP; every other host needs HTTPS.
+ */
+
+
+const INSECURE_HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
+/**
+ * The `insecure-registries` input: `host`, `host:port` or `http://host[:port]`, comma or newline
+ * separated; anything else is refused (it would never match a registry).
+ */
+function parseInsecureRegistries(name, value) {
+    const fix = 'List registry hosts as host or host:port (for example registry.internal:5000), without https:// or a path';
+    return parseList(value).map((entry) => {
+        let host = entry;
+        const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(entry);
+        if (scheme) {
+            if (scheme[1].toLowerCase() !== 'http')
+                throw new errors_InputError(name, `'${entry}' is not a plain-HTTP host`, fix);
+            host = entry.slice(scheme[0].length).replace(/\/$/, '');
+        }
+        if (!INSECURE_HOST.test(host))
+            throw new errors_InputError(name, `'${entry}' is not a host name`, fix);
+        return host;
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/promote-artifact/inputs.ts
 /**
  * Inputs of promote-artifact: one source image, the destinations it goes to, and how.
  * Everything a user can get wrong is refused here, before any registry is touched.
  */
+
 
 
 
@@ -61347,8 +61435,6 @@ const INPUTS = {
     'dry-run': { default: 'false' },
 };
 const OUTPUTS = (/* unused pure expression or super */ null && (['digest', 'promoted', 'bytes-copied', 'requests', 'plan']));
-const inputs_HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
-const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 function parseInputs(raw) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const requireDigest = parseBoolean('require-digest', get('require-digest'));
@@ -61356,14 +61442,11 @@ function parseInputs(raw) {
     if (requireDigest && !source.digest) {
         throw new errors_InputError('source', `'${get('source')}' names a tag, not a digest, and require-digest is true`, `Pin the tested image: ${source.registry}/${source.repository}@sha256:<digest> (the build step's digest output), or set require-digest: false`);
     }
-    const awsRegion = get('aws-region') || undefined;
-    if (awsRegion && !AWS_REGION.test(awsRegion)) {
-        throw new errors_InputError('aws-region', `'${awsRegion}' is not an AWS region`, 'Give a region such as eu-west-1, or leave it empty to use the region in the ECR host name');
-    }
+    const awsRegion = parseAwsRegion('aws-region', get('aws-region'), 'Give a region such as eu-west-1, or leave it empty to use the region in the ECR host name');
     return {
         source,
         destinations: parseDestinations(get('destinations'), source),
-        insecureRegistries: parseList(get('insecure-registries')).map(parseInsecureHost),
+        insecureRegistries: parseInsecureRegistries('insecure-registries', get('insecure-registries')),
         awsRegion,
         concurrency: parseInteger('concurrency', get('concurrency'), { min: 1, max: 16 }),
         referrers: parseBoolean('referrers', get('referrers')),
@@ -61393,20 +61476,6 @@ function parseDestinations(value, source) {
         seen.add(text);
         return dest;
     });
-}
-/** `host`, `host:port` or `http://host[:port]`; anything else is refused (it would never match). */
-function parseInsecureHost(entry) {
-    const fix = 'List registry hosts as host or host:port (for example registry.internal:5000), without https:// or a path';
-    let host = entry;
-    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(entry);
-    if (scheme) {
-        if (scheme[1].toLowerCase() !== 'http')
-            throw new errors_InputError('insecure-registries', `'${entry}' is not a plain-HTTP host`, fix);
-        host = entry.slice(scheme[0].length).replace(/\/$/, '');
-    }
-    if (!inputs_HOST.test(host))
-        throw new errors_InputError('insecure-registries', `'${entry}' is not a host name`, fix);
-    return host;
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/summary.ts
@@ -61972,18 +62041,11 @@ async function run(inputs, deps, reporter) {
 
 
 
-
 void actionMain(Object.keys(INPUTS), parseInputs, async (inputs, reporter) => {
     // One ECR client per region, made only when an ECR host is involved (AWS credentials come from the environment).
     // The region in the host name wins: a token from one region does not open another region's registry.
-    const ecrClients = new Map();
-    const clientFor = (hostRegion) => {
-        const region = hostRegion || inputs.awsRegion || '';
-        let c = ecrClients.get(region);
-        if (!c)
-            ecrClients.set(region, (c = new dist_cjs/* ECRClient */.S70({ region })));
-        return c;
-    };
+    const ecrClient = ecrClientPool();
+    const clientFor = (hostRegion) => ecrClient(hostRegion || inputs.awsRegion || '');
     // One masking reporter for ECR and the client: ECR's token is also the Basic header, masked once.
     const masking = maskOnce(reporter);
     const client = createRegistryClient({

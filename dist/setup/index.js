@@ -34856,22 +34856,44 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/toolkit/mask.ts
+/**
+ * Secret masking for text the runner does not mask itself the way it masks log lines (the job
+ * summary): every registered value becomes ***, longest first so a secret that contains another
+ * is hidden whole.
+ */
+class SecretMask {
+    values = new Set();
+    add(value) {
+        if (value)
+            this.values.add(value);
+    }
+    apply(text) {
+        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/actions-core.ts
 /** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
 
+
+/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+const summaryMask = new SecretMask();
 const coreReporter = {
     info: (m) => info(m),
     warning: (m) => warning(m),
     debug: (m) => core_debug(m),
     setSecret: (v) => {
-        if (v)
-            setSecret(v);
+        if (!v)
+            return;
+        setSecret(v);
+        summaryMask.add(v);
     },
     setOutput: (n, v) => setOutput(n, v),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
-        await summary.addRaw(md, true).write();
+        await summary.addRaw(summaryMask.apply(md), true).write();
     },
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
@@ -35863,6 +35885,26 @@ function parseHttpUrl(name, value) {
     }
     return url;
 }
+/**
+ * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
+ * credentials anyway. The message does not repeat the URL.
+ */
+function parseHttpUrlWithoutCredentials(name, value) {
+    const url = parseHttpUrl(name, value);
+    if (url.username !== '' || url.password !== '') {
+        throw new errors_InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+    }
+    return url;
+}
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** An AWS region code such as eu-west-1; empty gives undefined. `fix` says what else may be done. */
+function parseAwsRegion(name, value, fix = 'Give a region code such as eu-west-1') {
+    if (!value)
+        return undefined;
+    if (!AWS_REGION.test(value))
+        throw new InputError(name, `'${value}' is not an AWS region`, fix);
+    return value;
+}
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -35958,6 +36000,27 @@ const TOOLS = {
         binDir: () => '.',
     },
 };
+const RELEASE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/**
+ * A `<tool>-version` input: a release such as 3.19.0 (a leading v is dropped) or, where the
+ * action allows it, `path` for the tool already on PATH.
+ */
+function parseToolVersion(name, value, opts = {}) {
+    if (opts.allowPath && value === 'path')
+        return value;
+    if (!RELEASE.test(value)) {
+        const orPath = opts.allowPath ? `, or 'path' to use the ${name} on PATH` : '';
+        throw new errors_InputError(`${name}-version`, `'${value}' is not a version`, `Give a release such as ${TOOLS[name].version}${orPath}`);
+    }
+    return value.replace(/^v/, '');
+}
+/** A `<tool>-sha256` input: empty (the published checksum is checked) or 64 hex digits. */
+function parseToolSha256(name, value) {
+    const sha = value.toLowerCase();
+    if (sha && !HEX64.test(sha))
+        throw new errors_InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
+    return sha || undefined;
+}
 function toolSpec(name, version) {
     const spec = TOOLS[name];
     return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
@@ -35977,7 +36040,6 @@ const INPUTS = {
     mirror: {},
 };
 const OUTPUTS = (/* unused pure expression or super */ null && (['helm-path', 'trivy-path']));
-const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 function parseInputs(raw) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const names = parseList(get('tools'));
@@ -35987,16 +36049,10 @@ function parseInputs(raw) {
         if (!(n in TOOLS))
             throw new errors_InputError('tools', `'${n}' is not a tool Shipline installs`, `Use: ${Object.keys(TOOLS).join(', ')}`);
         const name = n;
-        const version = get(`${name}-version`);
-        if (!SEMVER.test(version))
-            throw new errors_InputError(`${name}-version`, `'${version}' is not a version`, 'Give a release version such as 3.19.0');
-        const sha = get(`${name}-sha256`).toLowerCase();
-        if (sha && !/^[a-f0-9]{64}$/.test(sha))
-            throw new errors_InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
-        return { name, version: version.replace(/^v/, ''), sha256: sha || undefined };
+        return { name, version: parseToolVersion(name, get(`${name}-version`)), sha256: parseToolSha256(name, get(`${name}-sha256`)) };
     });
     const mirror = get('mirror');
-    return { tools, mirror: mirror ? parseHttpUrl('mirror', mirror).toString() : undefined };
+    return { tools, mirror: mirror ? parseHttpUrlWithoutCredentials('mirror', mirror).toString() : undefined };
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/summary.ts

@@ -5,12 +5,14 @@
  * by pure functions so unit tests can assert them; programs run through the injected Exec.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ServiceError } from '../toolkit/errors';
-import { execOk, type Exec } from '../toolkit/exec';
+import { execOk, lastLines, type Exec } from '../toolkit/exec';
 import type { Reporter } from '../toolkit/reporter';
+import { writePrivateFile } from '../toolkit/temp-files';
+import { withWorkflowCommandsStopped } from '../toolkit/untrusted-output';
 import type { BuildInputs, KeyValue } from './inputs';
 
 export interface BuildRequest {
@@ -125,22 +127,25 @@ export function buildPaths(req: BuildRequest, nonce = randomBytes(6).toString('h
 export async function buildImage(exec: Exec, req: BuildRequest, reporter: Reporter, nonce?: string): Promise<BuildResult> {
   const p = buildPaths(req, nonce);
   const log = (line: string) => reporter.info(line);
-  writeSecretFiles(req.inputs.secrets, p);
   try {
+    writeSecretFiles(req.inputs.secrets, p); // inside the try: a half-written set is removed too
     if (req.inputs.builder === 'buildah') {
       const c = buildahCommands(req, p);
       reporter.info(`Building with buildah: ${req.inputs.file}`);
-      await execOk(exec, c.build.command, c.build.args, { onLine: log });
-      try {
-        await execOk(exec, c.push.command, c.push.args, { onLine: log });
-      } finally {
-        await exec(c.cleanup.command, c.cleanup.args).catch(() => undefined); // local store only; the layout is what counts
-      }
+      // RUN steps print what they like: none of it may act as a workflow command
+      await withWorkflowCommandsStopped(reporter, async () => {
+        await execOk(exec, c.build.command, c.build.args, { onLine: log });
+        try {
+          await execOk(exec, c.push.command, c.push.args, { onLine: log });
+        } finally {
+          await exec(c.cleanup.command, c.cleanup.args).catch(() => undefined); // local store only; the layout is what counts
+        }
+      });
       return { layoutDir: p.layoutDir, reportedDigest: (await readReport(p.digestFile, 'buildah --digestfile')).trim() };
     }
     const c = dockerCommand(req, p);
     reporter.info(`Building with docker buildx: ${req.inputs.file}`);
-    const r = await exec(c.command, c.args, { onLine: log });
+    const r = await withWorkflowCommandsStopped(reporter, () => exec(c.command, c.args, { onLine: log }));
     if (r.exitCode !== 0) {
       const hint = /not supported for the docker driver/i.test(r.stderr)
         ? 'The default docker driver cannot export OCI images: run docker/setup-buildx-action first (docker-container driver) or use builder: buildah'
@@ -159,14 +164,10 @@ export async function buildImage(exec: Exec, req: BuildRequest, reporter: Report
 function writeSecretFiles(secrets: readonly KeyValue[], p: Paths): void {
   if (secrets.length === 0) return;
   mkdirSync(path.dirname(p.secretFiles[0].file), { recursive: true, mode: 0o700 });
-  secrets.forEach((s, n) => writeFileSync(p.secretFiles[n].file, s.value, { mode: 0o600 }));
+  secrets.forEach((s, n) => writePrivateFile(p.secretFiles[n].file, s.value));
 }
 
 async function readReport(file: string, what: string): Promise<string> {
   if (!existsSync(file)) throw new ServiceError('builder', `${what} was not written (${file})`, 'The builder did not report the digest it built; nothing can be proven, so nothing is pushed');
   return readFile(file, 'utf8');
-}
-
-function lastLines(text: string): string {
-  return text.trim().split(/\r?\n/).slice(-3).join(' ');
 }

@@ -6,10 +6,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../toolkit/errors';
-import { parseBoolean, parseEnum, parseHttpUrl, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
+import { parseAwsRegion, parseBoolean, parseEnum, parseHttpUrlWithoutCredentials, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
+import { parseInsecureRegistries } from '../toolkit/registry/insecure-registries';
 import { formatRepository, parseReference, repositoryOf } from '../toolkit/registry/reference';
 import type { RepositoryRef } from '../toolkit/registry/types';
-import { TOOLS } from '../toolkit/tools';
+import { parseToolSha256, parseToolVersion, TOOLS } from '../toolkit/tools';
 import { parseIgnoreFile, type IgnoreEntry } from './ignore-file';
 import { SEVERITIES, type Severity } from './trivy-report';
 
@@ -56,6 +57,8 @@ export interface KeyValue {
 export interface BuildInputs {
   builder: Builder;
   /** Absolute paths, checked to exist. */
+  /** The workspace the paths here were resolved against (SARIF locations are relative to it). */
+  workspace: string;
   context: string;
   file: string;
   /** `registry/repository`, normalised (Docker Hub names get docker.io/), e.g. `ghcr.io/team/app`. */
@@ -97,7 +100,6 @@ export interface ScanInputs {
 /** OCI distribution-spec tag grammar. */
 export const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
-const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEnv = process.env): BuildInputs {
   const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
@@ -133,6 +135,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
   const scan = parseScanInputs(get, workspace);
   return {
     builder,
+    workspace,
     context,
     file,
     image: formatRepository(repository),
@@ -140,7 +143,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
     tags: [...new Set(tags)],
     platforms,
     buildArgs: keyValues('build-args', get('build-args')),
-    secrets: keyValues('secrets', get('secrets')),
+    secrets: secretEntries(get('secrets')),
     target: get('target') || undefined,
     labels: keyValues('labels', get('labels')),
     annotations: keyValues('annotations', get('annotations')),
@@ -149,19 +152,15 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
     push: parseBoolean('push', get('push')),
     scan,
     createRepository: parseBoolean('create-repository', get('create-repository')),
-    awsRegion: get('aws-region') || undefined,
-    insecureRegistries: parseList(get('insecure-registries')),
+    awsRegion: parseAwsRegion('aws-region', get('aws-region')),
+    insecureRegistries: parseInsecureRegistries('insecure-registries', get('insecure-registries')),
   };
 }
 
 function parseScanInputs(get: (n: keyof typeof INPUTS) => string, workspace: string): ScanInputs {
   const scanner = parseEnum('scanner', get('scanner'), ['trivy', 'none'] as const);
-  const trivyVersion = get('trivy-version');
-  if (trivyVersion !== 'path' && !SEMVER.test(trivyVersion)) {
-    throw new InputError('trivy-version', `'${trivyVersion}' is not a version`, "Give a release such as 0.67.2, or 'path' to use the trivy on PATH");
-  }
-  const sha = get('trivy-sha256').toLowerCase();
-  if (sha && !/^[a-f0-9]{64}$/.test(sha)) throw new InputError('trivy-sha256', 'is not a SHA-256', 'Give 64 hex characters');
+  const trivyVersion = parseToolVersion('trivy', get('trivy-version'), { allowPath: true });
+  const trivySha256 = parseToolSha256('trivy', get('trivy-sha256'));
   const mirror = get('trivy-mirror');
   const threshold = parseEnum('severity-threshold', get('severity-threshold').toUpperCase(), SEVERITIES.filter((s) => s !== 'UNKNOWN'));
   const ignoreFileRaw = get('ignore-file');
@@ -174,9 +173,9 @@ function parseScanInputs(get: (n: keyof typeof INPUTS) => string, workspace: str
   }
   return {
     scanner,
-    trivyVersion: trivyVersion.replace(/^v/, ''),
-    trivyMirror: mirror ? parseHttpUrl('trivy-mirror', mirror).toString() : undefined,
-    trivySha256: sha || undefined,
+    trivyVersion,
+    trivyMirror: mirror ? parseHttpUrlWithoutCredentials('trivy-mirror', mirror).toString() : undefined,
+    trivySha256,
     trivyCacheDir: get('trivy-cache-dir') ? path.resolve(workspace, get('trivy-cache-dir')) : undefined,
     dbAttempts: parseInteger('trivy-db-attempts', get('trivy-db-attempts'), { min: 1, max: 10 }),
     threshold,
@@ -185,6 +184,18 @@ function parseScanInputs(get: (n: keyof typeof INPUTS) => string, workspace: str
     ignores,
     failOnScanError: parseBoolean('fail-on-scan-error', get('fail-on-scan-error')),
   };
+}
+
+/**
+ * Build secrets become `--secret id=KEY,src=FILE`: a KEY holding `,` or `=` would add options of
+ * its own (e.g. another src=), so ids are plain names. The line is not echoed.
+ */
+function secretEntries(value: string): KeyValue[] {
+  const entries = keyValues('secrets', value);
+  entries.forEach(({ key }, i) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(key)) throw new InputError('secrets', `entry ${i + 1} has an id that is not a plain name`, 'Write one ID=value per line; ids are letters, digits, _ . -');
+  });
+  return entries;
 }
 
 /** `KEY=value` lines (values may hold `=` and commas). */

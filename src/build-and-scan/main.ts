@@ -9,11 +9,7 @@ import { INPUTS, parseInputs } from './inputs';
 import { run, type RunDeps } from './run';
 
 let loaded: Promise<Pick<RunDeps, 'openRegistry' | 'ensureRepository'>> | undefined;
-const registry = () =>
-  (loaded ??= Promise.all([import('@aws-sdk/client-ecr'), import('./registry-deps')]).then(([{ ECRClient }, { registryDeps }]) => {
-    const clients = new Map<string, InstanceType<typeof ECRClient>>();
-    return registryDeps((region) => clients.get(region) ?? clients.set(region, new ECRClient({ region })).get(region)!);
-  }));
+const registry = () => (loaded ??= import('./registry-deps').then(({ registryDeps }) => registryDeps()));
 
 void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) =>
   run(

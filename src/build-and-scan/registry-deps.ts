@@ -1,22 +1,24 @@
 /**
  * The registry side of run(): a client for the image's registry (credentials from Docker's
  * config.json, or from ECR's GetAuthorizationToken for ECR hosts) and, for ECR, creating the
- * repository on request. main.ts loads this lazily: most of the bundle is the AWS SDK.
+ * repository on request. The region in the ECR host name wins over aws-region (as in
+ * promote-artifact): ECR tokens and repositories belong to one region.
+ * main.ts loads this lazily: most of the bundle is the AWS SDK.
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { ServiceError } from '../toolkit/errors';
 import { createRegistryClient } from '../toolkit/registry/client';
-import { createEcrCredentialProvider, ensureRepository, isEcrHost } from '../toolkit/registry/ecr';
+import { createEcrCredentialProvider, ecrClientPool, ensureRepository, isEcrHost } from '../toolkit/registry/ecr';
 import type { RunDeps } from './run';
 
-export function registryDeps(ecrFor: (region: string) => ECRClient, env: NodeJS.ProcessEnv = process.env): Pick<RunDeps, 'openRegistry' | 'ensureRepository'> {
+export function registryDeps(ecrFor: (region: string) => ECRClient = ecrClientPool(), env: NodeJS.ProcessEnv = process.env): Pick<RunDeps, 'openRegistry' | 'ensureRepository'> {
   return {
     openRegistry: async (inputs, reporter) =>
       createRegistryClient({
         reporter,
         env,
         insecureRegistries: inputs.insecureRegistries,
-        ecr: isEcrHost(inputs.repository.registry) ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(inputs.awsRegion ?? region), reporter }) : undefined,
+        ecr: isEcrHost(inputs.repository.registry) ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(region || inputs.awsRegion || ''), reporter }) : undefined,
       }),
     ensureRepository: async (inputs, reporter) => {
       const ecr = isEcrHost(inputs.repository.registry);
@@ -24,7 +26,7 @@ export function registryDeps(ecrFor: (region: string) => ECRClient, env: NodeJS.
         reporter.warning(`create-repository applies to Amazon ECR only; ${inputs.repository.registry} is not ECR, so nothing was created`);
         return;
       }
-      const region = inputs.awsRegion ?? ecr.region;
+      const region = ecr.region || inputs.awsRegion;
       if (!region) throw new ServiceError('Amazon ECR', 'no region for CreateRepository', 'Set aws-region');
       const created = await ensureRepository(ecrFor(region), inputs.repository.repository, ecr.accountId);
       reporter.info(

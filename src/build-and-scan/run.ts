@@ -3,13 +3,13 @@
  * build -> OCI layout (digest D) -> Trivy JSON on that layout -> gate -> push the same bytes ->
  * the registry must answer D for every tag. Outputs and summary are written on every path.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { tmpdir } from 'node:os';
 import { ServiceError } from '../toolkit/errors';
 import type { Exec } from '../toolkit/exec';
 import type { Reporter } from '../toolkit/reporter';
 import type { Sleep } from '../toolkit/retry';
+import { makeTempDir } from '../toolkit/temp-files';
 import type { RegistryClient } from '../toolkit/registry/types';
 import type { ToolCache } from '../toolkit/tools';
 import { buildImage } from './builders';
@@ -39,9 +39,7 @@ type ScanOutcome = SummaryFacts['scan'];
 
 export async function run(inputs: BuildInputs, deps: RunDeps, reporter: Reporter): Promise<void> {
   for (const s of inputs.secrets) reporter.setSecret(s.value);
-  const base = deps.env.RUNNER_TEMP || tmpdir();
-  mkdirSync(base, { recursive: true });
-  const workDir = mkdtempSync(path.join(base, 'shipline-build-and-scan-'));
+  const workDir = makeTempDir('shipline-build-and-scan-', deps.env);
 
   const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter, deps.env) : undefined;
   if (trivy) warnIfCacheInContext(inputs, reporter);
@@ -155,7 +153,7 @@ async function scanLayout(
     reporter.warning(`ignore-file line ${entry.line}: the entry for ${entry.id} expired on ${entry.expires} and no longer applies (${entry.reason})`);
   }
   const sarifFile = path.join(workDir, 'trivy-results.sarif');
-  const dockerfile = path.relative(deps.env.GITHUB_WORKSPACE || process.cwd(), inputs.file).split(path.sep).join('/');
+  const dockerfile = path.relative(inputs.workspace, inputs.file).split(path.sep).join('/');
   const sarif = sarifForGitHub(result, { dockerfile, image: inputs.image, trivyVersion: trivy.version });
   writeFileSync(sarifFile, sarif.text);
   if (sarif.omitted > 0) {

@@ -112,10 +112,12 @@ export function statusExpected(expected: readonly string[], status: number): boo
 
 function parseHeaders(value: string): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const line of parseLines(value)) {
+  for (const [n, line] of parseLines(value).entries()) {
     const at = line.indexOf(':');
     const name = at > 0 ? line.slice(0, at).trim() : '';
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('headers', `'${line.slice(0, Math.max(at, 0)) || '(no name)'}' is not a header line`, 'Write one "Name: value" per line');
+    // Quote only the first word: the rest of a malformed line ("Authorization Bearer abc:d") may be the credential.
+    const start = line.trim().split(/[\s:=]/)[0].slice(0, 40) || '(no name)';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
     headers[name] = line.slice(at + 1).trim();
   }
   return headers;

@@ -2,10 +2,10 @@
  * Cluster access for helm and kubectl: a kubeconfig written to a private temp file (0600,
  * removed at the end), one generated for EKS, or the job's own KUBECONFIG when neither is given.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Reporter } from '../toolkit/reporter';
+import { makeTempDir, writePrivateFile } from '../toolkit/temp-files';
 import { eksKubeconfig, type EksDescriber } from './eks';
 import type { ClusterAccess } from './inputs';
 
@@ -17,12 +17,9 @@ export interface ClusterSession {
 }
 
 function privateKubeconfig(content: string): { file: string; dir: string } {
-  const parent = process.env.RUNNER_TEMP || tmpdir();
-  mkdirSync(parent, { recursive: true });
-  const dir = mkdtempSync(path.join(parent, 'shipline-kube-'));
+  const dir = makeTempDir('shipline-kube-');
   const file = path.join(dir, 'config');
-  writeFileSync(file, content, { mode: 0o600 });
-  chmodSync(file, 0o600); // whatever the umask did
+  writePrivateFile(file, content);
   return { file, dir };
 }
 

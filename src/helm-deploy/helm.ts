@@ -4,9 +4,10 @@
  * and reads releases back as typed records. Helm 3 and 4 differ in two flags, chosen here.
  */
 import { ServiceError } from '../toolkit/errors';
-import type { Exec, ExecResult } from '../toolkit/exec';
+import { lastLines, type Exec, type ExecResult } from '../toolkit/exec';
 import { formatDuration } from '../toolkit/inputs';
 import type { Reporter } from '../toolkit/reporter';
+import { withWorkflowCommandsStopped } from '../toolkit/untrusted-output';
 import { parseHistory, parseList, parseStatus, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './helm-json';
 import type { SetValue } from './inputs';
 
@@ -117,11 +118,9 @@ export class Helm {
       this.commands.push(line);
       this.reporter.info(`$ ${line}`);
     }
-    const r = await this.exec(this.binary, args, {
-      env: this.env,
-      timeoutMs: this.hardTimeoutMs,
-      onLine: quiet ? undefined : (l) => this.reporter.info(`  ${l}`),
-    });
+    const run = () => this.exec(this.binary, args, { env: this.env, timeoutMs: this.hardTimeoutMs, onLine: quiet ? undefined : (l) => this.reporter.info(`  ${l}`) });
+    // a chart's NOTES and hook output are the chart author's text: shown, never run as workflow commands
+    const r = quiet ? await run() : await withWorkflowCommandsStopped(this.reporter, run);
     if (r.timedOut) this.reporter.warning(`helm ${args[0]} did not finish within ${Math.round(this.hardTimeoutMs / 1000)} s and was stopped`);
     return r;
   }
@@ -130,7 +129,7 @@ export class Helm {
     const r = await this.run(args, true);
     if (r.exitCode === 0) return r.stdout;
     if (NOT_FOUND.test(r.stderr)) return undefined;
-    throw new ServiceError('helm', `${what} failed: ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`, 'Check cluster access (kubeconfig or EKS) and the namespace');
+    throw new ServiceError('helm', `${what} failed: ${lastLines(r.stderr, 2).slice(0, 300)}`, 'Check cluster access (kubeconfig or EKS) and the namespace');
   }
 
   /** The release's revisions, oldest first; empty when the release does not exist. */

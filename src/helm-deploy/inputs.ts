@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../toolkit/errors';
-import { parseBoolean, parseDuration, parseEnum, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
+import { parseAwsRegion, parseBoolean, parseDuration, parseEnum, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
 import { formatRepository, parseReference } from '../toolkit/registry/reference';
-import { TOOLS } from '../toolkit/tools';
+import { parseToolVersion, TOOLS } from '../toolkit/tools';
 
 export const INPUTS = {
   action: { default: 'deploy' },
@@ -92,12 +92,18 @@ export interface HelmDeployInputs {
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const VALUE_KEY = /^[A-Za-z0-9_-]+(\[\d+\])*(\.[A-Za-z0-9_-]+(\[\d+\])*)*$/;
-const SECRET_KEY = /pass(word)?|secret|token|credential|private|api[-_]?key|access[-_]?key|auth|\bkey$|cert/i;
-const SEMVER = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const SECRET_KEY = /pass(word)?|secret|token|credential|private|api[-_]?key|access[-_]?key|auth|\bkey$|cert|dsn|connection[-_]?string|webhook|jwt|signing/i;
+/** camelCase and dashed key names: sshKey, encryptionKey, license-key (case-sensitive: not "monkey"). */
+const NAMED_KEY = /(?:[a-z0-9]Key|[-_](?:key|KEY))$/;
+
+/**
+ * Values under secret-looking keys that cannot be credentials (auth.enabled=true, tls.port=443):
+ * masking them would hide every "true" or "443" in the whole log.
+ */
+const NOT_A_CREDENTIAL = /^(|true|false|yes|no|on|off|null|~|\d{1,5})$/i;
 
 export function looksSecret(key: string): boolean {
-  return SECRET_KEY.test(key);
+  return SECRET_KEY.test(key) || NAMED_KEY.test(key);
 }
 
 /** The suffix each strategy adds to the release name, so the longest name still fits 53. */
@@ -129,8 +135,29 @@ export function parseSetLines(text: string): SetValue[] {
       const start = key.split(/[\s:=]/)[0].slice(0, 40);
       throw new InputError('set', `line ${n + 1} ('${start}…') is not key=value`, 'Write one key=value per line, e.g. ingress.host=app.example.com or env[0].name=X');
     }
-    return { key, value: line.slice(at + 1), secret: looksSecret(key) };
+    const value = line.slice(at + 1);
+    const secret = looksSecret(key) && !NOT_A_CREDENTIAL.test(value);
+    // helm --set splits at unescaped commas: a secret holding one would be cut, the rest
+    // set as another key or quoted in helm's "key ... has no value" error, unmasked.
+    if (secret && hasBareComma(value)) {
+      throw new InputError('set', `line ${n + 1} (${key}) holds a comma, where helm --set would cut the secret in two`, 'Escape it as \\, (helm --set syntax) or pass the value in a values file');
+    }
+    return { key, value, secret };
   });
+}
+
+/** A comma helm's --set parser would split at: not escaped with \, not inside a leading {list}. */
+function hasBareComma(value: string): boolean {
+  let i = 0;
+  if (value.startsWith('{')) {
+    for (i = 1; i < value.length && value[i] !== '}'; i++) if (value[i] === '\\') i++;
+    i++;
+  }
+  for (; i < value.length; i++) {
+    if (value[i] === '\\') i++;
+    else if (value[i] === ',') return true;
+  }
+  return false;
 }
 
 export function parseDigestImage(value: string): PinnedImage {
@@ -178,9 +205,9 @@ function parseCluster(get: (n: keyof typeof INPUTS) => string): ClusterAccess {
   if (kubeconfig) return { kind: 'kubeconfig', ...parseKubeconfig(kubeconfig) };
   if (clusterName) {
     if (!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(clusterName)) throw new InputError('cluster-name', `'${clusterName}' is not an EKS cluster name`, 'Use the name shown by aws eks list-clusters');
-    if (!region) throw new InputError('aws-region', 'is required with cluster-name', 'Set the cluster region, e.g. eu-west-1');
-    if (!REGION.test(region)) throw new InputError('aws-region', `'${region}' is not an AWS region`, 'Use a region code such as eu-west-1');
-    return { kind: 'eks', clusterName, region };
+    const eksRegion = parseAwsRegion('aws-region', region);
+    if (!eksRegion) throw new InputError('aws-region', 'is required with cluster-name', 'Set the cluster region, e.g. eu-west-1');
+    return { kind: 'eks', clusterName, region: eksRegion };
   }
   if (region) throw new InputError('aws-region', 'is set without cluster-name', 'Set cluster-name too, or drop aws-region');
   return { kind: 'ambient' };
@@ -236,8 +263,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
   if (revision !== undefined && strategy === 'blue-green') throw new InputError('revision', 'does not apply to blue-green, which switches back to the other colour', 'Remove revision');
   if (revision !== undefined && action !== 'rollback') throw new InputError('revision', `is only used by action: rollback, not ${action}`, 'Remove revision, or set action: rollback');
 
-  const helmVersion = get('helm-version');
-  if (helmVersion !== 'path' && !SEMVER.test(helmVersion)) throw new InputError('helm-version', `'${helmVersion}' is not a version`, "Give a Helm release such as 3.19.0, or 'path' for the helm on PATH");
+  const helmVersion = parseToolVersion('helm', get('helm-version'), { allowPath: true });
 
   const timeoutMs = parseDuration('timeout', get('timeout'));
   if (timeoutMs < 1000) throw new InputError('timeout', 'is under one second', 'Give Helm time to wait for the rollout, e.g. 5m');
@@ -262,7 +288,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
     revision,
     canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
     trafficRouter: parseEnum('traffic-router', get('traffic-router'), ROUTERS),
-    helmVersion: helmVersion === 'path' ? 'path' : helmVersion.replace(/^v/, ''),
+    helmVersion,
     cluster: parseCluster(get),
     dryRun: parseBoolean('dry-run', get('dry-run')),
   };

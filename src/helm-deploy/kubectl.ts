@@ -3,7 +3,7 @@
  * replica count (replica-ratio canaries) and the ALB weighted-routing annotation.
  */
 import { ServiceError } from '../toolkit/errors';
-import type { Exec } from '../toolkit/exec';
+import { lastLines, type Exec } from '../toolkit/exec';
 import type { Reporter } from '../toolkit/reporter';
 
 export interface ClusterEvent {
@@ -65,7 +65,7 @@ export class Kubectl {
       this.reporter.info(`$ ${line}`);
     }
     const r = await this.exec('kubectl', args, { env: this.env, timeoutMs: 120_000 });
-    if (r.exitCode !== 0 || r.timedOut) throw new ServiceError('kubectl', `'${line}' ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`, 'Check cluster access and that the chart renders the resource');
+    if (r.exitCode !== 0 || r.timedOut) throw new ServiceError('kubectl', `'${line}' ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}: ${lastLines(r.stderr, 1)}`, 'Check cluster access and that the chart renders the resource');
     return r.stdout;
   }
 

@@ -64,7 +64,8 @@ async function dryRun(inputs: HelmDeployInputs, exec: Exec, reporter: Reporter):
 
 export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, reporter: Reporter): Promise<void> {
   const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
-  for (const s of secrets) reporter.setSecret(s);
+  // helm sees `a\,b` as `a,b`: mask what it may print back too
+  for (const s of secrets) for (const form of new Set([s, s.replace(/\\(.)/g, '$1')])) reporter.setSecret(form);
   if (inputs.cluster.kind === 'kubeconfig') for (const s of inputs.cluster.secrets) reporter.setSecret(s);
   if (inputs.dryRun) return dryRun(inputs, deps.exec, reporter);
 

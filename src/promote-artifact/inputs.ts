@@ -3,7 +3,8 @@
  * Everything a user can get wrong is refused here, before any registry is touched.
  */
 import { InputError } from '../toolkit/errors';
-import { parseBoolean, parseInteger, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
+import { parseAwsRegion, parseBoolean, parseInteger, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
+import { parseInsecureRegistries } from '../toolkit/registry/insecure-registries';
 import { formatReference, parseReference, sameRepository } from '../toolkit/registry/reference';
 import type { ImageReference } from '../toolkit/registry/types';
 
@@ -40,9 +41,6 @@ export interface PromoteInputs {
   dryRun: boolean;
 }
 
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
-const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-
 export function parseInputs(raw: RawInputs<typeof INPUTS>): PromoteInputs {
   const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
   const requireDigest = parseBoolean('require-digest', get('require-digest'));
@@ -54,14 +52,11 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): PromoteInputs {
       `Pin the tested image: ${source.registry}/${source.repository}@sha256:<digest> (the build step's digest output), or set require-digest: false`,
     );
   }
-  const awsRegion = get('aws-region') || undefined;
-  if (awsRegion && !AWS_REGION.test(awsRegion)) {
-    throw new InputError('aws-region', `'${awsRegion}' is not an AWS region`, 'Give a region such as eu-west-1, or leave it empty to use the region in the ECR host name');
-  }
+  const awsRegion = parseAwsRegion('aws-region', get('aws-region'), 'Give a region such as eu-west-1, or leave it empty to use the region in the ECR host name');
   return {
     source,
     destinations: parseDestinations(get('destinations'), source),
-    insecureRegistries: parseList(get('insecure-registries')).map(parseInsecureHost),
+    insecureRegistries: parseInsecureRegistries('insecure-registries', get('insecure-registries')),
     awsRegion,
     concurrency: parseInteger('concurrency', get('concurrency'), { min: 1, max: 16 }),
     referrers: parseBoolean('referrers', get('referrers')),
@@ -95,17 +90,4 @@ function parseDestinations(value: string, source: ImageReference): Destination[]
     seen.add(text);
     return dest;
   });
-}
-
-/** `host`, `host:port` or `http://host[:port]`; anything else is refused (it would never match). */
-function parseInsecureHost(entry: string): string {
-  const fix = 'List registry hosts as host or host:port (for example registry.internal:5000), without https:// or a path';
-  let host = entry;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(entry);
-  if (scheme) {
-    if (scheme[1].toLowerCase() !== 'http') throw new InputError('insecure-registries', `'${entry}' is not a plain-HTTP host`, fix);
-    host = entry.slice(scheme[0].length).replace(/\/$/, '');
-  }
-  if (!HOST.test(host)) throw new InputError('insecure-registries', `'${entry}' is not a host name`, fix);
-  return host;
 }

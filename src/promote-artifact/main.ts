@@ -1,7 +1,6 @@
-import { ECRClient } from '@aws-sdk/client-ecr';
 import { actionMain } from '../toolkit/action-main';
 import { createRegistryClient } from '../toolkit/registry/client';
-import { createEcrCredentialProvider, isEcrHost } from '../toolkit/registry/ecr';
+import { createEcrCredentialProvider, ecrClientPool, isEcrHost } from '../toolkit/registry/ecr';
 import { maskOnce } from '../toolkit/registry/mask-once';
 import { ecrRetagger } from './ecr';
 import { INPUTS, parseInputs } from './inputs';
@@ -10,13 +9,8 @@ import { run } from './run';
 void actionMain(Object.keys(INPUTS), parseInputs, async (inputs, reporter) => {
   // One ECR client per region, made only when an ECR host is involved (AWS credentials come from the environment).
   // The region in the host name wins: a token from one region does not open another region's registry.
-  const ecrClients = new Map<string, ECRClient>();
-  const clientFor = (hostRegion: string): ECRClient => {
-    const region = hostRegion || inputs.awsRegion || '';
-    let c = ecrClients.get(region);
-    if (!c) ecrClients.set(region, (c = new ECRClient({ region })));
-    return c;
-  };
+  const ecrClient = ecrClientPool();
+  const clientFor = (hostRegion: string) => ecrClient(hostRegion || inputs.awsRegion || '');
   // One masking reporter for ECR and the client: ECR's token is also the Basic header, masked once.
   const masking = maskOnce(reporter);
   const client = createRegistryClient({

@@ -1,18 +1,24 @@
 /** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
 import * as core from '@actions/core';
+import { SecretMask } from './mask';
 import type { Reporter } from './reporter';
+
+/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+const summaryMask = new SecretMask();
 
 export const coreReporter: Reporter = {
   info: (m) => core.info(m),
   warning: (m) => core.warning(m),
   debug: (m) => core.debug(m),
   setSecret: (v) => {
-    if (v) core.setSecret(v);
+    if (!v) return;
+    core.setSecret(v);
+    summaryMask.add(v);
   },
   setOutput: (n, v) => core.setOutput(n, v),
   summary: async (md) => {
     if (!process.env.GITHUB_STEP_SUMMARY) return; // outside a runner there is nowhere to write it
-    await core.summary.addRaw(md, true).write();
+    await core.summary.addRaw(summaryMask.apply(md), true).write();
   },
 };
 

@@ -87,11 +87,16 @@ export const exec: Exec = (command, args, options = {}) =>
     child.stdin.end(options.input ?? '');
   });
 
-/** Runs and throws a ServiceError naming the program and its last stderr line when it fails. */
+/** The last `n` lines of a program's output, on one line: what an error message quotes. */
+export function lastLines(text: string, n = 3): string {
+  return text.trim().split(/\r?\n/).slice(-n).join(' ');
+}
+
+/** Runs and throws a ServiceError naming the program and its last stderr lines when it fails. */
 export async function execOk(run: Exec, command: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult> {
   const r = await run(command, args, options);
   if (r.exitCode !== 0 || r.timedOut) {
-    const last = (r.stderr.trim() || r.stdout.trim()).split(/\r?\n/).slice(-3).join(' ');
+    const last = lastLines(r.stderr.trim() || r.stdout);
     throw new ServiceError(command, r.timedOut ? `timed out running '${args[0] ?? ''}'` : `exited with ${r.exitCode}: ${last}`);
   }
   return r;

@@ -114,3 +114,24 @@ export function parseHttpUrl(name: string, value: string): URL {
   }
   return url;
 }
+
+/**
+ * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
+ * credentials anyway. The message does not repeat the URL.
+ */
+export function parseHttpUrlWithoutCredentials(name: string, value: string): URL {
+  const url = parseHttpUrl(name, value);
+  if (url.username !== '' || url.password !== '') {
+    throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+  }
+  return url;
+}
+
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
+/** An AWS region code such as eu-west-1; empty gives undefined. `fix` says what else may be done. */
+export function parseAwsRegion(name: string, value: string, fix = 'Give a region code such as eu-west-1'): string | undefined {
+  if (!value) return undefined;
+  if (!AWS_REGION.test(value)) throw new InputError(name, `'${value}' is not an AWS region`, fix);
+  return value;
+}

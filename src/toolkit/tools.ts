@@ -129,6 +129,28 @@ export const TOOLS = {
 
 export type ToolName = keyof typeof TOOLS;
 
+const RELEASE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+/**
+ * A `<tool>-version` input: a release such as 3.19.0 (a leading v is dropped) or, where the
+ * action allows it, `path` for the tool already on PATH.
+ */
+export function parseToolVersion(name: ToolName, value: string, opts: { allowPath?: boolean } = {}): string {
+  if (opts.allowPath && value === 'path') return value;
+  if (!RELEASE.test(value)) {
+    const orPath = opts.allowPath ? `, or 'path' to use the ${name} on PATH` : '';
+    throw new InputError(`${name}-version`, `'${value}' is not a version`, `Give a release such as ${TOOLS[name].version}${orPath}`);
+  }
+  return value.replace(/^v/, '');
+}
+
+/** A `<tool>-sha256` input: empty (the published checksum is checked) or 64 hex digits. */
+export function parseToolSha256(name: ToolName, value: string): string | undefined {
+  const sha = value.toLowerCase();
+  if (sha && !HEX64.test(sha)) throw new InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
+  return sha || undefined;
+}
+
 export function toolSpec(name: ToolName, version?: string): ToolSpec {
   const spec = TOOLS[name];
   return version ? { ...spec, version: version.replace(/^v/, '') } : spec;

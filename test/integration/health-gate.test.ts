@@ -23,30 +23,19 @@ const drivers: { stop(): Promise<void> }[] = [];
 const runs: Record<string, Promise<StepResult>> = {};
 const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'gate-report-')), 'gate.json');
 
-/** Errors of a job as a count metric (Poisson rate test against the stable job). */
-function errorsMetric(job: Job, extra = ''): string {
-  const count = (j: string, code: string) => `sum(increase(http_requests_total{job="${j}"${code}}[4s]))`;
+/**
+ * Errors of a job as a count metric (Poisson rate test against the stable job): from increase()
+ * windows, or with `counters` from raw counters, whose differences the gate takes itself.
+ */
+function errorsMetric(job: Job, { counters = false } = {}): string {
+  const count = (j: string, code: string) => (counters ? `sum(http_requests_total{job="${j}"${code}})` : `sum(increase(http_requests_total{job="${j}"${code}}[4s]))`);
   return [
     `- name: error-rate`,
     `  query: ${count(job, ',code="500"')}`,
     `  total: ${count(job, '')}`,
     `  baseline: ${count('stable', ',code="500"')}`,
     `  baseline-total: ${count('stable', '')}`,
-    `  max: 0.5`,
-    extra,
-  ].join('\n');
-}
-
-/** The same metric on raw counters: the gate takes the differences between measurements itself. */
-function counterErrorsMetric(job: Job): string {
-  const count = (j: string, code: string) => `sum(http_requests_total{job="${j}"${code}})`;
-  return [
-    `- name: error-rate`,
-    `  query: ${count(job, ',code="500"')}`,
-    `  total: ${count(job, '')}`,
-    `  baseline: ${count('stable', ',code="500"')}`,
-    `  baseline-total: ${count('stable', '')}`,
-    `  counters: true`,
+    ...(counters ? [`  counters: true`] : []),
     `  max: 0.5`,
   ].join('\n');
 }
@@ -95,7 +84,7 @@ beforeAll(async () => {
   const prom = prometheus.url;
   runs.healthy = runAction('health-gate', {
     ...analysis(prom),
-    metrics: `${counterErrorsMetric('healthy')}\n${latencyMetric('healthy')}`,
+    metrics: `${errorsMetric('healthy', { counters: true })}\n${latencyMetric('healthy')}`,
     'prometheus-token': TOKEN,
     urls: `${services.healthy.url}/healthz`,
     'body-match': '$.status == "ok"',

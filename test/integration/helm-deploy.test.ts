@@ -444,10 +444,12 @@ describe('access and secrets', () => {
     ['unknown action', { image: IMAGE_A, action: 'destroy' }, "Input 'action'"],
     ['kubeconfig not YAML', { image: IMAGE_A, kubeconfig: '{not: yaml: [' }, "Input 'kubeconfig'"],
     ['promote with rolling', { image: IMAGE_A, action: 'promote' }, 'not rolling'],
+    ['secret set value with a bare comma', { image: IMAGE_A, set: 'db.password=hunter2,leakpart' }, "Input 'set'"],
   ])('bad input (%s): one ::error::, exit 1, nothing run', async (_label, inputs, mention) => {
     const c = new Cluster();
     const r = await c.deploy(inputs as Record<string, string>);
     expectCleanFailure(r, mention);
     expect(c.calls()).toEqual([]);
+    for (const text of [r.log, r.summary]) expect(text).not.toMatch(/hunter2|leakpart/); // before setSecret: nothing may echo it
   });
 });

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MEDIA_TYPES } from '../../src/toolkit/registry/types';
@@ -196,6 +196,15 @@ describe('Basic auth from config.json', () => {
     expect(maskCommands(r)).toEqual([...new Set(maskCommands(r))]); // each secret registered once, not once per request
     expect(shown(r)).not.toContain(PASSWORD);
     expect(shown(r)).not.toContain(Buffer.from(`ci:${PASSWORD}`).toString('base64'));
+  });
+
+  it('fails cleanly on a config.json that is not JSON, without quoting the password next to the mistake', async () => {
+    const config = writeDockerConfig({});
+    writeFileSync(path.join(config.dir, 'config.json'), `{"auths":{"${locked.host}":{"username":"ci","password":${PASSWORD}}}}`);
+    const r = await promote({ source: src('team/app', single.digest), destinations: `${locked.host}/broken:1.0` }, { DOCKER_CONFIG: config.dir });
+    config.remove();
+    expectCleanFailure(r, 'not valid JSON');
+    for (const text of [r.log, r.summary]) expect(text).not.toContain(PASSWORD.slice(0, 8));
   });
 
   it('fails cleanly on wrong credentials, naming the registry, and writes nothing', async () => {

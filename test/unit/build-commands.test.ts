@@ -42,6 +42,7 @@ function request(over: Partial<BuildInputs> = {}): BuildRequest {
   const workDir = mkdtempSync(path.join(tmpdir(), 'bas-unit-'));
   const inputs: BuildInputs = {
     builder: 'buildah',
+    workspace: '/ws',
     context: '/ws/app',
     file: '/ws/app/Dockerfile',
     image: 'ghcr.io/team/app',
@@ -283,5 +284,24 @@ describe('scanning every platform of an index', () => {
     await expect(scanAllPlatforms(exec, { bin: 'trivy', version: 'x' }, layoutOf([{ os: 'unknown', architecture: 'unknown' }]), scan, mkdtempSync(path.join(tmpdir(), 'bas-')), new MemoryReporter())).rejects.toThrow(
       'names no platform to scan',
     );
+  });
+});
+
+describe('build output', () => {
+  it.each(['buildah', 'docker'] as const)('%s: what RUN steps print is logged between stop-commands markers, never run as a workflow command', async (builder) => {
+    const req = request({ builder });
+    const reporter = new MemoryReporter();
+    const exec: Exec = async (command, args, options) => {
+      options?.onLine?.('::set-output name=digest::sha256:evil', 'stdout');
+      return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false, ...writeDigest({ command, args }) };
+    };
+    await buildImage(exec, req, reporter);
+    const lines = reporter.lines;
+    const stop = lines.findIndex((l) => l.startsWith('::stop-commands::'));
+    const evil = lines.indexOf('::set-output name=digest::sha256:evil');
+    const token = lines[stop]?.slice('::stop-commands::'.length);
+    expect(token).toMatch(/^[a-f0-9]{32}$/);
+    expect(stop).toBeLessThan(evil);
+    expect(lines.indexOf(`::${token}::`)).toBeGreaterThan(lines.lastIndexOf('::set-output name=digest::sha256:evil'));
   });
 });

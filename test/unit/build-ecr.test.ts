@@ -32,6 +32,17 @@ it('creates a missing ECR repository with scan on push and immutable tags, in th
   expect(reporter.log).toContain('Created ECR repository team/app (scan on push, immutable tags)');
 });
 
+it('asks the region in the host name, not aws-region, which may be the job default for another region', async () => {
+  ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: 'team/app' }] });
+  const regions: string[] = [];
+  const deps = registryDeps((region) => {
+    regions.push(region);
+    return new ECRClient({ region });
+  });
+  await deps.ensureRepository(inputs(HOST, { awsRegion: 'us-east-1' }), new MemoryReporter());
+  expect(regions).toEqual(['eu-west-1']);
+});
+
 it('leaves an existing repository alone', async () => {
   ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: 'team/app' }] });
   const reporter = new MemoryReporter();

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { InputError } from '../../src/toolkit/errors';
+import { inputError } from '../helpers/input-error';
 import { parseInputs, INPUTS } from '../../src/build-and-scan/inputs';
 import type { RawInputs } from '../../src/toolkit/inputs';
 
@@ -17,21 +17,12 @@ function workspace(): string {
 const SHA = 'f'.repeat(40);
 const parse = (raw: RawInputs<typeof INPUTS>, ws = workspace()) => parseInputs({ image: 'ghcr.io/team/app', ...raw }, { GITHUB_WORKSPACE: ws, GITHUB_SHA: SHA });
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
-
 it('applies the defaults: docker, context ., <context>/Dockerfile, the commit SHA as tag, HIGH, push', () => {
   const ws = workspace();
   const i = parse({}, ws);
   expect(i).toMatchObject({
     builder: 'docker',
+    workspace: ws,
     context: ws,
     file: path.join(ws, 'Dockerfile'),
     image: 'ghcr.io/team/app',
@@ -91,6 +82,7 @@ it.each([
   ['platforms', { platforms: 'amd64' }, 'os/arch'],
   ['build-args', { 'build-args': '=1' }, 'entry 1 is not KEY=value'],
   ['secrets', { secrets: 'just-the-token' }, 'entry 1 is not KEY=value'],
+  ['secrets', { secrets: 'npm,src=/etc/shadow=x' }, 'entry 1 has an id that is not a plain name'],
   ['push', { push: 'maybe' }, 'not a boolean'],
   ['scanner', { scanner: 'grype' }, 'trivy, none'],
   ['trivy-version', { 'trivy-version': 'latest' }, "'path'"],
@@ -101,10 +93,19 @@ it.each([
   ['severity-threshold', { 'severity-threshold': 'UNKNOWN' }, 'CRITICAL, HIGH, MEDIUM, LOW'],
   ['ignore-file', { 'ignore-file': 'missing.yml' }, "'missing.yml' not found"],
   ['fail-on-scan-error', { 'fail-on-scan-error': 'sometimes' }, 'not a boolean'],
+  ['aws-region', { 'aws-region': 'Ireland' }, 'not an AWS region'],
+  ['insecure-registries', { 'insecure-registries': 'https://registry.internal' }, 'plain-HTTP'],
 ] as const)('%s: %p is refused', (input, raw, problem) => {
   const e = inputError(() => parse(raw));
   expect(e.input).toBe(input);
   expect(e.message).toContain(problem);
+});
+
+it('refuses a trivy-mirror with credentials in it without repeating them', () => {
+  const e = inputError(() => parse({ 'trivy-mirror': 'https://ci:mirr0r-pw@mirror.example.com/trivy' }));
+  expect(e.input).toBe('trivy-mirror');
+  expect(e.message).toContain('contains credentials');
+  expect(e.message).not.toContain('mirr0r-pw');
 });
 
 it('does not echo a malformed secret line', () => {

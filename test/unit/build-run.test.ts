@@ -71,6 +71,7 @@ function setup(report: string, over: Partial<BuildInputs> = {}) {
   };
   const inputs: BuildInputs = {
     builder: 'buildah',
+    workspace: '/ws',
     context: '/ws',
     file: '/ws/Dockerfile',
     image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app',

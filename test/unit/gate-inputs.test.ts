@@ -1,5 +1,6 @@
 /** Parsing of health-gate inputs: every bad value is one InputError naming the input and the fix. */
 import { InputError } from '../../src/toolkit/errors';
+import { inputError } from '../helpers/input-error';
 import { bodyMismatch, parseBodyMatch } from '../../src/health-gate/body-match';
 import { parseInputs, statusExpected } from '../../src/health-gate/inputs';
 import { parseMetrics } from '../../src/health-gate/metrics-spec';
@@ -16,16 +17,6 @@ const METRICS = `
   max: 0.5
   no-data: fail
 `;
-
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('parseMetrics', () => {
   it('reads metrics with their conditions, defaults and the worse direction', () => {
@@ -129,6 +120,15 @@ describe('parseInputs', () => {
     const e = inputError(() => parseInputs({ ...base, ...over }));
     expect(e.input).toBe(input);
     expect(e.message).toContain(problem);
+  });
+
+  it('refuses a malformed header line without repeating its value', () => {
+    for (const headers of ['Authorization Bearer tok3n-abc:def', 'X-Key=tok3n-abc', 'Authorization tok3n-abc']) {
+      const e = inputError(() => parseInputs({ ...base, urls: 'http://x', headers }));
+      expect(e.input).toBe('headers');
+      expect(e.message).toContain('not a header line');
+      expect(e.message).not.toContain('tok3n');
+    }
   });
 
   it('refuses URLs with credentials in them without repeating the password', () => {

@@ -65,3 +65,18 @@ it('only Helm’s own "release: not found" means no release; other not-found err
   const unreachable = 'Error: Kubernetes cluster unreachable: Get "https://k.example.com/version": getting credentials: exec: executable aws not found\n';
   await expect(helm(unreachable).history('web', 'prod')).rejects.toThrow('executable aws not found');
 });
+
+it("shows helm's output (chart NOTES, hooks) between stop-commands markers, so a chart cannot run workflow commands", async () => {
+  const reporter = new MemoryReporter();
+  const exec: Exec = async (command, args, options) => {
+    options?.onLine?.('::set-output name=revision::999', 'stdout');
+    return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false };
+  };
+  await new Helm(exec, 'helm', 3, {}, reporter, []).rollback('web', 'prod', 2, 60_000, true);
+  const [command, stop, notes, resume] = reporter.lines;
+  expect(command).toMatch(/^\$ helm rollback web 2/);
+  const token = /^::stop-commands::([a-f0-9]{32})$/.exec(stop)?.[1];
+  expect(token).toBeDefined();
+  expect(notes).toBe('  ::set-output name=revision::999');
+  expect(resume).toBe(`::${token}::`);
+});

@@ -2,23 +2,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { InputError } from '../../src/toolkit/errors';
+import { inputError } from '../helpers/input-error';
 import { parseInputs, parseKubeconfig, parseSetLines } from '../../src/helm-deploy/inputs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIGEST = `sha256:${'c'.repeat(64)}`;
 const base = { release: 'web', chart: 'charts/app', image: `ghcr.io/team/app@${DIGEST}`, 'helm-version': 'path' };
 const parse = (over: Record<string, string>) => parseInputs({ ...base, ...over }, ROOT);
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('no InputError thrown');
-}
 
 it('reads a deploy with defaults into a typed object', () => {
   const i = parse({ set: 'replicaCount=3\ndb.password=p4ss\n# comment', 'values-files': 'charts/app/values.yaml', timeout: '90s' });
@@ -82,6 +72,37 @@ it.each([
 it('never echoes a malformed set line value (it may be a secret)', () => {
   const e = inputError(() => parseSetLines('db.password: hunter2'));
   expect(e.message).not.toContain('hunter2');
+});
+
+it('treats keys that name credentials as secret, and ordinary keys not', () => {
+  const secret = (key: string) => parseSetLines(`${key}=v`)[0].secret;
+  for (const k of ['db.password', 'sshKey', 'encryption-key', 'sentry.dsn', 'db.connectionString', 'slack.webhookUrl', 'jwt.secret', 'tls.key', 'apiKey']) expect([k, secret(k)]).toEqual([k, true]);
+  for (const k of ['replicaCount', 'ingress.host', 'monkey', 'image.pullPolicy', 'keyboard.layout']) expect([k, secret(k)]).toEqual([k, false]);
+});
+
+it('does not mask values under secret-looking keys that cannot be credentials (they would hide every "true" in the log)', () => {
+  const flags = parseSetLines('auth.enabled=true\ntls.port=443\nauth.token=\napi.key=0123456789\ndb.password=false-alarm');
+  expect(flags.map((s) => [s.key, s.secret])).toEqual([
+    ['auth.enabled', false],
+    ['tls.port', false],
+    ['auth.token', false],
+    ['api.key', true],
+    ['db.password', true],
+  ]);
+});
+
+it('refuses a secret value with a bare comma (helm --set would cut it) without echoing it', () => {
+  const e = inputError(() => parseSetLines('feature=on\ndb.password=hunt,er2-tail'));
+  expect(e.input).toBe('set');
+  expect(e.message).toContain('line 2 (db.password) holds a comma');
+  expect(e.message).not.toMatch(/hunt|er2/);
+  expect(inputError(() => parseSetLines('db.password=a{b,c}')).message).toContain('holds a comma'); // braces mid-value are no list
+  // escaped commas, lists, and commas in keys that do not look secret stay helm's business
+  expect(parseSetLines('db.password=hunt\\,er2\napi.tokens={a,b}\nhosts=a,b=c').map((s) => [s.key, s.value, s.secret])).toEqual([
+    ['db.password', 'hunt\\,er2', true],
+    ['api.tokens', '{a,b}', true],
+    ['hosts', 'a,b=c', false],
+  ]);
 });
 
 it('takes a tag-style digest key and tag@digest images', () => {

@@ -1,18 +1,10 @@
-import { InputError } from '../../src/toolkit/errors';
+import { inputError } from '../helpers/input-error';
 import { parseInputs } from '../../src/promote-artifact/inputs';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const SRC = `registry.example.com/team/app@${DIGEST}`;
 
-function errorOf(raw: Record<string, string>): InputError {
-  try {
-    parseInputs(raw);
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('parseInputs accepted it');
-}
+const errorOf = (raw: Record<string, string>) => inputError(() => parseInputs(raw));
 
 it('turns the raw strings into a typed object, with action.yml defaults', () => {
   const inputs = parseInputs({ source: `registry.example.com/team/app:rc@${DIGEST}`, destinations: 'registry.example.com/team/app:prod\nprod.example.com/app, registry.example.com/other' });

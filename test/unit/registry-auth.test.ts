@@ -112,6 +112,15 @@ describe('Docker config.json', () => {
     await expect(loadDockerConfig(dir)).rejects.toThrow(/config.json is not valid JSON/);
   });
 
+  it('a broken config.json is reported without quoting its text (it holds passwords)', async () => {
+    // V8's JSON.parse message quotes the text around the error: here, the password.
+    write('{"auths":{"ghcr.io":{"username":"u","password":hunter2-plain-secret}}}');
+    const err = await loadDockerConfig(dir).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ServiceError);
+    expect((err as Error).message).toMatch(/config.json is not valid JSON/);
+    expect((err as Error).message).not.toMatch(/hunter2/);
+  });
+
   describe('credential helpers (test double docker-credential-shipline-test)', () => {
     const doubles = path.resolve(__dirname, '../doubles');
     const envWith = (store: object) => {

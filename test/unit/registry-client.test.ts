@@ -119,6 +119,35 @@ it('never follows a token-server redirect to another host with the Basic login',
   ]);
 });
 
+it('never sends the login along a redirect from https to plain http on the same host', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-downgrade-cfg-'));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'reg.example.com': { auth: Buffer.from('ci:login-pw').toString('base64') } } }));
+  const seen: HttpRequest[] = [];
+  const transport: Transport = {
+    close: () => undefined,
+    send: async (req) => {
+      seen.push(req);
+      const respond = (status: number, headers: Record<string, string>, body = Buffer.alloc(0)): HttpResponse => ({
+        status,
+        statusText: String(status),
+        headers,
+        body: Readable.from([body]) as unknown as IncomingMessage,
+        url: req.url,
+      });
+      if (req.url.protocol === 'http:') return respond(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(MANIFEST) }, MANIFEST);
+      if (!req.headers.authorization) return respond(401, { 'www-authenticate': 'Basic realm="reg"' });
+      return respond(307, { location: 'http://reg.example.com/v2/o/app/manifests/v1' });
+    },
+  };
+  const client = createRegistryClient({ reporter: new MemoryReporter(), transport, dockerConfigDir: dir });
+  try {
+    await client.getManifest({ registry: 'reg.example.com', repository: 'o/app' }, 'v1');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(seen.map((r) => `${r.url.protocol} ${r.headers.authorization?.split(' ')[0] ?? 'anon'}`)).toEqual(['https: anon', 'https: Basic', 'http: anon']);
+});
+
 it('checks a manifest PUT with a HEAD when the registry does not say what it stored', async () => {
   const stored = Buffer.from(MANIFEST.toString().replace('"layers":[]', '"layers": []')); // what a rewriting registry keeps
   const seen: string[] = [];

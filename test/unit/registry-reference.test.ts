@@ -1,4 +1,4 @@
-import { InputError } from '../../src/toolkit/errors';
+import { inputError } from '../helpers/input-error';
 import { digestOf, digestProblem, digestOfStream, VerifyingStream, DigestMismatchError } from '../../src/toolkit/registry/digest';
 import { formatReference, manifestReference, parseReference, repositoryOf } from '../../src/toolkit/registry/reference';
 import { Readable, Writable } from 'node:stream';
@@ -6,15 +6,7 @@ import { pipeline } from 'node:stream/promises';
 
 const HEX = 'a'.repeat(64);
 
-function problemOf(value: string): InputError {
-  try {
-    parseReference(value, 'source');
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error(`'${value}' was accepted`);
-}
+const problemOf = (value: string) => inputError(() => parseReference(value, 'source'));
 
 describe('parseReference', () => {
   it.each([

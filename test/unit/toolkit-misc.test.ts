@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { errorLine, InputError, ServiceError } from '../../src/toolkit/errors';
@@ -6,7 +6,8 @@ import { exec, execOk } from '../../src/toolkit/exec';
 import { backoffDelay, parseRetryAfter, RetryableError, withRetry } from '../../src/toolkit/retry';
 import { cell, formatBytes, lineChart, table } from '../../src/toolkit/summary';
 import { MemoryReporter } from '../../src/toolkit/reporter';
-import { checksumFromFile } from '../../src/toolkit/tools';
+import { checksumFromFile, parseToolSha256, parseToolVersion } from '../../src/toolkit/tools';
+import { makeTempDir, writePrivateFile } from '../../src/toolkit/temp-files';
 
 describe('errorLine', () => {
   it('gives one line for every kind of failure', () => {
@@ -108,5 +109,35 @@ describe('checksumFromFile', () => {
     expect(checksumFromFile(`${'b'.repeat(64)}  trivy_0.1_macOS.tar.gz\n${sum}  trivy_0.1_Linux-64bit.tar.gz\n`, 'trivy_0.1_Linux-64bit.tar.gz')).toBe(sum);
     expect(checksumFromFile(`${sum}\n`, 'helm.tar.gz')).toBe(sum);
     expect(checksumFromFile(`${sum}  other.tar.gz\n`, 'helm.tar.gz')).toBeUndefined();
+  });
+});
+
+describe('temp files', () => {
+  it('makes a step directory under RUNNER_TEMP, creating RUNNER_TEMP when missing', () => {
+    const runnerTemp = path.join(mkdtempSync(path.join(tmpdir(), 'tk-temp-')), 'not-yet');
+    const dir = makeTempDir('shipline-x-', { RUNNER_TEMP: runnerTemp });
+    expect(path.dirname(dir)).toBe(runnerTemp);
+    expect(path.basename(dir)).toMatch(/^shipline-x-/);
+  });
+  it('writes credentials readable by their owner only, even over a file that was world-readable', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tk-temp-')), 'config');
+    writeFileSync(file, 'old', { mode: 0o644 });
+    writePrivateFile(file, 'token: s3cr3t\n');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe('token: s3cr3t\n');
+  });
+});
+
+describe('tool version and checksum inputs', () => {
+  it('takes a release with or without v, and path only where the action allows it', () => {
+    expect(parseToolVersion('helm', 'v3.19.0')).toBe('3.19.0');
+    expect(parseToolVersion('trivy', 'path', { allowPath: true })).toBe('path');
+    expect(() => parseToolVersion('helm', 'path')).toThrow("Input 'helm-version': 'path' is not a version. Give a release such as 3.19.0");
+    expect(() => parseToolVersion('trivy', 'latest', { allowPath: true })).toThrow("Give a release such as 0.67.2, or 'path' to use the trivy on PATH");
+  });
+  it('takes an empty or 64-hex SHA-256, lowercased', () => {
+    expect(parseToolSha256('helm', '')).toBeUndefined();
+    expect(parseToolSha256('helm', 'AB'.repeat(32))).toBe('ab'.repeat(32));
+    expect(() => parseToolSha256('trivy', 'abc')).toThrow("Input 'trivy-sha256': is not a SHA-256");
   });
 });

@@ -433,3 +433,27 @@ describe('release.yml: the starter workflows asset', () => {
     expect(readFileSync(path.join(dir, 'shipline-ci.yml'), 'utf8')).toContain('uses: acme/shipline/.github/workflows/ci.yml@v2.0.0-rc.1 # first-party');
   });
 });
+
+describe('ci.yml registry login and logout', () => {
+  /** A `docker` stand-in that records its arguments and stdin, one call per line. */
+  function fakeDocker() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-fake-docker-'));
+    const log = path.join(dir, 'calls');
+    writeFileSync(path.join(dir, 'docker'), `#!/bin/bash\nstdin=""; if [ "$1" = login ]; then stdin=$(cat); fi\necho "$* stdin=$stdin" >> "${log}"\n`, { mode: 0o755 });
+    return { PATH: `${dir}:${process.env.PATH ?? ''}`, calls: () => readFileSync(log, 'utf8').trim().split('\n'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  it('logs in with the password on stdin and logs out at the end of the job, so a self-hosted runner keeps no credentials', async () => {
+    const docker = fakeDocker();
+    const env = { PATH: docker.PATH, REGISTRY: 'ghcr.io/team', REGISTRY_USERNAME: 'ci', REGISTRY_PASSWORD: 'reg-pw-123' };
+    try {
+      expect((await runScript(stepScript('.github/workflows/ci.yml', 'build', 'Registry login'), env)).exitCode).toBe(0);
+      expect((await runScript(stepScript('.github/workflows/ci.yml', 'build', 'Registry logout'), env)).exitCode).toBe(0);
+      expect(docker.calls()).toEqual(['login ghcr.io --username ci --password-stdin stdin=reg-pw-123', 'logout ghcr.io stdin=']);
+    } finally {
+      docker.remove();
+    }
+    const logout = steps(jobs(loadWorkflow('.github/workflows/ci.yml')).find(([id]) => id === 'build')![1]).find((s) => s.name === 'Registry logout')!;
+    expect(logout.if).toBe('always()'); // also after a failed or cancelled build
+  });
+});

@@ -56,7 +56,9 @@ export async function loadDockerConfig(dir: string): Promise<DockerConfig> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ServiceError('Docker config', `${file} is not valid JSON (${(e as Error).message})`, 'Run docker login again or fix the file');
+    // V8's message quotes the text around the error, which here may be a password: say where, not what.
+    const where = /line \d+ column \d+|position \d+/.exec((e as Error).message)?.[0];
+    throw new ServiceError('Docker config', `${file} is not valid JSON${where ? ` (at ${where})` : ''}`, 'Run docker login again or fix the file');
   }
   const obj = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
   return {

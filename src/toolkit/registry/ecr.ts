@@ -10,7 +10,7 @@ import {
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
   PutImageCommand,
-  type ECRClient,
+  ECRClient,
 } from '@aws-sdk/client-ecr';
 import { ServiceError } from '../errors';
 import type { Reporter } from '../reporter';
@@ -18,6 +18,16 @@ import { isEcrHost, type EcrCredentialProvider } from './ecr-host';
 import { MANIFEST_ACCEPT } from './types';
 
 export { isEcrHost, type EcrHost, type EcrCredentialProvider } from './ecr-host';
+
+/** One ECRClient per region, made on first use (AWS credentials from the job's environment). */
+export function ecrClientPool(): (region: string) => ECRClient {
+  const clients = new Map<string, ECRClient>();
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) clients.set(region, (client = new ECRClient({ region })));
+    return client;
+  };
+}
 
 export interface EcrProviderOptions {
   /** The ECR client for a region (one client per region; tests hand in a mock). */

@@ -73,12 +73,13 @@ export class RegistryHttp {
     let url = this.resolve(call.registry, call.path);
     let authorization = call.noAuth ? undefined : await this.auth.headerFor(call.registry, call.scopes);
     let answers = 0;
-    const firstHost = url.host;
+    // Origins, not hosts: a redirect from https://h to http://h has the same host but would send the login in clear.
+    const firstOrigin = url.origin;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': 'shipline', ...call.headers };
-      // A token request carries its Basic login in its own headers: never follow a redirect with it to another host.
-      if (url.host !== firstHost) delete headers.authorization;
-      const sameHost = url.host === this.resolve(call.registry, '/').host;
+      // A token request carries its Basic login in its own headers: never follow a redirect with it to another origin.
+      if (url.origin !== firstOrigin) delete headers.authorization;
+      const sameHost = url.origin === this.resolve(call.registry, '/').origin;
       if (authorization && sameHost) headers.authorization = authorization;
       const res = await this.exchange(call, url, headers, body ?? call.body);
       if (res.status === 401 && sameHost && !call.noAuth) {
