@@ -73424,10 +73424,10 @@ function parseHttpUrl(name, value) {
         url = new URL(value);
     }
     catch {
-        throw new InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
@@ -73438,7 +73438,7 @@ function parseHttpUrl(name, value) {
 function parseHttpUrlWithoutCredentials(name, value) {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '') {
-        throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+        throw new errors_InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
     }
     return url;
 }
@@ -73738,7 +73738,7 @@ function parseToolVersion(name, value, opts = {}) {
 function parseToolSha256(name, value) {
     const sha = value.toLowerCase();
     if (sha && !HEX64.test(sha))
-        throw new InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
+        throw new errors_InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
     return sha || undefined;
 }
 function toolSpec(name, version) {
@@ -73776,6 +73776,8 @@ const INPUTS = {
     'canary-weight': { default: '10' },
     'traffic-router': { default: 'nginx' },
     'helm-version': { default: TOOLS.helm.version },
+    'helm-mirror': {},
+    'helm-sha256': {},
     kubeconfig: {},
     'cluster-name': {},
     'aws-region': {},
@@ -73974,6 +73976,14 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
     if (revision !== undefined && action !== 'rollback')
         throw new errors_InputError('revision', `is only used by action: rollback, not ${action}`, 'Remove revision, or set action: rollback');
     const helmVersion = parseToolVersion('helm', get('helm-version'), { allowPath: true });
+    const mirror = get('helm-mirror');
+    const helmMirror = mirror ? parseHttpUrlWithoutCredentials('helm-mirror', mirror).toString() : undefined;
+    const helmSha256 = parseToolSha256('helm', get('helm-sha256'));
+    // with helm-version path nothing is downloaded: a pin or mirror would be silently ignored
+    if (helmVersion === 'path' && helmSha256)
+        throw new errors_InputError('helm-sha256', "is set but helm-version is 'path', so no archive is downloaded to check", 'Give the helm-version the checksum belongs to, or remove helm-sha256');
+    if (helmVersion === 'path' && helmMirror)
+        throw new errors_InputError('helm-mirror', "is set but helm-version is 'path', so nothing is downloaded", 'Give a helm-version to install from the mirror, or remove helm-mirror');
     const timeoutMs = parseDuration('timeout', get('timeout'));
     if (timeoutMs < 1000)
         throw new errors_InputError('timeout', 'is under one second', 'Give Helm time to wait for the rollout, e.g. 5m');
@@ -73998,6 +74008,8 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
         canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
         trafficRouter: parseEnum('traffic-router', get('traffic-router'), ROUTERS),
         helmVersion,
+        helmMirror,
+        helmSha256,
         cluster: parseCluster(get),
         dryRun: parseBoolean('dry-run', get('dry-run')),
     };
@@ -74038,14 +74050,15 @@ function writePrivateFile(file, content) {
 
 
 
-function privateKubeconfig(content) {
-    const dir = makeTempDir('shipline-kube-');
+function privateKubeconfig(content, env) {
+    const dir = makeTempDir('shipline-kube-', env);
     const file = external_node_path_.join(dir, 'config');
     writePrivateFile(file, content);
     return { file, dir };
 }
-async function openCluster(access, namespace, describeEks, reporter) {
-    const base = { ...process.env };
+/** `env` is the step's environment (main passes process.env): the base for helm/kubectl, and where RUNNER_TEMP is read. */
+async function openCluster(access, namespace, env, describeEks, reporter) {
+    const base = { ...env };
     if (access.kind === 'ambient') {
         return { env: base, describe: base.KUBECONFIG ? `KUBECONFIG from the job (${base.KUBECONFIG})` : 'the job’s default kubeconfig', close: () => undefined };
     }
@@ -74060,7 +74073,7 @@ async function openCluster(access, namespace, describeEks, reporter) {
         content = eksKubeconfig(access.clusterName, access.region, await describeEks(access.clusterName, access.region), namespace);
         describe = `EKS ${access.clusterName} (${access.region})`;
     }
-    const { file, dir } = privateKubeconfig(content);
+    const { file, dir } = privateKubeconfig(content, env);
     return { env: { ...base, KUBECONFIG: file }, describe, close: () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true }) };
 }
 
@@ -75058,12 +75071,12 @@ function setOutputs(reporter, inputs, o) {
     reporter.setOutput('active-color', o.activeColor ?? '');
     reporter.setOutput('release-url', o.releaseUrl ?? '');
 }
-async function dryRun(inputs, exec, reporter) {
+async function dryRun(inputs, exec, env, reporter) {
     let major = inputs.helmVersion.startsWith('4') ? 4 : 3;
     let version = inputs.helmVersion;
     if (inputs.helmVersion === 'path') {
         // `helm version` is local (no cluster); without helm the plan assumes Helm 3 flags.
-        const found = await Helm.detect(exec, 'helm', process.env).catch(() => undefined);
+        const found = await Helm.detect(exec, 'helm', env).catch(() => undefined);
         major = found?.major ?? 3;
         version = found ? found.version : 'not on PATH (Helm 3 flags shown)';
     }
@@ -75087,9 +75100,9 @@ async function run(inputs, deps, reporter) {
         for (const s of inputs.cluster.secrets)
             reporter.setSecret(s);
     if (inputs.dryRun)
-        return dryRun(inputs, deps.exec, reporter);
-    const binary = inputs.helmVersion === 'path' ? 'helm' : external_node_path_.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter), 'helm');
-    const session = await openCluster(inputs.cluster, inputs.namespace, deps.describeEks, reporter);
+        return dryRun(inputs, deps.exec, deps.env, reporter);
+    const binary = inputs.helmVersion === 'path' ? 'helm' : external_node_path_.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }), 'helm');
+    const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
     const summary = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
     let helm;
     let kubectl;
@@ -75150,5 +75163,5 @@ async function events(kubectl, inputs, reporter) {
 
 
 
-void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => run(inputs, { exec: toolkit_exec_exec, toolCache: actionsToolCache, describeEks: eksDescriber() }, reporter));
+void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => run(inputs, { exec: toolkit_exec_exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env }, reporter));
 

@@ -16,15 +16,16 @@ export interface ClusterSession {
   close(): void;
 }
 
-function privateKubeconfig(content: string): { file: string; dir: string } {
-  const dir = makeTempDir('shipline-kube-');
+function privateKubeconfig(content: string, env: NodeJS.ProcessEnv): { file: string; dir: string } {
+  const dir = makeTempDir('shipline-kube-', env);
   const file = path.join(dir, 'config');
   writePrivateFile(file, content);
   return { file, dir };
 }
 
-export async function openCluster(access: ClusterAccess, namespace: string, describeEks: EksDescriber, reporter: Reporter): Promise<ClusterSession> {
-  const base = { ...process.env };
+/** `env` is the step's environment (main passes process.env): the base for helm/kubectl, and where RUNNER_TEMP is read. */
+export async function openCluster(access: ClusterAccess, namespace: string, env: NodeJS.ProcessEnv, describeEks: EksDescriber, reporter: Reporter): Promise<ClusterSession> {
+  const base = { ...env };
   if (access.kind === 'ambient') {
     return { env: base, describe: base.KUBECONFIG ? `KUBECONFIG from the job (${base.KUBECONFIG})` : 'the job’s default kubeconfig', close: () => undefined };
   }
@@ -38,6 +39,6 @@ export async function openCluster(access: ClusterAccess, namespace: string, desc
     content = eksKubeconfig(access.clusterName, access.region, await describeEks(access.clusterName, access.region), namespace);
     describe = `EKS ${access.clusterName} (${access.region})`;
   }
-  const { file, dir } = privateKubeconfig(content);
+  const { file, dir } = privateKubeconfig(content, env);
   return { env: { ...base, KUBECONFIG: file }, describe, close: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../toolkit/errors';
-import { parseAwsRegion, parseBoolean, parseDuration, parseEnum, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
+import { parseAwsRegion, parseBoolean, parseDuration, parseEnum, parseHttpUrlWithoutCredentials, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
 import { formatRepository, parseReference } from '../toolkit/registry/reference';
-import { parseToolVersion, TOOLS } from '../toolkit/tools';
+import { parseToolSha256, parseToolVersion, TOOLS } from '../toolkit/tools';
 
 export const INPUTS = {
   action: { default: 'deploy' },
@@ -28,6 +28,8 @@ export const INPUTS = {
   'canary-weight': { default: '10' },
   'traffic-router': { default: 'nginx' },
   'helm-version': { default: TOOLS.helm.version },
+  'helm-mirror': {},
+  'helm-sha256': {},
   kubeconfig: {},
   'cluster-name': {},
   'aws-region': {},
@@ -84,6 +86,10 @@ export interface HelmDeployInputs {
   trafficRouter: TrafficRouter;
   /** A release version without the v, or 'path' for the helm already on PATH. */
   helmVersion: string;
+  /** Download base for the helm archive (get.helm.sh layout); undefined means get.helm.sh. */
+  helmMirror?: string;
+  /** Pinned archive SHA-256; undefined means the published checksum file is checked. */
+  helmSha256?: string;
   cluster: ClusterAccess;
   dryRun: boolean;
 }
@@ -264,6 +270,12 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
   if (revision !== undefined && action !== 'rollback') throw new InputError('revision', `is only used by action: rollback, not ${action}`, 'Remove revision, or set action: rollback');
 
   const helmVersion = parseToolVersion('helm', get('helm-version'), { allowPath: true });
+  const mirror = get('helm-mirror');
+  const helmMirror = mirror ? parseHttpUrlWithoutCredentials('helm-mirror', mirror).toString() : undefined;
+  const helmSha256 = parseToolSha256('helm', get('helm-sha256'));
+  // with helm-version path nothing is downloaded: a pin or mirror would be silently ignored
+  if (helmVersion === 'path' && helmSha256) throw new InputError('helm-sha256', "is set but helm-version is 'path', so no archive is downloaded to check", 'Give the helm-version the checksum belongs to, or remove helm-sha256');
+  if (helmVersion === 'path' && helmMirror) throw new InputError('helm-mirror', "is set but helm-version is 'path', so nothing is downloaded", 'Give a helm-version to install from the mirror, or remove helm-mirror');
 
   const timeoutMs = parseDuration('timeout', get('timeout'));
   if (timeoutMs < 1000) throw new InputError('timeout', 'is under one second', 'Give Helm time to wait for the rollout, e.g. 5m');
@@ -289,6 +301,8 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
     canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
     trafficRouter: parseEnum('traffic-router', get('traffic-router'), ROUTERS),
     helmVersion,
+    helmMirror,
+    helmSha256,
     cluster: parseCluster(get),
     dryRun: parseBoolean('dry-run', get('dry-run')),
   };

@@ -24,6 +24,8 @@ export interface HelmDeployDeps {
   exec: Exec;
   toolCache: ToolCache;
   describeEks: EksDescriber;
+  /** The step's environment (main passes process.env); helm and kubectl run with it, plus KUBECONFIG when the action writes one. */
+  env: NodeJS.ProcessEnv;
 }
 
 function step(ctx: StrategyContext): Promise<StrategyOutcome> {
@@ -43,12 +45,12 @@ function setOutputs(reporter: Reporter, inputs: HelmDeployInputs, o: { revision?
   reporter.setOutput('release-url', o.releaseUrl ?? '');
 }
 
-async function dryRun(inputs: HelmDeployInputs, exec: Exec, reporter: Reporter): Promise<void> {
+async function dryRun(inputs: HelmDeployInputs, exec: Exec, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<void> {
   let major: HelmMajor = inputs.helmVersion.startsWith('4') ? 4 : 3;
   let version = inputs.helmVersion;
   if (inputs.helmVersion === 'path') {
     // `helm version` is local (no cluster); without helm the plan assumes Helm 3 flags.
-    const found = await Helm.detect(exec, 'helm', process.env).catch(() => undefined);
+    const found = await Helm.detect(exec, 'helm', env).catch(() => undefined);
     major = found?.major ?? 3;
     version = found ? found.version : 'not on PATH (Helm 3 flags shown)';
   }
@@ -67,10 +69,10 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
   // helm sees `a\,b` as `a,b`: mask what it may print back too
   for (const s of secrets) for (const form of new Set([s, s.replace(/\\(.)/g, '$1')])) reporter.setSecret(form);
   if (inputs.cluster.kind === 'kubeconfig') for (const s of inputs.cluster.secrets) reporter.setSecret(s);
-  if (inputs.dryRun) return dryRun(inputs, deps.exec, reporter);
+  if (inputs.dryRun) return dryRun(inputs, deps.exec, deps.env, reporter);
 
-  const binary = inputs.helmVersion === 'path' ? 'helm' : path.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter), 'helm');
-  const session = await openCluster(inputs.cluster, inputs.namespace, deps.describeEks, reporter);
+  const binary = inputs.helmVersion === 'path' ? 'helm' : path.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }), 'helm');
+  const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
   const summary: SummaryData = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
   let helm: Helm | undefined;
   let kubectl: Kubectl | undefined;

@@ -1,84 +1,17 @@
 /**
  * helm-deploy, run from its committed bundle like the runner does, with the helm and kubectl
- * test doubles first on PATH. The doubles keep release state in a temp dir, print what Helm
- * prints, and log every command line, so each test asserts what was run against the "cluster".
+ * test doubles first on PATH (test/helpers/helm-cluster.ts): the rolling strategy, cluster access
+ * and secrets, input errors, and installing helm from a mirror. Canary and blue-green are in
+ * helm-deploy-strategies.test.ts.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { expectCleanFailure, ROOT, runAction, type StepResult } from '../harness/run-action';
-
-const DOUBLES = path.join(ROOT, 'test', 'doubles', 'bin');
-const CHART = path.join(ROOT, 'charts', 'app');
-const DIGEST_A = `sha256:${'a'.repeat(64)}`;
-const DIGEST_B = `sha256:${'b'.repeat(64)}`;
-const IMAGE_A = `registry.example.com/team/app@${DIGEST_A}`;
-const IMAGE_B = `registry.example.com/team/app@${DIGEST_B}`;
-
-interface Call {
-  tool: string;
-  bin?: string;
-  argv: string[];
-  kubeconfig: string | null;
-  kubeconfigMode: string | null;
-}
-interface Revision {
-  revision: number;
-  status: string;
-  description: string;
-  values: Record<string, unknown>;
-}
-
-class Cluster {
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-double-'));
-  constructor(readonly helmVersion = 'v3.19.0') {}
-  async deploy(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
-    return runAction('helm-deploy', { 'helm-version': 'path', chart: CHART, release: 'web', ...inputs }, {
-      path: [DOUBLES],
-      env: { HELM_DOUBLE_STATE: this.dir, HELM_DOUBLE_VERSION: this.helmVersion, ...env },
-    });
-  }
-  /** Every command line run, reads included. */
-  lines(): string[] {
-    return this.calls().map((c) => [c.tool, ...c.argv].join(' '));
-  }
-  calls(): Call[] {
-    const f = path.join(this.dir, 'calls.log');
-    return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [];
-  }
-  /** Command lines that change the cluster (reads are left out). */
-  writes(): string[] {
-    return this.calls()
-      .filter((c) => ['upgrade', 'rollback', 'uninstall', 'annotate'].includes(c.argv[0]))
-      .map((c) => [c.tool, ...c.argv].join(' '));
-  }
-  clearCalls(): void {
-    writeFileSync(path.join(this.dir, 'calls.log'), '');
-  }
-  history(release: string, ns = 'default'): Revision[] {
-    const f = path.join(this.dir, 'state.json');
-    if (!existsSync(f)) return [];
-    return (JSON.parse(readFileSync(f, 'utf8')) as { releases: Record<string, Revision[]> }).releases[`${ns}/${release}`] ?? [];
-  }
-  annotations(): Record<string, Record<string, string>> {
-    return (JSON.parse(readFileSync(path.join(this.dir, 'state.json'), 'utf8')) as { annotations?: Record<string, Record<string, string>> }).annotations ?? {};
-  }
-  fault(verb: 'upgrade' | 'rollback', release: string, ...faults: string[]): void {
-    const file = path.join(this.dir, 'faults.json');
-    const all = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string[]>>) : {};
-    all[verb] = { ...all[verb], [release]: faults };
-    writeFileSync(file, JSON.stringify(all));
-  }
-  /** A release left as a cancelled run leaves it: newest revision pending. */
-  seedPending(release: string, status: 'pending-upgrade' | 'pending-install'): void {
-    const deployed = { revision: 1, updated: '2026-01-01T00:00:00.000Z', status: 'deployed', chart: 'app-0.1.0', app_version: '1.0.0', values: { image: { digest: DIGEST_A } }, description: 'Install complete' };
-    const stuck = { ...deployed, revision: status === 'pending-install' ? 1 : 2, status, description: 'Preparing upgrade', values: { image: { digest: DIGEST_B } } };
-    const releases = { [`default/${release}`]: status === 'pending-install' ? [stuck] : [deployed, stuck] };
-    writeFileSync(path.join(this.dir, 'state.json'), JSON.stringify({ releases, namespaces: ['default'], events: [] }));
-  }
-}
-
-const digestOf = (r: Revision | undefined) => (r?.values.image as { digest?: string } | undefined)?.digest;
+import { expectCleanFailure } from '../harness/run-action';
+import { CHART, Cluster, DIGEST_A, DIGEST_B, digestOf, DOUBLES, IMAGE_A, IMAGE_B } from '../helpers/helm-cluster';
+import { serveFiles, type StaticServer } from '../helpers/static-server';
 
 describe('rolling', () => {
   it('installs, then upgrades, pinned by digest, and reports both revisions', async () => {
@@ -248,135 +181,6 @@ describe('rolling', () => {
   });
 });
 
-describe('canary', () => {
-  const INGRESS = 'ingress.enabled=true\ningress.host=web.example.com';
-
-  it('deploys a canary beside stable by weight, then promotes it', async () => {
-    const c = new Cluster();
-    const stable = await c.deploy({ strategy: 'canary', image: IMAGE_A, set: INGRESS });
-    expect(stable.outputs).toMatchObject({ status: 'deployed', 'canary-weight': '0', revision: '1' });
-    const canary = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'canary-weight': '10', set: INGRESS });
-    expect(canary.exitCode).toBe(0);
-    expect(canary.outputs).toMatchObject({ 'canary-weight': '10', strategy: 'canary', revision: '1' });
-    expect(c.writes().at(-1)).toContain('helm upgrade --install web-canary');
-    expect(c.writes().at(-1)).toContain('--set-string canary.enabled=true --set-string canary.router=nginx --set-string canary.stableService=web --set-string canary.weight=10');
-    expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_A); // stable untouched
-
-    const promoted = await c.deploy({ strategy: 'canary', action: 'promote', set: INGRESS });
-    expect(promoted.exitCode).toBe(0);
-    expect(promoted.outputs).toMatchObject({ 'canary-weight': '0', revision: '2', 'previous-revision': '1', status: 'deployed' });
-    expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_B);
-    expect(c.history('web-canary')).toEqual([]);
-    expect(c.writes().slice(-2)).toEqual([expect.stringMatching(/^helm upgrade --install web .*image.digest=sha256:b{64} /), 'helm uninstall web-canary --namespace default --timeout 5m --wait']);
-  });
-
-  it('abort removes the canary and leaves stable untouched', async () => {
-    const c = new Cluster();
-    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: INGRESS });
-    expect((await c.deploy({ strategy: 'canary', image: IMAGE_B, set: INGRESS })).exitCode).toBe(0);
-    c.clearCalls();
-    const r = await c.deploy({ strategy: 'canary', action: 'abort' });
-    expect(r.exitCode).toBe(0);
-    expect(c.writes()).toEqual(['helm uninstall web-canary --namespace default --timeout 5m --wait']);
-    expect(c.history('web').length).toBe(1);
-    expect(r.outputs).toMatchObject({ revision: '1', 'canary-weight': '0' });
-  });
-
-  it('promote with no canary is refused before anything changes', async () => {
-    const c = new Cluster();
-    await c.deploy({ strategy: 'canary', image: IMAGE_A });
-    c.clearCalls();
-    const r = await c.deploy({ strategy: 'canary', action: 'promote' });
-    expectCleanFailure(r, "Input 'action'", 'no canary release web-canary');
-    expect(c.writes()).toEqual([]);
-  });
-
-  it('ALB weights go on the stable Ingress once the canary is ready; replicas follow the ratio', async () => {
-    const c = new Cluster();
-    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: 'replicaCount=3\ningress.enabled=true\ningress.className=alb' });
-    c.clearCalls();
-    const alb = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'alb', 'canary-weight': '20' });
-    expect(alb.exitCode).toBe(0);
-    const targets = `[{"serviceName":"web","servicePort":80,"weight":80},{"serviceName":"web-canary","servicePort":80,"weight":20}]`;
-    expect(c.lines()).toEqual([
-      'helm version --template {{.Version}}',
-      'helm list --namespace default --all --filter ^(web|web-canary)$ --output json',
-      'kubectl get ingress web --namespace default --ignore-not-found --output name', // before anything changes
-      'helm history web-canary --namespace default --max 20 --output json',
-      `helm upgrade --install web-canary ${CHART} --namespace default --set-string image.repository=registry.example.com/team/app --set-string image.digest=${DIGEST_B} --set-string canary.enabled=true --set-string canary.router=alb --set-string canary.stableService=web --set-string canary.weight=20 --timeout 5m --wait --atomic`,
-      'helm history web-canary --namespace default --max 20 --output json',
-      `kubectl annotate ingress web --namespace default --overwrite alb.ingress.kubernetes.io/actions.web-weighted={"type":"forward","forwardConfig":{"targetGroups":${targets}}}`,
-      'helm status web --namespace default --output json',
-      'helm history web --namespace default --max 20 --output json',
-    ]);
-    const action = JSON.parse(c.annotations()['default/ingress/web']['alb.ingress.kubernetes.io/actions.web-weighted']) as { forwardConfig: { targetGroups: { serviceName: string; weight: number }[] } };
-    expect(action.forwardConfig.targetGroups).toEqual([expect.objectContaining({ serviceName: 'web', weight: 80 }), expect.objectContaining({ serviceName: 'web-canary', weight: 20 })]);
-
-    const ratio = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'replicas', 'canary-weight': '25' });
-    expect(ratio.exitCode).toBe(0);
-    expect(c.writes().at(-1)).toContain('--set-string replicaCount=1'); // 1 beside 3 stable = 25%
-    expect(ratio.outputs['canary-weight']).toBe('25');
-  });
-
-  it('an Ingress canary is refused before anything changes when the stable release has no Ingress', async () => {
-    const c = new Cluster();
-    await c.deploy({ strategy: 'canary', image: IMAGE_A });
-    c.clearCalls();
-    const alb = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'alb' });
-    expectCleanFailure(alb, 'traffic-router alb', 'stable Ingress web', 'ingress.className=alb');
-    const nginx = await c.deploy({ strategy: 'canary', image: IMAGE_B });
-    expectCleanFailure(nginx, 'traffic-router nginx', 'stable Ingress web');
-    expect(c.writes()).toEqual([]);
-    expect(c.history('web-canary')).toEqual([]);
-  });
-
-  it('an NGINX canary that renders no Ingress of its own is not reported as taking traffic', async () => {
-    const c = new Cluster();
-    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: INGRESS });
-    const r = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'canary-weight': '10' }); // no ingress values for the canary
-    expectCleanFailure(r, 'web-canary is deployed but renders no Ingress', 'not 10%', 'action: abort');
-  });
-});
-
-describe('blue-green', () => {
-  it('deploys to the idle colour, switches, switches back, and promote retires the idle colour', async () => {
-    const c = new Cluster();
-    const blue = await c.deploy({ strategy: 'blue-green', image: IMAGE_A, set: 'ingress.enabled=true\ningress.host=web.example.com' });
-    expect(blue.exitCode).toBe(0);
-    expect(blue.outputs).toMatchObject({ 'active-color': 'blue', 'release-url': 'http://web.example.com/' });
-    const green = await c.deploy({ strategy: 'blue-green', image: IMAGE_B });
-    expect(green.exitCode).toBe(0);
-    expect(green.outputs['active-color']).toBe('green');
-    expect(c.writes().slice(-2)).toEqual([
-      expect.stringMatching(/^helm upgrade --install web-green .*image.digest=sha256:b{64} .*blueGreen.color=green /),
-      expect.stringMatching(/^helm upgrade --install web .*--set-string blueGreen.role=router --set-string blueGreen.activeColor=green /),
-    ]);
-    expect(c.history('web-blue').length).toBe(1); // blue still up for an instant switch back
-
-    const back = await c.deploy({ strategy: 'blue-green', action: 'abort' });
-    expect(back.exitCode).toBe(0);
-    expect(back.outputs['active-color']).toBe('blue');
-
-    const promote = await c.deploy({ strategy: 'blue-green', action: 'promote' });
-    expect(promote.exitCode).toBe(0);
-    expect(promote.outputs['active-color']).toBe('blue');
-    expect(c.writes().at(-1)).toBe('helm uninstall web-green --namespace default --timeout 5m --wait');
-    const again = await c.deploy({ strategy: 'blue-green', action: 'abort' });
-    expectCleanFailure(again, 'web-green is not installed');
-  });
-
-  it('a failing idle colour never moves traffic', async () => {
-    const c = new Cluster();
-    await c.deploy({ strategy: 'blue-green', image: IMAGE_A });
-    await c.deploy({ strategy: 'blue-green', image: IMAGE_A });
-    c.fault('upgrade', 'web-blue', 'timeout');
-    c.clearCalls();
-    const r = await c.deploy({ strategy: 'blue-green', image: IMAGE_B });
-    expectCleanFailure(r, 'web-blue', 'rolled back');
-    expect(c.writes().filter((w) => w.startsWith('helm upgrade --install web '))).toEqual([]);
-  });
-});
-
 describe('access and secrets', () => {
   const kubeconfig = ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: k', '  cluster: {server: "https://127.0.0.1:6443"}', 'users:', '- name: u', '  user: {token: "kube-token-s3cr3t"}', 'contexts: []'].join('\n');
 
@@ -445,11 +249,73 @@ describe('access and secrets', () => {
     ['kubeconfig not YAML', { image: IMAGE_A, kubeconfig: '{not: yaml: [' }, "Input 'kubeconfig'"],
     ['promote with rolling', { image: IMAGE_A, action: 'promote' }, 'not rolling'],
     ['secret set value with a bare comma', { image: IMAGE_A, set: 'db.password=hunter2,leakpart' }, "Input 'set'"],
+    ['helm-mirror with credentials', { image: IMAGE_A, 'helm-version': '3.19.0', 'helm-mirror': 'http://ci:hunter2@127.0.0.1:9/helm' }, "Input 'helm-mirror'"],
+    ['helm-sha256 not a SHA-256', { image: IMAGE_A, 'helm-version': '3.19.0', 'helm-sha256': 'abc' }, "Input 'helm-sha256'"],
+    ['helm-sha256 with helm-version path', { image: IMAGE_A, 'helm-sha256': 'a'.repeat(64) }, "Input 'helm-sha256'"],
   ])('bad input (%s): one ::error::, exit 1, nothing run', async (_label, inputs, mention) => {
     const c = new Cluster();
     const r = await c.deploy(inputs as Record<string, string>);
     expectCleanFailure(r, mention);
     expect(c.calls()).toEqual([]);
     for (const text of [r.log, r.summary]) expect(text).not.toMatch(/hunter2|leakpart/); // before setSecret: nothing may echo it
+  });
+});
+
+describe('helm from a mirror (helm-mirror, helm-sha256)', () => {
+  // A tarball in get.helm.sh's layout whose linux-amd64/helm is the helm double, served from loopback.
+  const VERSION = '3.18.4';
+  const ARCHIVE = `helm-v${VERSION}-linux-amd64.tar.gz`;
+  let mirror: StaticServer;
+  let sha: string;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-mirror-'));
+    mkdirSync(path.join(dir, 'linux-amd64'));
+    symlinkSync(path.join(DOUBLES, 'helm'), path.join(dir, 'linux-amd64', 'helm'));
+    execFileSync('tar', ['-czf', path.join(dir, ARCHIVE), '-C', dir, 'linux-amd64']);
+    const archive = readFileSync(path.join(dir, ARCHIVE));
+    sha = createHash('sha256').update(archive).digest('hex');
+    mirror = await serveFiles({ [`/helm/${ARCHIVE}`]: archive, [`/helm/${ARCHIVE}.sha256sum`]: `${sha}  ${ARCHIVE}\n` });
+  });
+  afterAll(() => mirror.close());
+
+  const deployFromMirror = (c: Cluster, inputs: Record<string, string>) =>
+    c.deploy({ image: IMAGE_A, 'helm-version': VERSION, 'helm-mirror': `${mirror.url}/helm/`, ...inputs }, { HELM_DOUBLE_VERSION: `v${VERSION}` });
+
+  it('installs helm from the mirror after checking the published checksum, and deploys with it', async () => {
+    const c = new Cluster();
+    const before = mirror.requests.length;
+    const r = await deployFromMirror(c, {});
+    expect(r.exitCode).toBe(0);
+    expect(mirror.requests.slice(before)).toEqual([`/helm/${ARCHIVE}.sha256sum`, `/helm/${ARCHIVE}`]);
+    expect(r.log).toContain(`${ARCHIVE}: sha256 ${sha} verified`);
+    const installed = path.join(r.tempDir, 'tool-cache', 'helm', VERSION, 'x64');
+    expect(r.addedPath).toEqual([installed]);
+    const helmCalls = c.calls().filter((x) => x.tool === 'helm');
+    expect(helmCalls.map((x) => x.argv[0])).toEqual(expect.arrayContaining(['version', 'upgrade']));
+    for (const call of helmCalls) expect(call.bin).toBe(path.join(installed, 'helm'));
+    expect(r.outputs).toMatchObject({ status: 'deployed', revision: '1' });
+    expect(r.summary).toContain(`| helm | ${VERSION} |`);
+  });
+
+  it('with the right helm-sha256 pinned, downloads only the archive and deploys', async () => {
+    const c = new Cluster();
+    const before = mirror.requests.length;
+    const r = await deployFromMirror(c, { 'helm-sha256': sha.toUpperCase() });
+    expect(r.exitCode).toBe(0);
+    expect(mirror.requests.slice(before)).toEqual([`/helm/${ARCHIVE}`]);
+    expect(r.log).toContain(`sha256 ${sha} verified`);
+    expect(c.writes()).toEqual([expect.stringMatching(/^helm upgrade --install web /)]);
+  });
+
+  it('a wrong pinned helm-sha256 is refused: one ::error::, nothing on PATH, no helm or kubectl run', async () => {
+    const c = new Cluster();
+    const wrong = 'f'.repeat(64);
+    const r = await deployFromMirror(c, { 'helm-sha256': wrong });
+    expectCleanFailure(r, 'checksum mismatch', `expected sha256 ${wrong}`, `downloaded ${sha}`);
+    expect(r.addedPath).toEqual([]);
+    expect(existsSync(path.join(r.tempDir, 'tool-cache', 'helm'))).toBe(false);
+    expect(c.calls()).toEqual([]);
+    expect(r.outputs.status).toBeUndefined();
   });
 });

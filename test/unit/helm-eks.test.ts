@@ -1,5 +1,7 @@
 /** EKS access: DescribeCluster (mocked AWS SDK) becomes a private kubeconfig whose user runs `aws eks get-token`. */
-import { statSync, existsSync, readFileSync } from 'node:fs';
+import { statSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'yaml';
@@ -12,8 +14,10 @@ afterEach(() => eks.reset());
 
 it('writes a 0600 kubeconfig from DescribeCluster and removes it on close', async () => {
   eks.on(DescribeClusterCommand, { name: 'prod' }).resolves({ cluster: { endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', certificateAuthority: { data: 'Q0EtREFUQQ==' }, status: 'ACTIVE' } });
-  const session = await openCluster({ kind: 'eks', clusterName: 'prod', region: 'eu-west-1' }, 'shop', eksDescriber(), new MemoryReporter());
+  const runnerTemp = mkdtempSync(path.join(tmpdir(), 'shipline-runner-temp-'));
+  const session = await openCluster({ kind: 'eks', clusterName: 'prod', region: 'eu-west-1' }, 'shop', { RUNNER_TEMP: runnerTemp }, eksDescriber(), new MemoryReporter());
   const file = session.env.KUBECONFIG!;
+  expect(path.dirname(path.dirname(file))).toBe(runnerTemp); // under the injected RUNNER_TEMP
   expect(statSync(file).mode & 0o777).toBe(0o600);
   const kc = parse(readFileSync(file, 'utf8'));
   expect(kc.clusters[0].cluster).toEqual({ server: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', 'certificate-authority-data': 'Q0EtREFUQQ==' });

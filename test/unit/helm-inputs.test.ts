@@ -61,12 +61,31 @@ it.each([
   ['timeout', { timeout: 'soon' }, 'not a duration'],
   ['revision', { revision: '3' }, 'only used by action: rollback'],
   ['helm-version', { 'helm-version': 'latest' }, 'not a version'],
+  ['helm-mirror', { 'helm-version': '3.19.0', 'helm-mirror': 'ftp://mirror.example.com' }, 'not an http(s) URL'],
+  ['helm-mirror', { 'helm-version': '3.19.0', 'helm-mirror': 'not a url' }, 'not a URL'],
+  ['helm-mirror', { 'helm-mirror': 'https://mirror.example.com/helm' }, "helm-version is 'path'"],
+  ['helm-sha256', { 'helm-version': '3.19.0', 'helm-sha256': 'abc' }, 'not a SHA-256'],
+  ['helm-sha256', { 'helm-sha256': 'a'.repeat(64) }, "helm-version is 'path'"],
   ['values-files', { 'values-files': 'nope.yaml' }, 'does not exist'],
   ['namespace', { namespace: 'Prod' }, 'not a namespace'],
 ])('refuses bad %s', (input, over, problem) => {
   const e = inputError(() => parse(over));
   expect(e.input).toBe(input);
   expect(e.message).toContain(problem);
+});
+
+it('takes a helm mirror and a pinned checksum for an installed helm, and leaves both unset by default', () => {
+  const pinned = parse({ 'helm-version': 'v3.18.4', 'helm-mirror': 'https://mirror.example.com/helm/', 'helm-sha256': 'AB'.repeat(32) });
+  expect(pinned).toMatchObject({ helmVersion: '3.18.4', helmMirror: 'https://mirror.example.com/helm/', helmSha256: 'ab'.repeat(32) });
+  const plain = parse({ 'helm-version': '3.19.0' });
+  expect([plain.helmMirror, plain.helmSha256]).toEqual([undefined, undefined]);
+});
+
+it('refuses a helm-mirror with credentials in it without repeating them', () => {
+  const e = inputError(() => parse({ 'helm-version': '3.19.0', 'helm-mirror': 'https://ci:mirr0r-pw@mirror.example.com/helm' }));
+  expect(e.input).toBe('helm-mirror');
+  expect(e.message).toContain('credentials');
+  expect(e.message).not.toMatch(/mirr0r-pw|ci:/);
 });
 
 it('never echoes a malformed set line value (it may be a secret)', () => {
