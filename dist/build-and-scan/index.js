@@ -46089,6 +46089,7 @@ var retry = __nccwpck_require__(1176);
 
 
 
+
 /** The scan could not be done or read: the image is unjudged. */
 class ScannerError extends errors/* ServiceError */._7 {
     constructor(problem, hint) {
@@ -46175,7 +46176,8 @@ async function runTrivy(exec, trivy, layoutDir, reportFile, scan, workDir, repor
     const policy = { attempts: scan.dbAttempts, baseDelayMs: 2000, maxDelayMs: 30_000 };
     await (0,retry/* withRetry */.bD)(async (n) => {
         reporter.info(`Scanning${label ? ` ${label}` : ''} with trivy ${trivy.version}${n > 1 ? ` (attempt ${n} of ${policy.attempts})` : ''}`);
-        const r = await exec(trivy.bin, args, { env: trivy.env, onLine: (l) => reporter.info(l) });
+        // Trivy's log quotes what the image holds (file paths, package names): shown, never run as workflow commands
+        const r = await withWorkflowCommandsStopped(reporter, () => exec(trivy.bin, args, { env: trivy.env, onLine: (l) => reporter.info(l) }));
         if (r.exitCode === 0 && !r.timedOut)
             return;
         const text = `${r.stderr}\n${r.stdout}`;

@@ -74176,12 +74176,56 @@ function valueAt(values, key) {
     return cur;
 }
 
+;// CONCATENATED MODULE: ./src/helm-deploy/secret-values.ts
+/**
+ * Secret `set` values reach helm through files (`--set-file key=<path>`), never on its command
+ * line, which any process on a shared runner can read (ps, /proc/<pid>/cmdline). Each file is
+ * owner-only (0600) in a private temp dir of the step, removed with the kubeconfig at the end.
+ * `--set-file` gives the chart the file's content as a string, which is what a credential is.
+ */
+
+
+
+/**
+ * The value as helm's --set parser reads it (strvals runesUntil): `\x` is x, so `a\,b` is `a,b`,
+ * and a trailing lone backslash is dropped. The file holds that value literally.
+ */
+function unescapeSetValue(value) {
+    return value.replace(/\\([\s\S]?)/g, '$1');
+}
+/** A path as a strvals value: helm would split it at a comma and eat its backslashes. */
+function setFileArg(key, file) {
+    return `${key}=${file.replace(/[\\,]/g, '\\$&')}`;
+}
+function writeSecretValueFiles(set, env) {
+    if (!set.some((s) => s.secret))
+        return { set: [...set], close: () => undefined };
+    const dir = makeTempDir('shipline-values-', env);
+    const close = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    try {
+        return { set: set.map((s, n) => (s.secret ? { ...s, file: writeValue(external_node_path_.join(dir, `value-${n}`), s.value) } : s)), close };
+    }
+    catch (e) {
+        close(); // a half-written set is removed too
+        throw e;
+    }
+}
+function writeValue(file, value) {
+    writePrivateFile(file, unescapeSetValue(value));
+    return file;
+}
+/** For dry-run plans: secret values shown as the file they would be read from, never the value. */
+function plannedSetArgs(set) {
+    return set.map((s) => (s.secret ? { ...s, file: '<file>' } : s));
+}
+
 ;// CONCATENATED MODULE: ./src/helm-deploy/helm.ts
 /**
  * The Helm wrapper: builds every helm command line as an argument array (pure functions,
  * so dry-run plans and tests see exactly what runs), runs it through the injected Exec,
  * and reads releases back as typed records. Helm 3 and 4 differ in two flags, chosen here.
  */
+
 
 
 
@@ -74214,8 +74258,15 @@ function upgradeArgs(major, r) {
         args.push('--version', r.chartVersion);
     for (const f of r.valuesFiles)
         args.push('--values', f);
-    for (const s of r.set)
-        args.push('--set', `${s.key}=${s.value}`);
+    for (const s of r.set) {
+        if (!s.secret)
+            args.push('--set', `${s.key}=${s.value}`);
+        // fail closed: a secret without its file never falls back to the command line
+        else if (!s.file)
+            throw new Error(`no value file for the secret set value ${s.key}`);
+        else
+            args.push('--set-file', setFileArg(s.key, s.file));
+    }
     for (const s of r.setString)
         args.push('--set-string', `${s.key}=${s.value}`);
     args.push('--timeout', formatDuration(r.timeoutMs), ...waitFlags(major, r.wait));
@@ -74605,7 +74656,7 @@ function upgradeRequest(ctx, release, setString) {
         chartVersion: i.chartVersion,
         createNamespace: i.createNamespace,
         valuesFiles: i.valuesFiles,
-        set: i.set,
+        set: ctx.set,
         setString,
         timeoutMs: i.timeoutMs,
         wait: i.wait,
@@ -74850,10 +74901,11 @@ async function blueGreenPromote(ctx) {
 
 
 
+
 function planCommands(inputs, major) {
     const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
     const helm = (args) => displayCommand('helm', args, secrets);
-    const ctx = { inputs };
+    const ctx = { inputs, set: plannedSetArgs(inputs.set) };
     const { release, namespace, timeoutMs, wait, strategy, action } = inputs;
     const upgrade = (name, values) => helm(upgradeArgs(major, upgradeRequest(ctx, name, values)));
     const uninstall = (name) => helm(uninstallArgs(major, name, namespace, timeoutMs, wait));
@@ -75054,6 +75106,7 @@ function renderSummary(d) {
 
 
 
+
 function step(ctx) {
     const { strategy, action } = ctx.inputs;
     if (strategy === 'rolling')
@@ -75106,14 +75159,16 @@ async function run(inputs, deps, reporter) {
     const summary = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
     let helm;
     let kubectl;
+    let values;
     try {
+        values = writeSecretValueFiles(inputs.set, deps.env);
         const found = await Helm.detect(deps.exec, binary, session.env);
         summary.helmVersion = found.version;
         reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
         helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
         kubectl = new Kubectl(deps.exec, session.env, reporter);
         const ops = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
-        const outcome = await step({ inputs, helm, kubectl, ops, reporter });
+        const outcome = await step({ inputs, set: values.set, helm, kubectl, ops, reporter });
         const r = outcome.result;
         // the release users reach is always <release>: the stable release, or the blue/green router
         const url = releaseUrl((await helm.status(inputs.release, inputs.namespace)) ?? { name: '', namespace: '', status: '' });
@@ -75133,6 +75188,7 @@ async function run(inputs, deps, reporter) {
         throw err;
     }
     finally {
+        values?.close();
         session.close();
         summary.commands = [...(helm?.commands ?? []), ...(kubectl?.commands ?? [])];
         await reporter.summary(renderSummary(summary));

@@ -10,6 +10,7 @@ import type { Exec } from '../toolkit/exec';
 import type { Reporter } from '../toolkit/reporter';
 import { RetryableError, sleep as realSleep, withRetry, type Sleep } from '../toolkit/retry';
 import { installTool, toolSpec, type ToolCache } from '../toolkit/tools';
+import { withWorkflowCommandsStopped } from '../toolkit/untrusted-output';
 import type { ScanInputs } from './inputs';
 
 /** The scan could not be done or read: the image is unjudged. */
@@ -121,7 +122,8 @@ export async function runTrivy(
   await withRetry(
     async (n) => {
       reporter.info(`Scanning${label ? ` ${label}` : ''} with trivy ${trivy.version}${n > 1 ? ` (attempt ${n} of ${policy.attempts})` : ''}`);
-      const r = await exec(trivy.bin, args, { env: trivy.env, onLine: (l) => reporter.info(l) });
+      // Trivy's log quotes what the image holds (file paths, package names): shown, never run as workflow commands
+      const r = await withWorkflowCommandsStopped(reporter, () => exec(trivy.bin, args, { env: trivy.env, onLine: (l) => reporter.info(l) }));
       if (r.exitCode === 0 && !r.timedOut) return;
       const text = `${r.stderr}\n${r.stdout}`;
       if (DB_DOWNLOAD_FAILURE.test(text)) throw new RetryableError(failureReason(text));

@@ -9,7 +9,7 @@ import { formatDuration } from '../toolkit/inputs';
 import type { Reporter } from '../toolkit/reporter';
 import { withWorkflowCommandsStopped } from '../toolkit/untrusted-output';
 import { parseHistory, parseList, parseStatus, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './helm-json';
-import type { SetValue } from './inputs';
+import { setFileArg, type SetArg } from './secret-values';
 
 export type HelmMajor = 3 | 4;
 
@@ -39,8 +39,8 @@ export interface UpgradeRequest {
   chartVersion?: string;
   createNamespace?: boolean;
   valuesFiles: readonly string[];
-  /** The user's `set` lines (values that may be secrets). */
-  set: readonly SetValue[];
+  /** The user's `set` lines; secret ones carry the file their value is read from (--set-file). */
+  set: readonly SetArg[];
   /** Values the action itself sets (image digest, strategy switches); strings, applied last so they win. */
   setString: readonly { key: string; value: string }[];
   timeoutMs: number;
@@ -53,7 +53,12 @@ export function upgradeArgs(major: HelmMajor, r: UpgradeRequest): string[] {
   if (r.createNamespace) args.push('--create-namespace');
   if (r.chartVersion) args.push('--version', r.chartVersion);
   for (const f of r.valuesFiles) args.push('--values', f);
-  for (const s of r.set) args.push('--set', `${s.key}=${s.value}`);
+  for (const s of r.set) {
+    if (!s.secret) args.push('--set', `${s.key}=${s.value}`);
+    // fail closed: a secret without its file never falls back to the command line
+    else if (!s.file) throw new Error(`no value file for the secret set value ${s.key}`);
+    else args.push('--set-file', setFileArg(s.key, s.file));
+  }
   for (const s of r.setString) args.push('--set-string', `${s.key}=${s.value}`);
   args.push('--timeout', formatDuration(r.timeoutMs), ...waitFlags(major, r.wait));
   if (r.rollbackOnFailure) args.push(rollbackOnFailureFlag(major));

@@ -7,6 +7,7 @@ import { albWeightedAction } from './kubectl';
 import { displayCommand, rollbackArgs, uninstallArgs, upgradeArgs, type HelmMajor } from './helm';
 import type { HelmDeployInputs } from './inputs';
 import { albActionKey, canaryValues } from './strategies/canary';
+import { plannedSetArgs } from './secret-values';
 import { colorValues, routerValues } from './strategies/blue-green';
 import { canaryName, colorName, imageValues, upgradeRequest } from './strategy';
 
@@ -18,7 +19,7 @@ export interface PlannedStep {
 export function planCommands(inputs: HelmDeployInputs, major: HelmMajor): PlannedStep[] {
   const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
   const helm = (args: string[]) => displayCommand('helm', args, secrets);
-  const ctx = { inputs };
+  const ctx = { inputs, set: plannedSetArgs(inputs.set) };
   const { release, namespace, timeoutMs, wait, strategy, action } = inputs;
   const upgrade = (name: string, values: { key: string; value: string }[]) => helm(upgradeArgs(major, upgradeRequest(ctx, name, values)));
   const uninstall = (name: string) => helm(uninstallArgs(major, name, namespace, timeoutMs, wait));

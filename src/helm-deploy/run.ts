@@ -18,6 +18,7 @@ import { blueGreenDeploy, blueGreenPromote, blueGreenSwitchBack } from './strate
 import { canaryAbort, canaryDeploy, canaryPromote, canaryRollback } from './strategies/canary';
 import { rollingDeploy, rollingRollback } from './strategies/rolling';
 import { canaryName, colorName, type StrategyContext, type StrategyOutcome } from './strategy';
+import { writeSecretValueFiles, type SecretValueFiles } from './secret-values';
 import { renderSummary, type SummaryData } from './summary';
 
 export interface HelmDeployDeps {
@@ -76,14 +77,16 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
   const summary: SummaryData = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
   let helm: Helm | undefined;
   let kubectl: Kubectl | undefined;
+  let values: SecretValueFiles | undefined;
   try {
+    values = writeSecretValueFiles(inputs.set, deps.env);
     const found = await Helm.detect(deps.exec, binary, session.env);
     summary.helmVersion = found.version;
     reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
     helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
     kubectl = new Kubectl(deps.exec, session.env, reporter);
     const ops: ReleaseOps = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
-    const outcome = await step({ inputs, helm, kubectl, ops, reporter });
+    const outcome = await step({ inputs, set: values.set, helm, kubectl, ops, reporter });
     const r = outcome.result;
     // the release users reach is always <release>: the stable release, or the blue/green router
     const url = releaseUrl((await helm.status(inputs.release, inputs.namespace)) ?? { name: '', namespace: '', status: '' });
@@ -101,6 +104,7 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
     }
     throw err;
   } finally {
+    values?.close();
     session.close();
     summary.commands = [...(helm?.commands ?? []), ...(kubectl?.commands ?? [])];
     await reporter.summary(renderSummary(summary));

@@ -10,9 +10,12 @@ import { valueAt } from './helm-json';
 import type { HelmDeployInputs, PinnedImage } from './inputs';
 import type { Kubectl } from './kubectl';
 import type { ReleaseOps, ReleaseResult } from './release-ops';
+import type { SetArg } from './secret-values';
 
 export interface StrategyContext {
   inputs: HelmDeployInputs;
+  /** inputs.set as helm gets it: secret values through their private files (--set-file). */
+  set: readonly SetArg[];
   helm: Helm;
   kubectl: Kubectl;
   ops: ReleaseOps;
@@ -56,7 +59,7 @@ export function imageFromValues(inputs: HelmDeployInputs, values: Record<string,
   return m ? { repository, digest: m[2], tag: m[1] } : undefined;
 }
 
-export function upgradeRequest(ctx: { inputs: HelmDeployInputs }, release: string, setString: { key: string; value: string }[]): UpgradeRequest {
+export function upgradeRequest(ctx: { inputs: HelmDeployInputs; set: readonly SetArg[] }, release: string, setString: { key: string; value: string }[]): UpgradeRequest {
   const i = ctx.inputs;
   return {
     release,
@@ -65,7 +68,7 @@ export function upgradeRequest(ctx: { inputs: HelmDeployInputs }, release: strin
     chartVersion: i.chartVersion,
     createNamespace: i.createNamespace,
     valuesFiles: i.valuesFiles,
-    set: i.set,
+    set: ctx.set,
     setString,
     timeoutMs: i.timeoutMs,
     wait: i.wait,

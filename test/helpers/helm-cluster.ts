@@ -21,6 +21,8 @@ export interface Call {
   argv: string[];
   kubeconfig: string | null;
   kubeconfigMode: string | null;
+  /** helm only: each --set-file path and its mode when helm read it (null: missing). */
+  setFileModes?: Record<string, string | null>;
 }
 export interface Revision {
   revision: number;

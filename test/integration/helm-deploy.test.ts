@@ -186,20 +186,28 @@ describe('access and secrets', () => {
 
   it('writes the kubeconfig 0600 for helm and kubectl, removes it, and keeps secrets out of the log', async () => {
     const c = new Cluster();
-    const r = await c.deploy({ image: IMAGE_A, kubeconfig, set: 'db.password=hunter2-s3cr3t\nfeature=on' });
+    const r = await c.deploy({ image: IMAGE_A, kubeconfig, set: 'db.password=hunter2-s3cr3t\\,x\nfeature=on' });
     expect(r.exitCode).toBe(0);
     const calls = c.calls();
     expect(calls.length).toBeGreaterThan(0);
     for (const call of calls) expect({ file: call.kubeconfig?.startsWith(path.join(r.tempDir, 'runner-temp')), mode: call.kubeconfigMode }).toEqual({ file: true, mode: '600' });
     expect(existsSync(calls[0].kubeconfig!)).toBe(false);
-    expect(c.writes()[0]).toContain('--set db.password=hunter2-s3cr3t'); // helm still gets the value
+    // the secret goes as a file (0600, in the step's temp dir), never on helm's command line
+    const upgrade = calls.find((x) => x.argv[0] === 'upgrade')!;
+    const valueFile = upgrade.argv[upgrade.argv.indexOf('--set-file') + 1].replace(/^db\.password=/, '');
+    expect(valueFile.startsWith(path.join(r.tempDir, 'runner-temp', 'shipline-values-'))).toBe(true);
+    expect(c.writes()[0]).toContain(`--set-file db.password=${valueFile} --set feature=on`);
+    for (const call of calls) expect(call.argv.join(' ')).not.toContain('hunter2');
+    expect(upgrade.setFileModes).toEqual({ [valueFile]: '600' });
+    expect(existsSync(valueFile)).toBe(false);
+    expect((c.history('web')[0].values.db as { password?: string }).password).toBe('hunter2-s3cr3t,x'); // helm got the value, unescaped
     expect(r.log).toContain('::add-mask::hunter2-s3cr3t'); // masked at once (the runner swallows these lines)
     const visible = r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
     for (const text of [visible, r.summary]) {
       expect(text).not.toContain('hunter2-s3cr3t');
       expect(text).not.toContain('kube-token-s3cr3t');
     }
-    expect(r.summary).toContain('db.password=***');
+    expect(r.summary).toContain(`--set-file db.password=${valueFile}`);
   });
 
   it('with a pinned helm-version, runs the helm from the tool cache, not the one on PATH', async () => {
@@ -226,6 +234,16 @@ describe('access and secrets', () => {
     expect(r.log).toContain('$ helm upgrade --install web-canary');
     expect(r.summary).toContain('kubectl annotate ingress web');
     expect(r.outputs['canary-weight']).toBe('10');
+  });
+
+  it('a dry-run plan shows a secret set value as the file helm would read, never the value', async () => {
+    const c = new Cluster();
+    const r = await c.deploy({ image: IMAGE_A, 'dry-run': 'true', set: 'db.password=hunter2-s3cr3t\nfeature=on' });
+    expect(r.exitCode).toBe(0);
+    expect(c.calls().filter((x) => x.argv[0] !== 'version')).toEqual([]);
+    for (const text of [r.log, r.summary]) expect(text).toContain("--set-file 'db.password=<file>' --set feature=on");
+    const visible = r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    for (const text of [visible, r.summary]) expect(text).not.toContain('hunter2');
   });
 
   it('a dry-run promote or abort plans a canary weight of 0, not the input default', async () => {

@@ -305,3 +305,21 @@ describe('build output', () => {
     expect(lines.indexOf(`::${token}::`)).toBeGreaterThan(lines.lastIndexOf('::set-output name=digest::sha256:evil'));
   });
 });
+
+describe('scanner output', () => {
+  it('what trivy logs is shown between stop-commands markers, never run as a workflow command', async () => {
+    const reporter = new MemoryReporter();
+    const exec: Exec = async (command, args, options) => {
+      options?.onLine?.('::set-output name=digest::sha256:evil', 'stderr');
+      return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false };
+    };
+    await runTrivy(exec, { bin: 'trivy', version: 'x' }, '/l', '/r', scan, mkdtempSync(path.join(tmpdir(), 'bas-unit-')), reporter);
+    const lines = reporter.lines;
+    const stop = lines.findIndex((l) => l.startsWith('::stop-commands::'));
+    const evil = lines.indexOf('::set-output name=digest::sha256:evil');
+    const token = lines[stop]?.slice('::stop-commands::'.length);
+    expect(token).toMatch(/^[a-f0-9]{32}$/);
+    expect(stop).toBeLessThan(evil);
+    expect(lines.indexOf(`::${token}::`)).toBeGreaterThan(evil);
+  });
+});

@@ -62,6 +62,18 @@ describe('Helm 3', () => {
     expect(JSON.parse(h.run('get', 'values', 'web', '--namespace', 'default', '--output', 'json').stdout)).toMatchObject({ db: { password: 'a,b' }, hosts: ['x.example.com', 'y.example.com'], replicaCount: 2 });
   });
 
+  it('--set-file sets the file content as a string, applied after --set-string; a missing file fails like Helm', () => {
+    const h = helmDouble('v3.19.0');
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-set-file-'));
+    writeFileSync(path.join(dir, 'pw'), 'hunter2,s3cr3t');
+    writeFileSync(path.join(dir, 'n'), '42');
+    expect(h.upgrade('--set-string', 'db.password=x', '--set-file', `db.password=${path.join(dir, 'pw')}`, '--set-file', `db.port=${path.join(dir, 'n')}`).code).toBe(0);
+    expect(JSON.parse(h.run('get', 'values', 'web', '--namespace', 'default', '--output', 'json').stdout)).toMatchObject({ db: { password: 'hunter2,s3cr3t', port: '42' } });
+    // pkg/cli/values/options.go: readFile's os.ReadFile error, wrapped "failed parsing --set-file data"
+    const missing = path.join(dir, 'gone');
+    expect(h.upgrade('--set-file', `db.password=${missing}`)).toMatchObject({ code: 1, stderr: `Error: failed parsing --set-file data: open ${missing}: no such file or directory\n` });
+  });
+
   it('--wait is a boolean and --rollback-on-failure does not exist', () => {
     const h = helmDouble('v3.19.0');
     expect(h.upgrade('--wait=watcher').stderr).toBe('Error: invalid argument "watcher" for "--wait" flag: strconv.ParseBool: parsing "watcher": invalid syntax\n');

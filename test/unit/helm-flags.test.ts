@@ -10,7 +10,10 @@ const req: UpgradeRequest = {
   chartVersion: '1.2.0',
   createNamespace: true,
   valuesFiles: ['values.yaml'],
-  set: [{ key: 'db.password', value: 'hunter2', secret: true }],
+  set: [
+    { key: 'db.password', value: 'hunter2', secret: true, file: '/rt/shipline-values-x/value-0' },
+    { key: 'replicaCount', value: '3', secret: false },
+  ],
   setString: [{ key: 'image.digest', value: 'sha256:abc' }],
   timeoutMs: 300_000,
   wait: true,
@@ -27,7 +30,7 @@ it('detects Helm 3 and 4 from `helm version` output', () => {
 it('Helm 3: --wait and --atomic', () => {
   expect(upgradeArgs(3, req)).toEqual([
     'upgrade', '--install', 'web', 'charts/app', '--namespace', 'prod', '--create-namespace', '--version', '1.2.0',
-    '--values', 'values.yaml', '--set', 'db.password=hunter2', '--set-string', 'image.digest=sha256:abc',
+    '--values', 'values.yaml', '--set-file', 'db.password=/rt/shipline-values-x/value-0', '--set', 'replicaCount=3', '--set-string', 'image.digest=sha256:abc',
     '--timeout', '5m', '--wait', '--atomic',
   ]);
 });
@@ -50,7 +53,18 @@ it('builds rollback and uninstall lines', () => {
 });
 
 it('displays command lines with secret values masked and shell-quoted', () => {
-  expect(displayCommand('helm', upgradeArgs(3, req), ['hunter2'])).toContain("--set 'db.password=***' --set-string image.digest=sha256:abc");
+  const line = displayCommand('helm', upgradeArgs(3, { ...req, set: [{ key: 'api.token', value: 'x y', secret: false }, { key: 'note', value: 'hunter2 said', secret: false }] }), ['hunter2']);
+  expect(line).toContain("--set 'api.token=x y' --set 'note=*** said' --set-string image.digest=sha256:abc");
+});
+
+it('passes secret set values as --set-file paths, never on the command line', () => {
+  const args = upgradeArgs(3, req);
+  expect(args.join(' ')).not.toContain('hunter2');
+  // helm's strvals would split a path at a comma and eat its backslashes
+  const odd = upgradeArgs(3, { ...req, set: [{ key: 'db.password', value: 'hunter2', secret: true, file: 'C:\\tmp\\a,b\\value-0' }] });
+  expect(odd[odd.indexOf('--set-file') + 1]).toBe('db.password=C:\\\\tmp\\\\a\\,b\\\\value-0');
+  // fail closed: a secret without its file is an error, not a --set fallback
+  expect(() => upgradeArgs(3, { ...req, set: [{ key: 'db.password', value: 'hunter2', secret: true }] })).toThrow('no value file for the secret set value db.password');
 });
 
 it('never stops helm while its own waits may still run (a kill mid-upgrade leaves the release pending)', () => {
