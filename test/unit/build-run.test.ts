@@ -31,7 +31,7 @@ function setup(report: string, over: Partial<BuildInputs> = {}) {
   const exec: Exec = async (command, args) => {
     events.push(`${command} ${args.find((a) => ['bud', 'push', 'rmi', 'image', '--version'].includes(a))}`);
     if (args.includes('push')) writeLayout(args[args.length - 1].replace(/^oci:/, ''), args[args.indexOf('--digestfile') + 1]);
-    if (command === 'trivy') writeFileSync(args[args.indexOf('--output') + 1], readFileSync(path.resolve(FIXTURES, report)));
+    if (command === 'trivy' && args[0] === 'image') writeFileSync(args[args.indexOf('--output') + 1], readFileSync(path.resolve(FIXTURES, report)));
     return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false };
   };
   const manifests = new Map<string, string>();
