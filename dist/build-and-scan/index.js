@@ -45807,34 +45807,82 @@ function layoutSize(layout) {
     return [...seen.values()].reduce((a, b) => a + b, 0);
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/pool.ts
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects (others finish). */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (failure === undefined && next < items.length) {
+            const i = next++;
+            try {
+                results[i] = await fn(items[i]);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/registry/push-blobs.ts
+
+
+
+/** Throws a ServiceError naming the digest unless the repository holds the blob at its exact size. */
+async function verifyBlobPresent(client, repo, blob) {
+    const size = await client.headBlob(repo, blob.digest);
+    if (size !== blob.size) {
+        throw new errors/* ServiceError */._7((0,reference/* formatRepository */.Sh)(repo), `blob ${blob.digest} is ${size === undefined ? 'missing' : `${size} bytes, not ${blob.size}`} right after it was written`, 'The registry lost or altered the upload; nothing was tagged. Check its storage and retry');
+    }
+}
+/** Uploads a blob already known to be missing, then verifies it. */
+async function uploadBlobVerified(client, repo, blob, open) {
+    await client.putBlob(repo, blob.digest, blob.size, () => open(blob));
+    await verifyBlobPresent(client, repo, blob);
+}
+/** The verb: skip when present at its size, else upload and verify. */
+async function ensureBlobPresent(client, repo, blob, open) {
+    if ((await client.headBlob(repo, blob.digest)) === blob.size)
+        return 'present';
+    await uploadBlobVerified(client, repo, blob, open);
+    return 'uploaded';
+}
+/** `ensureBlobPresent` over the distinct blobs, at most `concurrency` at once; the first failure rejects. */
+async function ensureBlobsPresent(client, repo, blobs, open, concurrency) {
+    const distinct = [...new Map(blobs.map((b) => [b.digest, b])).values()];
+    const counts = { present: 0, uploaded: 0 };
+    await mapLimit(distinct, concurrency, async (blob) => {
+        counts[await ensureBlobPresent(client, repo, blob, open)]++;
+    });
+    return counts;
+}
+
 ;// CONCATENATED MODULE: ./src/build-and-scan/push.ts
 /**
- * Pushes the scanned OCI layout, byte for byte, through the registry client: blobs (HEAD, then
- * PUT when missing), child manifests by digest, then the image manifest under every tag. Each
- * tag is proven: the digest the registry reports (Docker-Content-Digest) must be the scanned one.
+ * Pushes the scanned OCI layout, byte for byte, through the registry client: every distinct blob
+ * several at once (HEAD, PUT when missing, HEAD again to prove it present at its size), then
+ * child manifests by digest, then the image manifest under every tag. Each tag is proven: the
+ * digest the registry reports (Docker-Content-Digest) must be the scanned one.
  */
 
 
 
-async function pushLayout(client, repo, layout, tags, reporter) {
+
+/** Blob uploads in flight at once: enough to fill a link, few enough not to trip registry rate limits. */
+const BLOB_CONCURRENCY = 4;
+async function pushLayout(client, repo, layout, tags, reporter, concurrency = BLOB_CONCURRENCY) {
     const scanned = layout.root.descriptor.digest;
     const where = (0,reference/* formatRepository */.Sh)(repo);
-    let blobsUploaded = 0;
-    let blobsPresent = 0;
-    const done = new Set();
-    for (const m of manifestsBottomUp(layout.root)) {
-        for (const blob of m.blobs) {
-            if (done.has(blob.digest))
-                continue;
-            done.add(blob.digest);
-            const size = await client.headBlob(repo, blob.digest);
-            if (size === blob.size) {
-                blobsPresent++;
-                continue;
-            }
-            await client.putBlob(repo, blob.digest, blob.size, () => openBlob(layout.dir, blob.digest));
-            blobsUploaded++;
-        }
+    const manifests = manifestsBottomUp(layout.root);
+    // Every blob is verified present before the first manifest refers to it.
+    const { uploaded: blobsUploaded, present: blobsPresent } = await ensureBlobsPresent(client, repo, manifests.flatMap((m) => m.blobs), (blob) => openBlob(layout.dir, blob.digest), concurrency);
+    for (const m of manifests) {
         if (m !== layout.root) {
             const got = await client.putManifest(repo, m.descriptor.digest, m.bytes, m.descriptor.mediaType);
             expectDigest(got, m.descriptor.digest, `${where}@${m.descriptor.digest}`);

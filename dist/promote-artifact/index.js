@@ -61541,9 +61541,9 @@ function formatMs(ms) {
     return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-;// CONCATENATED MODULE: ./src/promote-artifact/pool.ts
+;// CONCATENATED MODULE: ./src/toolkit/pool.ts
 /** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects (others finish). */
-async function mapLimit(items, limit, fn) {
+async function pool_mapLimit(items, limit, fn) {
     const results = new Array(items.length);
     let next = 0;
     let failure;
@@ -61597,7 +61597,7 @@ async function loadImage(client, repo, root, concurrency, depth = 0) {
     if (depth > 3)
         throw new errors_ServiceError(where, `index ${root.descriptor.digest} nests deeper than 3 levels`, 'Flatten the index');
     const links = manifestLinks(root, where);
-    const children = await mapLimit(links.children, concurrency, async (d) => loadImage(client, repo, await client.getManifest(repo, d.digest), concurrency, depth + 1));
+    const children = await pool_mapLimit(links.children, concurrency, async (d) => loadImage(client, repo, await client.getManifest(repo, d.digest), concurrency, depth + 1));
     return { manifest: root, children, blobs: links.blobs };
 }
 /** Every distinct blob in the tree (a layer shared by two platforms is listed once). */
@@ -61617,33 +61617,63 @@ function imageSize(node) {
     return distinctBlobs(node).reduce((sum, b) => sum + b.size, 0);
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/registry/push-blobs.ts
+
+
+
+/** Throws a ServiceError naming the digest unless the repository holds the blob at its exact size. */
+async function verifyBlobPresent(client, repo, blob) {
+    const size = await client.headBlob(repo, blob.digest);
+    if (size !== blob.size) {
+        throw new errors_ServiceError(formatRepository(repo), `blob ${blob.digest} is ${size === undefined ? 'missing' : `${size} bytes, not ${blob.size}`} right after it was written`, 'The registry lost or altered the upload; nothing was tagged. Check its storage and retry');
+    }
+}
+/** Uploads a blob already known to be missing, then verifies it. */
+async function uploadBlobVerified(client, repo, blob, open) {
+    await client.putBlob(repo, blob.digest, blob.size, () => open(blob));
+    await verifyBlobPresent(client, repo, blob);
+}
+/** The verb: skip when present at its size, else upload and verify. */
+async function ensureBlobPresent(client, repo, blob, open) {
+    if ((await client.headBlob(repo, blob.digest)) === blob.size)
+        return 'present';
+    await uploadBlobVerified(client, repo, blob, open);
+    return 'uploaded';
+}
+/** `ensureBlobPresent` over the distinct blobs, at most `concurrency` at once; the first failure rejects. */
+async function ensureBlobsPresent(client, repo, blobs, open, concurrency) {
+    const distinct = [...new Map(blobs.map((b) => [b.digest, b])).values()];
+    const counts = { present: 0, uploaded: 0 };
+    await mapLimit(distinct, concurrency, async (blob) => {
+        counts[await ensureBlobPresent(client, repo, blob, open)]++;
+    });
+    return counts;
+}
+
 ;// CONCATENATED MODULE: ./src/promote-artifact/blobs.ts
 /**
  * Gets blobs into a destination repository the cheapest way: already there (HEAD), mounted
  * from the source repository (same registry), or streamed from the source registry. Every
- * blob is checked present with its exact size after it is written.
+ * blob is checked present with its exact size after it is written (toolkit push-blobs).
  */
-
 
 
 async function transferBlobs(client, from, to, blobs, mode, concurrency) {
     const counts = { present: 0, mounted: 0, uploaded: 0 };
-    await mapLimit(blobs, concurrency, async (blob) => {
-        // A mount of a blob the repository already has is answered 201 too, so it needs no HEAD first.
-        if (mode === 'mount' && (await client.mountBlob(to, blob.digest, from))) {
+    const open = (blob) => client.getBlob(from, blob.digest);
+    await pool_mapLimit(blobs, concurrency, async (blob) => {
+        if (mode === 'copy') {
+            counts[await ensureBlobPresent(client, to, blob, open)]++;
+        }
+        else if (await client.mountBlob(to, blob.digest, from)) {
+            // A mount of a blob the repository already has is answered 201 too, so it needs no HEAD first.
+            await verifyBlobPresent(client, to, blob);
             counts.mounted++;
         }
-        else if (mode === 'copy' && (await client.headBlob(to, blob.digest)) === blob.size) {
-            counts.present++;
-            return;
-        }
         else {
-            await client.putBlob(to, blob.digest, blob.size, () => client.getBlob(from, blob.digest));
+            // The 202 already said the blob is not there: upload without another HEAD.
+            await uploadBlobVerified(client, to, blob, open);
             counts.uploaded++;
-        }
-        const size = await client.headBlob(to, blob.digest);
-        if (size !== blob.size) {
-            throw new errors_ServiceError(formatRepository(to), `blob ${blob.digest} is ${size === undefined ? 'missing' : `${size} bytes, not ${blob.size}`} right after it was written`, 'The registry lost or altered the upload; nothing was tagged. Check its storage and retry');
         }
     });
     return counts;
@@ -61665,7 +61695,7 @@ async function missingNodes(client, to, node, concurrency, knownAbsent = false) 
     const digest = node.manifest.descriptor.digest;
     if (!knownAbsent && (await client.headManifest(to, digest))?.digest === digest)
         return [];
-    const below = await mapLimit(node.children, concurrency, (c) => missingNodes(client, to, c, concurrency));
+    const below = await pool_mapLimit(node.children, concurrency, (c) => missingNodes(client, to, c, concurrency));
     return [...below.flat(), node];
 }
 /** PUT by digest, then HEAD by digest: the destination must hold exactly the source bytes. */

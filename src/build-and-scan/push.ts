@@ -1,10 +1,12 @@
 /**
- * Pushes the scanned OCI layout, byte for byte, through the registry client: blobs (HEAD, then
- * PUT when missing), child manifests by digest, then the image manifest under every tag. Each
- * tag is proven: the digest the registry reports (Docker-Content-Digest) must be the scanned one.
+ * Pushes the scanned OCI layout, byte for byte, through the registry client: every distinct blob
+ * several at once (HEAD, PUT when missing, HEAD again to prove it present at its size), then
+ * child manifests by digest, then the image manifest under every tag. Each tag is proven: the
+ * digest the registry reports (Docker-Content-Digest) must be the scanned one.
  */
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
+import { ensureBlobsPresent } from '../toolkit/registry/push-blobs';
 import { formatRepository } from '../toolkit/registry/reference';
 import type { RegistryClient, RepositoryRef } from '../toolkit/registry/types';
 import { manifestsBottomUp, openBlob, type OciLayout } from './oci-layout';
@@ -16,24 +18,29 @@ export interface PushResult {
   blobsPresent: number;
 }
 
-export async function pushLayout(client: RegistryClient, repo: RepositoryRef, layout: OciLayout, tags: readonly string[], reporter: Reporter): Promise<PushResult> {
+/** Blob uploads in flight at once: enough to fill a link, few enough not to trip registry rate limits. */
+export const BLOB_CONCURRENCY = 4;
+
+export async function pushLayout(
+  client: RegistryClient,
+  repo: RepositoryRef,
+  layout: OciLayout,
+  tags: readonly string[],
+  reporter: Reporter,
+  concurrency = BLOB_CONCURRENCY,
+): Promise<PushResult> {
   const scanned = layout.root.descriptor.digest;
   const where = formatRepository(repo);
-  let blobsUploaded = 0;
-  let blobsPresent = 0;
-  const done = new Set<string>();
-  for (const m of manifestsBottomUp(layout.root)) {
-    for (const blob of m.blobs) {
-      if (done.has(blob.digest)) continue;
-      done.add(blob.digest);
-      const size = await client.headBlob(repo, blob.digest);
-      if (size === blob.size) {
-        blobsPresent++;
-        continue;
-      }
-      await client.putBlob(repo, blob.digest, blob.size, () => openBlob(layout.dir, blob.digest));
-      blobsUploaded++;
-    }
+  const manifests = manifestsBottomUp(layout.root);
+  // Every blob is verified present before the first manifest refers to it.
+  const { uploaded: blobsUploaded, present: blobsPresent } = await ensureBlobsPresent(
+    client,
+    repo,
+    manifests.flatMap((m) => m.blobs),
+    (blob) => openBlob(layout.dir, blob.digest),
+    concurrency,
+  );
+  for (const m of manifests) {
     if (m !== layout.root) {
       const got = await client.putManifest(repo, m.descriptor.digest, m.bytes, m.descriptor.mediaType);
       expectDigest(got, m.descriptor.digest, `${where}@${m.descriptor.digest}`);

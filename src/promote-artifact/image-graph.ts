@@ -5,7 +5,7 @@
 import { ServiceError } from '../toolkit/errors';
 import { formatRepository } from '../toolkit/registry/reference';
 import { INDEX_MEDIA_TYPES, type Descriptor, type ManifestBlob, type RegistryClient, type RepositoryRef } from '../toolkit/registry/types';
-import { mapLimit } from './pool';
+import { mapLimit } from '../toolkit/pool';
 
 export interface ImageNode {
   manifest: ManifestBlob;

@@ -9,7 +9,7 @@ import { formatRepository } from '../toolkit/registry/reference';
 import type { RegistryClient, RepositoryRef } from '../toolkit/registry/types';
 import { transferBlobs, type BlobCounts, type BlobMode } from './blobs';
 import type { ImageNode } from './image-graph';
-import { mapLimit } from './pool';
+import { mapLimit } from '../toolkit/pool';
 
 /** The nodes `to` lacks, children before their parent (the order they must be written in). */
 async function missingNodes(client: RegistryClient, to: RepositoryRef, node: ImageNode, concurrency: number, knownAbsent = false): Promise<ImageNode[]> {

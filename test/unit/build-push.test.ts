@@ -41,7 +41,7 @@ function layout(kind: 'image' | 'index' = 'image'): { dir: string; top: string; 
 }
 
 /** An in-memory registry that records the verbs; `tamper` makes it answer another digest. */
-function fakeRegistry(opts: { present?: Buffer[]; tamper?: boolean } = {}) {
+function fakeRegistry(opts: { present?: Buffer[]; tamper?: boolean; lose?: string } = {}) {
   const blobs = new Map<string, Buffer>();
   for (const b of opts.present ?? []) blobs.set(sha(b), b);
   const manifests = new Map<string, { digest: string; mediaType: string }>();
@@ -58,7 +58,7 @@ function fakeRegistry(opts: { present?: Buffer[]; tamper?: boolean } = {}) {
       const bytes = Buffer.concat(chunks);
       expect(sha(bytes)).toBe(d);
       expect(bytes.length).toBe(size);
-      blobs.set(d, bytes);
+      if (d !== opts.lose) blobs.set(d, bytes);
       calls.push(`PUT blob ${d.slice(7, 15)}`);
     },
     async putManifest(_r, ref, bytes, mediaType) {
@@ -87,7 +87,15 @@ it('uploads missing blobs, then puts the manifest under each tag, all at the sca
   const reg = fakeRegistry({ present: [readFileSync(path.join(l.dir, 'blobs', 'sha256', l.blobs[0].slice(7)))] });
   const r = await pushLayout(reg.client, repo, await readLayout(l.dir), ['v1', 'latest'], new MemoryReporter());
   expect(r).toEqual({ digest: l.top, tags: ['v1', 'latest'], blobsUploaded: 1, blobsPresent: 1 });
-  expect(reg.calls).toEqual([`HEAD blob ${l.blobs[0].slice(7, 15)}`, `HEAD blob ${l.blobs[1].slice(7, 15)}`, `PUT blob ${l.blobs[1].slice(7, 15)}`, 'PUT manifest v1', 'PUT manifest latest']);
+  // Both blobs are looked at at once; the uploaded one is verified with a second HEAD before any manifest.
+  expect(reg.calls).toEqual([
+    `HEAD blob ${l.blobs[0].slice(7, 15)}`,
+    `HEAD blob ${l.blobs[1].slice(7, 15)}`,
+    `PUT blob ${l.blobs[1].slice(7, 15)}`,
+    `HEAD blob ${l.blobs[1].slice(7, 15)}`,
+    'PUT manifest v1',
+    'PUT manifest latest',
+  ]);
   expect(reg.manifests.get('v1')?.digest).toBe(l.top);
 });
 
@@ -101,6 +109,14 @@ it('pushes a multi-platform index bottom-up: children by digest, then the index 
   expect(manifestPuts).toEqual([`PUT manifest ${read.root.children[0].descriptor.digest.slice(7, 15)}`, `PUT manifest ${read.root.children[1].descriptor.digest.slice(7, 15)}`, 'PUT manifest v1']);
   expect(reg.blobs.size).toBe(4);
   expect(reg.manifests.get('v1')).toEqual({ digest: l.top, mediaType: 'application/vnd.oci.image.index.v1+json' });
+});
+
+it('writes no manifest and no tag when an uploaded blob is not there when asked again', async () => {
+  const l = layout('index');
+  const reg = fakeRegistry({ lose: l.blobs[3] });
+  await expect(pushLayout(reg.client, repo, await readLayout(l.dir), ['v1'], new MemoryReporter())).rejects.toThrow(`blob ${l.blobs[3]} is missing right after it was written`);
+  expect(reg.calls.filter((c) => c.startsWith('PUT manifest'))).toEqual([]);
+  expect(reg.manifests.size).toBe(0);
 });
 
 it('leaves a tag that already holds the scanned digest alone (re-runs, immutable tags)', async () => {

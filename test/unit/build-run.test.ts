@@ -35,10 +35,15 @@ function setup(report: string, over: Partial<BuildInputs> = {}) {
     return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false };
   };
   const manifests = new Map<string, string>();
+  const uploaded = new Map<string, number>();
   const registry: RegistryClient = {
     stats: { requests: 0, bytesUploaded: 0, bytesDownloaded: 0 },
-    headBlob: async () => undefined,
-    putBlob: async () => void events.push('registry putBlob'),
+    // Remembers uploads: the push verifies every blob with a HEAD after writing it.
+    headBlob: async (_r, digest) => uploaded.get(digest),
+    putBlob: async (_r, digest, size) => {
+      uploaded.set(digest, size);
+      events.push('registry putBlob');
+    },
     putManifest: async (_r, ref, bytes) => {
       events.push(`registry putManifest ${ref}`);
       manifests.set(ref, sha(bytes.toString()));
