@@ -46285,10 +46285,7 @@ function failureReason(text) {
 
 
 
-/** Platforms of an index's images; attestation manifests (`unknown/unknown`) are not images. */
-function layoutPlatforms(layout) {
-    return platformImages(layout).map((c) => c.platform);
-}
+/** The platform images of an index; attestation manifests (`unknown/unknown`) are not images. */
 function platformImages(layout) {
     return layout.root.children.flatMap((manifest) => {
         const p = manifest.descriptor.platform;

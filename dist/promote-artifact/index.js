@@ -61600,22 +61600,6 @@ async function loadImage(client, repo, root, concurrency, depth = 0) {
     const children = await pool_mapLimit(links.children, concurrency, async (d) => loadImage(client, repo, await client.getManifest(repo, d.digest), concurrency, depth + 1));
     return { manifest: root, children, blobs: links.blobs };
 }
-/** Every distinct blob in the tree (a layer shared by two platforms is listed once). */
-function distinctBlobs(node) {
-    const byDigest = new Map();
-    const walk = (n) => {
-        for (const b of n.blobs)
-            if (!byDigest.has(b.digest))
-                byDigest.set(b.digest, b);
-        n.children.forEach(walk);
-    };
-    walk(node);
-    return [...byDigest.values()];
-}
-/** Total blob bytes of the tree, distinct blobs only (for the summary). */
-function imageSize(node) {
-    return distinctBlobs(node).reduce((sum, b) => sum + b.size, 0);
-}
 
 ;// CONCATENATED MODULE: ./src/toolkit/registry/push-blobs.ts
 

@@ -23,11 +23,7 @@ export interface LayoutScan {
   platforms: string[];
 }
 
-/** Platforms of an index's images; attestation manifests (`unknown/unknown`) are not images. */
-export function layoutPlatforms(layout: OciLayout): string[] {
-  return platformImages(layout).map((c) => c.platform);
-}
-
+/** The platform images of an index; attestation manifests (`unknown/unknown`) are not images. */
 function platformImages(layout: OciLayout): { platform: string; manifest: LayoutManifest }[] {
   return layout.root.children.flatMap((manifest) => {
     const p = manifest.descriptor.platform;

@@ -48,19 +48,3 @@ export async function loadImage(client: RegistryClient, repo: RepositoryRef, roo
   );
   return { manifest: root, children, blobs: links.blobs };
 }
-
-/** Every distinct blob in the tree (a layer shared by two platforms is listed once). */
-export function distinctBlobs(node: ImageNode): Descriptor[] {
-  const byDigest = new Map<string, Descriptor>();
-  const walk = (n: ImageNode): void => {
-    for (const b of n.blobs) if (!byDigest.has(b.digest)) byDigest.set(b.digest, b);
-    n.children.forEach(walk);
-  };
-  walk(node);
-  return [...byDigest.values()];
-}
-
-/** Total blob bytes of the tree, distinct blobs only (for the summary). */
-export function imageSize(node: ImageNode): number {
-  return distinctBlobs(node).reduce((sum, b) => sum + b.size, 0);
-}

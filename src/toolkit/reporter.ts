@@ -1,3 +1,5 @@
+import { SecretMask } from './mask';
+
 /**
  * What an action's `run` may say to the world. `main` wires it to @actions/core; tests and
  * library users pass their own (see MemoryReporter). Keeping @actions/core out of `run`
@@ -14,15 +16,16 @@ export interface Reporter {
   summary(markdown: string): Promise<void>;
 }
 
-/** A Reporter that keeps everything in memory, masking secrets like the runner does. */
+/** A Reporter that keeps everything in memory, masking log and summary like coreReporter does. */
 export class MemoryReporter implements Reporter {
   readonly lines: string[] = [];
   readonly outputs: Record<string, string> = {};
   readonly secrets: string[] = [];
   summaryMarkdown = '';
+  private readonly masker = new SecretMask();
 
   private mask(text: string): string {
-    return this.secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), text);
+    return this.masker.apply(text);
   }
   info(message: string): void {
     this.lines.push(this.mask(message));
@@ -34,13 +37,15 @@ export class MemoryReporter implements Reporter {
     this.lines.push(`::debug::${this.mask(message)}`);
   }
   setSecret(value: string): void {
-    if (value) this.secrets.push(value);
+    if (!value) return;
+    this.secrets.push(value);
+    this.masker.add(value);
   }
   setOutput(name: string, value: string): void {
     this.outputs[name] = value;
   }
   async summary(markdown: string): Promise<void> {
-    this.summaryMarkdown += markdown;
+    this.summaryMarkdown += this.mask(markdown);
   }
   get log(): string {
     return this.lines.join('\n');

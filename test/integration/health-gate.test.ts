@@ -11,6 +11,11 @@ import { runAction, expectCleanFailure, type StepResult } from '../harness/run-a
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
 import { startSampleService, type SampleService } from '../helpers/sample-service';
 
+// These cases read a real Prometheus in real time; one failed once in ~10 full-suite runs on a
+// loaded 2-core machine (not reproduced alone). A retry keeps CI honest-but-stable, and the
+// failure is still printed before the retry, so a real regression fails twice and shows.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 const TOKEN = 'prom-token-4f1c9a';
 const HEADER_SECRET = 'health-secret-77aa';
 const JOBS = ['stable', 'healthy', 'errors', 'slow', 'quiet', 'trafficked'] as const;

@@ -296,13 +296,7 @@ describe('build output', () => {
       return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false, ...writeDigest({ command, args }) };
     };
     await buildImage(exec, req, reporter);
-    const lines = reporter.lines;
-    const stop = lines.findIndex((l) => l.startsWith('::stop-commands::'));
-    const evil = lines.indexOf('::set-output name=digest::sha256:evil');
-    const token = lines[stop]?.slice('::stop-commands::'.length);
-    expect(token).toMatch(/^[a-f0-9]{32}$/);
-    expect(stop).toBeLessThan(evil);
-    expect(lines.indexOf(`::${token}::`)).toBeGreaterThan(lines.lastIndexOf('::set-output name=digest::sha256:evil'));
+    expectFenced(reporter.lines, '::set-output name=digest::sha256:evil');
   });
 });
 
@@ -314,12 +308,15 @@ describe('scanner output', () => {
       return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false };
     };
     await runTrivy(exec, { bin: 'trivy', version: 'x' }, '/l', '/r', scan, mkdtempSync(path.join(tmpdir(), 'bas-unit-')), reporter);
-    const lines = reporter.lines;
-    const stop = lines.findIndex((l) => l.startsWith('::stop-commands::'));
-    const evil = lines.indexOf('::set-output name=digest::sha256:evil');
-    const token = lines[stop]?.slice('::stop-commands::'.length);
-    expect(token).toMatch(/^[a-f0-9]{32}$/);
-    expect(stop).toBeLessThan(evil);
-    expect(lines.indexOf(`::${token}::`)).toBeGreaterThan(evil);
+    expectFenced(reporter.lines, '::set-output name=digest::sha256:evil');
   });
 });
+
+/** `line` was logged between a ::stop-commands::<token> and the matching ::<token>:: (shown, never run). */
+function expectFenced(lines: string[], line: string): void {
+  const stop = lines.findIndex((l) => l.startsWith('::stop-commands::'));
+  const token = lines[stop]?.slice('::stop-commands::'.length);
+  expect(token).toMatch(/^[a-f0-9]{32}$/);
+  expect(stop).toBeLessThan(lines.indexOf(line));
+  expect(lines.indexOf(`::${token}::`)).toBeGreaterThan(lines.lastIndexOf(line));
+}

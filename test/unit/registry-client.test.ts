@@ -23,13 +23,7 @@ function fakeEcr(password: string) {
     close: () => undefined,
     send: async (req) => {
       seen.push(req);
-      const respond = (status: number, headers: Record<string, string>, body = Buffer.alloc(0)): HttpResponse => ({
-        status,
-        statusText: status === 200 ? 'OK' : 'Unauthorized',
-        headers,
-        body: Readable.from([body]) as unknown as IncomingMessage,
-        url: req.url,
-      });
+      const respond = (status: number, headers: Record<string, string>, body?: Buffer) => fakeResponse(req, status, headers, body);
       if (req.headers.authorization !== expected) return respond(401, { 'www-authenticate': `Basic realm="https://${HOST}/",service="ecr.amazonaws.com"` });
       return respond(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(MANIFEST) }, MANIFEST);
     },
@@ -88,13 +82,7 @@ it('never follows a token-server redirect to another host with the Basic login',
   const dir = mkdtempSync(path.join(tmpdir(), 'shipline-redirect-cfg-'));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'reg.example.com': { auth: Buffer.from('ci:login-pw').toString('base64') } } }));
   const seen: HttpRequest[] = [];
-  const respond = (req: HttpRequest, status: number, headers: Record<string, string>, body = Buffer.alloc(0)): HttpResponse => ({
-    status,
-    statusText: String(status),
-    headers,
-    body: Readable.from([body]) as unknown as IncomingMessage,
-    url: req.url,
-  });
+  const respond = fakeResponse;
   const transport: Transport = {
     close: () => undefined,
     send: async (req) => {
@@ -127,13 +115,7 @@ it('never sends the login along a redirect from https to plain http on the same 
     close: () => undefined,
     send: async (req) => {
       seen.push(req);
-      const respond = (status: number, headers: Record<string, string>, body = Buffer.alloc(0)): HttpResponse => ({
-        status,
-        statusText: String(status),
-        headers,
-        body: Readable.from([body]) as unknown as IncomingMessage,
-        url: req.url,
-      });
+      const respond = (status: number, headers: Record<string, string>, body?: Buffer) => fakeResponse(req, status, headers, body);
       if (req.url.protocol === 'http:') return respond(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(MANIFEST) }, MANIFEST);
       if (!req.headers.authorization) return respond(401, { 'www-authenticate': 'Basic realm="reg"' });
       return respond(307, { location: 'http://reg.example.com/v2/o/app/manifests/v1' });
@@ -168,3 +150,8 @@ it('checks a manifest PUT with a HEAD when the registry does not say what it sto
   );
   expect(seen).toEqual(['PUT', 'HEAD']);
 });
+
+/** A transport answer shaped as the real node:http transport hands it over. */
+function fakeResponse(req: HttpRequest, status: number, headers: Record<string, string>, body: Buffer = Buffer.alloc(0)): HttpResponse {
+  return { status, statusText: String(status), headers, body: Readable.from([body]) as unknown as IncomingMessage, url: req.url };
+}
