@@ -81,7 +81,9 @@ interface Scenario {
  */
 function errorScenario(label: string, requestsPerInterval: number, baseRate: number, factor: number, count = ERRORS.count, extrapolated = 1): Scenario {
   const observe = (lambda: number, rnd: () => number) => extrapolated * poisson(lambda / extrapolated, rnd);
-  const extra = [count === ERRORS.count ? '' : `count ${count}`, extrapolated === 1 ? '' : `increase() extrapolated ${extrapolated}x`].filter(Boolean).join(', ');
+  const extra = [count === ERRORS.count ? '' : `count ${count}`, extrapolated === 1 ? '' : `increase() extrapolated ${extrapolated}x`]
+    .filter(Boolean)
+    .join(', ');
   return {
     name: `error rate ${label}${extra ? `, ${extra}` : ''}, ${factor === 1 ? 'A/A' : `${factor}x`}`,
     settings: { ...ERRORS, count },
@@ -183,7 +185,9 @@ async function syntheticPart(): Promise<void> {
     latencyScenario(1.5),
     latencyScenario(2),
   ];
-  console.log(`\nPart 1: ${TRIALS} replayed analyses per scenario at the defaults (count ${DEFAULTS.count}, min-samples ${DEFAULTS.minSamples}, effect-size ${DEFAULTS.effectSize}, confidence ${DEFAULTS.confidence})`);
+  console.log(
+    `\nPart 1: ${TRIALS} replayed analyses per scenario at the defaults (count ${DEFAULTS.count}, min-samples ${DEFAULTS.minSamples}, effect-size ${DEFAULTS.effectSize}, confidence ${DEFAULTS.confidence})`,
+  );
   console.log('peer = per-sample rule "canary > 1.5x baseline" with failure-limit 0 (a common Argo/Flagger template)\n');
   const rows: string[][] = [];
   for (const [i, s] of scenarios.entries()) {
@@ -249,7 +253,9 @@ async function prometheusPart(): Promise<void> {
   await Promise.all(load.map((l) => l.stop()));
   await prom.stop();
   await Promise.all([stable.close(), canary.close()]);
-  console.log('\nPart 2: real Prometheus (1 s scrapes), 50 req/s per side, canary error rate 1% -> 25% after 6 s (at 1 s intervals the [2s] windows overlap: every other one is pooled)\n');
+  console.log(
+    '\nPart 2: real Prometheus (1 s scrapes), 50 req/s per side, canary error rate 1% -> 25% after 6 s (at 1 s intervals the [2s] windows overlap: every other one is pooled)\n',
+  );
   printTable(['settings', 'verdict', 'rounds', 'injection -> verdict (s)', 'in intervals'], rows);
 }
 

@@ -27,7 +27,10 @@ import { startRegistry, type TestRegistry } from '../test/helpers/registry';
 
 const execFileP = promisify(execFile);
 const MB = 1024 * 1024;
-const sizes = (process.env.BENCH_SIZES ?? '10,100,500').split(',').map(Number).filter((n) => n > 0);
+const sizes = (process.env.BENCH_SIZES ?? '10,100,500')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const layers = Number(process.env.BENCH_LAYERS ?? 5);
 const repeats = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 
@@ -167,8 +170,14 @@ async function main(): Promise<void> {
           ratio(oursMs, theirsMs),
           spread(ours.map((m) => m.requests)),
           spread(theirs.map((m) => m.requests)),
-          spread(ours.map((m) => m.bytes), fmtBytes),
-          spread(theirs.map((m) => m.bytes), fmtBytes),
+          spread(
+            ours.map((m) => m.bytes),
+            fmtBytes,
+          ),
+          spread(
+            theirs.map((m) => m.bytes),
+            fmtBytes,
+          ),
         ]);
       }
     }
@@ -176,10 +185,22 @@ async function main(): Promise<void> {
     await devP.stop();
     await dev.stop();
   }
-  const head = ['image', 'promotion', 'promote time', 'skopeo time', 'time ratio promote/skopeo', 'promote requests', 'skopeo requests', 'promote bytes up', 'skopeo bytes up'];
+  const head = [
+    'image',
+    'promotion',
+    'promote time',
+    'skopeo time',
+    'time ratio promote/skopeo',
+    'promote requests',
+    'skopeo requests',
+    'promote bytes up',
+    'skopeo bytes up',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
-  console.log(`promote-artifact vs skopeo ${(await execFileP('skopeo', ['--version'])).stdout.trim().replace('skopeo version ', '')} on docker-registry (loopback), ${layers} layers per image, median of ${repeats} runs`);
+  console.log(
+    `promote-artifact vs skopeo ${(await execFileP('skopeo', ['--version'])).stdout.trim().replace('skopeo version ', '')} on docker-registry (loopback), ${layers} layers per image, median of ${repeats} runs`,
+  );
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(line(r));

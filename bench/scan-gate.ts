@@ -37,7 +37,13 @@ function syntheticReport(n: number): string {
     const vulns = [];
     for (let i = r * perResult; i < Math.min(n, (r + 1) * perResult); i++) {
       const t = templates[i % templates.length];
-      vulns.push({ ...t, VulnerabilityID: `CVE-2024-${100000 + i}`, PkgName: `pkg-${i % 997}`, Severity: SEVERITIES[i % SEVERITIES.length], FixedVersion: i % 3 === 0 ? '' : t.FixedVersion });
+      vulns.push({
+        ...t,
+        VulnerabilityID: `CVE-2024-${100000 + i}`,
+        PkgName: `pkg-${i % 997}`,
+        Severity: SEVERITIES[i % SEVERITIES.length],
+        FixedVersion: i % 3 === 0 ? '' : t.FixedVersion,
+      });
     }
     results.push({ ...base.Results[0], Target: `layer-${r}`, Vulnerabilities: vulns });
   }
@@ -54,7 +60,15 @@ function timePair(a: () => void, b: () => void, runs: number): [number, number] 
   const ta: number[] = [];
   const tb: number[] = [];
   for (let i = 0; i < runs; i++) {
-    for (const [fn, out] of i % 2 === 0 ? ([[a, ta], [b, tb]] as const) : ([[b, tb], [a, ta]] as const)) {
+    for (const [fn, out] of i % 2 === 0
+      ? ([
+          [a, ta],
+          [b, tb],
+        ] as const)
+      : ([
+          [b, tb],
+          [a, ta],
+        ] as const)) {
       const t = performance.now();
       fn();
       out.push(performance.now() - t);
@@ -87,7 +101,12 @@ function spawnTime(cmd: string, args: string[], env: NodeJS.ProcessEnv, untilExi
 
 async function main(): Promise<void> {
   const now = new Date();
-  const ignores: IgnoreEntry[] = Array.from({ length: 50 }, (_, i) => ({ id: `CVE-2024-${100000 + i * 7}`, reason: 'bench', expires: '2999-01-01', line: i + 1 }));
+  const ignores: IgnoreEntry[] = Array.from({ length: 50 }, (_, i) => ({
+    id: `CVE-2024-${100000 + i * 7}`,
+    reason: 'bench',
+    expires: '2999-01-01',
+    line: i + 1,
+  }));
   console.log('Parse + gate of Trivy JSON reports (median of runs; ratio to a bare JSON.parse of the same text)\n');
   console.log('| findings | report size | JSON.parse | parse + gate | ratio |');
   console.log('| ---: | ---: | ---: | ---: | ---: |');
@@ -104,7 +123,9 @@ async function main(): Promise<void> {
       runs,
     );
     if (failing === 0) throw new Error('the synthetic report should fail the gate');
-    console.log(`| ${n.toLocaleString('en')} | ${(text.length / 1024 / 1024).toFixed(1)} MiB | ${floor.toFixed(1)} ms | ${ours.toFixed(1)} ms | ${(ours / floor).toFixed(2)}x |`);
+    console.log(
+      `| ${n.toLocaleString('en')} | ${(text.length / 1024 / 1024).toFixed(1)} MiB | ${floor.toFixed(1)} ms | ${ours.toFixed(1)} ms | ${(ours / floor).toFixed(2)}x |`,
+    );
   }
 
   // Start-up: valid inputs, trivy-version: path with the test double on PATH, so the first

@@ -595,7 +595,11 @@ class RegistryHttp {
         const lower = host.toLowerCase();
         return (isLoopbackHost(lower) ||
             this.insecure.some((entry) => {
-                const h = entry.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '');
+                const h = entry
+                    .trim()
+                    .toLowerCase()
+                    .replace(/^[a-z]+:\/\//, '')
+                    .replace(/\/.*$/, '');
                 return h === lower || h === lower.replace(/:\d+$/, '');
             }));
     }
@@ -744,27 +748,27 @@ class ByteRanges {
         this.it = source[Symbol.asyncIterator]();
     }
     take(length) {
-        const self = this;
-        return external_node_stream_.Readable.from((async function* () {
-            let remaining = length;
-            while (remaining > 0) {
-                let chunk = self.leftover;
-                self.leftover = undefined;
-                if (!chunk) {
-                    const next = await self.it.next();
-                    if (next.done)
-                        throw sourceError(`the blob source ended ${remaining} bytes short`);
-                    chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-                }
-                if (chunk.length > remaining) {
-                    self.leftover = chunk.subarray(remaining);
-                    chunk = chunk.subarray(0, remaining);
-                }
-                remaining -= chunk.length;
-                self.onBytes(chunk.length);
-                yield chunk;
+        return external_node_stream_.Readable.from(this.range(length), { objectMode: false });
+    }
+    async *range(length) {
+        let remaining = length;
+        while (remaining > 0) {
+            let chunk = this.leftover;
+            this.leftover = undefined;
+            if (!chunk) {
+                const next = await this.it.next();
+                if (next.done)
+                    throw sourceError(`the blob source ended ${remaining} bytes short`);
+                chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
             }
-        })(), { objectMode: false });
+            if (chunk.length > remaining) {
+                this.leftover = chunk.subarray(remaining);
+                chunk = chunk.subarray(0, remaining);
+            }
+            remaining -= chunk.length;
+            this.onBytes(chunk.length);
+            yield chunk;
+        }
     }
     /** Fails when the source has more bytes than the declared size. */
     async expectEnd() {
@@ -1123,7 +1127,15 @@ class HttpRegistryClient {
     async fetchToken(req) {
         const registry = req.url.host;
         return this.http.retrying(registry, async () => {
-            const res = await this.http.once({ registry, method: req.method, path: req.url.toString(), scopes: [], headers: req.headers, body: req.body, noAuth: true });
+            const res = await this.http.once({
+                registry,
+                method: req.method,
+                path: req.url.toString(),
+                scopes: [],
+                headers: req.headers,
+                body: req.body,
+                noAuth: true,
+            });
             return { status: res.status, text: (await readBody(res, 1024 * 1024)).toString('utf8') };
         });
     }
@@ -1341,7 +1353,9 @@ function registryDeps(ecrFor = ecrClientPool(), env = process.env) {
             reporter,
             env,
             insecureRegistries: inputs.insecureRegistries,
-            ecr: isEcrHost(inputs.repository.registry) ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(region || inputs.awsRegion || ''), reporter }) : undefined,
+            ecr: isEcrHost(inputs.repository.registry)
+                ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(region || inputs.awsRegion || ''), reporter })
+                : undefined,
         }),
         ensureRepository: async (inputs, reporter) => {
             const ecr = isEcrHost(inputs.repository.registry);

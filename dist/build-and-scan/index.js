@@ -31721,9 +31721,7 @@ const exec = (command, args, options = {}) => new Promise((resolve, reject) => {
     child.on('error', (e) => {
         if (timer)
             clearTimeout(timer);
-        reject(e.code === 'ENOENT'
-            ? new _errors__WEBPACK_IMPORTED_MODULE_1__/* .ServiceError */ ._7(command, 'not found on PATH', `Install ${command} or let the action install it`)
-            : e);
+        reject(e.code === 'ENOENT' ? new _errors__WEBPACK_IMPORTED_MODULE_1__/* .ServiceError */ ._7(command, 'not found on PATH', `Install ${command} or let the action install it`) : e);
     });
     child.on('close', (code, signal) => {
         if (timer)
@@ -31980,12 +31978,7 @@ const MEDIA_TYPES = {
     dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
 };
 const INDEX_MEDIA_TYPES = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList];
-const MANIFEST_ACCEPT = [
-    MEDIA_TYPES.ociIndex,
-    MEDIA_TYPES.ociManifest,
-    MEDIA_TYPES.dockerManifestList,
-    MEDIA_TYPES.dockerManifest,
-].join(', ');
+const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifestList, MEDIA_TYPES.dockerManifest].join(', ');
 
 
 /***/ }),
@@ -45077,7 +45070,10 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 const HEX64 = /^[a-f0-9]{64}$/;
 /** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
 function checksumFromFile(text, fileName) {
-    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
     for (const l of lines) {
         const [sum, name] = l.split(/\s+\*?/);
         if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || external_node_path_.basename(name) === fileName))
@@ -45373,7 +45369,7 @@ function parseInputs(raw, env = process.env) {
     // Like docker/build-push-action: relative to the workspace, default <context>/Dockerfile.
     const file = get('file') ? external_node_path_.resolve(workspace, get('file')) : external_node_path_.join(context, 'Dockerfile');
     if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
-        throw new errors/* InputError */.dz('file', `Dockerfile '${external_node_path_.relative(workspace, file)}' not found`, "Give the Dockerfile path relative to the workspace (empty means <context>/Dockerfile)");
+        throw new errors/* InputError */.dz('file', `Dockerfile '${external_node_path_.relative(workspace, file)}' not found`, 'Give the Dockerfile path relative to the workspace (empty means <context>/Dockerfile)');
     }
     const ref = (0,reference/* parseReference */.F2)(get('image'), 'image');
     if (ref.tag !== undefined || ref.digest !== undefined) {
@@ -45571,9 +45567,7 @@ function buildahCommands(req, p) {
         push: multi
             ? { command: 'buildah', args: [...BUILDAH, 'manifest', 'push', '--all', '--digestfile', p.digestFile, p.localName, dest] }
             : { command: 'buildah', args: [...BUILDAH, 'push', '--digestfile', p.digestFile, p.localName, dest] },
-        cleanup: multi
-            ? { command: 'buildah', args: [...BUILDAH, 'manifest', 'rm', p.localName] }
-            : { command: 'buildah', args: [...BUILDAH, 'rmi', p.localName] },
+        cleanup: multi ? { command: 'buildah', args: [...BUILDAH, 'manifest', 'rm', p.localName] } : { command: 'buildah', args: [...BUILDAH, 'rmi', p.localName] },
     };
 }
 function dockerCommand(req, p) {
@@ -45991,7 +45985,12 @@ function toSarif(result, opts, maxResults = Number.POSITIVE_INFINITY) {
                     },
                 },
                 results,
-                properties: { severityThreshold: result.threshold, passed: result.passed, findings: result.judged.length, omittedFindings: result.judged.length - kept.length },
+                properties: {
+                    severityThreshold: result.threshold,
+                    passed: result.passed,
+                    findings: result.judged.length,
+                    omittedFindings: result.judged.length - kept.length,
+                },
             },
         ],
     };
@@ -46262,14 +46261,21 @@ function failureReason(text) {
     if (at < 0)
         at = last(/\b(FATAL|ERROR)\b/);
     if (at < 0)
-        return lines.filter((l) => l.trim() !== '').pop()?.trim() ?? '(no output)';
+        return (lines
+            .filter((l) => l.trim() !== '')
+            .pop()
+            ?.trim() ?? '(no output)');
     const entry = [lines[at]];
     for (const l of lines.slice(at + 1)) {
         if (!/^\s/.test(l) && l !== '')
             break; // the next timestamped entry
         entry.push(l);
     }
-    return entry.join(' ').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '').replace(/\s+/g, ' ').trim();
+    return entry
+        .join(' ')
+        .replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '')
+        .replace(/\s+/g, ' ')
+        .trim();
 }
 
 ;// CONCATENATED MODULE: ./src/build-and-scan/scan-layout.ts
@@ -46436,7 +46442,10 @@ function warnIfCacheInContext(inputs, reporter) {
     if (rel === '' || rel.startsWith('..') || external_node_path_.isAbsolute(rel))
         return;
     const top = rel.split(external_node_path_.sep)[0];
-    const ignored = (file) => (0,external_node_fs_.existsSync)(file) && (0,external_node_fs_.readFileSync)(file, 'utf8').split(/\r?\n/).some((l) => l.trim().replace(/^\/+|\/+$/g, '') === top);
+    const ignored = (file) => (0,external_node_fs_.existsSync)(file) &&
+        (0,external_node_fs_.readFileSync)(file, 'utf8')
+            .split(/\r?\n/)
+            .some((l) => l.trim().replace(/^\/+|\/+$/g, '') === top);
     if (['.dockerignore', '.containerignore'].some((f) => ignored(external_node_path_.join(inputs.context, f))))
         return; // buildah reads either
     reporter.warning(`trivy-cache-dir '${rel}' is inside the build context: the vulnerability database is sent to the builder and a COPY of the context puts it in the image. Add '${top}' to .dockerignore, or leave trivy-cache-dir empty and cache ~/.cache/trivy`);
@@ -46482,9 +46491,18 @@ async function scanLayout(inputs, deps, trivy, layout, workDir, now, reporter) {
     reporter.setOutput('vulnerabilities', JSON.stringify(result.counts));
     reporter.setOutput('report-file', scanned.reportFile);
     reporter.setOutput('sarif-file', sarifFile);
-    const counts = Object.entries(result.counts).map(([s, n]) => `${n} ${s}`).join(', ');
+    const counts = Object.entries(result.counts)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ');
     reporter.info(`Vulnerabilities after ignores: ${counts}; gate at ${result.threshold}: ${result.passed ? 'passed' : 'FAILED'}`);
-    return { kind: 'scanned', gate: result, trivyVersion: trivy.version, ignoreUnfixed: inputs.scan.ignoreUnfixed, platforms: scanned.platforms, sarifOmitted: sarif.omitted };
+    return {
+        kind: 'scanned',
+        gate: result,
+        trivyVersion: trivy.version,
+        ignoreUnfixed: inputs.scan.ignoreUnfixed,
+        platforms: scanned.platforms,
+        sarifOmitted: sarif.omitted,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/build-and-scan/main.ts

@@ -40669,7 +40669,7 @@ function parseMetrics(text) {
             fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
         }
         if (baseline !== undefined && total !== undefined && baselineTotal === undefined) {
-            fail(`${where}: with total and baseline the stable requests are needed`, 'Give baseline-total (PromQL for the stable version\'s requests)');
+            fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
         }
         let critical = false;
         if (obj.critical !== undefined) {
@@ -40696,7 +40696,20 @@ function parseMetrics(text) {
         if (cumulative && countWindowMs !== undefined) {
             fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
         }
-        return { name, query, max, min, baseline, total, baselineTotal, critical, noData, direction, cumulative, ...(countWindowMs !== undefined && { countWindowMs }) };
+        return {
+            name,
+            query,
+            max,
+            min,
+            baseline,
+            total,
+            baselineTotal,
+            critical,
+            noData,
+            direction,
+            cumulative,
+            ...(countWindowMs !== undefined && { countWindowMs }),
+        };
     });
 }
 
@@ -40759,7 +40772,10 @@ function parseHeaders(value) {
         const at = line.indexOf(':');
         const name = at > 0 ? line.slice(0, at).trim() : '';
         // Quote only the first word: the rest of a malformed line ("Authorization Bearer abc:d") may be the credential.
-        const start = line.trim().split(/[\s:=]/)[0].slice(0, 40) || '(no name)';
+        const start = line
+            .trim()
+            .split(/[\s:=]/)[0]
+            .slice(0, 40) || '(no name)';
         if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
             throw new errors_InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
         headers[name] = line.slice(at + 1).trim();
@@ -40886,7 +40902,12 @@ function planMetrics(metrics, compareBaseline) {
     for (const spec of metrics) {
         const { baseline, baselineTotal: _baselineTotal, ...absolute } = spec;
         if (spec.max === undefined && spec.min === undefined) {
-            notJudged.push({ name: spec.name, query: spec.query, baseline, reason: 'it has no max or min, only the baseline comparison, which compare-baseline: false turns off' });
+            notJudged.push({
+                name: spec.name,
+                query: spec.query,
+                baseline,
+                reason: 'it has no max or min, only the baseline comparison, which compare-baseline: false turns off',
+            });
         }
         else {
             judged.push(absolute);
@@ -40938,7 +40959,11 @@ function sampleOutcome(pair, now, staleAfterMs) {
     if (!Number.isFinite(value))
         return { kind: 'no-data', reason: 'infinite', detail: `the query returned ${raw} (a division by zero)` };
     if (now - timestampMs > staleAfterMs) {
-        return { kind: 'no-data', reason: 'stale', detail: `the newest sample is ${Math.round((now - timestampMs) / 1000)} s old (limit ${Math.round(staleAfterMs / 1000)} s)` };
+        return {
+            kind: 'no-data',
+            reason: 'stale',
+            detail: `the newest sample is ${Math.round((now - timestampMs) / 1000)} s old (limit ${Math.round(staleAfterMs / 1000)} s)`,
+        };
     }
     return { kind: 'value', value, timestampMs };
 }
@@ -40996,8 +41021,15 @@ class PrometheusClient {
         if (series.length === 0)
             return { kind: 'no-data', reason: 'empty-vector', detail: 'the query returned an empty vector (no matching series, or rate() before two scrapes exist)' };
         if (series.length > 1) {
-            const labels = series.slice(0, 3).map((s) => JSON.stringify(s.metric ?? {})).join(', ');
-            return { kind: 'error', reason: 'multiple-series', detail: `the query returned ${series.length} series (${labels}); aggregate it to one, e.g. with sum()` };
+            const labels = series
+                .slice(0, 3)
+                .map((s) => JSON.stringify(s.metric ?? {}))
+                .join(', ');
+            return {
+                kind: 'error',
+                reason: 'multiple-series',
+                detail: `the query returned ${series.length} series (${labels}); aggregate it to one, e.g. with sum()`,
+            };
         }
         return sampleOutcome(series[0].value, now, this.opts.staleAfterMs);
     }
@@ -41111,7 +41143,18 @@ function mannWhitney(canary, baseline, direction) {
     const pValue = direction === 'increase' ? pIncrease : direction === 'decrease' ? pDecrease : Math.min(1, 2 * Math.min(pIncrease, pDecrease));
     const canaryMean = mean(canary);
     const baselineMean = mean(baseline);
-    return { test: 'mann-whitney', u, n1, n2, z, exact, pValue: Math.min(1, Math.max(0, pValue)), canaryMean, baselineMean, effectSize: ratio(canaryMean, baselineMean) };
+    return {
+        test: 'mann-whitney',
+        u,
+        n1,
+        n2,
+        z,
+        exact,
+        pValue: Math.min(1, Math.max(0, pValue)),
+        canaryMean,
+        baselineMean,
+        effectSize: ratio(canaryMean, baselineMean),
+    };
 }
 /** log of n choose k, by summed logs (exact enough for the counts a gate sees). */
 function logChoose(n, k) {
@@ -41443,36 +41486,64 @@ function decide(states, limits, final) {
     for (const { spec, samples } of states) {
         const s = last(samples);
         if (spec.critical && s?.status === 'failed') {
-            return { verdict: 'fail', rule: 'critical-breach', metric: spec.name, reason: `critical metric '${spec.name}' failed at sample ${s.index + 1}: ${s.reason}` };
+            return {
+                verdict: 'fail',
+                rule: 'critical-breach',
+                metric: spec.name,
+                reason: `critical metric '${spec.name}' failed at sample ${s.index + 1}: ${s.reason}`,
+            };
         }
     }
     for (const { spec, samples } of states) {
         const failed = countOf(samples, 'failed');
         if (failed > limits.failureLimit) {
-            return { verdict: 'fail', rule: 'failure-limit', metric: spec.name, reason: `'${spec.name}' failed ${failed} time(s), more than failure-limit ${limits.failureLimit}; last: ${last(samples.filter((x) => x.status === 'failed'))?.reason}` };
+            return {
+                verdict: 'fail',
+                rule: 'failure-limit',
+                metric: spec.name,
+                reason: `'${spec.name}' failed ${failed} time(s), more than failure-limit ${limits.failureLimit}; last: ${last(samples.filter((x) => x.status === 'failed'))?.reason}`,
+            };
         }
     }
     for (const { spec, samples } of states) {
         const errors = trailing(samples, 'error');
         if (errors > limits.consecutiveErrorLimit) {
-            return { verdict: 'error', rule: 'consecutive-error-limit', metric: spec.name, reason: `'${spec.name}' could not be measured ${errors} times in a row (consecutive-error-limit ${limits.consecutiveErrorLimit}); last: ${last(samples)?.reason}` };
+            return {
+                verdict: 'error',
+                rule: 'consecutive-error-limit',
+                metric: spec.name,
+                reason: `'${spec.name}' could not be measured ${errors} times in a row (consecutive-error-limit ${limits.consecutiveErrorLimit}); last: ${last(samples)?.reason}`,
+            };
         }
     }
     for (const { spec, samples } of states) {
         const inconclusive = samples.filter((x) => x.status === 'inconclusive' && !x.warmUp).length;
         if (inconclusive > limits.inconclusiveLimit) {
-            return { verdict: 'inconclusive', rule: 'inconclusive-limit', metric: spec.name, reason: `'${spec.name}' was inconclusive ${inconclusive} times, more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last(samples.filter((x) => x.status === 'inconclusive'))?.reason}` };
+            return {
+                verdict: 'inconclusive',
+                rule: 'inconclusive-limit',
+                metric: spec.name,
+                reason: `'${spec.name}' was inconclusive ${inconclusive} times, more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last(samples.filter((x) => x.status === 'inconclusive'))?.reason}`,
+            };
         }
     }
     const enough = states.every(({ samples }) => countOf(samples, 'successful') >= limits.minSamples);
     if (limits.consecutiveSuccessLimit > 0 && enough && states.every(({ samples }) => trailing(samples, 'successful') >= limits.consecutiveSuccessLimit)) {
-        return { verdict: 'pass', rule: 'consecutive-success-limit', reason: `every metric succeeded ${limits.consecutiveSuccessLimit} times in a row with at least ${limits.minSamples} successful samples` };
+        return {
+            verdict: 'pass',
+            rule: 'consecutive-success-limit',
+            reason: `every metric succeeded ${limits.consecutiveSuccessLimit} times in a row with at least ${limits.minSamples} successful samples`,
+        };
     }
     if (!final)
         return undefined;
     if (enough) {
         const rounds = Math.max(...states.map((s) => s.samples.length));
-        return { verdict: 'pass', rule: 'count-complete', reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)` };
+        return {
+            verdict: 'pass',
+            rule: 'count-complete',
+            reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
+        };
     }
     const short = states.find(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
     return {
@@ -41598,7 +41669,10 @@ async function runHttpChecks(s, deps) {
         }
         const next = atMs + s.intervalMs;
         if (next >= deadline) {
-            const lastBad = [...rounds].reverse().flatMap((r) => r.results).find((r) => !r.ok);
+            const lastBad = [...rounds]
+                .reverse()
+                .flatMap((r) => r.results)
+                .find((r) => !r.ok);
             const why = lastBad ? `; last failure: ${lastBad.url} ${lastBad.reason}` : '';
             return {
                 passed: false,
@@ -41626,7 +41700,9 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic, no
         metric: decision.metric,
         startedAt: new Date(times.startedMs).toISOString(),
         finishedAt: new Date(times.finishedMs).toISOString(),
-        http: http && inputs.http ? { urls: inputs.http.urls, expectedStatus: inputs.http.expectedStatus, bodyMatch: inputs.http.bodyMatch?.source, ...http } : undefined,
+        http: http && inputs.http
+            ? { urls: inputs.http.urls, expectedStatus: inputs.http.expectedStatus, bodyMatch: inputs.http.bodyMatch?.source, ...http }
+            : undefined,
         analysis: a && analysis
             ? {
                 prometheusUrl: a.prometheusUrl,
@@ -41728,7 +41804,9 @@ function num(n) {
     return n === undefined ? '' : Number.isFinite(n) ? String(Number(n.toPrecision(4))) : String(n);
 }
 function threshold(m) {
-    return [m.thresholds.min !== undefined ? `≥ ${m.thresholds.min}` : '', m.thresholds.max !== undefined ? `≤ ${m.thresholds.max}` : ''].filter(Boolean).join(' and ');
+    return [m.thresholds.min !== undefined ? `≥ ${m.thresholds.min}` : '', m.thresholds.max !== undefined ? `≤ ${m.thresholds.max}` : '']
+        .filter(Boolean)
+        .join(' and ');
 }
 function statistic(m) {
     const s = m.statistics;
@@ -41774,16 +41852,32 @@ function renderSummary(report) {
     if (report.http) {
         md += heading('Health checks', 3);
         const last = report.http.rounds[report.http.rounds.length - 1];
-        md += table(['url', 'last status', 'last time', 'result', 'good rounds'], (last?.results ?? []).map((r) => [r.url, r.status ?? '—', formatMs(r.ms), r.ok ? 'ok' : r.reason, `${report.http?.rounds.filter((x) => x.results.find((y) => y.url === r.url)?.ok).length}/${report.http?.rounds.length}`]));
+        md += table(['url', 'last status', 'last time', 'result', 'good rounds'], (last?.results ?? []).map((r) => [
+            r.url,
+            r.status ?? '—',
+            formatMs(r.ms),
+            r.ok ? 'ok' : r.reason,
+            `${report.http?.rounds.filter((x) => x.results.find((y) => y.url === r.url)?.ok).length}/${report.http?.rounds.length}`,
+        ]));
     }
     if (report.analysis) {
         const a = report.analysis;
         md += heading('Metrics', 3);
-        md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], a.metrics.map((m) => {
+        md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], a.metrics
+            .map((m) => {
             const samples = m.samples;
             const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
-            return [`${m.name}${m.critical ? ' (critical)' : ''}`, m.queries.query, samples.length, num(lastValue), threshold(m), statistic(m), metricStatus(m, report)];
-        }).concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
+            return [
+                `${m.name}${m.critical ? ' (critical)' : ''}`,
+                m.queries.query,
+                samples.length,
+                num(lastValue),
+                threshold(m),
+                statistic(m),
+                metricStatus(m, report),
+            ];
+        })
+            .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
         if (a.settings.compareBaseline === false)
             md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
         md += a.metrics.map(metricDetails).join('');
@@ -41884,7 +41978,14 @@ async function run(inputs, deps, reporter) {
         }
     }
     if (!decision && a) {
-        const client = new PrometheusClient({ url: a.prometheusUrl, auth: a.auth, timeoutMs: a.queryTimeoutMs, staleAfterMs: 2 * a.intervalMs, fetch: deps.fetch, clock: deps.clock });
+        const client = new PrometheusClient({
+            url: a.prometheusUrl,
+            auth: a.auth,
+            timeoutMs: a.queryTimeoutMs,
+            staleAfterMs: 2 * a.intervalMs,
+            fetch: deps.fetch,
+            clock: deps.clock,
+        });
         reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
         if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
             const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
@@ -41903,7 +42004,13 @@ async function run(inputs, deps, reporter) {
             }
         }
         const load = inputs.traffic
-            ? startTraffic({ url: inputs.traffic.url, rps: inputs.traffic.rps, timeoutMs: a.queryTimeoutMs, maxMs: a.count * a.intervalMs + 60_000, fetch: deps.fetch })
+            ? startTraffic({
+                url: inputs.traffic.url,
+                rps: inputs.traffic.rps,
+                timeoutMs: a.queryTimeoutMs,
+                maxMs: a.count * a.intervalMs + 60_000,
+                fetch: deps.fetch,
+            })
             : undefined;
         try {
             analysis = await runAnalysis(a, {

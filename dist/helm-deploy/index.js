@@ -4960,6 +4960,7 @@ __webpack_unused_export__ = waitUntilNodegroupDeleted;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
+const { NoOpLogger } = __nccwpck_require__(2658);
 const { InvokeStore } = __nccwpck_require__(9320);
 const { normalizeProvider } = __nccwpck_require__(402);
 const { RETRY_MODES } = __nccwpck_require__(3609);
@@ -5096,18 +5097,22 @@ const getHostHeaderPlugin = (options) => ({
 const loggerMiddleware = () => (next, context) => async (args) => {
     try {
         const response = await next(args);
-        const { clientName, commandName, logger, dynamoDbDocumentClientOptions = {} } = context;
-        const { overrideInputFilterSensitiveLog, overrideOutputFilterSensitiveLog } = dynamoDbDocumentClientOptions;
-        const inputFilterSensitiveLog = overrideInputFilterSensitiveLog ?? context.inputFilterSensitiveLog;
-        const outputFilterSensitiveLog = overrideOutputFilterSensitiveLog ?? context.outputFilterSensitiveLog;
-        const { $metadata, ...outputWithoutMetadata } = response.output;
-        logger?.info?.({
-            clientName,
-            commandName,
-            input: inputFilterSensitiveLog(args.input),
-            output: outputFilterSensitiveLog(outputWithoutMetadata),
-            metadata: $metadata,
-        });
+        const { logger } = context;
+        const isNoOpLogger = logger instanceof NoOpLogger;
+        if (logger && !isNoOpLogger) {
+            const { clientName, commandName, dynamoDbDocumentClientOptions = {} } = context;
+            const { overrideInputFilterSensitiveLog, overrideOutputFilterSensitiveLog } = dynamoDbDocumentClientOptions;
+            const inputFilterSensitiveLog = overrideInputFilterSensitiveLog ?? context.inputFilterSensitiveLog;
+            const outputFilterSensitiveLog = overrideOutputFilterSensitiveLog ?? context.outputFilterSensitiveLog;
+            const { $metadata, ...outputWithoutMetadata } = response.output;
+            logger.info?.({
+                clientName,
+                commandName,
+                input: inputFilterSensitiveLog(args.input),
+                output: outputFilterSensitiveLog(outputWithoutMetadata),
+                metadata: $metadata,
+            });
+        }
         return response;
     }
     catch (error) {
@@ -9238,7 +9243,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.2";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -9722,6 +9727,7 @@ const OAuth2ErrorCode = {
     CONFLICT: "CONFLICT",
     INSUFFICIENT_PERMISSIONS: "INSUFFICIENT_PERMISSIONS",
     INVALID_REQUEST: "INVALID_REQUEST",
+    OAUTH_INVALID_CLIENT: "invalid_client",
     OAUTH_INVALID_GRANT: "invalid_grant",
     OAUTH_INVALID_REQUEST: "invalid_request",
     OAUTH_INVALID_SCOPE: "invalid_scope",
@@ -9848,7 +9854,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.2";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -10542,7 +10548,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.2";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -11203,7 +11209,7 @@ const commonParams = {
     UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
 };
 
-var version = "3.998.2";
+var version = "3.998.4";
 var packageInfo = {
 	version: version};
 
@@ -11226,6 +11232,19 @@ class ExpiredTokenException extends STSServiceException {
             ...opts,
         });
         Object.setPrototypeOf(this, ExpiredTokenException.prototype);
+    }
+}
+class InvalidContextAssertionException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidContextAssertionException";
+    name = "InvalidContextAssertionException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidContextAssertionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidContextAssertionException.prototype);
     }
 }
 class MalformedPolicyDocumentException extends STSServiceException {
@@ -11325,12 +11344,17 @@ const _DS = "DurationSeconds";
 const _E = "Expiration";
 const _EI = "ExternalId";
 const _ETE = "ExpiredTokenException";
+const _FPA = "FederatedProviderArn";
+const _I = "Issuer";
+const _ICAE = "InvalidContextAssertionException";
 const _IDPCEE = "IDPCommunicationErrorException";
 const _IDPRCE = "IDPRejectedClaimException";
 const _IITE = "InvalidIdentityTokenException";
+const _IP = "IdentityProvider";
 const _K = "Key";
 const _MPDE = "MalformedPolicyDocumentException";
 const _MSTS = "MinimumSessionTokenSize";
+const _OI = "OriginIdentity";
 const _P = "Policy";
 const _PA = "PolicyArns";
 const _PAr = "ProviderArn";
@@ -11345,6 +11369,7 @@ const _Pr = "Provider";
 const _RA = "RoleArn";
 const _RDE = "RegionDisabledException";
 const _RSN = "RoleSessionName";
+const _S = "Subject";
 const _SAK = "SecretAccessKey";
 const _SFWIT = "SubjectFromWebIdentityToken";
 const _SI = "SourceIdentity";
@@ -11352,8 +11377,11 @@ const _SN = "SerialNumber";
 const _ST = "SessionToken";
 const _STS = "SessionTokenSize";
 const _STU = "SessionTokenUtilization";
+const _STu = "SubjectType";
 const _T = "Tags";
 const _TC = "TokenCode";
+const _TCr = "TransactionContext";
+const _TIPC = "TrustedIdentityPropagationContext";
 const _TTK = "TransitiveTagKeys";
 const _Ta = "Tag";
 const _V = "Value";
@@ -11366,8 +11394,13 @@ const _cTT = "clientTokenType";
 const _e = "error";
 const _hE = "httpError";
 const _m = "message";
+const _oIIT = "originIdentityIssuerType";
+const _oIST = "originIdentitySubjectType";
+const _oISTT = "originIdentitySubjectTypeType";
 const _pDLT = "policyDescriptorListType";
 const _s = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
+const _tCIPMT = "transactionContextIdentityProviderMapType";
+const _tCVT = "transactionContextValueType";
 const _tLT = "tagListType";
 const n0 = "com.amazonaws.sts";
 const _s_registry = new TypeRegistry(_s);
@@ -11392,6 +11425,12 @@ var IDPRejectedClaimException$ = [-3, n0, _IDPRCE,
     [0]
 ];
 n0_registry.registerError(IDPRejectedClaimException$, IDPRejectedClaimException);
+var InvalidContextAssertionException$ = [-3, n0, _ICAE,
+    { [_aQE]: [`InvalidContextAssertion`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidContextAssertionException$, InvalidContextAssertionException);
 var InvalidIdentityTokenException$ = [-3, n0, _IITE,
     { [_aQE]: [`InvalidIdentityToken`, 400], [_e]: _c, [_hE]: 400 },
     [_m],
@@ -11422,6 +11461,10 @@ const errorTypeRegistries = [
 ];
 var accessKeySecretType = [0, n0, _aKST, 8, 0];
 var clientTokenType = [0, n0, _cTT, 8, 0];
+var originIdentityIssuerType = [0, n0, _oIIT, 8, 0];
+var originIdentitySubjectType = [0, n0, _oIST, 8, 0];
+var originIdentitySubjectTypeType = [0, n0, _oISTT, 8, 0];
+var transactionContextValueType = [0, n0, _tCVT, 8, 0];
 var AssumedRoleUser$ = [3, n0, _ARU,
     0,
     [_ARI, _A],
@@ -11444,13 +11487,18 @@ var AssumeRoleWithWebIdentityRequest$ = [3, n0, _ARWWIR,
 ];
 var AssumeRoleWithWebIdentityResponse$ = [3, n0, _ARWWIRs,
     0,
-    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS],
-    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1]
+    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS, _TIPC],
+    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1, [() => TrustedIdentityPropagationContext$, 0]]
 ];
 var Credentials$ = [3, n0, _C,
     0,
     [_AKI, _SAK, _ST, _E],
     [0, [() => accessKeySecretType, 0], 0, 4], 4
+];
+var OriginIdentity$ = [3, n0, _OI,
+    0,
+    [_S, _STu, _I, _FPA],
+    [[() => originIdentitySubjectType, 0], [() => originIdentitySubjectTypeType, 0], [() => originIdentityIssuerType, 0], 0]
 ];
 var PolicyDescriptorType$ = [3, n0, _PDT,
     0,
@@ -11467,6 +11515,16 @@ var Tag$ = [3, n0, _Ta,
     [_K, _V],
     [0, 0], 2
 ];
+var TransactionContext$ = [3, n0, _TCr,
+    0,
+    [_IP],
+    [[() => transactionContextIdentityProviderMapType, 0]]
+];
+var TrustedIdentityPropagationContext$ = [3, n0, _TIPC,
+    8,
+    [_OI, _TCr],
+    [[() => OriginIdentity$, 0], [() => TransactionContext$, 0]]
+];
 var policyDescriptorListType = [1, n0, _pDLT,
     0, () => PolicyDescriptorType$
 ];
@@ -11475,6 +11533,12 @@ var ProvidedContextsListType = [1, n0, _PCLT,
 ];
 var tagListType = [1, n0, _tLT,
     0, () => Tag$
+];
+var transactionContextIdentityProviderMapType = [2, n0, _tCIPMT,
+    0, [0,
+        0],
+    [() => transactionContextValueType,
+        0]
 ];
 var AssumeRole$ = [9, n0, _AR,
     0, () => AssumeRoleRequest$, () => AssumeRoleResponse$
@@ -11814,10 +11878,13 @@ exports.IDPCommunicationErrorException = IDPCommunicationErrorException;
 exports.IDPCommunicationErrorException$ = IDPCommunicationErrorException$;
 exports.IDPRejectedClaimException = IDPRejectedClaimException;
 exports.IDPRejectedClaimException$ = IDPRejectedClaimException$;
+exports.InvalidContextAssertionException = InvalidContextAssertionException;
+exports.InvalidContextAssertionException$ = InvalidContextAssertionException$;
 exports.InvalidIdentityTokenException = InvalidIdentityTokenException;
 exports.InvalidIdentityTokenException$ = InvalidIdentityTokenException$;
 exports.MalformedPolicyDocumentException = MalformedPolicyDocumentException;
 exports.MalformedPolicyDocumentException$ = MalformedPolicyDocumentException$;
+exports.OriginIdentity$ = OriginIdentity$;
 exports.PackedPolicyTooLargeException = PackedPolicyTooLargeException;
 exports.PackedPolicyTooLargeException$ = PackedPolicyTooLargeException$;
 exports.PolicyDescriptorType$ = PolicyDescriptorType$;
@@ -11829,6 +11896,8 @@ exports.STSClient = STSClient;
 exports.STSServiceException = STSServiceException;
 exports.STSServiceException$ = STSServiceException$;
 exports.Tag$ = Tag$;
+exports.TransactionContext$ = TransactionContext$;
+exports.TrustedIdentityPropagationContext$ = TrustedIdentityPropagationContext$;
 exports.decorateDefaultCredentialProvider = decorateDefaultCredentialProvider;
 exports.errorTypeRegistries = errorTypeRegistries;
 exports.getDefaultRoleAssumer = getDefaultRoleAssumer;
@@ -23257,7 +23326,7 @@ const race = (promise, signal) => {
     }
     let cleanup = () => { };
     const aborted = new Promise((_, reject) => {
-        const handler = () => reject(createAbortError());
+        const handler = () => reject(createAbortError(signal));
         if (signal.aborted) {
             handler();
         }
@@ -23271,7 +23340,13 @@ const race = (promise, signal) => {
     });
     return Promise.race([promise, aborted]).finally(cleanup);
 };
-const createAbortError = () => Object.assign(new Error("Request aborted"), { name: "AbortError" });
+const createAbortError = (signal) => {
+    const reason = signal.reason;
+    if (reason instanceof Error) {
+        return Object.assign(new Error("Request aborted"), { name: "AbortError", cause: reason });
+    }
+    return Object.assign(new Error(reason ? String(reason) : "Request aborted"), { name: "AbortError" });
+};
 const isAbortError = (error) => typeof error === "object" && error !== null && "name" in error && error.name === "AbortError";
 
 const DEFAULT_RETRY_DELAY_BASE = 100;
@@ -23384,10 +23459,13 @@ function bindRetryMiddleware(isStreamingPayload) {
                         throw lastError;
                     }
                     try {
+                        if (abortSignal?.aborted) {
+                            throw lastError;
+                        }
                         retryToken = await race(retryStrategy.refreshRetryTokenForRetry(retryToken, retryErrorInfo), abortSignal);
                     }
                     catch (refreshError) {
-                        if (abortSignal?.aborted && isAbortError(refreshError)) {
+                        if (refreshError !== lastError && abortSignal?.aborted && isAbortError(refreshError)) {
                             throw refreshError;
                         }
                         if (!lastError.$metadata) {
@@ -72421,9 +72499,7 @@ const toolkit_exec_exec = (command, args, options = {}) => new Promise((resolve,
     child.on('error', (e) => {
         if (timer)
             clearTimeout(timer);
-        reject(e.code === 'ENOENT'
-            ? new errors_ServiceError(command, 'not found on PATH', `Install ${command} or let the action install it`)
-            : e);
+        reject(e.code === 'ENOENT' ? new errors_ServiceError(command, 'not found on PATH', `Install ${command} or let the action install it`) : e);
     });
     child.on('close', (code, signal) => {
         if (timer)
@@ -73644,7 +73720,10 @@ function sameRepository(a, b) {
 const HEX64 = /^[a-f0-9]{64}$/;
 /** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
 function checksumFromFile(text, fileName) {
-    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
     for (const l of lines) {
         const [sum, name] = l.split(/\s+\*?/);
         if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || external_node_path_.basename(name) === fileName))
@@ -74390,7 +74469,11 @@ function helmError(r) {
     const lines = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => l.trim());
     const at = lines.findIndex((l) => l.startsWith('Error:'));
     const text = at >= 0 ? lines.slice(at).join(' ') : (lines.at(-1) ?? `exit ${r.exitCode}`);
-    return text.replace(/^Error:\s*/, '').replace(/\s+/g, ' ').trim().slice(0, 500);
+    return text
+        .replace(/^Error:\s*/, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 500);
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/kubectl.ts
@@ -74507,12 +74590,22 @@ function judge(history, expected, exitCode) {
     if (!top || !mine)
         return { ok: false, status: 'missing', reason: `Helm created no revision ${expected}` };
     if (top.revision > expected && top.status === 'deployed' && (top.rollbackRevision !== undefined || /^Rollback/i.test(top.description))) {
-        return { ok: false, status: 'rolled-back', revision: expected, reason: `revision ${expected} ended ${mine.status} and Helm rolled back to ${top.rollbackRevision ?? 'an earlier revision'} (${top.description})` };
+        return {
+            ok: false,
+            status: 'rolled-back',
+            revision: expected,
+            reason: `revision ${expected} ended ${mine.status} and Helm rolled back to ${top.rollbackRevision ?? 'an earlier revision'} (${top.description})`,
+        };
     }
     if (top.status.startsWith('pending-'))
         return { ok: false, status: 'pending', revision: top.revision, reason: `revision ${top.revision} is still ${top.status}` };
     if (top.revision !== expected)
-        return { ok: false, status: 'failed', revision: expected, reason: `revision ${top.revision} is newer than ours (${expected}); another deploy ran at the same time` };
+        return {
+            ok: false,
+            status: 'failed',
+            revision: expected,
+            reason: `revision ${top.revision} is newer than ours (${expected}); another deploy ran at the same time`,
+        };
     if (mine.status !== 'deployed')
         return { ok: false, status: 'failed', revision: expected, reason: `revision ${expected} is ${mine.status}: ${mine.description}` };
     if (exitCode !== 0)
@@ -74577,7 +74670,11 @@ async function upgradeVerified(ops, req) {
 /** After a failed change: make sure the release serves its last good revision again, then throw. */
 async function goBack(ops, release, previous, failed, after, why) {
     const top = latest(after);
-    const helmRolledBack = previous !== undefined && top !== undefined && top.revision > failed && top.status === 'deployed' && (top.rollbackRevision === previous || top.description === `Rollback to ${previous}`);
+    const helmRolledBack = previous !== undefined &&
+        top !== undefined &&
+        top.revision > failed &&
+        top.status === 'deployed' &&
+        (top.rollbackRevision === previous || top.description === `Rollback to ${previous}`);
     const base = { release, previousRevision: previous, failedRevision: failed };
     if (helmRolledBack) {
         throw new DeployFailed({ ...base, revision: top.revision, status: 'rolled-back', history: after }, `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${top.revision}: ${why}`);
@@ -74749,7 +74846,13 @@ async function canaryDeploy(ctx) {
     if (inputs.trafficRouter === 'nginx' && !(await ctx.kubectl.exists(inputs.namespace, 'ingress', canaryName(inputs.release)))) {
         throw new errors_ServiceError('kubectl', `canary ${canaryName(inputs.release)} is deployed but renders no Ingress, so NGINX sends it no traffic (not ${weight}%)`, 'Give the canary the same ingress values as stable (ingress.enabled=true), or remove it with action: abort');
     }
-    return { result, step: `canary at ${weight}% beside stable revision ${stable.revision}`, canaryWeight: weight, digest: image.digest, releases: [canaryName(inputs.release), inputs.release] };
+    return {
+        result,
+        step: `canary at ${weight}% beside stable revision ${stable.revision}`,
+        canaryWeight: weight,
+        digest: image.digest,
+        releases: [canaryName(inputs.release), inputs.release],
+    };
 }
 async function canaryPromote(ctx) {
     const { inputs } = ctx;
@@ -74780,13 +74883,23 @@ async function canaryAbort(ctx) {
         await removeCanary(ctx);
     else
         ctx.reporter.info(`No canary release ${canaryName(inputs.release)}: nothing to remove`);
-    return { result: await stableResult(ctx), step: canary ? 'aborted: canary removed, stable untouched' : 'aborted: there was no canary', canaryWeight: 0, releases: [inputs.release] };
+    return {
+        result: await stableResult(ctx),
+        step: canary ? 'aborted: canary removed, stable untouched' : 'aborted: there was no canary',
+        canaryWeight: 0,
+        releases: [inputs.release],
+    };
 }
 /** Going back in a canary set-up: drop any canary, then roll the stable release back. */
 async function canaryRollback(ctx) {
     await canaryAbort(ctx);
     const result = await rollbackVerified(ctx.ops, ctx.inputs.release, ctx.inputs.revision);
-    return { result, step: `canary removed; stable rolled back to revision ${ctx.inputs.revision ?? 'before the current one'}`, canaryWeight: 0, releases: [ctx.inputs.release] };
+    return {
+        result,
+        step: `canary removed; stable rolled back to revision ${ctx.inputs.revision ?? 'before the current one'}`,
+        canaryWeight: 0,
+        releases: [ctx.inputs.release],
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/strategies/blue-green.ts
@@ -74830,7 +74943,12 @@ function routerValues(color) {
     ];
 }
 function colorValues(inputs, image, color) {
-    return [...imageValues(inputs, image), { key: 'blueGreen.enabled', value: 'true' }, { key: 'blueGreen.role', value: 'color' }, { key: 'blueGreen.color', value: color }];
+    return [
+        ...imageValues(inputs, image),
+        { key: 'blueGreen.enabled', value: 'true' },
+        { key: 'blueGreen.role', value: 'color' },
+        { key: 'blueGreen.color', value: color },
+    ];
 }
 async function switchTo(ctx, color) {
     return upgradeVerified(ctx.ops, upgradeRequest(ctx, ctx.inputs.release, routerValues(color)));
@@ -74846,7 +74964,13 @@ async function blueGreenDeploy(ctx) {
     // 2. only once it is ready does the Service selector move to it
     await switchTo(ctx, idle);
     const kept = active ? `; ${colorName(inputs.release, active)} stays up for an instant switch back until promote` : '';
-    return { result, step: `switched traffic ${active ? `from ${active} ` : ''}to ${idle}${kept}`, activeColor: idle, digest: image.digest, releases: [name, inputs.release] };
+    return {
+        result,
+        step: `switched traffic ${active ? `from ${active} ` : ''}to ${idle}${kept}`,
+        activeColor: idle,
+        digest: image.digest,
+        releases: [name, inputs.release],
+    };
 }
 /** abort and rollback: move the selector back to the other colour, which is still running. */
 async function blueGreenSwitchBack(ctx) {
@@ -74860,7 +74984,12 @@ async function blueGreenSwitchBack(ctx) {
         throw new errors_ServiceError('helm', `cannot switch back from ${active}: ${colorName(inputs.release, back)} is ${target ? target.status : 'not installed (promote retired it)'}`, `Deploy the previous digest again with action: deploy`);
     }
     const result = await switchTo(ctx, back);
-    return { result, step: `switched traffic back from ${active} to ${back}; ${colorName(inputs.release, active)} kept`, activeColor: back, releases: [inputs.release, colorName(inputs.release, back)] };
+    return {
+        result,
+        step: `switched traffic back from ${active} to ${back}; ${colorName(inputs.release, active)} kept`,
+        activeColor: back,
+        releases: [inputs.release, colorName(inputs.release, back)],
+    };
 }
 /** promote: the live colour is kept, the idle one is retired. */
 async function blueGreenPromote(ctx) {
@@ -74909,7 +75038,15 @@ function planCommands(inputs, major) {
     const { release, namespace, timeoutMs, wait, strategy, action } = inputs;
     const upgrade = (name, values) => helm(upgradeArgs(major, upgradeRequest(ctx, name, values)));
     const uninstall = (name) => helm(uninstallArgs(major, name, namespace, timeoutMs, wait));
-    const alb = (weight) => displayCommand('kubectl', ['annotate', 'ingress', release, '--namespace', namespace, '--overwrite', `${albActionKey(release)}=${albWeightedAction(release, canaryName(release), Number(weight))}`], secrets);
+    const alb = (weight) => displayCommand('kubectl', [
+        'annotate',
+        'ingress',
+        release,
+        '--namespace',
+        namespace,
+        '--overwrite',
+        `${albActionKey(release)}=${albWeightedAction(release, canaryName(release), Number(weight))}`,
+    ], secrets);
     const steps = [];
     const add = (why, command) => steps.push({ why, command });
     const image = inputs.image ?? { repository: '<canary repository>', digest: '<canary digest>' };
@@ -75140,7 +75277,16 @@ async function dryRun(inputs, exec, env, reporter) {
     // Only a canary deploy sets a weight; promote and abort end at 0 (the canary is gone).
     const plannedWeight = inputs.strategy !== 'canary' ? undefined : inputs.action === 'deploy' ? inputs.canaryWeight : 0;
     setOutputs(reporter, inputs, { status: 'planned', canaryWeight: plannedWeight });
-    const data = { inputs, ok: true, status: 'planned', step: `dry-run of ${inputs.action}`, helmVersion: version, histories: [], commands: steps.map((s) => `# ${s.why}\n${s.command}`), dryRun: true };
+    const data = {
+        inputs,
+        ok: true,
+        status: 'planned',
+        step: `dry-run of ${inputs.action}`,
+        helmVersion: version,
+        histories: [],
+        commands: steps.map((s) => `# ${s.why}\n${s.command}`),
+        dryRun: true,
+    };
     await reporter.summary(renderSummary(data));
 }
 async function run(inputs, deps, reporter) {
@@ -75154,7 +75300,9 @@ async function run(inputs, deps, reporter) {
             reporter.setSecret(s);
     if (inputs.dryRun)
         return dryRun(inputs, deps.exec, deps.env, reporter);
-    const binary = inputs.helmVersion === 'path' ? 'helm' : external_node_path_.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }), 'helm');
+    const binary = inputs.helmVersion === 'path'
+        ? 'helm'
+        : external_node_path_.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }), 'helm');
     const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
     const summary = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
     let helm;
@@ -75167,12 +75315,27 @@ async function run(inputs, deps, reporter) {
         reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
         helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
         kubectl = new Kubectl(deps.exec, session.env, reporter);
-        const ops = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
+        const ops = {
+            helm,
+            reporter,
+            namespace: inputs.namespace,
+            timeoutMs: inputs.timeoutMs,
+            wait: inputs.wait,
+            rollbackOnFailure: inputs.rollbackOnFailure,
+            recoverPending: inputs.recoverPending,
+        };
         const outcome = await step({ inputs, set: values.set, helm, kubectl, ops, reporter });
         const r = outcome.result;
         // the release users reach is always <release>: the stable release, or the blue/green router
         const url = releaseUrl((await helm.status(inputs.release, inputs.namespace)) ?? { name: '', namespace: '', status: '' });
-        const out = { revision: r.revision, previousRevision: r.previousRevision, status: r.status, canaryWeight: outcome.canaryWeight, activeColor: outcome.activeColor, releaseUrl: url };
+        const out = {
+            revision: r.revision,
+            previousRevision: r.previousRevision,
+            status: r.status,
+            canaryWeight: outcome.canaryWeight,
+            activeColor: outcome.activeColor,
+            releaseUrl: url,
+        };
         setOutputs(reporter, inputs, out);
         Object.assign(summary, out, { ok: true, step: outcome.step, digest: outcome.digest, histories: await histories(helm, inputs, outcome.releases, r) });
         reporter.info(`${inputs.release}: ${outcome.step} (revision ${r.revision ?? '—'}, previous ${r.previousRevision ?? '—'})`);
@@ -75183,7 +75346,11 @@ async function run(inputs, deps, reporter) {
             const r = err.result;
             const out = { revision: r.revision, previousRevision: r.previousRevision, status: r.status };
             setOutputs(reporter, inputs, out);
-            Object.assign(summary, out, { failedRevision: r.failedRevision, histories: [{ release: r.release, history: r.history }], events: await events(kubectl, inputs, reporter) });
+            Object.assign(summary, out, {
+                failedRevision: r.failedRevision,
+                histories: [{ release: r.release, history: r.history }],
+                events: await events(kubectl, inputs, reporter),
+            });
         }
         throw err;
     }

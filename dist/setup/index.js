@@ -35924,7 +35924,10 @@ const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 const HEX64 = /^[a-f0-9]{64}$/;
 /** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
 function checksumFromFile(text, fileName) {
-    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
     for (const l of lines) {
         const [sum, name] = l.split(/\s+\*?/);
         if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || external_node_path_namespaceObject.basename(name) === fileName))

@@ -46,7 +46,9 @@ async function main(cleanup: Cleanup): Promise<string[]> {
   cleanup.add('traffic', () => Promise.all(traffic.map((t) => t.stop())));
   const prometheus = await startPrometheus({ stable: stable.host, canary: canary.host });
   cleanup.add('prometheus', () => prometheus.stop());
-  console.log(`registry dev+staging ${dev.url}\nregistry prod        ${prod.url}\nstable service       ${stable.url}\ncanary service       ${canary.url}\nprometheus           ${prometheus.url}`);
+  console.log(
+    `registry dev+staging ${dev.url}\nregistry prod        ${prod.url}\nstable service       ${stable.url}\ncanary service       ${canary.url}\nprometheus           ${prometheus.url}`,
+  );
 
   const devImage = `${dev.host}/dev/shop`;
   let imageRef = '';
@@ -65,7 +67,12 @@ async function main(cleanup: Cleanup): Promise<string[]> {
   }
   if (need('helm-deploy')) {
     banner('Staging: helm-deploy plan (dry-run, no cluster)');
-    await planDeploy('deploy to staging', { action: 'deploy', strategy: 'rolling', namespace: 'staging', image: imageRef ? `${dev.host}/staging/shop@${digest}` : `${dev.host}/staging/shop@sha256:${'0'.repeat(64)}` });
+    await planDeploy('deploy to staging', {
+      action: 'deploy',
+      strategy: 'rolling',
+      namespace: 'staging',
+      image: imageRef ? `${dev.host}/staging/shop@${digest}` : `${dev.host}/staging/shop@sha256:${'0'.repeat(64)}`,
+    });
   }
   if (need('health-gate')) {
     banner('Health gate: healthy canary vs stable (real Prometheus)');
@@ -117,6 +124,6 @@ main(cleanup)
   .catch(async (e: unknown) => {
     await cleanup.run();
     showRecap();
-    loud(`demo FAILED: ${e instanceof StepFailed ? e.message : (e as Error).stack ?? String(e)}`);
+    loud(`demo FAILED: ${e instanceof StepFailed ? e.message : ((e as Error).stack ?? String(e))}`);
     process.exit(1);
   });

@@ -39,7 +39,11 @@ export function sampleWorkspace(): string {
   return dir;
 }
 
-export async function buildAndScan(workspace: string, image: string, trivyOnPath: boolean): Promise<{ imageRef: string; digest: string; vulnerabilities: string }> {
+export async function buildAndScan(
+  workspace: string,
+  image: string,
+  trivyOnPath: boolean,
+): Promise<{ imageRef: string; digest: string; vulnerabilities: string }> {
   if (!trivyOnPath) loud('Trivy is not installed: the image is built and pushed WITHOUT a vulnerability scan (scanner: none).');
   const r = await step(
     'CI: build, scan, push',
@@ -64,13 +68,7 @@ export interface GateSetup {
 /** Canary vs stable analysis against the real Prometheus, with short intervals so the demo stays quick. */
 export async function healthGate(title: string, g: GateSetup, expect: 'pass' | 'fail'): Promise<StepResult> {
   const errorRate = (job: string) => `sum(rate(http_requests_total{job="${job}",code="500"}[3s])) / sum(rate(http_requests_total{job="${job}"}[3s]))`;
-  const metrics = [
-    '- name: error-rate',
-    `  query: ${errorRate('canary')}`,
-    `  baseline: ${errorRate('stable')}`,
-    '  max: 0.05',
-    '  critical: true',
-  ].join('\n');
+  const metrics = ['- name: error-rate', `  query: ${errorRate('canary')}`, `  baseline: ${errorRate('stable')}`, '  max: 0.05', '  critical: true'].join('\n');
   return step(
     title,
     'health-gate',

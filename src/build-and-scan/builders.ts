@@ -87,9 +87,7 @@ export function buildahCommands(req: BuildRequest, p: Paths): { build: Command; 
     push: multi
       ? { command: 'buildah', args: [...BUILDAH, 'manifest', 'push', '--all', '--digestfile', p.digestFile, p.localName, dest] }
       : { command: 'buildah', args: [...BUILDAH, 'push', '--digestfile', p.digestFile, p.localName, dest] },
-    cleanup: multi
-      ? { command: 'buildah', args: [...BUILDAH, 'manifest', 'rm', p.localName] }
-      : { command: 'buildah', args: [...BUILDAH, 'rmi', p.localName] },
+    cleanup: multi ? { command: 'buildah', args: [...BUILDAH, 'manifest', 'rm', p.localName] } : { command: 'buildah', args: [...BUILDAH, 'rmi', p.localName] },
   };
 }
 
@@ -154,7 +152,8 @@ export async function buildImage(exec: Exec, req: BuildRequest, reporter: Report
     }
     const meta = JSON.parse(await readReport(p.digestFile, 'buildx --metadata-file')) as Record<string, unknown>;
     const digest = meta['containerimage.digest'];
-    if (typeof digest !== 'string' || !digest) throw new ServiceError('docker buildx', 'the metadata file has no containerimage.digest', 'Upgrade buildx; the digest cannot be proven without it');
+    if (typeof digest !== 'string' || !digest)
+      throw new ServiceError('docker buildx', 'the metadata file has no containerimage.digest', 'Upgrade buildx; the digest cannot be proven without it');
     return { layoutDir: p.layoutDir, reportedDigest: digest };
   } finally {
     rmSync(path.join(req.workDir, 'secrets'), { recursive: true, force: true });
@@ -168,6 +167,11 @@ function writeSecretFiles(secrets: readonly KeyValue[], p: Paths): void {
 }
 
 async function readReport(file: string, what: string): Promise<string> {
-  if (!existsSync(file)) throw new ServiceError('builder', `${what} was not written (${file})`, 'The builder did not report the digest it built; nothing can be proven, so nothing is pushed');
+  if (!existsSync(file))
+    throw new ServiceError(
+      'builder',
+      `${what} was not written (${file})`,
+      'The builder did not report the digest it built; nothing can be proven, so nothing is pushed',
+    );
   return readFile(file, 'utf8');
 }

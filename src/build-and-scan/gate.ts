@@ -11,10 +11,7 @@ export interface GatePolicy {
   ignores: readonly IgnoreEntry[];
 }
 
-export type Disposition =
-  | { kind: 'counted'; gating: boolean }
-  | { kind: 'ignored'; entry: IgnoreEntry }
-  | { kind: 'unfixed' };
+export type Disposition = { kind: 'counted'; gating: boolean } | { kind: 'ignored'; entry: IgnoreEntry } | { kind: 'unfixed' };
 
 export interface JudgedFinding {
   finding: Finding;

@@ -27,7 +27,11 @@ export function parseIgnoreFile(text: string, fileName: string): IgnoreEntry[] {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, version: '1.2' });
   const fail = (line: number, problem: string): never => {
-    throw new InputError('ignore-file', `${fileName} line ${line}: ${problem}`, 'Write a YAML list of entries with id, reason, expires: YYYY-MM-DD and optional package');
+    throw new InputError(
+      'ignore-file',
+      `${fileName} line ${line}: ${problem}`,
+      'Write a YAML list of entries with id, reason, expires: YYYY-MM-DD and optional package',
+    );
   };
   const lineOf = (node: Node | null | undefined, fallback = 1) => (node?.range ? lines.linePos(node.range[0]).line : fallback);
   if (doc.errors.length > 0) {

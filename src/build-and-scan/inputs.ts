@@ -6,7 +6,18 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../toolkit/errors';
-import { parseAwsRegion, parseBoolean, parseEnum, parseHttpUrlWithoutCredentials, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
+import {
+  parseAwsRegion,
+  parseBoolean,
+  parseEnum,
+  parseHttpUrlWithoutCredentials,
+  parseInteger,
+  parseLines,
+  parseList,
+  rawValue,
+  type InputSpecs,
+  type RawInputs,
+} from '../toolkit/inputs';
 import { parseInsecureRegistries } from '../toolkit/registry/insecure-registries';
 import { formatRepository, parseReference, repositoryOf } from '../toolkit/registry/reference';
 import type { RepositoryRef } from '../toolkit/registry/types';
@@ -108,12 +119,20 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
 
   const context = path.resolve(workspace, get('context'));
   if (!existsSync(context) || !statSync(context).isDirectory()) {
-    throw new InputError('context', `directory '${get('context')}' does not exist`, 'Give the build context directory, relative to the workspace (check out the repository first)');
+    throw new InputError(
+      'context',
+      `directory '${get('context')}' does not exist`,
+      'Give the build context directory, relative to the workspace (check out the repository first)',
+    );
   }
   // Like docker/build-push-action: relative to the workspace, default <context>/Dockerfile.
   const file = get('file') ? path.resolve(workspace, get('file')) : path.join(context, 'Dockerfile');
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new InputError('file', `Dockerfile '${path.relative(workspace, file)}' not found`, "Give the Dockerfile path relative to the workspace (empty means <context>/Dockerfile)");
+    throw new InputError(
+      'file',
+      `Dockerfile '${path.relative(workspace, file)}' not found`,
+      'Give the Dockerfile path relative to the workspace (empty means <context>/Dockerfile)',
+    );
   }
 
   const ref = parseReference(get('image'), 'image');
@@ -126,11 +145,13 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
   const tags = tagsRaw ? parseList(tagsRaw) : env.GITHUB_SHA ? [env.GITHUB_SHA] : [];
   if (tags.length === 0) throw new InputError('tags', 'is empty and GITHUB_SHA is not set', 'Give one or more tags');
   for (const t of tags) {
-    if (!TAG.test(t)) throw new InputError('tags', `'${t}' is not a valid tag`, 'Tags are 1-128 characters of letters, digits, _ . -, not starting with . or -');
+    if (!TAG.test(t))
+      throw new InputError('tags', `'${t}' is not a valid tag`, 'Tags are 1-128 characters of letters, digits, _ . -, not starting with . or -');
   }
 
   const platforms = parseList(get('platforms'));
-  for (const p of platforms) if (!PLATFORM.test(p)) throw new InputError('platforms', `'${p}' is not a platform`, 'Write platforms as os/arch[/variant], e.g. linux/amd64,linux/arm64');
+  for (const p of platforms)
+    if (!PLATFORM.test(p)) throw new InputError('platforms', `'${p}' is not a platform`, 'Write platforms as os/arch[/variant], e.g. linux/amd64,linux/arm64');
 
   const scan = parseScanInputs(get, workspace);
   return {
@@ -162,13 +183,18 @@ function parseScanInputs(get: (n: keyof typeof INPUTS) => string, workspace: str
   const trivyVersion = parseToolVersion('trivy', get('trivy-version'), { allowPath: true });
   const trivySha256 = parseToolSha256('trivy', get('trivy-sha256'));
   const mirror = get('trivy-mirror');
-  const threshold = parseEnum('severity-threshold', get('severity-threshold').toUpperCase(), SEVERITIES.filter((s) => s !== 'UNKNOWN'));
+  const threshold = parseEnum(
+    'severity-threshold',
+    get('severity-threshold').toUpperCase(),
+    SEVERITIES.filter((s) => s !== 'UNKNOWN'),
+  );
   const ignoreFileRaw = get('ignore-file');
   let ignores: IgnoreEntry[] = [];
   let ignoreFile: string | undefined;
   if (ignoreFileRaw) {
     ignoreFile = path.resolve(workspace, ignoreFileRaw);
-    if (!existsSync(ignoreFile)) throw new InputError('ignore-file', `'${ignoreFileRaw}' not found`, 'Give the path of the ignore file relative to the workspace, or leave it empty');
+    if (!existsSync(ignoreFile))
+      throw new InputError('ignore-file', `'${ignoreFileRaw}' not found`, 'Give the path of the ignore file relative to the workspace, or leave it empty');
     ignores = parseIgnoreFile(readFileSync(ignoreFile, 'utf8'), ignoreFileRaw);
   }
   return {
@@ -193,7 +219,8 @@ function parseScanInputs(get: (n: keyof typeof INPUTS) => string, workspace: str
 function secretEntries(value: string): KeyValue[] {
   const entries = keyValues('secrets', value);
   entries.forEach(({ key }, i) => {
-    if (!/^[A-Za-z0-9_.-]+$/.test(key)) throw new InputError('secrets', `entry ${i + 1} has an id that is not a plain name`, 'Write one ID=value per line; ids are letters, digits, _ . -');
+    if (!/^[A-Za-z0-9_.-]+$/.test(key))
+      throw new InputError('secrets', `entry ${i + 1} has an id that is not a plain name`, 'Write one ID=value per line; ids are letters, digits, _ . -');
   });
   return entries;
 }

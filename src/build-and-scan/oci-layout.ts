@@ -39,7 +39,8 @@ export function openBlob(dir: string, digest: string) {
  */
 export async function readLayout(dir: string): Promise<OciLayout> {
   const indexFile = path.join(dir, 'index.json');
-  if (!existsSync(indexFile)) throw new ServiceError('builder', `no OCI layout at ${dir} (index.json missing)`, 'The build did not write its output; see the build log above');
+  if (!existsSync(indexFile))
+    throw new ServiceError('builder', `no OCI layout at ${dir} (index.json missing)`, 'The build did not write its output; see the build log above');
   const index = JSON.parse(await readFile(indexFile, 'utf8')) as { manifests?: Descriptor[] };
   const tops = [...new Map((index.manifests ?? []).map((d) => [d.digest, d])).values()];
   if (tops.length !== 1) throw new ServiceError('builder', `the OCI layout at ${dir} holds ${tops.length} images, expected 1`);
@@ -57,7 +58,11 @@ async function readManifest(dir: string, descriptor: Descriptor): Promise<Layout
   const blobs = [...(doc.config ? [doc.config] : []), ...(doc.layers ?? [])];
   for (const b of blobs) {
     const s = await stat(blobPath(dir, b.digest)).catch(() => undefined);
-    if (!s || s.size !== b.size) throw new ServiceError('builder', `blob ${b.digest} of manifest ${descriptor.digest} is ${s ? `${s.size} bytes, expected ${b.size}` : 'missing'} in ${dir}`);
+    if (!s || s.size !== b.size)
+      throw new ServiceError(
+        'builder',
+        `blob ${b.digest} of manifest ${descriptor.digest} is ${s ? `${s.size} bytes, expected ${b.size}` : 'missing'} in ${dir}`,
+      );
   }
   return { descriptor: { ...descriptor, mediaType }, bytes, blobs, children: [] };
 }

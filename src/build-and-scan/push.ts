@@ -65,6 +65,10 @@ export async function pushLayout(
 
 function expectDigest(reported: string, scanned: string, what: string): void {
   if (reported !== scanned) {
-    throw new ServiceError('registry', `${what} reports digest ${reported}, but the scanned image is ${scanned}`, 'The registry does not hold what was scanned; do not deploy this tag');
+    throw new ServiceError(
+      'registry',
+      `${what} reports digest ${reported}, but the scanned image is ${scanned}`,
+      'The registry does not hold what was scanned; do not deploy this tag',
+    );
   }
 }

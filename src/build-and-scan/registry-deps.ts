@@ -11,14 +11,19 @@ import { createRegistryClient } from '../toolkit/registry/client';
 import { createEcrCredentialProvider, ecrClientPool, ensureRepository, isEcrHost } from '../toolkit/registry/ecr';
 import type { RunDeps } from './run';
 
-export function registryDeps(ecrFor: (region: string) => ECRClient = ecrClientPool(), env: NodeJS.ProcessEnv = process.env): Pick<RunDeps, 'openRegistry' | 'ensureRepository'> {
+export function registryDeps(
+  ecrFor: (region: string) => ECRClient = ecrClientPool(),
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<RunDeps, 'openRegistry' | 'ensureRepository'> {
   return {
     openRegistry: async (inputs, reporter) =>
       createRegistryClient({
         reporter,
         env,
         insecureRegistries: inputs.insecureRegistries,
-        ecr: isEcrHost(inputs.repository.registry) ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(region || inputs.awsRegion || ''), reporter }) : undefined,
+        ecr: isEcrHost(inputs.repository.registry)
+          ? createEcrCredentialProvider({ clientFor: (region) => ecrFor(region || inputs.awsRegion || ''), reporter })
+          : undefined,
       }),
     ensureRepository: async (inputs, reporter) => {
       const ecr = isEcrHost(inputs.repository.registry);

@@ -45,12 +45,20 @@ export async function run(inputs: BuildInputs, deps: RunDeps, reporter: Reporter
   if (trivy) warnIfCacheInContext(inputs, reporter);
   const now = deps.now();
   const context = defaultOciMetadata(deps.env, inputs.tags, now);
-  const built = await buildImage(deps.exec, { inputs, labels: mergeKeyValues(context, inputs.labels), annotations: mergeKeyValues(context, inputs.annotations), workDir }, reporter);
+  const built = await buildImage(
+    deps.exec,
+    { inputs, labels: mergeKeyValues(context, inputs.labels), annotations: mergeKeyValues(context, inputs.annotations), workDir },
+    reporter,
+  );
   try {
     const layout = await readLayout(built.layoutDir);
     const digest = layout.root.descriptor.digest;
     if (built.reportedDigest !== digest) {
-      throw new ServiceError(inputs.builder, `reported digest ${built.reportedDigest}, but the OCI layout it wrote holds ${digest}`, 'Nothing was scanned or pushed');
+      throw new ServiceError(
+        inputs.builder,
+        `reported digest ${built.reportedDigest}, but the OCI layout it wrote holds ${digest}`,
+        'Nothing was scanned or pushed',
+      );
     }
     reporter.info(`Built ${inputs.image} ${digest}`);
     reporter.setOutput('image', inputs.image);
@@ -61,7 +69,11 @@ export async function run(inputs: BuildInputs, deps: RunDeps, reporter: Reporter
 
     if (scan.kind === 'scanned' && !scan.gate.passed) {
       await reporter.summary(renderSummary({ ...facts, pushState: 'not pushed: gate failed' }));
-      throw new ServiceError('vulnerability gate', `${failureMessage(scan.gate)}. Nothing was pushed`, 'Update the affected packages, or accept a finding with a dated entry in the ignore-file');
+      throw new ServiceError(
+        'vulnerability gate',
+        `${failureMessage(scan.gate)}. Nothing was pushed`,
+        'Update the affected packages, or accept a finding with a dated entry in the ignore-file',
+      );
     }
     if (scan.kind === 'error' && inputs.scan.failOnScanError) {
       await reporter.summary(renderSummary({ ...facts, pushState: 'not pushed: scanner error' }));
@@ -110,7 +122,11 @@ function warnIfCacheInContext(inputs: BuildInputs, reporter: Reporter): void {
   const rel = path.relative(inputs.context, cache);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return;
   const top = rel.split(path.sep)[0];
-  const ignored = (file: string) => existsSync(file) && readFileSync(file, 'utf8').split(/\r?\n/).some((l) => l.trim().replace(/^\/+|\/+$/g, '') === top);
+  const ignored = (file: string) =>
+    existsSync(file) &&
+    readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .some((l) => l.trim().replace(/^\/+|\/+$/g, '') === top);
   if (['.dockerignore', '.containerignore'].some((f) => ignored(path.join(inputs.context, f)))) return; // buildah reads either
   reporter.warning(
     `trivy-cache-dir '${rel}' is inside the build context: the vulnerability database is sent to the builder and a COPY of the context puts it in the image. Add '${top}' to .dockerignore, or leave trivy-cache-dir empty and cache ~/.cache/trivy`,
@@ -166,7 +182,16 @@ async function scanLayout(
   reporter.setOutput('vulnerabilities', JSON.stringify(result.counts));
   reporter.setOutput('report-file', scanned.reportFile);
   reporter.setOutput('sarif-file', sarifFile);
-  const counts = Object.entries(result.counts).map(([s, n]) => `${n} ${s}`).join(', ');
+  const counts = Object.entries(result.counts)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
   reporter.info(`Vulnerabilities after ignores: ${counts}; gate at ${result.threshold}: ${result.passed ? 'passed' : 'FAILED'}`);
-  return { kind: 'scanned', gate: result, trivyVersion: trivy.version, ignoreUnfixed: inputs.scan.ignoreUnfixed, platforms: scanned.platforms, sarifOmitted: sarif.omitted };
+  return {
+    kind: 'scanned',
+    gate: result,
+    trivyVersion: trivy.version,
+    ignoreUnfixed: inputs.scan.ignoreUnfixed,
+    platforms: scanned.platforms,
+    sarifOmitted: sarif.omitted,
+  };
 }

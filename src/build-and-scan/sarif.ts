@@ -97,7 +97,12 @@ export function toSarif(result: GateResult, opts: SarifOptions, maxResults = Num
           },
         },
         results,
-        properties: { severityThreshold: result.threshold, passed: result.passed, findings: result.judged.length, omittedFindings: result.judged.length - kept.length },
+        properties: {
+          severityThreshold: result.threshold,
+          passed: result.passed,
+          findings: result.judged.length,
+          omittedFindings: result.judged.length - kept.length,
+        },
       },
     ],
   };

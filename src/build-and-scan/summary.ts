@@ -26,7 +26,10 @@ export function renderSummary(f: SummaryFacts): string {
   let md = heading(`build-and-scan: ${verdict(f)}`);
   if (f.scan.kind === 'skipped') md += '> [!CAUTION]\n> **This image was NOT scanned** (`scanner: none`). Nothing is known about its vulnerabilities.\n\n';
   if (f.scan.kind === 'error') md += `> [!CAUTION]\n> **Scanner error: this image was NOT judged.** ${cell(f.scan.message)}\n\n`;
-  md += table(['image', 'digest', 'tags', 'builder', 'size', 'registry'], [[f.image, `\`${f.digest}\``, f.tags.join(', '), f.builder, formatBytes(f.size), f.pushState]]);
+  md += table(
+    ['image', 'digest', 'tags', 'builder', 'size', 'registry'],
+    [[f.image, `\`${f.digest}\``, f.tags.join(', '), f.builder, formatBytes(f.size), f.pushState]],
+  );
   if (f.scan.kind !== 'scanned') return md;
   const g = f.scan.gate;
   md += heading('Findings by severity (after ignores)', 3);
@@ -37,7 +40,8 @@ export function renderSummary(f: SummaryFacts): string {
   const extra = [`threshold ${g.threshold}`, `trivy ${f.scan.trivyVersion}`];
   if (f.scan.platforms?.length) extra.push(`each platform scanned: ${f.scan.platforms.join(', ')}`);
   if (f.scan.ignoreUnfixed) extra.push(`${g.unfixedSkipped} unfixed finding(s) not counted (ignore-unfixed)`);
-  if (f.scan.sarifOmitted) extra.push(`SARIF: ${g.judged.length - f.scan.sarifOmitted} of ${g.judged.length} findings (GitHub's upload limits), gating ones first`);
+  if (f.scan.sarifOmitted)
+    extra.push(`SARIF: ${g.judged.length - f.scan.sarifOmitted} of ${g.judged.length} findings (GitHub's upload limits), gating ones first`);
   md += `_${extra.join(' · ')}_\n\n`;
   if (g.failing.length > 0) {
     md += heading(`Failing findings (${g.failing.length})`, 3);
@@ -49,16 +53,28 @@ export function renderSummary(f: SummaryFacts): string {
   }
   if (g.expired.length > 0) {
     md += heading('Expired ignore entries (no longer applied)', 3);
-    md += table(['ID', 'package', 'expired on', 'reason', 'line'], g.expired.map((e) => [e.id, e.package ?? 'any', e.expires, e.reason, e.line]));
+    md += table(
+      ['ID', 'package', 'expired on', 'reason', 'line'],
+      g.expired.map((e) => [e.id, e.package ?? 'any', e.expires, e.reason, e.line]),
+    );
   }
   if (g.ignored.length > 0) {
     md += details(
       `Ignored findings (${g.ignored.length})`,
-      table(['ID', 'package', 'severity', 'until', 'reason'], g.ignored.slice(0, MAX_ROWS).map(({ finding, entry }) => [finding.id, finding.pkg, finding.severity, entry.expires, entry.reason])) + more(g.ignored.length),
+      table(
+        ['ID', 'package', 'severity', 'until', 'reason'],
+        g.ignored.slice(0, MAX_ROWS).map(({ finding, entry }) => [finding.id, finding.pkg, finding.severity, entry.expires, entry.reason]),
+      ) + more(g.ignored.length),
     );
   }
   if (g.unused.length > 0) {
-    md += details(`Ignore entries that matched nothing (${g.unused.length})`, table(['ID', 'package', 'until', 'line'], g.unused.slice(0, MAX_ROWS).map((e) => [e.id, e.package ?? 'any', e.expires, e.line])) + more(g.unused.length));
+    md += details(
+      `Ignore entries that matched nothing (${g.unused.length})`,
+      table(
+        ['ID', 'package', 'until', 'line'],
+        g.unused.slice(0, MAX_ROWS).map((e) => [e.id, e.package ?? 'any', e.expires, e.line]),
+      ) + more(g.unused.length),
+    );
   }
   return md;
 }

@@ -101,5 +101,9 @@ export function isFixed(f: Finding): boolean {
 }
 
 function notTrivy(source: string, why: string): ServiceError {
-  return new ServiceError('trivy', `scanner error: the report ${source} is not a Trivy JSON report: ${why}`, 'The image was not judged; check the trivy version and its output');
+  return new ServiceError(
+    'trivy',
+    `scanner error: the report ${source} is not a Trivy JSON report: ${why}`,
+    'The image was not judged; check the trivy version and its output',
+  );
 }

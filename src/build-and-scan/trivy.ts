@@ -59,13 +59,16 @@ export const INSTALL_NOT_WAIVED = 'Nothing was built or pushed; fail-on-scan-err
 export async function resolveTrivy(scan: ScanInputs, exec: Exec, tc: ToolCache, reporter: Reporter, env: NodeJS.ProcessEnv): Promise<Trivy> {
   const runEnv = trivyEnv(env);
   if (scan.trivyVersion !== 'path') {
-    const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 }).catch((e: unknown) => {
-      if (!(e instanceof ServiceError)) throw e;
-      throw new ServiceError('trivy', `could not be installed: ${e.problem}`, `${e.hint ? `${e.hint}. ` : ''}${INSTALL_NOT_WAIVED}`);
-    });
+    const dir = await installTool(tc, toolSpec('trivy', scan.trivyVersion), reporter, { baseUrl: scan.trivyMirror, sha256: scan.trivySha256 }).catch(
+      (e: unknown) => {
+        if (!(e instanceof ServiceError)) throw e;
+        throw new ServiceError('trivy', `could not be installed: ${e.problem}`, `${e.hint ? `${e.hint}. ` : ''}${INSTALL_NOT_WAIVED}`);
+      },
+    );
     return { bin: path.join(dir, 'trivy'), version: scan.trivyVersion, env: runEnv };
   }
-  const notRunnable = (why: string) => new ServiceError('trivy', `trivy-version is 'path' but ${why}`, `Install trivy on the runner or give a trivy-version to install. ${INSTALL_NOT_WAIVED}`);
+  const notRunnable = (why: string) =>
+    new ServiceError('trivy', `trivy-version is 'path' but ${why}`, `Install trivy on the runner or give a trivy-version to install. ${INSTALL_NOT_WAIVED}`);
   const r = await exec('trivy', ['--version'], { env: runEnv }).catch((e: Error) => {
     throw notRunnable(`trivy could not be run: ${e.message}`);
   });
@@ -76,7 +79,8 @@ export async function resolveTrivy(scan: ScanInputs, exec: Exec, tc: ToolCache, 
 }
 
 /** The retryable signatures of a vulnerability-database download failure. */
-const DB_DOWNLOAD_FAILURE = /TOOMANYREQUESTS|429 Too Many Requests|failed to download vulnerability DB|failed to download Java DB|DB error|failed to download artifact/i;
+const DB_DOWNLOAD_FAILURE =
+  /TOOMANYREQUESTS|429 Too Many Requests|failed to download vulnerability DB|failed to download Java DB|DB error|failed to download artifact/i;
 
 export function trivyArgs(layoutDir: string, reportFile: string, scan: ScanInputs, workDir: string): string[] {
   // Pin everything that a trivy.yaml, .trivyignore or TRIVY_* variable in the workspace could
@@ -164,11 +168,21 @@ export function failureReason(text: string): string {
   const last = (level: RegExp) => lines.reduce((found, l, i) => (level.test(l) ? i : found), -1);
   let at = last(/\tFATAL\t/);
   if (at < 0) at = last(/\b(FATAL|ERROR)\b/);
-  if (at < 0) return lines.filter((l) => l.trim() !== '').pop()?.trim() ?? '(no output)';
+  if (at < 0)
+    return (
+      lines
+        .filter((l) => l.trim() !== '')
+        .pop()
+        ?.trim() ?? '(no output)'
+    );
   const entry = [lines[at]];
   for (const l of lines.slice(at + 1)) {
     if (!/^\s/.test(l) && l !== '') break; // the next timestamped entry
     entry.push(l);
   }
-  return entry.join(' ').replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '').replace(/\s+/g, ' ').trim();
+  return entry
+    .join(' ')
+    .replace(/^\S+\s+(FATAL|ERROR)\s+(Fatal error\s+)?/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

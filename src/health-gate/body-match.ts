@@ -6,8 +6,7 @@
 import { InputError } from '../toolkit/errors';
 
 export type BodyMatch =
-  | { kind: 'regex'; source: string; regex: RegExp }
-  | { kind: 'json'; source: string; path: (string | number)[]; op?: '==' | '!='; expected?: unknown };
+  { kind: 'regex'; source: string; regex: RegExp } | { kind: 'json'; source: string; path: (string | number)[]; op?: '==' | '!='; expected?: unknown };
 
 const INPUT = 'body-match';
 const FIX = 'Write /regex/ or a JSON path condition such as $.status == "ok"';

@@ -41,13 +41,15 @@ async function checkUrl(url: string, s: HttpCheckSettings, fetchFn: Fetch, clock
     const res = await fetchFn(url, { headers: s.headers, signal: AbortSignal.timeout(s.requestTimeoutMs), redirect: 'manual' });
     const body = await res.text();
     const ms = clock() - start;
-    if (!statusExpected(s.expectedStatus, res.status)) return { url, ok: false, status: res.status, ms, reason: `status ${res.status}, expected ${s.expectedStatus.join(' or ')}` };
+    if (!statusExpected(s.expectedStatus, res.status))
+      return { url, ok: false, status: res.status, ms, reason: `status ${res.status}, expected ${s.expectedStatus.join(' or ')}` };
     const mismatch = s.bodyMatch ? bodyMismatch(s.bodyMatch, body) : undefined;
     return mismatch ? { url, ok: false, status: res.status, ms, reason: mismatch } : { url, ok: true, status: res.status, ms };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const ms = clock() - start;
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return { url, ok: false, ms, reason: `timed out after ${s.requestTimeoutMs} ms (request-timeout)` };
+    if (err.name === 'TimeoutError' || err.name === 'AbortError')
+      return { url, ok: false, ms, reason: `timed out after ${s.requestTimeoutMs} ms (request-timeout)` };
     return { url, ok: false, ms, reason: `request failed: ${err.cause?.code ?? err.cause?.message ?? err.message}` };
   }
 }
@@ -69,7 +71,10 @@ export async function runHttpChecks(s: HttpCheckSettings, deps: HttpCheckDeps): 
     }
     const next = atMs + s.intervalMs;
     if (next >= deadline) {
-      const lastBad = [...rounds].reverse().flatMap((r) => r.results).find((r) => !r.ok);
+      const lastBad = [...rounds]
+        .reverse()
+        .flatMap((r) => r.results)
+        .find((r) => !r.ok);
       const why = lastBad ? `; last failure: ${lastBad.url} ${lastBad.reason}` : '';
       return {
         passed: false,

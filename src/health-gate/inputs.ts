@@ -50,7 +50,6 @@ export const INPUTS = {
 
 export const OUTPUTS = ['verdict', 'score', 'report', 'report-file'] as const;
 
-
 export interface HttpCheckSettings {
   urls: string[];
   expectedStatus: string[];
@@ -100,7 +99,8 @@ export function parseStatusList(value: string): string[] {
   const list = parseList(value);
   if (list.length === 0) throw new InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
   for (const s of list) {
-    if (!/^[1-5](\d\d|xx)$/i.test(s)) throw new InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
+    if (!/^[1-5](\d\d|xx)$/i.test(s))
+      throw new InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
   }
   return list.map((s) => s.toLowerCase());
 }
@@ -116,8 +116,13 @@ function parseHeaders(value: string): Record<string, string> {
     const at = line.indexOf(':');
     const name = at > 0 ? line.slice(0, at).trim() : '';
     // Quote only the first word: the rest of a malformed line ("Authorization Bearer abc:d") may be the credential.
-    const start = line.trim().split(/[\s:=]/)[0].slice(0, 40) || '(no name)';
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
+    const start =
+      line
+        .trim()
+        .split(/[\s:=]/)[0]
+        .slice(0, 40) || '(no name)';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+      throw new InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
     headers[name] = line.slice(at + 1).trim();
   }
   return headers;
@@ -146,7 +151,9 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
   const secrets: string[] = [];
 
   const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
-  const urls = parseList(get('urls')).map((u) => urlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)'));
+  const urls = parseList(get('urls')).map((u) =>
+    urlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)'),
+  );
   const headers = parseHeaders(get('headers'));
   secrets.push(...Object.values(headers));
   const http: HttpCheckSettings | undefined =
@@ -166,9 +173,16 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
   const metrics = parseMetrics(get('metrics'));
   const compareBaseline = parseBoolean('compare-baseline', get('compare-baseline'));
   const promUrl = get('prometheus-url');
-  if (metrics.length > 0 && promUrl === '') throw new InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
-  if (promUrl !== '' && metrics.length === 0) throw new InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
-  if (!http && metrics.length === 0) throw new InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
+  if (metrics.length > 0 && promUrl === '')
+    throw new InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
+  if (promUrl !== '' && metrics.length === 0)
+    throw new InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
+  if (!http && metrics.length === 0)
+    throw new InputError(
+      'urls',
+      'and metrics are both empty, so there is nothing to check',
+      'Give health URLs in urls, metrics to analyse in metrics, or both',
+    );
 
   let analysis: AnalysisSettings | undefined;
   if (metrics.length > 0) {
@@ -176,8 +190,14 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
     const username = get('prometheus-username');
     const password = get('prometheus-password');
     secrets.push(token, password);
-    if (token && (username || password)) throw new InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
-    if (Boolean(username) !== Boolean(password)) throw new InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
+    if (token && (username || password))
+      throw new InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
+    if (Boolean(username) !== Boolean(password))
+      throw new InputError(
+        username ? 'prometheus-password' : 'prometheus-username',
+        'is missing',
+        'Basic auth needs both prometheus-username and prometheus-password',
+      );
     const auth: PrometheusAuth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
     const intervalMs = positiveDuration('interval', get('interval'));
     const countRaw = get('count');
@@ -190,9 +210,17 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
       if (count < 1) throw new InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
     }
     const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
-    if (minSamples > count) throw new InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
+    if (minSamples > count)
+      throw new InputError(
+        'min-samples',
+        `${minSamples} is more than the ${count} measurements the analysis takes`,
+        'Lower min-samples or raise count/duration',
+      );
     analysis = {
-      prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(/\/+$/, ''),
+      prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(
+        /\/+$/,
+        '',
+      ),
       auth,
       metrics,
       intervalMs,
@@ -211,7 +239,8 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
 
   const rps = parseNumber('traffic-rps', get('traffic-rps'), { min: 0, max: 1000 });
   const trafficUrl = get('traffic-url');
-  if (rps > 0 && trafficUrl === '') throw new InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
+  if (rps > 0 && trafficUrl === '')
+    throw new InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
   if (rps > 0 && !analysis) throw new InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
   const traffic = rps > 0 ? { url: urlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials'), rps } : undefined;
 

@@ -81,7 +81,10 @@ export function parseMetrics(text: string): MetricSpec[] {
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const pos = lines.linePos(e.pos[0]);
-    fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
+    fail(
+      `is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`,
+      'Write a YAML list of metrics, each with name, query and max or min',
+    );
   }
   if (!isSeq(doc.contents)) fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
   const seen = new Set<string>();
@@ -109,7 +112,7 @@ export function parseMetrics(text: string): MetricSpec[] {
       fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
     }
     if (baseline !== undefined && total !== undefined && baselineTotal === undefined) {
-      fail(`${where}: with total and baseline the stable requests are needed`, 'Give baseline-total (PromQL for the stable version\'s requests)');
+      fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
     }
     let critical = false;
     if (obj.critical !== undefined) {
@@ -118,7 +121,8 @@ export function parseMetrics(text: string): MetricSpec[] {
     }
     let noData: NoDataPolicy = 'inconclusive';
     if (obj['no-data'] !== undefined) {
-      if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive') fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
+      if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
+        fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
       noData = obj['no-data'];
     }
     const direction: Direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
@@ -130,8 +134,24 @@ export function parseMetrics(text: string): MetricSpec[] {
     const countWindowMs = total !== undefined ? longestRangeMs(query, total, baseline, baselineTotal) : undefined;
     if (cumulative && total === undefined) fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
     if (cumulative && countWindowMs !== undefined) {
-      fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
+      fail(
+        `${where}: counters is true but a query has a range selector`,
+        'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]',
+      );
     }
-    return { name, query, max, min, baseline, total, baselineTotal, critical, noData, direction, cumulative, ...(countWindowMs !== undefined && { countWindowMs }) };
+    return {
+      name,
+      query,
+      max,
+      min,
+      baseline,
+      total,
+      baselineTotal,
+      critical,
+      noData,
+      direction,
+      cumulative,
+      ...(countWindowMs !== undefined && { countWindowMs }),
+    };
   });
 }

@@ -59,7 +59,11 @@ function sampleOutcome(pair: unknown, now: number, staleAfterMs: number): QueryO
   if (Number.isNaN(value)) return { kind: 'no-data', reason: 'nan', detail: 'the query returned NaN (often 0/0: no requests in the window)' };
   if (!Number.isFinite(value)) return { kind: 'no-data', reason: 'infinite', detail: `the query returned ${raw} (a division by zero)` };
   if (now - timestampMs > staleAfterMs) {
-    return { kind: 'no-data', reason: 'stale', detail: `the newest sample is ${Math.round((now - timestampMs) / 1000)} s old (limit ${Math.round(staleAfterMs / 1000)} s)` };
+    return {
+      kind: 'no-data',
+      reason: 'stale',
+      detail: `the newest sample is ${Math.round((now - timestampMs) / 1000)} s old (limit ${Math.round(staleAfterMs / 1000)} s)`,
+    };
   }
   return { kind: 'value', value, timestampMs };
 }
@@ -84,7 +88,8 @@ export class PrometheusClient {
       text = await res.text();
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
-      if (err.name === 'TimeoutError' || err.name === 'AbortError') return { kind: 'error', reason: 'timeout', detail: `no answer from ${this.opts.url} within ${this.opts.timeoutMs} ms` };
+      if (err.name === 'TimeoutError' || err.name === 'AbortError')
+        return { kind: 'error', reason: 'timeout', detail: `no answer from ${this.opts.url} within ${this.opts.timeoutMs} ms` };
       const cause = err.cause?.code ?? err.cause?.message ?? err.message;
       return { kind: 'error', reason: 'unreachable', detail: `cannot reach ${this.opts.url} (${cause})` };
     }
@@ -101,20 +106,34 @@ export class PrometheusClient {
       );
     }
     if (res.status === 401 || res.status === 403) {
-      throw new PrometheusConfigError(`answered HTTP ${res.status} to the query of metric '${metricName}'`, 'Check prometheus-token or prometheus-username/-password');
+      throw new PrometheusConfigError(
+        `answered HTTP ${res.status} to the query of metric '${metricName}'`,
+        'Check prometheus-token or prometheus-username/-password',
+      );
     }
-    if (res.status === 422) return { kind: 'error', reason: 'execution-error', detail: `Prometheus could not evaluate the query: ${body?.error ?? text.slice(0, 200)}` };
+    if (res.status === 422)
+      return { kind: 'error', reason: 'execution-error', detail: `Prometheus could not evaluate the query: ${body?.error ?? text.slice(0, 200)}` };
     if (!res.ok) return { kind: 'error', reason: 'http-error', detail: `HTTP ${res.status}: ${(body?.error ?? text).slice(0, 200)}` };
-    if (!body || body.status !== 'success' || !body.data) return { kind: 'error', reason: 'bad-response', detail: `not a Prometheus API answer: ${text.slice(0, 200)}` };
+    if (!body || body.status !== 'success' || !body.data)
+      return { kind: 'error', reason: 'bad-response', detail: `not a Prometheus API answer: ${text.slice(0, 200)}` };
 
     const { resultType, result } = body.data;
     if (resultType === 'scalar') return sampleOutcome(result, now, this.opts.staleAfterMs);
-    if (resultType !== 'vector') return { kind: 'error', reason: 'bad-response', detail: `the query returned a ${resultType}; give an instant vector or scalar expression` };
+    if (resultType !== 'vector')
+      return { kind: 'error', reason: 'bad-response', detail: `the query returned a ${resultType}; give an instant vector or scalar expression` };
     const series = Array.isArray(result) ? (result as { metric?: Record<string, string>; value?: unknown }[]) : [];
-    if (series.length === 0) return { kind: 'no-data', reason: 'empty-vector', detail: 'the query returned an empty vector (no matching series, or rate() before two scrapes exist)' };
+    if (series.length === 0)
+      return { kind: 'no-data', reason: 'empty-vector', detail: 'the query returned an empty vector (no matching series, or rate() before two scrapes exist)' };
     if (series.length > 1) {
-      const labels = series.slice(0, 3).map((s) => JSON.stringify(s.metric ?? {})).join(', ');
-      return { kind: 'error', reason: 'multiple-series', detail: `the query returned ${series.length} series (${labels}); aggregate it to one, e.g. with sum()` };
+      const labels = series
+        .slice(0, 3)
+        .map((s) => JSON.stringify(s.metric ?? {}))
+        .join(', ');
+      return {
+        kind: 'error',
+        reason: 'multiple-series',
+        detail: `the query returned ${series.length} series (${labels}); aggregate it to one, e.g. with sum()`,
+      };
     }
     return sampleOutcome(series[0].value, now, this.opts.staleAfterMs);
   }

@@ -66,7 +66,10 @@ export function buildReport(
     metric: decision.metric,
     startedAt: new Date(times.startedMs).toISOString(),
     finishedAt: new Date(times.finishedMs).toISOString(),
-    http: http && inputs.http ? { urls: inputs.http.urls, expectedStatus: inputs.http.expectedStatus, bodyMatch: inputs.http.bodyMatch?.source, ...http } : undefined,
+    http:
+      http && inputs.http
+        ? { urls: inputs.http.urls, expectedStatus: inputs.http.expectedStatus, bodyMatch: inputs.http.bodyMatch?.source, ...http }
+        : undefined,
     analysis:
       a && analysis
         ? {

@@ -59,7 +59,14 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
     }
   }
   if (!decision && a) {
-    const client = new PrometheusClient({ url: a.prometheusUrl, auth: a.auth, timeoutMs: a.queryTimeoutMs, staleAfterMs: 2 * a.intervalMs, fetch: deps.fetch, clock: deps.clock });
+    const client = new PrometheusClient({
+      url: a.prometheusUrl,
+      auth: a.auth,
+      timeoutMs: a.queryTimeoutMs,
+      staleAfterMs: 2 * a.intervalMs,
+      fetch: deps.fetch,
+      clock: deps.clock,
+    });
     reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
     if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
       const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
@@ -71,18 +78,29 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
     for (const m of a.metrics) {
       if (m.cumulative) reporter.info(`'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences`);
       if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
-        reporter.info(`'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`);
+        reporter.info(
+          `'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`,
+        );
       }
     }
     const load = inputs.traffic
-      ? startTraffic({ url: inputs.traffic.url, rps: inputs.traffic.rps, timeoutMs: a.queryTimeoutMs, maxMs: a.count * a.intervalMs + 60_000, fetch: deps.fetch })
+      ? startTraffic({
+          url: inputs.traffic.url,
+          rps: inputs.traffic.rps,
+          timeoutMs: a.queryTimeoutMs,
+          maxMs: a.count * a.intervalMs + 60_000,
+          fetch: deps.fetch,
+        })
       : undefined;
     try {
       analysis = await runAnalysis(a, {
         client,
         clock: deps.clock,
         sleep: deps.sleep,
-        onRound: (round, states) => reporter.info(`round ${round}: ${states.map((s) => `${s.spec.name} ${s.samples[s.samples.length - 1].status} (${s.samples[s.samples.length - 1].reason})`).join('; ')}`),
+        onRound: (round, states) =>
+          reporter.info(
+            `round ${round}: ${states.map((s) => `${s.spec.name} ${s.samples[s.samples.length - 1].status} (${s.samples[s.samples.length - 1].reason})`).join('; ')}`,
+          ),
       });
     } finally {
       traffic = await load?.stop();

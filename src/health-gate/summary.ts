@@ -13,7 +13,9 @@ function num(n: number | undefined): string {
 type Metric = NonNullable<GateReport['analysis']>['metrics'][number];
 
 function threshold(m: Metric): string {
-  return [m.thresholds.min !== undefined ? `≥ ${m.thresholds.min}` : '', m.thresholds.max !== undefined ? `≤ ${m.thresholds.max}` : ''].filter(Boolean).join(' and ');
+  return [m.thresholds.min !== undefined ? `≥ ${m.thresholds.min}` : '', m.thresholds.max !== undefined ? `≤ ${m.thresholds.max}` : '']
+    .filter(Boolean)
+    .join(' and ');
 }
 
 function statistic(m: Metric): string {
@@ -58,7 +60,13 @@ export function renderSummary(report: GateReport): string {
     const last = report.http.rounds[report.http.rounds.length - 1];
     md += table(
       ['url', 'last status', 'last time', 'result', 'good rounds'],
-      (last?.results ?? []).map((r) => [r.url, r.status ?? '—', formatMs(r.ms), r.ok ? 'ok' : r.reason, `${report.http?.rounds.filter((x) => x.results.find((y) => y.url === r.url)?.ok).length}/${report.http?.rounds.length}`]),
+      (last?.results ?? []).map((r) => [
+        r.url,
+        r.status ?? '—',
+        formatMs(r.ms),
+        r.ok ? 'ok' : r.reason,
+        `${report.http?.rounds.filter((x) => x.results.find((y) => y.url === r.url)?.ok).length}/${report.http?.rounds.length}`,
+      ]),
     );
   }
   if (report.analysis) {
@@ -66,16 +74,28 @@ export function renderSummary(report: GateReport): string {
     md += heading('Metrics', 3);
     md += table(
       ['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'],
-      a.metrics.map((m) => {
-        const samples = m.samples as Sample[];
-        const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
-        return [`${m.name}${m.critical ? ' (critical)' : ''}`, m.queries.query, samples.length, num(lastValue), threshold(m), statistic(m), metricStatus(m, report)];
-      }).concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])),
+      a.metrics
+        .map((m) => {
+          const samples = m.samples as Sample[];
+          const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
+          return [
+            `${m.name}${m.critical ? ' (critical)' : ''}`,
+            m.queries.query,
+            samples.length,
+            num(lastValue),
+            threshold(m),
+            statistic(m),
+            metricStatus(m, report),
+          ];
+        })
+        .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])),
     );
-    if (a.settings.compareBaseline === false) md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
+    if (a.settings.compareBaseline === false)
+      md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
     md += a.metrics.map(metricDetails).join('');
     md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
   }
-  if (report.traffic) md += `_Synthetic traffic: ${report.traffic.sent} requests to ${report.traffic.url} at ${report.traffic.rps}/s (${report.traffic.failed} failed)._\n\n`;
+  if (report.traffic)
+    md += `_Synthetic traffic: ${report.traffic.sent} requests to ${report.traffic.url} at ${report.traffic.rps}/s (${report.traffic.failed} failed)._\n\n`;
   return md;
 }

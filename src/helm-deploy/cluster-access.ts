@@ -24,7 +24,13 @@ function privateKubeconfig(content: string, env: NodeJS.ProcessEnv): { file: str
 }
 
 /** `env` is the step's environment (main passes process.env): the base for helm/kubectl, and where RUNNER_TEMP is read. */
-export async function openCluster(access: ClusterAccess, namespace: string, env: NodeJS.ProcessEnv, describeEks: EksDescriber, reporter: Reporter): Promise<ClusterSession> {
+export async function openCluster(
+  access: ClusterAccess,
+  namespace: string,
+  env: NodeJS.ProcessEnv,
+  describeEks: EksDescriber,
+  reporter: Reporter,
+): Promise<ClusterSession> {
   const base = { ...env };
   if (access.kind === 'ambient') {
     return { env: base, describe: base.KUBECONFIG ? `KUBECONFIG from the job (${base.KUBECONFIG})` : 'the job’s default kubeconfig', close: () => undefined };

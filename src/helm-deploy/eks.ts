@@ -22,12 +22,20 @@ export function eksDescriber(makeClient: (region: string) => Pick<EKSClient, 'se
       ({ cluster } = await makeClient(region).send(new DescribeClusterCommand({ name: clusterName })));
     } catch (e) {
       const name = (e as { name?: string }).name ?? 'Error';
-      throw new ServiceError('AWS EKS', `DescribeCluster ${clusterName} in ${region} failed: ${name}: ${(e as Error).message}`, 'Check the cluster name, the region and that the job has AWS credentials allowed eks:DescribeCluster');
+      throw new ServiceError(
+        'AWS EKS',
+        `DescribeCluster ${clusterName} in ${region} failed: ${name}: ${(e as Error).message}`,
+        'Check the cluster name, the region and that the job has AWS credentials allowed eks:DescribeCluster',
+      );
     }
     const endpoint = cluster?.endpoint;
     const certificateAuthority = cluster?.certificateAuthority?.data;
     if (!endpoint || !certificateAuthority) {
-      throw new ServiceError('AWS EKS', `cluster ${clusterName} has no endpoint or CA yet (status ${cluster?.status ?? 'unknown'})`, 'Wait until the cluster is ACTIVE');
+      throw new ServiceError(
+        'AWS EKS',
+        `cluster ${clusterName} has no endpoint or CA yet (status ${cluster?.status ?? 'unknown'})`,
+        'Wait until the cluster is ACTIVE',
+      );
     }
     return { endpoint, certificateAuthority };
   };

@@ -41,7 +41,8 @@ function json(text: string, what: string): unknown {
 
 function revisionNumber(value: unknown, what: string): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new ServiceError('helm', `${what} printed revision ${JSON.stringify(value)}`, 'Expected a positive whole number');
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    throw new ServiceError('helm', `${what} printed revision ${JSON.stringify(value)}`, 'Expected a positive whole number');
   return n;
 }
 

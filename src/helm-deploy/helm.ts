@@ -123,7 +123,8 @@ export class Helm {
       this.commands.push(line);
       this.reporter.info(`$ ${line}`);
     }
-    const run = () => this.exec(this.binary, args, { env: this.env, timeoutMs: this.hardTimeoutMs, onLine: quiet ? undefined : (l) => this.reporter.info(`  ${l}`) });
+    const run = () =>
+      this.exec(this.binary, args, { env: this.env, timeoutMs: this.hardTimeoutMs, onLine: quiet ? undefined : (l) => this.reporter.info(`  ${l}`) });
     // a chart's NOTES and hook output are the chart author's text: shown, never run as workflow commands
     const r = quiet ? await run() : await withWorkflowCommandsStopped(this.reporter, run);
     if (r.timedOut) this.reporter.warning(`helm ${args[0]} did not finish within ${Math.round(this.hardTimeoutMs / 1000)} s and was stopped`);
@@ -183,5 +184,9 @@ export function helmError(r: ExecResult): string {
   const lines = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => l.trim());
   const at = lines.findIndex((l) => l.startsWith('Error:'));
   const text = at >= 0 ? lines.slice(at).join(' ') : (lines.at(-1) ?? `exit ${r.exitCode}`);
-  return text.replace(/^Error:\s*/, '').replace(/\s+/g, ' ').trim().slice(0, 500);
+  return text
+    .replace(/^Error:\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 500);
 }

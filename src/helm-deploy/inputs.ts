@@ -3,7 +3,19 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../toolkit/errors';
-import { parseAwsRegion, parseBoolean, parseDuration, parseEnum, parseHttpUrlWithoutCredentials, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
+import {
+  parseAwsRegion,
+  parseBoolean,
+  parseDuration,
+  parseEnum,
+  parseHttpUrlWithoutCredentials,
+  parseInteger,
+  parseLines,
+  parseList,
+  rawValue,
+  type InputSpecs,
+  type RawInputs,
+} from '../toolkit/inputs';
 import { formatRepository, parseReference } from '../toolkit/registry/reference';
 import { parseToolSha256, parseToolVersion, TOOLS } from '../toolkit/tools';
 
@@ -60,9 +72,7 @@ export interface PinnedImage {
 }
 
 export type ClusterAccess =
-  | { kind: 'ambient' }
-  | { kind: 'kubeconfig'; content: string; secrets: string[] }
-  | { kind: 'eks'; clusterName: string; region: string };
+  { kind: 'ambient' } | { kind: 'kubeconfig'; content: string; secrets: string[] } | { kind: 'eks'; clusterName: string; region: string };
 
 export interface HelmDeployInputs {
   action: DeployAction;
@@ -123,11 +133,19 @@ export function parseReleaseName(name: string, strategy: Strategy): string {
   const longest = Math.max(0, ...releaseSuffixes(strategy).map((s) => s.length));
   const limit = 53 - longest;
   if (!DNS1123.test(name)) {
-    throw new InputError('release', `'${name}' is not a valid release name`, 'Use lowercase letters, digits, - and . (DNS-1123), starting and ending with a letter or digit');
+    throw new InputError(
+      'release',
+      `'${name}' is not a valid release name`,
+      'Use lowercase letters, digits, - and . (DNS-1123), starting and ending with a letter or digit',
+    );
   }
   if (name.length > limit) {
     const why = longest ? ` (the ${strategy} strategy adds '${releaseSuffixes(strategy)[0]}')` : '';
-    throw new InputError('release', `'${name}' is ${name.length} characters, over Helm's limit of ${limit}${why}`, `Shorten it to ${limit} characters or fewer`);
+    throw new InputError(
+      'release',
+      `'${name}' is ${name.length} characters, over Helm's limit of ${limit}${why}`,
+      `Shorten it to ${limit} characters or fewer`,
+    );
   }
   return name;
 }
@@ -139,14 +157,22 @@ export function parseSetLines(text: string): SetValue[] {
     if (at < 0 || !VALUE_KEY.test(key)) {
       // name the line by its key-like start only: the rest may be a secret
       const start = key.split(/[\s:=]/)[0].slice(0, 40);
-      throw new InputError('set', `line ${n + 1} ('${start}…') is not key=value`, 'Write one key=value per line, e.g. ingress.host=app.example.com or env[0].name=X');
+      throw new InputError(
+        'set',
+        `line ${n + 1} ('${start}…') is not key=value`,
+        'Write one key=value per line, e.g. ingress.host=app.example.com or env[0].name=X',
+      );
     }
     const value = line.slice(at + 1);
     const secret = looksSecret(key) && !NOT_A_CREDENTIAL.test(value);
     // helm --set splits at unescaped commas: a secret holding one would be cut, the rest
     // set as another key or quoted in helm's "key ... has no value" error, unmasked.
     if (secret && hasBareComma(value)) {
-      throw new InputError('set', `line ${n + 1} (${key}) holds a comma, where helm --set would cut the secret in two`, 'Escape it as \\, (helm --set syntax) or pass the value in a values file');
+      throw new InputError(
+        'set',
+        `line ${n + 1} (${key}) holds a comma, where helm --set would cut the secret in two`,
+        'Escape it as \\, (helm --set syntax) or pass the value in a values file',
+      );
     }
     return { key, value, secret };
   });
@@ -189,7 +215,11 @@ export function parseKubeconfig(content: string): { content: string; secrets: st
   }
   const config = doc as { clusters?: unknown; users?: { user?: unknown }[] } | null;
   if (!config || typeof config !== 'object' || !Array.isArray(config.clusters)) {
-    throw new InputError('kubeconfig', 'is YAML but not a kubeconfig (no clusters list)', 'Pass the content of a kubeconfig file with clusters, users and contexts');
+    throw new InputError(
+      'kubeconfig',
+      'is YAML but not a kubeconfig (no clusters list)',
+      'Pass the content of a kubeconfig file with clusters, users and contexts',
+    );
   }
   // every credential-like string under users[].user (token, client-key-data, auth-provider id-token, exec env values…)
   const secrets: string[] = [];
@@ -207,10 +237,12 @@ function parseCluster(get: (n: keyof typeof INPUTS) => string): ClusterAccess {
   const kubeconfig = get('kubeconfig');
   const clusterName = get('cluster-name');
   const region = get('aws-region');
-  if (kubeconfig && clusterName) throw new InputError('kubeconfig', 'and cluster-name are both set', 'Give either a kubeconfig or an EKS cluster-name with aws-region');
+  if (kubeconfig && clusterName)
+    throw new InputError('kubeconfig', 'and cluster-name are both set', 'Give either a kubeconfig or an EKS cluster-name with aws-region');
   if (kubeconfig) return { kind: 'kubeconfig', ...parseKubeconfig(kubeconfig) };
   if (clusterName) {
-    if (!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(clusterName)) throw new InputError('cluster-name', `'${clusterName}' is not an EKS cluster name`, 'Use the name shown by aws eks list-clusters');
+    if (!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(clusterName))
+      throw new InputError('cluster-name', `'${clusterName}' is not an EKS cluster name`, 'Use the name shown by aws eks list-clusters');
     const eksRegion = parseAwsRegion('aws-region', region);
     if (!eksRegion) throw new InputError('aws-region', 'is required with cluster-name', 'Set the cluster region, e.g. eu-west-1');
     return { kind: 'eks', clusterName, region: eksRegion };
@@ -222,19 +254,22 @@ function parseCluster(get: (n: keyof typeof INPUTS) => string): ClusterAccess {
 /** Local charts must exist; `repo/chart` and `oci://` charts are fetched by Helm. */
 function parseChart(chart: string, workspace: string): string {
   if (chart.startsWith('oci://')) {
-    if (!/^oci:\/\/[^\s/]+\/\S+$/.test(chart)) throw new InputError('chart', `'${chart}' is not an OCI chart reference`, 'Write it like oci://registry.example.com/charts/app');
+    if (!/^oci:\/\/[^\s/]+\/\S+$/.test(chart))
+      throw new InputError('chart', `'${chart}' is not an OCI chart reference`, 'Write it like oci://registry.example.com/charts/app');
     return chart;
   }
   const local = path.resolve(workspace, chart);
   const looksLocal = /^(\.{1,2}\/|\/)/.test(chart) || existsSync(local) || chart.endsWith('.tgz');
   if (looksLocal) {
-    if (!existsSync(local)) throw new InputError('chart', `'${chart}' does not exist`, 'Give a chart directory with Chart.yaml, a .tgz, repo/chart or oci:// reference');
+    if (!existsSync(local))
+      throw new InputError('chart', `'${chart}' does not exist`, 'Give a chart directory with Chart.yaml, a .tgz, repo/chart or oci:// reference');
     if (!chart.endsWith('.tgz') && !existsSync(path.join(local, 'Chart.yaml'))) {
       throw new InputError('chart', `'${chart}' has no Chart.yaml`, 'Point at the chart directory (the one holding Chart.yaml)');
     }
     return chart;
   }
-  if (!/^[\w.-]+\/[\w.-]+$/.test(chart)) throw new InputError('chart', `'${chart}' is neither a local chart nor repo/chart`, 'Give a chart directory, repo/chart (after helm repo add) or oci://…');
+  if (!/^[\w.-]+\/[\w.-]+$/.test(chart))
+    throw new InputError('chart', `'${chart}' is neither a local chart nor repo/chart`, 'Give a chart directory, repo/chart (after helm repo add) or oci://…');
   return chart;
 }
 
@@ -243,20 +278,27 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
   const action = parseEnum('action', get('action'), ACTIONS);
   const strategy = parseEnum('strategy', get('strategy'), STRATEGIES);
   if (strategy === 'rolling' && (action === 'promote' || action === 'abort')) {
-    throw new InputError('action', `${action} applies to the canary and blue-green strategies, not rolling`, 'Use action: deploy or rollback with strategy: rolling');
+    throw new InputError(
+      'action',
+      `${action} applies to the canary and blue-green strategies, not rolling`,
+      'Use action: deploy or rollback with strategy: rolling',
+    );
   }
   const release = parseReleaseName(get('release'), strategy);
   const namespace = get('namespace');
-  if (!NAMESPACE.test(namespace) || namespace.length > 63) throw new InputError('namespace', `'${namespace}' is not a namespace name`, 'Use lowercase letters, digits and -, at most 63 characters');
+  if (!NAMESPACE.test(namespace) || namespace.length > 63)
+    throw new InputError('namespace', `'${namespace}' is not a namespace name`, 'Use lowercase letters, digits and -, at most 63 characters');
 
   // A chart is needed whenever a release is upgraded: deploys, canary promotion, blue/green switches.
   const needsChart = action === 'deploy' || (action === 'promote' && strategy === 'canary') || (strategy === 'blue-green' && action !== 'promote');
   const chartText = get('chart');
-  if (needsChart && !chartText) throw new InputError('chart', `is required for ${action} with the ${strategy} strategy`, 'Set chart to a chart directory, repo/chart or oci:// reference');
+  if (needsChart && !chartText)
+    throw new InputError('chart', `is required for ${action} with the ${strategy} strategy`, 'Set chart to a chart directory, repo/chart or oci:// reference');
   const chart = chartText ? parseChart(chartText, workspace) : undefined;
 
   const imageText = get('image');
-  if (action === 'deploy' && !imageText) throw new InputError('image', 'is required for deploy', 'Give the image pinned by digest: registry.example.com/team/app@sha256:…');
+  if (action === 'deploy' && !imageText)
+    throw new InputError('image', 'is required for deploy', 'Give the image pinned by digest: registry.example.com/team/app@sha256:…');
   const image = imageText ? parseDigestImage(imageText) : undefined;
 
   const valuesFiles = parseList(get('values-files'));
@@ -266,16 +308,28 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
 
   const revisionText = get('revision');
   const revision = revisionText ? parseInteger('revision', revisionText, { min: 1 }) : undefined;
-  if (revision !== undefined && strategy === 'blue-green') throw new InputError('revision', 'does not apply to blue-green, which switches back to the other colour', 'Remove revision');
-  if (revision !== undefined && action !== 'rollback') throw new InputError('revision', `is only used by action: rollback, not ${action}`, 'Remove revision, or set action: rollback');
+  if (revision !== undefined && strategy === 'blue-green')
+    throw new InputError('revision', 'does not apply to blue-green, which switches back to the other colour', 'Remove revision');
+  if (revision !== undefined && action !== 'rollback')
+    throw new InputError('revision', `is only used by action: rollback, not ${action}`, 'Remove revision, or set action: rollback');
 
   const helmVersion = parseToolVersion('helm', get('helm-version'), { allowPath: true });
   const mirror = get('helm-mirror');
   const helmMirror = mirror ? parseHttpUrlWithoutCredentials('helm-mirror', mirror).toString() : undefined;
   const helmSha256 = parseToolSha256('helm', get('helm-sha256'));
   // with helm-version path nothing is downloaded: a pin or mirror would be silently ignored
-  if (helmVersion === 'path' && helmSha256) throw new InputError('helm-sha256', "is set but helm-version is 'path', so no archive is downloaded to check", 'Give the helm-version the checksum belongs to, or remove helm-sha256');
-  if (helmVersion === 'path' && helmMirror) throw new InputError('helm-mirror', "is set but helm-version is 'path', so nothing is downloaded", 'Give a helm-version to install from the mirror, or remove helm-mirror');
+  if (helmVersion === 'path' && helmSha256)
+    throw new InputError(
+      'helm-sha256',
+      "is set but helm-version is 'path', so no archive is downloaded to check",
+      'Give the helm-version the checksum belongs to, or remove helm-sha256',
+    );
+  if (helmVersion === 'path' && helmMirror)
+    throw new InputError(
+      'helm-mirror',
+      "is set but helm-version is 'path', so nothing is downloaded",
+      'Give a helm-version to install from the mirror, or remove helm-mirror',
+    );
 
   const timeoutMs = parseDuration('timeout', get('timeout'));
   if (timeoutMs < 1000) throw new InputError('timeout', 'is under one second', 'Give Helm time to wait for the rollout, e.g. 5m');

@@ -43,11 +43,24 @@ export function judge(history: readonly HistoryEntry[], expected: number, exitCo
   const mine = history.find((e) => e.revision === expected);
   if (!top || !mine) return { ok: false, status: 'missing', reason: `Helm created no revision ${expected}` };
   if (top.revision > expected && top.status === 'deployed' && (top.rollbackRevision !== undefined || /^Rollback/i.test(top.description))) {
-    return { ok: false, status: 'rolled-back', revision: expected, reason: `revision ${expected} ended ${mine.status} and Helm rolled back to ${top.rollbackRevision ?? 'an earlier revision'} (${top.description})` };
+    return {
+      ok: false,
+      status: 'rolled-back',
+      revision: expected,
+      reason: `revision ${expected} ended ${mine.status} and Helm rolled back to ${top.rollbackRevision ?? 'an earlier revision'} (${top.description})`,
+    };
   }
-  if (top.status.startsWith('pending-')) return { ok: false, status: 'pending', revision: top.revision, reason: `revision ${top.revision} is still ${top.status}` };
-  if (top.revision !== expected) return { ok: false, status: 'failed', revision: expected, reason: `revision ${top.revision} is newer than ours (${expected}); another deploy ran at the same time` };
-  if (mine.status !== 'deployed') return { ok: false, status: 'failed', revision: expected, reason: `revision ${expected} is ${mine.status}: ${mine.description}` };
+  if (top.status.startsWith('pending-'))
+    return { ok: false, status: 'pending', revision: top.revision, reason: `revision ${top.revision} is still ${top.status}` };
+  if (top.revision !== expected)
+    return {
+      ok: false,
+      status: 'failed',
+      revision: expected,
+      reason: `revision ${top.revision} is newer than ours (${expected}); another deploy ran at the same time`,
+    };
+  if (mine.status !== 'deployed')
+    return { ok: false, status: 'failed', revision: expected, reason: `revision ${expected} is ${mine.status}: ${mine.description}` };
   if (exitCode !== 0) return { ok: false, status: 'failed', revision: expected, reason: `helm exited ${exitCode} although revision ${expected} is deployed` };
   return { ok: true, status: 'deployed', revision: expected };
 }

@@ -65,7 +65,12 @@ export class Kubectl {
       this.reporter.info(`$ ${line}`);
     }
     const r = await this.exec('kubectl', args, { env: this.env, timeoutMs: 120_000 });
-    if (r.exitCode !== 0 || r.timedOut) throw new ServiceError('kubectl', `'${line}' ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}: ${lastLines(r.stderr, 1)}`, 'Check cluster access and that the chart renders the resource');
+    if (r.exitCode !== 0 || r.timedOut)
+      throw new ServiceError(
+        'kubectl',
+        `'${line}' ${r.timedOut ? 'timed out' : `exited with ${r.exitCode}`}: ${lastLines(r.stderr, 1)}`,
+        'Check cluster access and that the chart renders the resource',
+      );
     return r.stdout;
   }
 
@@ -78,7 +83,8 @@ export class Kubectl {
   async deploymentReplicas(namespace: string, name: string): Promise<number> {
     const out = await this.run(['get', 'deployment', name, '--namespace', namespace, '--output', 'jsonpath={.spec.replicas}'], false);
     const n = Number(out.trim());
-    if (!Number.isInteger(n) || n < 0) throw new ServiceError('kubectl', `deployment ${name} reports replicas '${out.trim()}'`, 'The chart must name the stable Deployment after the release');
+    if (!Number.isInteger(n) || n < 0)
+      throw new ServiceError('kubectl', `deployment ${name} reports replicas '${out.trim()}'`, 'The chart must name the stable Deployment after the release');
     return n;
   }
 

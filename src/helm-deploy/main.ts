@@ -5,4 +5,6 @@ import { eksDescriber } from './eks';
 import { INPUTS, parseInputs } from './inputs';
 import { run } from './run';
 
-void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) => run(inputs, { exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env }, reporter));
+void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) =>
+  run(inputs, { exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env }, reporter),
+);

@@ -23,7 +23,20 @@ export function planCommands(inputs: HelmDeployInputs, major: HelmMajor): Planne
   const { release, namespace, timeoutMs, wait, strategy, action } = inputs;
   const upgrade = (name: string, values: { key: string; value: string }[]) => helm(upgradeArgs(major, upgradeRequest(ctx, name, values)));
   const uninstall = (name: string) => helm(uninstallArgs(major, name, namespace, timeoutMs, wait));
-  const alb = (weight: number | string) => displayCommand('kubectl', ['annotate', 'ingress', release, '--namespace', namespace, '--overwrite', `${albActionKey(release)}=${albWeightedAction(release, canaryName(release), Number(weight))}`], secrets);
+  const alb = (weight: number | string) =>
+    displayCommand(
+      'kubectl',
+      [
+        'annotate',
+        'ingress',
+        release,
+        '--namespace',
+        namespace,
+        '--overwrite',
+        `${albActionKey(release)}=${albWeightedAction(release, canaryName(release), Number(weight))}`,
+      ],
+      secrets,
+    );
   const steps: PlannedStep[] = [];
   const add = (why: string, command: string) => steps.push({ why, command });
   const image = inputs.image ?? { repository: '<canary repository>', digest: '<canary digest>' };

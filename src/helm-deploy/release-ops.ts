@@ -83,7 +83,11 @@ export async function upgradeVerified(ops: ReleaseOps, req: UpgradeRequest): Pro
   const why = r.exitCode !== 0 ? helmError(r) : verdict.reason;
   if (ANOTHER_OPERATION.test(r.stderr) && !pendingRevision(before)) {
     // Someone else is deploying this release right now: touching it would fight them.
-    throw new DeployFailed({ release: req.release, revision: previous, previousRevision: previous, status: 'pending', history: after }, `upgrade of ${req.release} refused: ${why}`, 'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled');
+    throw new DeployFailed(
+      { release: req.release, revision: previous, previousRevision: previous, status: 'pending', history: after },
+      `upgrade of ${req.release} refused: ${why}`,
+      'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled',
+    );
   }
   return await goBack(ops, req.release, previous, expected, after, why);
 }
@@ -91,18 +95,33 @@ export async function upgradeVerified(ops: ReleaseOps, req: UpgradeRequest): Pro
 /** After a failed change: make sure the release serves its last good revision again, then throw. */
 async function goBack(ops: ReleaseOps, release: string, previous: number | undefined, failed: number, after: HistoryEntry[], why: string): Promise<never> {
   const top = latest(after);
-  const helmRolledBack = previous !== undefined && top !== undefined && top.revision > failed && top.status === 'deployed' && (top.rollbackRevision === previous || top.description === `Rollback to ${previous}`);
+  const helmRolledBack =
+    previous !== undefined &&
+    top !== undefined &&
+    top.revision > failed &&
+    top.status === 'deployed' &&
+    (top.rollbackRevision === previous || top.description === `Rollback to ${previous}`);
   const base = { release, previousRevision: previous, failedRevision: failed };
   if (helmRolledBack) {
-    throw new DeployFailed({ ...base, revision: top.revision, status: 'rolled-back', history: after }, `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${top.revision}: ${why}`);
+    throw new DeployFailed(
+      { ...base, revision: top.revision, status: 'rolled-back', history: after },
+      `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${top.revision}: ${why}`,
+    );
   }
   if (!ops.rollbackOnFailure) {
-    throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last deployed: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
+    throw new DeployFailed(
+      { ...base, revision: failed, status: 'failed', history: after },
+      `deploy of ${release} failed at revision ${failed} (last deployed: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`,
+      `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`,
+    );
   }
   if (previous === undefined) {
     // A first install that failed: nothing to go back to, so remove it rather than leave it half there.
     if (after.length > 0) await ops.helm.uninstall(release, ops.namespace, ops.timeoutMs, ops.wait);
-    throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (nothing deployed before): ${why}`);
+    throw new DeployFailed(
+      { ...base, status: 'failed', history: after },
+      `first install of ${release} failed and was removed (nothing deployed before): ${why}`,
+    );
   }
   ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
   const expected = nextRevision(after);
@@ -110,27 +129,51 @@ async function goBack(ops: ReleaseOps, release: string, previous: number | undef
   const final = await ops.helm.history(release, ops.namespace);
   const verdict = judge(final, expected, rb.exitCode);
   if (!verdict.ok) {
-    throw new DeployFailed({ ...base, revision: lastDeployed(final)?.revision, status: 'failed', history: final }, `deploy of ${release} failed (${why}) and the rollback to revision ${previous} failed too: ${rb.exitCode !== 0 ? helmError(rb) : verdict.reason}`, 'The release needs a person: check helm history and the events below');
+    throw new DeployFailed(
+      { ...base, revision: lastDeployed(final)?.revision, status: 'failed', history: final },
+      `deploy of ${release} failed (${why}) and the rollback to revision ${previous} failed too: ${rb.exitCode !== 0 ? helmError(rb) : verdict.reason}`,
+      'The release needs a person: check helm history and the events below',
+    );
   }
-  throw new DeployFailed({ ...base, revision: verdict.revision, status: 'rolled-back', history: final }, `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${verdict.revision}: ${why}`);
+  throw new DeployFailed(
+    { ...base, revision: verdict.revision, status: 'rolled-back', history: final },
+    `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${verdict.revision}: ${why}`,
+  );
 }
 
 /** `action: rollback`: to the given revision, or to the one before the current. */
 export async function rollbackVerified(ops: ReleaseOps, release: string, target: number | undefined): Promise<ReleaseResult> {
   const history = await clearPending(ops, release, await ops.helm.history(release, ops.namespace));
   const current = lastDeployed(history);
-  if (!current) throw new DeployFailed({ release, status: 'failed', history }, `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`, 'Check release and namespace');
+  if (!current)
+    throw new DeployFailed(
+      { release, status: 'failed', history },
+      `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`,
+      'Check release and namespace',
+    );
   const to = target ?? previousGood(history, current.revision)?.revision;
-  if (to === undefined) throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no earlier revision than ${current.revision} to roll back to`, 'Give revision: with one listed in helm history');
+  if (to === undefined)
+    throw new DeployFailed(
+      { release, revision: current.revision, status: 'failed', history },
+      `release ${release} has no earlier revision than ${current.revision} to roll back to`,
+      'Give revision: with one listed in helm history',
+    );
   if (!history.some((e) => e.revision === to)) {
-    throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
+    throw new DeployFailed(
+      { release, revision: current.revision, status: 'failed', history },
+      `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`,
+      'Give revision: with one listed in helm history',
+    );
   }
   const expected = nextRevision(history);
   const r = await ops.helm.rollback(release, ops.namespace, to, ops.timeoutMs, ops.wait);
   const after = await ops.helm.history(release, ops.namespace);
   const verdict = judge(after, expected, r.exitCode);
   if (!verdict.ok) {
-    throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
+    throw new DeployFailed(
+      { release, revision: lastDeployed(after)?.revision, previousRevision: current.revision, failedRevision: expected, status: 'failed', history: after },
+      `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`,
+    );
   }
   return { release, revision: verdict.revision, previousRevision: current.revision, status: 'deployed', history: after };
 }

@@ -36,7 +36,11 @@ function step(ctx: StrategyContext): Promise<StrategyOutcome> {
   return { deploy: blueGreenDeploy, promote: blueGreenPromote, abort: blueGreenSwitchBack, rollback: blueGreenSwitchBack }[action](ctx);
 }
 
-function setOutputs(reporter: Reporter, inputs: HelmDeployInputs, o: { revision?: number; previousRevision?: number; status: string; canaryWeight?: number; activeColor?: string; releaseUrl?: string }): void {
+function setOutputs(
+  reporter: Reporter,
+  inputs: HelmDeployInputs,
+  o: { revision?: number; previousRevision?: number; status: string; canaryWeight?: number; activeColor?: string; releaseUrl?: string },
+): void {
   reporter.setOutput('revision', o.revision === undefined ? '' : String(o.revision));
   reporter.setOutput('previous-revision', o.previousRevision === undefined ? '' : String(o.previousRevision));
   reporter.setOutput('status', o.status);
@@ -56,12 +60,23 @@ async function dryRun(inputs: HelmDeployInputs, exec: Exec, env: NodeJS.ProcessE
     version = found ? found.version : 'not on PATH (Helm 3 flags shown)';
   }
   const steps = planCommands(inputs, major);
-  reporter.info(`dry-run: nothing runs against a cluster (Helm ${major} flags; helm ${version}). A real ${inputs.action} with ${inputs.strategy} reads the releases (helm list, history, get values), then runs:`);
+  reporter.info(
+    `dry-run: nothing runs against a cluster (Helm ${major} flags; helm ${version}). A real ${inputs.action} with ${inputs.strategy} reads the releases (helm list, history, get values), then runs:`,
+  );
   for (const s of steps) reporter.info(`  # ${s.why}\n  $ ${s.command}`);
   // Only a canary deploy sets a weight; promote and abort end at 0 (the canary is gone).
   const plannedWeight = inputs.strategy !== 'canary' ? undefined : inputs.action === 'deploy' ? inputs.canaryWeight : 0;
   setOutputs(reporter, inputs, { status: 'planned', canaryWeight: plannedWeight });
-  const data: SummaryData = { inputs, ok: true, status: 'planned', step: `dry-run of ${inputs.action}`, helmVersion: version, histories: [], commands: steps.map((s) => `# ${s.why}\n${s.command}`), dryRun: true };
+  const data: SummaryData = {
+    inputs,
+    ok: true,
+    status: 'planned',
+    step: `dry-run of ${inputs.action}`,
+    helmVersion: version,
+    histories: [],
+    commands: steps.map((s) => `# ${s.why}\n${s.command}`),
+    dryRun: true,
+  };
   await reporter.summary(renderSummary(data));
 }
 
@@ -72,7 +87,13 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
   if (inputs.cluster.kind === 'kubeconfig') for (const s of inputs.cluster.secrets) reporter.setSecret(s);
   if (inputs.dryRun) return dryRun(inputs, deps.exec, deps.env, reporter);
 
-  const binary = inputs.helmVersion === 'path' ? 'helm' : path.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }), 'helm');
+  const binary =
+    inputs.helmVersion === 'path'
+      ? 'helm'
+      : path.join(
+          await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }),
+          'helm',
+        );
   const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
   const summary: SummaryData = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
   let helm: Helm | undefined;
@@ -85,12 +106,27 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
     reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
     helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
     kubectl = new Kubectl(deps.exec, session.env, reporter);
-    const ops: ReleaseOps = { helm, reporter, namespace: inputs.namespace, timeoutMs: inputs.timeoutMs, wait: inputs.wait, rollbackOnFailure: inputs.rollbackOnFailure, recoverPending: inputs.recoverPending };
+    const ops: ReleaseOps = {
+      helm,
+      reporter,
+      namespace: inputs.namespace,
+      timeoutMs: inputs.timeoutMs,
+      wait: inputs.wait,
+      rollbackOnFailure: inputs.rollbackOnFailure,
+      recoverPending: inputs.recoverPending,
+    };
     const outcome = await step({ inputs, set: values.set, helm, kubectl, ops, reporter });
     const r = outcome.result;
     // the release users reach is always <release>: the stable release, or the blue/green router
     const url = releaseUrl((await helm.status(inputs.release, inputs.namespace)) ?? { name: '', namespace: '', status: '' });
-    const out = { revision: r.revision, previousRevision: r.previousRevision, status: r.status, canaryWeight: outcome.canaryWeight, activeColor: outcome.activeColor, releaseUrl: url };
+    const out = {
+      revision: r.revision,
+      previousRevision: r.previousRevision,
+      status: r.status,
+      canaryWeight: outcome.canaryWeight,
+      activeColor: outcome.activeColor,
+      releaseUrl: url,
+    };
     setOutputs(reporter, inputs, out);
     Object.assign(summary, out, { ok: true, step: outcome.step, digest: outcome.digest, histories: await histories(helm, inputs, outcome.releases, r) });
     reporter.info(`${inputs.release}: ${outcome.step} (revision ${r.revision ?? '—'}, previous ${r.previousRevision ?? '—'})`);
@@ -100,7 +136,11 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
       const r = err.result;
       const out = { revision: r.revision, previousRevision: r.previousRevision, status: r.status };
       setOutputs(reporter, inputs, out);
-      Object.assign(summary, out, { failedRevision: r.failedRevision, histories: [{ release: r.release, history: r.history }], events: await events(kubectl, inputs, reporter) });
+      Object.assign(summary, out, {
+        failedRevision: r.failedRevision,
+        histories: [{ release: r.release, history: r.history }],
+        events: await events(kubectl, inputs, reporter),
+      });
     }
     throw err;
   } finally {

@@ -59,7 +59,11 @@ export function imageFromValues(inputs: HelmDeployInputs, values: Record<string,
   return m ? { repository, digest: m[2], tag: m[1] } : undefined;
 }
 
-export function upgradeRequest(ctx: { inputs: HelmDeployInputs; set: readonly SetArg[] }, release: string, setString: { key: string; value: string }[]): UpgradeRequest {
+export function upgradeRequest(
+  ctx: { inputs: HelmDeployInputs; set: readonly SetArg[] },
+  release: string,
+  setString: { key: string; value: string }[],
+): UpgradeRequest {
   const i = ctx.inputs;
   return {
     release,

@@ -62,7 +62,10 @@ export function renderSummary(d: SummaryData): string {
   if (d.events !== undefined) {
     md += heading('Warning events of the release’s resources', 3);
     md += d.events.length
-      ? table(['last seen', 'object', 'reason', 'message'], d.events.slice(-20).map((e) => [e.lastSeen, e.object, e.reason, e.message]))
+      ? table(
+          ['last seen', 'object', 'reason', 'message'],
+          d.events.slice(-20).map((e) => [e.lastSeen, e.object, e.reason, e.message]),
+        )
       : 'kubectl reported no warning events for these resources.\n\n';
   }
   if (d.commands.length) {

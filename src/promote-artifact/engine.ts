@@ -127,9 +127,10 @@ async function putTag(client: RegistryClient, dest: PlannedDestination, tag: str
 }
 
 function describe(o: DestinationOutcome): string {
-  const blobs = o.blobs.mounted + o.blobs.uploaded + o.blobs.present > 0
-    ? `, blobs ${o.blobs.mounted} mounted / ${o.blobs.uploaded} uploaded / ${o.blobs.present} present`
-    : '';
+  const blobs =
+    o.blobs.mounted + o.blobs.uploaded + o.blobs.present > 0
+      ? `, blobs ${o.blobs.mounted} mounted / ${o.blobs.uploaded} uploaded / ${o.blobs.present} present`
+      : '';
   const referrers = o.referrersWritten > 0 ? `, ${o.referrersWritten} referrer manifest(s)` : '';
   const what = o.written ? o.destination.path : `${o.destination.path} (nothing written)`;
   return `${what} ${o.reference}: ${o.requests} request(s), ${formatBytes(o.bytes)} uploaded, ${formatMs(o.ms)}${blobs}${referrers}`;

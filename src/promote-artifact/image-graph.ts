@@ -33,7 +33,12 @@ export function manifestLinks(blob: ManifestBlob, where: string): { children: De
   if (INDEX_MEDIA_TYPES.includes(mediaType) || (Array.isArray(json.manifests) && !json.config)) {
     return { children: json.manifests ?? [], blobs: [] };
   }
-  if (!json.config) throw new ServiceError(where, `manifest ${blob.descriptor.digest} (${mediaType}) has no config`, 'Only OCI and Docker schema 2 images and indexes can be promoted');
+  if (!json.config)
+    throw new ServiceError(
+      where,
+      `manifest ${blob.descriptor.digest} (${mediaType}) has no config`,
+      'Only OCI and Docker schema 2 images and indexes can be promoted',
+    );
   const layers = (json.layers ?? []).filter((l) => !(l.urls && l.urls.length > 0));
   return { children: [], blobs: [json.config, ...layers] };
 }

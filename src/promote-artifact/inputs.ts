@@ -52,7 +52,11 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): PromoteInputs {
       `Pin the tested image: ${source.registry}/${source.repository}@sha256:<digest> (the build step's digest output), or set require-digest: false`,
     );
   }
-  const awsRegion = parseAwsRegion('aws-region', get('aws-region'), 'Give a region such as eu-west-1, or leave it empty to use the region in the ECR host name');
+  const awsRegion = parseAwsRegion(
+    'aws-region',
+    get('aws-region'),
+    'Give a region such as eu-west-1, or leave it empty to use the region in the ECR host name',
+  );
   return {
     source,
     destinations: parseDestinations(get('destinations'), source),
@@ -69,7 +73,11 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): PromoteInputs {
 function parseDestinations(value: string, source: ImageReference): Destination[] {
   const items = parseList(value);
   if (items.length === 0) {
-    throw new InputError('destinations', 'names no destination', 'List one or more image references, one per line or comma separated, e.g. registry.example.com/team/app:staging');
+    throw new InputError(
+      'destinations',
+      'names no destination',
+      'List one or more image references, one per line or comma separated, e.g. registry.example.com/team/app:staging',
+    );
   }
   const seen = new Set<string>();
   return items.map((item) => {

@@ -38,12 +38,7 @@ export interface PromotionPlan {
 }
 
 /** The path rule: no write if the digest is there, else retag < mount < copy by locality. */
-export function choosePath(
-  source: RepositoryRef,
-  destination: RepositoryRef,
-  holdsDigest: boolean,
-  isEcrHost: (host: string) => boolean,
-): PromotionPath {
+export function choosePath(source: RepositoryRef, destination: RepositoryRef, holdsDigest: boolean, isEcrHost: (host: string) => boolean): PromotionPath {
   if (holdsDigest) return 'noop';
   if (sameRepository(source, destination)) return isEcrHost(destination.registry) ? 'ecr-retag' : 'retag';
   if (source.registry === destination.registry) return 'mount';

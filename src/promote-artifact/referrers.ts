@@ -64,7 +64,11 @@ async function indexReferrers(
   if (unlisted.length === 0) return;
   const where = formatRepository(to);
   if (listed.via === 'api') {
-    throw new ServiceError(where, `the referrers API does not list ${unlisted.map((d) => d.digest).join(', ')} after they were pushed`, 'Check that the registry supports OCI 1.1 subject indexing');
+    throw new ServiceError(
+      where,
+      `the referrers API does not list ${unlisted.map((d) => d.digest).join(', ')} after they were pushed`,
+      'Check that the registry supports OCI 1.1 subject indexing',
+    );
   }
   const tag = referrersTag(digest);
   if (listed.descriptors.length === 0 && sourceVia === 'tag-schema') {

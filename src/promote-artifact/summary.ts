@@ -50,8 +50,6 @@ export function promotionSummary(s: SummaryInput): string {
 /** The summary of a step that failed before a plan existed: nothing was written anywhere. */
 export function unplannedSummary(source: ImageReference, error: string): string {
   return (
-    heading('Promotion failed before anything was written') +
-    table(['promotion', 'value'], [['source', formatReference(source)]]) +
-    `**Error:** ${error}\n\n`
+    heading('Promotion failed before anything was written') + table(['promotion', 'value'], [['source', formatReference(source)]]) + `**Error:** ${error}\n\n`
   );
 }

@@ -66,11 +66,7 @@ export const exec: Exec = (command, args, options = {}) =>
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
-      reject(
-        e.code === 'ENOENT'
-          ? new ServiceError(command, 'not found on PATH', `Install ${command} or let the action install it`)
-          : e,
-      );
+      reject(e.code === 'ENOENT' ? new ServiceError(command, 'not found on PATH', `Install ${command} or let the action install it`) : e);
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);

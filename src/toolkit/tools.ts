@@ -34,7 +34,10 @@ const HEX64 = /^[a-f0-9]{64}$/;
 
 /** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
 export function checksumFromFile(text: string, fileName: string): string | undefined {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const l of lines) {
     const [sum, name] = l.split(/\s+\*?/);
     if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || path.basename(name) === fileName)) return sum.toLowerCase();
@@ -56,12 +59,7 @@ export interface InstallOptions {
 }
 
 /** Returns the directory now on PATH holding the tool's binary. */
-export async function installTool(
-  tc: ToolCache,
-  spec: ToolSpec,
-  reporter: Reporter,
-  opts: InstallOptions = {},
-): Promise<string> {
+export async function installTool(tc: ToolCache, spec: ToolSpec, reporter: Reporter, opts: InstallOptions = {}): Promise<string> {
   if (opts.sha256 !== undefined && !HEX64.test(opts.sha256)) {
     throw new InputError(`${spec.name}-sha256`, `'${opts.sha256}' is not a SHA-256`, 'Give 64 lowercase hex characters');
   }

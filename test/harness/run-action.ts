@@ -159,7 +159,10 @@ export async function runAction(action: string, inputs: Record<string, string>, 
 
 /** What a user-facing failure must look like: one ::error:: line, exit 1, no stack trace in the visible log. */
 export function expectCleanFailure(r: StepResult, ...mustMention: string[]): void {
-  const visible = r.log.split('\n').filter((l) => !l.startsWith('::debug::')).join('\n');
+  const visible = r.log
+    .split('\n')
+    .filter((l) => !l.startsWith('::debug::'))
+    .join('\n');
   if (r.exitCode !== 1) throw new Error(`expected exit 1, got ${r.exitCode}\n${r.log}`);
   if (r.errors.length !== 1) throw new Error(`expected exactly one ::error:: line, got ${r.errors.length}\n${r.log}`);
   if (/\n\s+at .+:\d+:\d+/.test(visible)) throw new Error(`stack trace visible in the log:\n${visible}`);

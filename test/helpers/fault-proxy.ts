@@ -97,29 +97,26 @@ export async function startFaultProxy(targetUrl: string, opts: { bearer?: Bearer
     }
     const headers = { ...req.headers };
     delete headers.authorization; // the registry behind us is open; auth is played here
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, method, path, headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        if (fault?.kind !== 'reset-response') {
-          up.pipe(res);
-          return;
-        }
-        let sent = 0;
-        up.on('data', (chunk: Buffer) => {
-          if (sent >= fault.afterBytes) return;
-          const part = chunk.subarray(0, fault.afterBytes - sent);
-          sent += part.length;
-          // Cut only once the partial body is on the wire, so the client sees a body cut short.
-          const cut = sent >= fault.afterBytes;
-          res.write(part, () => {
-            if (cut) res.socket?.destroy();
-          });
-          if (cut) up.destroy();
+    const upstream = http.request({ host: target.hostname, port: target.port, method, path, headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      if (fault?.kind !== 'reset-response') {
+        up.pipe(res);
+        return;
+      }
+      let sent = 0;
+      up.on('data', (chunk: Buffer) => {
+        if (sent >= fault.afterBytes) return;
+        const part = chunk.subarray(0, fault.afterBytes - sent);
+        sent += part.length;
+        // Cut only once the partial body is on the wire, so the client sees a body cut short.
+        const cut = sent >= fault.afterBytes;
+        res.write(part, () => {
+          if (cut) res.socket?.destroy();
         });
-        up.on('end', () => res.end());
-      },
-    );
+        if (cut) up.destroy();
+      });
+      up.on('end', () => res.end());
+    });
     upstream.on('error', () => res.socket?.destroy());
     if (fault?.kind === 'reset-request') {
       let seen = 0;
@@ -143,7 +140,7 @@ export async function startFaultProxy(targetUrl: string, opts: { bearer?: Bearer
     req.on('end', () => {
       const url = new URL(req.url ?? '/', self);
       let scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' '));
-      let grant = 'anonymous';
+      let grant: string;
       const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       if (req.method === 'POST') {
         const form = new URLSearchParams(Buffer.concat(chunks).toString());

@@ -35,10 +35,14 @@ export class Cluster {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-double-'));
   constructor(readonly helmVersion = 'v3.19.0') {}
   async deploy(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
-    return runAction('helm-deploy', { 'helm-version': 'path', chart: CHART, release: 'web', ...inputs }, {
-      path: [DOUBLES],
-      env: { HELM_DOUBLE_STATE: this.dir, HELM_DOUBLE_VERSION: this.helmVersion, ...env },
-    });
+    return runAction(
+      'helm-deploy',
+      { 'helm-version': 'path', chart: CHART, release: 'web', ...inputs },
+      {
+        path: [DOUBLES],
+        env: { HELM_DOUBLE_STATE: this.dir, HELM_DOUBLE_VERSION: this.helmVersion, ...env },
+      },
+    );
   }
   /** Every command line run, reads included. */
   lines(): string[] {
@@ -46,7 +50,13 @@ export class Cluster {
   }
   calls(): Call[] {
     const f = path.join(this.dir, 'calls.log');
-    return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [];
+    return existsSync(f)
+      ? readFileSync(f, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Call)
+      : [];
   }
   /** Command lines that change the cluster (reads are left out). */
   writes(): string[] {
@@ -73,8 +83,22 @@ export class Cluster {
   }
   /** A release left as a cancelled run leaves it: newest revision pending. */
   seedPending(release: string, status: 'pending-upgrade' | 'pending-install'): void {
-    const deployed = { revision: 1, updated: '2026-01-01T00:00:00.000Z', status: 'deployed', chart: 'app-0.1.0', app_version: '1.0.0', values: { image: { digest: DIGEST_A } }, description: 'Install complete' };
-    const stuck = { ...deployed, revision: status === 'pending-install' ? 1 : 2, status, description: 'Preparing upgrade', values: { image: { digest: DIGEST_B } } };
+    const deployed = {
+      revision: 1,
+      updated: '2026-01-01T00:00:00.000Z',
+      status: 'deployed',
+      chart: 'app-0.1.0',
+      app_version: '1.0.0',
+      values: { image: { digest: DIGEST_A } },
+      description: 'Install complete',
+    };
+    const stuck = {
+      ...deployed,
+      revision: status === 'pending-install' ? 1 : 2,
+      status,
+      description: 'Preparing upgrade',
+      values: { image: { digest: DIGEST_B } },
+    };
     const releases = { [`default/${release}`]: status === 'pending-install' ? [stuck] : [deployed, stuck] };
     writeFileSync(path.join(this.dir, 'state.json'), JSON.stringify({ releases, namespaces: ['default'], events: [] }));
   }

@@ -12,7 +12,12 @@ import { startRegistry, type TestRegistry } from './registry';
 export function writeHtpasswd(users: Record<string, string>): { file: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'shipline-htpasswd-'));
   const file = path.join(dir, 'htpasswd');
-  writeFileSync(file, Object.entries(users).map(([user, password]) => `${user}:${hashSync(password, 5)}`).join('\n') + '\n');
+  writeFileSync(
+    file,
+    Object.entries(users)
+      .map(([user, password]) => `${user}:${hashSync(password, 5)}`)
+      .join('\n') + '\n',
+  );
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -71,7 +71,7 @@ class Layout {
     const tmp = path.join(this.dir, `layer-${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
     const out = createWriteStream(tmp);
-    for (let left = size; left > 0; ) {
+    for (let left = size; left > 0;) {
       const piece = randomBytes(Math.min(left, 1024 * 1024));
       hash.update(piece);
       if (!out.write(piece)) await new Promise<void>((r) => out.once('drain', () => r()));
@@ -100,9 +100,7 @@ async function writeImage(layout: Layout, layerSizes: number[], platform: { os: 
     ),
     OCI_CONFIG,
   );
-  const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers }),
-  );
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers }));
   const info = layout.put(manifest, OCI_MANIFEST, false);
   return { digest: info.digest, mediaType: OCI_MANIFEST, bytes: manifest, platform };
 }
@@ -135,9 +133,7 @@ export async function pushTestImage(host: string, repo: string, tag: string, opt
       path.join(dir, 'index.json'),
       JSON.stringify({
         schemaVersion: 2,
-        manifests: [
-          { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length, annotations: { 'org.opencontainers.image.ref.name': tag } },
-        ],
+        manifests: [{ mediaType: top.mediaType, digest: top.digest, size: top.bytes.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
       }),
     );
     const args = ['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', '--quiet'];

@@ -55,7 +55,9 @@ export async function startSampleService(initial: Partial<Behaviour> = {}): Prom
       return;
     }
     if (p === '/healthz') {
-      res.writeHead(behaviour.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: behaviour.healthy ? 'ok' : 'degraded' }));
+      res
+        .writeHead(behaviour.healthy ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: behaviour.healthy ? 'ok' : 'degraded' }));
       return;
     }
     if (p === '/hang') return; // never answers
@@ -86,7 +88,10 @@ export async function startSampleService(initial: Partial<Behaviour> = {}): Prom
     requests: () => served,
     drive(rps) {
       const timer = setInterval(() => {
-        fetch(`${url}/`).then((r) => r.arrayBuffer(), () => undefined);
+        fetch(`${url}/`).then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        );
       }, 1000 / rps);
       return {
         stop: async () => {

@@ -85,7 +85,8 @@ export function unpinnedUses(wf: WorkflowFile): string[] {
     }
     const firstParty = FIRST_PARTY_WORKFLOW.exec(ref);
     if (firstParty && RELEASE_TAG.test(firstParty[1])) return;
-    if (!SHA_PINNED.test(ref)) problems.push(`${where}: not pinned to a 40-character SHA${firstParty ? ' or a Shipline release tag (v1, v1.4.0)' : ''}: ${ref}`);
+    if (!SHA_PINNED.test(ref))
+      problems.push(`${where}: not pinned to a 40-character SHA${firstParty ? ' or a Shipline release tag (v1, v1.4.0)' : ''}: ${ref}`);
     else if (!/#\s*v\d/.test(m[3] ?? '')) problems.push(`${where}: pinned SHA without a version comment: ${ref}`);
   });
   return problems;
@@ -178,12 +179,14 @@ export function callerMismatches(wf: WorkflowFile, readCallee: (file: string) =>
       continue;
     }
     const withs = asDict(job.with);
-    for (const name of Object.keys(withs)) if (!(name in api.inputs)) problems.push(`${wf.file}: job '${id}' passes input '${name}' that ${file} does not declare`);
+    for (const name of Object.keys(withs))
+      if (!(name in api.inputs)) problems.push(`${wf.file}: job '${id}' passes input '${name}' that ${file} does not declare`);
     for (const [name, spec] of Object.entries(api.inputs))
       if (spec.required && !spec.hasDefault && !(name in withs)) problems.push(`${wf.file}: job '${id}' omits required input '${name}' of ${file}`);
     if (job.secrets === 'inherit') continue;
     const secrets = asDict(job.secrets);
-    for (const name of Object.keys(secrets)) if (!(name in api.secrets)) problems.push(`${wf.file}: job '${id}' passes secret '${name}' that ${file} does not declare`);
+    for (const name of Object.keys(secrets))
+      if (!(name in api.secrets)) problems.push(`${wf.file}: job '${id}' passes secret '${name}' that ${file} does not declare`);
     for (const [name, spec] of Object.entries(api.secrets))
       if (spec.required && !(name in secrets)) problems.push(`${wf.file}: job '${id}' omits required secret '${name}' of ${file}`);
   }
@@ -204,7 +207,8 @@ export function actionInputMismatches(wf: WorkflowFile, readAction: (name: strin
       }
       const inputs = asDict(action.inputs);
       const withs = asDict(step.with);
-      for (const name of Object.keys(withs)) if (!(name in inputs)) problems.push(`${wf.file}: job '${id}' passes '${name}' that actions/${m[1]} does not declare`);
+      for (const name of Object.keys(withs))
+        if (!(name in inputs)) problems.push(`${wf.file}: job '${id}' passes '${name}' that actions/${m[1]} does not declare`);
       for (const [name, spec] of Object.entries(inputs))
         if (asDict(spec).required === true && !('default' in asDict(spec)) && !(name in withs))
           problems.push(`${wf.file}: job '${id}' omits required input '${name}' of actions/${m[1]}`);
@@ -240,7 +244,12 @@ export function readActionYml(name: string): Dict | undefined {
   return readRepoYaml(`actions/${name}/action.yml`);
 }
 
-const cellText = (s: unknown) => String(s ?? '').replace(/</g, '&lt;').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim();
+const cellText = (s: unknown) =>
+  String(s ?? '')
+    .replace(/</g, '&lt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 
 /** The README's tables for a reusable workflow (inputs, secrets, outputs), generated from its YAML. */
 export function interfaceTables(file: string): string {
@@ -294,7 +303,9 @@ export function insufficientCallerPermissions(wf: WorkflowFile, readCallee: (fil
       const asked = permissionMap('permissions' in asDict(spec) ? asDict(spec).permissions : callee.permissions);
       for (const [scope, level] of Object.entries(asked))
         if (level > (granted[scope] ?? 0))
-          problems.push(`${wf.file}: job '${id}' grants ${scope}: ${Object.keys(LEVEL)[granted[scope] ?? 0]} but ${file} job '${calleeJob}' needs ${Object.keys(LEVEL)[level]}`);
+          problems.push(
+            `${wf.file}: job '${id}' grants ${scope}: ${Object.keys(LEVEL)[granted[scope] ?? 0]} but ${file} job '${calleeJob}' needs ${Object.keys(LEVEL)[level]}`,
+          );
     }
   }
   return problems;
@@ -314,7 +325,12 @@ export function shiplineCheckoutMissing(wf: WorkflowFile): string[] {
     const locate = list.findIndex((s) => s.id === 'shipline');
     const checkout = list.findIndex((s) => {
       const w = asDict(s.with);
-      return String(s.uses ?? '').startsWith('actions/checkout@') && w.path === '.shipline' && w.ref === '${{ steps.shipline.outputs.sha }}' && w.repository === '${{ steps.shipline.outputs.repository }}';
+      return (
+        String(s.uses ?? '').startsWith('actions/checkout@') &&
+        w.path === '.shipline' &&
+        w.ref === '${{ steps.shipline.outputs.sha }}' &&
+        w.repository === '${{ steps.shipline.outputs.repository }}'
+      );
     });
     if (locate < 0 || checkout < 0 || !(locate < checkout && checkout < firstUse))
       problems.push(`${wf.file}: job '${id}' runs ./.shipline actions without first checking out its own Shipline revision into .shipline`);

@@ -37,7 +37,10 @@ function workspace(files: Record<string, string> = {}): string {
   return dir;
 }
 
-async function step(inputs: Record<string, string>, opts: { report?: string; env?: Record<string, string>; ws?: string } = {}): Promise<StepResult & { ws: string }> {
+async function step(
+  inputs: Record<string, string>,
+  opts: { report?: string; env?: Record<string, string>; ws?: string } = {},
+): Promise<StepResult & { ws: string }> {
   const ws = opts.ws ?? workspace();
   const r = await runAction(
     'build-and-scan',
@@ -73,7 +76,10 @@ async function registryBlob(repository: string, digest: string): Promise<Buffer>
 describe('a passing gate', () => {
   it('builds with buildah, scans the built layout, and pushes exactly the scanned digest under every tag', async () => {
     const argsFile = path.join(mkdtempSync(path.join(tmpdir(), 'bas-args-')), 'trivy-args');
-    const r = await step({ image: `${registry.host}/team/app`, tags: 'v1.2.3, stable' }, { report: 'alpine-310.json', env: { TRIVY_DOUBLE_ARGS_FILE: argsFile } });
+    const r = await step(
+      { image: `${registry.host}/team/app`, tags: 'v1.2.3, stable' },
+      { report: 'alpine-310.json', env: { TRIVY_DOUBLE_ARGS_FILE: argsFile } },
+    );
     expect(r.exitCode).toBe(0);
     const digest = r.outputs.digest;
     expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
@@ -120,7 +126,10 @@ describe('a passing gate', () => {
       { report: 'alpine-310.json', env: { TRIVY_DOUBLE_ARGS_FILE: argsFile } },
     );
     expect(r.exitCode).toBe(0);
-    const runs = readFileSync(argsFile, 'utf8').trim().split('\n\n').map((a) => a.split('\n'));
+    const runs = readFileSync(argsFile, 'utf8')
+      .trim()
+      .split('\n\n')
+      .map((a) => a.split('\n'));
     expect(runs.map((a) => path.basename(a[a.indexOf('--input') + 1])).sort()).toEqual(['scan-linux-amd64', 'scan-linux-arm64']); // buildah's index order varies
     // The same findings in both platforms count once: one package to fix.
     expect(JSON.parse(r.outputs.vulnerabilities).MEDIUM).toBe(4);
@@ -267,14 +276,23 @@ describe('bad input: one ::error::, exit 1, nothing built or pushed', () => {
     ['missing Dockerfile', { file: 'app/Dockerfile' }, {}, ["Input 'file'", 'app/Dockerfile']],
     ['invalid tag', { tags: 'ok, -bad' }, {}, ["Input 'tags'", '-bad']],
     ['invalid severity', { 'severity-threshold': 'SEVERE' }, {}, ["Input 'severity-threshold'", 'CRITICAL, HIGH, MEDIUM, LOW']],
-    ['malformed ignore file', { 'ignore-file': 'ignore.yml' }, { 'ignore.yml': '- id: CVE-1\n  reason: x\n  expires: 2030-01-01\n- id: CVE-2\n  reason: y\n  expires: next year\n' }, ["Input 'ignore-file'", 'line 4', 'next year']],
+    [
+      'malformed ignore file',
+      { 'ignore-file': 'ignore.yml' },
+      { 'ignore.yml': '- id: CVE-1\n  reason: x\n  expires: 2030-01-01\n- id: CVE-2\n  reason: y\n  expires: next year\n' },
+      ["Input 'ignore-file'", 'line 4', 'next year'],
+    ],
     ['image with a tag', { image: 'REGISTRY/team/app:latest' }, {}, ["Input 'image'", 'tag']],
   ];
   it.each(cases)('%s', async (_name, inputs, files, mention) => {
     const argsFile = path.join(mkdtempSync(path.join(tmpdir(), 'bas-args-')), 'docker-args');
     const repo = `team/bad-${_name.replace(/\W+/g, '-')}`;
     const r = await step(
-      { image: `${registry.host}/${repo}`, builder: 'docker', ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.replace('REGISTRY', registry.host)])) },
+      {
+        image: `${registry.host}/${repo}`,
+        builder: 'docker',
+        ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.replace('REGISTRY', registry.host)])),
+      },
       { ws: workspace(files), env: { DOCKER_DOUBLE_ARGS_FILE: argsFile } },
     );
     expectCleanFailure(r, ...mention);
@@ -356,9 +374,17 @@ describe('a registry that needs credentials', () => {
     const r = await step({ image: `${secured.host}/team/private`, tags: 'v1' }, { env: { DOCKER_CONFIG: config.dir } });
     config.remove();
     expect(r.exitCode).toBe(0);
-    const head = await fetch(`${secured.url}/v2/team/private/manifests/v1`, { method: 'HEAD', headers: { authorization: authHeader, accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const head = await fetch(`${secured.url}/v2/team/private/manifests/v1`, {
+      method: 'HEAD',
+      headers: { authorization: authHeader, accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     expect(head.headers.get('docker-content-digest')).toBe(r.outputs.digest);
-    expect(r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(PASSWORD);
+    expect(
+      r.log
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain(PASSWORD);
   });
 
   it('without credentials fails cleanly after the scan, says so in the summary, and pushes nothing', async () => {

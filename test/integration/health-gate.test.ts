@@ -33,7 +33,8 @@ const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'gate-report-')), '
  * windows, or with `counters` from raw counters, whose differences the gate takes itself.
  */
 function errorsMetric(job: Job, { counters = false } = {}): string {
-  const count = (j: string, code: string) => (counters ? `sum(http_requests_total{job="${j}"${code}})` : `sum(increase(http_requests_total{job="${j}"${code}}[4s]))`);
+  const count = (j: string, code: string) =>
+    counters ? `sum(http_requests_total{job="${j}"${code}})` : `sum(increase(http_requests_total{job="${j}"${code}}[4s]))`;
   return [
     `- name: error-rate`,
     `  query: ${count(job, ',code="500"')}`,
@@ -60,16 +61,25 @@ const analysis = (promUrl: string, over: Record<string, string> = {}) => ({
 });
 
 /** The log as a user sees it: the runner swallows ::add-mask:: commands and masks their values. */
-const visibleLog = (r: StepResult) => r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+const visibleLog = (r: StepResult) =>
+  r.log
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
 
-const report = (r: StepResult) => JSON.parse(r.outputs.report) as {
-  verdict: string;
-  rule: string;
-  reason: string;
-  score: number;
-  analysis: { rounds: number; elapsedMs: number; metrics: { name: string; samples: { status: string; reason: string }[]; statistics?: { test: string; pooledSamples?: number } }[] };
-  traffic?: { sent: number };
-};
+const report = (r: StepResult) =>
+  JSON.parse(r.outputs.report) as {
+    verdict: string;
+    rule: string;
+    reason: string;
+    score: number;
+    analysis: {
+      rounds: number;
+      elapsedMs: number;
+      metrics: { name: string; samples: { status: string; reason: string }[]; statistics?: { test: string; pooledSamples?: number } }[];
+    };
+    traffic?: { sent: number };
+  };
 
 beforeAll(async () => {
   const behaviour: Record<Job, { errorRate?: number; latencyMs?: number }> = {
@@ -130,7 +140,15 @@ beforeAll(async () => {
   // A canary at 100 %: its stable gets no traffic (the quiet job stands in for it).
   const fullWeight = (over: Record<string, string>) => {
     const count = (j: string, code: string) => `sum(http_requests_total{job="${j}"${code}})`;
-    const metrics = [`- name: error-rate`, `  query: ${count('healthy', ',code="500"')}`, `  total: ${count('healthy', '')}`, `  baseline: ${count('quiet', ',code="500"')}`, `  baseline-total: ${count('quiet', '')}`, `  counters: true`, `  max: 0.5`].join('\n');
+    const metrics = [
+      `- name: error-rate`,
+      `  query: ${count('healthy', ',code="500"')}`,
+      `  total: ${count('healthy', '')}`,
+      `  baseline: ${count('quiet', ',code="500"')}`,
+      `  baseline-total: ${count('quiet', '')}`,
+      `  counters: true`,
+      `  max: 0.5`,
+    ].join('\n');
     return runAction('health-gate', { ...analysis(prom), metrics, ...over });
   };
   runs.fullWeightCompared = fullWeight({});
@@ -254,7 +272,14 @@ describe('a canary at 100 %, whose stable gets no traffic', () => {
     const r = await runs.fullWeightAbsolute;
     expect(r.errors).toEqual([]);
     expect(r.outputs.verdict).toBe('pass');
-    const rep = JSON.parse(r.outputs.report) as { rule: string; analysis: { settings: { compareBaseline: boolean }; notJudged: unknown[]; metrics: { baselineNotRun?: string; queries: { baseline?: string }; statistics?: unknown; samples: { baselineValue?: number }[] }[] } };
+    const rep = JSON.parse(r.outputs.report) as {
+      rule: string;
+      analysis: {
+        settings: { compareBaseline: boolean };
+        notJudged: unknown[];
+        metrics: { baselineNotRun?: string; queries: { baseline?: string }; statistics?: unknown; samples: { baselineValue?: number }[] }[];
+      };
+    };
     expect(rep.rule).toBe('count-complete');
     expect(rep.analysis.settings.compareBaseline).toBe(false);
     expect(rep.analysis.notJudged).toEqual([]);

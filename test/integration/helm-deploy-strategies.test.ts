@@ -16,7 +16,9 @@ describe('canary', () => {
     expect(canary.exitCode).toBe(0);
     expect(canary.outputs).toMatchObject({ 'canary-weight': '10', strategy: 'canary', revision: '1' });
     expect(c.writes().at(-1)).toContain('helm upgrade --install web-canary');
-    expect(c.writes().at(-1)).toContain('--set-string canary.enabled=true --set-string canary.router=nginx --set-string canary.stableService=web --set-string canary.weight=10');
+    expect(c.writes().at(-1)).toContain(
+      '--set-string canary.enabled=true --set-string canary.router=nginx --set-string canary.stableService=web --set-string canary.weight=10',
+    );
     expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_A); // stable untouched
 
     const promoted = await c.deploy({ strategy: 'canary', action: 'promote', set: INGRESS });
@@ -24,7 +26,10 @@ describe('canary', () => {
     expect(promoted.outputs).toMatchObject({ 'canary-weight': '0', revision: '2', 'previous-revision': '1', status: 'deployed' });
     expect(digestOf(c.history('web').at(-1))).toBe(DIGEST_B);
     expect(c.history('web-canary')).toEqual([]);
-    expect(c.writes().slice(-2)).toEqual([expect.stringMatching(/^helm upgrade --install web .*image.digest=sha256:b{64} /), 'helm uninstall web-canary --namespace default --timeout 5m --wait']);
+    expect(c.writes().slice(-2)).toEqual([
+      expect.stringMatching(/^helm upgrade --install web .*image.digest=sha256:b{64} /),
+      'helm uninstall web-canary --namespace default --timeout 5m --wait',
+    ]);
   });
 
   it('abort removes the canary and leaves stable untouched', async () => {
@@ -66,8 +71,13 @@ describe('canary', () => {
       'helm status web --namespace default --output json',
       'helm history web --namespace default --max 20 --output json',
     ]);
-    const action = JSON.parse(c.annotations()['default/ingress/web']['alb.ingress.kubernetes.io/actions.web-weighted']) as { forwardConfig: { targetGroups: { serviceName: string; weight: number }[] } };
-    expect(action.forwardConfig.targetGroups).toEqual([expect.objectContaining({ serviceName: 'web', weight: 80 }), expect.objectContaining({ serviceName: 'web-canary', weight: 20 })]);
+    const action = JSON.parse(c.annotations()['default/ingress/web']['alb.ingress.kubernetes.io/actions.web-weighted']) as {
+      forwardConfig: { targetGroups: { serviceName: string; weight: number }[] };
+    };
+    expect(action.forwardConfig.targetGroups).toEqual([
+      expect.objectContaining({ serviceName: 'web', weight: 80 }),
+      expect.objectContaining({ serviceName: 'web-canary', weight: 20 }),
+    ]);
 
     const ratio = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'replicas', 'canary-weight': '25' });
     expect(ratio.exitCode).toBe(0);

@@ -18,7 +18,13 @@ describe('rolling', () => {
     const c = new Cluster();
     const first = await c.deploy({ image: IMAGE_A, set: 'ingress.enabled=true\ningress.host=web.example.com' });
     expect(first.exitCode).toBe(0);
-    expect(first.outputs).toMatchObject({ revision: '1', 'previous-revision': '', status: 'deployed', strategy: 'rolling', 'release-url': 'http://web.example.com/' });
+    expect(first.outputs).toMatchObject({
+      revision: '1',
+      'previous-revision': '',
+      status: 'deployed',
+      strategy: 'rolling',
+      'release-url': 'http://web.example.com/',
+    });
     const second = await c.deploy({ image: IMAGE_B, timeout: '90s' });
     expect(second.exitCode).toBe(0);
     expect(second.outputs).toMatchObject({ revision: '2', 'previous-revision': '1', status: 'deployed' });
@@ -121,10 +127,7 @@ describe('rolling', () => {
 
     const r = await c.deploy({ image: IMAGE_B, 'recover-pending': 'true' });
     expect(r.exitCode).toBe(0);
-    expect(c.writes()).toEqual([
-      'helm rollback web 1 --namespace default --timeout 5m --wait',
-      expect.stringMatching(/^helm upgrade --install web /),
-    ]);
+    expect(c.writes()).toEqual(['helm rollback web 1 --namespace default --timeout 5m --wait', expect.stringMatching(/^helm upgrade --install web /)]);
     expect(r.outputs).toMatchObject({ status: 'deployed', revision: '4', 'previous-revision': '3' });
   });
 
@@ -143,7 +146,13 @@ describe('rolling', () => {
     c.fault('upgrade', 'web', 'timeout');
     const r = await c.deploy({ image: IMAGE_B });
     // Helm 4 prints a slog warning line before its multi-line error; the action reports Helm's error
-    expectCleanFailure(r, 'rolled back', 'revision 2 failed', 'revision 1 serves again as revision 3', 'resource Deployment/default/web not ready. status: InProgress, message: Updated: 1/2 context deadline exceeded');
+    expectCleanFailure(
+      r,
+      'rolled back',
+      'revision 2 failed',
+      'revision 1 serves again as revision 3',
+      'resource Deployment/default/web not ready. status: InProgress, message: Updated: 1/2 context deadline exceeded',
+    );
     expect(r.errors[0]).not.toContain('level=WARN');
     expect(r.outputs).toMatchObject({ status: 'rolled-back', revision: '3', 'previous-revision': '1' });
     expect(c.history('web').map((e) => `${e.revision}:${e.status}`)).toEqual(['1:superseded', '2:failed', '3:deployed']);
@@ -182,7 +191,17 @@ describe('rolling', () => {
 });
 
 describe('access and secrets', () => {
-  const kubeconfig = ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: k', '  cluster: {server: "https://127.0.0.1:6443"}', 'users:', '- name: u', '  user: {token: "kube-token-s3cr3t"}', 'contexts: []'].join('\n');
+  const kubeconfig = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: k',
+    '  cluster: {server: "https://127.0.0.1:6443"}',
+    'users:',
+    '- name: u',
+    '  user: {token: "kube-token-s3cr3t"}',
+    'contexts: []',
+  ].join('\n');
 
   it('writes the kubeconfig 0600 for helm and kubectl, removes it, and keeps secrets out of the log', async () => {
     const c = new Cluster();
@@ -190,7 +209,8 @@ describe('access and secrets', () => {
     expect(r.exitCode).toBe(0);
     const calls = c.calls();
     expect(calls.length).toBeGreaterThan(0);
-    for (const call of calls) expect({ file: call.kubeconfig?.startsWith(path.join(r.tempDir, 'runner-temp')), mode: call.kubeconfigMode }).toEqual({ file: true, mode: '600' });
+    for (const call of calls)
+      expect({ file: call.kubeconfig?.startsWith(path.join(r.tempDir, 'runner-temp')), mode: call.kubeconfigMode }).toEqual({ file: true, mode: '600' });
     expect(existsSync(calls[0].kubeconfig!)).toBe(false);
     // the secret goes as a file (0600, in the step's temp dir), never on helm's command line
     const upgrade = calls.find((x) => x.argv[0] === 'upgrade')!;
@@ -202,7 +222,10 @@ describe('access and secrets', () => {
     expect(existsSync(valueFile)).toBe(false);
     expect((c.history('web')[0].values.db as { password?: string }).password).toBe('hunter2-s3cr3t,x'); // helm got the value, unescaped
     expect(r.log).toContain('::add-mask::hunter2-s3cr3t'); // masked at once (the runner swallows these lines)
-    const visible = r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const visible = r.log
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     for (const text of [visible, r.summary]) {
       expect(text).not.toContain('hunter2-s3cr3t');
       expect(text).not.toContain('kube-token-s3cr3t');
@@ -242,7 +265,10 @@ describe('access and secrets', () => {
     expect(r.exitCode).toBe(0);
     expect(c.calls().filter((x) => x.argv[0] !== 'version')).toEqual([]);
     for (const text of [r.log, r.summary]) expect(text).toContain("--set-file 'db.password=<file>' --set feature=on");
-    const visible = r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const visible = r.log
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     for (const text of [visible, r.summary]) expect(text).not.toContain('hunter2');
   });
 

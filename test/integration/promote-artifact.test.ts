@@ -50,7 +50,9 @@ async function digestAt(host: string, repository: string, ref: string, auth?: st
   if (auth) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
   const r = await fetch(`http://${host}/v2/${repository}/manifests/${ref}`, { headers });
   if (r.status !== 200) return null;
-  return `sha256:${createHash('sha256').update(Buffer.from(await r.arrayBuffer())).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(Buffer.from(await r.arrayBuffer()))
+    .digest('hex')}`;
 }
 
 async function catalog(reg: TestRegistry, auth?: string): Promise<Record<string, string[]>> {
@@ -66,13 +68,19 @@ function seen(proxy: FaultProxy, from: number) {
   const rs = proxy.requests.slice(from);
   return {
     all: rs,
-    blobBodies: rs.filter((r) => (r.method === 'GET' && /\/blobs\/sha256:/.test(r.path)) || r.method === 'PATCH' || (r.method === 'PUT' && /\/blobs\/uploads\//.test(r.path))),
+    blobBodies: rs.filter(
+      (r) => (r.method === 'GET' && /\/blobs\/sha256:/.test(r.path)) || r.method === 'PATCH' || (r.method === 'PUT' && /\/blobs\/uploads\//.test(r.path)),
+    ),
     writes: rs.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
   };
 }
 
 /** The log as the runner shows it: `::add-mask::` commands are consumed by the runner, never displayed. */
-const shown = (r: StepResult) => r.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+const shown = (r: StepResult) =>
+  r.log
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
 
 const maskCommands = (r: StepResult) => r.log.split('\n').filter((l) => l.startsWith('::add-mask::'));
 
@@ -140,7 +148,10 @@ it('is idempotent: run again, nothing is written and nothing is listed as promot
   expect(r.exitCode).toBe(0);
   expect(seen(prodProxy, fromProd).writes).toEqual([]);
   expect(JSON.parse(r.outputs.promoted)).toEqual([`${devProxy.host}/team/multi:again-by-tag`]);
-  const second = await promote({ source: src('team/multi', multi.digest), destinations: `${prodProxy.host}/app:1.0, ${devProxy.host}/team/multi:again-by-tag` });
+  const second = await promote({
+    source: src('team/multi', multi.digest),
+    destinations: `${prodProxy.host}/app:1.0, ${devProxy.host}/team/multi:again-by-tag`,
+  });
   expect(second.exitCode).toBe(0);
   expect(JSON.parse(second.outputs.promoted)).toEqual([]);
   expect(second.outputs['bytes-copied']).toBe('0');
@@ -172,7 +183,11 @@ it('leaves nothing tagged when a write keeps failing, and the next run completes
 it('dry-run prints the plan, sets the plan output and writes nothing', async () => {
   const before = await catalog(prod);
   const from = prodProxy.requests.length;
-  const r = await promote({ source: src('team/app', single.digest), destinations: `${prodProxy.host}/dry/app:1.0, ${devProxy.host}/team/app:dry`, 'dry-run': 'true' });
+  const r = await promote({
+    source: src('team/app', single.digest),
+    destinations: `${prodProxy.host}/dry/app:1.0, ${devProxy.host}/team/app:dry`,
+    'dry-run': 'true',
+  });
   expect(r.exitCode).toBe(0);
   expect(JSON.parse(r.outputs.plan)).toEqual([
     { destination: `${prodProxy.host}/dry/app:1.0`, path: 'copy' },
@@ -248,8 +263,16 @@ describe('bad input: one ::error:: line naming the input, exit 1, nothing writte
     ['tag-only source', () => ({ source: `${devProxy.host}/team/app:rc`, destinations: `${prodProxy.host}/app:bad` }), "Input 'source'"],
     ['empty destinations', () => ({ source: src('team/app', digest()), destinations: ' , ' }), "Input 'destinations'"],
     ['destination equal to source', () => ({ source: src('team/app', digest()), destinations: src('team/app', digest()) }), "Input 'destinations'"],
-    ['malformed destination', () => ({ source: src('team/app', digest()), destinations: `${prodProxy.host}/app:ok\nhttps://${prodProxy.host}/app:1` }), "Input 'destinations'"],
-    ['https insecure host', () => ({ source: src('team/app', digest()), destinations: `${prodProxy.host}/app:bad`, 'insecure-registries': 'https://registry.internal' }), "Input 'insecure-registries'"],
+    [
+      'malformed destination',
+      () => ({ source: src('team/app', digest()), destinations: `${prodProxy.host}/app:ok\nhttps://${prodProxy.host}/app:1` }),
+      "Input 'destinations'",
+    ],
+    [
+      'https insecure host',
+      () => ({ source: src('team/app', digest()), destinations: `${prodProxy.host}/app:bad`, 'insecure-registries': 'https://registry.internal' }),
+      "Input 'insecure-registries'",
+    ],
   ])('%s', async (_name, inputs, mention) => {
     const before = await catalog(prod);
     const fromProd = prodProxy.requests.length;

@@ -41,13 +41,17 @@ async function fetchManifestDigest(host: string, repository: string, ref: string
   if (auth) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
   const r = await fetch(`http://${host}/v2/${repository}/manifests/${ref}`, { headers });
   if (r.status !== 200) return null;
-  return `sha256:${createHash('sha256').update(Buffer.from(await r.arrayBuffer())).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(Buffer.from(await r.arrayBuffer()))
+    .digest('hex')}`;
 }
 
 async function fetchBlobDigest(host: string, repository: string, digest: string): Promise<string | null> {
   const r = await fetch(`http://${host}/v2/${repository}/blobs/${digest}`);
   if (r.status !== 200) return null;
-  return `sha256:${createHash('sha256').update(Buffer.from(await r.arrayBuffer())).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(Buffer.from(await r.arrayBuffer()))
+    .digest('hex')}`;
 }
 
 async function caught(p: Promise<unknown>): Promise<Error> {

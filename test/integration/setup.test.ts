@@ -65,7 +65,11 @@ it('accepts a pinned checksum without fetching the checksum file, and refuses a 
   const ok = await runAction('setup', { tools: 'helm', mirror: `${server.url}/bad`, 'helm-sha256': sha }, { env: { RUNNER_TOOL_CACHE: toolCache } });
   expect(ok.exitCode).toBe(0);
   expect(server.requests.slice(before)).toEqual([`/bad/${ARCHIVE}`]);
-  const wrong = await runAction('setup', { tools: 'helm', mirror: server.url, 'helm-sha256': 'f'.repeat(64) }, { env: { RUNNER_TOOL_CACHE: mkdtempSync(path.join(tmpdir(), 'tc-')) } });
+  const wrong = await runAction(
+    'setup',
+    { tools: 'helm', mirror: server.url, 'helm-sha256': 'f'.repeat(64) },
+    { env: { RUNNER_TOOL_CACHE: mkdtempSync(path.join(tmpdir(), 'tc-')) } },
+  );
   expectCleanFailure(wrong, 'checksum mismatch');
   expect(wrong.addedPath).toEqual([]);
 });

@@ -61,7 +61,12 @@ function request(over: Partial<BuildInputs> = {}): BuildRequest {
     insecureRegistries: [],
     ...over,
   };
-  return { inputs, workDir, labels: [{ key: 'org.opencontainers.image.revision', value: 'abc' }], annotations: [{ key: 'org.opencontainers.image.source', value: 'https://github.com/o/r' }] };
+  return {
+    inputs,
+    workDir,
+    labels: [{ key: 'org.opencontainers.image.revision', value: 'abc' }],
+    annotations: [{ key: 'org.opencontainers.image.source', value: 'https://github.com/o/r' }],
+  };
 }
 
 /** Writes what `buildah push --digestfile F` / `buildx --metadata-file F` would. */
@@ -84,13 +89,28 @@ describe('buildah', () => {
       {
         command: 'buildah',
         args: [
-          '--storage-driver', 'vfs', 'bud', '--isolation', 'chroot', '--format', 'oci',
-          '--file', '/ws/app/Dockerfile', '--tag', local,
-          '--build-arg', 'VERSION=1.2=3',
-          '--target', 'runtime',
-          '--label', 'org.opencontainers.image.revision=abc',
-          '--annotation', 'org.opencontainers.image.source=https://github.com/o/r',
-          '--layers', '--cache-from', 'ghcr.io/team/cache',
+          '--storage-driver',
+          'vfs',
+          'bud',
+          '--isolation',
+          'chroot',
+          '--format',
+          'oci',
+          '--file',
+          '/ws/app/Dockerfile',
+          '--tag',
+          local,
+          '--build-arg',
+          'VERSION=1.2=3',
+          '--target',
+          'runtime',
+          '--label',
+          'org.opencontainers.image.revision=abc',
+          '--annotation',
+          'org.opencontainers.image.source=https://github.com/o/r',
+          '--layers',
+          '--cache-from',
+          'ghcr.io/team/cache',
           '/ws/app',
         ],
       },
@@ -120,7 +140,7 @@ describe('buildah', () => {
       expect(statSync(secretFile).mode & 0o777).toBe(0o600);
       return { exitCode: 125, stderr: 'Error: building at STEP "RUN make": exit status 2' };
     });
-    await expect(buildImage(exec, req, new MemoryReporter())).rejects.toThrow("buildah: exited with 125: Error: building at STEP \"RUN make\"");
+    await expect(buildImage(exec, req, new MemoryReporter())).rejects.toThrow('buildah: exited with 125: Error: building at STEP "RUN make"');
     expect(existsSync(secretFile)).toBe(false);
   });
 });
@@ -141,16 +161,32 @@ describe('docker buildx', () => {
       {
         command: 'docker',
         args: [
-          'buildx', 'build', '--file', '/ws/app/Dockerfile',
-          '--tag', 'ghcr.io/team/app:v1', '--tag', 'ghcr.io/team/app:latest',
-          '--platform', 'linux/amd64',
-          '--build-arg', 'VERSION=1.2=3',
-          '--secret', `id=npm,src=${path.join(req.workDir, 'secrets', '0')}`,
-          '--label', 'org.opencontainers.image.revision=abc',
-          '--annotation', 'org.opencontainers.image.source=https://github.com/o/r',
-          '--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max',
-          '--output', `type=oci,dest=${layout},tar=false`,
-          '--metadata-file', path.join(req.workDir, 'buildx-metadata.json'),
+          'buildx',
+          'build',
+          '--file',
+          '/ws/app/Dockerfile',
+          '--tag',
+          'ghcr.io/team/app:v1',
+          '--tag',
+          'ghcr.io/team/app:latest',
+          '--platform',
+          'linux/amd64',
+          '--build-arg',
+          'VERSION=1.2=3',
+          '--secret',
+          `id=npm,src=${path.join(req.workDir, 'secrets', '0')}`,
+          '--label',
+          'org.opencontainers.image.revision=abc',
+          '--annotation',
+          'org.opencontainers.image.source=https://github.com/o/r',
+          '--cache-from',
+          'type=gha',
+          '--cache-to',
+          'type=gha,mode=max',
+          '--output',
+          `type=oci,dest=${layout},tar=false`,
+          '--metadata-file',
+          path.join(req.workDir, 'buildx-metadata.json'),
           '/ws/app',
         ],
       },
@@ -178,15 +214,39 @@ describe('trivy', () => {
   it('scans the layout to a JSON report with every severity, pinned against workspace config', async () => {
     const dir = workDir();
     const { exec, calls } = recordingExec();
-    await runTrivy(exec, { bin: '/tc/trivy', version: '0.67.2' }, '/w/oci-layout', '/w/report.json', { ...scan, trivyCacheDir: '/cache/trivy' }, dir, new MemoryReporter());
+    await runTrivy(
+      exec,
+      { bin: '/tc/trivy', version: '0.67.2' },
+      '/w/oci-layout',
+      '/w/report.json',
+      { ...scan, trivyCacheDir: '/cache/trivy' },
+      dir,
+      new MemoryReporter(),
+    );
     expect(calls).toEqual([
       {
         command: '/tc/trivy',
         args: [
-          'image', '--input', '/w/oci-layout', '--format', 'json', '--output', '/w/report.json',
-          '--scanners', 'vuln', '--severity', 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL', '--ignore-unfixed=false', '--exit-code', '0',
-          '--ignorefile', path.join(dir, 'empty.trivyignore'), '--config', path.join(dir, 'empty-trivy.yaml'),
-          '--cache-dir', '/cache/trivy',
+          'image',
+          '--input',
+          '/w/oci-layout',
+          '--format',
+          'json',
+          '--output',
+          '/w/report.json',
+          '--scanners',
+          'vuln',
+          '--severity',
+          'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+          '--ignore-unfixed=false',
+          '--exit-code',
+          '0',
+          '--ignorefile',
+          path.join(dir, 'empty.trivyignore'),
+          '--config',
+          path.join(dir, 'empty-trivy.yaml'),
+          '--cache-dir',
+          '/cache/trivy',
         ],
       },
     ]);
@@ -206,7 +266,9 @@ describe('trivy', () => {
     const { exec, calls } = recordingExec(() => ({ exitCode: 1, stderr: RATE_LIMITED }));
     const p = runTrivy(exec, { bin: 'trivy', version: 'x' }, '/l', '/r', { ...scan, dbAttempts: 2 }, workDir(), new MemoryReporter(), async () => undefined);
     await expect(p).rejects.toBeInstanceOf(ScannerError);
-    await expect(p).rejects.toThrow('scanner error: the vulnerability database could not be downloaded (2 attempts): GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS');
+    await expect(p).rejects.toThrow(
+      'scanner error: the vulnerability database could not be downloaded (2 attempts): GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS',
+    );
     expect(calls).toHaveLength(2);
   });
 
@@ -215,21 +277,34 @@ describe('trivy', () => {
     const { exec, calls } = recordingExec(() => ({ exitCode: 1, stderr }));
     const p = runTrivy(exec, { bin: 'trivy', version: 'x' }, '/l', '/r', scan, workDir(), new MemoryReporter(), async () => undefined);
     await expect(p).rejects.toThrow(
-      new ServiceError('trivy', `scanner error: trivy exited with 1: ${failureReason(stderr)}`, 'The image was NOT judged (neither clean nor vulnerable)').message,
+      new ServiceError('trivy', `scanner error: trivy exited with 1: ${failureReason(stderr)}`, 'The image was NOT judged (neither clean nor vulnerable)')
+        .message,
     );
     await expect(p).rejects.toThrow('unable to open /l as an OCI Image: stat /l/index.json: no such file or directory');
     expect(calls).toHaveLength(1);
   });
 
   it('runs trivy without the TRIVY_* variables that would drop findings from the report', () => {
-    const env = trivyEnv({ PATH: '/bin', TRIVY_VEX: 'vex.json', TRIVY_IGNORE_POLICY: 'p.rego', TRIVY_PKG_TYPES: 'os', TRIVY_SKIP_DIRS: '/app', TRIVY_CACHE_DIR: '/c', TRIVY_USERNAME: 'u' });
+    const env = trivyEnv({
+      PATH: '/bin',
+      TRIVY_VEX: 'vex.json',
+      TRIVY_IGNORE_POLICY: 'p.rego',
+      TRIVY_PKG_TYPES: 'os',
+      TRIVY_SKIP_DIRS: '/app',
+      TRIVY_CACHE_DIR: '/c',
+      TRIVY_USERNAME: 'u',
+    });
     expect(env).toEqual({ PATH: '/bin', TRIVY_CACHE_DIR: '/c', TRIVY_USERNAME: 'u' });
   });
 
   it('picks the useful line out of Trivy logs', () => {
     // Both default DB repositories refused: ghcr.io's answer says what the limit is.
-    expect(failureReason(RATE_LIMITED)).toBe('GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 127.702µs, allowed: 44000/minute');
-    const mirrorOnly = RATE_LIMITED.split('\n').filter((l) => !l.includes('ghcr.io')).join('\n');
+    expect(failureReason(RATE_LIMITED)).toBe(
+      'GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 127.702µs, allowed: 44000/minute',
+    );
+    const mirrorOnly = RATE_LIMITED.split('\n')
+      .filter((l) => !l.includes('ghcr.io'))
+      .join('\n');
     expect(failureReason(mirrorOnly)).toBe('GET https://mirror.gcr.io/v2/aquasec/trivy-db/manifests/2: unexpected status code 429 Too Many Requests');
     // A FATAL multi-error continues on the following "* ..." lines: all of it is the reason.
     expect(failureReason(trivyLog(['image', '--input', '/nope', '--format', 'json']))).toBe(
@@ -247,7 +322,12 @@ describe('scanning every platform of an index', () => {
       descriptor: { mediaType: 'application/vnd.oci.image.index.v1+json', digest: 'sha256:i', size: 1 },
       bytes: Buffer.alloc(0),
       blobs: [],
-      children: platforms.map((platform, n) => ({ descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${n}`, size: 1, platform }, bytes: Buffer.alloc(0), blobs: [], children: [] })),
+      children: platforms.map((platform, n) => ({
+        descriptor: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${n}`, size: 1, platform },
+        bytes: Buffer.alloc(0),
+        blobs: [],
+        children: [],
+      })),
     },
   });
 
@@ -281,23 +361,33 @@ describe('scanning every platform of an index', () => {
 
   it('refuses an index with no platform to scan (fail closed)', async () => {
     const { exec } = recordingExec();
-    await expect(scanAllPlatforms(exec, { bin: 'trivy', version: 'x' }, layoutOf([{ os: 'unknown', architecture: 'unknown' }]), scan, mkdtempSync(path.join(tmpdir(), 'bas-')), new MemoryReporter())).rejects.toThrow(
-      'names no platform to scan',
-    );
+    await expect(
+      scanAllPlatforms(
+        exec,
+        { bin: 'trivy', version: 'x' },
+        layoutOf([{ os: 'unknown', architecture: 'unknown' }]),
+        scan,
+        mkdtempSync(path.join(tmpdir(), 'bas-')),
+        new MemoryReporter(),
+      ),
+    ).rejects.toThrow('names no platform to scan');
   });
 });
 
 describe('build output', () => {
-  it.each(['buildah', 'docker'] as const)('%s: what RUN steps print is logged between stop-commands markers, never run as a workflow command', async (builder) => {
-    const req = request({ builder });
-    const reporter = new MemoryReporter();
-    const exec: Exec = async (command, args, options) => {
-      options?.onLine?.('::set-output name=digest::sha256:evil', 'stdout');
-      return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false, ...writeDigest({ command, args }) };
-    };
-    await buildImage(exec, req, reporter);
-    expectFenced(reporter.lines, '::set-output name=digest::sha256:evil');
-  });
+  it.each(['buildah', 'docker'] as const)(
+    '%s: what RUN steps print is logged between stop-commands markers, never run as a workflow command',
+    async (builder) => {
+      const req = request({ builder });
+      const reporter = new MemoryReporter();
+      const exec: Exec = async (command, args, options) => {
+        options?.onLine?.('::set-output name=digest::sha256:evil', 'stdout');
+        return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false, ...writeDigest({ command, args }) };
+      };
+      await buildImage(exec, req, reporter);
+      expectFenced(reporter.lines, '::set-output name=digest::sha256:evil');
+    },
+  );
 });
 
 describe('scanner output', () => {

@@ -18,7 +18,11 @@ describe('parseTrivyReport', () => {
     expect(counts('debian-buster.json')).toEqual(['LOW:CVE-2019-18276:bash', 'CRITICAL:CVE-2019-18224:libidn2-0']);
     expect(counts('alpine-310.json')).toHaveLength(4);
     expect(report('alpine-310.json').findings.every((f) => f.severity === 'MEDIUM')).toBe(true);
-    expect(counts('centos-7.json').map((c) => c.split(':')[0]).sort()).toEqual(['LOW', 'LOW', 'MEDIUM']);
+    expect(
+      counts('centos-7.json')
+        .map((c) => c.split(':')[0])
+        .sort(),
+    ).toEqual(['LOW', 'LOW', 'MEDIUM']);
     expect(counts('npm.json')).toEqual(['MEDIUM:CVE-2019-11358:jquery']);
   });
 
@@ -110,7 +114,8 @@ describe('gate', () => {
 
 describe('parseIgnoreFile', () => {
   it('reads entries with their line numbers', () => {
-    const text = '# accepted risks\n- id: CVE-2019-18224\n  reason: not reachable\n  expires: 2026-12-31\n  package: libidn2-0\n\n- id: CVE-2019-18276\n  reason: "bash: no setuid"\n  expires: 2027-01-31\n';
+    const text =
+      '# accepted risks\n- id: CVE-2019-18224\n  reason: not reachable\n  expires: 2026-12-31\n  package: libidn2-0\n\n- id: CVE-2019-18276\n  reason: "bash: no setuid"\n  expires: 2027-01-31\n';
     expect(parseIgnoreFile(text, 'ignore.yml')).toEqual([
       { id: 'CVE-2019-18224', reason: 'not reachable', expires: '2026-12-31', package: 'libidn2-0', line: 2 },
       { id: 'CVE-2019-18276', reason: 'bash: no setuid', expires: '2027-01-31', package: undefined, line: 7 },

@@ -15,7 +15,8 @@ function workspace(): string {
   return ws;
 }
 const SHA = 'f'.repeat(40);
-const parse = (raw: RawInputs<typeof INPUTS>, ws = workspace()) => parseInputs({ image: 'ghcr.io/team/app', ...raw }, { GITHUB_WORKSPACE: ws, GITHUB_SHA: SHA });
+const parse = (raw: RawInputs<typeof INPUTS>, ws = workspace()) =>
+  parseInputs({ image: 'ghcr.io/team/app', ...raw }, { GITHUB_WORKSPACE: ws, GITHUB_SHA: SHA });
 
 it('applies the defaults: docker, context ., <context>/Dockerfile, the commit SHA as tag, HIGH, push', () => {
   const ws = workspace();
@@ -31,7 +32,15 @@ it('applies the defaults: docker, context ., <context>/Dockerfile, the commit SH
     push: true,
     createRepository: false,
   });
-  expect(i.scan).toMatchObject({ scanner: 'trivy', trivyVersion: '0.67.2', threshold: 'HIGH', ignoreUnfixed: false, failOnScanError: true, dbAttempts: 3, ignores: [] });
+  expect(i.scan).toMatchObject({
+    scanner: 'trivy',
+    trivyVersion: '0.67.2',
+    threshold: 'HIGH',
+    ignoreUnfixed: false,
+    failOnScanError: true,
+    dbAttempts: 3,
+    ignores: [],
+  });
 });
 
 it('reads lists, key=value lines and the ignore file', () => {
@@ -55,7 +64,10 @@ it('reads lists, key=value lines and the ignore file', () => {
   expect(i.file).toBe(path.join(ws, 'svc', 'Dockerfile'));
   expect(i.tags).toEqual(['v1.2.3', 'latest']);
   expect(i.platforms).toEqual(['linux/amd64', 'linux/arm64/v8']);
-  expect(i.buildArgs).toEqual([{ key: 'A', value: '1' }, { key: 'URL', value: 'https://x/?a=b,c' }]);
+  expect(i.buildArgs).toEqual([
+    { key: 'A', value: '1' },
+    { key: 'URL', value: 'https://x/?a=b,c' },
+  ]);
   expect(i.secrets).toEqual([{ key: 'npm', value: 'tok=en' }]);
   expect(i.labels).toEqual([{ key: 'org.opencontainers.image.version', value: '9' }]);
   expect(i.scan.threshold).toBe('CRITICAL');

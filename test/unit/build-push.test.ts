@@ -24,7 +24,12 @@ function layout(kind: 'image' | 'index' = 'image'): { dir: string; top: string; 
   const image = (arch: string) => {
     const config = put(JSON.stringify({ architecture: arch, os: 'linux' }));
     const layer = put(`layer for ${arch}`);
-    const manifest = JSON.stringify({ schemaVersion: 2, mediaType: MT, config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }] });
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MT,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+    });
     return { m: put(manifest), blobs: [config.digest, layer.digest] };
   };
   writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
@@ -35,8 +40,20 @@ function layout(kind: 'image' | 'index' = 'image'): { dir: string; top: string; 
   }
   const a = image('amd64');
   const b = image('arm64');
-  const idx = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: MT, ...a.m }, { mediaType: MT, ...b.m }] }));
-  writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...idx }] }));
+  const idx = put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: MT, ...a.m },
+        { mediaType: MT, ...b.m },
+      ],
+    }),
+  );
+  writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...idx }] }),
+  );
   return { dir, top: idx.digest, blobs: [...a.blobs, ...b.blobs] };
 }
 
@@ -106,7 +123,11 @@ it('pushes a multi-platform index bottom-up: children by digest, then the index 
   expect(read.root.children).toHaveLength(2);
   await pushLayout(reg.client, repo, read, ['v1'], new MemoryReporter());
   const manifestPuts = reg.calls.filter((c) => c.startsWith('PUT manifest'));
-  expect(manifestPuts).toEqual([`PUT manifest ${read.root.children[0].descriptor.digest.slice(7, 15)}`, `PUT manifest ${read.root.children[1].descriptor.digest.slice(7, 15)}`, 'PUT manifest v1']);
+  expect(manifestPuts).toEqual([
+    `PUT manifest ${read.root.children[0].descriptor.digest.slice(7, 15)}`,
+    `PUT manifest ${read.root.children[1].descriptor.digest.slice(7, 15)}`,
+    'PUT manifest v1',
+  ]);
   expect(reg.blobs.size).toBe(4);
   expect(reg.manifests.get('v1')).toEqual({ digest: l.top, mediaType: 'application/vnd.oci.image.index.v1+json' });
 });
@@ -114,7 +135,9 @@ it('pushes a multi-platform index bottom-up: children by digest, then the index 
 it('writes no manifest and no tag when an uploaded blob is not there when asked again', async () => {
   const l = layout('index');
   const reg = fakeRegistry({ lose: l.blobs[3] });
-  await expect(pushLayout(reg.client, repo, await readLayout(l.dir), ['v1'], new MemoryReporter())).rejects.toThrow(`blob ${l.blobs[3]} is missing right after it was written`);
+  await expect(pushLayout(reg.client, repo, await readLayout(l.dir), ['v1'], new MemoryReporter())).rejects.toThrow(
+    `blob ${l.blobs[3]} is missing right after it was written`,
+  );
   expect(reg.calls.filter((c) => c.startsWith('PUT manifest'))).toEqual([]);
   expect(reg.manifests.size).toBe(0);
 });
@@ -134,9 +157,7 @@ it('leaves a tag that already holds the scanned digest alone (re-runs, immutable
 it('fails when the registry reports a digest other than the scanned one', async () => {
   const l = layout();
   const reg = fakeRegistry({ tamper: true });
-  await expect(pushLayout(reg.client, repo, await readLayout(l.dir), ['v1'], new MemoryReporter())).rejects.toThrow(
-    `registry.test/team/app:v1 reports digest`,
-  );
+  await expect(pushLayout(reg.client, repo, await readLayout(l.dir), ['v1'], new MemoryReporter())).rejects.toThrow(`registry.test/team/app:v1 reports digest`);
 });
 
 it('reads an index.json that lists the one image once per tag, and refuses two different images', async () => {

@@ -21,7 +21,11 @@ interface SarifResult {
 }
 interface Sarif {
   version: string;
-  runs: { tool: { driver: { name: string; rules: { id: string; properties: Record<string, unknown> }[] } }; results: SarifResult[]; properties: Record<string, unknown> }[];
+  runs: {
+    tool: { driver: { name: string; rules: { id: string; properties: Record<string, unknown> }[] } };
+    results: SarifResult[];
+    properties: Record<string, unknown>;
+  }[];
 }
 
 describe('SARIF', () => {
@@ -44,7 +48,8 @@ describe('SARIF', () => {
       (toSarif(gate(findings('alpine-310.json'), { threshold, ignoreUnfixed: false, ignores: [] }, NOW), OPTS) as Sarif).runs[0].results.map((r) => r.level);
     expect(levels('HIGH')).toEqual(['warning', 'warning', 'warning', 'warning']);
     expect(levels('MEDIUM')).toEqual(['error', 'error', 'error', 'error']);
-    const rules = (toSarif(gate(findings('alpine-310.json'), { threshold: 'HIGH', ignoreUnfixed: false, ignores: [] }, NOW), OPTS) as Sarif).runs[0].tool.driver.rules;
+    const rules = (toSarif(gate(findings('alpine-310.json'), { threshold: 'HIGH', ignoreUnfixed: false, ignores: [] }, NOW), OPTS) as Sarif).runs[0].tool.driver
+      .rules;
     expect(rules.map((r) => r.id)).toEqual(['CVE-2019-1549', 'CVE-2019-1551']); // one rule per ID
   });
 
@@ -141,7 +146,9 @@ describe('summary', () => {
 
   it('says loudly when nothing was scanned or the scanner failed', () => {
     expect(renderSummary(facts({}))).toContain('**This image was NOT scanned**');
-    expect(renderSummary(facts({ scan: { kind: 'error', message: 'scanner error: rate limited' } }))).toContain('**Scanner error: this image was NOT judged.** scanner error: rate limited');
+    expect(renderSummary(facts({ scan: { kind: 'error', message: 'scanner error: rate limited' } }))).toContain(
+      '**Scanner error: this image was NOT judged.** scanner error: rate limited',
+    );
   });
 });
 
@@ -156,7 +163,10 @@ describe('OCI metadata from the GitHub context', () => {
       { key: 'org.opencontainers.image.created', value: '2026-06-15T00:00:00.000Z' },
       { key: 'org.opencontainers.image.version', value: 'v1.2.3' },
     ]);
-    const merged = mergeKeyValues(defaults, [{ key: 'org.opencontainers.image.version', value: '1.2.3' }, { key: 'team', value: 'core' }]);
+    const merged = mergeKeyValues(defaults, [
+      { key: 'org.opencontainers.image.version', value: '1.2.3' },
+      { key: 'team', value: 'core' },
+    ]);
     expect(merged.find((m) => m.key === 'org.opencontainers.image.version')?.value).toBe('1.2.3');
     expect(merged).toHaveLength(5);
   });

@@ -21,8 +21,18 @@ function writeLayout(dest: string, digestFile: string): void {
     return { digest: sha(b), size: Buffer.byteLength(b) };
   };
   const config = put('{"architecture":"amd64","os":"linux"}');
-  const manifest = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: [] }));
-  writeFileSync(path.join(dest, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }));
+  const manifest = put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [],
+    }),
+  );
+  writeFileSync(
+    path.join(dest, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }),
+  );
   writeFileSync(digestFile, manifest.digest);
 }
 
@@ -146,13 +156,24 @@ it('fits the SARIF file to GitHub code scanning limits and says so in the log an
   const { deps, inputs, reporter } = setup(report);
   await run(inputs, deps, reporter);
   expect(JSON.parse(readFileSync(reporter.outputs['sarif-file'], 'utf8')).runs[0].results).toHaveLength(5000);
-  expect(reporter.log).toContain('::warning::The SARIF file holds 5000 of 5003 findings (GitHub code scanning keeps 5000 per run and refuses files over 10 MiB gzipped)');
+  expect(reporter.log).toContain(
+    '::warning::The SARIF file holds 5000 of 5003 findings (GitHub code scanning keeps 5000 per run and refuses files over 10 MiB gzipped)',
+  );
   expect(reporter.summaryMarkdown).toContain("SARIF: 5000 of 5003 findings (GitHub's upload limits), gating ones first");
 });
 
 it('warns when trivy-cache-dir lies inside the build context and no .dockerignore names it', async () => {
   const context = mkdtempSync(path.join(tmpdir(), 'bas-ctx-'));
-  const scanWith = (trivyCacheDir: string) => ({ scanner: 'trivy' as const, trivyVersion: 'path', dbAttempts: 1, threshold: 'HIGH' as const, ignoreUnfixed: false, ignores: [], failOnScanError: true, trivyCacheDir });
+  const scanWith = (trivyCacheDir: string) => ({
+    scanner: 'trivy' as const,
+    trivyVersion: 'path',
+    dbAttempts: 1,
+    threshold: 'HIGH' as const,
+    ignoreUnfixed: false,
+    ignores: [],
+    failOnScanError: true,
+    trivyCacheDir,
+  });
   const warned = async (trivyCacheDir: string) => {
     const { deps, inputs, reporter } = setup('npm.json', { context, push: false });
     await run({ ...inputs, scan: scanWith(trivyCacheDir) }, deps, reporter);
@@ -182,10 +203,11 @@ describe('a Trivy that cannot be installed or run fails the step before the buil
     expect(events).not.toContain('buildah bud');
   });
 
-  it("trivy-version: path with no trivy on PATH", async () => {
+  it('trivy-version: path with no trivy on PATH', async () => {
     const { events, deps, inputs, reporter } = setup('npm.json');
     const exec = deps.exec;
-    deps.exec = async (command, args, opts) => (command === 'trivy' && args[0] === '--version' ? { command, args, exitCode: 127, stdout: '', stderr: '', timedOut: false } : exec(command, args, opts));
+    deps.exec = async (command, args, opts) =>
+      command === 'trivy' && args[0] === '--version' ? { command, args, exitCode: 127, stdout: '', stderr: '', timedOut: false } : exec(command, args, opts);
     const p = run({ ...inputs, scan: { ...inputs.scan, failOnScanError: false } }, deps, reporter);
     await expect(p).rejects.toThrow("trivy: trivy-version is 'path' but 'trivy --version' exited with 127");
     await expect(p).rejects.toThrow('fail-on-scan-error does not apply');

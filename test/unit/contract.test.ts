@@ -1,6 +1,6 @@
 /**
  * Every input and output stands in exactly three agreeing places: action.yml, the parser's
- * INPUTS/OUTPUTS, and the README table between the action's markers.
+ * INPUTS/OUTPUTS, and the table between the action's markers in its page docs/<action>.md.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -9,9 +9,12 @@ import type { InputSpecs } from '../../src/toolkit/inputs';
 
 const actions = [
   'setup',
-  ...(existsSync(path.join(ROOT, 'actions')) ? readdirSync(path.join(ROOT, 'actions')) : []).filter((d) => existsSync(path.join(ROOT, 'actions', d, 'action.yml'))),
+  ...(existsSync(path.join(ROOT, 'actions')) ? readdirSync(path.join(ROOT, 'actions')) : []).filter((d) =>
+    existsSync(path.join(ROOT, 'actions', d, 'action.yml')),
+  ),
 ];
-const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+/** Each action's reference page: `docs/<action>.md`. */
+const docPage = (action: string): string => readFileSync(path.join(ROOT, 'docs', `${action}.md`), 'utf8');
 
 interface Row {
   name: string;
@@ -21,13 +24,17 @@ interface Row {
 
 /** Rows of the table between `<!-- kind:action -->` and `<!-- /kind:action -->`. */
 function readmeTable(kind: 'inputs' | 'outputs', action: string): Row[] {
+  const readme = docPage(action);
   const m = new RegExp(`<!-- ${kind}:${action} -->([\\s\\S]*?)<!-- /${kind}:${action} -->`).exec(readme);
-  if (!m) throw new Error(`README has no <!-- ${kind}:${action} --> table`);
+  if (!m) throw new Error(`docs/${action}.md has no <!-- ${kind}:${action} --> table`);
   return m[1]
     .split('\n')
     .filter((l) => /^\|\s*`/.test(l))
     .map((l) => {
-      const cells = l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+      const cells = l
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((c) => c.trim());
       const unquote = (c: string) => c.replace(/^`(.*)`$/, '$1');
       return kind === 'inputs' ? { name: unquote(cells[0]), required: cells[1], default: unquote(cells[2] ?? '') } : { name: unquote(cells[0]) };
     });
@@ -61,7 +68,7 @@ describe.each(actions)('%s', (action) => {
     for (const [name, s] of Object.entries(yml.outputs ?? {})) expect({ name, described: Boolean(s.description) }).toEqual({ name, described: true });
   });
 
-  it('documents the same inputs and outputs in the README', () => {
+  it('documents the same inputs and outputs in docs/<action>.md', () => {
     const inputs = readmeTable('inputs', action);
     expect(inputs.map((r) => r.name).sort()).toEqual(Object.keys(mod.INPUTS).sort());
     for (const r of inputs) {
@@ -69,6 +76,10 @@ describe.each(actions)('%s', (action) => {
       expect({ name: r.name, required: r.required }).toEqual({ name: r.name, required: spec.required ? 'yes' : 'no' });
       expect({ name: r.name, default: r.default }).toEqual({ name: r.name, default: spec.default ?? '' });
     }
-    expect(readmeTable('outputs', action).map((r) => r.name).sort()).toEqual([...mod.OUTPUTS].sort());
+    expect(
+      readmeTable('outputs', action)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([...mod.OUTPUTS].sort());
   });
 });

@@ -75,7 +75,10 @@ it('fails a critical metric at the first breach, regardless of failure-limit', a
 });
 
 it('fails once failures exceed failure-limit', async () => {
-  const r = await runAnalysis(settings(SIMPLE, { failureLimit: 1 }), { client: scripted({ canary: [value(0.01), value(0.2), value(0.01), value(0.3)] }), ...fakeTime() });
+  const r = await runAnalysis(settings(SIMPLE, { failureLimit: 1 }), {
+    client: scripted({ canary: [value(0.01), value(0.2), value(0.01), value(0.3)] }),
+    ...fakeTime(),
+  });
   expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit' });
   expect(r.rounds).toBe(4);
 });
@@ -154,7 +157,12 @@ it('does not fail a significant but small difference (below effect-size)', async
 describe('count metrics (Poisson rate test)', () => {
   const run = (canaryErrors: number, stableErrors: number, canaryRequests = 50, stableRequests = 50) =>
     runAnalysis(settings(COUNTS), {
-      client: scripted({ canary_errors: [value(canaryErrors)], canary_requests: [value(canaryRequests)], stable_errors: [value(stableErrors)], stable_requests: [value(stableRequests)] }),
+      client: scripted({
+        canary_errors: [value(canaryErrors)],
+        canary_requests: [value(canaryRequests)],
+        stable_errors: [value(stableErrors)],
+        stable_requests: [value(stableRequests)],
+      }),
       ...fakeTime(),
     });
 
@@ -171,7 +179,12 @@ describe('count metrics (Poisson rate test)', () => {
     const overlapping = COUNTS.replace(/query: (\w+)|total: (\w+)|baseline: (\w+)|baseline-total: (\w+)/g, (m) => m.replace(/: (\w+)/, ': increase($1[30s])'));
     const q = (name: string) => `increase(${name}[30s])`;
     const r = await runAnalysis(settings(overlapping), {
-      client: scripted({ [q('canary_errors')]: [value(10)], [q('canary_requests')]: [value(50)], [q('stable_errors')]: [value(2)], [q('stable_requests')]: [value(50)] }),
+      client: scripted({
+        [q('canary_errors')]: [value(10)],
+        [q('canary_requests')]: [value(50)],
+        [q('stable_errors')]: [value(2)],
+        [q('stable_requests')]: [value(50)],
+      }),
       ...fakeTime(),
     });
     expect(r.states[0].spec.countWindowMs).toBe(30_000);
@@ -183,20 +196,31 @@ describe('count metrics (Poisson rate test)', () => {
   });
 
   describe('on raw counters (counters: true: the gate takes the differences itself)', () => {
-    const COUNTERS = '- name: errors\n  query: sum(canary_errors_total)\n  total: sum(canary_requests_total)\n  baseline: sum(stable_errors_total)\n  baseline-total: sum(stable_requests_total)\n  counters: true\n  max: 0.5\n';
+    const COUNTERS =
+      '- name: errors\n  query: sum(canary_errors_total)\n  total: sum(canary_requests_total)\n  baseline: sum(stable_errors_total)\n  baseline-total: sum(stable_requests_total)\n  counters: true\n  max: 0.5\n';
     const counter = (start: number, step: number, n = 8) => Array.from({ length: n }, (_, i) => value(start + i * step));
     const q = (name: string) => `sum(${name}_total)`;
 
     it('reads the counters an interval before the first measurement and compares the increases: each request counts once', async () => {
       const t = fakeTime();
       const r = await runAnalysis(settings(COUNTERS), {
-        client: scripted({ [q('canary_errors')]: counter(100, 10), [q('canary_requests')]: counter(1000, 50), [q('stable_errors')]: counter(40, 2), [q('stable_requests')]: counter(5000, 50) }),
+        client: scripted({
+          [q('canary_errors')]: counter(100, 10),
+          [q('canary_requests')]: counter(1000, 50),
+          [q('stable_errors')]: counter(40, 2),
+          [q('stable_requests')]: counter(5000, 50),
+        }),
         ...t,
       });
       const [state] = r.states;
       expect(state.spec).toMatchObject({ cumulative: true });
       expect(state.startReadings).toEqual({ canary: { events: 100, total: 1000 }, baseline: { events: 40, total: 5000 } });
-      expect(state.samples[0]).toMatchObject({ status: 'successful', value: 0.2, baselineValue: 0.04, counts: { canaryEvents: 10, canaryTotal: 50, baselineEvents: 2, baselineTotal: 50 } });
+      expect(state.samples[0]).toMatchObject({
+        status: 'successful',
+        value: 0.2,
+        baselineValue: 0.04,
+        counts: { canaryEvents: 10, canaryTotal: 50, baselineEvents: 2, baselineTotal: 50 },
+      });
       // the same 5x as above, at the first look: three differences of 10 vs 2 errors
       expect(r.decision).toMatchObject({ verdict: 'fail', rule: 'failure-limit' });
       expect(r.rounds).toBe(3);
@@ -207,7 +231,12 @@ describe('count metrics (Poisson rate test)', () => {
 
     it('ends in a configuration error at the start reading when a counter query is invalid', async () => {
       const r = await runAnalysis(settings(COUNTERS), {
-        client: scripted({ [q('canary_errors')]: ['invalid'], [q('canary_requests')]: counter(1000, 50), [q('stable_errors')]: counter(40, 2), [q('stable_requests')]: counter(5000, 50) }),
+        client: scripted({
+          [q('canary_errors')]: ['invalid'],
+          [q('canary_requests')]: counter(1000, 50),
+          [q('stable_errors')]: counter(40, 2),
+          [q('stable_requests')]: counter(5000, 50),
+        }),
         ...fakeTime(),
       });
       expect(r.decision).toMatchObject({ verdict: 'error', rule: 'configuration-error' });
@@ -235,7 +264,12 @@ describe('count metrics (Poisson rate test)', () => {
     it('makes the first measurement a warm-up when the start reading failed: never a failure, not against inconclusive-limit, not in the score', async () => {
       const yaml = COUNTERS.replace('max: 0.5\n', 'max: 0.5\n  no-data: fail\n');
       const r = await runAnalysis(settings(yaml, { count: 4, minSamples: 2, inconclusiveLimit: 0 }), {
-        client: scripted({ [q('canary_errors')]: [DOWN, ...counter(5, 1)], [q('canary_requests')]: counter(1000, 50), [q('stable_errors')]: counter(40, 1), [q('stable_requests')]: counter(5000, 50) }),
+        client: scripted({
+          [q('canary_errors')]: [DOWN, ...counter(5, 1)],
+          [q('canary_requests')]: counter(1000, 50),
+          [q('stable_errors')]: counter(40, 1),
+          [q('stable_requests')]: counter(5000, 50),
+        }),
         ...fakeTime(),
       });
       const samples = r.states[0].samples;
@@ -274,7 +308,13 @@ describe('count metrics (Poisson rate test)', () => {
 
 it('measure reports a baseline without data under the no-data policy', () => {
   const [spec] = parseMetrics(COMPARED);
-  const s = measure(spec, { query: value(1), baseline: { kind: 'no-data', reason: 'empty-vector', detail: 'empty' } }, [], { minSamples: 3, effectSize: 1.5, confidence: 0.99, looks: 1 }, 0);
+  const s = measure(
+    spec,
+    { query: value(1), baseline: { kind: 'no-data', reason: 'empty-vector', detail: 'empty' } },
+    [],
+    { minSamples: 3, effectSize: 1.5, confidence: 0.99, looks: 1 },
+    0,
+  );
   expect(s).toMatchObject({ status: 'inconclusive', value: 1 });
   expect(s.reason).toContain('baseline: empty-vector');
 });
@@ -283,6 +323,13 @@ it('decide checks fail before error before inconclusive', () => {
   const specs = parseMetrics('- name: a\n  query: a\n  max: 1\n- name: b\n  query: b\n  max: 1\n');
   const sample = (status: 'failed' | 'error', index: number) => ({ index, atMs: 0, status, reason: status });
   const limits = { failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 0, consecutiveSuccessLimit: 0, minSamples: 1 };
-  const d = decide([{ spec: specs[0], samples: [sample('error', 0)] }, { spec: specs[1], samples: [sample('failed', 0)] }], limits, false);
+  const d = decide(
+    [
+      { spec: specs[0], samples: [sample('error', 0)] },
+      { spec: specs[1], samples: [sample('failed', 0)] },
+    ],
+    limits,
+    false,
+  );
   expect(d).toMatchObject({ verdict: 'fail', metric: 'b' });
 });

@@ -49,7 +49,9 @@ describe('planMetrics', () => {
     const compareOnly: MetricSpec = { ...metrics[1], name: 'latency-vs-stable', max: undefined, min: undefined };
     const { judged, notJudged } = planMetrics([compareOnly, metrics[2]], false);
     expect(judged.map((m) => m.name)).toEqual(['up']);
-    expect(notJudged).toEqual([{ name: 'latency-vs-stable', query: 'canary_latency', baseline: 'stable_latency', reason: expect.stringContaining('no max or min') }]);
+    expect(notJudged).toEqual([
+      { name: 'latency-vs-stable', query: 'canary_latency', baseline: 'stable_latency', reason: expect.stringContaining('no max or min') },
+    ]);
     expect(planMetrics([compareOnly], true).judged).toEqual([compareOnly]); // comparing, it is judged as before
   });
 
@@ -108,7 +110,14 @@ function deps(fetch: Fetch) {
 const counters = (errors: number) => (q: string, n: number) => (q.includes('code="500"') ? n * errors : n * 100);
 const latency = (q: string, n: number) => (q.includes('latency') ? 1 + (n % 3) / 10 : counters(1)(q, n));
 const inputs = (over: Record<string, string> = {}) =>
-  parseInputs({ 'prometheus-url': 'http://prom:9090', metrics: `${ERRORS}\n  counters: true\n${LATENCY}`, interval: '10s', count: '6', 'min-samples': '5', ...over });
+  parseInputs({
+    'prometheus-url': 'http://prom:9090',
+    metrics: `${ERRORS}\n  counters: true\n${LATENCY}`,
+    interval: '10s',
+    count: '6',
+    'min-samples': '5',
+    ...over,
+  });
 
 it('ends inconclusive when stable gets no traffic and the gate compares with it (the default)', async () => {
   const err = await run(inputs(), deps(canaryAtFullWeight(latency)), new MemoryReporter()).catch((e: unknown) => e);
@@ -126,7 +135,13 @@ it('passes the same healthy canary on max/min alone with compare-baseline: false
   const report = JSON.parse(readFileSync(reporter.outputs['report-file'], 'utf8'));
   expect(report.analysis.settings.compareBaseline).toBe(false);
   expect(report.analysis.notJudged).toEqual([]);
-  expect(report.analysis.metrics.map((m: { name: string; baselineNotRun?: string; queries: { baseline?: string } }) => [m.name, m.baselineNotRun, m.queries.baseline])).toEqual([
+  expect(
+    report.analysis.metrics.map((m: { name: string; baselineNotRun?: string; queries: { baseline?: string } }) => [
+      m.name,
+      m.baselineNotRun,
+      m.queries.baseline,
+    ]),
+  ).toEqual([
     ['error-rate', 'sum(http_requests_total{track="stable",code="500"})', undefined],
     ['latency', 'stable_latency', undefined],
   ]);
@@ -163,8 +178,12 @@ describe('a gate where compare-baseline: false leaves nothing to judge', () => {
     expect(reporter.outputs.score).toBe('0');
     const report = JSON.parse(reporter.outputs.report);
     expect(report.analysis.metrics).toEqual([]);
-    expect(report.analysis.notJudged).toEqual([{ name: 'latency', query: 'canary_latency', baseline: 'stable_latency', reason: expect.stringContaining('no max or min') }]);
-    expect(reporter.summaryMarkdown).toMatch(/\| latency \| canary_latency \| 0 \|  \|  \| not compared \(compare-baseline: false\) \| not judged: it has no max or min/);
+    expect(report.analysis.notJudged).toEqual([
+      { name: 'latency', query: 'canary_latency', baseline: 'stable_latency', reason: expect.stringContaining('no max or min') },
+    ]);
+    expect(reporter.summaryMarkdown).toMatch(
+      /\| latency \| canary_latency \| 0 \| {2}\| {2}\| not compared \(compare-baseline: false\) \| not judged: it has no max or min/,
+    );
     expect(reporter.log).toContain("::warning::'latency' is not judged: it has no max or min");
   });
 

@@ -30,7 +30,14 @@ function answers(list: [number, string][]): Fetch {
 }
 
 it('passes after consecutive successes, restarting the streak on a failure', async () => {
-  const r = await runHttpChecks(settings(), { fetch: answers([[200, ''], [503, ''], [200, '']]), ...fakeTime() });
+  const r = await runHttpChecks(settings(), {
+    fetch: answers([
+      [200, ''],
+      [503, ''],
+      [200, ''],
+    ]),
+    ...fakeTime(),
+  });
   expect(r.passed).toBe(true);
   expect(r.rounds.map((x) => x.ok)).toEqual([true, false, true, true, true]);
 });
@@ -56,7 +63,10 @@ it('checks the body and sends the headers', async () => {
     headers = init.headers;
     return new Response('{"status":"degraded"}', { status: 200 });
   };
-  const r = await runHttpChecks(settings({ bodyMatch: parseBodyMatch('$.status == "ok"'), headers: { 'X-Token': 't' }, deadlineMs: 1000 }), { fetch, ...fakeTime() });
+  const r = await runHttpChecks(settings({ bodyMatch: parseBodyMatch('$.status == "ok"'), headers: { 'X-Token': 't' }, deadlineMs: 1000 }), {
+    fetch,
+    ...fakeTime(),
+  });
   expect(r.passed).toBe(false);
   expect(r.rounds[0].results[0].reason).toContain('value is "degraded"');
   expect(headers).toEqual({ 'X-Token': 't' });

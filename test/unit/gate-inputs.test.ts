@@ -21,7 +21,14 @@ const METRICS = `
 describe('parseMetrics', () => {
   it('reads metrics with their conditions, defaults and the worse direction', () => {
     const [a, b] = parseMetrics(METRICS);
-    expect(a).toMatchObject({ name: 'error-rate', max: 0.05, critical: true, noData: 'inconclusive', direction: 'increase', baseline: 'sum(rate(errors{track="stable"}[1m]))' });
+    expect(a).toMatchObject({
+      name: 'error-rate',
+      max: 0.05,
+      critical: true,
+      noData: 'inconclusive',
+      direction: 'increase',
+      baseline: 'sum(rate(errors{track="stable"}[1m]))',
+    });
     expect(b).toMatchObject({ name: 'p99', min: 0, max: 0.5, critical: false, noData: 'fail', direction: 'either' });
   });
 
@@ -33,10 +40,13 @@ describe('parseMetrics', () => {
   });
 
   it('reads raw counters with counters: true, and refuses it with a range or without total', () => {
-    const yaml = (q: string, extra = '  counters: true\n') => `- name: e\n  query: ${q}\n  total: sum(req_total)\n  baseline: sum(s_err_total)\n  baseline-total: sum(s_req_total)\n  max: 1\n${extra}`;
+    const yaml = (q: string, extra = '  counters: true\n') =>
+      `- name: e\n  query: ${q}\n  total: sum(req_total)\n  baseline: sum(s_err_total)\n  baseline-total: sum(s_req_total)\n  max: 1\n${extra}`;
     expect(parseMetrics(yaml('sum(err_total)'))[0]).toMatchObject({ cumulative: true });
     expect(parseMetrics(yaml('sum(err_total)', ''))[0]).toMatchObject({ cumulative: false });
-    expect(inputError(() => parseMetrics(yaml('sum(increase(err_total[30s]))'))).message).toContain("metric 'e': counters is true but a query has a range selector");
+    expect(inputError(() => parseMetrics(yaml('sum(increase(err_total[30s]))'))).message).toContain(
+      "metric 'e': counters is true but a query has a range selector",
+    );
     expect(inputError(() => parseMetrics('- name: p\n  query: up\n  max: 1\n  counters: true\n')).message).toContain('counters needs total');
     expect(inputError(() => parseMetrics(yaml('sum(err_total)', '  counters: yes please\n'))).message).toContain('counters must be true or false');
   });
@@ -90,7 +100,13 @@ describe('parseInputs', () => {
   });
 
   it('collects every credential as a secret', () => {
-    const i = parseInputs({ ...base, 'prometheus-username': 'u', 'prometheus-password': 'p4ss', urls: 'http://x/healthz', headers: 'Authorization: Bearer s3cret\nX-Env: prod' });
+    const i = parseInputs({
+      ...base,
+      'prometheus-username': 'u',
+      'prometheus-password': 'p4ss',
+      urls: 'http://x/healthz',
+      headers: 'Authorization: Bearer s3cret\nX-Env: prod',
+    });
     expect(i.analysis?.auth).toEqual({ kind: 'basic', username: 'u', password: 'p4ss' });
     expect(i.secrets).toEqual(expect.arrayContaining(['p4ss', 'Bearer s3cret', 'prod']));
     expect(i.http?.headers).toEqual({ Authorization: 'Bearer s3cret', 'X-Env': 'prod' });

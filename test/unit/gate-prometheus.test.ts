@@ -11,7 +11,10 @@ function answering(status: number, body: unknown, seen: { url?: string; headers?
   };
 }
 
-const vector = (...values: [number, string][]) => ({ status: 'success', data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { i: String(i) }, value: v })) } });
+const vector = (...values: [number, string][]) => ({
+  status: 'success',
+  data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { i: String(i) }, value: v })) },
+});
 
 function client(fetch: Fetch, over: Partial<ConstructorParameters<typeof PrometheusClient>[0]> = {}) {
   return new PrometheusClient({ url: 'http://prom:9090', auth: { kind: 'none' }, timeoutMs: 200, staleAfterMs: 60_000, fetch, clock: () => NOW, ...over });
@@ -59,15 +62,16 @@ it.each([
 });
 
 it('times out a hanging Prometheus at the request timeout', async () => {
-  const hanging: Fetch = (_url, init) =>
-    new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+  const hanging: Fetch = (_url, init) => new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
   const r = await client(hanging, { timeoutMs: 50 }).query('q', 'm');
   expect(r).toMatchObject({ kind: 'error', reason: 'timeout' });
 });
 
 it('turns a 400 into a configuration error naming the metric', async () => {
   const bad = answering(400, { status: 'error', errorType: 'bad_data', error: '1:5: parse error: unexpected end of input' });
-  const err = await client(bad).query('sum(', 'error-rate').catch((e: unknown) => e);
+  const err = await client(bad)
+    .query('sum(', 'error-rate')
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(PrometheusConfigError);
   expect((err as Error).message).toContain("the query of metric 'error-rate' is invalid: 1:5: parse error");
 });
@@ -78,6 +82,8 @@ it('sends bearer and basic credentials', async () => {
   expect(seen.headers).toEqual({ authorization: 'Bearer tok' });
   await client(answering(200, vector([NOW / 1000, '1']), seen), { auth: { kind: 'basic', username: 'u', password: 'p' } }).query('q', 'm');
   expect(seen.headers).toEqual({ authorization: `Basic ${Buffer.from('u:p').toString('base64')}` });
-  const refused = await client(answering(401, 'unauthorized')).query('q', 'm').catch((e: unknown) => e);
+  const refused = await client(answering(401, 'unauthorized'))
+    .query('q', 'm')
+    .catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(PrometheusConfigError);
 });

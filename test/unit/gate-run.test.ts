@@ -11,16 +11,22 @@ import { run } from '../../src/health-gate/run';
 /** A fake Prometheus answering each query from a function of the query and the call number. */
 function prometheus(answer: (query: string, n: number) => string | number | 'bad'): Fetch & { calls: number } {
   const seen: Record<string, number> = {};
-  const f = Object.assign(async (url: string): Promise<Response> => {
-    f.calls++;
-    if (url.includes('/healthz')) return new Response('{"status":"ok"}', { status: 200 });
-    const u = new URL(url);
-    const q = u.searchParams.get('query') as string;
-    const n = (seen[q] = (seen[q] ?? 0) + 1);
-    const v = answer(q, n);
-    if (v === 'bad') return new Response(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error: unexpected end of input' }), { status: 400 });
-    return new Response(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Number(u.searchParams.get('time')), String(v)] }] } }));
-  }, { calls: 0 });
+  const f = Object.assign(
+    async (url: string): Promise<Response> => {
+      f.calls++;
+      if (url.includes('/healthz')) return new Response('{"status":"ok"}', { status: 200 });
+      const u = new URL(url);
+      const q = u.searchParams.get('query') as string;
+      const n = (seen[q] = (seen[q] ?? 0) + 1);
+      const v = answer(q, n);
+      if (v === 'bad')
+        return new Response(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error: unexpected end of input' }), { status: 400 });
+      return new Response(
+        JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Number(u.searchParams.get('time')), String(v)] }] } }),
+      );
+    },
+    { calls: 0 },
+  );
   return f;
 }
 
@@ -41,7 +47,11 @@ it('passes a healthy canary: outputs, report file, summary with a chart, token m
   const report = JSON.parse(readFileSync(reporter.outputs['report-file'], 'utf8'));
   expect(report).toEqual(JSON.parse(reporter.outputs.report));
   expect(report).toMatchObject({ verdict: 'pass', rule: 'count-complete', http: { passed: true } });
-  expect(report.analysis.metrics[0]).toMatchObject({ name: 'latency', queries: { query: 'canary_latency', baseline: 'stable_latency' }, thresholds: { max: 2 } });
+  expect(report.analysis.metrics[0]).toMatchObject({
+    name: 'latency',
+    queries: { query: 'canary_latency', baseline: 'stable_latency' },
+    thresholds: { max: 2 },
+  });
   expect(report.analysis.metrics[0].samples).toHaveLength(8);
   expect(report.analysis.metrics[0].statistics).toMatchObject({ test: 'mann-whitney', worse: false });
   expect(reporter.summaryMarkdown).toContain('✅ Health gate: pass');
@@ -110,7 +120,11 @@ it('ends in error within 30 s of fake time with the defaults when Prometheus nev
   };
   const reporter = new MemoryReporter();
   const started = d.clock();
-  const err = await run(parseInputs({ 'prometheus-url': 'http://prom:9090', metrics: '- name: m\n  query: up\n  max: 1\n' }), { ...d, fetch: timingOut }, reporter).catch((e: unknown) => e);
+  const err = await run(
+    parseInputs({ 'prometheus-url': 'http://prom:9090', metrics: '- name: m\n  query: up\n  max: 1\n' }),
+    { ...d, fetch: timingOut },
+    reporter,
+  ).catch((e: unknown) => e);
   expect((err as Error).message).toContain('verdict error (rule consecutive-error-limit)');
   expect((err as Error).message).toContain('timeout');
   // 3 rounds, each starting 5 s after the last (the retry pace) and taking its 5 s timeout:

@@ -12,7 +12,7 @@ describe('crossingProbability', () => {
     [2, 2.178],
     [3, 2.289],
     [5, 2.413],
-  ])('matches Pocock\'s boundary for %p equally spaced looks (c = %p)', (looks, c) => {
+  ])("matches Pocock's boundary for %p equally spaced looks (c = %p)", (looks, c) => {
     expect(crossingProbability(c, 1, looks)).toBeCloseTo(0.025, 3);
   });
 });

@@ -29,7 +29,9 @@ describe('Helm 3', () => {
     const h = helmDouble('v3.19.0');
     const install = h.upgrade('--wait', '--atomic');
     expect(install.code).toBe(0);
-    expect(install.stdout).toMatch(/^Release "web" does not exist\. Installing it now\.\nNAME: web\nLAST DEPLOYED: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nNAMESPACE: default\nSTATUS: deployed\nREVISION: 1\nTEST SUITE: None\nNOTES:\nweb is running in default \(no Ingress from this release\)\.\n$/);
+    expect(install.stdout).toMatch(
+      /^Release "web" does not exist\. Installing it now\.\nNAME: web\nLAST DEPLOYED: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nNAMESPACE: default\nSTATUS: deployed\nREVISION: 1\nTEST SUITE: None\nNOTES:\nweb is running in default \(no Ingress from this release\)\.\n$/,
+    );
     expect(h.upgrade('--wait', '--atomic').stdout).toMatch(/^Release "web" has been upgraded\. Happy Helming!\nNAME: web\n/);
   });
 
@@ -37,20 +39,27 @@ describe('Helm 3', () => {
     const h = helmDouble('v3.19.0');
     h.upgrade();
     h.fault('timeout');
-    expect(h.upgrade('--wait', '--atomic')).toMatchObject({ code: 1, stderr: 'Error: UPGRADE FAILED: release web failed, and has been rolled back due to atomic being set: context deadline exceeded\n' });
+    expect(h.upgrade('--wait', '--atomic')).toMatchObject({
+      code: 1,
+      stderr: 'Error: UPGRADE FAILED: release web failed, and has been rolled back due to atomic being set: context deadline exceeded\n',
+    });
   });
 
   it('a failing pre-upgrade hook Job (a go-multierror list, blank line included)', () => {
     const h = helmDouble('v3.19.0');
     h.upgrade();
     h.fault('hook');
-    expect(h.upgrade('--wait').stderr).toBe('Error: UPGRADE FAILED: pre-upgrade hooks failed: 1 error occurred:\n\t* job web-migrate failed: BackoffLimitExceeded\n\n\n');
+    expect(h.upgrade('--wait').stderr).toBe(
+      'Error: UPGRADE FAILED: pre-upgrade hooks failed: 1 error occurred:\n\t* job web-migrate failed: BackoffLimitExceeded\n\n\n',
+    );
   });
 
   it('a first install that fails: upgrade --install’s install path has no INSTALLATION FAILED prefix', () => {
     const h = helmDouble('v3.19.0');
     h.fault('timeout');
-    expect(h.upgrade('--wait', '--atomic').stderr).toBe('Error: release web failed, and has been uninstalled due to atomic being set: context deadline exceeded\n');
+    expect(h.upgrade('--wait', '--atomic').stderr).toBe(
+      'Error: release web failed, and has been uninstalled due to atomic being set: context deadline exceeded\n',
+    );
     h.fault('hook');
     expect(h.upgrade('--wait').stderr).toBe('Error: failed pre-install: 1 error occurred:\n\t* job web-migrate failed: BackoffLimitExceeded\n\n\n');
   });
@@ -59,7 +68,11 @@ describe('Helm 3', () => {
     const h = helmDouble('v3.19.0');
     expect(h.upgrade('--set', 'db.password=a,b').stderr).toBe('Error: failed parsing --set data: key "b" has no value\n');
     expect(h.upgrade('--set', 'db.password=a\\,b', '--set', 'hosts={x.example.com,y.example.com},replicaCount=2').code).toBe(0);
-    expect(JSON.parse(h.run('get', 'values', 'web', '--namespace', 'default', '--output', 'json').stdout)).toMatchObject({ db: { password: 'a,b' }, hosts: ['x.example.com', 'y.example.com'], replicaCount: 2 });
+    expect(JSON.parse(h.run('get', 'values', 'web', '--namespace', 'default', '--output', 'json').stdout)).toMatchObject({
+      db: { password: 'a,b' },
+      hosts: ['x.example.com', 'y.example.com'],
+      replicaCount: 2,
+    });
   });
 
   it('--set-file sets the file content as a string, applied after --set-string; a missing file fails like Helm', () => {
@@ -67,16 +80,25 @@ describe('Helm 3', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-set-file-'));
     writeFileSync(path.join(dir, 'pw'), 'hunter2,s3cr3t');
     writeFileSync(path.join(dir, 'n'), '42');
-    expect(h.upgrade('--set-string', 'db.password=x', '--set-file', `db.password=${path.join(dir, 'pw')}`, '--set-file', `db.port=${path.join(dir, 'n')}`).code).toBe(0);
-    expect(JSON.parse(h.run('get', 'values', 'web', '--namespace', 'default', '--output', 'json').stdout)).toMatchObject({ db: { password: 'hunter2,s3cr3t', port: '42' } });
+    expect(
+      h.upgrade('--set-string', 'db.password=x', '--set-file', `db.password=${path.join(dir, 'pw')}`, '--set-file', `db.port=${path.join(dir, 'n')}`).code,
+    ).toBe(0);
+    expect(JSON.parse(h.run('get', 'values', 'web', '--namespace', 'default', '--output', 'json').stdout)).toMatchObject({
+      db: { password: 'hunter2,s3cr3t', port: '42' },
+    });
     // pkg/cli/values/options.go: readFile's os.ReadFile error, wrapped "failed parsing --set-file data"
     const missing = path.join(dir, 'gone');
-    expect(h.upgrade('--set-file', `db.password=${missing}`)).toMatchObject({ code: 1, stderr: `Error: failed parsing --set-file data: open ${missing}: no such file or directory\n` });
+    expect(h.upgrade('--set-file', `db.password=${missing}`)).toMatchObject({
+      code: 1,
+      stderr: `Error: failed parsing --set-file data: open ${missing}: no such file or directory\n`,
+    });
   });
 
   it('--wait is a boolean and --rollback-on-failure does not exist', () => {
     const h = helmDouble('v3.19.0');
-    expect(h.upgrade('--wait=watcher').stderr).toBe('Error: invalid argument "watcher" for "--wait" flag: strconv.ParseBool: parsing "watcher": invalid syntax\n');
+    expect(h.upgrade('--wait=watcher').stderr).toBe(
+      'Error: invalid argument "watcher" for "--wait" flag: strconv.ParseBool: parsing "watcher": invalid syntax\n',
+    );
     expect(h.upgrade('--rollback-on-failure').stderr).toBe('Error: unknown flag: --rollback-on-failure\n');
   });
 });
@@ -110,12 +132,16 @@ describe('Helm 4', () => {
     h.upgrade();
     h.fault('hook');
     const r = h.upgrade('--wait=watcher');
-    expect(r.stderr.split('\n').at(-2)).toBe('Error: UPGRADE FAILED: pre-upgrade hooks failed: resource Job/default/web-migrate not ready. status: Failed, message: Job Failed. failed: 2/1');
+    expect(r.stderr.split('\n').at(-2)).toBe(
+      'Error: UPGRADE FAILED: pre-upgrade hooks failed: resource Job/default/web-migrate not ready. status: Failed, message: Job Failed. failed: 2/1',
+    );
   });
 
   it('--wait takes a strategy', () => {
     const h = helmDouble('v4.0.0');
-    expect(h.upgrade('--wait=soon').stderr).toBe('Error: invalid argument "soon" for "--wait" flag: invalid wait input "soon". Valid inputs are watcher, and legacy\n');
+    expect(h.upgrade('--wait=soon').stderr).toBe(
+      'Error: invalid argument "soon" for "--wait" flag: invalid wait input "soon". Valid inputs are watcher, and legacy\n',
+    );
     expect(h.upgrade('--wait=true').stderr).toBe('level=WARN msg="--wait=true is deprecated (boolean value) and can be replaced with --wait=watcher"\n');
   });
 

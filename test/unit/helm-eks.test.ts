@@ -13,15 +13,26 @@ const eks = mockClient(EKSClient);
 afterEach(() => eks.reset());
 
 it('writes a 0600 kubeconfig from DescribeCluster and removes it on close', async () => {
-  eks.on(DescribeClusterCommand, { name: 'prod' }).resolves({ cluster: { endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', certificateAuthority: { data: 'Q0EtREFUQQ==' }, status: 'ACTIVE' } });
+  eks
+    .on(DescribeClusterCommand, { name: 'prod' })
+    .resolves({ cluster: { endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', certificateAuthority: { data: 'Q0EtREFUQQ==' }, status: 'ACTIVE' } });
   const runnerTemp = mkdtempSync(path.join(tmpdir(), 'shipline-runner-temp-'));
-  const session = await openCluster({ kind: 'eks', clusterName: 'prod', region: 'eu-west-1' }, 'shop', { RUNNER_TEMP: runnerTemp }, eksDescriber(), new MemoryReporter());
+  const session = await openCluster(
+    { kind: 'eks', clusterName: 'prod', region: 'eu-west-1' },
+    'shop',
+    { RUNNER_TEMP: runnerTemp },
+    eksDescriber(),
+    new MemoryReporter(),
+  );
   const file = session.env.KUBECONFIG!;
   expect(path.dirname(path.dirname(file))).toBe(runnerTemp); // under the injected RUNNER_TEMP
   expect(statSync(file).mode & 0o777).toBe(0o600);
   const kc = parse(readFileSync(file, 'utf8'));
   expect(kc.clusters[0].cluster).toEqual({ server: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', 'certificate-authority-data': 'Q0EtREFUQQ==' });
-  expect(kc.users[0].user.exec).toMatchObject({ command: 'aws', args: ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'prod', '--output', 'json'] });
+  expect(kc.users[0].user.exec).toMatchObject({
+    command: 'aws',
+    args: ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'prod', '--output', 'json'],
+  });
   expect(kc.contexts[0].context.namespace).toBe('shop');
   expect(kc['current-context']).toBe(kc.contexts[0].name);
   session.close();
@@ -30,7 +41,9 @@ it('writes a 0600 kubeconfig from DescribeCluster and removes it on close', asyn
 
 it('explains an AWS failure as a ServiceError naming what to check', async () => {
   eks.on(DescribeClusterCommand).rejects(Object.assign(new Error('No cluster found for name: prod.'), { name: 'ResourceNotFoundException' }));
-  await expect(eksDescriber()('prod', 'eu-west-1')).rejects.toThrow(/AWS EKS: DescribeCluster prod in eu-west-1 failed: ResourceNotFoundException.*eks:DescribeCluster/);
+  await expect(eksDescriber()('prod', 'eu-west-1')).rejects.toThrow(
+    /AWS EKS: DescribeCluster prod in eu-west-1 failed: ResourceNotFoundException.*eks:DescribeCluster/,
+  );
 });
 
 it('refuses a cluster that has no endpoint yet (fail closed)', async () => {

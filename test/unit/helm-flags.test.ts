@@ -29,9 +29,27 @@ it('detects Helm 3 and 4 from `helm version` output', () => {
 
 it('Helm 3: --wait and --atomic', () => {
   expect(upgradeArgs(3, req)).toEqual([
-    'upgrade', '--install', 'web', 'charts/app', '--namespace', 'prod', '--create-namespace', '--version', '1.2.0',
-    '--values', 'values.yaml', '--set-file', 'db.password=/rt/shipline-values-x/value-0', '--set', 'replicaCount=3', '--set-string', 'image.digest=sha256:abc',
-    '--timeout', '5m', '--wait', '--atomic',
+    'upgrade',
+    '--install',
+    'web',
+    'charts/app',
+    '--namespace',
+    'prod',
+    '--create-namespace',
+    '--version',
+    '1.2.0',
+    '--values',
+    'values.yaml',
+    '--set-file',
+    'db.password=/rt/shipline-values-x/value-0',
+    '--set',
+    'replicaCount=3',
+    '--set-string',
+    'image.digest=sha256:abc',
+    '--timeout',
+    '5m',
+    '--wait',
+    '--atomic',
   ]);
 });
 
@@ -53,7 +71,17 @@ it('builds rollback and uninstall lines', () => {
 });
 
 it('displays command lines with secret values masked and shell-quoted', () => {
-  const line = displayCommand('helm', upgradeArgs(3, { ...req, set: [{ key: 'api.token', value: 'x y', secret: false }, { key: 'note', value: 'hunter2 said', secret: false }] }), ['hunter2']);
+  const line = displayCommand(
+    'helm',
+    upgradeArgs(3, {
+      ...req,
+      set: [
+        { key: 'api.token', value: 'x y', secret: false },
+        { key: 'note', value: 'hunter2 said', secret: false },
+      ],
+    }),
+    ['hunter2'],
+  );
   expect(line).toContain("--set 'api.token=x y' --set 'note=*** said' --set-string image.digest=sha256:abc");
 });
 
@@ -64,7 +92,9 @@ it('passes secret set values as --set-file paths, never on the command line', ()
   const odd = upgradeArgs(3, { ...req, set: [{ key: 'db.password', value: 'hunter2', secret: true, file: 'C:\\tmp\\a,b\\value-0' }] });
   expect(odd[odd.indexOf('--set-file') + 1]).toBe('db.password=C:\\\\tmp\\\\a\\,b\\\\value-0');
   // fail closed: a secret without its file is an error, not a --set fallback
-  expect(() => upgradeArgs(3, { ...req, set: [{ key: 'db.password', value: 'hunter2', secret: true }] })).toThrow('no value file for the secret set value db.password');
+  expect(() => upgradeArgs(3, { ...req, set: [{ key: 'db.password', value: 'hunter2', secret: true }] })).toThrow(
+    'no value file for the secret set value db.password',
+  );
 });
 
 it('never stops helm while its own waits may still run (a kill mid-upgrade leaves the release pending)', () => {
@@ -73,7 +103,9 @@ it('never stops helm while its own waits may still run (a kill mid-upgrade leave
 });
 
 it('only Helm’s own "release: not found" means no release; other not-found errors fail closed', async () => {
-  const reply = (stderr: string): Exec => async (command, args) => ({ command, args, exitCode: 1, stdout: '', stderr, timedOut: false });
+  const reply =
+    (stderr: string): Exec =>
+    async (command, args) => ({ command, args, exitCode: 1, stdout: '', stderr, timedOut: false });
   const helm = (stderr: string) => new Helm(reply(stderr), 'helm', 3, {}, new MemoryReporter(), []);
   await expect(helm('Error: release: not found\n').history('web', 'prod')).resolves.toEqual([]);
   const unreachable = 'Error: Kubernetes cluster unreachable: Get "https://k.example.com/version": getting credentials: exec: executable aws not found\n';

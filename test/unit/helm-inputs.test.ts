@@ -95,7 +95,8 @@ it('never echoes a malformed set line value (it may be a secret)', () => {
 
 it('treats keys that name credentials as secret, and ordinary keys not', () => {
   const secret = (key: string) => parseSetLines(`${key}=v`)[0].secret;
-  for (const k of ['db.password', 'sshKey', 'encryption-key', 'sentry.dsn', 'db.connectionString', 'slack.webhookUrl', 'jwt.secret', 'tls.key', 'apiKey']) expect([k, secret(k)]).toEqual([k, true]);
+  for (const k of ['db.password', 'sshKey', 'encryption-key', 'sentry.dsn', 'db.connectionString', 'slack.webhookUrl', 'jwt.secret', 'tls.key', 'apiKey'])
+    expect([k, secret(k)]).toEqual([k, true]);
   for (const k of ['replicaCount', 'ingress.host', 'monkey', 'image.pullPolicy', 'keyboard.layout']) expect([k, secret(k)]).toEqual([k, false]);
 });
 

@@ -7,8 +7,13 @@ import { judge, lastDeployed, nextRevision, pendingRevision, previousGood } from
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'helm', name), 'utf8');
 
 it('parses history (revision a number) and list (revision a string) to numbers', () => {
-  expect(parseHistory(fixture('history.json')).map((e) => [e.revision, e.status])).toEqual([[3, 'superseded'], [4, 'deployed']]);
-  expect(parseList(fixture('list-json.txt'))).toEqual([{ name: 'test-release', namespace: 'default', revision: 1, status: 'deployed', chart: 'test-chart-1.0.0' }]);
+  expect(parseHistory(fixture('history.json')).map((e) => [e.revision, e.status])).toEqual([
+    [3, 'superseded'],
+    [4, 'deployed'],
+  ]);
+  expect(parseList(fixture('list-json.txt'))).toEqual([
+    { name: 'test-release', namespace: 'default', revision: 1, status: 'deployed', chart: 'test-chart-1.0.0' },
+  ]);
   expect(parseHistory(fixture('history-with-rollback.json'))[2]).toMatchObject({ revision: 3, rollbackRevision: 1, description: 'Rollback to 1' });
 });
 

@@ -38,7 +38,13 @@ function stepEnv(extra: NodeJS.ProcessEnv = {}) {
   const env: NodeJS.ProcessEnv = { PATH: `${DOUBLES}${path.delimiter}${process.env.PATH ?? ''}`, HELM_DOUBLE_STATE: state, RUNNER_TEMP: runnerTemp, ...extra };
   const calls = (): DoubleCall[] => {
     const f = path.join(state, 'calls.log');
-    return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as DoubleCall) : [];
+    return existsSync(f)
+      ? readFileSync(f, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as DoubleCall)
+      : [];
   };
   return { env, runnerTemp, calls };
 }
@@ -75,14 +81,24 @@ it('runs helm and kubectl with the injected environment, not process.env', async
   await run(inputs({}), deps(step.env, rec.exec), reporter);
   expect(reporter.outputs).toMatchObject({ status: 'deployed', revision: '1' });
   expect(rec.envs.length).toBeGreaterThan(0);
-  for (const env of rec.envs) expect({ mark: env.SHIPLINE_STEP_MARK, kubeconfig: env.KUBECONFIG }).toEqual({ mark: 'from-deps', kubeconfig: '/job/kubeconfig' });
+  for (const env of rec.envs)
+    expect({ mark: env.SHIPLINE_STEP_MARK, kubeconfig: env.KUBECONFIG }).toEqual({ mark: 'from-deps', kubeconfig: '/job/kubeconfig' });
   expect(step.calls().map((c) => c.kubeconfig)).toEqual(step.calls().map(() => '/job/kubeconfig'));
   expect(reporter.log).toContain('KUBECONFIG from the job (/job/kubeconfig)');
 });
 
 it('writes a kubeconfig input under the injected RUNNER_TEMP (0600) and removes it at the end', async () => {
   const step = stepEnv();
-  const kubeconfig = ['apiVersion: v1', 'clusters:', '- name: k', '  cluster: {server: "https://127.0.0.1:6443"}', 'users:', '- name: u', '  user: {token: "kube-token-s3cr3t"}', 'contexts: []'].join('\n');
+  const kubeconfig = [
+    'apiVersion: v1',
+    'clusters:',
+    '- name: k',
+    '  cluster: {server: "https://127.0.0.1:6443"}',
+    'users:',
+    '- name: u',
+    '  user: {token: "kube-token-s3cr3t"}',
+    'contexts: []',
+  ].join('\n');
   const reporter = new MemoryReporter();
   await run(inputs({ kubeconfig }), deps(step.env, recordingExec().exec), reporter);
   const calls = step.calls();

@@ -9,7 +9,11 @@ it('writes each secret value 0600 under RUNNER_TEMP, literally (helm escapes und
   const runnerTemp = mkdtempSync(path.join(tmpdir(), 'shipline-values-test-'));
   const set = parseSetLines('db.password=hunter2\\,s3cr3t\nreplicaCount=3\napi.token=t0k3n\\\\x');
   const files = writeSecretValueFiles(set, { RUNNER_TEMP: runnerTemp });
-  expect(files.set.map((s) => [s.key, s.file !== undefined])).toEqual([['db.password', true], ['replicaCount', false], ['api.token', true]]);
+  expect(files.set.map((s) => [s.key, s.file !== undefined])).toEqual([
+    ['db.password', true],
+    ['replicaCount', false],
+    ['api.token', true],
+  ]);
   const [password, , token] = files.set.map((s) => s.file!);
   expect(path.dirname(password).startsWith(path.join(runnerTemp, 'shipline-values-'))).toBe(true);
   expect(readFileSync(password, 'utf8')).toBe('hunter2,s3cr3t');

@@ -14,12 +14,19 @@ it('picks whole canary pods closest to the weight and reports the weight they re
 it('splits ALB target groups by weight', () => {
   expect(JSON.parse(albWeightedAction('web', 'web-canary', 30))).toEqual({
     type: 'forward',
-    forwardConfig: { targetGroups: [{ serviceName: 'web', servicePort: 80, weight: 70 }, { serviceName: 'web-canary', servicePort: 80, weight: 30 }] },
+    forwardConfig: {
+      targetGroups: [
+        { serviceName: 'web', servicePort: 80, weight: 70 },
+        { serviceName: 'web-canary', servicePort: 80, weight: 30 },
+      ],
+    },
   });
 });
 
 it('reads events as kubectl prints them', () => {
-  const text = JSON.stringify({ items: [{ type: 'Warning', reason: 'BackOff', message: 'Back-off', lastTimestamp: 't', involvedObject: { kind: 'Pod', name: 'web-1' } }] });
+  const text = JSON.stringify({
+    items: [{ type: 'Warning', reason: 'BackOff', message: 'Back-off', lastTimestamp: 't', involvedObject: { kind: 'Pod', name: 'web-1' } }],
+  });
   expect(parseEvents(text)).toEqual([{ lastSeen: 't', type: 'Warning', reason: 'BackOff', object: 'Pod/web-1', message: 'Back-off' }]);
 });
 

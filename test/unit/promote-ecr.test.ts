@@ -38,7 +38,11 @@ it('retags inside one ECR repository with BatchGetImage + PutImage, keeping the 
   ecr.on(PutImageCommand).resolves({});
   const r = await promote(reg, `${HOST}/team/app:prod`);
   expect(r.plan.destinations[0].path).toBe('ecr-retag');
-  expect(ecr.commandCalls(BatchGetImageCommand)[0].args[0].input).toMatchObject({ registryId: '123456789012', repositoryName: 'team/app', imageIds: [{ imageDigest: image.digest }] });
+  expect(ecr.commandCalls(BatchGetImageCommand)[0].args[0].input).toMatchObject({
+    registryId: '123456789012',
+    repositoryName: 'team/app',
+    imageIds: [{ imageDigest: image.digest }],
+  });
   expect(ecr.commandCalls(PutImageCommand)[0].args[0].input).toEqual({
     registryId: '123456789012',
     repositoryName: 'team/app',

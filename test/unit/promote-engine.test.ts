@@ -27,7 +27,14 @@ function signature(reg: MemoryRegistryDouble, subject: { mediaType: string; dige
   const payload = reg.seedBlob(repo, 'signature payload');
   const sig = reg.seedManifest(
     repo,
-    { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json', config: { ...empty, mediaType: 'application/vnd.oci.empty.v1+json' }, layers: [payload], subject },
+    {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociManifest,
+      artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      config: { ...empty, mediaType: 'application/vnd.oci.empty.v1+json' },
+      layers: [payload],
+      subject,
+    },
     MEDIA_TYPES.ociManifest,
   );
   const index = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [{ ...sig, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' }] };
@@ -53,7 +60,7 @@ it('retags inside one repository with a single manifest PUT and no blob traffic'
   // The destination's row counts its HEAD and PUT; the source GET is shared and shows in the total.
   expect(r.outcomes[0].requests).toBe(2);
   expect(r.reporter.summaryMarkdown).toContain('| dev.example.com/team/app:prod | retag | written | 2 |');
-  expect(r.reporter.summaryMarkdown).toMatch(/\*\*all, with source resolution and planning\*\* \|  \|  \| 3 \|/);
+  expect(r.reporter.summaryMarkdown).toMatch(/\*\*all, with source resolution and planning\*\* \| {2}\| {2}\| 3 \|/);
   expect(r.reporter.summaryMarkdown).toContain('share one GET of the source manifest');
 });
 
@@ -131,7 +138,10 @@ it('carries referrers along: tag-scheme index copied byte-exact, and pushed by s
   expect(reg.hasManifest({ registry: 'oci11.example.com', repository: 'app' }, sig.digest)).toBe(true);
   expect(r.outcomes.map((o) => o.referrersWritten)).toEqual([1, 1]);
   // The referrer is in place before the tag that makes the image visible.
-  const writes = reg.writes().filter((c) => c.repo === 'prod.example.com/app').map((c) => c.reference);
+  const writes = reg
+    .writes()
+    .filter((c) => c.repo === 'prod.example.com/app')
+    .map((c) => c.reference);
   expect(writes.indexOf(sig.digest)).toBeLessThan(writes.indexOf('1.0'));
 });
 

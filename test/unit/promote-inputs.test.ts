@@ -7,7 +7,10 @@ const SRC = `registry.example.com/team/app@${DIGEST}`;
 const errorOf = (raw: Record<string, string>) => inputError(() => parseInputs(raw));
 
 it('turns the raw strings into a typed object, with action.yml defaults', () => {
-  const inputs = parseInputs({ source: `registry.example.com/team/app:rc@${DIGEST}`, destinations: 'registry.example.com/team/app:prod\nprod.example.com/app, registry.example.com/other' });
+  const inputs = parseInputs({
+    source: `registry.example.com/team/app:rc@${DIGEST}`,
+    destinations: 'registry.example.com/team/app:prod\nprod.example.com/app, registry.example.com/other',
+  });
   expect(inputs).toEqual({
     source: { registry: 'registry.example.com', repository: 'team/app', tag: 'rc', digest: DIGEST },
     destinations: [
@@ -25,7 +28,9 @@ it('turns the raw strings into a typed object, with action.yml defaults', () => 
 });
 
 it('pushes by digest only when neither the source nor the destination names a tag', () => {
-  expect(parseInputs({ source: SRC, destinations: 'other.example.com/app' }).destinations).toEqual([{ registry: 'other.example.com', repository: 'app', tag: undefined }]);
+  expect(parseInputs({ source: SRC, destinations: 'other.example.com/app' }).destinations).toEqual([
+    { registry: 'other.example.com', repository: 'app', tag: undefined },
+  ]);
 });
 
 it('accepts a tag-only source when require-digest is false', () => {
@@ -44,7 +49,14 @@ it('normalises insecure registries and reads the other options', () => {
     'immutable-tags': 'true',
     'dry-run': 'true',
   });
-  expect(inputs).toMatchObject({ insecureRegistries: ['registry.internal:5000', 'mirror.lan'], awsRegion: 'eu-west-1', concurrency: 8, referrers: false, immutableTags: true, dryRun: true });
+  expect(inputs).toMatchObject({
+    insecureRegistries: ['registry.internal:5000', 'mirror.lan'],
+    awsRegion: 'eu-west-1',
+    concurrency: 8,
+    referrers: false,
+    immutableTags: true,
+    dryRun: true,
+  });
 });
 
 it.each([

@@ -29,8 +29,18 @@ describe('buildPlan', () => {
     const reg = new MemoryRegistryDouble();
     const config = reg.seedBlob(src, '{}');
     const m = reg.seedManifest(src, { schemaVersion: 2, config, layers: [] }, 'application/vnd.oci.image.manifest.v1+json', 'rc');
-    const other = reg.seedManifest(src, { schemaVersion: 2, config, layers: [], annotations: { v: '0' } }, 'application/vnd.oci.image.manifest.v1+json', 'prod');
-    reg.seedManifest({ registry: 'prod.example.com', repository: 'app' }, { schemaVersion: 2, config: reg.seedBlob({ registry: 'prod.example.com', repository: 'app' }, '{}'), layers: [] }, 'application/vnd.oci.image.manifest.v1+json', 'rc');
+    const other = reg.seedManifest(
+      src,
+      { schemaVersion: 2, config, layers: [], annotations: { v: '0' } },
+      'application/vnd.oci.image.manifest.v1+json',
+      'prod',
+    );
+    reg.seedManifest(
+      { registry: 'prod.example.com', repository: 'app' },
+      { schemaVersion: 2, config: reg.seedBlob({ registry: 'prod.example.com', repository: 'app' }, '{}'), layers: [] },
+      'application/vnd.oci.image.manifest.v1+json',
+      'rc',
+    );
     return { reg, digest: m.digest, other: other.digest };
   }
   const destinations = [

@@ -11,9 +11,7 @@ import { describeErrors, isLoopbackHost, RegistryHttp } from '../../src/toolkit/
 
 describe('WWW-Authenticate challenges', () => {
   it('parses a Docker Hub style Bearer challenge', () => {
-    expect(
-      parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'),
-    ).toEqual([
+    expect(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"')).toEqual([
       { scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' } },
     ]);
   });
@@ -48,9 +46,17 @@ describe('registry details', () => {
 
   it('uses https except for loopback and the named insecure registries', () => {
     const reporter = new MemoryReporter();
-    const auth = new RegistryAuth({ reporter, credentials: async () => undefined, fetchToken: async () => ({ status: 500, text: '' }), allowHttp: () => false });
+    const auth = new RegistryAuth({
+      reporter,
+      credentials: async () => undefined,
+      fetchToken: async () => ({ status: 500, text: '' }),
+      allowHttp: () => false,
+    });
     const transport = { send: () => Promise.reject(new Error('no network in unit tests')), close: () => undefined };
-    const http = new RegistryHttp(transport, auth, { requests: 0, bytesUploaded: 0, bytesDownloaded: 0 }, reporter, ['build-cache.lan:5000', 'http://mirror.lan/']);
+    const http = new RegistryHttp(transport, auth, { requests: 0, bytesUploaded: 0, bytesDownloaded: 0 }, reporter, [
+      'build-cache.lan:5000',
+      'http://mirror.lan/',
+    ]);
     expect(http.baseUrl('ghcr.io').toString()).toBe('https://ghcr.io/');
     expect(http.baseUrl('docker.io').toString()).toBe('https://registry-1.docker.io/');
     expect(http.baseUrl('127.0.0.1:5000').toString()).toBe('http://127.0.0.1:5000/');
@@ -157,7 +163,10 @@ describe('Docker config.json', () => {
 describe('RegistryAuth', () => {
   const BEARER = 'Bearer realm="https://auth.example.com/token",service="reg.example.com"';
   type TokenAnswer = { status: number; text: string };
-  function setup(creds: RegistryCredentials | undefined, answer = (_url: URL): TokenAnswer | Promise<TokenAnswer> => ({ status: 200, text: '{"token":"tok-1","expires_in":300}' })) {
+  function setup(
+    creds: RegistryCredentials | undefined,
+    answer = (_url: URL): TokenAnswer | Promise<TokenAnswer> => ({ status: 200, text: '{"token":"tok-1","expires_in":300}' }),
+  ) {
     const reporter = new MemoryReporter();
     const calls: { method: string; url: URL; headers: Record<string, string>; body?: string }[] = [];
     const fetchToken: TokenFetch = async (req) => {
@@ -278,9 +287,7 @@ describe('RegistryAuth', () => {
 
   it('never sends credentials to a plain-http realm that is not allowed', async () => {
     const { auth, calls } = setup({ username: 'u', password: 'p' });
-    await expect(auth.answer('reg.example.com', 'Bearer realm="http://auth.example.com/token"', [], false)).rejects.toThrow(
-      /plain http.*insecure-registries/,
-    );
+    await expect(auth.answer('reg.example.com', 'Bearer realm="http://auth.example.com/token"', [], false)).rejects.toThrow(/plain http.*insecure-registries/);
     expect(calls).toHaveLength(0);
     await auth.answer('127.0.0.1:5000', 'Bearer realm="http://127.0.0.1:5001/token"', [], false);
     expect(calls).toHaveLength(1);

@@ -89,7 +89,8 @@ it('never follows a token-server redirect to another host with the Basic login',
       seen.push(req);
       if (req.url.host === 'auth.example.com') return respond(req, 302, { location: 'https://elsewhere.example.net/token' });
       if (req.url.host === 'elsewhere.example.net') return respond(req, 200, { 'content-type': 'application/json' }, Buffer.from('{"token":"t-1"}'));
-      if (req.headers.authorization !== 'Bearer t-1') return respond(req, 401, { 'www-authenticate': 'Bearer realm="https://auth.example.com/token",service="reg"' });
+      if (req.headers.authorization !== 'Bearer t-1')
+        return respond(req, 401, { 'www-authenticate': 'Bearer realm="https://auth.example.com/token",service="reg"' });
       return respond(req, 200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(MANIFEST) }, MANIFEST);
     },
   };
@@ -116,7 +117,8 @@ it('never sends the login along a redirect from https to plain http on the same 
     send: async (req) => {
       seen.push(req);
       const respond = (status: number, headers: Record<string, string>, body?: Buffer) => fakeResponse(req, status, headers, body);
-      if (req.url.protocol === 'http:') return respond(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(MANIFEST) }, MANIFEST);
+      if (req.url.protocol === 'http:')
+        return respond(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(MANIFEST) }, MANIFEST);
       if (!req.headers.authorization) return respond(401, { 'www-authenticate': 'Basic realm="reg"' });
       return respond(307, { location: 'http://reg.example.com/v2/o/app/manifests/v1' });
     },
@@ -139,7 +141,13 @@ it('checks a manifest PUT with a HEAD when the registry does not say what it sto
       seen.push(req.method);
       const body = req.method === 'PUT' ? Buffer.alloc(0) : stored;
       const headers: Record<string, string> =
-        req.method === 'PUT' ? {} : { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(stored), 'content-length': String(stored.length) };
+        req.method === 'PUT'
+          ? {}
+          : {
+              'content-type': 'application/vnd.oci.image.manifest.v1+json',
+              'docker-content-digest': digestOf(stored),
+              'content-length': String(stored.length),
+            };
       return { status: req.method === 'PUT' ? 201 : 200, statusText: 'OK', headers, body: Readable.from([body]) as unknown as IncomingMessage, url: req.url };
     },
   };

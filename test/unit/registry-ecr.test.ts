@@ -31,9 +31,8 @@ describe('isEcrHost', () => {
     ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', { accountId: '123456789012', region: 'cn-north-1' }],
   ])('%s', (host, expected) => expect(isEcrHost(host)).toEqual(expected));
 
-  it.each(['ghcr.io', '12345.dkr.ecr.eu-west-1.amazonaws.com', '123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.io', 'public.ecr.aws'])(
-    'not %s',
-    (host) => expect(isEcrHost(host)).toBeUndefined(),
+  it.each(['ghcr.io', '12345.dkr.ecr.eu-west-1.amazonaws.com', '123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.io', 'public.ecr.aws'])('not %s', (host) =>
+    expect(isEcrHost(host)).toBeUndefined(),
   );
 });
 
@@ -105,7 +104,10 @@ describe('ecrRetag', () => {
   it('an immutable tag holding the same digest is success, another digest an error naming both', async () => {
     found();
     ecrMock.on(PutImageCommand).rejects(new ImageTagAlreadyExistsException(meta));
-    ecrMock.on(DescribeImagesCommand).resolvesOnce({ imageDetails: [{ imageDigest: DIGEST }] }).resolves({ imageDetails: [{ imageDigest: OTHER }] });
+    ecrMock
+      .on(DescribeImagesCommand)
+      .resolvesOnce({ imageDetails: [{ imageDigest: DIGEST }] })
+      .resolves({ imageDetails: [{ imageDigest: OTHER }] });
     expect(await ecrRetag(ecr(), { repositoryName: 'team/app', sourceDigest: DIGEST, tag: 'prod' })).toBe('already-tagged');
     const err = await ecrRetag(ecr(), { repositoryName: 'team/app', sourceDigest: DIGEST, tag: 'prod' }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(ServiceError);

@@ -81,7 +81,12 @@ it('with concurrency 1 uploads one blob at a time', async () => {
 
 it('skips a blob already present at its size, without opening it, and re-uploads one present at another size', async () => {
   const [there, short, missing] = blobsOf('already there', 'truncated before', 'not yet');
-  const reg = fakeRegistry({ present: new Map([[there.digest, there.size], [short.digest, 3]]) });
+  const reg = fakeRegistry({
+    present: new Map([
+      [there.digest, there.size],
+      [short.digest, 3],
+    ]),
+  });
   const opened: string[] = [];
   const counting: OpenBlob = (d) => {
     opened.push(d.digest);

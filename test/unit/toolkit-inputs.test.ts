@@ -59,8 +59,13 @@ describe('small parsers', () => {
     expect(parseHttpUrl('prometheus-url', 'http://127.0.0.1:9090').port).toBe('9090');
     expect(() => parseHttpUrl('prometheus-url', 'file:///etc/passwd')).toThrow(/is not an http\(s\) URL/);
     expect(() => parseHttpUrl('prometheus-url', 'not a url')).toThrow(/is not a URL/);
-  });  it('reads AWS region codes, empty meaning none', () => {
-    expect([parseAwsRegion('aws-region', 'eu-west-1'), parseAwsRegion('aws-region', 'us-gov-west-1'), parseAwsRegion('aws-region', '')]).toEqual(['eu-west-1', 'us-gov-west-1', undefined]);
+  });
+  it('reads AWS region codes, empty meaning none', () => {
+    expect([parseAwsRegion('aws-region', 'eu-west-1'), parseAwsRegion('aws-region', 'us-gov-west-1'), parseAwsRegion('aws-region', '')]).toEqual([
+      'eu-west-1',
+      'us-gov-west-1',
+      undefined,
+    ]);
     expect(() => parseAwsRegion('aws-region', 'Europe')).toThrow("Input 'aws-region': 'Europe' is not an AWS region. Give a region code such as eu-west-1");
   });
 });

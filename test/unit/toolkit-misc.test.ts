@@ -53,7 +53,12 @@ describe('retry', () => {
   });
   it('does not retry other errors', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw new Error('404'); })).rejects.toThrow('404');
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw new Error('404');
+      }),
+    ).rejects.toThrow('404');
     expect(calls).toBe(1);
   });
   it('backs off exponentially with jitter inside the cap', () => {
@@ -73,14 +78,25 @@ describe('summary markdown', () => {
     expect(table(['k', 'v'], [['x', 1]])).toBe('| k | v |\n| --- | --- |\n| x | 1 |\n\n');
   });
   it('draws a Mermaid xychart with one line per series (missing values at 0 by default)', () => {
-    const md = lineChart('errors', ['1', '2'], [{ name: 'canary', values: [0.1, NaN] }, { name: 'baseline', values: [0.05, 0.04] }], 'ratio');
+    const md = lineChart(
+      'errors',
+      ['1', '2'],
+      [
+        { name: 'canary', values: [0.1, NaN] },
+        { name: 'baseline', values: [0.05, 0.04] },
+      ],
+      'ratio',
+    );
     expect(md).toContain('xychart-beta');
     expect(md).toContain('line [0.1, 0]');
     expect(md).toContain('line [0.05, 0.04]');
     expect(md).toContain('canary, baseline');
   });
   it('leaves out x positions without a value when asked (Mermaid cannot draw gaps)', () => {
-    const series = [{ name: 'canary', values: [0.1, NaN, 0.3, 0.2] }, { name: 'baseline', values: [0.05, 0.04, Infinity, 0.06] }];
+    const series = [
+      { name: 'canary', values: [0.1, NaN, 0.3, 0.2] },
+      { name: 'baseline', values: [0.05, 0.04, Infinity, 0.06] },
+    ];
     const md = lineChart('errors', ['1', '2', '3', '4'], series, '', { missing: 'skip' });
     expect(md).toContain('x-axis ["1", "4"]');
     expect(md).toContain('line [0.1, 0.2]');

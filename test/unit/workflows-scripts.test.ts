@@ -73,7 +73,12 @@ describe('production.yml plan step', () => {
     const deploy = jobs(loadWorkflow('.github/workflows/production.yml')).find(([id]) => id === 'deploy')![1];
     const gates = steps(deploy).filter((s) => s.uses === './.shipline/actions/health-gate' && String(s.name).startsWith('Gate after canary step'));
     const resolved = gates
-      .map((g) => String((g.with as Record<string, string>)['compare-baseline']).replace(/\$\{\{ steps\.plan\.outputs\.([\w-]+) \}\}/, (_m, key: string) => r.outputs[key] ?? ''))
+      .map((g) =>
+        String((g.with as Record<string, string>)['compare-baseline']).replace(
+          /\$\{\{ steps\.plan\.outputs\.([\w-]+) \}\}/,
+          (_m, key: string) => r.outputs[key] ?? '',
+        ),
+      )
       .slice(0, expected.length);
     expect(resolved).toEqual(expected);
     expect(expected.map((_, i) => r.outputs[`weight-${i + 1}`] === '100')).toEqual(expected.map((c) => c === 'false'));
@@ -139,7 +144,9 @@ describe('approval.yml brief', () => {
     expect(r.summary).toContain(`| worker | \`reg.example.com/worker\` | \`${DIGEST2}\` | ? | ? | ? | ? |`); // unknown is not zero
     expect(r.summary).toContain('| E2E tests | success |');
     expect(r.summary).toContain('| health gate | pass |');
-    expect(r.summary).toContain("Canary over weights 10, 50, 100 %, a health gate after each step (canary vs stable; at 100 %, where stable gets no traffic, each metric's max/min alone)");
+    expect(r.summary).toContain(
+      "Canary over weights 10, 50, 100 %, a health gate after each step (canary vs stable; at 100 %, where stable gets no traffic, each metric's max/min alone)",
+    );
   });
 
   it('names the commit being approved and plans blue/green in the order production.yml runs it', async () => {
@@ -166,7 +173,10 @@ describe('ci.yml: per-service records and their merge', () => {
 
   it('merges every service into the images and vulnerabilities outputs', async () => {
     const ws = workspace('shipline-ci-');
-    for (const [name, digest, vulns] of [['web', DIGEST, '{"HIGH":1}'], ['worker', DIGEST2, '']] as const) {
+    for (const [name, digest, vulns] of [
+      ['web', DIGEST, '{"HIGH":1}'],
+      ['worker', DIGEST2, ''],
+    ] as const) {
       const r = await runScript(record, { NAME: name, IMAGE: `reg/${name}`, DIGEST: digest, IMAGE_REF: `reg/${name}@${digest}`, VULNERABILITIES: vulns }, ws);
       expect(r.exitCode).toBe(0);
     }
@@ -205,7 +215,10 @@ describe('ci.yml: SARIF locations', () => {
   it('point at the Dockerfile in the repository, not in the app/ checkout', async () => {
     const ws = workspace('shipline-ci-');
     const location = (uri: string) => ({ physicalLocation: { artifactLocation: { uri, uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } } });
-    const sarif = (uri: string) => ({ version: '2.1.0', runs: [{ tool: { driver: { name: 'Trivy' } }, results: [{ ruleId: 'CVE-1', locations: [location(uri)] }] }] });
+    const sarif = (uri: string) => ({
+      version: '2.1.0',
+      runs: [{ tool: { driver: { name: 'Trivy' } }, results: [{ ruleId: 'CVE-1', locations: [location(uri)] }] }],
+    });
     const file = path.join(ws, 'trivy-results.sarif');
     writeFileSync(file, JSON.stringify(sarif('app/services/api/Dockerfile')));
     const r = await runScript(script, { SARIF: file }, ws);
@@ -245,7 +258,12 @@ describe('shipline-deploy.yml template: the image to deploy', () => {
     const r = await runScript(script, { IMAGE_REF: `123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}` });
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.outputs.images)).toEqual([
-      { name: 'web', image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web', digest: DIGEST, 'image-ref': `123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}` },
+      {
+        name: 'web',
+        image: '123.dkr.ecr.eu-west-1.amazonaws.com/shop/web',
+        digest: DIGEST,
+        'image-ref': `123.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}`,
+      },
     ]);
   });
 
@@ -359,7 +377,7 @@ describe('production.yml notification', () => {
 describe('locating the Shipline revision from the job OIDC token', () => {
   const locate = stepScript('.github/workflows/ci.yml', 'build', 'shipline');
   let server: Server;
-  let requests: { url: string; auth: string }[] = [];
+  const requests: { url: string; auth: string }[] = [];
   const claims = {
     job_workflow_ref: 'acme/shipline/.github/workflows/ci.yml@refs/tags/v1.4.0',
     job_workflow_sha: '1234567890abcdef1234567890abcdef12345678',
@@ -439,8 +457,14 @@ describe('ci.yml registry login and logout', () => {
   function fakeDocker() {
     const dir = mkdtempSync(path.join(tmpdir(), 'shipline-fake-docker-'));
     const log = path.join(dir, 'calls');
-    writeFileSync(path.join(dir, 'docker'), `#!/bin/bash\nstdin=""; if [ "$1" = login ]; then stdin=$(cat); fi\necho "$* stdin=$stdin" >> "${log}"\n`, { mode: 0o755 });
-    return { PATH: `${dir}:${process.env.PATH ?? ''}`, calls: () => readFileSync(log, 'utf8').trim().split('\n'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+    writeFileSync(path.join(dir, 'docker'), `#!/bin/bash\nstdin=""; if [ "$1" = login ]; then stdin=$(cat); fi\necho "$* stdin=$stdin" >> "${log}"\n`, {
+      mode: 0o755,
+    });
+    return {
+      PATH: `${dir}:${process.env.PATH ?? ''}`,
+      calls: () => readFileSync(log, 'utf8').trim().split('\n'),
+      remove: () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
 
   it('logs in with the password on stdin and logs out at the end of the job, so a self-hosted runner keeps no credentials', async () => {

@@ -54,7 +54,15 @@ describe.each([
 describe('each rule catches a deliberately bad snippet', () => {
   it('unpinned and tag-pinned actions', () => {
     const wf = snippet(
-      ['jobs:', '  a:', '    steps:', '      - uses: actions/checkout@v5', '      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8', '      - uses: ./actions/x', ''].join('\n'),
+      [
+        'jobs:',
+        '  a:',
+        '    steps:',
+        '      - uses: actions/checkout@v5',
+        '      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8',
+        '      - uses: ./actions/x',
+        '',
+      ].join('\n'),
     );
     const problems = unpinnedUses(wf);
     expect(problems).toHaveLength(2);
@@ -86,7 +94,9 @@ describe('each rule catches a deliberately bad snippet', () => {
   });
 
   it('an input interpolated into a script', () => {
-    const wf = snippet('jobs:\n  a:\n    steps:\n      - name: greet\n        run: echo "${{ inputs.name }}"\n      - env:\n          N: ${{ inputs.name }}\n        run: echo "$N"\n');
+    const wf = snippet(
+      'jobs:\n  a:\n    steps:\n      - name: greet\n        run: echo "${{ inputs.name }}"\n      - env:\n          N: ${{ inputs.name }}\n        run: echo "$N"\n',
+    );
     expect(expressionsInRun(wf)).toEqual(["snippet.yml: job 'a' step 1 (greet) has ${{ }} in run:"]);
   });
 
@@ -98,7 +108,9 @@ describe('each rule catches a deliberately bad snippet', () => {
   });
 
   it('an undocumented input', () => {
-    const wf = snippet('on:\n  workflow_call:\n    inputs:\n      x:\n        type: string\n    outputs:\n      y:\n        description: the y value of it\n        value: z\n');
+    const wf = snippet(
+      'on:\n  workflow_call:\n    inputs:\n      x:\n        type: string\n    outputs:\n      y:\n        description: the y value of it\n        value: z\n',
+    );
     expect(undocumentedInterface(wf)).toEqual(["snippet.yml: input 'x' has no description"]);
   });
 
@@ -125,15 +137,21 @@ describe('each rule catches a deliberately bad snippet', () => {
   });
 
   it('a caller granting less than the called jobs need', () => {
-    const wf = snippet('permissions: {}\njobs:\n  ci:\n    uses: ./.github/workflows/ci.yml\n    permissions:\n      contents: read\n      security-events: read\n');
+    const wf = snippet(
+      'permissions: {}\njobs:\n  ci:\n    uses: ./.github/workflows/ci.yml\n    permissions:\n      contents: read\n      security-events: read\n',
+    );
     const problems = insufficientCallerPermissions(wf);
     expect(problems).toContain("snippet.yml: job 'ci' grants id-token: none but .github/workflows/ci.yml job 'build' needs write");
     expect(problems).toContain("snippet.yml: job 'ci' grants security-events: read but .github/workflows/ci.yml job 'build' needs write");
   });
 
   it('a job running Shipline actions without checking out its own revision', () => {
-    const wf = snippet('jobs:\n  a:\n    steps:\n      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0\n      - uses: ./.shipline/actions/health-gate\n');
-    expect(shiplineCheckoutMissing(wf)).toEqual(["snippet.yml: job 'a' runs ./.shipline actions without first checking out its own Shipline revision into .shipline"]);
+    const wf = snippet(
+      'jobs:\n  a:\n    steps:\n      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0\n      - uses: ./.shipline/actions/health-gate\n',
+    );
+    expect(shiplineCheckoutMissing(wf)).toEqual([
+      "snippet.yml: job 'a' runs ./.shipline actions without first checking out its own Shipline revision into .shipline",
+    ]);
   });
 
   it('production not gated by approval', () => {
@@ -141,7 +159,9 @@ describe('each rule catches a deliberately bad snippet', () => {
       'jobs:\n  approval:\n    uses: ./.github/workflows/approval.yml\n  production:\n    needs: [ci]\n    uses: ./.github/workflows/production.yml\n  ci:\n    uses: ./.github/workflows/ci.yml\n',
     );
     expect(productionWithoutApproval(ungated)).toEqual(["snippet.yml: job 'production' deploys to production without needing the approval job"]);
-    const gated = snippet('jobs:\n  gate:\n    uses: ./.github/workflows/approval.yml\n  wait:\n    needs: gate\n  production:\n    needs: wait\n    uses: ./.github/workflows/production.yml\n');
+    const gated = snippet(
+      'jobs:\n  gate:\n    uses: ./.github/workflows/approval.yml\n  wait:\n    needs: gate\n  production:\n    needs: wait\n    uses: ./.github/workflows/production.yml\n',
+    );
     expect(productionWithoutApproval(gated)).toEqual([]);
   });
 });
@@ -215,7 +235,7 @@ describe('the pipeline', () => {
       expect(list.indexOf(promote!)).toBeGreaterThan(list.indexOf(canaryDeploys[4]) + 1);
     });
 
-    it('wires each canary gate to its own step\'s compare-baseline from the plan, so the 100 % gate does not compare with the empty stable', () => {
+    it("wires each canary gate to its own step's compare-baseline from the plan, so the 100 % gate does not compare with the empty stable", () => {
       const list = deploySteps();
       const canaryDeploys = list.filter((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'canary');
       canaryDeploys.forEach((step, i) => {
@@ -260,7 +280,8 @@ describe('the pipeline', () => {
     it('reports the result over every service of the matrix, not the last one to finish', () => {
       const api = reusableInterface(loadWorkflow('.github/workflows/production.yml').doc)!;
       expect(Object.keys(api.outputs)).toEqual(['result']);
-      const call = (loadWorkflow('.github/workflows/production.yml').doc.on as Record<string, Record<string, Record<string, Record<string, string>>>>).workflow_call;
+      const call = (loadWorkflow('.github/workflows/production.yml').doc.on as Record<string, Record<string, Record<string, Record<string, string>>>>)
+        .workflow_call;
       expect(call.outputs.result.value).toBe('${{ jobs.deploy.result }}');
     });
   });
@@ -337,8 +358,8 @@ describe('starter workflow templates', () => {
   });
 });
 
-describe('README', () => {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+describe('docs/workflows.md', () => {
+  const readme = readFileSync(path.join(ROOT, 'docs', 'workflows.md'), 'utf8');
   it.each(['ci.yml', 'staging.yml', 'approval.yml', 'production.yml'])('documents every input, secret and output of %s as the YAML declares them', (name) => {
     expect(readmeTables(readme, name)).toBe(interfaceTables(`.github/workflows/${name}`));
   });

@@ -32,7 +32,12 @@ export function planMetrics(metrics: readonly MetricSpec[], compareBaseline: boo
   for (const spec of metrics) {
     const { baseline, baselineTotal: _baselineTotal, ...absolute } = spec;
     if (spec.max === undefined && spec.min === undefined) {
-      notJudged.push({ name: spec.name, query: spec.query, baseline, reason: 'it has no max or min, only the baseline comparison, which compare-baseline: false turns off' });
+      notJudged.push({
+        name: spec.name,
+        query: spec.query,
+        baseline,
+        reason: 'it has no max or min, only the baseline comparison, which compare-baseline: false turns off',
+      });
     } else {
       judged.push(absolute);
     }

@@ -41,7 +41,16 @@ async function queryAll(spec: MetricSpec, client: QueryClient): Promise<QueryOut
 
 export type AnalysisSettingsForEngine = Pick<
   AnalysisSettings,
-  'metrics' | 'intervalMs' | 'count' | 'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit' | 'consecutiveSuccessLimit' | 'minSamples' | 'effectSize' | 'confidence'
+  | 'metrics'
+  | 'intervalMs'
+  | 'count'
+  | 'failureLimit'
+  | 'inconclusiveLimit'
+  | 'consecutiveErrorLimit'
+  | 'consecutiveSuccessLimit'
+  | 'minSamples'
+  | 'effectSize'
+  | 'confidence'
 >;
 
 export async function runAnalysis(settings: AnalysisSettingsForEngine, deps: EngineDeps): Promise<AnalysisResult> {

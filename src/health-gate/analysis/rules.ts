@@ -72,35 +72,63 @@ export function decide(states: readonly MetricState[], limits: Limits, final: bo
   for (const { spec, samples } of states) {
     const s = last(samples);
     if (spec.critical && s?.status === 'failed') {
-      return { verdict: 'fail', rule: 'critical-breach', metric: spec.name, reason: `critical metric '${spec.name}' failed at sample ${s.index + 1}: ${s.reason}` };
+      return {
+        verdict: 'fail',
+        rule: 'critical-breach',
+        metric: spec.name,
+        reason: `critical metric '${spec.name}' failed at sample ${s.index + 1}: ${s.reason}`,
+      };
     }
   }
   for (const { spec, samples } of states) {
     const failed = countOf(samples, 'failed');
     if (failed > limits.failureLimit) {
-      return { verdict: 'fail', rule: 'failure-limit', metric: spec.name, reason: `'${spec.name}' failed ${failed} time(s), more than failure-limit ${limits.failureLimit}; last: ${last(samples.filter((x) => x.status === 'failed'))?.reason}` };
+      return {
+        verdict: 'fail',
+        rule: 'failure-limit',
+        metric: spec.name,
+        reason: `'${spec.name}' failed ${failed} time(s), more than failure-limit ${limits.failureLimit}; last: ${last(samples.filter((x) => x.status === 'failed'))?.reason}`,
+      };
     }
   }
   for (const { spec, samples } of states) {
     const errors = trailing(samples, 'error');
     if (errors > limits.consecutiveErrorLimit) {
-      return { verdict: 'error', rule: 'consecutive-error-limit', metric: spec.name, reason: `'${spec.name}' could not be measured ${errors} times in a row (consecutive-error-limit ${limits.consecutiveErrorLimit}); last: ${last(samples)?.reason}` };
+      return {
+        verdict: 'error',
+        rule: 'consecutive-error-limit',
+        metric: spec.name,
+        reason: `'${spec.name}' could not be measured ${errors} times in a row (consecutive-error-limit ${limits.consecutiveErrorLimit}); last: ${last(samples)?.reason}`,
+      };
     }
   }
   for (const { spec, samples } of states) {
     const inconclusive = samples.filter((x) => x.status === 'inconclusive' && !x.warmUp).length;
     if (inconclusive > limits.inconclusiveLimit) {
-      return { verdict: 'inconclusive', rule: 'inconclusive-limit', metric: spec.name, reason: `'${spec.name}' was inconclusive ${inconclusive} times, more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last(samples.filter((x) => x.status === 'inconclusive'))?.reason}` };
+      return {
+        verdict: 'inconclusive',
+        rule: 'inconclusive-limit',
+        metric: spec.name,
+        reason: `'${spec.name}' was inconclusive ${inconclusive} times, more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last(samples.filter((x) => x.status === 'inconclusive'))?.reason}`,
+      };
     }
   }
   const enough = states.every(({ samples }) => countOf(samples, 'successful') >= limits.minSamples);
   if (limits.consecutiveSuccessLimit > 0 && enough && states.every(({ samples }) => trailing(samples, 'successful') >= limits.consecutiveSuccessLimit)) {
-    return { verdict: 'pass', rule: 'consecutive-success-limit', reason: `every metric succeeded ${limits.consecutiveSuccessLimit} times in a row with at least ${limits.minSamples} successful samples` };
+    return {
+      verdict: 'pass',
+      rule: 'consecutive-success-limit',
+      reason: `every metric succeeded ${limits.consecutiveSuccessLimit} times in a row with at least ${limits.minSamples} successful samples`,
+    };
   }
   if (!final) return undefined;
   if (enough) {
     const rounds = Math.max(...states.map((s) => s.samples.length));
-    return { verdict: 'pass', rule: 'count-complete', reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)` };
+    return {
+      verdict: 'pass',
+      rule: 'count-complete',
+      reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
+    };
   }
   const short = states.find(({ samples }) => countOf(samples, 'successful') < limits.minSamples) as MetricState;
   return {

@@ -24,7 +24,7 @@ function pooledRanks(values: readonly number[]): { ranks: number[]; tieTerm: num
   const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
   const ranks = new Array<number>(values.length);
   let tieTerm = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && order[end + 1].v === order[start].v) end++;
     const rank = (start + end + 2) / 2;
@@ -120,7 +120,18 @@ export function mannWhitney(canary: readonly number[], baseline: readonly number
   const pValue = direction === 'increase' ? pIncrease : direction === 'decrease' ? pDecrease : Math.min(1, 2 * Math.min(pIncrease, pDecrease));
   const canaryMean = mean(canary);
   const baselineMean = mean(baseline);
-  return { test: 'mann-whitney', u, n1, n2, z, exact, pValue: Math.min(1, Math.max(0, pValue)), canaryMean, baselineMean, effectSize: ratio(canaryMean, baselineMean) };
+  return {
+    test: 'mann-whitney',
+    u,
+    n1,
+    n2,
+    z,
+    exact,
+    pValue: Math.min(1, Math.max(0, pValue)),
+    canaryMean,
+    baselineMean,
+    effectSize: ratio(canaryMean, baselineMean),
+  };
 }
 
 /** log of n choose k, by summed logs (exact enough for the counts a gate sees). */

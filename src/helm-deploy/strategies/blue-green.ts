@@ -23,11 +23,19 @@ async function state(ctx: StrategyContext) {
   if (router) {
     if (router.status !== 'deployed') {
       // `helm get values` would read the newest revision, which is not what serves: refuse to guess
-      throw new ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`);
+      throw new ServiceError(
+        'helm',
+        `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`,
+        `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`,
+      );
     }
     const value = valueAt(await ctx.helm.values(release, namespace), 'blueGreen.activeColor');
     if (value !== 'blue' && value !== 'green') {
-      throw new ServiceError('helm', `release ${release} exists but its blueGreen.activeColor is ${JSON.stringify(value)}, so the live colour is unknown`, 'Is it a blue-green release of a chart that supports blueGreen? Fix it by hand before switching');
+      throw new ServiceError(
+        'helm',
+        `release ${release} exists but its blueGreen.activeColor is ${JSON.stringify(value)}, so the live colour is unknown`,
+        'Is it a blue-green release of a chart that supports blueGreen? Fix it by hand before switching',
+      );
     }
     active = value;
   }
@@ -44,7 +52,12 @@ export function routerValues(color: string) {
 }
 
 export function colorValues(inputs: HelmDeployInputs, image: PinnedImage, color: Color) {
-  return [...imageValues(inputs, image), { key: 'blueGreen.enabled', value: 'true' }, { key: 'blueGreen.role', value: 'color' }, { key: 'blueGreen.color', value: color }];
+  return [
+    ...imageValues(inputs, image),
+    { key: 'blueGreen.enabled', value: 'true' },
+    { key: 'blueGreen.role', value: 'color' },
+    { key: 'blueGreen.color', value: color },
+  ];
 }
 
 async function switchTo(ctx: StrategyContext, color: Color) {
@@ -62,33 +75,63 @@ export async function blueGreenDeploy(ctx: StrategyContext): Promise<StrategyOut
   // 2. only once it is ready does the Service selector move to it
   await switchTo(ctx, idle);
   const kept = active ? `; ${colorName(inputs.release, active)} stays up for an instant switch back until promote` : '';
-  return { result, step: `switched traffic ${active ? `from ${active} ` : ''}to ${idle}${kept}`, activeColor: idle, digest: image.digest, releases: [name, inputs.release] };
+  return {
+    result,
+    step: `switched traffic ${active ? `from ${active} ` : ''}to ${idle}${kept}`,
+    activeColor: idle,
+    digest: image.digest,
+    releases: [name, inputs.release],
+  };
 }
 
 /** abort and rollback: move the selector back to the other colour, which is still running. */
 export async function blueGreenSwitchBack(ctx: StrategyContext): Promise<StrategyOutcome> {
   const { inputs } = ctx;
   const { active, colour } = await state(ctx);
-  if (!active) throw new InputError('release', `no blue-green release ${inputs.release} in namespace ${inputs.namespace}`, 'Deploy with strategy: blue-green first, or check release and namespace');
+  if (!active)
+    throw new InputError(
+      'release',
+      `no blue-green release ${inputs.release} in namespace ${inputs.namespace}`,
+      'Deploy with strategy: blue-green first, or check release and namespace',
+    );
   const back = other(active);
   const target = colour(back);
   if (!target || target.status !== 'deployed') {
-    throw new ServiceError('helm', `cannot switch back from ${active}: ${colorName(inputs.release, back)} is ${target ? target.status : 'not installed (promote retired it)'}`, `Deploy the previous digest again with action: deploy`);
+    throw new ServiceError(
+      'helm',
+      `cannot switch back from ${active}: ${colorName(inputs.release, back)} is ${target ? target.status : 'not installed (promote retired it)'}`,
+      `Deploy the previous digest again with action: deploy`,
+    );
   }
   const result = await switchTo(ctx, back);
-  return { result, step: `switched traffic back from ${active} to ${back}; ${colorName(inputs.release, active)} kept`, activeColor: back, releases: [inputs.release, colorName(inputs.release, back)] };
+  return {
+    result,
+    step: `switched traffic back from ${active} to ${back}; ${colorName(inputs.release, active)} kept`,
+    activeColor: back,
+    releases: [inputs.release, colorName(inputs.release, back)],
+  };
 }
 
 /** promote: the live colour is kept, the idle one is retired. */
 export async function blueGreenPromote(ctx: StrategyContext): Promise<StrategyOutcome> {
   const { inputs } = ctx;
   const { active, colour } = await state(ctx);
-  if (!active) throw new InputError('action', `promote found no blue-green release ${inputs.release} in namespace ${inputs.namespace}`, 'Deploy with strategy: blue-green first');
+  if (!active)
+    throw new InputError(
+      'action',
+      `promote found no blue-green release ${inputs.release} in namespace ${inputs.namespace}`,
+      'Deploy with strategy: blue-green first',
+    );
   const idle = other(active);
   const liveName = colorName(inputs.release, active);
   if (colour(idle)) {
     const r = await ctx.helm.uninstall(colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
-    if (r.exitCode !== 0) throw new ServiceError('helm', `retiring ${colorName(inputs.release, idle)} failed: ${helmError(r)}`, `${liveName} still serves; remove the idle colour with helm uninstall`);
+    if (r.exitCode !== 0)
+      throw new ServiceError(
+        'helm',
+        `retiring ${colorName(inputs.release, idle)} failed: ${helmError(r)}`,
+        `${liveName} still serves; remove the idle colour with helm uninstall`,
+      );
   } else {
     ctx.reporter.info(`No idle colour ${colorName(inputs.release, idle)} to retire`);
   }

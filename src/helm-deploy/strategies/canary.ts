@@ -36,7 +36,11 @@ async function requireStableIngress(ctx: StrategyContext): Promise<void> {
   const { trafficRouter, namespace, release } = ctx.inputs;
   if (trafficRouter === 'replicas' || (await ctx.kubectl.exists(namespace, 'ingress', release))) return;
   const chart = trafficRouter === 'alb' ? 'ingress.enabled=true and ingress.className=alb' : 'ingress.enabled=true';
-  throw new ServiceError('kubectl', `traffic-router ${trafficRouter} splits traffic at the stable Ingress ${release}, but namespace ${namespace} has none`, `Deploy the stable release with ${chart} (see charts/app), or use traffic-router: replicas`);
+  throw new ServiceError(
+    'kubectl',
+    `traffic-router ${trafficRouter} splits traffic at the stable Ingress ${release}, but namespace ${namespace} has none`,
+    `Deploy the stable release with ${chart} (see charts/app), or use traffic-router: replicas`,
+  );
 }
 
 async function releasesNow(ctx: StrategyContext) {
@@ -55,7 +59,8 @@ async function stableResult(ctx: StrategyContext): Promise<ReleaseResult> {
 async function removeCanary(ctx: StrategyContext): Promise<void> {
   const { release, namespace, timeoutMs, wait } = ctx.inputs;
   const r = await ctx.helm.uninstall(canaryName(release), namespace, timeoutMs, wait);
-  if (r.exitCode !== 0) throw new ServiceError('helm', `removing ${canaryName(release)} failed: ${helmError(r)}`, 'Remove it with helm uninstall; stable is unaffected');
+  if (r.exitCode !== 0)
+    throw new ServiceError('helm', `removing ${canaryName(release)} failed: ${helmError(r)}`, 'Remove it with helm uninstall; stable is unaffected');
 }
 
 export async function canaryDeploy(ctx: StrategyContext): Promise<StrategyOutcome> {
@@ -69,7 +74,11 @@ export async function canaryDeploy(ctx: StrategyContext): Promise<StrategyOutcom
     return { result, step: 'first install: no stable release yet, so installed as stable', canaryWeight: 0, digest: image.digest, releases: [inputs.release] };
   }
   if (stable.status !== 'deployed') {
-    throw new ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, 'Fix or roll back the stable release first (action: rollback, or recover-pending: true)');
+    throw new ServiceError(
+      'helm',
+      `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`,
+      'Fix or roll back the stable release first (action: rollback, or recover-pending: true)',
+    );
   }
   await requireStableIngress(ctx);
   let weight = inputs.canaryWeight;
@@ -77,7 +86,8 @@ export async function canaryDeploy(ctx: StrategyContext): Promise<StrategyOutcom
   if (inputs.trafficRouter === 'replicas') {
     const stableReplicas = await ctx.kubectl.deploymentReplicas(inputs.namespace, inputs.release);
     const split = canaryReplicas(stableReplicas, weight);
-    if (split.effectiveWeight !== weight) ctx.reporter.info(`Replica ratio: ${split.replicas} canary pod(s) beside ${stableReplicas} stable give ${split.effectiveWeight}% (asked ${weight}%)`);
+    if (split.effectiveWeight !== weight)
+      ctx.reporter.info(`Replica ratio: ${split.replicas} canary pod(s) beside ${stableReplicas} stable give ${split.effectiveWeight}% (asked ${weight}%)`);
     replicas = String(split.replicas);
     weight = split.effectiveWeight;
   }
@@ -85,21 +95,46 @@ export async function canaryDeploy(ctx: StrategyContext): Promise<StrategyOutcom
   const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, canaryName(inputs.release), values));
   if (inputs.trafficRouter === 'alb') await setAlbWeight(ctx, weight); // only once the canary is ready
   if (inputs.trafficRouter === 'nginx' && !(await ctx.kubectl.exists(inputs.namespace, 'ingress', canaryName(inputs.release)))) {
-    throw new ServiceError('kubectl', `canary ${canaryName(inputs.release)} is deployed but renders no Ingress, so NGINX sends it no traffic (not ${weight}%)`, 'Give the canary the same ingress values as stable (ingress.enabled=true), or remove it with action: abort');
+    throw new ServiceError(
+      'kubectl',
+      `canary ${canaryName(inputs.release)} is deployed but renders no Ingress, so NGINX sends it no traffic (not ${weight}%)`,
+      'Give the canary the same ingress values as stable (ingress.enabled=true), or remove it with action: abort',
+    );
   }
-  return { result, step: `canary at ${weight}% beside stable revision ${stable.revision}`, canaryWeight: weight, digest: image.digest, releases: [canaryName(inputs.release), inputs.release] };
+  return {
+    result,
+    step: `canary at ${weight}% beside stable revision ${stable.revision}`,
+    canaryWeight: weight,
+    digest: image.digest,
+    releases: [canaryName(inputs.release), inputs.release],
+  };
 }
 
 export async function canaryPromote(ctx: StrategyContext): Promise<StrategyOutcome> {
   const { inputs } = ctx;
   const { canary } = await releasesNow(ctx);
   const name = canaryName(inputs.release);
-  if (!canary) throw new InputError('action', `promote found no canary release ${name} in namespace ${inputs.namespace}`, 'Deploy a canary first (action: deploy, strategy: canary), or check release and namespace');
-  if (canary.status !== 'deployed') throw new ServiceError('helm', `canary ${name} is ${canary.status}, so there is nothing proven to promote`, 'Deploy the canary again or abort it');
+  if (!canary)
+    throw new InputError(
+      'action',
+      `promote found no canary release ${name} in namespace ${inputs.namespace}`,
+      'Deploy a canary first (action: deploy, strategy: canary), or check release and namespace',
+    );
+  if (canary.status !== 'deployed')
+    throw new ServiceError('helm', `canary ${name} is ${canary.status}, so there is nothing proven to promote`, 'Deploy the canary again or abort it');
   const image = imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace));
-  if (!image) throw new ServiceError('helm', `canary ${name} has no digest-pinned image at ${inputs.imageRepositoryKey}/${inputs.imageDigestKey}`, 'Use the same image-*-key inputs as the canary deploy');
+  if (!image)
+    throw new ServiceError(
+      'helm',
+      `canary ${name} has no digest-pinned image at ${inputs.imageRepositoryKey}/${inputs.imageDigestKey}`,
+      'Use the same image-*-key inputs as the canary deploy',
+    );
   if (inputs.image && inputs.image.digest !== image.digest) {
-    throw new InputError('image', `is ${inputs.image.digest} but the canary runs ${image.digest}`, 'Promote what the canary ran: leave image empty or give the canary digest');
+    throw new InputError(
+      'image',
+      `is ${inputs.image.digest} but the canary runs ${image.digest}`,
+      'Promote what the canary ran: leave image empty or give the canary digest',
+    );
   }
   const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
   if (inputs.trafficRouter === 'alb') await setAlbWeight(ctx, 0);
@@ -113,12 +148,22 @@ export async function canaryAbort(ctx: StrategyContext): Promise<StrategyOutcome
   if (inputs.trafficRouter === 'alb' && stable) await setAlbWeight(ctx, 0); // traffic back first
   if (canary) await removeCanary(ctx);
   else ctx.reporter.info(`No canary release ${canaryName(inputs.release)}: nothing to remove`);
-  return { result: await stableResult(ctx), step: canary ? 'aborted: canary removed, stable untouched' : 'aborted: there was no canary', canaryWeight: 0, releases: [inputs.release] };
+  return {
+    result: await stableResult(ctx),
+    step: canary ? 'aborted: canary removed, stable untouched' : 'aborted: there was no canary',
+    canaryWeight: 0,
+    releases: [inputs.release],
+  };
 }
 
 /** Going back in a canary set-up: drop any canary, then roll the stable release back. */
 export async function canaryRollback(ctx: StrategyContext): Promise<StrategyOutcome> {
   await canaryAbort(ctx);
   const result = await rollbackVerified(ctx.ops, ctx.inputs.release, ctx.inputs.revision);
-  return { result, step: `canary removed; stable rolled back to revision ${ctx.inputs.revision ?? 'before the current one'}`, canaryWeight: 0, releases: [ctx.inputs.release] };
+  return {
+    result,
+    step: `canary removed; stable rolled back to revision ${ctx.inputs.revision ?? 'before the current one'}`,
+    canaryWeight: 0,
+    releases: [ctx.inputs.release],
+  };
 }

@@ -81,17 +81,14 @@ export class RegistryAuth {
    * `refused` is the Authorization the refused request carried, if any: a token refused on
    * first use has expired and is dropped; tokens other requests fetched meanwhile are kept.
    */
-  async answer(
-    registry: string,
-    wwwAuthenticate: string | undefined,
-    scopes: readonly string[],
-    sent: boolean,
-    refused?: string,
-  ): Promise<string> {
+  async answer(registry: string, wwwAuthenticate: string | undefined, scopes: readonly string[], sent: boolean, refused?: string): Promise<string> {
     const challenges = parseChallenges(wwwAuthenticate);
     const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
     if (!challenge) {
-      throw new ServiceError(`registry ${registry}`, `answered 401 with an authentication scheme we do not support (${wwwAuthenticate ?? 'no WWW-Authenticate header'})`);
+      throw new ServiceError(
+        `registry ${registry}`,
+        `answered 401 with an authentication scheme we do not support (${wwwAuthenticate ?? 'no WWW-Authenticate header'})`,
+      );
     }
     const s = this.state(registry);
     if (sent) {

@@ -17,15 +17,7 @@ import { maskOnce } from './mask-once';
 import { RegistryHttp } from './http-session';
 import { createTransport, header, readBody, drain, type HttpResponse, type Transport } from './transport';
 import { DEFAULT_UPLOAD, uploadBlob, type UploadOptions } from './upload';
-import {
-  MANIFEST_ACCEPT,
-  MEDIA_TYPES,
-  type Descriptor,
-  type ManifestBlob,
-  type RegistryClient,
-  type RegistryStats,
-  type RepositoryRef,
-} from './types';
+import { MANIFEST_ACCEPT, MEDIA_TYPES, type Descriptor, type ManifestBlob, type RegistryClient, type RegistryStats, type RepositoryRef } from './types';
 
 export interface RegistryClientOptions {
   /** setSecret for every credential/token at once (each value once); request lines go to debug. */
@@ -287,7 +279,15 @@ export class HttpRegistryClient implements RegistryClient {
   private async fetchToken(req: { method: 'GET' | 'POST'; url: URL; headers: Record<string, string>; body?: Buffer }) {
     const registry = req.url.host;
     return this.http.retrying(registry, async () => {
-      const res = await this.http.once({ registry, method: req.method, path: req.url.toString(), scopes: [], headers: req.headers, body: req.body, noAuth: true });
+      const res = await this.http.once({
+        registry,
+        method: req.method,
+        path: req.url.toString(),
+        scopes: [],
+        headers: req.headers,
+        body: req.body,
+        noAuth: true,
+      });
       return { status: res.status, text: (await readBody(res, 1024 * 1024)).toString('utf8') };
     });
   }

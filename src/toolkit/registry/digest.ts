@@ -31,10 +31,7 @@ export function digestOf(bytes: Buffer | Uint8Array | string, algorithm: DigestA
 }
 
 /** Hashes a stream to its digest and size (consumes it). */
-export async function digestOfStream(
-  stream: AsyncIterable<Buffer | string>,
-  algorithm: DigestAlgorithm = 'sha256',
-): Promise<{ digest: string; size: number }> {
+export async function digestOfStream(stream: AsyncIterable<Buffer | string>, algorithm: DigestAlgorithm = 'sha256'): Promise<{ digest: string; size: number }> {
   const hash = createHash(algorithm);
   let size = 0;
   for await (const chunk of stream) {

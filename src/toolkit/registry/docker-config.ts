@@ -125,19 +125,17 @@ export async function credentialsFromConfig(
   return creds.username || creds.password || creds.identityToken || creds.registryToken ? creds : undefined;
 }
 
-async function fromHelper(
-  helper: string,
-  server: string,
-  exec: Exec,
-  reporter: Reporter,
-  env: NodeJS.ProcessEnv,
-): Promise<RegistryCredentials | undefined> {
+async function fromHelper(helper: string, server: string, exec: Exec, reporter: Reporter, env: NodeJS.ProcessEnv): Promise<RegistryCredentials | undefined> {
   const program = `docker-credential-${helper}`;
   const r = await exec(program, ['get'], { input: server, env, timeoutMs: 30_000 });
   if (r.exitCode !== 0) {
     const said = (r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '';
     if (/credentials not found/i.test(said)) return undefined;
-    throw new ServiceError(program, `could not get credentials for ${server} (exit ${r.exitCode}: ${said})`, `Check that '${helper}' is the right credential helper in config.json`);
+    throw new ServiceError(
+      program,
+      `could not get credentials for ${server} (exit ${r.exitCode}: ${said})`,
+      `Check that '${helper}' is the right credential helper in config.json`,
+    );
   }
   let answer: { Username?: string; Secret?: string };
   try {

@@ -56,7 +56,11 @@ export function createEcrCredentialProvider(opts: EcrProviderOptions): EcrCreden
       }
       const data = answer.authorizationData?.[0];
       if (!data?.authorizationToken) {
-        throw new ServiceError('Amazon ECR', `GetAuthorizationToken returned no token for ${host}`, 'Check the AWS credentials and ecr:GetAuthorizationToken permission');
+        throw new ServiceError(
+          'Amazon ECR',
+          `GetAuthorizationToken returned no token for ${host}`,
+          'Check the AWS credentials and ecr:GetAuthorizationToken permission',
+        );
       }
       opts.reporter.setSecret(data.authorizationToken);
       const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
@@ -138,9 +142,7 @@ export async function ecrRetag(ecr: ECRClient, req: RetagRequest): Promise<Retag
 
 async function digestOfTag(ecr: ECRClient, req: RetagRequest): Promise<string | undefined> {
   try {
-    const r = await ecr.send(
-      new DescribeImagesCommand({ registryId: req.registryId, repositoryName: req.repositoryName, imageIds: [{ imageTag: req.tag }] }),
-    );
+    const r = await ecr.send(new DescribeImagesCommand({ registryId: req.registryId, repositoryName: req.repositoryName, imageIds: [{ imageTag: req.tag }] }));
     return r.imageDetails?.[0]?.imageDigest;
   } catch {
     return undefined;

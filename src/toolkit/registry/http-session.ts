@@ -49,7 +49,11 @@ export class RegistryHttp {
     return (
       isLoopbackHost(lower) ||
       this.insecure.some((entry) => {
-        const h = entry.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '');
+        const h = entry
+          .trim()
+          .toLowerCase()
+          .replace(/^[a-z]+:\/\//, '')
+          .replace(/\/.*$/, '');
         return h === lower || h === lower.replace(/:\d+$/, '');
       })
     );
@@ -136,12 +140,7 @@ export class RegistryHttp {
     }
   }
 
-  private async exchange(
-    call: RegistryCall,
-    url: URL,
-    headers: Record<string, string>,
-    body: Buffer | Readable | undefined,
-  ): Promise<HttpResponse> {
+  private async exchange(call: RegistryCall, url: URL, headers: Record<string, string>, body: Buffer | Readable | undefined): Promise<HttpResponse> {
     this.stats.requests++;
     this.reporter.debug(`${call.method} ${url.origin}${url.pathname}`);
     try {

@@ -44,10 +44,7 @@ export function parseReference(value: string, inputName: string): ImageReference
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
     if (!TAG.test(tag)) {
-      fail(
-        `'${tag}' in '${text}' is not a valid tag`,
-        'A tag is 1-128 characters of letters, digits, _, . and -, not starting with . or -',
-      );
+      fail(`'${tag}' in '${text}' is not a valid tag`, 'A tag is 1-128 characters of letters, digits, _, . and -, not starting with . or -');
     }
   }
 

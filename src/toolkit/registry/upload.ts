@@ -35,29 +35,27 @@ class ByteRanges {
   }
 
   take(length: number): Readable {
-    const self = this;
-    return Readable.from(
-      (async function* () {
-        let remaining = length;
-        while (remaining > 0) {
-          let chunk = self.leftover;
-          self.leftover = undefined;
-          if (!chunk) {
-            const next = await self.it.next();
-            if (next.done) throw sourceError(`the blob source ended ${remaining} bytes short`);
-            chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as string);
-          }
-          if (chunk.length > remaining) {
-            self.leftover = chunk.subarray(remaining);
-            chunk = chunk.subarray(0, remaining);
-          }
-          remaining -= chunk.length;
-          self.onBytes(chunk.length);
-          yield chunk;
-        }
-      })(),
-      { objectMode: false },
-    );
+    return Readable.from(this.range(length), { objectMode: false });
+  }
+
+  private async *range(length: number): AsyncGenerator<Buffer> {
+    let remaining = length;
+    while (remaining > 0) {
+      let chunk = this.leftover;
+      this.leftover = undefined;
+      if (!chunk) {
+        const next = await this.it.next();
+        if (next.done) throw sourceError(`the blob source ended ${remaining} bytes short`);
+        chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as string);
+      }
+      if (chunk.length > remaining) {
+        this.leftover = chunk.subarray(remaining);
+        chunk = chunk.subarray(0, remaining);
+      }
+      remaining -= chunk.length;
+      this.onBytes(chunk.length);
+      yield chunk;
+    }
   }
 
   /** Fails when the source has more bytes than the declared size. */
