@@ -43,6 +43,8 @@ export interface MetricState {
   samples: Sample[];
   /** Raw counters (counters: true): the reading taken an interval before the first measurement. */
   startReadings?: Sample['readings'];
+  /** A CloudWatch alarm of cloudwatch-alarms (spec.critical is true): OK successful, ALARM failed, INSUFFICIENT_DATA inconclusive. */
+  alarm?: true;
 }
 
 export interface Limits {
