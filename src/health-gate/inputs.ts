@@ -3,6 +3,7 @@ import { InputError } from '../toolkit/errors';
 import {
   parseBoolean,
   parseDuration,
+  formatDuration,
   parseEnum,
   parseHttpUrlWithoutCredentials,
   parseInteger,
@@ -26,14 +27,14 @@ export const INPUTS = {
   'request-timeout': { default: '5s' },
   'check-interval': { default: '5s' },
   'consecutive-successes': { default: '3' },
-  deadline: { default: '5m' },
+  deadline: {},
   headers: {},
   'prometheus-url': {},
   'prometheus-token': {},
   'prometheus-username': {},
   'prometheus-password': {},
   metrics: {},
-  interval: { default: '30s' },
+  interval: {},
   count: {},
   duration: {},
   'failure-limit': { default: '0' },
@@ -161,6 +162,40 @@ function positiveDuration(name: string, value: string): number {
   return ms;
 }
 
+/** Default deadline of the HTTP checks: 5 minutes, or room for twice the healthy rounds needed when they take longer. */
+export const DEFAULT_DEADLINE_MS = 300_000;
+/** Default interval between measurements (raised to the longest CloudWatch period, lowered to duration). */
+export const DEFAULT_INTERVAL_MS = 30_000;
+
+/**
+ * deadline: explicit (it must leave room for consecutive-successes rounds, (n - 1) intervals,
+ * or the checks could never pass), or the larger of 5 minutes and 2 x n x check-interval.
+ */
+function httpDeadline(raw: string, successes: number, intervalRaw: string): number {
+  const intervalMs = positiveDuration('check-interval', intervalRaw);
+  const needed = (successes - 1) * intervalMs;
+  if (raw === '') return Math.max(DEFAULT_DEADLINE_MS, 2 * successes * intervalMs);
+  const deadlineMs = positiveDuration('deadline', raw);
+  if (deadlineMs <= needed)
+    throw new InputError(
+      'deadline',
+      `'${raw}' is too short for ${successes} healthy rounds ${formatDuration(intervalMs)} apart (they take ${formatDuration(needed)})`,
+      `Raise deadline above ${formatDuration(needed)}, or lower consecutive-successes or check-interval`,
+    );
+  return deadlineMs;
+}
+
+/**
+ * interval: explicit, or 30 s raised to the longest CloudWatch period (a shorter interval would
+ * re-read the same period) and lowered to duration when that is shorter (one measurement).
+ */
+function analysisInterval(raw: string, durationRaw: string, metrics: readonly MetricSpec[]): number {
+  if (raw !== '') return positiveDuration('interval', raw);
+  const longestPeriodMs = Math.max(0, ...metrics.map((m) => (m.cloudwatch?.canary.periodS ?? 0) * 1000));
+  const ms = Math.max(DEFAULT_INTERVAL_MS, longestPeriodMs);
+  return durationRaw === '' ? ms : Math.min(ms, positiveDuration('duration', durationRaw));
+}
+
 export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
   const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
   const secrets: string[] = [];
@@ -181,7 +216,11 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
           requestTimeoutMs,
           intervalMs: positiveDuration('check-interval', get('check-interval')),
           consecutiveSuccesses: parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }),
-          deadlineMs: positiveDuration('deadline', get('deadline')),
+          deadlineMs: httpDeadline(
+            get('deadline'),
+            parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }),
+            get('check-interval'),
+          ),
           headers,
         };
 
@@ -225,9 +264,9 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
         'Basic auth needs both prometheus-username and prometheus-password',
       );
     const auth: PrometheusAuth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
-    const intervalMs = positiveDuration('interval', get('interval'));
     const countRaw = get('count');
     const durationRaw = get('duration');
+    const intervalMs = analysisInterval(get('interval'), durationRaw, metrics);
     if (countRaw && durationRaw) throw new InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
     let count = DEFAULT_COUNT;
     if (countRaw) count = parseInteger('count', countRaw, { min: 1, max: 10_000 });

@@ -169,3 +169,18 @@ describe('min-samples default never conflicts with a valid count', () => {
     expect(e.message).toContain("'min-samples': 4 is more than the 3 measurements");
   });
 });
+
+describe('other health-gate defaults never conflict with a valid explicit input', () => {
+  const base = { 'prometheus-url': 'http://prom:9090', metrics: '- name: e\n  query: up\n  max: 1\n' };
+  it('duration shorter than the default 30 s interval takes one measurement of that length', () => {
+    expect(parseInputs({ ...base, duration: '20s' }).analysis).toMatchObject({ intervalMs: 20_000, count: 1, minSamples: 1 });
+    expect(inputError(() => parseInputs({ ...base, duration: '20s', interval: '30s' })).message).toContain("'duration': '20s' is shorter than one interval");
+  });
+  it('deadline defaults to room for the healthy rounds a long check-interval needs; an explicit one too short is an input error', () => {
+    const http = { urls: 'http://svc/healthz', 'check-interval': '2m', 'consecutive-successes': '3' };
+    expect(parseInputs(http).http?.deadlineMs).toBe(12 * 60_000);
+    expect(parseInputs({ urls: 'http://svc/healthz' }).http?.deadlineMs).toBe(5 * 60_000);
+    const e = inputError(() => parseInputs({ ...http, deadline: '4m' }));
+    expect(e.message).toContain("'deadline': '4m' is too short for 3 healthy rounds 2m apart");
+  });
+});
