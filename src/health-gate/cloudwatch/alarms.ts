@@ -75,8 +75,15 @@ export class DescribeAlarmsWatch implements AlarmWatch {
           this.deps,
         );
         if (isFailed(answer)) return answer.failed;
-        for (const a of answer.MetricAlarms ?? []) if (a.AlarmName) (alarms.set(a.AlarmName, reading(a, 'metric')), matched++);
-        for (const a of answer.CompositeAlarms ?? []) if (a.AlarmName) (alarms.set(a.AlarmName, reading(a, 'composite')), matched++);
+        const listed = [
+          ...(answer.MetricAlarms ?? []).map((a) => [a.AlarmName, reading(a, 'metric')] as const),
+          ...(answer.CompositeAlarms ?? []).map((a) => [a.AlarmName, reading(a, 'composite')] as const),
+        ];
+        for (const [name, r] of listed) {
+          if (!name) continue;
+          alarms.set(name, r);
+          matched++;
+        }
         nextToken = answer.NextToken;
         if (!nextToken) break;
       }

@@ -41,8 +41,11 @@ function metricStat(m: CloudWatchMetricStat, periodS: number): MetricDataQuery['
 export function queriesFor(id: string, q: CloudWatchQuery): MetricDataQuery[] {
   if (q.kind === 'metric') return [{ Id: id, MetricStat: metricStat(q, q.periodS), ReturnData: true }];
   const rename = (name: string) => `${id}_${name}`;
-  const bare = q.expression.replace(/'[^']*'|"[^"]*"/g, (m) => m.replace(/[a-z]/g, (c) => `\u0000${c}`));
-  const expression = bare.replace(/(?<![A-Za-z0-9_.\u0000])[a-z][a-zA-Z0-9_]*/g, (name) => (name in q.metrics ? rename(name) : name)).replace(/\u0000/g, '');
+  // Quoted strings (SEARCH('{AWS/ELB,...}', ...)) are kept as they are; ids outside them renamed.
+  const expression = q.expression
+    .split(/('[^']*'|"[^"]*")/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/(?<![A-Za-z0-9_.])[a-z][a-zA-Z0-9_]*/g, (name) => (name in q.metrics ? rename(name) : name))))
+    .join('');
   return [
     ...Object.entries(q.metrics).map(([name, m]) => ({ Id: rename(name), MetricStat: metricStat(m, q.periodS), ReturnData: false })),
     { Id: id, Expression: expression, Period: q.periodS, ReturnData: true },
