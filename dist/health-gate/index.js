@@ -42257,6 +42257,8 @@ class DescribeAlarmsWatch {
     deps;
     /** DescribeAlarms calls made (pages included), for the benchmark. */
     calls = 0;
+    /** What resolve() read, reused by the first read() at the same instant (the first measurement is at the start). */
+    initial;
     constructor(api, selectors, deps) {
         this.api = api;
         this.selectors = selectors;
@@ -42308,7 +42310,8 @@ class DescribeAlarmsWatch {
         return { alarms, byPrefix };
     }
     async resolve() {
-        const found = await this.describe(this.deps.clock() + Math.max(1000, 0.8 * this.deps.intervalMs));
+        const atMs = this.deps.clock();
+        const found = await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs));
         if (typeof found === 'string')
             throw new CloudWatchConfigError(`cannot list the alarms of cloudwatch-alarms: ${found}`, 'Check aws-region, the network and the job credentials');
         const missing = this.selectors.filter((s) => (s.kind === 'name' ? !found.alarms.has(s.name) : (found.byPrefix.get(s.prefix) ?? 0) === 0));
@@ -42316,6 +42319,7 @@ class DescribeAlarmsWatch {
             const what = missing.map((s) => (s.kind === 'name' ? `'${s.name}'` : `none matches '${describeSelector(s)}'`)).join(', ');
             throw new CloudWatchConfigError(`cloudwatch-alarms: no such alarm in ${this.deps.region}: ${what}`, 'Check the alarm names (aws cloudwatch describe-alarms --alarm-names ...) and aws-region; an alarm that is not there cannot guard the deploy');
         }
+        this.initial = { atMs: this.deps.clock(), alarms: found.alarms };
         return [...found.alarms.keys()].map((name) => ({
             name,
             query: `CloudWatch alarm ${name} (${found.alarms.get(name)?.type})`,
@@ -42326,7 +42330,9 @@ class DescribeAlarmsWatch {
         }));
     }
     async read(specs, history, atMs) {
-        const found = await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs));
+        const reuse = this.initial && this.deps.clock() - this.initial.atMs < 1000 ? { alarms: this.initial.alarms } : undefined;
+        this.initial = undefined;
+        const found = reuse ?? (await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs)));
         return specs.map((spec, i) => {
             const index = history[i]?.samples.length ?? 0;
             const base = { index, atMs };

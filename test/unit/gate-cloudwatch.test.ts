@@ -199,7 +199,38 @@ describe('DescribeAlarms', () => {
     const tempDir = mkdtempSync(path.join(tmpdir(), 'gate-cw-unit-'));
     dirs.push(tempDir);
     await run(parseInputs({ 'cloudwatch-alarms': names.join(','), 'aws-region': 'eu-west-1', count: '1' }), { ...clock(), cloudWatch: api, tempDir }, reporter);
-    expect(api.describeCalls.map((c) => c.AlarmNames?.length)).toEqual([100, 50, 100, 50]);
+    // The first measurement, at the start, reuses the read that named the alarms.
+    expect(api.describeCalls.map((c) => c.AlarmNames?.length)).toEqual([100, 50]);
     expect(reporter.outputs.verdict).toBe('pass');
   });
+});
+
+it('fails on an alarm already firing before the raw-counter start reading waits an interval', async () => {
+  const reporter = new MemoryReporter();
+  const tempDir = mkdtempSync(path.join(tmpdir(), 'gate-cw-unit-'));
+  dirs.push(tempDir);
+  const t = clock();
+  const api = new CloudWatchApiDouble({
+    describeAlarms: () => ({
+      MetricAlarms: [
+        { AlarmName: 'shop-5xx', StateValue: 'ALARM', StateReason: 'Threshold Crossed', StateTransitionedTimestamp: new Date('2026-01-01T11:00:00Z') },
+      ],
+    }),
+  });
+  const prometheus = async (url: string) =>
+    new Response(
+      JSON.stringify({
+        status: 'success',
+        data: { resultType: 'vector', result: [{ metric: {}, value: [Number(new URL(url).searchParams.get('time')), '5'] }] },
+      }),
+    );
+  const counters = '- name: e\n  query: sum(errors_total)\n  total: sum(requests_total)\n  counters: true\n  max: 0.5\n';
+  const err = await run(
+    parseInputs({ 'prometheus-url': 'http://prom:9090', metrics: counters, 'cloudwatch-alarms': 'shop-5xx', 'aws-region': 'eu-west-1', count: '5' }),
+    { ...t, fetch: prometheus, cloudWatch: api, tempDir },
+    reporter,
+  ).catch((e: Error) => e);
+  expect(t.sleeps).toEqual([]);
+  expect(reporter.outputs.verdict).toBe('fail');
+  expect(err?.message).toContain("alarm 'shop-5xx' is in ALARM since 2026-01-01T11:00:00.000Z (already firing when the gate started): Threshold Crossed");
 });
