@@ -36,9 +36,15 @@ describe('bad input: one InputError naming the input, before any AWS call', () =
     expect(e.input).toBe('metrics');
     expect(e.message).toContain(message);
   });
-  it('needs aws-region with a cloudwatch: metric or cloudwatch-alarms', () => {
-    expect(inputError(() => parseInputs({ metrics: metric(STAT) })).message).toContain("Input 'aws-region': is needed to read CloudWatch (metric 'm')");
-    expect(inputError(() => parseInputs({ 'cloudwatch-alarms': 'a' })).input).toBe('aws-region');
+  it('needs a region with a cloudwatch: metric or cloudwatch-alarms: aws-region, else AWS_REGION / AWS_DEFAULT_REGION', () => {
+    expect(inputError(() => parseInputs({ metrics: metric(STAT) }, {})).message).toContain(
+      "Input 'aws-region': is needed to read CloudWatch (metric 'm') and AWS_REGION is not set",
+    );
+    expect(inputError(() => parseInputs({ 'cloudwatch-alarms': 'a' }, {})).input).toBe('aws-region');
+    expect(parseInputs({ 'cloudwatch-alarms': 'a' }, { AWS_REGION: 'eu-central-1' }).analysis?.awsRegion).toBe('eu-central-1');
+    expect(parseInputs({ 'cloudwatch-alarms': 'a' }, { AWS_DEFAULT_REGION: 'us-west-2' }).analysis?.awsRegion).toBe('us-west-2');
+    expect(parseInputs({ 'cloudwatch-alarms': 'a', 'aws-region': 'eu-west-1' }, { AWS_REGION: 'eu-central-1' }).analysis?.awsRegion).toBe('eu-west-1');
+    expect(inputError(() => parseInputs({ 'cloudwatch-alarms': 'a' }, { AWS_REGION: 'mars' })).message).toContain("'mars' is not an AWS region");
   });
   it('refuses an empty prefix, and Prometheus keys on a CloudWatch metric', () => {
     expect(inputError(() => parseInputs({ 'cloudwatch-alarms': 'prefix:', 'aws-region': 'eu-west-1' })).message).toContain('empty prefix');
