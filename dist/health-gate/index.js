@@ -42689,6 +42689,7 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic, no
                     name: spec.name,
                     source: alarm ? 'alarm' : spec.cloudwatch ? 'cloudwatch' : 'prometheus',
                     queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
+                    ...(spec.cloudwatch && { cloudwatch: spec.baseline === undefined ? { canary: spec.cloudwatch.canary } : spec.cloudwatch }),
                     ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
                     thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
                     critical: spec.critical,

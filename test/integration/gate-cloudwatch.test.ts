@@ -115,6 +115,10 @@ it('passes a healthy canary: alarms OK, 5XX like the baseline; summary has the a
   expect(report).toMatchObject({ rule: 'count-complete', analysis: { awsRegion: MOTO_REGION } });
   const target = report.analysis.metrics.find((m: { name: string }) => m.name === 'target-5xx');
   expect(target.source).toBe('cloudwatch');
+  expect(target.cloudwatch).toMatchObject({
+    canary: { kind: 'metric', namespace: 'AWS/ApplicationELB', stat: 'Sum', periodS: 60 },
+    baseline: { dimensions: { TargetGroup: TG.stable } },
+  });
   expect(target.samples.map((s: { value: number }) => s.value)).toEqual([4, 5, 3, 4, 5, 3]);
   expect(target.samples.map((s: { baselineValue: number }) => s.baselineValue)).toEqual([5, 3, 4, 5, 3, 4]);
   const md = reporter.summaryMarkdown;
