@@ -41194,7 +41194,7 @@ function parseInputs(raw, env = process.env) {
     if (promUrl !== '' && promMetrics.length === 0)
         throw new InputError('metrics', 'has no Prometheus metric (query:) but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
     if (!http && metrics.length === 0 && alarms.length === 0)
-        throw new InputError('urls', 'metrics and cloudwatch-alarms are all empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
+        throw new InputError('urls', 'is empty, and so are metrics and cloudwatch-alarms: there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
     const usesCloudWatch = cwMetrics.length > 0 || alarms.length > 0;
     const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1') ??
         (usesCloudWatch

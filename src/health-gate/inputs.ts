@@ -242,7 +242,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: Readonly<Record<
   if (!http && metrics.length === 0 && alarms.length === 0)
     throw new InputError(
       'urls',
-      'metrics and cloudwatch-alarms are all empty, so there is nothing to check',
+      'is empty, and so are metrics and cloudwatch-alarms: there is nothing to check',
       'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several',
     );
   const usesCloudWatch = cwMetrics.length > 0 || alarms.length > 0;

@@ -4,7 +4,9 @@
  * bad inputs against a server that only counts requests (no AWS call may happen).
  * moto does not evaluate alarms by itself, so the test sets alarm states with SetAlarmState.
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
@@ -122,5 +124,35 @@ it('passes a healthy canary read live from moto, and fails at once on an alarm a
     expect(firing.outputs.verdict).toBe('fail');
   } finally {
     clearInterval(feed);
+  }
+});
+
+it('loads the CloudWatch SDK chunk only when a CloudWatch input is used', async () => {
+  // A module resolve hook (Node's module.registerHooks, through --import) lists every file of
+  // the bundle that loads: index.js always, the SDK's chunk only on the CloudWatch path.
+  const dir = mkdtempSync(path.join(tmpdir(), 'gate-loads-'));
+  try {
+    const hook = path.join(dir, 'log-loads.mjs');
+    writeFileSync(
+      hook,
+      [
+        "import { registerHooks } from 'node:module';",
+        'registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context);',
+        "  if (r.url.includes('/dist/health-gate/')) process.stderr.write(`loaded ${r.url.split('/').pop()}\\n`); return r; } });",
+      ].join('\n'),
+    );
+    const loaded = (r: StepResult) => [...r.stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]);
+    const url = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
+    const prometheusOnly = await step(
+      { 'prometheus-url': url, metrics: '- name: e\n  query: up\n  max: 1\n', count: '1' },
+      { NODE_OPTIONS: `--import=${hook}` },
+    );
+    expect(prometheusOnly.outputs.verdict).toBe('error');
+    expect(loaded(prometheusOnly)).toEqual(['index.js']);
+    const cloudWatch = await step({ 'cloudwatch-alarms': 'x', 'aws-region': MOTO_REGION, count: '1' }, { ...moto.env, NODE_OPTIONS: `--import=${hook}` });
+    expect(cloudWatch.outputs.verdict).toBe('error'); // moto has no alarm x: a configuration error, after loading the SDK
+    expect(loaded(cloudWatch)).toEqual(['index.js', expect.stringMatching(/^\d+\.index\.js$/)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
