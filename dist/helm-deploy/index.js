@@ -73508,13 +73508,14 @@ function parseHttpUrl(name, value) {
     return url;
 }
 /**
- * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
- * credentials anyway. The message does not repeat the URL.
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
  */
-function parseHttpUrlWithoutCredentials(name, value) {
+function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '') {
-        throw new errors_InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
     }
     return url;
 }
@@ -73849,7 +73850,7 @@ const INPUTS = {
     'image-digest-key': { default: 'image.digest' },
     timeout: { default: '5m' },
     wait: { default: 'true' },
-    'rollback-on-failure': { default: 'true' },
+    'rollback-on-failure': {},
     'recover-pending': { default: 'false' },
     revision: {},
     'canary-weight': { default: '10' },
@@ -73888,6 +73889,20 @@ function releaseSuffixes(strategy) {
     if (strategy === 'blue-green')
         return ['-green', '-blue'];
     return [];
+}
+/**
+ * wait and rollback-on-failure: Helm's --atomic (--rollback-on-failure) always waits, so its
+ * default follows wait (a default never overrides an explicit wait: false), and asking for both
+ * rollback-on-failure: true and wait: false is an input error rather than a silent wait.
+ */
+function waitAndRollback(waitRaw, rollbackRaw) {
+    const wait = parseBoolean('wait', waitRaw);
+    if (rollbackRaw === '')
+        return { wait, rollbackOnFailure: wait };
+    const rollbackOnFailure = parseBoolean('rollback-on-failure', rollbackRaw);
+    if (rollbackOnFailure && !wait)
+        throw new errors_InputError('rollback-on-failure', 'is true but wait is false, and Helm waits for the pods anyway to roll back on failure', 'Set wait: true (or leave it), or set rollback-on-failure: false to deploy without waiting');
+    return { wait, rollbackOnFailure };
 }
 function parseReleaseName(name, strategy) {
     const longest = Math.max(0, ...releaseSuffixes(strategy).map((s) => s.length));
@@ -74080,8 +74095,7 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
         imageRepositoryKey: parseValueKey('image-repository-key', get('image-repository-key')),
         imageDigestKey: parseValueKey('image-digest-key', get('image-digest-key')),
         timeoutMs,
-        wait: parseBoolean('wait', get('wait')),
-        rollbackOnFailure: parseBoolean('rollback-on-failure', get('rollback-on-failure')),
+        ...waitAndRollback(get('wait'), get('rollback-on-failure')),
         recoverPending: parseBoolean('recover-pending', get('recover-pending')),
         revision,
         canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
