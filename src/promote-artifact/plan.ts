@@ -102,7 +102,9 @@ export function formatPlan(plan: PromotionPlan): string {
   const sigs = plan.signatureTags;
   if (sigs) {
     const found = sigs.found.map((t) => `${t.tag} (${t.digest})`).join(', ');
-    lines.push(`  signature tags (cosign) at the source: ${found || 'none'}${sigs.unknown.length ? `; could not check ${sigs.unknown.map((u) => u.tag).join(', ')}` : ''}`);
+    lines.push(
+      `  signature tags (cosign) at the source: ${found || 'none'}${sigs.unknown.length ? `; could not check ${sigs.unknown.map((u) => u.tag).join(', ')}` : ''}`,
+    );
   }
   return [`Promotion plan for ${formatReference({ ...plan.source, digest: plan.digest })} (${plan.mediaType}):`, ...lines].join('\n');
 }

@@ -38,7 +38,12 @@ export interface SignatureLookup {
 }
 
 /** One HEAD per (digest, suffix) at the source; digests are the image's and its index children's. */
-export async function findSignatureTags(client: RegistryClient, source: RepositoryRef, digests: readonly string[], concurrency: number): Promise<SignatureLookup> {
+export async function findSignatureTags(
+  client: RegistryClient,
+  source: RepositoryRef,
+  digests: readonly string[],
+  concurrency: number,
+): Promise<SignatureLookup> {
   const tags = digests.flatMap((d) => SIGNATURE_SUFFIXES.map((s) => signatureTag(d, s)));
   const looked = await mapLimit(tags, concurrency, async (tag) => {
     try {

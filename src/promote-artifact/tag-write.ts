@@ -24,7 +24,14 @@ export async function verifyTag(client: RegistryClient, repo: RepositoryRef, tag
 }
 
 /** PUT `bytes` under `tag`, then read the tag back: resolves only when the tag holds `digest`. */
-export async function putTagVerified(client: RegistryClient, repo: RepositoryRef, tag: string, bytes: Buffer, mediaType: string, digest: string): Promise<void> {
+export async function putTagVerified(
+  client: RegistryClient,
+  repo: RepositoryRef,
+  tag: string,
+  bytes: Buffer,
+  mediaType: string,
+  digest: string,
+): Promise<void> {
   const stored = await client.putManifest(repo, tag, bytes, mediaType);
   if (stored !== digest) {
     throw new ServiceError(

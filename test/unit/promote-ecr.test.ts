@@ -72,7 +72,11 @@ it('an immutable ECR tag holding the digest is success; holding another is an er
 
 it('an ECR retag whose tag holds another digest when read back fails, naming both', async () => {
   const { reg, image } = world();
-  const other = reg.seedManifest(REPO, { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: reg.seedBlob(REPO, '{"o":1}'), layers: [] }, MEDIA_TYPES.ociManifest).digest;
+  const other = reg.seedManifest(
+    REPO,
+    { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: reg.seedBlob(REPO, '{"o":1}'), layers: [] },
+    MEDIA_TYPES.ociManifest,
+  ).digest;
   ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{"m":1}', imageManifestMediaType: MEDIA_TYPES.ociManifest }] });
   ecr.on(PutImageCommand).callsFake(() => (reg.setTag(REPO, 'prod', other), {})); // another promotion won
   await expect(promote(reg, `${HOST}/team/app:prod`)).rejects.toThrow(new RegExp(`after writing ${image.digest}, the tag holds ${other}`));
