@@ -5,9 +5,10 @@
  * helm double, which refuses upgrades while the newest revision is pending-* and rolls back by
  * itself under --atomic to the newest superseded-or-deployed revision, as Helm 3 does.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { expectCleanFailure } from '../harness/run-action';
-import { CHART, Cluster, DIGEST_B, digestFor, digestOf, IMAGE_B } from '../helpers/helm-cluster';
+import { CHART, Cluster, DIGEST_B, digestFor, digestOf, IMAGE_A, IMAGE_B } from '../helpers/helm-cluster';
 
 const clusters: Cluster[] = [];
 const cluster = () => {
@@ -133,6 +134,42 @@ describe('a release whose history was pruned (history-max) and shows no served r
     c.seedHistory('shop', ['failed', 'pending-upgrade'], 7);
     const r = await c.deploy({ ...shop, 'recover-pending': 'true' });
     expectCleanFailure(r, 'pending-upgrade at revision 8', 'oldest kept: 7', 'helm rollback shop <revision>');
+    expect(c.writes()).toEqual([]);
+  });
+});
+
+describe('blue-green: what serves is never removed on a guess', () => {
+  /** Appends a failed revision to a release in the double's state, as a failed upgrade without --atomic leaves it. */
+  const failTop = (c: Cluster, release: string) => {
+    const file = path.join(c.dir, 'state.json');
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { releases: Record<string, { revision: number; status: string; description: string }[]> };
+    const h = state.releases[`default/${release}`];
+    h.push({ ...h[h.length - 1], revision: h[h.length - 1].revision + 1, status: 'failed', description: 'Upgrade "x" failed: context deadline exceeded' });
+    writeFileSync(file, JSON.stringify(state));
+  };
+  const blueThenGreen = async (c: Cluster) => {
+    expect((await c.deploy({ strategy: 'blue-green', image: IMAGE_A })).exitCode).toBe(0);
+    expect((await c.deploy({ strategy: 'blue-green', image: IMAGE_B })).exitCode).toBe(0);
+  };
+
+  it('promote keeps the idle colour when the live colour’s newest revision is not deployed', async () => {
+    const c = cluster();
+    await blueThenGreen(c);
+    failTop(c, 'web-green');
+    c.clearCalls();
+    const r = await c.deploy({ strategy: 'blue-green', action: 'promote' });
+    expectCleanFailure(r, 'the live colour web-green is failed at revision 2, so web-blue is kept');
+    expect(c.writes()).toEqual([]);
+    expect(c.history('web-blue').map((e) => e.status)).toEqual(['deployed']);
+  });
+
+  it('a router release that is not deployed stops the action, naming its last good revision and the command', async () => {
+    const c = cluster();
+    await blueThenGreen(c);
+    failTop(c, 'web');
+    c.clearCalls();
+    const r = await c.deploy({ strategy: 'blue-green', image: IMAGE_A });
+    expectCleanFailure(r, 'router release web is failed at revision 3', 'revision 2, the last good one', 'helm rollback web 2 --namespace default');
     expect(c.writes()).toEqual([]);
   });
 });
