@@ -74867,7 +74867,11 @@ async function canaryDeploy(ctx) {
         return { result, step: 'first install: no stable release yet, so installed as stable', canaryWeight: 0, digest: image.digest, releases: [inputs.release] };
     }
     if (stable.status !== 'deployed') {
-        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, 'Fix or roll back the stable release first (action: rollback, or recover-pending: true)');
+        // name the last good revision (deployed, or the newest superseded after a failed rollback)
+        const good = lastGood(await ctx.helm.history(inputs.release, inputs.namespace));
+        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, good
+            ? `Roll the stable release back to revision ${good.revision}, its last good one (action: rollback, or helm rollback ${inputs.release} ${good.revision} --namespace ${inputs.namespace}), or deploy it with strategy: rolling`
+            : `No revision of ${inputs.release} ever reached deployed: deploy it with strategy: rolling first`);
     }
     await requireStableIngress(ctx);
     let weight = inputs.canaryWeight;

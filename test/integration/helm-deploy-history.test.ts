@@ -69,6 +69,14 @@ describe('a release with a served revision but none deployed (after a failed rol
   });
 });
 
+it('canary: a stable release with no deployed revision is refused, naming its last good revision; nothing written', async () => {
+  const c = cluster();
+  c.seedHistory('shop', ['superseded', 'superseded', 'failed']);
+  const r = await c.deploy({ ...shop, strategy: 'canary' });
+  expectCleanFailure(r, 'stable release shop is failed (revision 3)', 'revision 2, its last good one', 'helm rollback shop 2 --namespace default');
+  expect(c.writes()).toEqual([]);
+});
+
 describe('a release stuck pending-* after it served', () => {
   it('issue 9, case 2: 1 superseded, 2 superseded, 3 failed, 4 pending-rollback + recover-pending: rolls back to 2, then deploys', async () => {
     const c = cluster();
