@@ -130,6 +130,18 @@ describe('cosign signature tags travel with the image (issue 9 §3)', () => {
     expect(await digestAt(prod.host, 'denied/app', att.tag)).toBe(att.digest); // the others still travel
   });
 
+  it('a source that cannot be asked about a signature tag gets a warning and a summary row, not silence', async () => {
+    const deny = await startFaultProxy(dev.url);
+    stops.push(deny.stop);
+    deny.addRule({ method: 'HEAD', path: new RegExp(`/manifests/${hex(signed.digest)}\\.att$`), times: 10, fault: { kind: 'status', status: 403 } });
+    const r = await promote({ source: `${deny.host}/team/signed@${signed.digest}`, destinations: `${prodProxy.host}/half-signed/app:1.0` });
+    expect(r.exitCode).toBe(0);
+    expect(r.log).toMatch(new RegExp(`::warning::Could not check the source for signature tag ${att.tag} \\(.*403`));
+    expect(r.summary).toMatch(new RegExp(`\\| \\(source\\) \\| ${att.tag} \\|  \\| not checked \\| the source registry could not be asked: .*403`));
+    expect(await digestAt(prod.host, 'half-signed/app', sig.tag)).toBe(sig.digest);
+    expect(await digestAt(prod.host, 'half-signed/app', att.tag)).toBeNull();
+  });
+
   it('a destination signature tag lacking the source signatures is not overwritten: exit 1 naming both digests', async () => {
     await promote({ source: source(), destinations: `${prodProxy.host}/other/app:1.0`, referrers: 'false' });
     const theirs = await attachCosignSignature(prod.host, 'other/app', signed.digest);
