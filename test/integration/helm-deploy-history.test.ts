@@ -90,6 +90,8 @@ describe('a release stuck pending-* after it served', () => {
     expect(r.log).toContain('Release shop is stuck in pending-rollback at revision 4; recover-pending is true, so Shipline will roll back to revision 2');
     expect(uninstalls(c)).toEqual([]);
     expect(r.outputs).toMatchObject({ status: 'deployed', revision: '6', 'previous-revision': '5' });
+    // as in Helm, the rollback supersedes only deployed revisions: 4 keeps its pending-rollback record
+    expect(statuses(c)).toEqual(['1:superseded', '2:superseded', '3:failed', '4:pending-rollback', '5:superseded', '6:deployed']);
     expect(digestOf(c.history('shop').find((e) => e.revision === 5))).toBe(digestFor(2));
     expect(digestOf(c.history('shop').at(-1))).toBe(DIGEST_B);
   });
