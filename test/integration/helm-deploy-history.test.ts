@@ -56,6 +56,8 @@ describe('a release with a served revision but none deployed (after a failed rol
     expect(r.exitCode).toBe(0);
     expect(r.outputs).toMatchObject({ status: 'deployed', revision: '4', 'previous-revision': '2' });
     expect(digestOf(c.history('shop').at(-1))).toBe(DIGEST_B);
+    // as Helm does, the failed revision upgraded from is recorded superseded
+    expect(statuses(c)).toEqual(['1:superseded', '2:superseded', '3:superseded', '4:deployed']);
   });
 
   it('action: rollback goes to the newest superseded revision', async () => {
