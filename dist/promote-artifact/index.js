@@ -61800,7 +61800,7 @@ rootAbsent = false) {
 const PATH_COST = {
     noop: 'already holds the digest: 1 HEAD, no write',
     retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag + 1 HEAD reading it back, no blob traffic',
-    'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), no blob traffic',
+    'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), then 1 HEAD reading the tag back, no blob traffic',
     mount: 'same registry: cross-repository blob mounts (copy where the registry declines), no blob bytes',
     copy: 'other registry: blobs streamed source -> destination, several at once',
 };
@@ -62130,8 +62130,9 @@ async function putTag(client, dest, tag, root, digest, reporter, immutable) {
         if (now !== undefined)
             throw tagConflict(dest, now, digest);
     }
+    let stored;
     try {
-        await client.putManifest(dest, tag, root.bytes, root.descriptor.mediaType);
+        stored = await client.putManifest(dest, tag, root.bytes, root.descriptor.mediaType);
     }
     catch (err) {
         const held = (await client.headManifest(dest, tag).catch(() => undefined))?.digest;
@@ -62143,6 +62144,9 @@ async function putTag(client, dest, tag, root, digest, reporter, immutable) {
             throw new errors_ServiceError(formatReference(dest), `the tag already points at ${held}, not at the promoted ${digest}; writing it failed: ${errorLine(err)}`, 'If the tag is immutable, promote under a new tag, or delete the old tag first if moving it is intended');
         }
         throw err;
+    }
+    if (stored !== digest) {
+        throw new errors_ServiceError(formatReference(dest), `the registry reports ${stored} for the tag, not the promoted ${digest}`, 'The registry rewrote the manifest, so the promotion is not byte-exact; check the destination tag by hand');
     }
     await verifyTag(client, dest, tag, digest);
     return true;

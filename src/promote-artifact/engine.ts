@@ -129,8 +129,9 @@ async function putTag(
     }
     if (now !== undefined) throw tagConflict(dest, now, digest);
   }
+  let stored: string;
   try {
-    await client.putManifest(dest, tag, root.bytes, root.descriptor.mediaType);
+    stored = await client.putManifest(dest, tag, root.bytes, root.descriptor.mediaType);
   } catch (err) {
     const held = (await client.headManifest(dest, tag).catch(() => undefined))?.digest;
     if (held === digest) {
@@ -145,6 +146,13 @@ async function putTag(
       );
     }
     throw err;
+  }
+  if (stored !== digest) {
+    throw new ServiceError(
+      formatReference(dest),
+      `the registry reports ${stored} for the tag, not the promoted ${digest}`,
+      'The registry rewrote the manifest, so the promotion is not byte-exact; check the destination tag by hand',
+    );
   }
   await verifyTag(client, dest, tag, digest);
   return true;

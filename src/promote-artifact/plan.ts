@@ -15,7 +15,7 @@ export type PromotionPath = 'noop' | 'retag' | 'ecr-retag' | 'mount' | 'copy';
 export const PATH_COST: Record<PromotionPath, string> = {
   noop: 'already holds the digest: 1 HEAD, no write',
   retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag + 1 HEAD reading it back, no blob traffic',
-  'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), no blob traffic',
+  'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), then 1 HEAD reading the tag back, no blob traffic',
   mount: 'same registry: cross-repository blob mounts (copy where the registry declines), no blob bytes',
   copy: 'other registry: blobs streamed source -> destination, several at once',
 };
