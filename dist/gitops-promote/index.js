@@ -40793,6 +40793,14 @@ function environmentFromPath(p) {
         return parts.length > 1 ? parts[parts.length - 2] : last.replace(/\.ya?ml$/, '');
     return last || 'default';
 }
+/** git check-ref-format's rules for a branch name, the ones a typo breaks. */
+function validBranch(b) {
+    if (b === '' || b.startsWith('/') || b.endsWith('/') || b.endsWith('.lock') || b.startsWith('-'))
+        return false;
+    if (b.includes('//') || b.includes('..') || b.includes('@{'))
+        return false;
+    return ![...b].some((c) => c.charCodeAt(0) < 0x20 || ' ~^:?*[\\'.includes(c));
+}
 function parseAuthor(value) {
     if (!/^[^<>]+ <[^<>\s]+>$/.test(value))
         throw new errors_InputError('commit-author', `'${value}' is not 'Name <email>'`, 'Write it like: Release Bot <release-bot@example.com>');
@@ -40802,7 +40810,7 @@ function parseInputs(raw, env = process.env) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const repository = parseRepository(get('repository'), env);
     const branch = get('branch');
-    if (!/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f]+(?<!\/)$/.test(branch)) {
+    if (!validBranch(branch)) {
         throw new errors_InputError('branch', `'${branch}' is not a branch name`, 'Give the branch Argo CD or Flux watches, e.g. main');
     }
     const format = parseEnum('format', get('format'), ['kustomize', 'helm-values', 'yaml-path']);

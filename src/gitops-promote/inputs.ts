@@ -175,6 +175,13 @@ export function environmentFromPath(p: string): string {
   return last || 'default';
 }
 
+/** git check-ref-format's rules for a branch name, the ones a typo breaks. */
+function validBranch(b: string): boolean {
+  if (b === '' || b.startsWith('/') || b.endsWith('/') || b.endsWith('.lock') || b.startsWith('-')) return false;
+  if (b.includes('//') || b.includes('..') || b.includes('@{')) return false;
+  return ![...b].some((c) => c.charCodeAt(0) < 0x20 || ' ~^:?*[\\'.includes(c));
+}
+
 function parseAuthor(value: string): string {
   if (!/^[^<>]+ <[^<>\s]+>$/.test(value))
     throw new InputError('commit-author', `'${value}' is not 'Name <email>'`, 'Write it like: Release Bot <release-bot@example.com>');
@@ -185,7 +192,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
   const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
   const repository = parseRepository(get('repository'), env);
   const branch = get('branch');
-  if (!/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$)[^\s~^:?*[\\\x00-\x1f]+(?<!\/)$/.test(branch)) {
+  if (!validBranch(branch)) {
     throw new InputError('branch', `'${branch}' is not a branch name`, 'Give the branch Argo CD or Flux watches, e.g. main');
   }
   const format = parseEnum<ManifestFormat>('format', get('format'), ['kustomize', 'helm-values', 'yaml-path']);
