@@ -40702,7 +40702,9 @@ function describeMissing(segments, at) {
 
 
 
-const DEFAULT_MESSAGE = 'Promote {image}@{short-digest} to {environment}\n\n{path}: {previous} -> {image}@{digest}\nSource: {source-repository}@{sha} ({run-url})';
+const DEFAULT_MESSAGE = 'Promote {image}@{short-digest} to {environment}';
+/** Added under a one-line message (the title): what changed and where it came from. */
+const MESSAGE_BODY = '{path}: {previous} -> {image}@{digest}\nSource: {source-repository}@{sha} ({run-url})';
 const DEFAULT_AUTHOR = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
 const INPUTS = {
     repository: { required: true },
@@ -41787,6 +41789,7 @@ function expectedValues(edit) {
 
 
 
+
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** The file to edit, relative to the work tree: a kustomize directory resolves to its kustomization file. */
 function manifestFile(dir, inputs) {
@@ -41870,7 +41873,9 @@ async function run(inputs, deps, reporter) {
                 verifyValues(e.text, file, expectedValues(edit));
             reporter.info(`Verified ${file}: ${inputs.format === 'kustomize' ? `kubectl kustomize renders ${inputs.image}@${inputs.digest}` : 'the path reads the new value'}`);
         };
-        const message = (e) => renderTemplate(inputs.commitMessage, values(e));
+        // A one-line template is the title; the body then says what changed and where it came from.
+        const template = inputs.commitMessage.includes('\n') ? inputs.commitMessage : `${inputs.commitMessage}\n\n${MESSAGE_BODY}`;
+        const message = (e) => renderTemplate(template, values(e));
         const common = {
             git,
             file,

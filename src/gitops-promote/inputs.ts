@@ -20,8 +20,9 @@ import type { ManifestFormat } from './edit';
 import { checkTemplate } from './template';
 import { parseYamlPath, type PathSegment } from './yaml-path';
 
-export const DEFAULT_MESSAGE =
-  'Promote {image}@{short-digest} to {environment}\n\n{path}: {previous} -> {image}@{digest}\nSource: {source-repository}@{sha} ({run-url})';
+export const DEFAULT_MESSAGE = 'Promote {image}@{short-digest} to {environment}';
+/** Added under a one-line message (the title): what changed and where it came from. */
+export const MESSAGE_BODY = '{path}: {previous} -> {image}@{digest}\nSource: {source-repository}@{sha} ({run-url})';
 export const DEFAULT_AUTHOR = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
 
 export const INPUTS = {

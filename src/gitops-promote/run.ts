@@ -15,7 +15,7 @@ import { waitForApplication, type ArgoCdState } from './argocd';
 import { editManifest, type EditOutcome, type ImageEdit } from './edit';
 import { Git, type Identity } from './git';
 import { GitHubPulls, pullRequestMarker, type Fetch, type PullRequest } from './github';
-import type { GitopsInputs } from './inputs';
+import { MESSAGE_BODY, type GitopsInputs } from './inputs';
 import { land, type Landed } from './land';
 import { changedLines, gitopsSummary } from './summary';
 import { renderTemplate, type TemplateValues } from './template';
@@ -124,7 +124,9 @@ export async function run(inputs: GitopsInputs, deps: GitopsDeps, reporter: Repo
         `Verified ${file}: ${inputs.format === 'kustomize' ? `kubectl kustomize renders ${inputs.image}@${inputs.digest}` : 'the path reads the new value'}`,
       );
     };
-    const message = (e: EditOutcome) => renderTemplate(inputs.commitMessage, values(e));
+    // A one-line template is the title; the body then says what changed and where it came from.
+    const template = inputs.commitMessage.includes('\n') ? inputs.commitMessage : `${inputs.commitMessage}\n\n${MESSAGE_BODY}`;
+    const message = (e: EditOutcome) => renderTemplate(template, values(e));
     const common = {
       git,
       file,
