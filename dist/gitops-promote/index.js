@@ -41437,17 +41437,16 @@ class Git {
     }
     /** Puts the work tree exactly at `commit` (a clean start for re-applying the edit). */
     async resetTo(commit) {
-        await this.ok(['checkout', '--quiet', '--force', '-B', 'shipline-promote', commit]);
-        await this.ok(['clean', '-fdq']);
+        // Only the one tracked file is ever written, so a hard reset is a clean start.
+        await this.ok(['reset', '--quiet', '--hard', commit]);
     }
     async revParse(rev) {
         return (await this.ok(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).stdout.trim();
     }
     /** Commits exactly `files` with the given message and author (also the committer). Returns the commit. */
     async commit(files, message, author) {
-        await this.ok(['add', '--', ...files]);
         const id = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
-        const r = await this.o.exec('git', ['commit', '--quiet', '--no-verify', '--file', '-'], { cwd: this.o.dir, env: { ...this.env, ...id }, input: message });
+        const r = await this.o.exec('git', ['commit', '--quiet', '--no-verify', '--file', '-', '--only', '--', ...files], { cwd: this.o.dir, env: { ...this.env, ...id }, input: message });
         if (r.exitCode !== 0)
             throw this.failure(['commit'], r);
         return this.revParse('HEAD');
@@ -41571,8 +41570,17 @@ class GitHubPulls {
 
 
 
-
-const POLICY = { baseDelayMs: 250, maxDelayMs: 4000 };
+/**
+ * "Full jitter" (a uniform wait in [0, min(cap, base * 2^(n-1))]): writers that lost the same
+ * race spread over the whole window instead of coming back together, so most of the next
+ * round's pushes meet a branch nobody else is pushing to. A rejection means another push
+ * landed, so the loop always makes progress.
+ */
+function raceDelay(n, random = Math.random) {
+    return Math.round(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (n - 1)));
+}
+const BASE_DELAY_MS = 300;
+const MAX_DELAY_MS = 5000;
 /** Reads the manifest at `file` in the work tree; a missing file is the user's `path`. */
 function readManifest(dir, file, branch) {
     const full = external_node_path_namespaceObject.join(dir, file);
@@ -41582,7 +41590,6 @@ function readManifest(dir, file, branch) {
     return (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8');
 }
 async function land(o) {
-    const policy = { attempts: o.attempts, ...POLICY };
     let head = o.start;
     for (let n = 1;; n++) {
         await o.git.resetTo(head);
@@ -41603,7 +41610,7 @@ async function land(o) {
         if (n >= o.attempts) {
             throw new ServiceError('git push', `rejected ${n} times: ${o.branch} kept moving under other pushes`, 'Raise push-attempts, or serialise promotions to this branch with a concurrency group');
         }
-        const wait = backoffDelay(policy, n, o.random);
+        const wait = raceDelay(n, o.random);
         o.reporter.info(`Push to ${o.branch} rejected (the branch moved); fetching its new head and applying the edit again in ${wait} ms (attempt ${n + 1} of ${o.attempts})`);
         await o.sleep(wait);
         const next = await o.refetch();

@@ -102,8 +102,8 @@ export class Git {
 
   /** Puts the work tree exactly at `commit` (a clean start for re-applying the edit). */
   async resetTo(commit: string): Promise<void> {
-    await this.ok(['checkout', '--quiet', '--force', '-B', 'shipline-promote', commit]);
-    await this.ok(['clean', '-fdq']);
+    // Only the one tracked file is ever written, so a hard reset is a clean start.
+    await this.ok(['reset', '--quiet', '--hard', commit]);
   }
 
   async revParse(rev: string): Promise<string> {
@@ -112,9 +112,12 @@ export class Git {
 
   /** Commits exactly `files` with the given message and author (also the committer). Returns the commit. */
   async commit(files: readonly string[], message: string, author: Identity): Promise<string> {
-    await this.ok(['add', '--', ...files]);
     const id = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
-    const r = await this.o.exec('git', ['commit', '--quiet', '--no-verify', '--file', '-'], { cwd: this.o.dir, env: { ...this.env, ...id }, input: message });
+    const r = await this.o.exec('git', ['commit', '--quiet', '--no-verify', '--file', '-', '--only', '--', ...files], {
+      cwd: this.o.dir,
+      env: { ...this.env, ...id },
+      input: message,
+    });
     if (r.exitCode !== 0) throw this.failure(['commit'], r);
     return this.revParse('HEAD');
   }

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError, ServiceError } from '../toolkit/errors';
-import { backoffDelay, type RetryPolicy, type Sleep } from '../toolkit/retry';
+import type { Sleep } from '../toolkit/retry';
 import type { Reporter } from '../toolkit/reporter';
 import type { EditOutcome } from './edit';
 import type { Git, Identity } from './git';
@@ -47,7 +47,17 @@ export interface Landed {
   text: string;
 }
 
-const POLICY = { baseDelayMs: 250, maxDelayMs: 4000 };
+/**
+ * "Full jitter" (a uniform wait in [0, min(cap, base * 2^(n-1))]): writers that lost the same
+ * race spread over the whole window instead of coming back together, so most of the next
+ * round's pushes meet a branch nobody else is pushing to. A rejection means another push
+ * landed, so the loop always makes progress.
+ */
+export function raceDelay(n: number, random: () => number = Math.random): number {
+  return Math.round(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (n - 1)));
+}
+const BASE_DELAY_MS = 300;
+const MAX_DELAY_MS = 5000;
 
 /** Reads the manifest at `file` in the work tree; a missing file is the user's `path`. */
 export function readManifest(dir: string, file: string, branch: string): string {
@@ -63,7 +73,6 @@ export function readManifest(dir: string, file: string, branch: string): string 
 }
 
 export async function land(o: LandOptions): Promise<Landed> {
-  const policy: RetryPolicy = { attempts: o.attempts, ...POLICY };
   let head = o.start;
   for (let n = 1; ; n++) {
     await o.git.resetTo(head);
@@ -84,7 +93,7 @@ export async function land(o: LandOptions): Promise<Landed> {
         'Raise push-attempts, or serialise promotions to this branch with a concurrency group',
       );
     }
-    const wait = backoffDelay(policy, n, o.random);
+    const wait = raceDelay(n, o.random);
     o.reporter.info(
       `Push to ${o.branch} rejected (the branch moved); fetching its new head and applying the edit again in ${wait} ms (attempt ${n + 1} of ${o.attempts})`,
     );
