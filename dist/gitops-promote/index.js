@@ -41104,10 +41104,15 @@ function applyEdits(source, edits) {
     return out;
 }
 const lineStart = (s, at) => s.lastIndexOf('\n', at - 1) + 1;
+/** The end of the line holding `at`: before its `\n`, or before the `\r\n` of a CRLF file. */
 const lineEnd = (s, at) => {
     const n = s.indexOf('\n', at);
-    return n < 0 ? s.length : n;
+    if (n < 0)
+        return s.length;
+    return n > 0 && s[n - 1] === '\r' && n - 1 >= at ? n - 1 : n;
 };
+/** The file's own line break, so inserted lines match it. */
+const eol = (s) => (s.includes('\r\n') ? '\r\n' : '\n');
 const rangeOf = (node) => {
     if (!node.range)
         throw new Error('YAML node without a source range');
@@ -41164,7 +41169,7 @@ function insertPairs(source, map, entries) {
         return { start: after, end: after, text: texts.map((t) => `, ${t}`).join('') };
     }
     const { at, indent } = blockInsertPoint(source, map);
-    return { start: at, end: at, text: texts.map((t) => `\n${indent}${t}`).join('') };
+    return { start: at, end: at, text: texts.map((t) => `${eol(source)}${indent}${t}`).join('') };
 }
 /** Removes one pair (key, value and its line) from a map, leaving the other pairs as they were. */
 function removePair(source, map, pair) {
@@ -41184,7 +41189,8 @@ function removePair(source, map, pair) {
         return next ? { start: rangeOf(key)[0], end: rangeOf(next.key)[0], text: '' } : { start: rangeOf(key)[0], end: valueEnd, text: '{}' };
     }
     const end = lineEnd(source, Math.max(rangeOf(key)[0], valueEnd - 1));
-    return { start, end: Math.min(source.length, end + 1), text: '' };
+    const lf = source.indexOf('\n', end);
+    return { start, end: lf < 0 ? source.length : lf + 1, text: '' };
 }
 /** Appends a map item (`- k: v` lines) to a block or flow sequence. */
 function appendMapItem(source, seq, item) {
@@ -41203,13 +41209,14 @@ function appendMapItem(source, seq, item) {
     const keyIndent = ' '.repeat(firstStart - lineStart(source, firstStart));
     const last = seq.items[seq.items.length - 1];
     const at = lineEnd(source, Math.max(firstStart, rangeOf(last)[1] - 1));
-    return { start: at, end: at, text: `\n${dashIndent}- ${pairs.join(`\n${keyIndent}`)}` };
+    return { start: at, end: at, text: `${eol(source)}${dashIndent}- ${pairs.join(`${eol(source)}${keyIndent}`)}` };
 }
 /** Appends a top-level `key:` holding a block list with one map item, at the end of the document. */
 function appendTopLevelList(source, key, item) {
     const pairs = Object.entries(item).map(([k, v]) => `${scalarText(k)}: ${scalarText(v)}`);
-    const lead = source === '' || source.endsWith('\n') ? '' : '\n';
-    const text = `${lead}${key}:\n- ${pairs.join('\n  ')}\n`;
+    const nl = eol(source);
+    const lead = source === '' || source.endsWith('\n') ? '' : nl;
+    const text = `${lead}${key}:${nl}- ${pairs.join(`${nl}  `)}${nl}`;
     return { start: source.length, end: source.length, text };
 }
 
@@ -41446,7 +41453,11 @@ class Git {
     /** Commits exactly `files` with the given message and author (also the committer). Returns the commit. */
     async commit(files, message, author) {
         const id = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
-        const r = await this.o.exec('git', ['commit', '--quiet', '--no-verify', '--file', '-', '--only', '--', ...files], { cwd: this.o.dir, env: { ...this.env, ...id }, input: message });
+        const r = await this.o.exec('git', ['commit', '--quiet', '--no-verify', '--file', '-', '--only', '--', ...files], {
+            cwd: this.o.dir,
+            env: { ...this.env, ...id },
+            input: message,
+        });
         if (r.exitCode !== 0)
             throw this.failure(['commit'], r);
         return this.revParse('HEAD');

@@ -20,10 +20,14 @@ export function applyEdits(source: string, edits: readonly TextEdit[]): string {
 }
 
 const lineStart = (s: string, at: number) => s.lastIndexOf('\n', at - 1) + 1;
+/** The end of the line holding `at`: before its `\n`, or before the `\r\n` of a CRLF file. */
 const lineEnd = (s: string, at: number) => {
   const n = s.indexOf('\n', at);
-  return n < 0 ? s.length : n;
+  if (n < 0) return s.length;
+  return n > 0 && s[n - 1] === '\r' && n - 1 >= at ? n - 1 : n;
 };
+/** The file's own line break, so inserted lines match it. */
+const eol = (s: string) => (s.includes('\r\n') ? '\r\n' : '\n');
 const rangeOf = (node: Node): [number, number, number] => {
   if (!node.range) throw new Error('YAML node without a source range');
   return node.range;
@@ -79,7 +83,7 @@ export function insertPairs(source: string, map: YAMLMap, entries: readonly (rea
     return { start: after, end: after, text: texts.map((t) => `, ${t}`).join('') };
   }
   const { at, indent } = blockInsertPoint(source, map);
-  return { start: at, end: at, text: texts.map((t) => `\n${indent}${t}`).join('') };
+  return { start: at, end: at, text: texts.map((t) => `${eol(source)}${indent}${t}`).join('') };
 }
 
 /** Removes one pair (key, value and its line) from a map, leaving the other pairs as they were. */
@@ -99,7 +103,8 @@ export function removePair(source: string, map: YAMLMap, pair: Pair): TextEdit {
     return next ? { start: rangeOf(key)[0], end: rangeOf(next.key)[0], text: '' } : { start: rangeOf(key)[0], end: valueEnd, text: '{}' };
   }
   const end = lineEnd(source, Math.max(rangeOf(key)[0], valueEnd - 1));
-  return { start, end: Math.min(source.length, end + 1), text: '' };
+  const lf = source.indexOf('\n', end);
+  return { start, end: lf < 0 ? source.length : lf + 1, text: '' };
 }
 
 /** Appends a map item (`- k: v` lines) to a block or flow sequence. */
@@ -118,13 +123,14 @@ export function appendMapItem(source: string, seq: YAMLSeq, item: Record<string,
   const keyIndent = ' '.repeat(firstStart - lineStart(source, firstStart));
   const last = seq.items[seq.items.length - 1] as Node;
   const at = lineEnd(source, Math.max(firstStart, rangeOf(last)[1] - 1));
-  return { start: at, end: at, text: `\n${dashIndent}- ${pairs.join(`\n${keyIndent}`)}` };
+  return { start: at, end: at, text: `${eol(source)}${dashIndent}- ${pairs.join(`${eol(source)}${keyIndent}`)}` };
 }
 
 /** Appends a top-level `key:` holding a block list with one map item, at the end of the document. */
 export function appendTopLevelList(source: string, key: string, item: Record<string, string>): TextEdit {
   const pairs = Object.entries(item).map(([k, v]) => `${scalarText(k)}: ${scalarText(v)}`);
-  const lead = source === '' || source.endsWith('\n') ? '' : '\n';
-  const text = `${lead}${key}:\n- ${pairs.join('\n  ')}\n`;
+  const nl = eol(source);
+  const lead = source === '' || source.endsWith('\n') ? '' : nl;
+  const text = `${lead}${key}:${nl}- ${pairs.join(`${nl}  `)}${nl}`;
   return { start: source.length, end: source.length, text };
 }
