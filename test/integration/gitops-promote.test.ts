@@ -84,6 +84,18 @@ describe('kustomize over file://', () => {
   });
 });
 
+describe('dry-run', () => {
+  it('clones, edits and verifies, prints the change, and pushes nothing', async () => {
+    const [head, branches] = [repo.head(), repo.branches()];
+    const r = await promote({ path: 'overlays/prod', 'image-name': 'web', digest: `sha256:${'c3'.repeat(32)}`, 'dry-run': 'true' });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs).toEqual(expect.objectContaining({ changed: 'true', 'commit-sha': '' }));
+    expect(r.summary).toContain('dry-run: verified, nothing pushed');
+    expect(r.summary).toContain(`+        digest: "sha256:${'c3'.repeat(32)}"`);
+    expect([repo.head(), repo.branches()]).toEqual([head, branches]);
+  });
+});
+
 describe('helm values over git daemon (git://)', () => {
   it('writes image.digest keeping quotes and comments, and fails closed on nothing else', async () => {
     const r = await runAction('gitops-promote', {
