@@ -40717,6 +40717,7 @@ const INPUTS = {
     'yaml-path': {},
     'repository-path': {},
     value: {},
+    'image-policy': {},
     environment: {},
     mode: { default: 'push' },
     token: {},
@@ -40795,6 +40796,18 @@ function environmentFromPath(p) {
         return parts.length > 1 ? parts[parts.length - 2] : last.replace(/\.ya?ml$/, '');
     return last || 'default';
 }
+/** `namespace:name` of a Flux ImagePolicy; required with flux-setters, refused elsewhere. */
+function parsePolicy(format, value) {
+    if (format !== 'flux-setters') {
+        if (value)
+            throw new errors_InputError('image-policy', 'applies to the flux-setters format only', 'Leave it empty, or use format: flux-setters');
+        return undefined;
+    }
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(value)) {
+        throw new errors_InputError('image-policy', value ? `'${value}' is not namespace:name` : 'is required with format flux-setters', 'Give the ImagePolicy the markers name, e.g. flux-system:web');
+    }
+    return value;
+}
 /** git check-ref-format's rules for a branch name, the ones a typo breaks. */
 function validBranch(b) {
     if (b === '' || b.startsWith('/') || b.endsWith('/') || b.endsWith('.lock') || b.startsWith('-'))
@@ -40815,7 +40828,7 @@ function parseInputs(raw, env = process.env) {
     if (!validBranch(branch)) {
         throw new errors_InputError('branch', `'${branch}' is not a branch name`, 'Give the branch Argo CD or Flux watches, e.g. main');
     }
-    const format = parseEnum('format', get('format'), ['kustomize', 'helm-values', 'yaml-path']);
+    const format = parseEnum('format', get('format'), ['kustomize', 'helm-values', 'yaml-path', 'flux-setters']);
     const p = parsePath(get('path'));
     const img = parseImage(get('image'));
     const digest = get('digest') || img.digest || '';
@@ -40825,14 +40838,15 @@ function parseInputs(raw, env = process.env) {
     if (img.digest && img.digest !== digest)
         throw new errors_InputError('digest', `${digest} differs from the digest in image (${img.digest})`, 'Give the digest once, or the same digest in both');
     const yamlPathText = get('yaml-path');
-    if (format === 'kustomize' && (yamlPathText || get('repository-path') || get('value'))) {
+    const policy = parsePolicy(format, get('image-policy'));
+    if ((format === 'kustomize' || format === 'flux-setters') && (yamlPathText || get('repository-path') || get('value'))) {
         throw new errors_InputError(yamlPathText ? 'yaml-path' : get('repository-path') ? 'repository-path' : 'value', 'applies to helm-values and yaml-path formats only', 'Leave it empty for kustomize: the images entry takes newName and digest');
     }
     if (format === 'yaml-path' && !yamlPathText)
         throw new errors_InputError('yaml-path', 'is required with format yaml-path', 'Name the key, e.g. spec.template.spec.containers[name=app].image');
     if (format !== 'kustomize' && get('image-name'))
         throw new errors_InputError('image-name', 'applies to the kustomize format only', 'Leave it empty, or use format: kustomize');
-    const valuePath = format === 'kustomize' ? [] : parseYamlPath('yaml-path', yamlPathText || 'image.digest');
+    const valuePath = format === 'kustomize' || format === 'flux-setters' ? [] : parseYamlPath('yaml-path', yamlPathText || 'image.digest');
     const repositoryPath = get('repository-path') ? parseYamlPath('repository-path', get('repository-path')) : undefined;
     const value = get('value') ? parseEnum('value', get('value'), ['digest', 'reference']) : format === 'yaml-path' ? 'reference' : 'digest';
     const mode = parseEnum('mode', get('mode'), ['push', 'pull-request']);
@@ -40860,6 +40874,7 @@ function parseInputs(raw, env = process.env) {
         commitMessage: checkTemplate('commit-message', get('commit-message')),
         commitAuthor: parseAuthor(get('commit-author')),
         createEntry: parseBoolean('create-entry', get('create-entry')),
+        policy,
         verify: parseBoolean('verify', get('verify')),
         pushAttempts: parseInteger('push-attempts', get('push-attempts'), { min: 1, max: 100 }),
         argocd: parseArgoCd(get),
@@ -41219,6 +41234,79 @@ function appendTopLevelList(source, key, item) {
     const text = `${lead}${key}:${nl}- ${pairs.join(`${nl}  `)}${nl}`;
     return { start: source.length, end: source.length, text };
 }
+/** The text after a scalar up to the end of its line (where a `# comment` marker sits). */
+function lineTail(source, node) {
+    const end = rangeOf(node)[1];
+    return source.slice(end, lineEnd(source, end));
+}
+
+;// CONCATENATED MODULE: ./src/gitops-promote/flux-setters.ts
+/**
+ * Flux image-automation setters: a field marked with a trailing comment
+ * `# {"$imagepolicy": "<namespace>:<policy>"}` takes the whole reference, `...:name` the
+ * repository, `...:digest` the digest (Flux's markers, as ImageUpdateAutomation writes them).
+ * Shipline promotes digests, so a full setter gets `repository@sha256:...`; a `:tag` setter
+ * cannot hold a digest and is refused rather than given one.
+ */
+
+
+
+
+
+const MARKER = /^\s*#.*\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}/;
+/** Writes the image into every setter of `policy` (`namespace:name`) in the parsed documents of `source`. */
+function applySetters(source, docs, file, policy, image, digest) {
+    const edits = [];
+    const befores = [];
+    for (const doc of docs) {
+        (0,dist/* visit */.YR)(doc, {
+            Scalar(key, node) {
+                if (key === 'key' || !node.range)
+                    return;
+                const m = MARKER.exec(lineTail(source, node));
+                if (!m)
+                    return;
+                const [ns, name, kind = ''] = m[1].split(':');
+                if (`${ns}:${name}` !== policy)
+                    return;
+                const line = source.slice(0, node.range[0]).split('\n').length;
+                const value = kind === '' ? `${image}@${digest}` : kind === 'name' ? image : kind === 'digest' ? digest : undefined;
+                if (value === undefined) {
+                    throw new errors_InputError('image-policy', `${file}:${line} has a '${m[1]}' setter, which takes a tag, not a digest`, `Mark the field with "${policy}" (repository@digest) or "${policy}:digest", or use format kustomize / helm-values`);
+                }
+                befores.push(String(node.value));
+                if (String(node.value) !== value)
+                    edits.push(replaceScalar(source, node, value));
+            },
+        });
+    }
+    if (befores.length === 0) {
+        throw new errors_InputError('image-policy', `${file} has no {"$imagepolicy": "${policy}"} setter`, 'Check image-policy (namespace:name) and the marker comments in the file');
+    }
+    return { text: applyEdits(source, edits), before: befores.join(' '), setters: befores.length };
+}
+/** In a directory, the one YAML file holding setters of `policy` (Flux scans the whole path; Shipline edits one file). */
+function findSetterFile(root, dir, policy) {
+    const found = [];
+    const walk = (rel) => {
+        for (const name of (0,external_node_fs_namespaceObject.readdirSync)(external_node_path_namespaceObject.join(root, rel))) {
+            if (name === '.git')
+                continue;
+            const r = external_node_path_namespaceObject.posix.join(rel, name);
+            const full = external_node_path_namespaceObject.join(root, r);
+            if ((0,external_node_fs_namespaceObject.statSync)(full).isDirectory())
+                walk(r);
+            else if (/\.ya?ml$/.test(name) && (0,external_node_fs_namespaceObject.readFileSync)(full, 'utf8').includes(`"${policy}`))
+                found.push(r);
+        }
+    };
+    walk(dir);
+    if (found.length === 1)
+        return found[0];
+    if (found.length === 0)
+        throw new errors_InputError('image-policy', `no YAML file under ${dir} has a {"$imagepolicy": "${policy}"} setter`, 'Check image-policy and path');
+    throw new errors_InputError('path', `${found.length} files under ${dir} have ${policy} setters (${found.slice(0, 5).join(', ')})`, 'Point path at one of them');
+}
 
 ;// CONCATENATED MODULE: ./src/gitops-promote/edit.ts
 /**
@@ -41228,6 +41316,7 @@ function appendTopLevelList(source, key, item) {
  * is spliced into the original text (see yaml-text.ts), one step at a time, re-parsing between
  * steps, so nothing but the changed scalars moves.
  */
+
 
 
 
@@ -41256,7 +41345,11 @@ function editManifest(source, file, edit) {
     if (docs.length === 0 || !(0,dist/* isMap */.jh)(docs[0].contents)) {
         throw new errors_InputError('path', `${file} is not a YAML mapping`, edit.format === 'kustomize' ? 'Point path at a kustomization.yaml or its directory' : 'Point path at a values file or manifest');
     }
-    const out = edit.format === 'kustomize' ? editKustomization(source, file, edit) : editPath(source, file, edit);
+    const out = edit.format === 'kustomize'
+        ? editKustomization(source, file, edit)
+        : edit.format === 'flux-setters'
+            ? editSetters(source, docs, file, edit)
+            : editPath(source, file, edit);
     return { ...out, original: source };
 }
 const scalarValue = (map, key) => {
@@ -41350,6 +41443,16 @@ function setAtPath(text, file, path, value, createEntry, input) {
     throw new errors_InputError(input, `${file} has ${describeMissing(path, missing.at)} (path ${formatYamlPath(path)})`, createEntry
         ? 'Only the last key of a path is created, inside a map that exists'
         : 'Fix the path, add the key to the file, or set create-entry: true to add a missing last key');
+}
+function editSetters(source, docs, file, edit) {
+    const r = applySetters(source, docs, file, edit.policy ?? '', edit.image, edit.digest);
+    return {
+        text: r.text,
+        changed: r.text !== source,
+        before: r.before,
+        after: `${edit.image}@${edit.digest}`,
+        notes: r.setters > 1 ? [`${r.setters} setters of ${edit.policy}`] : [],
+    };
 }
 function editPath(source, file, edit) {
     const value = edit.value === 'digest' ? edit.digest : `${edit.image}@${edit.digest}`;
@@ -41742,6 +41845,7 @@ function gitopsSummary(f) {
 
 
 
+
 /** Every `image:` value in rendered manifests (containers, initContainers, ephemeralContainers, CRDs alike). */
 function renderedImages(yamlStream) {
     const out = [];
@@ -41782,6 +41886,11 @@ function verifyValues(text, file, expected) {
             throw new ServiceError('verify', `${file}: ${formatYamlPath(path)} reads ${got} after the edit, not ${value}`, 'This is a bug in the edit; nothing was pushed');
     }
 }
+/** Every setter of the policy holds its new value after the edit (applying it again changes nothing). */
+function verifySetters(text, file, edit) {
+    if (editManifest(text, file, edit).changed)
+        throw new ServiceError('verify', `${file}: a ${edit.policy ?? ''} setter does not hold the new value after the edit`, 'This is a bug in the edit; nothing was pushed');
+}
 /** What each path of a helm-values / yaml-path edit must hold afterwards. */
 function expectedValues(edit) {
     const value = edit.value === 'digest' ? edit.digest : `${edit.image}@${edit.digest}`;
@@ -41808,6 +41917,7 @@ function expectedValues(edit) {
 
 
 
+
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** The file to edit, relative to the work tree: a kustomize directory resolves to its kustomization file. */
 function manifestFile(dir, inputs) {
@@ -41818,6 +41928,8 @@ function manifestFile(dir, inputs) {
             throw new errors_InputError('path', `${inputs.path} holds no kustomization.yaml on branch ${inputs.branch}`, 'Point path at the overlay directory of the environment');
         return external_node_path_namespaceObject.posix.join(inputs.path, found);
     }
+    if (inputs.format === 'flux-setters' && (0,external_node_fs_namespaceObject.existsSync)(full) && (0,external_node_fs_namespaceObject.statSync)(full).isDirectory())
+        return findSetterFile(dir, inputs.path, inputs.policy ?? '');
     return inputs.path;
 }
 function run_parseAuthor(text) {
@@ -41864,7 +41976,7 @@ async function run(inputs, deps, reporter) {
         branch: inputs.branch,
         file: inputs.path,
         before: '?',
-        after: inputs.format === 'kustomize' || inputs.value === 'reference' ? `${inputs.image}@${inputs.digest}` : inputs.digest,
+        after: inputs.format === 'kustomize' || inputs.format === 'flux-setters' || inputs.value === 'reference' ? `${inputs.image}@${inputs.digest}` : inputs.digest,
         result: 'nothing landed',
         attempts: 0,
         notes: [],
@@ -41887,6 +41999,8 @@ async function run(inputs, deps, reporter) {
                 return;
             if (inputs.format === 'kustomize')
                 await verifyKustomize(deps.exec, external_node_path_namespaceObject.join(git.dir, external_node_path_namespaceObject.posix.dirname(file)), inputs.image, inputs.digest);
+            else if (inputs.format === 'flux-setters')
+                verifySetters(e.text, file, edit);
             else
                 verifyValues(e.text, file, expectedValues(edit));
             reporter.info(`Verified ${file}: ${inputs.format === 'kustomize' ? `kubectl kustomize renders ${inputs.image}@${inputs.digest}` : 'the path reads the new value'}`);

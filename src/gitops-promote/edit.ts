@@ -7,10 +7,11 @@
  */
 import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { InputError } from '../toolkit/errors';
+import { applySetters } from './flux-setters';
 import { describeMissing, formatYamlPath, resolveYamlPath, type PathSegment } from './yaml-path';
 import { appendMapItem, appendTopLevelList, applyEdits, insertPairs, removePair, replaceScalar, type TextEdit } from './yaml-text';
 
-export type ManifestFormat = 'kustomize' | 'helm-values' | 'yaml-path';
+export type ManifestFormat = 'kustomize' | 'helm-values' | 'yaml-path' | 'flux-setters';
 
 /** What to write where. `image` is a repository (registry/path/name) without tag or digest. */
 export interface ImageEdit {
@@ -26,6 +27,8 @@ export interface ImageEdit {
   repositoryPath?: PathSegment[];
   /** helm-values / yaml-path: `digest` writes sha256:..., `reference` writes image@sha256:.... */
   value: 'digest' | 'reference';
+  /** flux-setters: the ImagePolicy `namespace:name` whose `$imagepolicy` markers take the image. */
+  policy?: string;
   /** Add the kustomize entry, or the last key of a path whose parent map exists, when missing. */
   createEntry: boolean;
 }
@@ -75,7 +78,12 @@ export function editManifest(source: string, file: string, edit: ImageEdit): Edi
       edit.format === 'kustomize' ? 'Point path at a kustomization.yaml or its directory' : 'Point path at a values file or manifest',
     );
   }
-  const out = edit.format === 'kustomize' ? editKustomization(source, file, edit) : editPath(source, file, edit);
+  const out =
+    edit.format === 'kustomize'
+      ? editKustomization(source, file, edit)
+      : edit.format === 'flux-setters'
+        ? editSetters(source, docs, file, edit)
+        : editPath(source, file, edit);
   return { ...out, original: source };
 }
 
@@ -185,6 +193,17 @@ function setAtPath(
       ? 'Only the last key of a path is created, inside a map that exists'
       : 'Fix the path, add the key to the file, or set create-entry: true to add a missing last key',
   );
+}
+
+function editSetters(source: string, docs: Document[], file: string, edit: ImageEdit): Omit<EditOutcome, 'original'> {
+  const r = applySetters(source, docs, file, edit.policy ?? '', edit.image, edit.digest);
+  return {
+    text: r.text,
+    changed: r.text !== source,
+    before: r.before,
+    after: `${edit.image}@${edit.digest}`,
+    notes: r.setters > 1 ? [`${r.setters} setters of ${edit.policy}`] : [],
+  };
 }
 
 function editPath(source: string, file: string, edit: ImageEdit): Omit<EditOutcome, 'original'> {

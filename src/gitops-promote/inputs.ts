@@ -36,6 +36,7 @@ export const INPUTS = {
   'yaml-path': {},
   'repository-path': {},
   value: {},
+  'image-policy': {},
   environment: {},
   mode: { default: 'push' },
   token: {},
@@ -89,6 +90,8 @@ export interface GitopsInputs {
   commitMessage: string;
   commitAuthor: string;
   createEntry: boolean;
+  /** flux-setters: `namespace:name` of the ImagePolicy named in the markers. */
+  policy?: string;
   verify: boolean;
   pushAttempts: number;
   argocd?: ArgoCdTarget;
@@ -176,6 +179,22 @@ export function environmentFromPath(p: string): string {
   return last || 'default';
 }
 
+/** `namespace:name` of a Flux ImagePolicy; required with flux-setters, refused elsewhere. */
+function parsePolicy(format: ManifestFormat, value: string): string | undefined {
+  if (format !== 'flux-setters') {
+    if (value) throw new InputError('image-policy', 'applies to the flux-setters format only', 'Leave it empty, or use format: flux-setters');
+    return undefined;
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(value)) {
+    throw new InputError(
+      'image-policy',
+      value ? `'${value}' is not namespace:name` : 'is required with format flux-setters',
+      'Give the ImagePolicy the markers name, e.g. flux-system:web',
+    );
+  }
+  return value;
+}
+
 /** git check-ref-format's rules for a branch name, the ones a typo breaks. */
 function validBranch(b: string): boolean {
   if (b === '' || b.startsWith('/') || b.endsWith('/') || b.endsWith('.lock') || b.startsWith('-')) return false;
@@ -196,7 +215,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
   if (!validBranch(branch)) {
     throw new InputError('branch', `'${branch}' is not a branch name`, 'Give the branch Argo CD or Flux watches, e.g. main');
   }
-  const format = parseEnum<ManifestFormat>('format', get('format'), ['kustomize', 'helm-values', 'yaml-path']);
+  const format = parseEnum<ManifestFormat>('format', get('format'), ['kustomize', 'helm-values', 'yaml-path', 'flux-setters']);
   const p = parsePath(get('path'));
   const img = parseImage(get('image'));
   const digest = get('digest') || img.digest || '';
@@ -210,7 +229,8 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
   if (img.digest && img.digest !== digest)
     throw new InputError('digest', `${digest} differs from the digest in image (${img.digest})`, 'Give the digest once, or the same digest in both');
   const yamlPathText = get('yaml-path');
-  if (format === 'kustomize' && (yamlPathText || get('repository-path') || get('value'))) {
+  const policy = parsePolicy(format, get('image-policy'));
+  if ((format === 'kustomize' || format === 'flux-setters') && (yamlPathText || get('repository-path') || get('value'))) {
     throw new InputError(
       yamlPathText ? 'yaml-path' : get('repository-path') ? 'repository-path' : 'value',
       'applies to helm-values and yaml-path formats only',
@@ -221,7 +241,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
     throw new InputError('yaml-path', 'is required with format yaml-path', 'Name the key, e.g. spec.template.spec.containers[name=app].image');
   if (format !== 'kustomize' && get('image-name'))
     throw new InputError('image-name', 'applies to the kustomize format only', 'Leave it empty, or use format: kustomize');
-  const valuePath = format === 'kustomize' ? [] : parseYamlPath('yaml-path', yamlPathText || 'image.digest');
+  const valuePath = format === 'kustomize' || format === 'flux-setters' ? [] : parseYamlPath('yaml-path', yamlPathText || 'image.digest');
   const repositoryPath = get('repository-path') ? parseYamlPath('repository-path', get('repository-path')) : undefined;
   const value = get('value') ? parseEnum('value', get('value'), ['digest', 'reference'] as const) : format === 'yaml-path' ? 'reference' : 'digest';
   const mode = parseEnum('mode', get('mode'), ['push', 'pull-request'] as const);
@@ -257,6 +277,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: NodeJS.ProcessEn
     commitMessage: checkTemplate('commit-message', get('commit-message')),
     commitAuthor: parseAuthor(get('commit-author')),
     createEntry: parseBoolean('create-entry', get('create-entry')),
+    policy,
     verify: parseBoolean('verify', get('verify')),
     pushAttempts: parseInteger('push-attempts', get('push-attempts'), { min: 1, max: 100 }),
     argocd: parseArgoCd(get),

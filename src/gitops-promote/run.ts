@@ -19,7 +19,8 @@ import { MESSAGE_BODY, type GitopsInputs } from './inputs';
 import { land, type Landed } from './land';
 import { changedLines, gitopsSummary } from './summary';
 import { renderTemplate, type TemplateValues } from './template';
-import { expectedValues, verifyKustomize, verifyValues } from './verify';
+import { findSetterFile } from './flux-setters';
+import { expectedValues, verifyKustomize, verifySetters, verifyValues } from './verify';
 
 export interface GitopsDeps {
   exec: Exec;
@@ -47,6 +48,7 @@ function manifestFile(dir: string, inputs: GitopsInputs): string {
       );
     return path.posix.join(inputs.path, found);
   }
+  if (inputs.format === 'flux-setters' && existsSync(full) && statSync(full).isDirectory()) return findSetterFile(dir, inputs.path, inputs.policy ?? '');
   return inputs.path;
 }
 
@@ -98,7 +100,8 @@ export async function run(inputs: GitopsInputs, deps: GitopsDeps, reporter: Repo
     branch: inputs.branch,
     file: inputs.path,
     before: '?',
-    after: inputs.format === 'kustomize' || inputs.value === 'reference' ? `${inputs.image}@${inputs.digest}` : inputs.digest,
+    after:
+      inputs.format === 'kustomize' || inputs.format === 'flux-setters' || inputs.value === 'reference' ? `${inputs.image}@${inputs.digest}` : inputs.digest,
     result: 'nothing landed',
     attempts: 0,
     notes: [] as string[],
@@ -119,6 +122,7 @@ export async function run(inputs: GitopsInputs, deps: GitopsDeps, reporter: Repo
     const verify = async (e: EditOutcome) => {
       if (!inputs.verify) return;
       if (inputs.format === 'kustomize') await verifyKustomize(deps.exec, path.join(git.dir, path.posix.dirname(file)), inputs.image, inputs.digest);
+      else if (inputs.format === 'flux-setters') verifySetters(e.text, file, edit);
       else verifyValues(e.text, file, expectedValues(edit));
       reporter.info(
         `Verified ${file}: ${inputs.format === 'kustomize' ? `kubectl kustomize renders ${inputs.image}@${inputs.digest}` : 'the path reads the new value'}`,

@@ -7,7 +7,7 @@ import { isMap, isPair, isScalar, parseAllDocuments, visit } from 'yaml';
 import { ServiceError } from '../toolkit/errors';
 import { execOk, type Exec } from '../toolkit/exec';
 import { scrubServiceText } from '../toolkit/secrets';
-import type { ImageEdit } from './edit';
+import { editManifest, type ImageEdit } from './edit';
 import { formatYamlPath, resolveYamlPath, type PathSegment } from './yaml-path';
 
 /** Every `image:` value in rendered manifests (containers, initContainers, ephemeralContainers, CRDs alike). */
@@ -61,6 +61,16 @@ export function verifyValues(text: string, file: string, expected: readonly [Pat
         'This is a bug in the edit; nothing was pushed',
       );
   }
+}
+
+/** Every setter of the policy holds its new value after the edit (applying it again changes nothing). */
+export function verifySetters(text: string, file: string, edit: ImageEdit): void {
+  if (editManifest(text, file, edit).changed)
+    throw new ServiceError(
+      'verify',
+      `${file}: a ${edit.policy ?? ''} setter does not hold the new value after the edit`,
+      'This is a bug in the edit; nothing was pushed',
+    );
 }
 
 /** What each path of a helm-values / yaml-path edit must hold afterwards. */

@@ -134,3 +134,9 @@ export function appendTopLevelList(source: string, key: string, item: Record<str
   const text = `${lead}${key}:${nl}- ${pairs.join(`${nl}  `)}${nl}`;
   return { start: source.length, end: source.length, text };
 }
+
+/** The text after a scalar up to the end of its line (where a `# comment` marker sits). */
+export function lineTail(source: string, node: Node): string {
+  const end = rangeOf(node)[1];
+  return source.slice(end, lineEnd(source, end));
+}

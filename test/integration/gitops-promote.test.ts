@@ -112,6 +112,19 @@ describe('helm values over git daemon (git://)', () => {
   });
 });
 
+describe('Flux setters', () => {
+  it('finds the one file under the directory with the policy markers and writes the digest there', async () => {
+    const deployment =
+      'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:1.0 # {"$imagepolicy": "flux-system:web"}\n';
+    repo.commitFiles({ 'clusters/prod/web/deployment.yaml': deployment, 'clusters/prod/web/service.yaml': 'kind: Service\n' }, 'flux app');
+    const r = await promote({ path: 'clusters/prod', format: 'flux-setters', 'image-policy': 'flux-system:web', digest: D1 });
+    expect(r.errors).toEqual([]);
+    expect(repo.show('clusters/prod/web/deployment.yaml')).toBe(deployment.replace('ghcr.io/acme/web:1.0', `${WEB}@${D1}`));
+    expect(r.summary).toContain('| File | clusters/prod/web/deployment.yaml |');
+    expect(r.summary).toContain('| Environment | prod |');
+  });
+});
+
 describe('bad input: one ::error::, exit 1, nothing pushed', () => {
   const cases: [string, Record<string, string>, string[]][] = [
     ['path not found', { path: 'overlays/qa', digest: D1 }, ["Input 'path'", 'overlays/qa does not exist on branch main']],

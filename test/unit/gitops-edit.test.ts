@@ -154,3 +154,45 @@ describe('yaml paths', () => {
     expect(() => parseYamlPath('yaml-path', 'a[x')).toThrow('unclosed [');
   });
 });
+
+describe('Flux image-automation setters', () => {
+  const flux = (over: Partial<ImageEdit> = {}): ImageEdit => ({ ...kustomize(), format: 'flux-setters', entryName: '', policy: 'flux-system:web', ...over });
+  const deployment = [
+    'spec:',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '        - name: web',
+    '          image: ghcr.io/acme/web:1.0 # {"$imagepolicy": "flux-system:web"}',
+    '        - name: other',
+    '          image: ghcr.io/acme/other:2.0 # {"$imagepolicy": "flux-system:other"}',
+    '      initContainers:',
+    '        - name: migrate',
+    '          image: "ghcr.io/acme/web" # {"$imagepolicy": "flux-system:web:name"}',
+    'metadata:',
+    '  annotations:',
+    '    shipline/digest: old # {"$imagepolicy": "flux-system:web:digest"}',
+    '',
+  ].join('\n');
+
+  it('writes reference, name and digest setters of the policy only, markers kept', () => {
+    const r = editManifest(deployment, 'd.yaml', flux());
+    expect(changed(deployment, r.text)).toEqual([
+      ['          image: ghcr.io/acme/web:1.0 # {"$imagepolicy": "flux-system:web"}', `          image: ${IMAGE}@${D} # {"$imagepolicy": "flux-system:web"}`],
+      [
+        '          image: "ghcr.io/acme/web" # {"$imagepolicy": "flux-system:web:name"}',
+        `          image: "${IMAGE}" # {"$imagepolicy": "flux-system:web:name"}`,
+      ],
+      ['    shipline/digest: old # {"$imagepolicy": "flux-system:web:digest"}', `    shipline/digest: ${D} # {"$imagepolicy": "flux-system:web:digest"}`],
+    ]);
+    expect(r.notes).toEqual(['3 setters of flux-system:web']);
+    expect(editManifest(r.text, 'd.yaml', flux()).changed).toBe(false);
+  });
+
+  it('refuses a :tag setter and a file without setters of the policy', () => {
+    expect(() => editManifest('newTag: v1 # {"$imagepolicy": "flux-system:web:tag"}\n', 'k.yaml', flux())).toThrow(
+      "k.yaml:1 has a 'flux-system:web:tag' setter, which takes a tag",
+    );
+    expect(() => editManifest(deployment, 'd.yaml', flux({ policy: 'apps:web' }))).toThrow('d.yaml has no {"$imagepolicy": "apps:web"} setter');
+  });
+});
