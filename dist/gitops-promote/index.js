@@ -42072,7 +42072,7 @@ async function run(inputs, deps, reporter) {
         if (inputs.argocd && !inputs.dryRun) {
             const argo = inputs.argocd;
             facts.argocd = { application: argo.application, sync: '', health: '' };
-            if (pull && inputs.mode === 'pull-request' && landed.changed) {
+            if (pull) {
                 facts.argocd = { application: argo.application, sync: 'not waited (pull request not merged)', health: '' };
             }
             else {

@@ -6,7 +6,7 @@
  */
 import { existsSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { errorLine, InputError } from '../toolkit/errors';
+import { errorLine, InputError, ServiceError } from '../toolkit/errors';
 import type { Exec } from '../toolkit/exec';
 import type { Reporter } from '../toolkit/reporter';
 import type { Sleep } from '../toolkit/retry';
@@ -189,7 +189,7 @@ export async function run(inputs: GitopsInputs, deps: GitopsDeps, reporter: Repo
     if (inputs.argocd && !inputs.dryRun) {
       const argo = inputs.argocd;
       facts.argocd = { application: argo.application, sync: '', health: '' };
-      if (pull && inputs.mode === 'pull-request' && landed.changed) {
+      if (pull) {
         facts.argocd = { application: argo.application, sync: 'not waited (pull request not merged)', health: '' };
       } else {
         const seen = (s: ArgoCdState) => {
