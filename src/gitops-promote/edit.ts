@@ -175,8 +175,9 @@ function setAtPath(
           `Name the key inside it, e.g. ${formatYamlPath(path)}.digest`,
         );
       }
-      const before = r.node.value === null ? '' : String(r.node.value);
-      if (before === value) return { text, before };
+      const current = r.node.value === null ? '' : String(r.node.value);
+      const before = current === '' ? '(empty)' : current;
+      if (current === value) return { text, before };
       return { text: applyEdits(text, [replaceScalar(text, r.node, value)]), before };
     }
     if (!deepest || r.missingAt! > deepest.at) deepest = { doc, at: r.missingAt!, parent: r.parent };
