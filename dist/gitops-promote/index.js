@@ -41427,8 +41427,9 @@ function setAtPath(text, file, path, value, createEntry, input) {
             if (!(0,dist/* isScalar */.jn)(r.node)) {
                 throw new errors_InputError(input, `${file}: '${formatYamlPath(path)}' is a ${(0,dist/* isMap */.jh)(r.node) ? 'map' : 'list'}, not a value`, `Name the key inside it, e.g. ${formatYamlPath(path)}.digest`);
             }
-            const before = r.node.value === null ? '' : String(r.node.value);
-            if (before === value)
+            const current = r.node.value === null ? '' : String(r.node.value);
+            const before = current === '' ? '(empty)' : current;
+            if (current === value)
                 return { text, before };
             return { text: applyEdits(text, [replaceScalar(text, r.node, value)]), before };
         }
@@ -42038,7 +42039,7 @@ async function run(inputs, deps, reporter) {
                 const head = open?.head.ref ?? `shipline/${slug(inputs.environment)}/${slug(inputs.image.split('/').pop() ?? '')}-${base['short-digest']}`;
                 const headStart = open ? await git.fetchBranch(head) : start;
                 if (!headStart)
-                    throw new errors_InputError('token', `the branch ${head} of open pull request #${open.number} is not readable`, 'Check the token can read the repository');
+                    throw new ServiceError('git fetch', `the branch ${head} of open pull request #${open.number} is gone`, 'Close that pull request; the next run opens a new one');
                 landed = await land({ ...common, branch: head, start: headStart, refetch: () => git.fetchBranch(head) });
                 const [title, ...rest] = message(landed.edit).split('\n');
                 const body = `${rest.join('\n').trim()}\n\n${marker}\n`;

@@ -160,7 +160,11 @@ export async function run(inputs: GitopsInputs, deps: GitopsDeps, reporter: Repo
         const head = open?.head.ref ?? `shipline/${slug(inputs.environment)}/${slug(inputs.image.split('/').pop() ?? '')}-${base['short-digest']}`;
         const headStart = open ? await git.fetchBranch(head) : start;
         if (!headStart)
-          throw new InputError('token', `the branch ${head} of open pull request #${open!.number} is not readable`, 'Check the token can read the repository');
+          throw new ServiceError(
+            'git fetch',
+            `the branch ${head} of open pull request #${open!.number} is gone`,
+            'Close that pull request; the next run opens a new one',
+          );
         landed = await land({ ...common, branch: head, start: headStart, refetch: () => git.fetchBranch(head) });
         const [title, ...rest] = message(landed.edit).split('\n');
         const body = `${rest.join('\n').trim()}\n\n${marker}\n`;
