@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
+import { maskHeaderValue, maskSecret } from '../toolkit/secrets';
 import { noMetricJudged, planMetrics } from './analysis/baseline-mode';
 import { runAnalysis, type AnalysisResult } from './analysis/engine';
 import { comparisonAlpha } from './analysis/measurement';
@@ -34,7 +35,9 @@ function toJson(value: unknown, indent?: number): string {
 }
 
 export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter): Promise<void> {
-  for (const s of inputs.secrets) reporter.setSecret(s);
+  for (const s of inputs.secrets) maskSecret(reporter, s);
+  // a header value may be `Basic <base64>` written whole: its user:password is a secret too
+  for (const v of Object.values(inputs.http?.headers ?? {})) maskHeaderValue(reporter, v);
   const startedMs = deps.clock();
   let decision: Decision | undefined;
   let http: HttpCheckResult | undefined;
@@ -66,6 +69,7 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
       staleAfterMs: 2 * a.intervalMs,
       fetch: deps.fetch,
       clock: deps.clock,
+      reporter,
     });
     reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
     if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
@@ -113,7 +117,8 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
   const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic, plan?.notJudged);
   const json = toJson(report);
   const reportFile = path.resolve(inputs.reportFile ?? path.join(deps.tempDir, 'health-gate-report.json'));
-  writeFileSync(reportFile, toJson(report, 2) + '\n');
+  // quoted service text is scrubbed where it is read; redact is the last guard for the file
+  writeFileSync(reportFile, reporter.redact(toJson(report, 2)) + '\n');
   reporter.setOutput('verdict', decision.verdict);
   reporter.setOutput('score', String(score));
   reporter.setOutput('report', json);

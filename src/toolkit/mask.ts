@@ -10,6 +10,10 @@ export class SecretMask {
     if (value) this.values.add(value);
   }
 
+  has(value: string): boolean {
+    return this.values.has(value);
+  }
+
   apply(text: string): string {
     return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
   }
