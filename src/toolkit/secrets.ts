@@ -56,7 +56,8 @@ export function derivedForms(value: string): string[] {
   forms.add(new URLSearchParams({ v: value }).toString().slice(2));
   forms.add(userinfoEncoded(value));
   forms.add(JSON.stringify(value).slice(1, -1));
-  return [...forms].filter(Boolean);
+  // a derived form shorter than a base64 fragment (a short password's base64) would blank out ordinary text
+  return [...forms].filter((f) => f === value || f.length >= MIN_FRAGMENT);
 }
 
 /** Masks a credential and every derived form of it, at once (see derivedForms). */
