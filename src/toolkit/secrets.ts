@@ -119,7 +119,7 @@ const INLINE_CREDENTIAL = new RegExp(
 /** Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above. */
 const SCHEME_CREDENTIAL = /\b(Basic|Bearer|Token|Digest)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 /** `scheme://user:password@` in a quoted URL. */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]+@/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi;
 /** Signed-URL parameters (S3 presigned blob redirects, SAS tokens): the query grants access. */
 const SIGNED_QUERY = /([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|se|sv)=)[^&\s"'<>]+/gi;
 

@@ -115,5 +115,6 @@ describe('scrubServiceText rules', () => {
 describe('withoutUserinfo', () => {
   it('drops user:password@ from URLs in a message', () => {
     expect(withoutUserinfo("'ftp://u:p@h/x' is not an http(s) URL")).toBe("'ftp://***@h/x' is not an http(s) URL");
+    expect(withoutUserinfo('https://u:p@ss@h/x?a=b@c')).toBe('https://***@h/x?a=b@c');
   });
 });
