@@ -5,16 +5,16 @@
  * pkg/kube/statuswait.go (Helm 4 kstatus waits), pkg/cmd/flags.go (Helm 4 --wait).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { testTempDir } from '../helpers/temp';
 
 const HELM = path.join(__dirname, '..', 'doubles', 'bin', 'helm');
 const CHART = path.join(__dirname, '..', '..', 'charts', 'app');
 const IMAGE = ['--set-string', 'image.repository=registry.example.com/app', '--set-string', `image.digest=sha256:${'a'.repeat(64)}`];
 
 function helmDouble(version: string) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-text-'));
+  const dir = testTempDir('helm-text-');
   const run = (...args: string[]) => {
     const r = spawnSync(process.execPath, [HELM, ...args], { env: { ...process.env, HELM_DOUBLE_STATE: dir, HELM_DOUBLE_VERSION: version }, encoding: 'utf8' });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -77,7 +77,7 @@ describe('Helm 3', () => {
 
   it('--set-file sets the file content as a string, applied after --set-string; a missing file fails like Helm', () => {
     const h = helmDouble('v3.19.0');
-    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-set-file-'));
+    const dir = testTempDir('helm-set-file-');
     writeFileSync(path.join(dir, 'pw'), 'hunter2,s3cr3t');
     writeFileSync(path.join(dir, 'n'), '42');
     expect(

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceError } from '../../src/toolkit/errors';
 import { exec } from '../../src/toolkit/exec';
@@ -8,6 +7,7 @@ import { RegistryAuth, type TokenFetch } from '../../src/toolkit/registry/auth';
 import { parseChallenges, scopesCover } from '../../src/toolkit/registry/challenge';
 import { configKeyHost, credentialsFromConfig, dockerConfigDir, loadDockerConfig, type RegistryCredentials } from '../../src/toolkit/registry/docker-config';
 import { describeErrors, isLoopbackHost, RegistryHttp } from '../../src/toolkit/registry/http-session';
+import { testTempDir } from '../helpers/temp';
 
 describe('WWW-Authenticate challenges', () => {
   it('parses a Docker Hub style Bearer challenge', () => {
@@ -79,7 +79,7 @@ describe('Docker config.json', () => {
   let dir: string;
   const reporter = new MemoryReporter();
   beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'shipline-cfg-'));
+    dir = testTempDir('cfg-');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const write = (config: unknown) => writeFileSync(path.join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
