@@ -40203,6 +40203,9 @@ class SecretMask {
         if (value)
             this.values.add(value);
     }
+    has(value) {
+        return this.values.has(value);
+    }
     apply(text) {
         return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
     }
@@ -40212,24 +40215,26 @@ class SecretMask {
 /** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
 
 
-/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+/** Every value given to setSecret, so the job summary, outputs and written files get the same masking as the log. */
 const summaryMask = new SecretMask();
 const coreReporter = {
     info: (m) => info(m),
     warning: (m) => warning(m),
     debug: (m) => debug(m),
     setSecret: (v) => {
-        if (!v)
+        // one ::add-mask:: per value: derived forms of a credential often coincide
+        if (!v || summaryMask.has(v))
             return;
         setSecret(v);
         summaryMask.add(v);
     },
-    setOutput: (n, v) => setOutput(n, v),
+    setOutput: (n, v) => setOutput(n, summaryMask.apply(v)),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
         await summary.addRaw(summaryMask.apply(md), true).write();
     },
+    redact: (text) => summaryMask.apply(text),
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
 function readRawInputs(names) {
@@ -40296,9 +40301,11 @@ async function actionMain(inputNames, parse, run) {
         await run(inputs, coreReporter);
     }
     catch (err) {
+        // The runner masks these lines too; redacting here also covers a secret registered in a
+        // derived form only (a header built from it) and logs read outside the runner.
         if (err instanceof Error && err.stack)
-            debug(err.stack);
-        setFailed(errorLine(err));
+            debug(coreReporter.redact(err.stack));
+        setFailed(coreReporter.redact(errorLine(err)));
     }
 }
 
@@ -40377,12 +40384,148 @@ function writePrivateFile(file, content) {
     chmodSync(file, 0o600); // mode applies only to a new file, and after the umask
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/secrets.ts
+/** Shortest base64 fragment worth masking: shorter ones would blank out ordinary text. */
+const MIN_FRAGMENT = 6;
+/**
+ * The base64 text a secret produces wherever it sits inside a longer encoded string: for each
+ * byte offset 0, 1, 2, the characters that depend only on the secret's bytes, in the standard
+ * and the URL-safe alphabet (RFC 4648 §4, §5), plus the whole value's own encodings.
+ */
+function base64Fragments(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const out = new Set();
+    for (let k = 0; k < 3; k++) {
+        const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+        const start = Math.ceil((8 * k) / 6);
+        const end = Math.floor((8 * (k + bytes.length)) / 6);
+        const fragment = encoded.slice(start, end);
+        if (fragment.length >= MIN_FRAGMENT) {
+            out.add(fragment);
+            out.add(fragment.replace(/\+/g, '-').replace(/\//g, '_'));
+        }
+    }
+    for (const full of [bytes.toString('base64'), bytes.toString('base64url')])
+        out.add(full);
+    return [...out];
+}
+/** The value as the WHATWG URL parser writes it in `user:password@` (userinfo percent-encode set). */
+function userinfoEncoded(value) {
+    const url = new URL('http://host');
+    url.password = value;
+    return url.password;
+}
+/**
+ * Every form of `value` the suite might write or a service might echo: the value, its base64
+ * (standard and URL-safe, at every alignment), percent-encoded (URI component, form, URL
+ * userinfo, lower-case hex), and JSON-string escaped. Empty input gives [].
+ */
+function derivedForms(value) {
+    if (!value)
+        return [];
+    const forms = new Set([value, ...base64Fragments(value)]);
+    const uri = encodeURIComponent(value);
+    forms.add(uri);
+    forms.add(uri.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+    forms.add(userinfoEncoded(value));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    // a derived form shorter than a base64 fragment (a short password's base64) would blank out ordinary text
+    return [...forms].filter((f) => f === value || f.length >= MIN_FRAGMENT);
+}
+/** Masks a credential and every derived form of it, at once (see derivedForms). */
+function maskSecret(reporter, value) {
+    for (const form of derivedForms(value))
+        reporter.setSecret(form);
+}
+/**
+ * `Basic <base64(username:password)>` (RFC 7617), with the password, `username:password` and the
+ * header value masked before it is returned. The username alone is not a secret.
+ */
+function basicAuthorization(reporter, username, password) {
+    const pair = `${username}:${password}`;
+    const header = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    maskSecret(reporter, password);
+    maskSecret(reporter, pair);
+    reporter.setSecret(header);
+    return header;
+}
+/** `Bearer <token>` (RFC 6750), with the token and its forms masked before it is returned. */
+function bearerAuthorization(reporter, token) {
+    maskSecret(reporter, token);
+    const header = `Bearer ${token}`;
+    reporter.setSecret(header);
+    return header;
+}
+/**
+ * Masks a header value a user gave whole (e.g. `Authorization: Basic dXNlcjpwYXNz` in an input):
+ * the value, the credential after an auth scheme, and for Basic the decoded `user:password` and
+ * password, each with its derived forms. A value that is not `<scheme> <credential>` is masked as
+ * one secret.
+ */
+function maskHeaderValue(reporter, value) {
+    maskSecret(reporter, value);
+    const m = /^\s*([A-Za-z][\w-]*)\s+(\S+)\s*$/.exec(value);
+    if (!m)
+        return;
+    maskSecret(reporter, m[2]);
+    if (m[1].toLowerCase() !== 'basic')
+        return;
+    const decoded = Buffer.from(m[2], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    // only a real `user:password` decoding: anything else is not the user's credential
+    if (colon < 0 || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== m[2].replace(/=+$/, ''))
+        return;
+    maskSecret(reporter, decoded);
+    maskSecret(reporter, decoded.slice(colon + 1));
+}
+const CREDENTIAL_NAMES = 'authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|api[-_]?key|private-token|x-auth-token|' +
+    'password|passwd|secret|client_secret|access_token|refresh_token|id_token|identitytoken|registrytoken|token|auth';
+/** Header names whose lines a quoted service body must never carry. */
+const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token|x-auth-token)"?\s*[:=]/i;
+/** `Authorization: Basic ...`, `"password":"..."`, `\"token\": \"...\"` inside one line of JSON or text. */
+const INLINE_CREDENTIAL = new RegExp(`((?:\\\\?")?\\b(?:${CREDENTIAL_NAMES})(?:\\\\?")?\\s*[:=]\\s*)(\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|\\[[^\\]]*\\]|[^\\s&,;}\\]"']+(?:[ \\t]+[^\\s&,;}\\]"']+)?)`, 'gi');
+/** Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above. */
+const SCHEME_CREDENTIAL = /\b(Basic|Bearer|Token|Digest)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+/** `scheme://user:password@` in a quoted URL. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi;
+/** Signed-URL parameters (S3 presigned blob redirects, SAS tokens): the query grants access. */
+const SIGNED_QUERY = /([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|se|sv)=)[^&\s"'<>]+/gi;
+/**
+ * `scheme://user:password@host` with the userinfo replaced by ***: for messages that must show a
+ * URL a user typed (or a service answered) without its credentials.
+ */
+function withoutUserinfo(text) {
+    return text.replace(URL_USERINFO, '$1***@');
+}
+/**
+ * A service's error body (or a program's stderr) made safe to quote: lines that carry credential
+ * headers dropped; inline credential values (headers, JSON fields such as password/token,
+ * form fields), `Basic`/`Bearer` credentials, URL userinfo and signed-URL query parameters
+ * replaced by ***; then every derived form of each known secret masked, longest first.
+ */
+function scrubServiceText(text, secrets = []) {
+    let out = text
+        .split(/\r?\n/)
+        .filter((line) => !CREDENTIAL_HEADERS.test(line))
+        .join('\n')
+        .replace(INLINE_CREDENTIAL, (_m, key) => `${key}***`)
+        .replace(SCHEME_CREDENTIAL, (_m, scheme) => `${scheme} ***`)
+        .replace(URL_USERINFO, '$1***@')
+        .replace(SIGNED_QUERY, '$1***');
+    const forms = [...new Set([...secrets].flatMap(derivedForms))].sort((a, b) => b.length - a.length);
+    for (const form of forms)
+        out = out.split(form).join('***');
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/inputs.ts
 /**
  * Small typed parsers from the runner's raw input strings to values, each throwing an
  * InputError that names the input and the accepted values (in the style of Azure/k8s-deploy).
  * Nothing here touches @actions/core, so parsers run the same inside and outside GitHub.
  */
+
 
 /** Reads one raw value, applying the declared default, trimming, and enforcing `required`. */
 function rawValue(specs, raw, name) {
@@ -40471,15 +40614,17 @@ function formatDuration(ms) {
     return `${ms}ms`;
 }
 function parseHttpUrl(name, value) {
+    // a rejected URL is quoted without any user:password@ it holds
+    const shown = withoutUserinfo(value);
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new errors_InputError(name, `'${shown}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new errors_InputError(name, `'${shown}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
@@ -40933,18 +41078,27 @@ function noMetricJudged(notJudged) {
  * means the PromQL itself is wrong: that is a configuration error and ends the gate.
  */
 
+
 /** The query can never work as written (PromQL syntax, unknown function, refused credentials). */
 class PrometheusConfigError extends ServiceError {
     constructor(problem, hint) {
         super('Prometheus', problem, hint);
     }
 }
-function headersFor(auth) {
+function headersFor(auth, reporter) {
     if (auth.kind === 'bearer')
-        return { authorization: `Bearer ${auth.token}` };
+        return { authorization: bearerAuthorization(reporter, auth.token) };
     if (auth.kind === 'basic')
-        return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+        return { authorization: basicAuthorization(reporter, auth.username, auth.password) };
     return {};
+}
+/** The credentials of `auth`, for scrubbing what Prometheus (or a proxy before it) answers. */
+function secretsOf(auth) {
+    if (auth.kind === 'bearer')
+        return [auth.token];
+    if (auth.kind === 'basic')
+        return [auth.password, `${auth.username}:${auth.password}`];
+    return [];
 }
 /** Prometheus writes sample values as strings: "1.5", "NaN", "+Inf", "-Inf". */
 function sampleOutcome(pair, now, staleAfterMs) {
@@ -40971,10 +41125,18 @@ class PrometheusClient {
     opts;
     fetch;
     clock;
+    headers;
+    secrets;
     constructor(opts) {
         this.opts = opts;
         this.fetch = opts.fetch ?? ((url, init) => fetch(url, init));
         this.clock = opts.clock ?? Date.now;
+        this.headers = headersFor(opts.auth, opts.reporter);
+        this.secrets = secretsOf(opts.auth);
+    }
+    /** At most `max` characters of a body Prometheus (or a proxy) answered, credentials removed. */
+    quote(text, max = 200) {
+        return scrubServiceText(text, this.secrets).slice(0, max);
     }
     /** One instant query at "now"; throws PrometheusConfigError only for errors no retry can fix. */
     async query(promql, metricName) {
@@ -40983,7 +41145,7 @@ class PrometheusClient {
         let res;
         let text;
         try {
-            res = await this.fetch(url, { headers: headersFor(this.opts.auth), signal: AbortSignal.timeout(this.opts.timeoutMs) });
+            res = await this.fetch(url, { headers: this.headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
             text = await res.text();
         }
         catch (e) {
@@ -41001,17 +41163,17 @@ class PrometheusClient {
             body = undefined;
         }
         if (res.status === 400) {
-            throw new PrometheusConfigError(`the query of metric '${metricName}' is invalid: ${body?.error ?? text.slice(0, 200)}`, `Fix the PromQL of '${metricName}' in the metrics input (try it in the Prometheus UI)`);
+            throw new PrometheusConfigError(`the query of metric '${metricName}' is invalid: ${this.quote(body?.error ?? text)}`, `Fix the PromQL of '${metricName}' in the metrics input (try it in the Prometheus UI)`);
         }
         if (res.status === 401 || res.status === 403) {
             throw new PrometheusConfigError(`answered HTTP ${res.status} to the query of metric '${metricName}'`, 'Check prometheus-token or prometheus-username/-password');
         }
         if (res.status === 422)
-            return { kind: 'error', reason: 'execution-error', detail: `Prometheus could not evaluate the query: ${body?.error ?? text.slice(0, 200)}` };
+            return { kind: 'error', reason: 'execution-error', detail: `Prometheus could not evaluate the query: ${this.quote(body?.error ?? text)}` };
         if (!res.ok)
-            return { kind: 'error', reason: 'http-error', detail: `HTTP ${res.status}: ${(body?.error ?? text).slice(0, 200)}` };
+            return { kind: 'error', reason: 'http-error', detail: `HTTP ${res.status}: ${this.quote(body?.error ?? text)}` };
         if (!body || body.status !== 'success' || !body.data)
-            return { kind: 'error', reason: 'bad-response', detail: `not a Prometheus API answer: ${text.slice(0, 200)}` };
+            return { kind: 'error', reason: 'bad-response', detail: `not a Prometheus API answer: ${this.quote(text)}` };
         const { resultType, result } = body.data;
         if (resultType === 'scalar')
             return sampleOutcome(result, now, this.opts.staleAfterMs);
@@ -41633,6 +41795,7 @@ async function runAnalysis(settings, deps) {
  */
 
 
+
 async function checkUrl(url, s, fetchFn, clock) {
     const start = clock();
     try {
@@ -41642,7 +41805,8 @@ async function checkUrl(url, s, fetchFn, clock) {
         if (!statusExpected(s.expectedStatus, res.status))
             return { url, ok: false, status: res.status, ms, reason: `status ${res.status}, expected ${s.expectedStatus.join(' or ')}` };
         const mismatch = s.bodyMatch ? bodyMismatch(s.bodyMatch, body) : undefined;
-        return mismatch ? { url, ok: false, status: res.status, ms, reason: mismatch } : { url, ok: true, status: res.status, ms };
+        // the mismatch quotes the body, which may echo the request's headers
+        return mismatch ? { url, ok: false, status: res.status, ms, reason: scrubServiceText(mismatch, Object.values(s.headers)) } : { url, ok: true, status: res.status, ms };
     }
     catch (e) {
         const err = e;
@@ -41947,13 +42111,17 @@ function startTraffic(opts) {
 
 
 
+
 /** JSON without losing Infinity/NaN (JSON.stringify would write null). */
 function toJson(value, indent) {
     return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
 }
 async function run(inputs, deps, reporter) {
     for (const s of inputs.secrets)
-        reporter.setSecret(s);
+        maskSecret(reporter, s);
+    // a header value may be `Basic <base64>` written whole: its user:password is a secret too
+    for (const v of Object.values(inputs.http?.headers ?? {}))
+        maskHeaderValue(reporter, v);
     const startedMs = deps.clock();
     let decision;
     let http;
@@ -41985,6 +42153,7 @@ async function run(inputs, deps, reporter) {
             staleAfterMs: 2 * a.intervalMs,
             fetch: deps.fetch,
             clock: deps.clock,
+            reporter,
         });
         reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
         if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
@@ -42030,7 +42199,8 @@ async function run(inputs, deps, reporter) {
     const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic, plan?.notJudged);
     const json = toJson(report);
     const reportFile = external_node_path_namespaceObject.resolve(inputs.reportFile ?? external_node_path_namespaceObject.join(deps.tempDir, 'health-gate-report.json'));
-    (0,external_node_fs_namespaceObject.writeFileSync)(reportFile, toJson(report, 2) + '\n');
+    // quoted service text is scrubbed where it is read; redact is the last guard for the file
+    (0,external_node_fs_namespaceObject.writeFileSync)(reportFile, reporter.redact(toJson(report, 2)) + '\n');
     reporter.setOutput('verdict', decision.verdict);
     reporter.setOutput('score', String(score));
     reporter.setOutput('report', json);
