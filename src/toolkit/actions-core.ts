@@ -7,9 +7,10 @@ import type { Reporter } from './reporter';
 const summaryMask = new SecretMask();
 
 export const coreReporter: Reporter = {
-  info: (m) => core.info(m),
-  warning: (m) => core.warning(m),
-  debug: (m) => core.debug(m),
+  // the runner masks log lines too; masking here as well keeps them clean in logs read elsewhere
+  info: (m) => core.info(summaryMask.apply(m)),
+  warning: (m) => core.warning(summaryMask.apply(m)),
+  debug: (m) => core.debug(summaryMask.apply(m)),
   setSecret: (v) => {
     // one ::add-mask:: per value: derived forms of a credential often coincide
     if (!v || summaryMask.has(v)) return;
