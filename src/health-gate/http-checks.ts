@@ -46,7 +46,9 @@ async function checkUrl(url: string, s: HttpCheckSettings, fetchFn: Fetch, clock
       return { url, ok: false, status: res.status, ms, reason: `status ${res.status}, expected ${s.expectedStatus.join(' or ')}` };
     const mismatch = s.bodyMatch ? bodyMismatch(s.bodyMatch, body) : undefined;
     // the mismatch quotes the body, which may echo the request's headers
-    return mismatch ? { url, ok: false, status: res.status, ms, reason: scrubServiceText(mismatch, Object.values(s.headers)) } : { url, ok: true, status: res.status, ms };
+    return mismatch
+      ? { url, ok: false, status: res.status, ms, reason: scrubServiceText(mismatch, Object.values(s.headers)) }
+      : { url, ok: true, status: res.status, ms };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const ms = clock() - start;

@@ -4,7 +4,6 @@
  * nothing else to judge it by is reported as not judged, and a gate that judged nothing never passes.
  */
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { InputError, ServiceError } from '../../src/toolkit/errors';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { noMetricJudged, planMetrics } from '../../src/health-gate/analysis/baseline-mode';

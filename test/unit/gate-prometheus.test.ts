@@ -18,7 +18,16 @@ const vector = (...values: [number, string][]) => ({
 });
 
 function client(fetch: Fetch, over: Partial<ConstructorParameters<typeof PrometheusClient>[0]> = {}) {
-  return new PrometheusClient({ url: 'http://prom:9090', auth: { kind: 'none' }, timeoutMs: 200, staleAfterMs: 60_000, fetch, clock: () => NOW, reporter: new MemoryReporter(), ...over });
+  return new PrometheusClient({
+    url: 'http://prom:9090',
+    auth: { kind: 'none' },
+    timeoutMs: 200,
+    staleAfterMs: 60_000,
+    fetch,
+    clock: () => NOW,
+    reporter: new MemoryReporter(),
+    ...over,
+  });
 }
 
 it('returns the value of a one-series vector, asking at the clock time', async () => {
@@ -93,7 +102,10 @@ describe('credentials in what Prometheus (or a proxy before it) answers', () => 
   const auth = { kind: 'basic' as const, username: 'grafana', password: 'pr0m-s3cret!' };
   const header = `Basic ${Buffer.from('grafana:pr0m-s3cret!').toString('base64')}`;
   const echo = (status: number) =>
-    answering(status, `{"status":"error","errorType":"bad_data","error":"request was GET /api/v1/query\\nAuthorization: ${header}\\nuser grafana:pr0m-s3cret! pw pr0m-s3cret%21"}`);
+    answering(
+      status,
+      `{"status":"error","errorType":"bad_data","error":"request was GET /api/v1/query\\nAuthorization: ${header}\\nuser grafana:pr0m-s3cret! pw pr0m-s3cret%21"}`,
+    );
   const leaks = (text: string) => ['pr0m-s3cret', Buffer.from('grafana:pr0m-s3cret!').toString('base64').slice(0, 12)].filter((f) => text.includes(f));
 
   it('masks the Basic header when it is built', async () => {

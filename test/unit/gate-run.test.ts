@@ -1,6 +1,5 @@
 /** run(): outputs, report file, summary and the step's failure, with a fake Prometheus and fake time. */
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { ServiceError } from '../../src/toolkit/errors';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { parseInputs } from '../../src/health-gate/inputs';

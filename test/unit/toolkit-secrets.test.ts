@@ -1,4 +1,13 @@
-import { base64Fragments, basicAuthorization, bearerAuthorization, derivedForms, maskHeaderValue, maskSecret, scrubServiceText, withoutUserinfo } from '../../src/toolkit/secrets';
+import {
+  base64Fragments,
+  basicAuthorization,
+  bearerAuthorization,
+  derivedForms,
+  maskHeaderValue,
+  maskSecret,
+  scrubServiceText,
+  withoutUserinfo,
+} from '../../src/toolkit/secrets';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 
 describe('derived forms of a credential', () => {
@@ -100,7 +109,11 @@ describe('scrubServiceText rules', () => {
     ['JSON inside a JSON string', '{"error":"{\\"authorization\\": \\"Bearer zzz\\"}"}', '{"error":"{\\"authorization\\": ***}"}'],
     ['a form body', 'grant_type=refresh_token&refresh_token=rt-abc&client_id=shipline', 'grant_type=refresh_token&refresh_token=***&client_id=shipline'],
     ['URL userinfo', 'cannot GET https://bob:pw@mirror.example/x', 'cannot GET https://***@mirror.example/x'],
-    ['a presigned S3 URL', 'redirect to https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=abcd', 'redirect to https://b.s3.amazonaws.com/k?X-Amz-Credential=***&X-Amz-Signature=***'],
+    [
+      'a presigned S3 URL',
+      'redirect to https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=abcd',
+      'redirect to https://b.s3.amazonaws.com/k?X-Amz-Credential=***&X-Amz-Signature=***',
+    ],
     ['a bare bearer credential', 'sent Bearer eyJhbGciOiJIUzI1NiJ9.e30.x', 'sent Bearer ***'],
   ])('%s', (_name, body, expected) => {
     expect(scrubServiceText(body)).toBe(expected);

@@ -212,7 +212,10 @@ export class RegistryAuth {
 /** A token server's error body, credentials removed, at most 200 characters. */
 function quoteTokenAnswer(text: string, creds: RegistryCredentials | undefined): string {
   const known = [creds?.password, creds?.identityToken, creds?.registryToken, creds && `${creds.username ?? ''}:${creds.password ?? ''}`];
-  return scrubServiceText(text, known.filter((s): s is string => Boolean(s)))
+  return scrubServiceText(
+    text,
+    known.filter((s): s is string => Boolean(s)),
+  )
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 200);
