@@ -40194,20 +40194,28 @@ function getIDToken(aud) {
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts
 /**
  * Secret masking for text the runner does not mask itself the way it masks log lines (the job
- * summary): every registered value becomes ***, longest first so a secret that contains another
- * is hidden whole.
+ * summary, outputs, files): every registered value becomes ***, longest first so a secret that
+ * contains another is hidden whole.
  */
 class SecretMask {
     values = new Set();
+    /** The values longest first, rebuilt after an add (apply runs on every log line). */
+    sorted = [];
     add(value) {
-        if (value)
-            this.values.add(value);
+        if (!value || this.values.has(value))
+            return;
+        this.values.add(value);
+        this.sorted = [...this.values].sort((a, b) => b.length - a.length);
     }
     has(value) {
         return this.values.has(value);
     }
     apply(text) {
-        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+        let out = text;
+        for (const s of this.sorted)
+            if (out.includes(s))
+                out = out.split(s).join('***');
+        return out;
     }
 }
 
@@ -40218,9 +40226,10 @@ class SecretMask {
 /** Every value given to setSecret, so the job summary, outputs and written files get the same masking as the log. */
 const summaryMask = new SecretMask();
 const coreReporter = {
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    debug: (m) => debug(m),
+    // the runner masks log lines too; masking here as well keeps them clean in logs read elsewhere
+    info: (m) => info(summaryMask.apply(m)),
+    warning: (m) => warning(summaryMask.apply(m)),
+    debug: (m) => debug(summaryMask.apply(m)),
     setSecret: (v) => {
         // one ::add-mask:: per value: derived forms of a credential often coincide
         if (!v || summaryMask.has(v))
@@ -41806,7 +41815,9 @@ async function checkUrl(url, s, fetchFn, clock) {
             return { url, ok: false, status: res.status, ms, reason: `status ${res.status}, expected ${s.expectedStatus.join(' or ')}` };
         const mismatch = s.bodyMatch ? bodyMismatch(s.bodyMatch, body) : undefined;
         // the mismatch quotes the body, which may echo the request's headers
-        return mismatch ? { url, ok: false, status: res.status, ms, reason: scrubServiceText(mismatch, Object.values(s.headers)) } : { url, ok: true, status: res.status, ms };
+        return mismatch
+            ? { url, ok: false, status: res.status, ms, reason: scrubServiceText(mismatch, Object.values(s.headers)) }
+            : { url, ok: true, status: res.status, ms };
     }
     catch (e) {
         const err = e;

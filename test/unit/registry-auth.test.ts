@@ -280,6 +280,18 @@ describe('RegistryAuth', () => {
     await expect(none.auth.answer('r', 'Basic realm="x"', [], false)).rejects.toThrow(/no credentials were found/);
   });
 
+  it('quotes a token server error without the login or refresh token it echoes', async () => {
+    const pw = 'Tok3n-server-pw';
+    const echo = `upstream 500: Authorization: Basic ${Buffer.from(`u:${pw}`).toString('base64')} user u:${pw} refresh_token=rt-abcdef123`;
+    const basic = setup({ username: 'u', password: pw }, () => ({ status: 500, text: echo }));
+    const err = (await basic.auth.answer('reg.example.com', BEARER, [], false).catch((e: Error) => e)) as Error;
+    expect(err.message).toContain('token server https://auth.example.com answered 500: upstream 500:');
+    expect(err.message).not.toMatch(/Tok3n|VG9rM2|dTpUb2t|rt-abcdef/);
+    const refresh = setup({ identityToken: 'rt-abcdef123' }, () => ({ status: 500, text: echo }));
+    const err2 = (await refresh.auth.answer('reg.example.com', BEARER, [], false).catch((e: Error) => e)) as Error;
+    expect(err2.message).not.toContain('rt-abcdef');
+  });
+
   it('asks again with more scope on insufficient_scope', async () => {
     const { auth, calls } = setup({ username: 'u', password: 'p' });
     await auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false);
