@@ -40427,7 +40427,8 @@ function userinfoEncoded(value) {
 /**
  * Every form of `value` the suite might write or a service might echo: the value, its base64
  * (standard and URL-safe, at every alignment), percent-encoded (URI component, form, URL
- * userinfo, lower-case hex), and JSON-string escaped. Empty input gives [].
+ * userinfo, lower-case hex), JSON-string escaped, and each line of a multi-line value. Forms
+ * shorter than 6 characters (other than the value itself) are left out. Empty input gives [].
  */
 function derivedForms(value) {
     if (!value)
@@ -40439,6 +40440,11 @@ function derivedForms(value) {
     forms.add(new URLSearchParams({ v: value }).toString().slice(2));
     forms.add(userinfoEncoded(value));
     forms.add(JSON.stringify(value).slice(1, -1));
+    // the runner masks line by line: each line of a multi-line secret (a PEM key) is a form too
+    if (/[\r\n]/.test(value))
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= MIN_FRAGMENT)
+                forms.add(line.trim());
     // a derived form shorter than a base64 fragment (a short password's base64) would blank out ordinary text
     return [...forms].filter((f) => f === value || f.length >= MIN_FRAGMENT);
 }

@@ -77,6 +77,12 @@ describe('more derived forms', () => {
   });
 });
 
+it('masks each line of a multi-line secret (the runner masks line by line)', () => {
+  const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+  expect(derivedForms(key)).toEqual(expect.arrayContaining(['MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', '-----BEGIN PRIVATE KEY-----']));
+  expect(derivedForms('abc')).toEqual(['abc']); // its base64 YWJj is too short to mask without blanking out ordinary text
+});
+
 describe('bearerAuthorization and maskHeaderValue', () => {
   it('masks the token, its forms and the header', () => {
     const r = new MemoryReporter();
