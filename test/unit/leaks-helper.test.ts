@@ -2,8 +2,7 @@
 import type { StepResult } from '../harness/run-action';
 import { expectNoLeaks, findLeaks, formsOf, stepSources } from '../helpers/leaks';
 
-const step = (over: Partial<StepResult>): StepResult =>
-  ({ stdout: '', stderr: '', summary: '', outputs: {}, tempDir: '/nonexistent', ...over }) as StepResult;
+const step = (over: Partial<StepResult>): StepResult => ({ stdout: '', stderr: '', summary: '', outputs: {}, tempDir: '/nonexistent', ...over }) as StepResult;
 
 it('finds a password inside the base64 of user:password at every alignment, and URL-encoded', () => {
   const login = { username: 'u', password: 'pa:ss/wörd+1' };
