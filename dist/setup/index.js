@@ -35896,14 +35896,17 @@ function maskHeaderValue(reporter, value) {
     maskSecret(reporter, decoded);
     maskSecret(reporter, decoded.slice(colon + 1));
 }
-const CREDENTIAL_NAMES = 'authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|api[-_]?key|private-token|x-auth-token|' +
+const CREDENTIAL_NAMES = 'authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|api[-_]?key|private-token|x-auth-token|x-registry-auth|x-vault-token|' +
     'password|passwd|secret|client_secret|access_token|refresh_token|id_token|identitytoken|registrytoken|token|auth';
 /** Header names whose lines a quoted service body must never carry. */
-const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token|x-auth-token)"?\s*[:=]/i;
+const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token|x-auth-token|x-registry-auth|x-vault-token)"?\s*[:=]/i;
 /** `Authorization: Basic ...`, `"password":"..."`, `\"token\": \"...\"` inside one line of JSON or text. */
 const INLINE_CREDENTIAL = new RegExp(`((?:\\\\?")?\\b(?:${CREDENTIAL_NAMES})(?:\\\\?")?\\s*[:=]\\s*)(\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|\\[[^\\]]*\\]|[^\\s&,;}\\]"']+(?:[ \\t]+[^\\s&,;}\\]"']+)?)`, 'gi');
-/** Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above. */
-const SCHEME_CREDENTIAL = /\b(Basic|Bearer|Token|Digest)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+/**
+ * Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above: one that holds
+ * a digit, + or / (so "Basic authentication required" and `Bearer realm="…"` stay readable).
+ */
+const SCHEME_CREDENTIAL = /\b(Basic|Bearer)\s+(?=[A-Za-z._~-]*[0-9+/])[A-Za-z0-9._~+/-]{6,}=*/gi;
 /** `scheme://user:password@` in a quoted URL. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi;
 /** Signed-URL parameters (S3 presigned blob redirects, SAS tokens): the query grants access. */

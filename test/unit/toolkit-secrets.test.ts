@@ -126,7 +126,8 @@ describe('scrubServiceText rules', () => {
   });
 
   it('leaves ordinary error text alone', () => {
-    const text = 'MANIFEST_UNKNOWN: manifest unknown; map[Tag:v1]; token server https://auth.example answered 500';
+    const text =
+      'MANIFEST_UNKNOWN: manifest unknown; map[Tag:v1]; token server https://auth.example answered 500; Basic authentication required; WWW-Authenticate: Bearer realm="https://auth.example/token"';
     expect(scrubServiceText(text)).toBe(text);
   });
 });
