@@ -5,7 +5,7 @@
  * been stopped by then). `npx jest` also runs with a private TMPDIR and reports anything left
  * in it (test/setup/global-setup.cjs, global-teardown.cjs).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -26,4 +26,13 @@ export function removeAfterFile(dir: string): string {
 /** A new directory `<os.tmpdir()>/shipline-<prefix>XXXXXX`, removed when the test file ends. */
 export function testTempDir(prefix: string): string {
   return removeAfterFile(mkdtempSync(path.join(tmpdir(), `shipline-${prefix}`)));
+}
+
+/**
+ * Removes every directory recorded so far. Jest does this itself (the test environment); a
+ * script outside jest that uses the harness or these helpers (a bench) calls it when done.
+ */
+export function removeTempDirs(): void {
+  for (const dir of tracked()) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  tracked().clear();
 }
