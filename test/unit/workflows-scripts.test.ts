@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT, callerMismatches, jobs, loadWorkflow, steps, unpinnedUses } from '../helpers/workflow-rules';
 import { runScript, stepScript } from '../helpers/workflow-script';
+import { testTempDir } from '../helpers/temp';
 
 /** Scratch workspaces shared by several script runs; removed after the file's tests. */
 const workspaces: string[] = [];
@@ -456,7 +457,7 @@ describe('release.yml: the starter workflows asset', () => {
 describe('ci.yml registry login and logout', () => {
   /** A `docker` stand-in that records its arguments and stdin, one call per line. */
   function fakeDocker() {
-    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-fake-docker-'));
+    const dir = testTempDir('fake-docker-');
     const log = path.join(dir, 'calls');
     writeFileSync(path.join(dir, 'docker'), `#!/bin/bash\nstdin=""; if [ "$1" = login ]; then stdin=$(cat); fi\necho "$* stdin=$stdin" >> "${log}"\n`, {
       mode: 0o755,
