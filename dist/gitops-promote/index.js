@@ -41489,7 +41489,8 @@ function editPath(source, file, edit) {
 const RACE = /\[rejected\]|\(fetch first\)|non-fast-forward|cannot lock ref|failed to update ref|stale info|incorrect old value|reference already exists/;
 /** True when a failed push lost a race (retry on the new head); false for hooks, permissions, network. */
 function lostRace(stderr) {
-    if (/pre-receive hook declined|protected branch|permission|denied|403|401/i.test(stderr))
+    // Words only: a bare 403 would also match inside the commit ids git prints.
+    if (/hook declined|protected branch|permission to \S+ denied|access denied|returned error: 40[13]\b|authentication failed/i.test(stderr))
         return false;
     return RACE.test(stderr);
 }
