@@ -41868,6 +41868,9 @@ async function verifyKustomize(exec, dir, image, digest) {
         rendered = (await execOk(exec, 'kubectl', ['kustomize', dir], { timeoutMs: 120_000 })).stdout;
     }
     catch (e) {
+        if (e instanceof ServiceError && e.system === 'kubectl' && /not found on PATH/.test(e.problem)) {
+            throw new ServiceError('kubectl', 'is not on PATH, so the kustomization cannot be rendered to verify the edit', 'Install kubectl (GitHub-hosted runners have it), or set verify: false');
+        }
         throw new ServiceError('kubectl kustomize', `the edited kustomization does not build: ${scrubServiceText(e.message)}`, 'Fix the kustomization in the manifests repository; nothing was pushed');
     }
     const images = renderedImages(rendered);
