@@ -41489,7 +41489,8 @@ function editPath(source, file, edit) {
 const RACE = /\[rejected\]|\(fetch first\)|non-fast-forward|cannot lock ref|failed to update ref|stale info|incorrect old value|reference already exists/;
 /** True when a failed push lost a race (retry on the new head); false for hooks, permissions, network. */
 function lostRace(stderr) {
-    if (/pre-receive hook declined|protected branch|permission|denied|403|401/i.test(stderr))
+    // Words only: a bare 403 would also match inside the commit ids git prints.
+    if (/hook declined|protected branch|permission to \S+ denied|access denied|returned error: 40[13]\b|authentication failed/i.test(stderr))
         return false;
     return RACE.test(stderr);
 }
@@ -41867,6 +41868,9 @@ async function verifyKustomize(exec, dir, image, digest) {
         rendered = (await execOk(exec, 'kubectl', ['kustomize', dir], { timeoutMs: 120_000 })).stdout;
     }
     catch (e) {
+        if (e instanceof ServiceError && e.system === 'kubectl' && /not found on PATH/.test(e.problem)) {
+            throw new ServiceError('kubectl', 'is not on PATH, so the kustomization cannot be rendered to verify the edit', 'Install kubectl (GitHub-hosted runners have it), or set verify: false');
+        }
         throw new ServiceError('kubectl kustomize', `the edited kustomization does not build: ${scrubServiceText(e.message)}`, 'Fix the kustomization in the manifests repository; nothing was pushed');
     }
     const images = renderedImages(rendered);
