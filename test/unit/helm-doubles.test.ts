@@ -30,7 +30,7 @@ describe('Helm 3', () => {
     const install = h.upgrade('--wait', '--atomic');
     expect(install.code).toBe(0);
     expect(install.stdout).toMatch(
-      /^Release "web" does not exist\. Installing it now\.\nNAME: web\nLAST DEPLOYED: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nNAMESPACE: default\nSTATUS: deployed\nREVISION: 1\nTEST SUITE: None\nNOTES:\nweb is running in default \(no Ingress from this release\)\.\n$/,
+      /^Release "web" does not exist\. Installing it now\.\nNAME: web\nLAST DEPLOYED: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nNAMESPACE: default\nSTATUS: deployed\nREVISION: 1\nTEST SUITE: None\nNOTES:\nweb is served by its Ingress on every host \(set ingress\.host to name yours\)\.\n$/,
     );
     expect(h.upgrade('--wait', '--atomic').stdout).toMatch(/^Release "web" has been upgraded\. Happy Helming!\nNAME: web\n/);
   });
