@@ -15,7 +15,7 @@ import { ServiceError } from '../toolkit/errors';
 import type { Headers } from './classify';
 
 export const MANIFEST_NAME = '.shipline/deploys.json';
-export const MANIFEST_FORMAT = 'shipline.static-site-deploy/v1';
+export const MANIFEST_FORMAT = 'shipline.static-site-deploy/v1' as const;
 
 export interface BuildRecord {
   /** `<commit sha 12>-<run id>` in GitHub Actions, else a digest of the build's content. */
