@@ -33332,7 +33332,9 @@ async function run(inputs, deps, reporter) {
     const cdn = inputs.distributionId ? await deps.cdn(inputs.distributionId) : undefined;
     const manifestKey = inputs.prefix + MANIFEST_NAME;
     // The distribution is looked up first: a wrong id fails before anything is uploaded.
-    const [domain, stored, manifestText] = await Promise.all([cdn?.domainName(), store.list(inputs.prefix), store.getText(manifestKey)]);
+    const [domain, stored] = await Promise.all([cdn?.domainName(), store.list(inputs.prefix)]);
+    // The listing says whether a manifest exists: a first deploy makes no GetObject for it.
+    const manifestText = stored.has(manifestKey) ? await store.getText(manifestKey) : undefined;
     const previous = parseManifest(manifestText, `s3://${inputs.bucket}/${manifestKey}`);
     const url = domain ? `https://${domain}${urlPath(inputs.prefix).replace(/\/?$/, '/')}` : `https://${inputs.bucket}.s3.amazonaws.com/${inputs.prefix}`;
     const plan = await planDeploy({
