@@ -32673,8 +32673,9 @@ function parseInputs(raw) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const distributionId = parseDistributionId(get('distribution-id'));
     const invalidate = parseInvalidate(get('invalidate'));
-    if (invalidate.kind !== 'none' && !distributionId && raw.invalidate?.trim()) {
-        throw new errors_InputError('invalidate', `is '${get('invalidate')}' but no distribution-id is set`, 'Set distribution-id, or leave invalidate empty');
+    // The default (changed) simply means nothing without a distribution; explicit paths or all do.
+    if ((invalidate.kind === 'all' || invalidate.kind === 'paths') && !distributionId) {
+        throw new errors_InputError('invalidate', `is '${get('invalidate')}' but no distribution-id is set`, 'Set distribution-id, or set invalidate: none');
     }
     const timeout = parseDuration('invalidation-timeout', get('invalidation-timeout'));
     if (timeout < 1000)

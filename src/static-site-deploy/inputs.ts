@@ -60,8 +60,9 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): StaticSiteInputs {
   const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
   const distributionId = parseDistributionId(get('distribution-id'));
   const invalidate = parseInvalidate(get('invalidate'));
-  if (invalidate.kind !== 'none' && !distributionId && raw.invalidate?.trim()) {
-    throw new InputError('invalidate', `is '${get('invalidate')}' but no distribution-id is set`, 'Set distribution-id, or leave invalidate empty');
+  // The default (changed) simply means nothing without a distribution; explicit paths or all do.
+  if ((invalidate.kind === 'all' || invalidate.kind === 'paths') && !distributionId) {
+    throw new InputError('invalidate', `is '${get('invalidate')}' but no distribution-id is set`, 'Set distribution-id, or set invalidate: none');
   }
   const timeout = parseDuration('invalidation-timeout', get('invalidation-timeout'));
   if (timeout < 1000) throw new InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under a second`, 'Give at least 1s, e.g. 10m');

@@ -263,6 +263,15 @@ describe('later builds: invalidation, delete with keep-previous', () => {
   });
 });
 
+it('deploys without a distribution with every action.yml default applied: no CloudFront call, the S3 URL', async () => {
+  proxy.clear();
+  const r = await runAction('static-site-deploy', { 'source-dir': path.join(temp, 'b1'), bucket: BUCKET, prefix: 'plain' }, { env: env() });
+  expect(r.exitCode).toBe(0);
+  expect(r.outputs).toMatchObject({ uploaded: '11', 'invalidation-id': '', url: `https://${BUCKET}.s3.amazonaws.com/plain/` });
+  expect(proxy.requests.filter((q) => q.url.startsWith('/2020-05-31/'))).toEqual([]);
+  expect((await objects()).filter((k) => k.startsWith('plain/'))).toHaveLength(12);
+});
+
 describe('bad input: one ::error::, exit 1, no request reaches AWS', () => {
   const cases: [string, Record<string, string>, string][] = [
     ['a missing source directory', { 'source-dir': '/nonexistent/dist' }, 'source-dir'],

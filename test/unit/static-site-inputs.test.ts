@@ -83,6 +83,8 @@ it('reads invalidate as a mode or CloudFront paths with * only at the end', () =
   expect(inputError(() => parseInputs({ ...withDist, invalidate: '/docs/*/index.html' })).input).toBe('invalidate');
   expect(inputError(() => parseInputs({ ...withDist, invalidate: 'index.html' })).input).toBe('invalidate');
   expect(inputError(() => parseInputs({ ...base, invalidate: 'all' })).problem).toContain('no distribution-id');
+  // The runner passes action.yml's default: changed without a distribution is no invalidation, not an error.
+  expect(parseInputs({ ...base, invalidate: 'changed' }).invalidate).toEqual({ kind: 'none' });
 });
 
 it('reads content-type overrides and refuses what is not a media type', () => {
