@@ -33260,8 +33260,17 @@ function deploySummary(s) {
     if (s.error)
         md += `**Error:** ${cell(s.error)}\n\n`;
     const uploaded = PHASES.flatMap((p) => s.plan.uploads[p]);
-    const bytes = uploaded.reduce((n, f) => n + f.size, 0);
-    md += table(['uploaded', 'skipped (unchanged)', 'deleted', 'kept for previous builds', 'bytes uploaded', 'invalidation', 'time'], [[uploaded.length, s.plan.skipped.length, s.deleted, s.plan.kept.length, formatBytes(bytes), s.invalidation.ids.join(', ') || 'none', formatMs(s.ms)]]);
+    md += table([s.dryRun ? 'to upload' : 'uploaded', 'skipped (unchanged)', 'deleted', 'kept for previous builds', 'bytes uploaded', 'invalidation', 'time'], [
+        [
+            s.stored.files,
+            s.plan.skipped.length,
+            s.deleted,
+            s.plan.kept.length,
+            formatBytes(s.stored.bytes),
+            s.invalidation.ids.join(', ') || 'none',
+            formatMs(s.ms),
+        ],
+    ]);
     // One row per (phase, rule): the Cache-Control each group of files was stored with.
     const groups = new Map();
     const add = (f, up) => {
@@ -33283,7 +33292,7 @@ function deploySummary(s) {
         .sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.rule.localeCompare(b.rule))
         .map((g) => [PHASE_TEXT[g.phase], g.rule, `\`${g.cache}\``, g.files, g.up, formatBytes(g.bytes), [...g.types].sort().slice(0, 6).join(', ')]);
     md += heading('Cache rules by upload phase', 3);
-    md += table(['upload phase', 'rule', 'Cache-Control', 'files', 'uploaded', 'bytes', 'Content-Type'], rows);
+    md += table(['upload phase', 'rule', 'Cache-Control', 'files', 'to upload', 'bytes', 'Content-Type'], rows);
     md += heading('Invalidation', 3);
     md += s.invalidation.paths.length
         ? table(['invalidation', 'status', 'paths'], [
@@ -33298,7 +33307,7 @@ function deploySummary(s) {
         md += `Site: ${s.url}\n\n`;
     const list = (files) => files.slice(0, 200).join('\n') + (files.length > 200 ? `\n… ${files.length - 200} more` : '');
     if (uploaded.length)
-        md += details(`Uploaded in order (${uploaded.length})`, '```\n' + list(uploaded.map((f) => f.key)) + '\n```\n');
+        md += details(`Upload order (${uploaded.length})`, '```\n' + list(uploaded.map((f) => f.key)) + '\n```\n');
     if (s.plan.deletes.length)
         md += details(`${s.dryRun ? 'To delete' : 'Deleted'} (${s.plan.deletes.length})`, '```\n' + list(s.plan.deletes) + '\n```\n');
     if (s.plan.kept.length)
@@ -33356,16 +33365,18 @@ async function run(inputs, deps, reporter) {
     reporter.info(`Plan: skip ${plan.skipped.length} unchanged, delete ${plan.deletes.length}, keep ${plan.kept.length} for previous builds, invalidate ${paths.length ? paths.join(' ') : 'nothing'}`);
     const invalidation = { ids: [], paths, status: paths.length ? 'planned' : 'none' };
     let deleted = 0;
+    // What was stored so far (all of the plan in a dry run): a failed step reports what it did.
+    const done = { files: 0, bytes: 0 };
+    const storedSoFar = () => (inputs.dryRun ? { files: uploads.length, bytes: uploads.reduce((n, f) => n + f.size, 0) } : done);
     const outputs = () => {
-        const bytes = uploads.reduce((n, f) => n + f.size, 0);
-        reporter.setOutput('uploaded', String(uploads.length));
+        reporter.setOutput('uploaded', String(storedSoFar().files));
         reporter.setOutput('skipped', String(plan.skipped.length));
         reporter.setOutput('deleted', String(inputs.dryRun ? plan.deletes.length : deleted));
-        reporter.setOutput('bytes', String(bytes));
+        reporter.setOutput('bytes', String(storedSoFar().bytes));
         reporter.setOutput('invalidation-id', invalidation.ids.join(','));
         reporter.setOutput('url', url);
     };
-    const summary = (error) => reporter.summary(deploySummary({ target, url, plan, dryRun: inputs.dryRun, invalidation, deleted, ms: Date.now() - started, error }));
+    const summary = (error) => reporter.summary(deploySummary({ target, url, plan, dryRun: inputs.dryRun, invalidation, deleted, stored: storedSoFar(), ms: Date.now() - started, error }));
     if (inputs.dryRun) {
         outputs();
         await summary();
@@ -33375,7 +33386,11 @@ async function run(inputs, deps, reporter) {
     try {
         for (const phase of PHASES) {
             // Each phase completes before the next starts: no page is live before what it references.
-            await mapLimit(plan.uploads[phase], inputs.concurrency, (f) => store.putFile(inputs.prefix + f.key, f.file, f.size, f.headers, f.md5));
+            await mapLimit(plan.uploads[phase], inputs.concurrency, async (f) => {
+                await store.putFile(inputs.prefix + f.key, f.file, f.size, f.headers, f.md5);
+                done.files++;
+                done.bytes += f.size;
+            });
             if (plan.uploads[phase].length)
                 reporter.info(`Uploaded ${plan.uploads[phase].length} ${phase} file(s)`);
         }

@@ -64,17 +64,21 @@ export async function run(inputs: StaticSiteInputs, deps: Deps, reporter: Report
 
   const invalidation: InvalidationReport = { ids: [], paths, status: paths.length ? 'planned' : 'none' };
   let deleted = 0;
+  // What was stored so far (all of the plan in a dry run): a failed step reports what it did.
+  const done = { files: 0, bytes: 0 };
+  const storedSoFar = () => (inputs.dryRun ? { files: uploads.length, bytes: uploads.reduce((n, f) => n + f.size, 0) } : done);
   const outputs = () => {
-    const bytes = uploads.reduce((n, f) => n + f.size, 0);
-    reporter.setOutput('uploaded', String(uploads.length));
+    reporter.setOutput('uploaded', String(storedSoFar().files));
     reporter.setOutput('skipped', String(plan.skipped.length));
     reporter.setOutput('deleted', String(inputs.dryRun ? plan.deletes.length : deleted));
-    reporter.setOutput('bytes', String(bytes));
+    reporter.setOutput('bytes', String(storedSoFar().bytes));
     reporter.setOutput('invalidation-id', invalidation.ids.join(','));
     reporter.setOutput('url', url);
   };
   const summary = (error?: string) =>
-    reporter.summary(deploySummary({ target, url, plan, dryRun: inputs.dryRun, invalidation, deleted, ms: Date.now() - started, error }));
+    reporter.summary(
+      deploySummary({ target, url, plan, dryRun: inputs.dryRun, invalidation, deleted, stored: storedSoFar(), ms: Date.now() - started, error }),
+    );
   if (inputs.dryRun) {
     outputs();
     await summary();
@@ -84,7 +88,11 @@ export async function run(inputs: StaticSiteInputs, deps: Deps, reporter: Report
   try {
     for (const phase of PHASES) {
       // Each phase completes before the next starts: no page is live before what it references.
-      await mapLimit(plan.uploads[phase], inputs.concurrency, (f) => store.putFile(inputs.prefix + f.key, f.file, f.size, f.headers, f.md5));
+      await mapLimit(plan.uploads[phase], inputs.concurrency, async (f) => {
+        await store.putFile(inputs.prefix + f.key, f.file, f.size, f.headers, f.md5);
+        done.files++;
+        done.bytes += f.size;
+      });
       if (plan.uploads[phase].length) reporter.info(`Uploaded ${plan.uploads[phase].length} ${phase} file(s)`);
     }
     if (plan.writeManifest) await store.putText(manifestKey, JSON.stringify(plan.manifest), 'application/json', 'no-store');

@@ -18,6 +18,8 @@ export interface SummaryInput {
   dryRun: boolean;
   invalidation: InvalidationReport;
   deleted: number;
+  /** Files and bytes stored (the plan's, in a dry run). */
+  stored: { files: number; bytes: number };
   ms: number;
   error?: string;
 }
@@ -29,10 +31,19 @@ export function deploySummary(s: SummaryInput): string {
   let md = heading(`${title}: ${s.target}`);
   if (s.error) md += `**Error:** ${cell(s.error)}\n\n`;
   const uploaded = PHASES.flatMap((p) => s.plan.uploads[p]);
-  const bytes = uploaded.reduce((n, f) => n + f.size, 0);
   md += table(
-    ['uploaded', 'skipped (unchanged)', 'deleted', 'kept for previous builds', 'bytes uploaded', 'invalidation', 'time'],
-    [[uploaded.length, s.plan.skipped.length, s.deleted, s.plan.kept.length, formatBytes(bytes), s.invalidation.ids.join(', ') || 'none', formatMs(s.ms)]],
+    [s.dryRun ? 'to upload' : 'uploaded', 'skipped (unchanged)', 'deleted', 'kept for previous builds', 'bytes uploaded', 'invalidation', 'time'],
+    [
+      [
+        s.stored.files,
+        s.plan.skipped.length,
+        s.deleted,
+        s.plan.kept.length,
+        formatBytes(s.stored.bytes),
+        s.invalidation.ids.join(', ') || 'none',
+        formatMs(s.ms),
+      ],
+    ],
   );
   // One row per (phase, rule): the Cache-Control each group of files was stored with.
   const groups = new Map<string, { phase: Phase; rule: string; cache: string; files: number; up: number; bytes: number; types: Set<string> }>();
@@ -53,7 +64,7 @@ export function deploySummary(s: SummaryInput): string {
     .sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.rule.localeCompare(b.rule))
     .map((g) => [PHASE_TEXT[g.phase], g.rule, `\`${g.cache}\``, g.files, g.up, formatBytes(g.bytes), [...g.types].sort().slice(0, 6).join(', ')]);
   md += heading('Cache rules by upload phase', 3);
-  md += table(['upload phase', 'rule', 'Cache-Control', 'files', 'uploaded', 'bytes', 'Content-Type'], rows);
+  md += table(['upload phase', 'rule', 'Cache-Control', 'files', 'to upload', 'bytes', 'Content-Type'], rows);
   md += heading('Invalidation', 3);
   md += s.invalidation.paths.length
     ? table(
@@ -69,7 +80,7 @@ export function deploySummary(s: SummaryInput): string {
     : 'No invalidation: no cached file changed, invalidate is none, or no distribution-id.\n\n';
   if (s.url) md += `Site: ${s.url}\n\n`;
   const list = (files: readonly string[]) => files.slice(0, 200).join('\n') + (files.length > 200 ? `\n… ${files.length - 200} more` : '');
-  if (uploaded.length) md += details(`Uploaded in order (${uploaded.length})`, '```\n' + list(uploaded.map((f) => f.key)) + '\n```\n');
+  if (uploaded.length) md += details(`Upload order (${uploaded.length})`, '```\n' + list(uploaded.map((f) => f.key)) + '\n```\n');
   if (s.plan.deletes.length) md += details(`${s.dryRun ? 'To delete' : 'Deleted'} (${s.plan.deletes.length})`, '```\n' + list(s.plan.deletes) + '\n```\n');
   if (s.plan.kept.length)
     md += details(`Kept for the previous ${s.plan.manifest.builds.length - 1} build(s) (${s.plan.kept.length})`, '```\n' + list(s.plan.kept) + '\n```\n');

@@ -20,6 +20,8 @@ export interface ProxiedRequest {
 export interface RecordingProxy {
   url: string;
   requests: ProxiedRequest[];
+  /** When set and it returns an answer, the request is answered here and never reaches the server. */
+  answer?: (req: ProxiedRequest) => { status: number; body: string; contentType?: string } | undefined;
   clear(): void;
   close(): Promise<void>;
 }
@@ -48,6 +50,14 @@ export async function startRecordingProxy(target: string, options: ProxyOptions 
   const server = http.createServer((req, res) => {
     const record: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', startSeq: ++seq };
     requests.push(record);
+    const own = proxy.answer?.(record);
+    if (own) {
+      req.resume();
+      record.status = own.status;
+      res.writeHead(own.status, { 'content-type': own.contentType ?? 'application/xml' });
+      res.end(own.body, () => (record.endSeq = ++seq));
+      return;
+    }
     const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
       record.status = answer.statusCode;
       if (!options.rewrite) {
@@ -76,7 +86,7 @@ export async function startRecordingProxy(target: string, options: ProxyOptions 
     req.pipe(up);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
+  const proxy: RecordingProxy = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     clear: () => requests.splice(0),
@@ -86,4 +96,5 @@ export async function startRecordingProxy(target: string, options: ProxyOptions 
       await new Promise((r) => server.close(r));
     },
   };
+  return proxy;
 }

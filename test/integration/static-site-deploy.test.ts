@@ -247,6 +247,36 @@ describe('later builds: invalidation, delete with keep-previous', () => {
     expect((await head('site/logo.png')).CacheControl).toBe('public, max-age=600');
   });
 
+  it('a refused upload fails the step: later phases, manifest, invalidation and deletes never happen', async () => {
+    const manifestBefore = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'site/.shipline/deploys.json' }))).Body!.transformToString();
+    proxy.clear();
+    proxy.answer = (q) =>
+      q.method === 'PUT' && q.url.startsWith(`/${BUCKET}/site/index.html`)
+        ? {
+            status: 403,
+            body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>1</RequestId></Error>',
+          }
+        : undefined;
+    try {
+      const r = await deploy({
+        'source-dir': writeBuild('b5', { ...build3, 'index.html': 'v5', 'assets/index-5e5e5e5e.js': 'console.log(5)' }),
+        delete: 'true',
+        'keep-previous': '0',
+        'cache-control': 'robots.txt: public, max-age=60\n*.png: public, max-age=600',
+      });
+      expectCleanFailure(r, 'PutObject s3://shipline-site/site/index.html failed (HTTP 403): AccessDenied');
+      expect(r.outputs).toMatchObject({ uploaded: '1', deleted: '0', 'invalidation-id': '' });
+      expect(r.summary).toContain('Static site deploy failed');
+      expect(proxy.requests.filter((q) => q.method === 'POST').map((q) => q.url)).toEqual([]);
+      expect(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'site/.shipline/deploys.json' }))).Body!.transformToString()).toBe(
+        manifestBefore,
+      );
+      expect(await objects()).toContain('site/assets/index-9b8c7d6e.js'); // nothing deleted, though keep-previous is 0
+    } finally {
+      proxy.answer = undefined;
+    }
+  });
+
   it('dry-run reads the bucket and writes nothing', async () => {
     proxy.clear();
     const r = await deploy({
