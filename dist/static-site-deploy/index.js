@@ -32687,7 +32687,7 @@ function parseInputs(raw) {
         distributionId,
         awsRegion: parseAwsRegion('aws-region', get('aws-region'), 'Give the bucket region such as eu-west-1, or leave it empty to use AWS_REGION'),
         cacheRules: parseCacheRules('cache-control', parseLines(get('cache-control'))),
-        immutable: parseList(get('immutable')).map((glob) => ({ glob, test: globTest('immutable', glob) })),
+        immutable: splitGlobs(get('immutable')).map((glob) => ({ glob, test: globTest('immutable', glob) })),
         contentTypes: parseLines(get('content-types')).map(parseContentTypeRule),
         delete: parseBoolean('delete', get('delete')),
         keepPrevious: parseInteger('keep-previous', get('keep-previous'), { min: 0, max: 50 }),
@@ -32751,6 +32751,28 @@ function parseInvalidate(value) {
         }
     }
     return { kind: 'paths', paths };
+}
+/** Globs one per line or comma separated, where a comma inside `{a,b}` belongs to the glob. */
+function splitGlobs(value) {
+    return parseLines(value).flatMap((line) => {
+        const out = [];
+        let depth = 0;
+        let current = '';
+        for (const c of line) {
+            if (c === ',' && depth === 0) {
+                out.push(current);
+                current = '';
+                continue;
+            }
+            if (c === '{')
+                depth++;
+            if (c === '}' && depth > 0)
+                depth--;
+            current += c;
+        }
+        out.push(current);
+        return out.map((g) => g.trim()).filter((g) => g !== '');
+    });
 }
 function parseContentTypeRule(line) {
     const at = line.indexOf(':');

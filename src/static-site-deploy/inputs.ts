@@ -73,7 +73,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): StaticSiteInputs {
     distributionId,
     awsRegion: parseAwsRegion('aws-region', get('aws-region'), 'Give the bucket region such as eu-west-1, or leave it empty to use AWS_REGION'),
     cacheRules: parseCacheRules('cache-control', parseLines(get('cache-control'))),
-    immutable: parseList(get('immutable')).map((glob) => ({ glob, test: globTest('immutable', glob) })),
+    immutable: splitGlobs(get('immutable')).map((glob) => ({ glob, test: globTest('immutable', glob) })),
     contentTypes: parseLines(get('content-types')).map(parseContentTypeRule),
     delete: parseBoolean('delete', get('delete')),
     keepPrevious: parseInteger('keep-previous', get('keep-previous'), { min: 0, max: 50 }),
@@ -144,6 +144,27 @@ export function parseInvalidate(value: string): InvalidateMode {
     }
   }
   return { kind: 'paths', paths };
+}
+
+/** Globs one per line or comma separated, where a comma inside `{a,b}` belongs to the glob. */
+export function splitGlobs(value: string): string[] {
+  return parseLines(value).flatMap((line) => {
+    const out: string[] = [];
+    let depth = 0;
+    let current = '';
+    for (const c of line) {
+      if (c === ',' && depth === 0) {
+        out.push(current);
+        current = '';
+        continue;
+      }
+      if (c === '{') depth++;
+      if (c === '}' && depth > 0) depth--;
+      current += c;
+    }
+    out.push(current);
+    return out.map((g) => g.trim()).filter((g) => g !== '');
+  });
 }
 
 function parseContentTypeRule(line: string): GlobValue & { value: string } {

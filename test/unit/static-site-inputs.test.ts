@@ -103,3 +103,9 @@ it.each([
 ])('refuses %s: %s', (name, value) => {
   expect(inputError(() => parseInputs({ ...base, [name]: value })).input).toBe(name);
 });
+
+it('splits immutable globs on newlines and commas, but not on the commas of {a,b}', () => {
+  const globs = parseInputs({ ...base, immutable: 'static/{js,css}/**, fonts/*\nmedia/**' }).immutable;
+  expect(globs.map((g) => g.glob)).toEqual(['static/{js,css}/**', 'fonts/*', 'media/**']);
+  expect(globs[0].test('static/css/a.css')).toBe(true);
+});
