@@ -33324,7 +33324,7 @@ function deploySummary(s) {
                 s.invalidation.paths.slice(0, 20).join(' ') + (s.invalidation.paths.length > 20 ? ` … (${s.invalidation.paths.length})` : ''),
             ],
         ])
-        : 'No invalidation: no cached file changed, invalidate is none, or no distribution-id.\n\n';
+        : `No invalidation: ${s.invalidation.reason ?? 'nothing to invalidate'}.\n\n`;
     if (s.url)
         md += `Site: ${s.url}\n\n`;
     const list = (files) => files.slice(0, 200).join('\n') + (files.length > 200 ? `\n… ${files.length - 200} more` : '');
@@ -33385,7 +33385,12 @@ async function run(inputs, deps, reporter) {
     for (const phase of PHASES)
         reporter.info(`Plan ${phase}: upload ${plan.uploads[phase].length}`);
     reporter.info(`Plan: skip ${plan.skipped.length} unchanged, delete ${plan.deletes.length}, keep ${plan.kept.length} for previous builds, invalidate ${paths.length ? paths.join(' ') : 'nothing'}`);
-    const invalidation = { ids: [], paths, status: paths.length ? 'planned' : 'none' };
+    const invalidation = {
+        ids: [],
+        paths,
+        status: paths.length ? 'planned' : 'none',
+        reason: !cdn ? 'no distribution-id' : inputs.invalidate.kind === 'none' ? 'invalidate is none' : 'no file CloudFront may have cached was replaced',
+    };
     let deleted = 0;
     // What was stored so far (all of the plan in a dry run): a failed step reports what it did.
     const done = { files: 0, bytes: 0 };

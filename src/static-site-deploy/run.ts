@@ -62,7 +62,12 @@ export async function run(inputs: StaticSiteInputs, deps: Deps, reporter: Report
     `Plan: skip ${plan.skipped.length} unchanged, delete ${plan.deletes.length}, keep ${plan.kept.length} for previous builds, invalidate ${paths.length ? paths.join(' ') : 'nothing'}`,
   );
 
-  const invalidation: InvalidationReport = { ids: [], paths, status: paths.length ? 'planned' : 'none' };
+  const invalidation: InvalidationReport = {
+    ids: [],
+    paths,
+    status: paths.length ? 'planned' : 'none',
+    reason: !cdn ? 'no distribution-id' : inputs.invalidate.kind === 'none' ? 'invalidate is none' : 'no file CloudFront may have cached was replaced',
+  };
   let deleted = 0;
   // What was stored so far (all of the plan in a dry run): a failed step reports what it did.
   const done = { files: 0, bytes: 0 };

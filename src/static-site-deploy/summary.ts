@@ -7,8 +7,10 @@ import type { DeployPlan } from './plan';
 export interface InvalidationReport {
   ids: string[];
   paths: string[];
-  /** Completed (waited for), created (not waited for), none. */
+  /** Completed (waited for), created (not waited for), planned (dry run), none. */
   status: string;
+  /** Why there is none: no distribution-id, invalidate: none, or nothing cached changed. */
+  reason?: string;
 }
 
 export interface SummaryInput {
@@ -77,7 +79,7 @@ export function deploySummary(s: SummaryInput): string {
           ],
         ],
       )
-    : 'No invalidation: no cached file changed, invalidate is none, or no distribution-id.\n\n';
+    : `No invalidation: ${s.invalidation.reason ?? 'nothing to invalidate'}.\n\n`;
   if (s.url) md += `Site: ${s.url}\n\n`;
   const list = (files: readonly string[]) => files.slice(0, 200).join('\n') + (files.length > 200 ? `\n… ${files.length - 200} more` : '');
   if (uploaded.length) md += details(`Upload order (${uploaded.length})`, '```\n' + list(uploaded.map((f) => f.key)) + '\n```\n');

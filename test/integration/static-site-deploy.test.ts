@@ -167,6 +167,7 @@ describe('first deploy, then an unchanged re-deploy', () => {
 
   it('writes a summary with the cache rule of each group of files', () => {
     expect(first.summary).toContain('Static site deployed: s3://shipline-site/site/');
+    expect(first.summary).toContain('No invalidation: no file CloudFront may have cached was replaced.');
     expect(first.summary).toMatch(/\| 1 content-hashed \| content-hashed \| `public, max-age=31536000, immutable` \| 4 \| 4 \|/);
     expect(first.summary).toMatch(/\| 3 entry points \(HTML, service worker, manifests\) \| entry point \| `no-cache` \| 4 \| 4 \|/);
     expect(first.summary).toMatch(/\| 2 other files \| cache-control: robots\.txt \| `public, max-age=60` \| 1 \| 1 \|/);
