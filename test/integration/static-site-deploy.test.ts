@@ -49,12 +49,15 @@ const build1 = {
 };
 
 const env = () => ({ ...moto.env, AWS_ENDPOINT_URL: proxy.url });
+/** The harness leaves each step's runner files in a temp dir: removed in afterAll. */
+const stepDirs: string[] = [];
+const step = async (inputs: Record<string, string>): Promise<StepResult> => {
+  const r = await runAction('static-site-deploy', inputs, { env: env() });
+  stepDirs.push(r.tempDir);
+  return r;
+};
 const deploy = (inputs: Record<string, string>) =>
-  runAction(
-    'static-site-deploy',
-    { bucket: BUCKET, prefix: 'site/', 'distribution-id': distributionId, 'cache-control': 'robots.txt: public, max-age=60', ...inputs },
-    { env: env() },
-  );
+  step({ bucket: BUCKET, prefix: 'site/', 'distribution-id': distributionId, 'cache-control': 'robots.txt: public, max-age=60', ...inputs });
 
 async function objects(): Promise<string[]> {
   const r = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
@@ -97,6 +100,7 @@ afterAll(async () => {
   await proxy?.close();
   await moto?.stop();
   rmSync(temp, { recursive: true, force: true });
+  for (const d of stepDirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('first deploy, then an unchanged re-deploy', () => {
@@ -296,7 +300,7 @@ describe('later builds: invalidation, delete with keep-previous', () => {
 
 it('deploys without a distribution with every action.yml default applied: no CloudFront call, the S3 URL', async () => {
   proxy.clear();
-  const r = await runAction('static-site-deploy', { 'source-dir': path.join(temp, 'b1'), bucket: BUCKET, prefix: 'plain' }, { env: env() });
+  const r = await step({ 'source-dir': path.join(temp, 'b1'), bucket: BUCKET, prefix: 'plain' });
   expect(r.exitCode).toBe(0);
   expect(r.outputs).toMatchObject({ uploaded: '11', 'invalidation-id': '', url: `https://${BUCKET}.s3.amazonaws.com/plain/` });
   expect(proxy.requests.filter((q) => q.url.startsWith('/2020-05-31/'))).toEqual([]);
