@@ -33469,7 +33469,7 @@ const S3 = 'Amazon S3';
  * The endpoint is never set here: the SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself;
  * when one is set (LocalStack, MinIO, moto) path-style addressing is used, as those servers expect.
  */
-async function createS3Store(bucket, region, counter) {
+async function createS3Store(bucket, region) {
     const sdk = await Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(711)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3711, 19));
     const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
     const client = new sdk.S3Client({
@@ -33479,12 +33479,6 @@ async function createS3Store(bucket, region, counter) {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    if (counter) {
-        client.middlewareStack.add((next) => async (args) => {
-            counter.requests++;
-            return next(args);
-        }, { step: 'finalizeRequest', name: 'shiplineRequestCounter' });
-    }
     const where = (key) => `s3://${bucket}/${key}`;
     return {
         async list(prefix) {

@@ -35,7 +35,7 @@ const S3 = 'Amazon S3';
  * The endpoint is never set here: the SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself;
  * when one is set (LocalStack, MinIO, moto) path-style addressing is used, as those servers expect.
  */
-export async function createS3Store(bucket: string, region: string | undefined, counter?: { requests: number }): Promise<SiteStore> {
+export async function createS3Store(bucket: string, region: string | undefined): Promise<SiteStore> {
   const sdk = await import('@aws-sdk/client-s3');
   const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
   const client: S3Client = new sdk.S3Client({
@@ -45,15 +45,6 @@ export async function createS3Store(bucket: string, region: string | undefined, 
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  if (counter) {
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        counter.requests++;
-        return next(args);
-      },
-      { step: 'finalizeRequest', name: 'shiplineRequestCounter' },
-    );
-  }
   const where = (key: string) => `s3://${bucket}/${key}`;
   return {
     async list(prefix) {
