@@ -521,6 +521,9 @@ describe('gitops.yml: per-service settings', () => {
     expect(r.outputs).toEqual(
       expect.objectContaining({ image: 'ghcr.io/acme/web', 'image-name': '', path: 'envs/prod/web.yaml', 'yaml-path': 'web.image.digest' }),
     );
+  });
+});
+
 describe('static-site.yml scripts', () => {
   const urls = stepScript('.github/workflows/static-site.yml', 'staging-health', 'urls');
   const approved = stepScript('.github/workflows/static-site.yml', 'approve', 'What was approved');
