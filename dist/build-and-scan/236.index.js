@@ -19,6 +19,8 @@ var errors = __webpack_require__(1895);
 var external_node_stream_ = __webpack_require__(7075);
 // EXTERNAL MODULE: ./src/toolkit/exec.ts
 var exec = __webpack_require__(5237);
+// EXTERNAL MODULE: ./src/toolkit/pool.ts
+var pool = __webpack_require__(642);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/challenge.ts
 /** WWW-Authenticate parsing (RFC 7235): `Bearer realm="...",service="...",scope="..."`, `Basic realm="..."`. */
 /** Splits a header into its challenges (one header may carry several, comma separated). */
@@ -899,6 +901,7 @@ var types = __webpack_require__(8369);
 
 
 
+
 /** A manifest the registry does not hold: callers may catch it to tell "absent" from "broken". */
 class ManifestNotFoundError extends errors/* ServiceError */._7 {
     constructor(registry, repository, reference) {
@@ -918,7 +921,8 @@ class HttpRegistryClient {
     transport;
     upload;
     pendingSessions = new Map();
-    slots;
+    /** Blob uploads in flight at once (`concurrency`). */
+    uploads;
     config;
     reporter;
     constructor(opts) {
@@ -926,7 +930,7 @@ class HttpRegistryClient {
         this.reporter = maskOnce(opts.reporter);
         this.transport = opts.transport ?? createTransport();
         this.upload = { ...DEFAULT_UPLOAD, ...opts.upload };
-        this.slots = { free: Math.max(1, opts.concurrency ?? 4), waiting: [] };
+        this.uploads = (0,pool/* createLimit */.K)(opts.concurrency ?? 4);
         const auth = new RegistryAuth({
             reporter: this.reporter,
             credentials: (registry) => this.credentialsFor(registry),
@@ -1052,18 +1056,12 @@ class HttpRegistryClient {
         throw await this.http.unexpected(res, repo.registry, `mounting ${digest} from ${from.repository} into ${repo.repository}`);
     }
     async putBlob(repo, digest, size, open) {
-        await this.acquire();
-        try {
-            await uploadBlob(this.http, this.stats, repo, digest, size, open, this.upload, () => {
-                const key = sessionKey(repo, digest);
-                const location = this.pendingSessions.get(key);
-                this.pendingSessions.delete(key);
-                return location;
-            });
-        }
-        finally {
-            this.release();
-        }
+        await this.uploads(() => uploadBlob(this.http, this.stats, repo, digest, size, open, this.upload, () => {
+            const key = sessionKey(repo, digest);
+            const location = this.pendingSessions.get(key);
+            this.pendingSessions.delete(key);
+            return location;
+        }));
     }
     async referrers(repo, digest) {
         const res = await this.http.call({
@@ -1138,20 +1136,6 @@ class HttpRegistryClient {
             });
             return { status: res.status, text: (await readBody(res, 1024 * 1024)).toString('utf8') };
         });
-    }
-    async acquire() {
-        if (this.slots.free > 0) {
-            this.slots.free--;
-            return;
-        }
-        await new Promise((resolve) => this.slots.waiting.push(resolve));
-    }
-    release() {
-        const next = this.slots.waiting.shift();
-        if (next)
-            next();
-        else
-            this.slots.free++;
     }
 }
 function sessionKey(repo, digest) {
