@@ -677,15 +677,31 @@ function lazy(load) {
 
 ;// CONCATENATED MODULE: ./src/toolkit/tool-cache.ts
 /**
- * The real ToolCache, from @actions/tool-cache (ESM-only, so only bundles import this). It is
- * imported on first use: it brings @actions/core, @actions/http-client and undici, which a run
- * that finds nothing to download (or fails on its inputs) should not pay for at start.
+ * The real ToolCache. `find` reads the runner's tool cache itself; the rest is
+ * @actions/tool-cache (ESM-only, so only bundles import this), imported on first use: it
+ * brings @actions/core, @actions/http-client and undici, which a run that finds its tools
+ * cached (or fails on its inputs) should not pay for at start.
  */
 
 
+
+
+
 const tc = lazy(() => __nccwpck_require__.e(/* import() */ 991).then(__nccwpck_require__.bind(__nccwpck_require__, 5991)));
+/**
+ * @actions/tool-cache's `find` for an explicit version (ours always are: tools.ts parses them):
+ * `$RUNNER_TOOL_CACHE/<tool>/<version>/<arch>` with its `.complete` marker, the layout its
+ * `cacheDir` writes; '' when absent.
+ */
+function findCached(tool, version, env = process.env) {
+    const root = env.RUNNER_TOOL_CACHE;
+    if (!root || !version)
+        return '';
+    const dir = external_node_path_namespaceObject.join(root, tool, version.replace(/^v/, ''), (0,external_node_os_namespaceObject.arch)());
+    return (0,external_node_fs_namespaceObject.existsSync)(dir) && (0,external_node_fs_namespaceObject.existsSync)(`${dir}.complete`) ? dir : '';
+}
 const actionsToolCache = {
-    find: async (tool, version) => (await tc()).find(tool, version),
+    find: (tool, version) => findCached(tool, version),
     downloadTool: async (url) => (await tc()).downloadTool(url),
     extractTar: async (file) => (await tc()).extractTar(file),
     cacheDir: async (dir, tool, version) => (await tc()).cacheDir(dir, tool, version),
@@ -864,6 +880,8 @@ async function installTool(tc, spec, reporter, opts = {}) {
     const base = (opts.baseUrl ?? spec.defaultBase).replace(/\/+$/, '');
     const url = spec.archiveUrl(base, spec.version);
     const fileName = external_node_path_namespaceObject.basename(new URL(url).pathname);
+    // Said before the first request: a slow checksum or archive download shows what it waits for.
+    reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
     let expected = opts.sha256;
     if (!expected) {
         const sumUrl = spec.checksumUrl(base, spec.version);
@@ -873,7 +891,6 @@ async function installTool(tc, spec, reporter, opts = {}) {
         if (!expected)
             throw new ServiceError(spec.name, `no SHA-256 for ${fileName} in ${sumUrl}`, 'Pin the checksum with the sha256 input');
     }
-    reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
     const archive = await download(tc, url, spec.name);
     const actual = await sha256File(archive);
     if (actual !== expected) {

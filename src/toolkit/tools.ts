@@ -73,6 +73,8 @@ export async function installTool(tc: ToolCache, spec: ToolSpec, reporter: Repor
   const base = (opts.baseUrl ?? spec.defaultBase).replace(/\/+$/, '');
   const url = spec.archiveUrl(base, spec.version);
   const fileName = path.basename(new URL(url).pathname);
+  // Said before the first request: a slow checksum or archive download shows what it waits for.
+  reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
   let expected = opts.sha256;
   if (!expected) {
     const sumUrl = spec.checksumUrl(base, spec.version);
@@ -81,7 +83,6 @@ export async function installTool(tc: ToolCache, spec: ToolSpec, reporter: Repor
     expected = checksumFromFile(await readFile(sumFile, 'utf8'), fileName);
     if (!expected) throw new ServiceError(spec.name, `no SHA-256 for ${fileName} in ${sumUrl}`, 'Pin the checksum with the sha256 input');
   }
-  reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
   const archive = await download(tc, url, spec.name);
   const actual = await sha256File(archive);
   if (actual !== expected) {
