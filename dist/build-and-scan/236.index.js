@@ -295,8 +295,8 @@ function noCredentials(registry) {
 
 // EXTERNAL MODULE: ./src/toolkit/registry/digest.ts
 var registry_digest = __webpack_require__(9826);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __webpack_require__(1455);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: external "node:path"
@@ -324,7 +324,7 @@ async function loadDockerConfig(dir) {
     const file = external_node_path_.join(dir, 'config.json');
     let text;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8'); // a small file; node:fs is loaded already, node:fs/promises would be one more module at start-up
     }
     catch (e) {
         if (e.code === 'ENOENT')
@@ -464,8 +464,6 @@ function maskOnce(reporter) {
 var toolkit_retry = __webpack_require__(1176);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __webpack_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __webpack_require__(4708);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/transport.ts
 /**
  * One HTTP exchange with a registry over node:http(s). We use node:http rather than fetch
@@ -475,25 +473,25 @@ var external_node_https_ = __webpack_require__(4708);
  * stay under our control (Authorization is never forwarded to another host).
  */
 
-
 /** Socket idle time after which a stalled exchange fails (and may be retried). */
 const IDLE_TIMEOUT_MS = 120_000;
 function createTransport() {
-    const agents = {
-        http: new external_node_http_.Agent({ keepAlive: true }),
-        https: new external_node_https_.Agent({ keepAlive: true }),
-    };
+    const httpAgent = new external_node_http_.Agent({ keepAlive: true });
+    // node:https (and TLS with it) loads on the first https request: loopback registries and a
+    // run that fails on its inputs never pay for it at start-up.
+    let httpsAgent;
     return {
-        send: (req) => send(req, req.url.protocol === 'https:' ? agents.https : agents.http),
+        send: (req) => req.url.protocol === 'https:'
+            ? send(req, process.getBuiltinModule('node:https'), (httpsAgent ??= new (process.getBuiltinModule('node:https').Agent)({ keepAlive: true })))
+            : send(req, external_node_http_, httpAgent),
         close: () => {
-            agents.http.destroy();
-            agents.https.destroy();
+            httpAgent.destroy();
+            httpsAgent?.destroy();
         },
     };
 }
-function send(req, agent) {
+function send(req, lib, agent) {
     return new Promise((resolve, reject) => {
-        const lib = req.url.protocol === 'https:' ? external_node_https_ : external_node_http_;
         const headers = { ...req.headers };
         if (Buffer.isBuffer(req.body))
             headers['content-length'] = String(req.body.length);

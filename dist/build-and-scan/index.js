@@ -62,17 +62,15 @@ function errorLine(err) {
 /* harmony export */   m0: () => (/* binding */ exec),
 /* harmony export */   w$: () => (/* binding */ lastLines)
 /* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1895);
+/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1895);
 /**
  * Runs programs with an argument array, never a shell string. Output is captured (and may
  * also be streamed to a log line callback); the caller decides what a non-zero exit means.
  */
 
-
 const exec = (command, args, options = {}) => new Promise((resolve, reject) => {
-    const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, [...args], {
+    // node:child_process loads with the first program run, not at every action's start-up.
+    const child = process.getBuiltinModule('node:child_process').spawn(command, [...args], {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -113,7 +111,7 @@ const exec = (command, args, options = {}) => new Promise((resolve, reject) => {
     child.on('error', (e) => {
         if (timer)
             clearTimeout(timer);
-        reject(e.code === 'ENOENT' ? new _errors__WEBPACK_IMPORTED_MODULE_1__/* .ServiceError */ ._7(command, 'not found on PATH', `Install ${command} or let the action install it`) : e);
+        reject(e.code === 'ENOENT' ? new _errors__WEBPACK_IMPORTED_MODULE_0__/* .ServiceError */ ._7(command, 'not found on PATH', `Install ${command} or let the action install it`) : e);
     });
     child.on('close', (code, signal) => {
         if (timer)
@@ -139,7 +137,7 @@ async function execOk(run, command, args, options) {
     const r = await run(command, args, options);
     if (r.exitCode !== 0 || r.timedOut) {
         const last = lastLines(r.stderr.trim() || r.stdout);
-        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .ServiceError */ ._7(command, r.timedOut ? `timed out running '${args[0] ?? ''}'` : `exited with ${r.exitCode}: ${last}`);
+        throw new _errors__WEBPACK_IMPORTED_MODULE_0__/* .ServiceError */ ._7(command, r.timedOut ? `timed out running '${args[0] ?? ''}'` : `exited with ${r.exitCode}: ${last}`);
     }
     return r;
 }

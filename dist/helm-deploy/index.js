@@ -9280,17 +9280,15 @@ async function actionMain(inputNames, parse, run) {
     }
 }
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/toolkit/exec.ts
 /**
  * Runs programs with an argument array, never a shell string. Output is captured (and may
  * also be streamed to a log line callback); the caller decides what a non-zero exit means.
  */
 
-
 const exec = (command, args, options = {}) => new Promise((resolve, reject) => {
-    const child = (0,external_node_child_process_.spawn)(command, [...args], {
+    // node:child_process loads with the first program run, not at every action's start-up.
+    const child = process.getBuiltinModule('node:child_process').spawn(command, [...args], {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['pipe', 'pipe', 'pipe'],

@@ -557,17 +557,15 @@ async function actionMain(inputNames, parse, run) {
 
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/toolkit/exec.ts
 /**
  * Runs programs with an argument array, never a shell string. Output is captured (and may
  * also be streamed to a log line callback); the caller decides what a non-zero exit means.
  */
 
-
 const exec = (command, args, options = {}) => new Promise((resolve, reject) => {
-    const child = (0,external_node_child_process_.spawn)(command, [...args], {
+    // node:child_process loads with the first program run, not at every action's start-up.
+    const child = process.getBuiltinModule('node:child_process').spawn(command, [...args], {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -1056,8 +1054,6 @@ class VerifyingStream extends external_node_stream_.Transform {
     }
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/reference.ts
 /**
  * Image references, parsed the way Docker does (distribution/reference grammar):
@@ -1169,7 +1165,7 @@ async function loadDockerConfig(dir) {
     const file = external_node_path_.join(dir, 'config.json');
     let text;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8'); // a small file; node:fs is loaded already, node:fs/promises would be one more module at start-up
     }
     catch (e) {
         if (e.code === 'ENOENT')
@@ -1342,8 +1338,6 @@ async function withRetry(attempt, policy = DEFAULT_RETRY, onRetry, wait = sleep)
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/transport.ts
 /**
  * One HTTP exchange with a registry over node:http(s). We use node:http rather than fetch
@@ -1353,25 +1347,25 @@ var external_node_https_ = __nccwpck_require__(4708);
  * stay under our control (Authorization is never forwarded to another host).
  */
 
-
 /** Socket idle time after which a stalled exchange fails (and may be retried). */
 const IDLE_TIMEOUT_MS = 120_000;
 function createTransport() {
-    const agents = {
-        http: new external_node_http_.Agent({ keepAlive: true }),
-        https: new external_node_https_.Agent({ keepAlive: true }),
-    };
+    const httpAgent = new external_node_http_.Agent({ keepAlive: true });
+    // node:https (and TLS with it) loads on the first https request: loopback registries and a
+    // run that fails on its inputs never pay for it at start-up.
+    let httpsAgent;
     return {
-        send: (req) => send(req, req.url.protocol === 'https:' ? agents.https : agents.http),
+        send: (req) => req.url.protocol === 'https:'
+            ? send(req, process.getBuiltinModule('node:https'), (httpsAgent ??= new (process.getBuiltinModule('node:https').Agent)({ keepAlive: true })))
+            : send(req, external_node_http_, httpAgent),
         close: () => {
-            agents.http.destroy();
-            agents.https.destroy();
+            httpAgent.destroy();
+            httpsAgent?.destroy();
         },
     };
 }
-function send(req, agent) {
+function send(req, lib, agent) {
     return new Promise((resolve, reject) => {
-        const lib = req.url.protocol === 'https:' ? external_node_https_ : external_node_http_;
         const headers = { ...req.headers };
         if (Buffer.isBuffer(req.body))
             headers['content-length'] = String(req.body.length);
