@@ -10,7 +10,9 @@
  * Runs are interleaved (each round runs every candidate once, the order rotating) and the
  * figures are medians, so machine load hits every candidate alike.
  *
- * A second column runs each bundle with Node's module compile cache warm (NODE_COMPILE_CACHE
+ * Two columns come from inside each process (a --require probe, in extra untimed runs): how
+ * many Node built-ins it had loaded at its first line, and its CPU time by then.
+ * The last columns run each bundle with Node's module compile cache warm (NODE_COMPILE_CACHE
  * pointing at a directory an earlier run filled, as a later step of the same job could find in
  * RUNNER_TEMP). The actions do not enable it: measured on this machine it did not clearly
  * help once the bundles stopped loading the AWS SDK and undici at start (docs/promote-artifact.md);
@@ -19,7 +21,7 @@
  *   BENCH_STARTUP_RUNS=15 (rounds)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { actionYmlPathIn } from '../test/harness/step-env';
@@ -35,6 +37,26 @@ try {
   core.debug(err.stack);
   core.setFailed(err.message);
 }
+`;
+
+/**
+ * Preloaded with --require: at the first stdout write (or at exit), records how many Node
+ * built-in modules and bindings were loaded and the process's CPU time so far.
+ */
+const PROBE = `const fs = require('node:fs');
+let done = false;
+const record = () => {
+  if (done) return;
+  done = true;
+  const cpu = process.cpuUsage();
+  fs.writeFileSync(process.env.BENCH_PROBE_FILE, JSON.stringify({ modules: process.moduleLoadList.length, cpuMs: (cpu.user + cpu.system) / 1000 }));
+};
+const write = process.stdout.write;
+process.stdout.write = function (...args) {
+  record();
+  return write.apply(this, args);
+};
+process.on('exit', record);
 `;
 
 function buildMinimalBundle(dir: string): string {
@@ -64,8 +86,8 @@ const kib = (file: string) => `${Math.round(statSync(file).size / 1024)} KiB`;
 interface Candidate {
   label: string;
   size: string;
-  /** ms from spawn to the first log line (to exit for `node -e ""`). */
-  time: () => Promise<number>;
+  /** ms from spawn to the first log line (to exit for `node -e ""`); `env` is added to the run's. */
+  time: (env?: Record<string, string>) => Promise<number>;
   /** Same with Node's compile cache warm (bundles only). */
   warm?: () => Promise<number>;
 }
@@ -80,13 +102,19 @@ async function main(): Promise<void> {
   try {
     process.stderr.write('building the minimal @actions/core bundle with ncc ...\n');
     const minimal = buildMinimalBundle(path.join(temp));
+    const probe = path.join(temp, 'probe.cjs');
+    writeFileSync(probe, PROBE);
     const minimalEnv = { PATH: process.env.PATH ?? '', INPUT_SOURCE: '', GITHUB_ACTIONS: 'true' };
     const candidates: Candidate[] = [
-      { label: 'node -e "" (spawn to exit)', size: '-', time: async () => (await timeProcess(node24(), ['-e', ''], { env: minimalEnv })).exitMs },
+      {
+        label: 'node -e "" (spawn to exit)',
+        size: '-',
+        time: async (env) => (await timeProcess(node24(), ['-e', ''], { env: { ...minimalEnv, ...env } })).exitMs,
+      },
       {
         label: 'minimal ncc bundle of @actions/core',
         size: kib(minimal),
-        time: async () => firstLine(await timeProcess(node24(), [minimal], { env: minimalEnv, killAtFirstLine: true }), 'the minimal bundle'),
+        time: async (env) => firstLine(await timeProcess(node24(), [minimal], { env: { ...minimalEnv, ...env }, killAtFirstLine: true }), 'the minimal bundle'),
       },
     ];
     for (const action of bundledActions()) {
@@ -101,7 +129,7 @@ async function main(): Promise<void> {
       candidates.push({
         label: action,
         size: kib(bundle),
-        time: async () => firstLine(await timeStep(action, {}, { killAtFirstLine: true }), action),
+        time: async (env) => firstLine(await timeStep(action, {}, { killAtFirstLine: true, env }), action),
         warm: async () => firstLine(await timeStep(action, {}, { killAtFirstLine: true, env: { NODE_COMPILE_CACHE: cacheDir } }), action),
       });
     }
@@ -119,6 +147,21 @@ async function main(): Promise<void> {
       }
     }
     process.stderr.write('\n');
+    // What each loaded before its first line, seen from inside: Node built-ins (exact, whatever
+    // the load) and CPU time (less sensitive to waiting for a core than wall time).
+    const probes = [] as { modules: number; cpuMs: number[] }[];
+    for (const c of candidates) {
+      const p = { modules: 0, cpuMs: [] as number[] };
+      for (let i = 0; i < 5; i++) {
+        const file = path.join(temp, 'probe.json');
+        await c.time({ NODE_OPTIONS: `--require=${probe}`, BENCH_PROBE_FILE: file });
+        const seen = JSON.parse(readFileSync(file, 'utf8')) as { modules: number; cpuMs: number };
+        p.modules = seen.modules;
+        p.cpuMs.push(seen.cpuMs);
+        rmSync(file);
+      }
+      probes.push(p);
+    }
     const version = spawnSync(node24(), ['--version'], { encoding: 'utf8' }).stdout.trim();
     const minimalMs = median(cold[1]);
     const bareMs = median(cold[0]);
@@ -126,7 +169,17 @@ async function main(): Promise<void> {
       `Start-up on Node ${version}: spawn to the first log line, median of ${RUNS} interleaved rounds (${new Date().toISOString()}, load average ${loadAverage()})`,
     );
     printTable(
-      ['what', 'bundle (index.js)', 'first line', 'x minimal bundle', 'x node -e ""', 'compile cache warm', 'warm x minimal'],
+      [
+        'what',
+        'bundle (index.js)',
+        'first line',
+        'x minimal bundle',
+        'x node -e ""',
+        'built-ins loaded',
+        'CPU to first line',
+        'compile cache warm',
+        'warm x minimal',
+      ],
       candidates.map((c, i) => {
         const ms = median(cold[i]);
         const w = warm[i].length ? median(warm[i]) : undefined;
@@ -136,6 +189,8 @@ async function main(): Promise<void> {
           `${ms.toFixed(1)} ms`,
           `${(ms / minimalMs).toFixed(2)}x`,
           `${(ms / bareMs).toFixed(2)}x`,
+          String(probes[i].modules),
+          `${median(probes[i].cpuMs).toFixed(0)} ms`,
           w === undefined ? '-' : `${w.toFixed(1)} ms`,
           w === undefined ? '-' : `${(w / minimalMs).toFixed(2)}x`,
         ];
