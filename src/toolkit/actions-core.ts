@@ -1,5 +1,8 @@
-/** The only place (with tool-cache.ts) that touches the ESM-only @actions packages. */
-import * as core from '@actions/core';
+/**
+ * The Reporter the actions run with, on the runner's workflow commands (runner-commands.ts:
+ * what @actions/core writes, without loading it; only tool-cache.ts loads an @actions package).
+ */
+import * as core from './runner-commands';
 import { SecretMask } from './mask';
 import type { Reporter } from './reporter';
 
@@ -20,7 +23,7 @@ export const coreReporter: Reporter = {
   setOutput: (n, v) => core.setOutput(n, summaryMask.apply(v)),
   summary: async (md) => {
     if (!process.env.GITHUB_STEP_SUMMARY) return; // outside a runner there is nowhere to write it
-    await core.summary.addRaw(summaryMask.apply(md), true).write();
+    await core.appendSummary(summaryMask.apply(md));
   },
   redact: (text) => summaryMask.apply(text),
 };

@@ -4,7 +4,7 @@
  * `credHelpers` per host and `credsStore` for all hosts (docker-credential-* programs, run
  * with an argument array, the server URL on stdin). DOCKER_CONFIG names the directory.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { ServiceError } from '../errors';
@@ -48,7 +48,7 @@ export async function loadDockerConfig(dir: string): Promise<DockerConfig> {
   const file = path.join(dir, 'config.json');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8'); // a small file; node:fs is loaded already, node:fs/promises would be one more module at start-up
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, auths: {}, credHelpers: {} };
     throw new ServiceError('Docker config', `cannot read ${file}: ${(e as Error).message}`);
