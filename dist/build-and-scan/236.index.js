@@ -21,6 +21,8 @@ var external_node_stream_ = __webpack_require__(7075);
 var exec = __webpack_require__(5237);
 // EXTERNAL MODULE: ./src/toolkit/pool.ts
 var pool = __webpack_require__(642);
+// EXTERNAL MODULE: ./src/toolkit/secrets.ts
+var secrets = __webpack_require__(3383);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/challenge.ts
 /** WWW-Authenticate parsing (RFC 7235): `Bearer realm="...",service="...",scope="..."`, `Basic realm="..."`. */
 /** Splits a header into its challenges (one header may carry several, comma separated). */
@@ -119,6 +121,7 @@ function expandScope(scope) {
  */
 
 
+
 const DEFAULT_TOKEN_SECONDS = 60;
 class RegistryAuth {
     deps;
@@ -208,9 +211,7 @@ class RegistryAuth {
         s.basic ??= this.credentials(registry).then((creds) => {
             if (!creds?.username || creds.password === undefined)
                 throw noCredentials(registry);
-            const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-            this.deps.reporter.setSecret(encoded);
-            return `Basic ${encoded}`;
+            return (0,secrets/* basicAuthorization */.aR)(this.deps.reporter, creds.username, creds.password);
         });
         return s.basic;
     }
@@ -261,7 +262,7 @@ class RegistryAuth {
             throw creds ? wrongCredentials(registry) : noCredentials(registry);
         }
         if (answer.status !== 200) {
-            throw new errors/* ServiceError */._7(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+            throw new errors/* ServiceError */._7(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${quoteTokenAnswer(answer.text, creds)}`);
         }
         let body;
         try {
@@ -277,14 +278,21 @@ class RegistryAuth {
     }
     remember(registry, scopes, token, expiresIn) {
         // A registrytoken from config.json is the same value for every scope (and masked there already).
-        if (!this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`))
-            this.deps.reporter.setSecret(token);
+        const known = this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`);
+        const header = known ? `Bearer ${token}` : (0,secrets/* bearerAuthorization */.Dv)(this.deps.reporter, token);
         const seconds = expiresIn && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
-        const header = `Bearer ${token}`;
         // Renew 10 s early so a token never expires between our check and the registry's.
         this.state(registry).tokens.push({ scopes: [...scopes], header, expiresAt: this.now() + seconds * 1000 - 10_000 });
         return header;
     }
+}
+/** A token server's error body, credentials removed, at most 200 characters. */
+function quoteTokenAnswer(text, creds) {
+    const known = [creds?.password, creds?.identityToken, creds?.registryToken, creds && `${creds.username ?? ''}:${creds.password ?? ''}`];
+    return (0,secrets/* scrubServiceText */.oL)(text, known.filter((s) => Boolean(s)))
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200);
 }
 function wrongCredentials(registry) {
     return new errors/* ServiceError */._7(`registry ${registry}`, 'refused the credentials (401 Unauthorized)', `wrong credentials: check the user name and password or token stored for ${registry} (docker login, DOCKER_CONFIG) and that they may access this repository`);
@@ -310,6 +318,7 @@ var reference = __webpack_require__(4993);
  * `credHelpers` per host and `credsStore` for all hosts (docker-credential-* programs, run
  * with an argument array, the server URL on stdin). DOCKER_CONFIG names the directory.
  */
+
 
 
 
@@ -387,6 +396,7 @@ async function credentialsFromConfig(config, registry, exec, reporter, env = pro
         creds.username = decoded.slice(0, colon);
         creds.password = decoded.slice(colon + 1);
         reporter.setSecret(entry.auth);
+        (0,secrets/* maskSecret */.$l)(reporter, decoded);
     }
     if (entry.username)
         creds.username = entry.username;
@@ -398,14 +408,14 @@ async function credentialsFromConfig(config, registry, exec, reporter, env = pro
         creds.registryToken = entry.registrytoken;
     for (const secret of [creds.password, creds.identityToken, creds.registryToken])
         if (secret)
-            reporter.setSecret(secret);
+            (0,secrets/* maskSecret */.$l)(reporter, secret);
     return creds.username || creds.password || creds.identityToken || creds.registryToken ? creds : undefined;
 }
 async function fromHelper(helper, server, exec, reporter, env) {
     const program = `docker-credential-${helper}`;
     const r = await exec(program, ['get'], { input: server, env, timeoutMs: 30_000 });
     if (r.exitCode !== 0) {
-        const said = (r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '';
+        const said = (0,secrets/* scrubServiceText */.oL)((r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '');
         if (/credentials not found/i.test(said))
             return undefined;
         throw new errors/* ServiceError */._7(program, `could not get credentials for ${server} (exit ${r.exitCode}: ${said})`, `Check that '${helper}' is the right credential helper in config.json`);
@@ -419,7 +429,7 @@ async function fromHelper(helper, server, exec, reporter, env) {
     }
     if (!answer.Secret)
         return undefined;
-    reporter.setSecret(answer.Secret);
+    (0,secrets/* maskSecret */.$l)(reporter, answer.Secret);
     // Docker's convention: the user name '<token>' marks the secret as an identity token.
     if (answer.Username === '<token>')
         return { identityToken: answer.Secret };
@@ -457,6 +467,7 @@ function maskOnce(reporter) {
         },
         setOutput: (name, value) => reporter.setOutput(name, value),
         summary: (markdown) => reporter.summary(markdown),
+        redact: (text) => reporter.redact(text),
     };
 }
 
@@ -565,6 +576,7 @@ function isNetworkError(err) {
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/registry/http-session.ts
+
 
 
 
@@ -715,13 +727,13 @@ function describeErrors(body) {
     try {
         const json = JSON.parse(text);
         if (Array.isArray(json.errors) && json.errors.length) {
-            return `: ${json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ')}`;
+            return `: ${(0,secrets/* scrubServiceText */.oL)(json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; '))}`;
         }
     }
     catch {
         /* not JSON */
     }
-    return `: ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}`;
+    return `: ${(0,secrets/* scrubServiceText */.oL)(text).replace(/\s+/g, ' ').trim().slice(0, 200)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/registry/upload.ts
@@ -1179,6 +1191,7 @@ var dist_cjs = __webpack_require__(8249);
 
 
 
+
 /** One ECRClient per region, made on first use (AWS credentials from the job's environment). */
 function ecrClientPool() {
     const clients = new Map();
@@ -1213,7 +1226,7 @@ function createEcrCredentialProvider(opts) {
             if (!data?.authorizationToken) {
                 throw new errors/* ServiceError */._7('Amazon ECR', `GetAuthorizationToken returned no token for ${host}`, 'Check the AWS credentials and ecr:GetAuthorizationToken permission');
             }
-            opts.reporter.setSecret(data.authorizationToken);
+            (0,secrets/* maskSecret */.$l)(opts.reporter, data.authorizationToken);
             const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
             const colon = decoded.indexOf(':');
             if (colon < 0)
@@ -1223,7 +1236,8 @@ function createEcrCredentialProvider(opts) {
                 password: decoded.slice(colon + 1),
                 expiresAt: data.expiresAt ? data.expiresAt.getTime() : now() + 12 * 3600_000,
             };
-            opts.reporter.setSecret(creds.password);
+            (0,secrets/* maskSecret */.$l)(opts.reporter, creds.password);
+            (0,secrets/* maskSecret */.$l)(opts.reporter, decoded);
             cache.set(host, creds);
             return creds;
         },

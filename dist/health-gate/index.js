@@ -8,6 +8,104 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
@@ -8604,7 +8702,7 @@ exports.visitAsync = visitAsync;
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -8614,19 +8712,165 @@ exports.visitAsync = visitAsync;
 /******/ 	return module.exports;
 /******/ }
 /******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
+/******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
+/******/ })();
+/******/ 
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/toolkit/runner-commands.ts
 /**
  * The GitHub runner's workflow commands and environment files, for the few calls the actions
@@ -8646,16 +8890,16 @@ function escapeData(s) {
 }
 /** `::name::message` on stdout (no command here takes properties). */
 function issueCommand(name, message) {
-    process.stdout.write(`::${name}::${escapeData(message)}${external_node_os_namespaceObject.EOL}`);
+    process.stdout.write(`::${name}::${escapeData(message)}${external_node_os_.EOL}`);
 }
 /** Appends one entry to the file named by GITHUB_<command> (OUTPUT, PATH, ...). */
 function issueFileCommand(command, message) {
     const file = process.env[`GITHUB_${command}`];
     if (!file)
         throw new Error(`Unable to find environment variable for file command ${command}`);
-    if (!(0,external_node_fs_namespaceObject.existsSync)(file))
+    if (!(0,external_node_fs_.existsSync)(file))
         throw new Error(`Missing file at path: ${file}`);
-    (0,external_node_fs_namespaceObject.appendFileSync)(file, `${message}${external_node_os_namespaceObject.EOL}`, { encoding: 'utf8' });
+    (0,external_node_fs_.appendFileSync)(file, `${message}${external_node_os_.EOL}`, { encoding: 'utf8' });
 }
 /** `name<<delimiter` / value / `delimiter`, with a random delimiter the value cannot contain. */
 function keyValueMessage(name, value) {
@@ -8666,7 +8910,7 @@ function keyValueMessage(name, value) {
         throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
     if (value.includes(delimiter))
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    return `${name}<<${delimiter}${external_node_os_namespaceObject.EOL}${value}${external_node_os_namespaceObject.EOL}${delimiter}`;
+    return `${name}<<${delimiter}${external_node_os_.EOL}${value}${external_node_os_.EOL}${delimiter}`;
 }
 /** INPUT_<NAME> (spaces as `_`, upper case); '' when unset. Trimmed unless trimWhitespace is false. */
 function getInput(name, options = {}) {
@@ -8676,7 +8920,7 @@ function getInput(name, options = {}) {
     return options.trimWhitespace === false ? value : value.trim();
 }
 function info(message) {
-    process.stdout.write(message + external_node_os_namespaceObject.EOL);
+    process.stdout.write(message + external_node_os_.EOL);
 }
 function debug(message) {
     issueCommand('debug', message);
@@ -8700,8 +8944,8 @@ function setSecret(secret) {
 function setOutput(name, value) {
     if (process.env.GITHUB_OUTPUT)
         return issueFileCommand('OUTPUT', keyValueMessage(name, value));
-    process.stdout.write(external_node_os_namespaceObject.EOL);
-    process.stdout.write(`::set-output name=${name.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C')}::${escapeData(value)}${external_node_os_namespaceObject.EOL}`);
+    process.stdout.write(external_node_os_.EOL);
+    process.stdout.write(`::set-output name=${name.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C')}::${escapeData(value)}${external_node_os_.EOL}`);
 }
 /** Puts `dir` first on PATH for this step (process.env) and every later one (GITHUB_PATH). */
 function addPath(dir) {
@@ -8709,7 +8953,7 @@ function addPath(dir) {
         issueFileCommand('PATH', dir);
     else
         issueCommand('add-path', dir);
-    process.env.PATH = `${dir}${external_node_path_namespaceObject.delimiter}${process.env.PATH}`;
+    process.env.PATH = `${dir}${external_node_path_.delimiter}${process.env.PATH}`;
 }
 /** Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). */
 async function appendSummary(markdown) {
@@ -8723,7 +8967,7 @@ async function appendSummary(markdown) {
     catch {
         throw new Error(`Unable to access summary file: '${file}'. Check if the file has correct read/write permissions.`);
     }
-    await appendFile(file, markdown + external_node_os_namespaceObject.EOL, { encoding: 'utf8' });
+    await appendFile(file, markdown + external_node_os_.EOL, { encoding: 'utf8' });
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts
@@ -8798,7 +9042,7 @@ function readRawInputs(names) {
  * "unexpected error" with its message; stacks only ever go to the debug log.
  */
 /** Bad input: names the input and says how to fix it. Raised before anything is written. */
-class errors_InputError extends Error {
+class InputError extends Error {
     input;
     problem;
     fix;
@@ -8826,7 +9070,7 @@ class ServiceError extends Error {
 /** One line for `::error::`: newlines folded, so the runner shows the whole message. */
 function errorLine(err) {
     let text;
-    if (err instanceof errors_InputError || err instanceof ServiceError)
+    if (err instanceof InputError || err instanceof ServiceError)
         text = err.message;
     else if (err instanceof Error)
         text = `Unexpected error: ${err.message}`;
@@ -8911,8 +9155,8 @@ async function withRetry(attempt, policy = DEFAULT_RETRY, onRetry, wait = sleep)
 
 /** $RUNNER_TEMP (the OS temp directory outside a runner), created when missing. */
 function runnerTemp(env = process.env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
+    const dir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
     return dir;
 }
 /** A new directory of this step's own under runnerTemp, e.g. `shipline-kube-AbC123`. */
@@ -9083,7 +9327,7 @@ function rawValue(specs, raw, name) {
     const given = raw[name];
     const value = (given === undefined || given.trim() === '' ? (spec.default ?? '') : given).trim();
     if (spec.required && value === '')
-        throw new errors_InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
+        throw new InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
     return value;
 }
 const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
@@ -9093,12 +9337,12 @@ function parseBoolean(name, value) {
         return true;
     if (FALSE.has(value))
         return false;
-    throw new errors_InputError(name, `'${value}' is not a boolean`, 'Use true or false');
+    throw new InputError(name, `'${value}' is not a boolean`, 'Use true or false');
 }
 function parseEnum(name, value, allowed) {
     const found = allowed.find((a) => a === value.toLowerCase() || a === value);
     if (found === undefined)
-        throw new errors_InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
+        throw new InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
     return found;
 }
 /** Items separated by newlines or commas; blanks and `#` comment lines dropped. */
@@ -9117,7 +9361,7 @@ function parseLines(value) {
 }
 function parseInteger(name, value, opts = {}) {
     if (!/^-?\d+$/.test(value))
-        throw new errors_InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
+        throw new InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
     const n = Number(value);
     checkRange(name, n, opts);
     return n;
@@ -9125,15 +9369,15 @@ function parseInteger(name, value, opts = {}) {
 function parseNumber(name, value, opts = {}) {
     const n = Number(value);
     if (value === '' || !Number.isFinite(n))
-        throw new errors_InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
+        throw new InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
     checkRange(name, n, opts);
     return n;
 }
 function checkRange(name, n, { min, max }) {
     if (min !== undefined && n < min)
-        throw new errors_InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
+        throw new InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
     if (max !== undefined && n > max)
-        throw new errors_InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
+        throw new InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
 }
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Go-style durations as Helm and Prometheus write them: `90s`, `5m`, `1h30m`, `250ms`; a bare number is seconds. */
@@ -9149,7 +9393,7 @@ function parseDuration(name, value) {
         consumed = re.lastIndex;
     }
     if (v === '' || consumed !== v.length) {
-        throw new errors_InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
+        throw new InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
     }
     return Math.round(total);
 }
@@ -9171,21 +9415,22 @@ function parseHttpUrl(name, value) {
         url = new URL(value);
     }
     catch {
-        throw new errors_InputError(name, `'${shown}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new InputError(name, `'${shown}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InputError(name, `'${shown}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new InputError(name, `'${shown}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
 /**
- * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
- * credentials anyway. The message does not repeat the URL.
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
  */
-function parseHttpUrlWithoutCredentials(name, value) {
+function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '') {
-        throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+        throw new InputError(name, 'contains credentials (user:password@)', fix);
     }
     return url;
 }
@@ -9210,7 +9455,7 @@ const INPUT = 'body-match';
 const FIX = 'Write /regex/ or a JSON path condition such as $.status == "ok"';
 function parsePath(text) {
     if (!text.startsWith('$'))
-        throw new errors_InputError(INPUT, `'${text}' does not start with $`, FIX);
+        throw new InputError(INPUT, `'${text}' does not start with $`, FIX);
     const parts = [];
     const re = /\.([A-Za-z_][\w-]*)|\[(\d+)\]|\["([^"]*)"\]/y;
     let at = 1;
@@ -9218,7 +9463,7 @@ function parsePath(text) {
         re.lastIndex = at;
         const m = re.exec(text);
         if (!m)
-            throw new errors_InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
+            throw new InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
         parts.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
         at = re.lastIndex;
     }
@@ -9234,7 +9479,7 @@ function parseBodyMatch(value) {
             return { kind: 'regex', source: v, regex: new RegExp(rx[1], rx[2].replace('g', '')) };
         }
         catch (e) {
-            throw new errors_InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
+            throw new InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
         }
     }
     const cond = /^(\$\S*)\s*(==|!=)\s*(.+)$/s.exec(v);
@@ -9245,7 +9490,7 @@ function parseBodyMatch(value) {
         expected = JSON.parse(cond[3]);
     }
     catch {
-        throw new errors_InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
+        throw new InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
     }
     return { kind: 'json', source: v, path: parsePath(cond[1]), op: cond[2], expected };
 }
@@ -9278,14 +9523,166 @@ function bodyMismatch(match, body) {
     return holds ? undefined : `${match.source} does not hold: value is ${shown}`;
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/alarm-selectors.ts
+/**
+ * The `cloudwatch-alarms` input: alarm names, comma or newline separated, or `prefix:NAME` for
+ * every alarm (metric or composite) whose name starts with NAME (DescribeAlarms' AlarmNamePrefix).
+ */
+
+
+/** CloudWatch's limit on an alarm name (PutMetricAlarm AlarmName: 1-255 characters). */
+const MAX_NAME = 255;
+function parseAlarmSelectors(value) {
+    const seen = new Set();
+    const out = [];
+    for (const item of parseList(value)) {
+        const isPrefix = /^prefix:/i.test(item);
+        const text = isPrefix ? item.slice('prefix:'.length).trim() : item;
+        if (text === '')
+            throw new InputError('cloudwatch-alarms', `'${item}' has an empty prefix, which would match every alarm in the region`, 'Write prefix:NAME with the start of the alarm names, e.g. prefix:shop-prod-');
+        if (text.length > MAX_NAME)
+            throw new InputError('cloudwatch-alarms', `'${text.slice(0, 40)}…' is longer than ${MAX_NAME} characters`, 'Give alarm names as CloudWatch shows them');
+        const key = `${isPrefix ? 'p' : 'n'}:${text}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        out.push(isPrefix ? { kind: 'prefix', prefix: text } : { kind: 'name', name: text });
+    }
+    return out;
+}
+/** How the selector reads in logs and the summary. */
+function describeSelector(s) {
+    return s.kind === 'name' ? s.name : `prefix:${s.prefix}`;
+}
+
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/metric-spec.ts
+/**
+ * The `cloudwatch:` (and its `baseline:`) block of a metric in the `metrics` input, validated
+ * against GetMetricData's rules before any AWS call: a metric stat needs namespace, metric and
+ * stat; a period is 1, 5, 10 or 30 s (high resolution) or a multiple of 60 s (standard); an
+ * expression may only use the ids defined under `metrics:` (ids start with a lowercase letter).
+ */
+
+const metric_spec_INPUT = 'metrics';
+const STAT_KEYS = ['namespace', 'metric', 'dimensions', 'stat', 'unit'];
+const QUERY_KEYS = [...STAT_KEYS, 'period', 'expression', 'metrics'];
+/** GetMetricData's Id rule. */
+const ID = /^[a-z][a-zA-Z0-9_]*$/;
+/** CloudWatch statistics: the five basic ones and the extended forms (p99, p99.9, tm90, TM(10%:90%), IQM, ...). */
+const STAT = /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|p(\d{1,2}(\.\d+)?|100)|(tm|wm|tc|ts|pr)\d{1,2}(\.\d+)?|(TM|WM|TC|TS|PR)\([^)]*\))$/;
+const HIGH_RESOLUTION_PERIODS = [1, 5, 10, 30];
+const DEFAULT_PERIOD_S = 60;
+function fail(problem, fix) {
+    throw new InputError(metric_spec_INPUT, problem, fix);
+}
+function isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function metric_spec_text(where, key, v, example) {
+    if (typeof v !== 'string' || v.trim() === '')
+        fail(`${where}: cloudwatch '${key}' is missing`, `Give ${key}: ${example}`);
+    return v.trim();
+}
+function readStat(where, o) {
+    const namespace = metric_spec_text(where, 'namespace', o.namespace, 'AWS/ApplicationELB');
+    const metric = metric_spec_text(where, 'metric', o.metric, 'HTTPCode_Target_5XX_Count');
+    const stat = metric_spec_text(where, 'stat', o.stat, 'Sum (or Average, Maximum, p99, ...)');
+    if (!STAT.test(stat))
+        fail(`${where}: cloudwatch stat '${stat}' is not a CloudWatch statistic`, 'Use Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99');
+    const dimensions = {};
+    if (o.dimensions !== undefined && o.dimensions !== null) {
+        if (!isObject(o.dimensions))
+            fail(`${where}: cloudwatch dimensions must be a map`, 'Write dimensions: {LoadBalancer: app/shop/1a2b, TargetGroup: targetgroup/shop/3c4d}');
+        for (const [k, v] of Object.entries(o.dimensions)) {
+            if (typeof v !== 'string' && typeof v !== 'number')
+                fail(`${where}: cloudwatch dimension '${k}' must be a string`, 'Give each dimension a value');
+            dimensions[k] = String(v);
+        }
+        if (Object.keys(dimensions).length > 30)
+            fail(`${where}: more than 30 cloudwatch dimensions`, 'CloudWatch allows at most 30 dimensions per metric');
+    }
+    const unit = o.unit === undefined ? undefined : metric_spec_text(where, 'unit', o.unit, 'Count');
+    return { namespace, metric, dimensions, stat, ...(unit !== undefined && { unit }) };
+}
+function readPeriod(where, v) {
+    if (v === undefined || v === null)
+        return DEFAULT_PERIOD_S;
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v.replace(/s$/, '')) : NaN;
+    if (!Number.isInteger(n) || n <= 0)
+        fail(`${where}: cloudwatch period ${JSON.stringify(v)} is not a whole number of seconds`, 'Give period: 60 (seconds)');
+    if (!HIGH_RESOLUTION_PERIODS.includes(n) && n % 60 !== 0)
+        fail(`${where}: cloudwatch period ${n} is not a multiple of 60, as standard-resolution metrics need (high-resolution ones may also use 1, 5, 10 or 30)`, `Use period: ${Math.max(60, Math.round(n / 60) * 60)}`);
+    return n;
+}
+/** The ids an expression refers to: lowercase-initial identifiers outside quoted strings (functions are upper case). */
+function expressionIds(expression) {
+    const bare = expression.replace(/'[^']*'|"[^"]*"/g, ' ');
+    return [...new Set([...bare.matchAll(/(?<![A-Za-z0-9_.])[a-z][a-zA-Z0-9_]*/g)].map((m) => m[0]))];
+}
+/** One `cloudwatch:` or CloudWatch `baseline:` block -> a GetMetricData query. `side` names it in messages. */
+function parseCloudWatchQuery(metricName, side, v) {
+    const where = `metric '${metricName}' ${side}`;
+    if (!isObject(v))
+        fail(`${where} must be a map such as {namespace: AWS/ApplicationELB, metric: HTTPCode_Target_5XX_Count, dimensions: {...}, stat: Sum, period: 60}`, 'Write the CloudWatch query as a YAML map');
+    for (const key of Object.keys(v)) {
+        if (!QUERY_KEYS.includes(key))
+            fail(`${where}: unknown cloudwatch key '${key}'`, `Use only: ${QUERY_KEYS.join(', ')}`);
+    }
+    const periodS = readPeriod(where, v.period);
+    if (v.expression === undefined) {
+        if (v.metrics !== undefined)
+            fail(`${where}: metrics: is only used with expression:`, 'Give expression: (metric math over the ids in metrics:), or drop metrics:');
+        return { kind: 'metric', periodS, ...readStat(where, v) };
+    }
+    const expression = metric_spec_text(where, 'expression', v.expression, '"100 * e / r"');
+    for (const key of STAT_KEYS) {
+        if (v[key] !== undefined)
+            fail(`${where}: '${key}' belongs inside metrics: when expression: is used`, 'Define each metric under metrics: {id: {namespace, metric, dimensions, stat}}');
+    }
+    if (!isObject(v.metrics) || Object.keys(v.metrics).length === 0)
+        fail(`${where}: expression needs metrics:`, 'Define the ids it uses: metrics: {e: {namespace: ..., metric: ..., stat: Sum}, r: {...}}');
+    const metrics = {};
+    for (const [id, m] of Object.entries(v.metrics)) {
+        if (!ID.test(id))
+            fail(`${where}: id '${id}' must start with a lowercase letter and hold only letters, digits and _`, 'Rename it, e.g. e or errors_5xx');
+        if (!isObject(m))
+            fail(`${where}: metrics.${id} must be a map`, 'Write {namespace: ..., metric: ..., dimensions: {...}, stat: Sum}');
+        for (const key of Object.keys(m)) {
+            if (!STAT_KEYS.includes(key))
+                fail(`${where}: unknown key '${key}' in metrics.${id}`, `Use only: ${STAT_KEYS.join(', ')}`);
+        }
+        metrics[id] = readStat(`${where} metrics.${id}`, m);
+    }
+    const undefinedIds = expressionIds(expression).filter((id) => !(id in metrics));
+    if (undefinedIds.length > 0)
+        fail(`${where}: expression "${expression}" uses id '${undefinedIds[0]}', which is not defined under metrics:`, `Define ${undefinedIds[0]} under metrics:, or use one of: ${Object.keys(metrics).join(', ')}`);
+    return { kind: 'expression', expression, metrics, periodS };
+}
+function statText(m) {
+    const dims = Object.entries(m.dimensions)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+    return `${m.namespace} ${m.metric}${dims ? `{${dims}}` : ''} ${m.stat}`;
+}
+/** One line describing the query, for the report and the summary. */
+function describeCloudWatchQuery(q) {
+    if (q.kind === 'metric')
+        return `${statText(q)} per ${q.periodS}s`;
+    const ids = Object.entries(q.metrics)
+        .map(([id, m]) => `${id} = ${statText(m)}`)
+        .join('; ');
+    return `${q.expression} per ${q.periodS}s (${ids})`;
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/metrics-spec.ts
 /**
  * The `metrics` input: a YAML list of metrics, each a PromQL query with its condition. Parsed
  * with the `yaml` package so a syntax error can say the line and column; unknown keys are
  * refused (a typo such as `maxx` must not silently drop the condition).
  */
+
 
 
 const PROMQL_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
@@ -9302,25 +9699,68 @@ function longestRangeMs(...queries) {
     }
     return longest;
 }
-const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
+const KEYS = ['name', 'query', 'cloudwatch', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
 const metrics_spec_INPUT = 'metrics';
-function fail(problem, fix) {
-    throw new errors_InputError(metrics_spec_INPUT, problem, fix);
+function metrics_spec_fail(problem, fix) {
+    throw new InputError(metrics_spec_INPUT, problem, fix);
 }
 function readNumber(where, key, v) {
     if (v === undefined || v === null)
         return undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     if (!Number.isFinite(n))
-        fail(`${where}: '${key}' is ${JSON.stringify(v)}, not a number`, `Give a number such as ${key}: 0.05`);
+        metrics_spec_fail(`${where}: '${key}' is ${JSON.stringify(v)}, not a number`, `Give a number such as ${key}: 0.05`);
     return n;
 }
 function readString(where, key, v) {
     if (v === undefined || v === null)
         return undefined;
     if (typeof v !== 'string' || v.trim() === '')
-        fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
+        metrics_spec_fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
     return v.trim();
+}
+/** Which change is worse, from the conditions given. */
+function directionOf(max, min) {
+    return max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+}
+function policies(where, obj) {
+    let critical = false;
+    if (obj.critical !== undefined) {
+        if (typeof obj.critical !== 'boolean')
+            metrics_spec_fail(`${where}: critical must be true or false`, 'Write critical: true');
+        critical = obj.critical;
+    }
+    let noData = 'inconclusive';
+    if (obj['no-data'] !== undefined) {
+        if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
+            metrics_spec_fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
+        noData = obj['no-data'];
+    }
+    return { critical, noData };
+}
+/** A metric with cloudwatch: (and optionally baseline: in the same form), read with GetMetricData. */
+function cloudWatchMetric(name, where, obj, max, min) {
+    if (obj.query !== undefined)
+        metrics_spec_fail(`${where} has both query and cloudwatch`, 'Give query: (PromQL) or cloudwatch: (CloudWatch), not both');
+    for (const key of ['total', 'baseline-total', 'counters']) {
+        if (obj[key] !== undefined)
+            metrics_spec_fail(`${where}: ${key} is for Prometheus metrics`, 'For a CloudWatch ratio use an expression, e.g. expression: "100 * e / r" with metrics: {e: ..., r: ...}');
+    }
+    const canary = parseCloudWatchQuery(name, 'cloudwatch', obj.cloudwatch);
+    const baseline = obj.baseline === undefined || obj.baseline === null ? undefined : parseCloudWatchQuery(name, 'baseline', obj.baseline);
+    if (baseline && baseline.periodS !== canary.periodS)
+        metrics_spec_fail(`${where}: baseline period ${baseline.periodS} differs from the cloudwatch period ${canary.periodS}`, 'Give canary and baseline the same period, so their datapoints cover the same windows');
+    return {
+        name,
+        query: describeCloudWatchQuery(canary),
+        ...(baseline && { baseline: describeCloudWatchQuery(baseline) }),
+        cloudwatch: { canary, ...(baseline && { baseline }) },
+        max,
+        min,
+        ...policies(where, obj),
+        direction: directionOf(max, min),
+        cumulative: false,
+    };
 }
 function parseMetrics(text) {
     if (text.trim() === '')
@@ -9330,66 +9770,59 @@ function parseMetrics(text) {
     if (doc.errors.length > 0) {
         const e = doc.errors[0];
         const pos = lines.linePos(e.pos[0]);
-        fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
+        metrics_spec_fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
     }
     if (!(0,dist/* isSeq */.oP)(doc.contents))
-        fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
+        metrics_spec_fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
     const seen = new Set();
     return doc.contents.items.map((item, i) => {
         const line = item && typeof item === 'object' && 'range' in item && item.range ? lines.linePos(item.range[0]).line : undefined;
         let where = `metric ${i + 1}${line ? ` (line ${line})` : ''}`;
         if (!(0,dist/* isMap */.jh)(item))
-            fail(`${where} is not a mapping`, 'Give name, query and max or min for each metric');
+            metrics_spec_fail(`${where} is not a mapping`, 'Give name, query and max or min for each metric');
         const obj = item.toJSON();
         for (const key of Object.keys(obj)) {
             if (!KEYS.includes(key))
-                fail(`${where}: unknown key '${key}'`, `Use only: ${KEYS.join(', ')}`);
+                metrics_spec_fail(`${where}: unknown key '${key}'`, `Use only: ${KEYS.join(', ')}`);
         }
-        const name = readString(where, 'name', obj.name) ?? fail(`${where} has no name`, 'Give each metric a name');
+        const name = readString(where, 'name', obj.name) ?? metrics_spec_fail(`${where} has no name`, 'Give each metric a name');
         where = `metric '${name}'`;
         if (seen.has(name))
-            fail(`${where} is declared twice`, 'Give each metric a unique name');
+            metrics_spec_fail(`${where} is declared twice`, 'Give each metric a unique name');
         seen.add(name);
-        const query = readString(where, 'query', obj.query) ?? fail(`${where} has no query`, 'Give the PromQL in query:');
         const max = readNumber(where, 'max', obj.max);
         const min = readNumber(where, 'min', obj.min);
         if (max === undefined && min === undefined)
-            fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
+            metrics_spec_fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
         if (max !== undefined && min !== undefined && min > max)
-            fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
+            metrics_spec_fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
+        if (obj.cloudwatch !== undefined)
+            return cloudWatchMetric(name, where, obj, max, min);
+        const query = readString(where, 'query', obj.query) ?? metrics_spec_fail(`${where} has no query`, 'Give the PromQL in query: (or a CloudWatch query in cloudwatch:)');
+        if (typeof obj.baseline === 'object' && obj.baseline !== null)
+            metrics_spec_fail(`${where}: baseline is a CloudWatch query but the metric reads Prometheus (query:)`, 'Give baseline as PromQL, or use cloudwatch: for the canary too');
         const baseline = readString(where, 'baseline', obj.baseline);
         const total = readString(where, 'total', obj.total);
         const baselineTotal = readString(where, 'baseline-total', obj['baseline-total']);
         if (baselineTotal !== undefined && (total === undefined || baseline === undefined)) {
-            fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
+            metrics_spec_fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
         }
         if (baseline !== undefined && total !== undefined && baselineTotal === undefined) {
-            fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
+            metrics_spec_fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
         }
-        let critical = false;
-        if (obj.critical !== undefined) {
-            if (typeof obj.critical !== 'boolean')
-                fail(`${where}: critical must be true or false`, 'Write critical: true');
-            critical = obj.critical;
-        }
-        let noData = 'inconclusive';
-        if (obj['no-data'] !== undefined) {
-            if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
-                fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
-            noData = obj['no-data'];
-        }
-        const direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+        const { critical, noData } = policies(where, obj);
+        const direction = directionOf(max, min);
         let cumulative = false;
         if (obj.counters !== undefined) {
             if (typeof obj.counters !== 'boolean')
-                fail(`${where}: counters must be true or false`, 'Write counters: true');
+                metrics_spec_fail(`${where}: counters must be true or false`, 'Write counters: true');
             cumulative = obj.counters;
         }
         const countWindowMs = total !== undefined ? longestRangeMs(query, total, baseline, baselineTotal) : undefined;
         if (cumulative && total === undefined)
-            fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
+            metrics_spec_fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
         if (cumulative && countWindowMs !== undefined) {
-            fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
+            metrics_spec_fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
         }
         return {
             name,
@@ -9414,6 +9847,7 @@ function parseMetrics(text) {
 
 
 
+
 const INPUTS = {
     urls: {},
     'expected-status': { default: '200' },
@@ -9421,21 +9855,21 @@ const INPUTS = {
     'request-timeout': { default: '5s' },
     'check-interval': { default: '5s' },
     'consecutive-successes': { default: '3' },
-    deadline: { default: '5m' },
+    deadline: {},
     headers: {},
     'prometheus-url': {},
     'prometheus-token': {},
     'prometheus-username': {},
     'prometheus-password': {},
     metrics: {},
-    interval: { default: '30s' },
+    interval: {},
     count: {},
     duration: {},
     'failure-limit': { default: '0' },
     'inconclusive-limit': { default: '2' },
     'consecutive-error-limit': { default: '2' },
     'consecutive-success-limit': { default: '0' },
-    'min-samples': { default: '5' },
+    'min-samples': {},
     'effect-size': { default: '1.5' },
     confidence: { default: '0.99' },
     'compare-baseline': { default: 'true' },
@@ -9444,22 +9878,34 @@ const INPUTS = {
     'traffic-url': {},
     'traffic-rps': { default: '0' },
     'report-file': {},
+    'cloudwatch-alarms': {},
+    'aws-region': {},
 };
 const OUTPUTS = (/* unused pure expression or super */ null && (['verdict', 'score', 'report', 'report-file']));
 const DEFAULT_COUNT = 10;
+/** min-samples when not given: this, or every measurement when count is smaller (a default never conflicts with a valid count). */
+const DEFAULT_MIN_SAMPLES = 5;
+/**
+ * The min-samples the analysis uses: the explicit value, which may not exceed count (an input
+ * error naming min-samples), or the smaller of DEFAULT_MIN_SAMPLES and count.
+ * `countSource` names where count came from, for the message (count, duration, or the default).
+ */
+function resolveMinSamples(explicit, count, countSource) {
+    if (explicit === undefined)
+        return Math.min(DEFAULT_MIN_SAMPLES, count);
+    if (explicit > count)
+        throw new InputError('min-samples', `${explicit} is more than the ${count} measurements the analysis takes${countSource ? ` (${countSource})` : ` (default count ${DEFAULT_COUNT})`}`, `Lower min-samples to at most ${count}, or raise count/duration`);
+    return explicit;
+}
 function parseStatusList(value) {
     const list = parseList(value);
     if (list.length === 0)
-        throw new errors_InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
+        throw new InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
     for (const s of list) {
         if (!/^[1-5](\d\d|xx)$/i.test(s))
-            throw new errors_InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
+            throw new InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
     }
     return list.map((s) => s.toLowerCase());
-}
-function statusExpected(expected, status) {
-    const code = String(status);
-    return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
 }
 function parseHeaders(value) {
     const headers = {};
@@ -9472,35 +9918,59 @@ function parseHeaders(value) {
             .split(/[\s:=]/)[0]
             .slice(0, 40) || '(no name)';
         if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-            throw new errors_InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
+            throw new InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
         headers[name] = line.slice(at + 1).trim();
     }
     return headers;
 }
-/**
- * An http(s) URL without user:password@ in it: fetch refuses such URLs, and the URL is logged and
- * reported, so the password would leak. The message does not repeat the URL.
- */
-function urlWithoutCredentials(name, value, fix) {
-    const url = parseHttpUrl(name, value);
-    if (url.username !== '' || url.password !== '')
-        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
-    return url.toString();
-}
 /** Positive durations only: a zero or negative interval would spin or never end. */
 function positiveDuration(name, value) {
     if (value.trim().startsWith('-'))
-        throw new errors_InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
+        throw new InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
     const ms = parseDuration(name, value);
     if (ms <= 0)
-        throw new errors_InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
+        throw new InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
     return ms;
 }
-function parseInputs(raw) {
+/** Default deadline of the HTTP checks: 5 minutes, or room for twice the healthy rounds needed when they take longer. */
+const DEFAULT_DEADLINE_MS = 300_000;
+/** Default interval between measurements (raised to the longest CloudWatch period, lowered to duration). */
+const DEFAULT_INTERVAL_MS = 30_000;
+/**
+ * deadline: explicit (it must leave room for consecutive-successes rounds, (n - 1) intervals,
+ * or the checks could never pass), or the larger of 5 minutes and 2 x n x check-interval.
+ */
+function httpDeadline(raw, successes, intervalRaw) {
+    const intervalMs = positiveDuration('check-interval', intervalRaw);
+    const needed = (successes - 1) * intervalMs;
+    if (raw === '')
+        return Math.max(DEFAULT_DEADLINE_MS, 2 * successes * intervalMs);
+    const deadlineMs = positiveDuration('deadline', raw);
+    if (deadlineMs <= needed)
+        throw new InputError('deadline', `'${raw}' is too short for ${successes} healthy rounds ${formatDuration(intervalMs)} apart (they take ${formatDuration(needed)})`, `Raise deadline above ${formatDuration(needed)}, or lower consecutive-successes or check-interval`);
+    return deadlineMs;
+}
+/**
+ * interval: explicit, or 30 s raised to the longest CloudWatch period (a shorter interval would
+ * re-read the same period) and lowered to duration when that is shorter (one measurement).
+ */
+function analysisInterval(raw, durationRaw, metrics) {
+    if (raw !== '')
+        return positiveDuration('interval', raw);
+    const longestPeriodMs = Math.max(0, ...metrics.map((m) => (m.cloudwatch?.canary.periodS ?? 0) * 1000));
+    const ms = Math.max(DEFAULT_INTERVAL_MS, longestPeriodMs);
+    return durationRaw === '' ? ms : Math.min(ms, positiveDuration('duration', durationRaw));
+}
+/**
+ * Raw input strings -> validated inputs; throws InputError naming the input and the fix.
+ * `env` supplies the region when aws-region is empty: AWS_REGION / AWS_DEFAULT_REGION, as
+ * aws-actions/configure-aws-credentials exports them.
+ */
+function parseInputs(raw, env = process.env) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const secrets = [];
     const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
-    const urls = parseList(get('urls')).map((u) => urlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)'));
+    const urls = parseList(get('urls')).map((u) => parseHttpUrlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)').toString());
     const headers = parseHeaders(get('headers'));
     secrets.push(...Object.values(headers));
     const http = urls.length === 0
@@ -9512,49 +9982,64 @@ function parseInputs(raw) {
             requestTimeoutMs,
             intervalMs: positiveDuration('check-interval', get('check-interval')),
             consecutiveSuccesses: parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }),
-            deadlineMs: positiveDuration('deadline', get('deadline')),
+            deadlineMs: httpDeadline(get('deadline'), parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }), get('check-interval')),
             headers,
         };
     const metrics = parseMetrics(get('metrics'));
     const compareBaseline = parseBoolean('compare-baseline', get('compare-baseline'));
     const promUrl = get('prometheus-url');
-    if (metrics.length > 0 && promUrl === '')
-        throw new errors_InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
-    if (promUrl !== '' && metrics.length === 0)
-        throw new errors_InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
-    if (!http && metrics.length === 0)
-        throw new errors_InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
+    const alarms = parseAlarmSelectors(get('cloudwatch-alarms'));
+    const promMetrics = metrics.filter((m) => m.cloudwatch === undefined);
+    const cwMetrics = metrics.filter((m) => m.cloudwatch !== undefined);
+    if (promMetrics.length > 0 && promUrl === '')
+        throw new InputError('prometheus-url', `is needed to evaluate metric '${promMetrics[0].name}' (a query:)`, 'Set prometheus-url to the Prometheus base URL');
+    if (promUrl !== '' && promMetrics.length === 0)
+        throw new InputError('metrics', 'has no Prometheus metric (query:) but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
+    if (!http && metrics.length === 0 && alarms.length === 0)
+        throw new InputError('urls', 'is empty, and so are metrics and cloudwatch-alarms: there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
+    const usesCloudWatch = cwMetrics.length > 0 || alarms.length > 0;
+    const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1') ??
+        (usesCloudWatch
+            ? parseAwsRegion('aws-region', env.AWS_REGION || env.AWS_DEFAULT_REGION || '', 'AWS_REGION holds no region code: set aws-region')
+            : undefined);
+    if (usesCloudWatch && region === undefined)
+        throw new InputError('aws-region', `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`}) and AWS_REGION is not set`, 'Set aws-region to the region of the alarms and metrics, such as eu-west-1 (or configure AWS credentials with a region first)');
     let analysis;
-    if (metrics.length > 0) {
+    if (metrics.length > 0 || alarms.length > 0) {
         const token = get('prometheus-token');
         const username = get('prometheus-username');
         const password = get('prometheus-password');
         secrets.push(token, password);
         if (token && (username || password))
-            throw new errors_InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
+            throw new InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
         if (Boolean(username) !== Boolean(password))
-            throw new errors_InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
+            throw new InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
         const auth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
-        const intervalMs = positiveDuration('interval', get('interval'));
         const countRaw = get('count');
         const durationRaw = get('duration');
+        const intervalMs = analysisInterval(get('interval'), durationRaw, metrics);
         if (countRaw && durationRaw)
-            throw new errors_InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
+            throw new InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
         let count = DEFAULT_COUNT;
         if (countRaw)
             count = parseInteger('count', countRaw, { min: 1, max: 10_000 });
         if (durationRaw) {
             count = Math.floor(positiveDuration('duration', durationRaw) / intervalMs);
             if (count < 1)
-                throw new errors_InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
+                throw new InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
         }
-        const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
-        if (minSamples > count)
-            throw new errors_InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
+        const minSamplesRaw = get('min-samples');
+        const explicitMinSamples = minSamplesRaw === '' ? undefined : parseInteger('min-samples', minSamplesRaw, { min: 1 });
         analysis = {
-            prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(/\/+$/, ''),
+            prometheusUrl: promMetrics.length > 0
+                ? parseHttpUrlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password')
+                    .toString()
+                    .replace(/\/+$/, '')
+                : undefined,
             auth,
             metrics,
+            alarms,
+            awsRegion: usesCloudWatch ? region : undefined,
             intervalMs,
             count,
             queryTimeoutMs: requestTimeoutMs,
@@ -9562,7 +10047,8 @@ function parseInputs(raw) {
             inconclusiveLimit: parseInteger('inconclusive-limit', get('inconclusive-limit'), { min: 0 }),
             consecutiveErrorLimit: parseInteger('consecutive-error-limit', get('consecutive-error-limit'), { min: 0 }),
             consecutiveSuccessLimit: parseInteger('consecutive-success-limit', get('consecutive-success-limit'), { min: 0 }),
-            minSamples,
+            minSamples: resolveMinSamples(explicitMinSamples, count, countRaw ? 'count' : durationRaw ? 'duration' : undefined),
+            explicitMinSamples,
             effectSize: parseNumber('effect-size', get('effect-size'), { min: 1 }),
             confidence: parseNumber('confidence', get('confidence'), { min: 0.5, max: 0.999999 }),
             compareBaseline,
@@ -9571,10 +10057,10 @@ function parseInputs(raw) {
     const rps = parseNumber('traffic-rps', get('traffic-rps'), { min: 0, max: 1000 });
     const trafficUrl = get('traffic-url');
     if (rps > 0 && trafficUrl === '')
-        throw new errors_InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
+        throw new InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
     if (rps > 0 && !analysis)
-        throw new errors_InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
-    const traffic = rps > 0 ? { url: urlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials'), rps } : undefined;
+        throw new InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
+    const traffic = rps > 0 ? { url: parseHttpUrlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials').toString(), rps } : undefined;
     return {
         http,
         analysis,
@@ -10133,6 +10619,9 @@ function missing(spec, side, o) {
     // A first counter reading is a warm-up, not missing data: never a failure, whatever no-data says.
     if (o.reason === 'first-reading')
         return { status: 'inconclusive', reason, warmUp: true };
+    // A CloudWatch period read again (interval shorter than the period) is no new measurement: not counted either.
+    if (o.reason === 'same-period')
+        return { status: 'inconclusive', reason, warmUp: true };
     return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason };
 }
 function measure(spec, outcomes, history, settings, atMs, 
@@ -10257,12 +10746,33 @@ function decide(states, limits, final) {
             reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
         };
     }
-    const short = states.find(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const shortBy = (status) => short.find(({ samples }) => countOf(samples, status) > 0);
+    const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
+    const failed = shortBy('failed');
+    if (failed) {
+        return {
+            verdict: 'fail',
+            rule: 'failed-measurements',
+            metric: failed.spec.name,
+            reason: `'${failed.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it was measured failing (${tally(failed)}); last: ${last(failed.samples.filter((x) => x.status === 'failed'))?.reason}`,
+        };
+    }
+    const errored = shortBy('error');
+    if (errored) {
+        return {
+            verdict: 'error',
+            rule: 'measurement-errors',
+            metric: errored.spec.name,
+            reason: `'${errored.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it could not be measured (${tally(errored)}); last error: ${last(errored.samples.filter((x) => x.status === 'error'))?.reason}`,
+        };
+    }
+    const lacking = short[0];
     return {
         verdict: 'inconclusive',
         rule: 'not-enough-samples',
-        metric: short.spec.name,
-        reason: `'${short.spec.name}' has only ${countOf(short.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}`,
+        metric: lacking.spec.name,
+        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
     };
 }
 /** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
@@ -10278,13 +10788,34 @@ function rules_score(states) {
 
 
 const ERROR_RETRY_MS = 5_000;
+/** An error no retry can fix (bad PromQL, refused credentials, an alarm that does not exist): the gate ends in `error` at once. */
+function isConfigurationError(e) {
+    return e instanceof PrometheusConfigError || (e instanceof Error && e.configuration === true);
+}
+function noClient(what) {
+    throw Object.assign(new Error(`no ${what} client was given to the analysis`), { configuration: true });
+}
 async function queryAll(spec, client) {
-    const ask = (q) => (q === undefined ? Promise.resolve(undefined) : client.query(q, spec.name));
+    const ask = (q) => (q === undefined ? Promise.resolve(undefined) : (client ?? noClient('Prometheus')).query(q, spec.name));
     const [query, total, baseline, baselineTotal] = await Promise.all([ask(spec.query), ask(spec.total), ask(spec.baseline), ask(spec.baselineTotal)]);
     return { query: query, total, baseline, baselineTotal };
 }
+/** One round of every metric: Prometheus queries in parallel, CloudWatch metrics in one batch. */
+async function readMetrics(states, deps) {
+    const cw = states.filter((s) => s.spec.cloudwatch !== undefined && !s.alarm).map((s) => s.spec);
+    const [batch, prom] = await Promise.all([
+        cw.length > 0 ? (deps.cloudwatch ?? noClient('CloudWatch')).readRound(cw) : Promise.resolve(new Map()),
+        Promise.all(states.map((s) => (s.spec.cloudwatch !== undefined || s.alarm ? undefined : queryAll(s.spec, deps.client)))),
+    ]);
+    return states.map((s, i) => prom[i] ?? batch.get(s.spec.name));
+}
 async function runAnalysis(settings, deps) {
     const states = settings.metrics.map((spec) => ({ spec, samples: [] }));
+    const configError = (e, round) => {
+        if (!isConfigurationError(e))
+            throw e;
+        return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: round, elapsedMs: deps.clock() - started };
+    };
     const comparison = {
         minSamples: settings.minSamples,
         effectSize: settings.effectSize,
@@ -10292,6 +10823,15 @@ async function runAnalysis(settings, deps) {
         looks: settings.count - settings.minSamples + 1,
     };
     const started = deps.clock();
+    if (deps.alarms) {
+        try {
+            for (const spec of await deps.alarms.resolve())
+                states.push({ spec, samples: [], alarm: true });
+        }
+        catch (e) {
+            return configError(e, 0);
+        }
+    }
     if (states.some((s) => s.spec.cumulative)) {
         // Raw counters give counts only as differences: read them once, an interval before the first
         // measurement, so that measurement already has its counts. A failed reading here only makes
@@ -10304,28 +10844,42 @@ async function runAnalysis(settings, deps) {
                 if (outcomes)
                     s.startReadings = counterReadings(outcomes);
             });
+            // Alarms are judged at the start even so: a firing alarm fails the gate before the wait.
+            const alarmStates = states.filter((s) => s.alarm);
+            if (deps.alarms && alarmStates.length > 0) {
+                const samples = await deps.alarms.read(alarmStates.map((s) => s.spec), alarmStates, readStart);
+                if (samples.some((x) => x.status === 'failed')) {
+                    alarmStates.forEach((s, i) => s.samples.push(samples[i]));
+                    const decision = decide(states, settings, false);
+                    return { decision, states, rounds: 0, elapsedMs: deps.clock() - started };
+                }
+            }
         }
         catch (e) {
-            if (!(e instanceof PrometheusConfigError))
-                throw e;
-            return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: 0, elapsedMs: deps.clock() - started };
+            return configError(e, 0);
         }
         await deps.sleep(Math.max(0, readStart + settings.intervalMs - deps.clock()));
     }
     for (let round = 1;; round++) {
         const roundStart = deps.clock();
+        const metricStates = states.filter((s) => !s.alarm);
+        const alarmStates = states.filter((s) => s.alarm);
         let outcomes;
+        let alarmSamples = [];
         try {
-            outcomes = await Promise.all(states.map((s) => queryAll(s.spec, deps.client)));
+            [outcomes, alarmSamples] = await Promise.all([
+                readMetrics(metricStates, deps),
+                deps.alarms && alarmStates.length > 0
+                    ? deps.alarms.read(alarmStates.map((s) => s.spec), alarmStates, roundStart)
+                    : Promise.resolve([]),
+            ]);
         }
         catch (e) {
-            if (!(e instanceof PrometheusConfigError))
-                throw e;
-            const decision = { verdict: 'error', rule: 'configuration-error', reason: e.message };
-            return { decision, states, rounds: round, elapsedMs: deps.clock() - started };
+            return configError(e, round);
         }
         const at = deps.clock();
-        states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
+        metricStates.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
+        alarmStates.forEach((s, i) => s.samples.push(alarmSamples[i]));
         deps.onRound?.(round, states);
         const decision = decide(states, settings, round >= settings.count);
         if (decision)
@@ -10334,6 +10888,409 @@ async function runAnalysis(settings, deps) {
         const delay = errored ? Math.min(settings.intervalMs, ERROR_RETRY_MS) : settings.intervalMs;
         await deps.sleep(Math.max(0, roundStart + delay - deps.clock()));
     }
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/calls.ts
+/**
+ * How a failed CloudWatch call is treated, and the retry inside the interval:
+ * - throttling (Throttling, ThrottlingException, RequestLimitExceeded...), internal errors
+ *   (InternalServiceFault, InternalFailure, any 5xx) and network failures are measurement
+ *   errors: retried with exponential backoff while the interval leaves time, then reported as
+ *   an `error` measurement (consecutive-error-limit and the end rules decide);
+ * - refused credentials or permissions, and validation errors are configuration errors: the
+ *   gate ends in `error` at once, naming the call and what to check.
+ * Messages are scrubbed (scrubServiceText) before they are quoted.
+ */
+
+
+const RETRYABLE = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestLimitExceeded',
+    'TooManyRequestsException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'InternalServiceFault',
+    'InternalServiceError',
+    'InternalFailure',
+    'ServiceUnavailable',
+    'TimeoutError',
+    'RequestTimeout',
+    'RequestTimeoutException',
+]);
+const CONFIGURATION = new Set([
+    'AccessDenied',
+    'AccessDeniedException',
+    'UnauthorizedOperation',
+    'UnrecognizedClientException',
+    'InvalidClientTokenId',
+    'InvalidSignatureException',
+    'SignatureDoesNotMatch',
+    'ExpiredToken',
+    'ExpiredTokenException',
+    'InvalidParameterValue',
+    'InvalidParameterCombination',
+    'MissingParameter',
+    'ValidationError',
+    'CredentialsProviderError',
+]);
+/** A CloudWatch answer no retry can fix: ends the gate with verdict error (rule configuration-error). */
+class CloudWatchConfigError extends ServiceError {
+    configuration = true;
+    constructor(problem, hint) {
+        super('CloudWatch', problem, hint);
+    }
+}
+function errorText(e) {
+    const err = e;
+    return scrubServiceText(`${err.name ?? 'Error'}: ${err.message ?? String(e)}`).slice(0, 300);
+}
+/** 'retry' for throttling, internal and network errors; 'configuration' for credentials and validation; 'error' otherwise. */
+function classify(e) {
+    const err = e;
+    if (CONFIGURATION.has(err.name) || CONFIGURATION.has(err.code ?? ''))
+        return 'configuration';
+    const status = err.$metadata?.httpStatusCode;
+    if (RETRYABLE.has(err.name) || (status !== undefined && status >= 500))
+        return 'retry';
+    // No HTTP answer at all (ECONNREFUSED, DNS, socket reset): the service could not be reached.
+    if (status === undefined)
+        return 'retry';
+    return 'error';
+}
+/** The first backoff; doubled each retry. */
+const FIRST_BACKOFF_MS = 200;
+/**
+ * Calls `call` until it answers, retrying retryable failures with exponential backoff while
+ * the next attempt would still start before `deadlineMs` (epoch ms). Returns the answer, or
+ * `{ failed }` with the last error text; throws CloudWatchConfigError for configuration errors.
+ */
+async function withRetries(what, call, deadlineMs, deps) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (e) {
+            const kind = classify(e);
+            if (kind === 'configuration')
+                throw new CloudWatchConfigError(`${what} was refused: ${errorText(e)}`, 'Check aws-region, the job credentials (cloudwatch:DescribeAlarms / cloudwatch:GetMetricData permissions) and the metric definitions');
+            const backoff = FIRST_BACKOFF_MS * 2 ** attempt;
+            if (kind === 'error' || deps.clock() + backoff >= deadlineMs)
+                return { failed: `${what} failed after ${attempt + 1} attempt(s): ${errorText(e)}` };
+            await deps.sleep(backoff);
+        }
+    }
+}
+function isFailed(r) {
+    return typeof r === 'object' && r !== null && 'failed' in r && Object.keys(r).length === 1;
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/alarms.ts
+
+
+/** DescribeAlarms' limit of names per call. */
+const NAMES_PER_CALL = 100;
+const MAX_PAGES = 100;
+function reading(a, type) {
+    const since = a.StateTransitionedTimestamp ?? a.StateUpdatedTimestamp;
+    return { type, state: a.StateValue ?? 'UNKNOWN', reason: a.StateReason ?? '', ...(since && { since: new Date(since).toISOString() }) };
+}
+class DescribeAlarmsWatch {
+    api;
+    selectors;
+    deps;
+    /** DescribeAlarms calls made (pages included), for the benchmark. */
+    calls = 0;
+    /** What resolve() read, reused by the first read() at the same instant (the first measurement is at the start). */
+    initial;
+    constructor(api, selectors, deps) {
+        this.api = api;
+        this.selectors = selectors;
+        this.deps = deps;
+    }
+    /** Every alarm the selectors match, by name; a string is the error of a failed call. */
+    async describe(deadline) {
+        const inputs = [];
+        const names = this.selectors.flatMap((s) => (s.kind === 'name' ? [s.name] : []));
+        for (let i = 0; i < names.length; i += NAMES_PER_CALL)
+            inputs.push({ input: { AlarmNames: names.slice(i, i + NAMES_PER_CALL) } });
+        for (const s of this.selectors)
+            if (s.kind === 'prefix')
+                inputs.push({ input: { AlarmNamePrefix: s.prefix }, prefix: s.prefix });
+        const alarms = new Map();
+        const byPrefix = new Map();
+        for (const { input, prefix } of inputs) {
+            let nextToken;
+            let matched = 0;
+            for (let page = 0; page < MAX_PAGES; page++) {
+                const answer = await withRetries('DescribeAlarms', () => {
+                    this.calls++;
+                    return this.api.describeAlarms({
+                        ...input,
+                        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                        MaxRecords: 100,
+                        ...(nextToken && { NextToken: nextToken }),
+                    });
+                }, deadline, this.deps);
+                if (isFailed(answer))
+                    return answer.failed;
+                const listed = [
+                    ...(answer.MetricAlarms ?? []).map((a) => [a.AlarmName, reading(a, 'metric')]),
+                    ...(answer.CompositeAlarms ?? []).map((a) => [a.AlarmName, reading(a, 'composite')]),
+                ];
+                for (const [name, r] of listed) {
+                    if (!name)
+                        continue;
+                    alarms.set(name, r);
+                    matched++;
+                }
+                nextToken = answer.NextToken;
+                if (!nextToken)
+                    break;
+            }
+            if (prefix !== undefined)
+                byPrefix.set(prefix, matched);
+        }
+        return { alarms, byPrefix };
+    }
+    async resolve() {
+        const atMs = this.deps.clock();
+        const found = await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs));
+        if (typeof found === 'string')
+            throw new CloudWatchConfigError(`cannot list the alarms of cloudwatch-alarms: ${found}`, 'Check aws-region, the network and the job credentials');
+        const missing = this.selectors.filter((s) => (s.kind === 'name' ? !found.alarms.has(s.name) : (found.byPrefix.get(s.prefix) ?? 0) === 0));
+        if (missing.length > 0) {
+            const what = missing.map((s) => (s.kind === 'name' ? `'${s.name}'` : `none matches '${describeSelector(s)}'`)).join(', ');
+            throw new CloudWatchConfigError(`cloudwatch-alarms: no such alarm in ${this.deps.region}: ${what}`, 'Check the alarm names (aws cloudwatch describe-alarms --alarm-names ...) and aws-region; an alarm that is not there cannot guard the deploy');
+        }
+        this.initial = { atMs: this.deps.clock(), alarms: found.alarms };
+        return [...found.alarms.keys()].map((name) => ({
+            name,
+            query: `CloudWatch alarm ${name} (${found.alarms.get(name)?.type})`,
+            critical: true,
+            noData: 'inconclusive',
+            direction: 'increase',
+            cumulative: false,
+        }));
+    }
+    async read(specs, history, atMs) {
+        const reuse = this.initial && this.deps.clock() - this.initial.atMs < 1000 ? { alarms: this.initial.alarms } : undefined;
+        this.initial = undefined;
+        const found = reuse ?? (await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs)));
+        return specs.map((spec, i) => {
+            const index = history[i]?.samples.length ?? 0;
+            const base = { index, atMs };
+            if (typeof found === 'string')
+                return { ...base, status: 'error', reason: found };
+            const a = found.alarms.get(spec.name);
+            if (!a)
+                return { ...base, status: 'error', reason: `alarm '${spec.name}' no longer exists (deleted during the analysis?)` };
+            const since = a.since ? ` since ${a.since}` : '';
+            const alarm = { alarm: a };
+            if (a.state === 'OK')
+                return { ...base, ...alarm, status: 'successful', reason: `OK${since}` };
+            if (a.state === 'ALARM') {
+                const atStart = index === 0 ? ' (already firing when the gate started)' : '';
+                return { ...base, ...alarm, status: 'failed', reason: `alarm '${spec.name}' is in ALARM${since}${atStart}: ${a.reason}` };
+            }
+            if (a.state === 'INSUFFICIENT_DATA')
+                return { ...base, ...alarm, status: 'inconclusive', reason: `no data: INSUFFICIENT_DATA${since}: ${a.reason}` };
+            return { ...base, ...alarm, status: 'error', reason: `unknown alarm state ${a.state}` };
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/api.ts
+/**
+ * The SDK's CloudWatch client for `region`, with the SDK's own retries off (maxAttempts 1):
+ * health-gate retries throttling and internal errors itself, bounded by the interval.
+ */
+async function sdkCloudWatch(region) {
+    const sdk = await __nccwpck_require__.e(/* import() */ 85).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4085, 19));
+    const client = new sdk.CloudWatchClient({ region, maxAttempts: 1 });
+    return {
+        describeAlarms: (input) => client.send(new sdk.DescribeAlarmsCommand(input)),
+        getMetricData: (input) => client.send(new sdk.GetMetricDataCommand(input)),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/metric-data.ts
+
+/** Periods read back from the aligned end: the newest complete one and the one before it. */
+const LOOKBACK_PERIODS = 2;
+/** GetMetricData's limit of queries per call. */
+const MAX_QUERIES = 500;
+const metric_data_MAX_PAGES = 50;
+function metricStat(m, periodS) {
+    return {
+        Metric: { Namespace: m.namespace, MetricName: m.metric, Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+        Period: periodS,
+        Stat: m.stat,
+        ...(m.unit !== undefined && { Unit: m.unit }),
+    };
+}
+/** The GetMetricData queries of one side; the one returning data has Id `id`. Expression ids are prefixed with `id_`. */
+function queriesFor(id, q) {
+    if (q.kind === 'metric')
+        return [{ Id: id, MetricStat: metricStat(q, q.periodS), ReturnData: true }];
+    const rename = (name) => `${id}_${name}`;
+    // Quoted strings (SEARCH('{AWS/ELB,...}', ...)) are kept as they are; ids outside them renamed.
+    const expression = q.expression
+        .split(/('[^']*'|"[^"]*")/)
+        .map((part, i) => (i % 2 === 1 ? part : part.replace(/(?<![A-Za-z0-9_.])[a-z][a-zA-Z0-9_]*/g, (name) => (name in q.metrics ? rename(name) : name))))
+        .join('');
+    return [
+        ...Object.entries(q.metrics).map(([name, m]) => ({ Id: rename(name), MetricStat: metricStat(m, q.periodS), ReturnData: false })),
+        { Id: id, Expression: expression, Period: q.periodS, ReturnData: true },
+    ];
+}
+class GetMetricDataReader {
+    api;
+    deps;
+    /** Per side id: the newest datapoint timestamp already measured, and the window end of the last read. */
+    consumed = new Map();
+    lastEnd = new Map();
+    /** GetMetricData calls made (pages included), for the report and the benchmark. */
+    calls = 0;
+    constructor(api, deps) {
+        this.api = api;
+        this.deps = deps;
+    }
+    countCall() {
+        this.calls++;
+        return this.api;
+    }
+    async readRound(specs) {
+        const sides = [];
+        specs.forEach((spec, i) => {
+            const cw = spec.cloudwatch;
+            if (!cw)
+                return;
+            sides.push({ id: `m${i}c`, metric: spec.name, query: cw.canary });
+            if (cw.baseline && spec.baseline !== undefined)
+                sides.push({ id: `m${i}b`, metric: spec.name, query: cw.baseline });
+        });
+        const now = this.deps.clock();
+        const deadline = now + Math.max(1000, 0.8 * this.deps.intervalMs);
+        const outcomes = new Map();
+        // One call per distinct window (every period alike in practice: one call).
+        const byPeriod = new Map();
+        for (const s of sides)
+            byPeriod.set(s.query.periodS, [...(byPeriod.get(s.query.periodS) ?? []), s]);
+        for (const [periodS, group] of byPeriod) {
+            const periodMs = periodS * 1000;
+            const end = Math.floor(now / periodMs) * periodMs;
+            const start = end - LOOKBACK_PERIODS * periodMs;
+            const series = await this.fetch(group, start, end, deadline);
+            for (const side of group) {
+                if (typeof series === 'string') {
+                    outcomes.set(side.id, { kind: 'error', reason: 'http-error', detail: series });
+                    continue;
+                }
+                outcomes.set(side.id, this.outcome(side, series.get(side.id), end, periodS));
+            }
+        }
+        const result = new Map();
+        specs.forEach((spec, i) => {
+            if (!spec.cloudwatch)
+                return;
+            const query = outcomes.get(`m${i}c`);
+            const baseline = outcomes.get(`m${i}b`);
+            result.set(spec.name, { query, ...(baseline && { baseline }) });
+        });
+        return result;
+    }
+    outcome(side, s, end, periodS) {
+        if (!s)
+            return { kind: 'error', reason: 'bad-response', detail: `GetMetricData returned no result for ${side.id}` };
+        if (s.status === 'InternalError')
+            return { kind: 'error', reason: 'execution-error', detail: `CloudWatch could not compute the query: ${s.messages.join('; ') || 'InternalError'}` };
+        if (s.status === 'Forbidden')
+            throw new CloudWatchConfigError(`GetMetricData was forbidden for metric '${side.metric}': ${s.messages.join('; ')}`, 'Check the cloudwatch:GetMetricData permission of the job role');
+        const sameWindow = this.lastEnd.get(side.id) === end;
+        this.lastEnd.set(side.id, end);
+        const last = this.consumed.get(side.id) ?? -Infinity;
+        let newest = -1;
+        for (let i = 0; i < s.timestamps.length; i++) {
+            if (s.timestamps[i] > last && (newest < 0 || s.timestamps[i] > s.timestamps[newest]))
+                newest = i;
+        }
+        if (newest < 0) {
+            if (sameWindow)
+                return {
+                    kind: 'no-data',
+                    reason: 'same-period',
+                    detail: `re-read the same ${periodS} s period (interval shorter than the period): its datapoint was already counted`,
+                };
+            return {
+                kind: 'no-data',
+                reason: 'no-datapoint',
+                detail: `no new datapoint in the last ${LOOKBACK_PERIODS} periods of ${periodS} s up to ${new Date(end).toISOString()} (a period without datapoint is no data, not zero)`,
+            };
+        }
+        const timestampMs = s.timestamps[newest];
+        const value = s.values[newest];
+        this.consumed.set(side.id, timestampMs);
+        if (!Number.isFinite(value))
+            return { kind: 'no-data', reason: 'nan', detail: `the datapoint at ${new Date(timestampMs).toISOString()} is ${value}` };
+        return { kind: 'value', value, timestampMs };
+    }
+    /** All pages of one GetMetricData call per chunk of queries; a string is the error of a failed call. */
+    async fetch(group, start, end, deadline) {
+        const all = group.flatMap((s) => queriesFor(s.id, s.query));
+        const series = new Map();
+        for (let from = 0; from < all.length; from += MAX_QUERIES) {
+            const queries = all.slice(from, from + MAX_QUERIES);
+            let nextToken;
+            for (let page = 0; page < metric_data_MAX_PAGES; page++) {
+                const answer = await withRetries('GetMetricData', () => this.countCall().getMetricData({
+                    MetricDataQueries: queries,
+                    StartTime: new Date(start),
+                    EndTime: new Date(end),
+                    ScanBy: 'TimestampDescending',
+                    ...(nextToken !== undefined && { NextToken: nextToken }),
+                }), deadline, this.deps);
+                if (isFailed(answer))
+                    return answer.failed;
+                for (const r of answer.MetricDataResults ?? [])
+                    merge(series, r);
+                nextToken = answer.NextToken;
+                if (!nextToken)
+                    break;
+            }
+        }
+        return series;
+    }
+}
+function merge(series, r) {
+    if (!r.Id)
+        return;
+    const s = series.get(r.Id) ?? { timestamps: [], values: [], messages: [] };
+    (r.Timestamps ?? []).forEach((t, i) => {
+        s.timestamps.push(new Date(t).getTime());
+        s.values.push(Number(r.Values?.[i]));
+    });
+    // PartialData means more pages follow (NextToken); the last page's status stands.
+    s.status = r.StatusCode;
+    for (const m of r.Messages ?? [])
+        if (m.Value)
+            s.messages.push(`${m.Code ?? ''} ${m.Value}`.trim());
+    series.set(r.Id, s);
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/sources.ts
+
+
+
+async function cloudWatchSources(a, deps) {
+    const region = a.awsRegion;
+    const api = deps.api ?? (await sdkCloudWatch(region));
+    const callDeps = { clock: deps.clock, sleep: deps.sleep, intervalMs: a.intervalMs };
+    return {
+        ...(a.metrics.some((m) => m.cloudwatch) && { metrics: new GetMetricDataReader(api, callDeps) }),
+        ...(a.alarms.length > 0 && { alarms: new DescribeAlarmsWatch(api, a.alarms, { ...callDeps, region }) }),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/http-checks.ts
@@ -10345,7 +11302,11 @@ async function runAnalysis(settings, deps) {
  */
 
 
-
+/** Whether an HTTP status matches one of the expected codes ("200") or classes ("2xx"), as parsed from expected-status. */
+function statusExpected(expected, status) {
+    const code = String(status);
+    return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
+}
 async function checkUrl(url, s, fetchFn, clock) {
     const start = clock();
     try {
@@ -10400,10 +11361,49 @@ async function runHttpChecks(s, deps) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/notes.ts
+/**
+ * What the log says before the analysis starts, about settings that change how it can judge:
+ * the first look at which a comparison can fail, overlapping count windows, raw counters, and
+ * CloudWatch periods longer than the interval.
+ */
+
+
+function analysisNotes(a) {
+    const notes = [];
+    if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
+        const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
+        const needed = minSamplesToReject(alpha);
+        const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
+        if (needed > a.count)
+            notes.push({ level: 'warning', text: `${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail` });
+        else
+            notes.push({ level: 'info', text: note });
+    }
+    for (const m of a.metrics) {
+        if (m.cumulative)
+            notes.push({ level: 'info', text: `'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences` });
+        if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
+            notes.push({
+                level: 'info',
+                text: `'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`,
+            });
+        }
+        const periodS = m.cloudwatch?.canary.periodS;
+        if (periodS !== undefined && periodS * 1000 > a.intervalMs) {
+            notes.push({
+                level: 'warning',
+                text: `'${m.name}': interval ${a.intervalMs / 1000} s is shorter than the CloudWatch period ${periodS} s, so measurements re-read the same period; each datapoint is counted once (a re-read period is no new data). Set interval to ${periodS}s or more`,
+            });
+        }
+    }
+    return notes;
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/report.ts
 
 function reportedSettings(a) {
-    const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, ...settings } = a;
+    const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, awsRegion: _region, ...settings } = a;
     return settings;
 }
 function buildReport(inputs, decision, score, times, http, analysis, traffic, notJudged) {
@@ -10422,12 +11422,15 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic, no
         analysis: a && analysis
             ? {
                 prometheusUrl: a.prometheusUrl,
+                ...(a.awsRegion !== undefined && { awsRegion: a.awsRegion }),
                 settings: reportedSettings(a),
                 rounds: analysis.rounds,
                 elapsedMs: analysis.elapsedMs,
-                metrics: analysis.states.map(({ spec, samples }) => ({
+                metrics: analysis.states.map(({ spec, samples, alarm }) => ({
                     name: spec.name,
+                    source: alarm ? 'alarm' : spec.cloudwatch ? 'cloudwatch' : 'prometheus',
                     queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
+                    ...(spec.cloudwatch && { cloudwatch: spec.baseline === undefined ? { canary: spec.cloudwatch.canary } : spec.cloudwatch }),
                     ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
                     thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
                     critical: spec.critical,
@@ -10562,6 +11565,22 @@ function metricDetails(m) {
     const chart = drawn ? drawn + note : '';
     return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
 }
+/** The alarm's last state (the one that decided, if it fired), with its counts over the analysis. */
+function alarmRow(m) {
+    const samples = m.samples;
+    const lastRead = [...samples].reverse().find((s) => s.alarm);
+    const last = samples[samples.length - 1];
+    const c = m.counts;
+    const state = lastRead?.alarm?.state ?? (last ? `${last.status}` : 'not read');
+    const reason = last?.status === 'error' ? last.reason : (lastRead?.alarm?.reason ?? '');
+    return [
+        `${m.name}${lastRead?.alarm?.type === 'composite' ? ' (composite)' : ''}`,
+        `${state === 'ALARM' ? '🔴' : state === 'OK' ? '🟢' : '⚪'} ${state}`,
+        reason,
+        lastRead?.alarm?.since ?? '',
+        `${c.successful} OK, ${c.failed} ALARM, ${c.inconclusive} INSUFFICIENT_DATA, ${c.error} error`,
+    ];
+}
 function renderSummary(report) {
     let md = heading(`${ICON[report.verdict]} Health gate: ${report.verdict}`);
     md += `**${report.verdict}** by rule \`${report.rule}\`: ${report.reason.replace(/\|/g, '\\|')}  \nScore ${report.score}/100.\n\n`;
@@ -10578,25 +11597,33 @@ function renderSummary(report) {
     }
     if (report.analysis) {
         const a = report.analysis;
-        md += heading('Metrics', 3);
-        md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], a.metrics
-            .map((m) => {
-            const samples = m.samples;
-            const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
-            return [
-                `${m.name}${m.critical ? ' (critical)' : ''}`,
-                m.queries.query,
-                samples.length,
-                num(lastValue),
-                threshold(m),
-                statistic(m),
-                metricStatus(m, report),
-            ];
-        })
-            .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
+        const alarms = a.metrics.filter((m) => m.source === 'alarm');
+        const metrics = a.metrics.filter((m) => m.source !== 'alarm');
+        if (alarms.length > 0) {
+            md += heading('CloudWatch alarms', 3);
+            md += table(['alarm', 'state', 'reason', 'since', 'measurements'], alarms.map(alarmRow));
+        }
+        if (metrics.length > 0 || (a.notJudged ?? []).length > 0)
+            md += heading('Metrics', 3);
+        if (metrics.length > 0 || (a.notJudged ?? []).length > 0)
+            md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], metrics
+                .map((m) => {
+                const samples = m.samples;
+                const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
+                return [
+                    `${m.name}${m.critical ? ' (critical)' : ''}`,
+                    m.queries.query,
+                    samples.length,
+                    num(lastValue),
+                    threshold(m),
+                    statistic(m),
+                    metricStatus(m, report),
+                ];
+            })
+                .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
         if (a.settings.compareBaseline === false)
             md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
-        md += a.metrics.map(metricDetails).join('');
+        md += metrics.map(metricDetails).join('');
         md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
     }
     if (report.traffic)
@@ -10645,10 +11672,11 @@ function startTraffic(opts) {
 
 ;// CONCATENATED MODULE: ./src/health-gate/run.ts
 /**
- * health-gate: HTTP checks first (a dead service needs no statistics), then the Prometheus
- * analysis with optional synthetic traffic; then outputs, report file and summary. The step
- * fails (one ::error:: line) on every verdict but pass, unless inconclusive-is / fail-on say
- * otherwise; a configuration error (invalid PromQL, refused credentials) always fails.
+ * health-gate: HTTP checks first (a dead service needs no statistics), then the analysis of
+ * Prometheus and CloudWatch metrics and CloudWatch alarms, with optional synthetic traffic; then
+ * outputs, report file and summary. The step fails (one ::error:: line) on every verdict but
+ * pass, unless inconclusive-is (only for a genuine lack of data) or fail-on say otherwise; a
+ * configuration error (invalid PromQL, refused credentials, a missing alarm) always fails.
  */
 
 
@@ -10668,7 +11696,12 @@ function startTraffic(opts) {
 function toJson(value, indent) {
     return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
 }
-async function run(inputs, deps, reporter) {
+/**
+ * Runs the HTTP checks and the analysis the inputs describe and returns the decision and the
+ * report; writes nothing (no output, file or summary) and never throws for a verdict, only for
+ * an unexpected failure. Logs progress through the reporter.
+ */
+async function evaluateGate(inputs, deps, reporter) {
     for (const s of inputs.secrets)
         maskSecret(reporter, s);
     // a header value may be `Basic <base64>` written whole: its user:password is a secret too
@@ -10692,38 +11725,28 @@ async function run(inputs, deps, reporter) {
         reporter.info(`compare-baseline is false: baseline queries are not run; ${a.metrics.length} metric(s) judged by max/min only`);
         for (const m of plan.notJudged)
             reporter.warning(`'${m.name}' is not judged: ${m.reason}`);
-        if (a.metrics.length === 0) {
+        if (a.metrics.length === 0 && a.alarms.length === 0) {
             decision = noMetricJudged(plan.notJudged);
             analysis = { decision, states: [], rounds: 0, elapsedMs: 0 };
         }
     }
     if (!decision && a) {
-        const client = new PrometheusClient({
-            url: a.prometheusUrl,
-            auth: a.auth,
-            timeoutMs: a.queryTimeoutMs,
-            staleAfterMs: 2 * a.intervalMs,
-            fetch: deps.fetch,
-            clock: deps.clock,
-            reporter,
-        });
-        reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
-        if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
-            const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
-            const needed = minSamplesToReject(alpha);
-            const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
-            if (needed > a.count)
-                reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);
-            else
-                reporter.info(note);
-        }
-        for (const m of a.metrics) {
-            if (m.cumulative)
-                reporter.info(`'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences`);
-            if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
-                reporter.info(`'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`);
-            }
-        }
+        const client = a.prometheusUrl
+            ? new PrometheusClient({
+                url: a.prometheusUrl,
+                auth: a.auth,
+                timeoutMs: a.queryTimeoutMs,
+                staleAfterMs: 2 * a.intervalMs,
+                fetch: deps.fetch,
+                clock: deps.clock,
+                reporter,
+            })
+            : undefined;
+        const where = [a.prometheusUrl, a.awsRegion && `CloudWatch in ${a.awsRegion}`].filter(Boolean).join(' and ');
+        reporter.info(`Analysing ${a.metrics.length} metric(s)${a.alarms.length > 0 ? ` and ${a.alarms.length} alarm selector(s)` : ''} every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${where}`);
+        for (const note of analysisNotes(a))
+            reporter[note.level](note.text);
+        const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep }) : undefined;
         const load = inputs.traffic
             ? startTraffic({
                 url: inputs.traffic.url,
@@ -10736,6 +11759,8 @@ async function run(inputs, deps, reporter) {
         try {
             analysis = await runAnalysis(a, {
                 client,
+                cloudwatch: cw?.metrics,
+                alarms: cw?.alarms,
                 clock: deps.clock,
                 sleep: deps.sleep,
                 onRound: (round, states) => reporter.info(`round ${round}: ${states.map((s) => `${s.spec.name} ${s.samples[s.samples.length - 1].status} (${s.samples[s.samples.length - 1].reason})`).join('; ')}`),
@@ -10749,30 +11774,43 @@ async function run(inputs, deps, reporter) {
     decision ??= { verdict: 'pass', rule: 'http-checks-passed', reason: http?.reason ?? 'nothing to check' };
     const score = analysis ? rules_score(analysis.states) : http?.passed ? 100 : 0;
     const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic, plan?.notJudged);
+    return { decision, score, report, analysis };
+}
+/**
+ * What the decision means for the step: pass, pass with a warning (inconclusive-is: pass for a
+ * genuine lack of data; fail-on: none), or fail with one error. Only the `inconclusive` verdict
+ * (no data: no traffic, empty results, INSUFFICIENT_DATA) can be excused by inconclusive-is;
+ * a measured failure or an error never is.
+ */
+function stepOutcome(inputs, decision) {
+    if (decision.verdict === 'pass')
+        return { passes: true };
+    if (decision.rule === 'configuration-error')
+        return { passes: false, error: new ServiceError('health-gate', `configuration error: ${decision.reason}`) };
+    // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
+    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged')
+        return { passes: true, warning: `health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}` };
+    if (inputs.failOn === 'none')
+        return { passes: true, warning: `health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}` };
+    return { passes: false, error: new ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`) };
+}
+async function run(inputs, deps, reporter) {
+    const { decision, score, report } = await evaluateGate(inputs, deps, reporter);
     const json = toJson(report);
-    const reportFile = external_node_path_namespaceObject.resolve(inputs.reportFile ?? external_node_path_namespaceObject.join(deps.tempDir, 'health-gate-report.json'));
+    const reportFile = external_node_path_.resolve(inputs.reportFile ?? external_node_path_.join(deps.tempDir, 'health-gate-report.json'));
     // quoted service text is scrubbed where it is read; redact is the last guard for the file
-    (0,external_node_fs_namespaceObject.writeFileSync)(reportFile, reporter.redact(toJson(report, 2)) + '\n');
+    (0,external_node_fs_.writeFileSync)(reportFile, reporter.redact(toJson(report, 2)) + '\n');
     reporter.setOutput('verdict', decision.verdict);
     reporter.setOutput('score', String(score));
     reporter.setOutput('report', json);
     reporter.setOutput('report-file', reportFile);
     await reporter.summary(renderSummary(report));
     reporter.info(`Verdict: ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
-    if (decision.verdict === 'pass')
-        return;
-    if (decision.rule === 'configuration-error')
-        throw new ServiceError('health-gate', `configuration error: ${decision.reason}`);
-    // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
-    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged') {
-        reporter.warning(`health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}`);
-        return;
-    }
-    if (inputs.failOn === 'none') {
-        reporter.warning(`health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}`);
-        return;
-    }
-    throw new ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
+    const outcome = stepOutcome(inputs, decision);
+    if (outcome.warning)
+        reporter.warning(outcome.warning);
+    if (outcome.error)
+        throw outcome.error;
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/main.ts

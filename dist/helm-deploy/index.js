@@ -9169,17 +9169,28 @@ async function appendSummary(markdown) {
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts
 /**
  * Secret masking for text the runner does not mask itself the way it masks log lines (the job
- * summary): every registered value becomes ***, longest first so a secret that contains another
- * is hidden whole.
+ * summary, outputs, files): every registered value becomes ***, longest first so a secret that
+ * contains another is hidden whole.
  */
 class SecretMask {
     values = new Set();
+    /** The values longest first, rebuilt after an add (apply runs on every log line). */
+    sorted = [];
     add(value) {
-        if (value)
-            this.values.add(value);
+        if (!value || this.values.has(value))
+            return;
+        this.values.add(value);
+        this.sorted = [...this.values].sort((a, b) => b.length - a.length);
+    }
+    has(value) {
+        return this.values.has(value);
     }
     apply(text) {
-        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+        let out = text;
+        for (const s of this.sorted)
+            if (out.includes(s))
+                out = out.split(s).join('***');
+        return out;
     }
 }
 
@@ -9190,24 +9201,27 @@ class SecretMask {
  */
 
 
-/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+/** Every value given to setSecret, so the job summary, outputs and written files get the same masking as the log. */
 const summaryMask = new SecretMask();
 const coreReporter = {
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    debug: (m) => debug(m),
+    // the runner masks log lines too; masking here as well keeps them clean in logs read elsewhere
+    info: (m) => info(summaryMask.apply(m)),
+    warning: (m) => warning(summaryMask.apply(m)),
+    debug: (m) => debug(summaryMask.apply(m)),
     setSecret: (v) => {
-        if (!v)
+        // one ::add-mask:: per value: derived forms of a credential often coincide
+        if (!v || summaryMask.has(v))
             return;
         setSecret(v);
         summaryMask.add(v);
     },
-    setOutput: (n, v) => setOutput(n, v),
+    setOutput: (n, v) => setOutput(n, summaryMask.apply(v)),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
         await appendSummary(summaryMask.apply(md));
     },
+    redact: (text) => summaryMask.apply(text),
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
 function readRawInputs(names) {
@@ -9274,9 +9288,11 @@ async function actionMain(inputNames, parse, run) {
         await run(inputs, coreReporter);
     }
     catch (err) {
+        // The runner masks these lines too; redacting here also covers a secret registered in a
+        // derived form only (a header built from it) and logs read outside the runner.
         if (err instanceof Error && err.stack)
-            debug(err.stack);
-        setFailed(errorLine(err));
+            debug(coreReporter.redact(err.stack));
+        setFailed(coreReporter.redact(errorLine(err)));
     }
 }
 
@@ -9464,12 +9480,157 @@ function eksKubeconfig(clusterName, region, cluster, namespace) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/secrets.ts
+/** Shortest base64 fragment worth masking: shorter ones would blank out ordinary text. */
+const MIN_FRAGMENT = 6;
+/**
+ * The base64 text a secret produces wherever it sits inside a longer encoded string: for each
+ * byte offset 0, 1, 2, the characters that depend only on the secret's bytes, in the standard
+ * and the URL-safe alphabet (RFC 4648 §4, §5), plus the whole value's own encodings.
+ */
+function base64Fragments(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const out = new Set();
+    for (let k = 0; k < 3; k++) {
+        const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+        const start = Math.ceil((8 * k) / 6);
+        const end = Math.floor((8 * (k + bytes.length)) / 6);
+        const fragment = encoded.slice(start, end);
+        if (fragment.length >= MIN_FRAGMENT) {
+            out.add(fragment);
+            out.add(fragment.replace(/\+/g, '-').replace(/\//g, '_'));
+        }
+    }
+    for (const full of [bytes.toString('base64'), bytes.toString('base64url')])
+        out.add(full);
+    return [...out];
+}
+/** The value as the WHATWG URL parser writes it in `user:password@` (userinfo percent-encode set). */
+function userinfoEncoded(value) {
+    const url = new URL('http://host');
+    url.password = value;
+    return url.password;
+}
+/**
+ * Every form of `value` the suite might write or a service might echo: the value, its base64
+ * (standard and URL-safe, at every alignment), percent-encoded (URI component, form, URL
+ * userinfo, lower-case hex), JSON-string escaped, and each line of a multi-line value. Forms
+ * shorter than 6 characters (other than the value itself) are left out. Empty input gives [].
+ */
+function derivedForms(value) {
+    if (!value)
+        return [];
+    const forms = new Set([value, ...base64Fragments(value)]);
+    const uri = encodeURIComponent(value);
+    forms.add(uri);
+    forms.add(uri.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+    forms.add(userinfoEncoded(value));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    // the runner masks line by line: each line of a multi-line secret (a PEM key) is a form too
+    if (/[\r\n]/.test(value))
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= MIN_FRAGMENT)
+                forms.add(line.trim());
+    // a derived form shorter than a base64 fragment (a short password's base64) would blank out ordinary text
+    return [...forms].filter((f) => f === value || f.length >= MIN_FRAGMENT);
+}
+/** Masks a credential and every derived form of it, at once (see derivedForms). */
+function maskSecret(reporter, value) {
+    for (const form of derivedForms(value))
+        reporter.setSecret(form);
+}
+/**
+ * `Basic <base64(username:password)>` (RFC 7617), with the password, `username:password` and the
+ * header value masked before it is returned. The username alone is not a secret.
+ */
+function basicAuthorization(reporter, username, password) {
+    const pair = `${username}:${password}`;
+    const header = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    maskSecret(reporter, password);
+    maskSecret(reporter, pair);
+    reporter.setSecret(header);
+    return header;
+}
+/** `Bearer <token>` (RFC 6750), with the token and its forms masked before it is returned. */
+function bearerAuthorization(reporter, token) {
+    maskSecret(reporter, token);
+    const header = `Bearer ${token}`;
+    reporter.setSecret(header);
+    return header;
+}
+/**
+ * Masks a header value a user gave whole (e.g. `Authorization: Basic dXNlcjpwYXNz` in an input):
+ * the value, the credential after an auth scheme, and for Basic the decoded `user:password` and
+ * password, each with its derived forms. A value that is not `<scheme> <credential>` is masked as
+ * one secret.
+ */
+function maskHeaderValue(reporter, value) {
+    maskSecret(reporter, value);
+    const m = /^\s*([A-Za-z][\w-]*)\s+(\S+)\s*$/.exec(value);
+    if (!m)
+        return;
+    maskSecret(reporter, m[2]);
+    if (m[1].toLowerCase() !== 'basic')
+        return;
+    const decoded = Buffer.from(m[2], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    // only a real `user:password` decoding: anything else is not the user's credential
+    if (colon < 0 || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== m[2].replace(/=+$/, ''))
+        return;
+    maskSecret(reporter, decoded);
+    maskSecret(reporter, decoded.slice(colon + 1));
+}
+const CREDENTIAL_NAMES = 'authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|api[-_]?key|private-token|x-auth-token|x-registry-auth|x-vault-token|' +
+    'password|passwd|secret|client_secret|access_token|refresh_token|id_token|identitytoken|registrytoken|token|auth';
+/** Header names whose lines a quoted service body must never carry. */
+const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token|x-auth-token|x-registry-auth|x-vault-token)"?\s*[:=]/i;
+/** `Authorization: Basic ...`, `"password":"..."`, `\"token\": \"...\"` inside one line of JSON or text. */
+const INLINE_CREDENTIAL = new RegExp(`((?:\\\\?")?\\b(?:${CREDENTIAL_NAMES})(?:\\\\?")?\\s*[:=]\\s*)(\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|\\[[^\\]]*\\]|[^\\s&,;}\\]"']+(?:[ \\t]+[^\\s&,;}\\]"']+)?)`, 'gi');
+/**
+ * Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above: one that holds
+ * a digit, + or / (so "Basic authentication required" and `Bearer realm="…"` stay readable).
+ */
+const SCHEME_CREDENTIAL = /\b(Basic|Bearer)\s+(?=[A-Za-z._~-]*[0-9+/])[A-Za-z0-9._~+/-]{6,}=*/gi;
+/** `scheme://user:password@` in a quoted URL. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi;
+/** Signed-URL parameters (S3 presigned blob redirects, SAS tokens): the query grants access. */
+const SIGNED_QUERY = /([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|se|sv)=)[^&\s"'<>]+/gi;
+/**
+ * `scheme://user:password@host` with the userinfo replaced by ***: for messages that must show a
+ * URL a user typed (or a service answered) without its credentials.
+ */
+function withoutUserinfo(text) {
+    return text.replace(URL_USERINFO, '$1***@');
+}
+/**
+ * A service's error body (or a program's stderr) made safe to quote: lines that carry credential
+ * headers dropped; inline credential values (headers, JSON fields such as password/token,
+ * form fields), `Basic`/`Bearer` credentials, URL userinfo and signed-URL query parameters
+ * replaced by ***; then every derived form of each known secret masked, longest first.
+ */
+function scrubServiceText(text, secrets = []) {
+    let out = text
+        .split(/\r?\n/)
+        .filter((line) => !CREDENTIAL_HEADERS.test(line))
+        .join('\n')
+        .replace(INLINE_CREDENTIAL, (_m, key) => `${key}***`)
+        .replace(SCHEME_CREDENTIAL, (_m, scheme) => `${scheme} ***`)
+        .replace(URL_USERINFO, '$1***@')
+        .replace(SIGNED_QUERY, '$1***');
+    const forms = [...new Set([...secrets].flatMap(derivedForms))].sort((a, b) => b.length - a.length);
+    for (const form of forms)
+        out = out.split(form).join('***');
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/inputs.ts
 /**
  * Small typed parsers from the runner's raw input strings to values, each throwing an
  * InputError that names the input and the accepted values (in the style of Azure/k8s-deploy).
  * Nothing here touches @actions/core, so parsers run the same inside and outside GitHub.
  */
+
 
 /** Reads one raw value, applying the declared default, trimming, and enforcing `required`. */
 function rawValue(specs, raw, name) {
@@ -9558,26 +9719,29 @@ function formatDuration(ms) {
     return `${ms}ms`;
 }
 function parseHttpUrl(name, value) {
+    // a rejected URL is quoted without any user:password@ it holds
+    const shown = withoutUserinfo(value);
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new errors_InputError(name, `'${shown}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new errors_InputError(name, `'${shown}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
 /**
- * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
- * credentials anyway. The message does not repeat the URL.
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
  */
-function parseHttpUrlWithoutCredentials(name, value) {
+function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '') {
-        throw new errors_InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
     }
     return url;
 }
@@ -9913,7 +10077,7 @@ const INPUTS = {
     'image-digest-key': { default: 'image.digest' },
     timeout: { default: '5m' },
     wait: { default: 'true' },
-    'rollback-on-failure': { default: 'true' },
+    'rollback-on-failure': {},
     'recover-pending': { default: 'false' },
     revision: {},
     'canary-weight': { default: '10' },
@@ -9952,6 +10116,20 @@ function releaseSuffixes(strategy) {
     if (strategy === 'blue-green')
         return ['-green', '-blue'];
     return [];
+}
+/**
+ * wait and rollback-on-failure: Helm's --atomic (--rollback-on-failure) always waits, so its
+ * default follows wait (a default never overrides an explicit wait: false), and asking for both
+ * rollback-on-failure: true and wait: false is an input error rather than a silent wait.
+ */
+function waitAndRollback(waitRaw, rollbackRaw) {
+    const wait = parseBoolean('wait', waitRaw);
+    if (rollbackRaw === '')
+        return { wait, rollbackOnFailure: wait };
+    const rollbackOnFailure = parseBoolean('rollback-on-failure', rollbackRaw);
+    if (rollbackOnFailure && !wait)
+        throw new errors_InputError('rollback-on-failure', 'is true but wait is false, and Helm waits for the pods anyway to roll back on failure', 'Set wait: true (or leave it), or set rollback-on-failure: false to deploy without waiting');
+    return { wait, rollbackOnFailure };
 }
 function parseReleaseName(name, strategy) {
     const longest = Math.max(0, ...releaseSuffixes(strategy).map((s) => s.length));
@@ -10144,8 +10322,7 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
         imageRepositoryKey: parseValueKey('image-repository-key', get('image-repository-key')),
         imageDigestKey: parseValueKey('image-digest-key', get('image-digest-key')),
         timeoutMs,
-        wait: parseBoolean('wait', get('wait')),
-        rollbackOnFailure: parseBoolean('rollback-on-failure', get('rollback-on-failure')),
+        ...waitAndRollback(get('wait'), get('rollback-on-failure')),
         recoverPending: parseBoolean('recover-pending', get('recover-pending')),
         revision,
         canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
@@ -10372,6 +10549,7 @@ function plannedSetArgs(set) {
 
 
 
+
 function parseHelmVersion(text) {
     const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
     if (!m)
@@ -10531,7 +10709,8 @@ function helmError(r) {
     const lines = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => l.trim());
     const at = lines.findIndex((l) => l.startsWith('Error:'));
     const text = at >= 0 ? lines.slice(at).join(' ') : (lines.at(-1) ?? `exit ${r.exitCode}`);
-    return text
+    // helm quotes API server answers and rendered values: drop credentials before quoting
+    return scrubServiceText(text)
         .replace(/^Error:\s*/, '')
         .replace(/\s+/g, ' ')
         .trim()
@@ -10629,9 +10808,31 @@ function latest(history) {
 function lastDeployed(history, except) {
     return latest(history.filter((e) => e.status === 'deployed' && e.revision !== except));
 }
+/** Helm's mark of a revision that once served: `deployed` now, or `superseded` by a later one. */
+const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'superseded';
+/**
+ * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
+ * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
+ * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
+ * failRelease filters superseded|deployed and takes the newest).
+ */
+function lastGood(history) {
+    return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+}
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function previousGood(history, before) {
-    return latest(history.filter((e) => e.revision < before && (e.status === 'superseded' || e.status === 'deployed')));
+    return latest(history.filter((e) => e.revision < before && hasServedStatus(e)));
+}
+/**
+ * Whether the release may have served, so must never be uninstalled. True when any kept
+ * revision is deployed or superseded, and also when Helm's history no longer starts at
+ * revision 1 (`--history-max` pruned the oldest): what was pruned cannot be proven unserved.
+ * False only for a release all of whose revisions, from revision 1, are failed or pending-*.
+ */
+function hasServed(history) {
+    if (history.length === 0)
+        return false;
+    return history.some(hasServedStatus) || Math.min(...history.map((e) => e.revision)) > 1;
 }
 /** A leftover `pending-install`/`pending-upgrade`/`pending-rollback` as the newest revision. */
 function pendingRevision(history) {
@@ -10678,8 +10879,9 @@ function judge(history, expected, exitCode) {
 ;// CONCATENATED MODULE: ./src/helm-deploy/release-ops.ts
 /**
  * One release, changed and then checked: upgrade (or rollback) through Helm, read the history
- * back, judge it, and when it failed go back to the last deployed revision. Stuck pending
- * releases are recovered here (or explained), before anything new is started.
+ * back, judge it, and when it failed go back to the last good revision (deployed, or else the
+ * newest superseded). Stuck pending releases are recovered here (or explained), before anything
+ * new is started. A release that ever served (see judge.hasServed) is never uninstalled.
  */
 
 
@@ -10697,10 +10899,18 @@ async function clearPending(ops, release, history) {
     const stuck = pendingRevision(history);
     if (!stuck)
         return history;
-    const good = lastDeployed(history);
-    const cure = good ? `roll back to revision ${good.revision} (the last deployed)` : 'uninstall it (it never reached deployed)';
+    const good = lastGood(history);
+    const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
+    if (!good && hasServed(history)) {
+        // history-max pruned the revisions that could tell: never uninstall what may have served
+        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+    }
+    const cure = good
+        ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
+        : 'uninstall it (no revision ever reached deployed)';
+    const command = good ? `helm rollback ${release} ${good.revision} --namespace ${ops.namespace}` : `helm uninstall ${release} --namespace ${ops.namespace}`;
     if (!ops.recoverPending) {
-        throw new DeployFailed({ release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history }, `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`, `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run 'helm ${good ? `rollback ${release} ${good.revision}` : `uninstall ${release}`} --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history }, `${stuckText}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`, `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run '${command}'`);
     }
     ops.reporter.warning(`Release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}; recover-pending is true, so Shipline will ${cure}`);
     const r = good
@@ -10715,7 +10925,9 @@ async function clearPending(ops, release, history) {
 /** Upgrades (or installs) and returns only when the new revision is deployed; throws DeployFailed otherwise. */
 async function upgradeVerified(ops, req) {
     const before = await clearPending(ops, req.release, await ops.helm.history(req.release, ops.namespace));
-    const previous = lastDeployed(before)?.revision;
+    // after a failed rollback no revision is deployed: the newest superseded one is the last good
+    const previous = lastGood(before)?.revision;
+    const served = hasServed(before);
     const expected = nextRevision(before);
     const r = await ops.helm.upgrade(req);
     const after = await ops.helm.history(req.release, ops.namespace);
@@ -10727,10 +10939,11 @@ async function upgradeVerified(ops, req) {
         // Someone else is deploying this release right now: touching it would fight them.
         throw new DeployFailed({ release: req.release, revision: previous, previousRevision: previous, status: 'pending', history: after }, `upgrade of ${req.release} refused: ${why}`, 'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled');
     }
-    return await goBack(ops, req.release, previous, expected, after, why);
+    return await goBack(ops, req.release, { previous, served }, expected, after, why);
 }
 /** After a failed change: make sure the release serves its last good revision again, then throw. */
-async function goBack(ops, release, previous, failed, after, why) {
+async function goBack(ops, release, before, failed, after, why) {
+    const { previous } = before;
     const top = latest(after);
     const helmRolledBack = previous !== undefined &&
         top !== undefined &&
@@ -10742,13 +10955,17 @@ async function goBack(ops, release, previous, failed, after, why) {
         throw new DeployFailed({ ...base, revision: top.revision, status: 'rolled-back', history: after }, `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${top.revision}: ${why}`);
     }
     if (!ops.rollbackOnFailure) {
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last deployed: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last good: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
     }
-    if (previous === undefined) {
-        // A first install that failed: nothing to go back to, so remove it rather than leave it half there.
+    if (previous === undefined && !before.served && !hasServed(after)) {
+        // Nothing ever served (every revision from 1 failed or pending): remove it rather than leave it half there.
         if (after.length > 0)
             await ops.helm.uninstall(release, ops.namespace, ops.timeoutMs, ops.wait);
-        throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (nothing deployed before): ${why}`);
+        throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (no revision ever reached deployed): ${why}`);
+    }
+    if (previous === undefined) {
+        // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = nextRevision(after);
@@ -10763,23 +10980,26 @@ async function goBack(ops, release, previous, failed, after, why) {
 /** `action: rollback`: to the given revision, or to the one before the current. */
 async function rollbackVerified(ops, release, target) {
     const history = await clearPending(ops, release, await ops.helm.history(release, ops.namespace));
+    if (history.length === 0)
+        throw new DeployFailed({ release, status: 'failed', history }, `release ${release} does not exist in namespace ${ops.namespace}`, 'Check release and namespace');
     const current = lastDeployed(history);
-    if (!current)
-        throw new DeployFailed({ release, status: 'failed', history }, `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`, 'Check release and namespace');
-    const to = target ?? previousGood(history, current.revision)?.revision;
+    // with no deployed revision (a failed rollback), the newest superseded one is what served last
+    const to = target ?? (current ? previousGood(history, current.revision) : lastGood(history))?.revision;
     if (to === undefined)
-        throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no earlier revision than ${current.revision} to roll back to`, 'Give revision: with one listed in helm history');
+        throw new DeployFailed({ release, revision: current?.revision, status: 'failed', history }, current
+            ? `release ${release} has no earlier revision than ${current.revision} to roll back to`
+            : `release ${release} has no deployed or superseded revision to roll back to`, 'Give revision: with one listed in helm history');
     if (!history.some((e) => e.revision === to)) {
-        throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
+        throw new DeployFailed({ release, revision: current?.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
     }
     const expected = nextRevision(history);
     const r = await ops.helm.rollback(release, ops.namespace, to, ops.timeoutMs, ops.wait);
     const after = await ops.helm.history(release, ops.namespace);
     const verdict = judge(after, expected, r.exitCode);
     if (!verdict.ok) {
-        throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
+        throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current?.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
     }
-    return { release, revision: verdict.revision, previousRevision: current.revision, status: 'deployed', history: after };
+    return { release, revision: verdict.revision, previousRevision: current?.revision, status: 'deployed', history: after };
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/strategy.ts
@@ -10888,7 +11108,11 @@ async function canaryDeploy(ctx) {
         return { result, step: 'first install: no stable release yet, so installed as stable', canaryWeight: 0, digest: image.digest, releases: [inputs.release] };
     }
     if (stable.status !== 'deployed') {
-        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, 'Fix or roll back the stable release first (action: rollback, or recover-pending: true)');
+        // name the last good revision (deployed, or the newest superseded after a failed rollback)
+        const good = lastGood(await ctx.helm.history(inputs.release, inputs.namespace));
+        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, good
+            ? `Roll the stable release back to revision ${good.revision}, its last good one (action: rollback, or helm rollback ${inputs.release} ${good.revision} --namespace ${inputs.namespace}), or deploy it with strategy: rolling`
+            : `No revision of ${inputs.release} ever reached deployed: deploy it with strategy: rolling first`);
     }
     await requireStableIngress(ctx);
     let weight = inputs.canaryWeight;
@@ -10985,8 +11209,12 @@ async function state(ctx) {
     let active;
     if (router) {
         if (router.status !== 'deployed') {
-            // `helm get values` would read the newest revision, which is not what serves: refuse to guess
-            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`);
+            // `helm get values` would read the newest revision, which is not what serves: refuse to guess,
+            // and name the last good revision (deployed, or newest superseded after a failed rollback)
+            const good = lastGood(await ctx.helm.history(release, namespace));
+            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, good
+                ? `Roll it back to revision ${good.revision}, the last good one (helm rollback ${release} ${good.revision} --namespace ${namespace}), and run again`
+                : `No revision of ${release} ever reached deployed: check helm history ${release} --namespace ${namespace}`);
         }
         const value = valueAt(await ctx.helm.values(release, namespace), 'blueGreen.activeColor');
         if (value !== 'blue' && value !== 'green') {
@@ -11061,6 +11289,11 @@ async function blueGreenPromote(ctx) {
         throw new errors_InputError('action', `promote found no blue-green release ${inputs.release} in namespace ${inputs.namespace}`, 'Deploy with strategy: blue-green first');
     const idle = other(active);
     const liveName = colorName(inputs.release, active);
+    // the live colour is checked before the idle one is retired: never remove the only one that serves
+    const history = await ctx.helm.history(liveName, inputs.namespace);
+    const live = latest(history);
+    if (!live || live.status !== 'deployed')
+        throw new errors_ServiceError('helm', `the live colour ${liveName} is ${live ? `${live.status} at revision ${live.revision}` : 'not installed'}, so ${colorName(inputs.release, idle)} is kept`, 'Switch back with action: abort, or deploy again; promote retires the idle colour only when the live one is deployed');
     if (colour(idle)) {
         const r = await ctx.helm.uninstall(colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
         if (r.exitCode !== 0)
@@ -11069,10 +11302,6 @@ async function blueGreenPromote(ctx) {
     else {
         ctx.reporter.info(`No idle colour ${colorName(inputs.release, idle)} to retire`);
     }
-    const history = await ctx.helm.history(liveName, inputs.namespace);
-    const live = lastDeployed(history);
-    if (!live)
-        throw new errors_ServiceError('helm', `the live colour ${liveName} has no deployed revision`, 'Check helm history; traffic may be going nowhere');
     return {
         result: { release: liveName, revision: live.revision, previousRevision: live.revision, status: 'deployed', history },
         step: `promoted ${active}: ${colorName(inputs.release, idle)} retired`,
@@ -11306,6 +11535,7 @@ function renderSummary(d) {
 
 
 
+
 function step(ctx) {
     const { strategy, action } = ctx.inputs;
     if (strategy === 'rolling')
@@ -11356,10 +11586,10 @@ async function run(inputs, deps, reporter) {
     // helm sees `a\,b` as `a,b`: mask what it may print back too
     for (const s of secrets)
         for (const form of new Set([s, s.replace(/\\(.)/g, '$1')]))
-            reporter.setSecret(form);
+            maskSecret(reporter, form);
     if (inputs.cluster.kind === 'kubeconfig')
         for (const s of inputs.cluster.secrets)
-            reporter.setSecret(s);
+            maskSecret(reporter, s);
     if (inputs.dryRun)
         return dryRun(inputs, deps.exec, deps.env, reporter);
     const binary = inputs.helmVersion === 'path'

@@ -11,17 +11,19 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   ecrClientPool: () => (/* binding */ ecrClientPool),
 /* harmony export */   ecrRetag: () => (/* binding */ ecrRetag),
 /* harmony export */   ensureRepository: () => (/* binding */ ensureRepository),
-/* harmony export */   isEcrHost: () => (/* reexport safe */ _ecr_host__WEBPACK_IMPORTED_MODULE_2__.R)
+/* harmony export */   isEcrHost: () => (/* reexport safe */ _ecr_host__WEBPACK_IMPORTED_MODULE_3__.R)
 /* harmony export */ });
-/* harmony import */ var _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8249);
+/* harmony import */ var _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(8249);
 /* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1895);
-/* harmony import */ var _ecr_host__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(589);
-/* harmony import */ var _types__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8369);
+/* harmony import */ var _secrets__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3383);
+/* harmony import */ var _ecr_host__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(589);
+/* harmony import */ var _types__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8369);
 /**
  * Amazon ECR: recognising ECR hosts, registry credentials from GetAuthorizationToken (cached
  * until they expire), the native retag (BatchGetImage + PutImage, no blob traffic) and
  * repository creation. Everything goes through an injected ECRClient so tests use a mock.
  */
+
 
 
 
@@ -33,7 +35,7 @@ function ecrClientPool() {
     return (region) => {
         let client = clients.get(region);
         if (!client)
-            clients.set(region, (client = new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_3__/* .ECRClient */ .S70({ region })));
+            clients.set(region, (client = new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_4__/* .ECRClient */ .S70({ region })));
         return client;
     };
 }
@@ -44,7 +46,7 @@ function createEcrCredentialProvider(opts) {
     const cache = new Map();
     return {
         async credentials(host) {
-            const ecr = (0,_ecr_host__WEBPACK_IMPORTED_MODULE_2__/* .isEcrHost */ .R)(host);
+            const ecr = (0,_ecr_host__WEBPACK_IMPORTED_MODULE_3__/* .isEcrHost */ .R)(host);
             if (!ecr)
                 throw new _errors__WEBPACK_IMPORTED_MODULE_0__/* .ServiceError */ ._7(`registry ${host}`, 'is not an Amazon ECR host');
             const cached = cache.get(host);
@@ -52,7 +54,7 @@ function createEcrCredentialProvider(opts) {
                 return cached;
             let answer;
             try {
-                answer = await opts.clientFor(ecr.region).send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_3__/* .GetAuthorizationTokenCommand */ .Eu6({ registryIds: [ecr.accountId] }));
+                answer = await opts.clientFor(ecr.region).send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_4__/* .GetAuthorizationTokenCommand */ .Eu6({ registryIds: [ecr.accountId] }));
             }
             catch (e) {
                 throw awsError(e, `GetAuthorizationToken for account ${ecr.accountId} in ${ecr.region}`);
@@ -61,7 +63,7 @@ function createEcrCredentialProvider(opts) {
             if (!data?.authorizationToken) {
                 throw new _errors__WEBPACK_IMPORTED_MODULE_0__/* .ServiceError */ ._7('Amazon ECR', `GetAuthorizationToken returned no token for ${host}`, 'Check the AWS credentials and ecr:GetAuthorizationToken permission');
             }
-            opts.reporter.setSecret(data.authorizationToken);
+            (0,_secrets__WEBPACK_IMPORTED_MODULE_1__/* .maskSecret */ .$l)(opts.reporter, data.authorizationToken);
             const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
             const colon = decoded.indexOf(':');
             if (colon < 0)
@@ -71,7 +73,8 @@ function createEcrCredentialProvider(opts) {
                 password: decoded.slice(colon + 1),
                 expiresAt: data.expiresAt ? data.expiresAt.getTime() : now() + 12 * 3600_000,
             };
-            opts.reporter.setSecret(creds.password);
+            (0,_secrets__WEBPACK_IMPORTED_MODULE_1__/* .maskSecret */ .$l)(opts.reporter, creds.password);
+            (0,_secrets__WEBPACK_IMPORTED_MODULE_1__/* .maskSecret */ .$l)(opts.reporter, decoded);
             cache.set(host, creds);
             return creds;
         },
@@ -86,11 +89,11 @@ async function ecrRetag(ecr, req) {
     const where = `${req.repositoryName}@${req.sourceDigest}`;
     let got;
     try {
-        got = await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_3__/* .BatchGetImageCommand */ .P8n({
+        got = await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_4__/* .BatchGetImageCommand */ .P8n({
             registryId: req.registryId,
             repositoryName: req.repositoryName,
             imageIds: [{ imageDigest: req.sourceDigest }],
-            acceptedMediaTypes: _types__WEBPACK_IMPORTED_MODULE_1__/* .MANIFEST_ACCEPT */ .dY.split(', '),
+            acceptedMediaTypes: _types__WEBPACK_IMPORTED_MODULE_2__/* .MANIFEST_ACCEPT */ .dY.split(', '),
         }));
     }
     catch (e) {
@@ -102,7 +105,7 @@ async function ecrRetag(ecr, req) {
         throw new _errors__WEBPACK_IMPORTED_MODULE_0__/* .ServiceError */ ._7('Amazon ECR', `BatchGetImage ${where}: ${reason}`, 'Check that the source digest exists in this repository');
     }
     try {
-        await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_3__/* .PutImageCommand */ .SUU({
+        await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_4__/* .PutImageCommand */ .SUU({
             registryId: req.registryId,
             repositoryName: req.repositoryName,
             imageManifest: image.imageManifest,
@@ -127,7 +130,7 @@ async function ecrRetag(ecr, req) {
 }
 async function digestOfTag(ecr, req) {
     try {
-        const r = await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_3__/* .DescribeImagesCommand */ .ji5({ registryId: req.registryId, repositoryName: req.repositoryName, imageIds: [{ imageTag: req.tag }] }));
+        const r = await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_4__/* .DescribeImagesCommand */ .ji5({ registryId: req.registryId, repositoryName: req.repositoryName, imageIds: [{ imageTag: req.tag }] }));
         return r.imageDetails?.[0]?.imageDigest;
     }
     catch {
@@ -140,7 +143,7 @@ async function digestOfTag(ecr, req) {
  */
 async function ensureRepository(ecr, repositoryName, registryId) {
     try {
-        await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_3__/* .DescribeRepositoriesCommand */ .pE_({ registryId, repositoryNames: [repositoryName] }));
+        await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_4__/* .DescribeRepositoriesCommand */ .pE_({ registryId, repositoryNames: [repositoryName] }));
         return false;
     }
     catch (e) {
@@ -148,7 +151,7 @@ async function ensureRepository(ecr, repositoryName, registryId) {
             throw awsError(e, `DescribeRepositories ${repositoryName}`);
     }
     try {
-        await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_3__/* .CreateRepositoryCommand */ .WTe({
+        await ecr.send(new _aws_sdk_client_ecr__WEBPACK_IMPORTED_MODULE_4__/* .CreateRepositoryCommand */ .WTe({
             registryId,
             repositoryName,
             imageScanningConfiguration: { scanOnPush: true },

@@ -94,6 +94,162 @@ const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TY
 
 /***/ }),
 
+/***/ 3383:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $l: () => (/* binding */ maskSecret),
+/* harmony export */   Dv: () => (/* binding */ bearerAuthorization),
+/* harmony export */   aR: () => (/* binding */ basicAuthorization),
+/* harmony export */   oL: () => (/* binding */ scrubServiceText)
+/* harmony export */ });
+/* unused harmony exports base64Fragments, derivedForms, maskHeaderValue, withoutUserinfo */
+/** Shortest base64 fragment worth masking: shorter ones would blank out ordinary text. */
+const MIN_FRAGMENT = 6;
+/**
+ * The base64 text a secret produces wherever it sits inside a longer encoded string: for each
+ * byte offset 0, 1, 2, the characters that depend only on the secret's bytes, in the standard
+ * and the URL-safe alphabet (RFC 4648 §4, §5), plus the whole value's own encodings.
+ */
+function base64Fragments(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const out = new Set();
+    for (let k = 0; k < 3; k++) {
+        const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+        const start = Math.ceil((8 * k) / 6);
+        const end = Math.floor((8 * (k + bytes.length)) / 6);
+        const fragment = encoded.slice(start, end);
+        if (fragment.length >= MIN_FRAGMENT) {
+            out.add(fragment);
+            out.add(fragment.replace(/\+/g, '-').replace(/\//g, '_'));
+        }
+    }
+    for (const full of [bytes.toString('base64'), bytes.toString('base64url')])
+        out.add(full);
+    return [...out];
+}
+/** The value as the WHATWG URL parser writes it in `user:password@` (userinfo percent-encode set). */
+function userinfoEncoded(value) {
+    const url = new URL('http://host');
+    url.password = value;
+    return url.password;
+}
+/**
+ * Every form of `value` the suite might write or a service might echo: the value, its base64
+ * (standard and URL-safe, at every alignment), percent-encoded (URI component, form, URL
+ * userinfo, lower-case hex), JSON-string escaped, and each line of a multi-line value. Forms
+ * shorter than 6 characters (other than the value itself) are left out. Empty input gives [].
+ */
+function derivedForms(value) {
+    if (!value)
+        return [];
+    const forms = new Set([value, ...base64Fragments(value)]);
+    const uri = encodeURIComponent(value);
+    forms.add(uri);
+    forms.add(uri.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+    forms.add(userinfoEncoded(value));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    // the runner masks line by line: each line of a multi-line secret (a PEM key) is a form too
+    if (/[\r\n]/.test(value))
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= MIN_FRAGMENT)
+                forms.add(line.trim());
+    // a derived form shorter than a base64 fragment (a short password's base64) would blank out ordinary text
+    return [...forms].filter((f) => f === value || f.length >= MIN_FRAGMENT);
+}
+/** Masks a credential and every derived form of it, at once (see derivedForms). */
+function maskSecret(reporter, value) {
+    for (const form of derivedForms(value))
+        reporter.setSecret(form);
+}
+/**
+ * `Basic <base64(username:password)>` (RFC 7617), with the password, `username:password` and the
+ * header value masked before it is returned. The username alone is not a secret.
+ */
+function basicAuthorization(reporter, username, password) {
+    const pair = `${username}:${password}`;
+    const header = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    maskSecret(reporter, password);
+    maskSecret(reporter, pair);
+    reporter.setSecret(header);
+    return header;
+}
+/** `Bearer <token>` (RFC 6750), with the token and its forms masked before it is returned. */
+function bearerAuthorization(reporter, token) {
+    maskSecret(reporter, token);
+    const header = `Bearer ${token}`;
+    reporter.setSecret(header);
+    return header;
+}
+/**
+ * Masks a header value a user gave whole (e.g. `Authorization: Basic dXNlcjpwYXNz` in an input):
+ * the value, the credential after an auth scheme, and for Basic the decoded `user:password` and
+ * password, each with its derived forms. A value that is not `<scheme> <credential>` is masked as
+ * one secret.
+ */
+function maskHeaderValue(reporter, value) {
+    maskSecret(reporter, value);
+    const m = /^\s*([A-Za-z][\w-]*)\s+(\S+)\s*$/.exec(value);
+    if (!m)
+        return;
+    maskSecret(reporter, m[2]);
+    if (m[1].toLowerCase() !== 'basic')
+        return;
+    const decoded = Buffer.from(m[2], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    // only a real `user:password` decoding: anything else is not the user's credential
+    if (colon < 0 || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== m[2].replace(/=+$/, ''))
+        return;
+    maskSecret(reporter, decoded);
+    maskSecret(reporter, decoded.slice(colon + 1));
+}
+const CREDENTIAL_NAMES = 'authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|api[-_]?key|private-token|x-auth-token|x-registry-auth|x-vault-token|' +
+    'password|passwd|secret|client_secret|access_token|refresh_token|id_token|identitytoken|registrytoken|token|auth';
+/** Header names whose lines a quoted service body must never carry. */
+const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token|x-auth-token|x-registry-auth|x-vault-token)"?\s*[:=]/i;
+/** `Authorization: Basic ...`, `"password":"..."`, `\"token\": \"...\"` inside one line of JSON or text. */
+const INLINE_CREDENTIAL = new RegExp(`((?:\\\\?")?\\b(?:${CREDENTIAL_NAMES})(?:\\\\?")?\\s*[:=]\\s*)(\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|\\[[^\\]]*\\]|[^\\s&,;}\\]"']+(?:[ \\t]+[^\\s&,;}\\]"']+)?)`, 'gi');
+/**
+ * Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above: one that holds
+ * a digit, + or / (so "Basic authentication required" and `Bearer realm="…"` stay readable).
+ */
+const SCHEME_CREDENTIAL = /\b(Basic|Bearer)\s+(?=[A-Za-z._~-]*[0-9+/])[A-Za-z0-9._~+/-]{6,}=*/gi;
+/** `scheme://user:password@` in a quoted URL. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi;
+/** Signed-URL parameters (S3 presigned blob redirects, SAS tokens): the query grants access. */
+const SIGNED_QUERY = /([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|se|sv)=)[^&\s"'<>]+/gi;
+/**
+ * `scheme://user:password@host` with the userinfo replaced by ***: for messages that must show a
+ * URL a user typed (or a service answered) without its credentials.
+ */
+function withoutUserinfo(text) {
+    return text.replace(URL_USERINFO, '$1***@');
+}
+/**
+ * A service's error body (or a program's stderr) made safe to quote: lines that carry credential
+ * headers dropped; inline credential values (headers, JSON fields such as password/token,
+ * form fields), `Basic`/`Bearer` credentials, URL userinfo and signed-URL query parameters
+ * replaced by ***; then every derived form of each known secret masked, longest first.
+ */
+function scrubServiceText(text, secrets = []) {
+    let out = text
+        .split(/\r?\n/)
+        .filter((line) => !CREDENTIAL_HEADERS.test(line))
+        .join('\n')
+        .replace(INLINE_CREDENTIAL, (_m, key) => `${key}***`)
+        .replace(SCHEME_CREDENTIAL, (_m, scheme) => `${scheme} ***`)
+        .replace(URL_USERINFO, '$1***@')
+        .replace(SIGNED_QUERY, '$1***');
+    const forms = [...new Set([...secrets].flatMap(derivedForms))].sort((a, b) => b.length - a.length);
+    for (const form of forms)
+        out = out.split(form).join('***');
+    return out;
+}
+
+
+/***/ }),
+
 /***/ 6698:
 /***/ ((module) => {
 
@@ -485,17 +641,28 @@ async function appendSummary(markdown) {
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts
 /**
  * Secret masking for text the runner does not mask itself the way it masks log lines (the job
- * summary): every registered value becomes ***, longest first so a secret that contains another
- * is hidden whole.
+ * summary, outputs, files): every registered value becomes ***, longest first so a secret that
+ * contains another is hidden whole.
  */
 class SecretMask {
     values = new Set();
+    /** The values longest first, rebuilt after an add (apply runs on every log line). */
+    sorted = [];
     add(value) {
-        if (value)
-            this.values.add(value);
+        if (!value || this.values.has(value))
+            return;
+        this.values.add(value);
+        this.sorted = [...this.values].sort((a, b) => b.length - a.length);
+    }
+    has(value) {
+        return this.values.has(value);
     }
     apply(text) {
-        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+        let out = text;
+        for (const s of this.sorted)
+            if (out.includes(s))
+                out = out.split(s).join('***');
+        return out;
     }
 }
 
@@ -506,24 +673,27 @@ class SecretMask {
  */
 
 
-/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+/** Every value given to setSecret, so the job summary, outputs and written files get the same masking as the log. */
 const summaryMask = new SecretMask();
 const coreReporter = {
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    debug: (m) => debug(m),
+    // the runner masks log lines too; masking here as well keeps them clean in logs read elsewhere
+    info: (m) => info(summaryMask.apply(m)),
+    warning: (m) => warning(summaryMask.apply(m)),
+    debug: (m) => debug(summaryMask.apply(m)),
     setSecret: (v) => {
-        if (!v)
+        // one ::add-mask:: per value: derived forms of a credential often coincide
+        if (!v || summaryMask.has(v))
             return;
         setSecret(v);
         summaryMask.add(v);
     },
-    setOutput: (n, v) => setOutput(n, v),
+    setOutput: (n, v) => setOutput(n, summaryMask.apply(v)),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
         await appendSummary(summaryMask.apply(md));
     },
+    redact: (text) => summaryMask.apply(text),
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
 function readRawInputs(names) {
@@ -549,9 +719,11 @@ async function actionMain(inputNames, parse, run) {
         await run(inputs, coreReporter);
     }
     catch (err) {
+        // The runner masks these lines too; redacting here also covers a secret registered in a
+        // derived form only (a header built from it) and logs read outside the runner.
         if (err instanceof Error && err.stack)
-            debug(err.stack);
-        setFailed((0,errors/* errorLine */.BP)(err));
+            debug(coreReporter.redact(err.stack));
+        setFailed(coreReporter.redact((0,errors/* errorLine */.BP)(err)));
     }
 }
 
@@ -694,6 +866,8 @@ async function pool_mapLimit(items, limit, fn) {
     return results;
 }
 
+// EXTERNAL MODULE: ./src/toolkit/secrets.ts
+var secrets = __nccwpck_require__(3383);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/challenge.ts
 /** WWW-Authenticate parsing (RFC 7235): `Bearer realm="...",service="...",scope="..."`, `Basic realm="..."`. */
 /** Splits a header into its challenges (one header may carry several, comma separated). */
@@ -792,6 +966,7 @@ function expandScope(scope) {
  */
 
 
+
 const DEFAULT_TOKEN_SECONDS = 60;
 class RegistryAuth {
     deps;
@@ -881,9 +1056,7 @@ class RegistryAuth {
         s.basic ??= this.credentials(registry).then((creds) => {
             if (!creds?.username || creds.password === undefined)
                 throw noCredentials(registry);
-            const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-            this.deps.reporter.setSecret(encoded);
-            return `Basic ${encoded}`;
+            return (0,secrets/* basicAuthorization */.aR)(this.deps.reporter, creds.username, creds.password);
         });
         return s.basic;
     }
@@ -934,7 +1107,7 @@ class RegistryAuth {
             throw creds ? wrongCredentials(registry) : noCredentials(registry);
         }
         if (answer.status !== 200) {
-            throw new errors/* ServiceError */._7(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+            throw new errors/* ServiceError */._7(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${quoteTokenAnswer(answer.text, creds)}`);
         }
         let body;
         try {
@@ -950,14 +1123,21 @@ class RegistryAuth {
     }
     remember(registry, scopes, token, expiresIn) {
         // A registrytoken from config.json is the same value for every scope (and masked there already).
-        if (!this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`))
-            this.deps.reporter.setSecret(token);
+        const known = this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`);
+        const header = known ? `Bearer ${token}` : (0,secrets/* bearerAuthorization */.Dv)(this.deps.reporter, token);
         const seconds = expiresIn && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
-        const header = `Bearer ${token}`;
         // Renew 10 s early so a token never expires between our check and the registry's.
         this.state(registry).tokens.push({ scopes: [...scopes], header, expiresAt: this.now() + seconds * 1000 - 10_000 });
         return header;
     }
+}
+/** A token server's error body, credentials removed, at most 200 characters. */
+function quoteTokenAnswer(text, creds) {
+    const known = [creds?.password, creds?.identityToken, creds?.registryToken, creds && `${creds.username ?? ''}:${creds.password ?? ''}`];
+    return (0,secrets/* scrubServiceText */.oL)(text, known.filter((s) => Boolean(s)))
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200);
 }
 function wrongCredentials(registry) {
     return new errors/* ServiceError */._7(`registry ${registry}`, 'refused the credentials (401 Unauthorized)', `wrong credentials: check the user name and password or token stored for ${registry} (docker login, DOCKER_CONFIG) and that they may access this repository`);
@@ -1156,6 +1336,7 @@ function sameRepository(a, b) {
 
 
 
+
 const HUB_SERVER = 'https://index.docker.io/v1/';
 function dockerConfigDir(env = process.env) {
     return env.DOCKER_CONFIG || external_node_path_.join(env.HOME || (0,external_node_os_.homedir)(), '.docker');
@@ -1228,6 +1409,7 @@ async function credentialsFromConfig(config, registry, exec, reporter, env = pro
         creds.username = decoded.slice(0, colon);
         creds.password = decoded.slice(colon + 1);
         reporter.setSecret(entry.auth);
+        (0,secrets/* maskSecret */.$l)(reporter, decoded);
     }
     if (entry.username)
         creds.username = entry.username;
@@ -1239,14 +1421,14 @@ async function credentialsFromConfig(config, registry, exec, reporter, env = pro
         creds.registryToken = entry.registrytoken;
     for (const secret of [creds.password, creds.identityToken, creds.registryToken])
         if (secret)
-            reporter.setSecret(secret);
+            (0,secrets/* maskSecret */.$l)(reporter, secret);
     return creds.username || creds.password || creds.identityToken || creds.registryToken ? creds : undefined;
 }
 async function fromHelper(helper, server, exec, reporter, env) {
     const program = `docker-credential-${helper}`;
     const r = await exec(program, ['get'], { input: server, env, timeoutMs: 30_000 });
     if (r.exitCode !== 0) {
-        const said = (r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '';
+        const said = (0,secrets/* scrubServiceText */.oL)((r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '');
         if (/credentials not found/i.test(said))
             return undefined;
         throw new errors/* ServiceError */._7(program, `could not get credentials for ${server} (exit ${r.exitCode}: ${said})`, `Check that '${helper}' is the right credential helper in config.json`);
@@ -1260,7 +1442,7 @@ async function fromHelper(helper, server, exec, reporter, env) {
     }
     if (!answer.Secret)
         return undefined;
-    reporter.setSecret(answer.Secret);
+    (0,secrets/* maskSecret */.$l)(reporter, answer.Secret);
     // Docker's convention: the user name '<token>' marks the secret as an identity token.
     if (answer.Username === '<token>')
         return { identityToken: answer.Secret };
@@ -1288,6 +1470,7 @@ function maskOnce(reporter) {
         },
         setOutput: (name, value) => reporter.setOutput(name, value),
         summary: (markdown) => reporter.summary(markdown),
+        redact: (text) => reporter.redact(text),
     };
 }
 
@@ -1444,6 +1627,7 @@ function isNetworkError(err) {
 
 
 
+
 const MAX_REDIRECTS = 5;
 function isLoopbackHost(host) {
     const name = host.replace(/:\d+$/, '').toLowerCase();
@@ -1589,13 +1773,13 @@ function describeErrors(body) {
     try {
         const json = JSON.parse(text);
         if (Array.isArray(json.errors) && json.errors.length) {
-            return `: ${json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ')}`;
+            return `: ${(0,secrets/* scrubServiceText */.oL)(json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; '))}`;
         }
     }
     catch {
         /* not JSON */
     }
-    return `: ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}`;
+    return `: ${(0,secrets/* scrubServiceText */.oL)(text).replace(/\s+/g, ' ').trim().slice(0, 200)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/registry/upload.ts
@@ -2090,6 +2274,7 @@ function lazyEcr(awsRegion, reporter) {
  * Nothing here touches @actions/core, so parsers run the same inside and outside GitHub.
  */
 
+
 /** Reads one raw value, applying the declared default, trimming, and enforcing `required`. */
 function rawValue(specs, raw, name) {
     const spec = specs[name];
@@ -2177,26 +2362,29 @@ function formatDuration(ms) {
     return `${ms}ms`;
 }
 function parseHttpUrl(name, value) {
+    // a rejected URL is quoted without any user:password@ it holds
+    const shown = withoutUserinfo(value);
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        throw new InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new InputError(name, `'${shown}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new InputError(name, `'${shown}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
 /**
- * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
- * credentials anyway. The message does not repeat the URL.
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
  */
-function parseHttpUrlWithoutCredentials(name, value) {
+function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '') {
-        throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+        throw new InputError(name, 'contains credentials (user:password@)', fix);
     }
     return url;
 }
@@ -2518,8 +2706,8 @@ rootAbsent = false) {
 /** What each path costs, for logs, the summary and the README. */
 const PATH_COST = {
     noop: 'already holds the digest: 1 HEAD, no write',
-    retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag, no blob traffic',
-    'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), no blob traffic',
+    retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag + 1 HEAD reading it back, no blob traffic',
+    'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), then 1 HEAD reading the tag back, no blob traffic',
     mount: 'same registry: cross-repository blob mounts (copy where the registry declines), no blob bytes',
     copy: 'other registry: blobs streamed source -> destination, several at once',
 };
@@ -2568,7 +2756,40 @@ function formatPlan(plan) {
         const moved = d.previousDigest ? ` (tag moves from ${d.previousDigest})` : '';
         return `  ${d.path.padEnd(width)}  ${destinationReference(d, plan.digest)}  - ${PATH_COST[d.path]}${moved}`;
     });
+    const sigs = plan.signatureTags;
+    if (sigs) {
+        const found = sigs.found.map((t) => `${t.tag} (${t.digest})`).join(', ');
+        lines.push(`  signature tags (cosign) at the source: ${found || 'none'}${sigs.unknown.length ? `; could not check ${sigs.unknown.map((u) => u.tag).join(', ')}` : ''}`);
+    }
     return [`Promotion plan for ${formatReference({ ...plan.source, digest: plan.digest })} (${plan.mediaType}):`, ...lines].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/promote-artifact/tag-write.ts
+/**
+ * A tag write that is checked after it happens. A registry answers a manifest PUT with the
+ * digest of what it just stored, but another writer may move the tag a moment later (two
+ * promotions to one tag at once); only a read of the tag after the write (HEAD, OCI
+ * distribution spec "Checking if content exists") says what the tag holds now.
+ */
+
+
+/** The error for a tag found holding `held` right after this run wrote `wanted` to it. */
+function tagMovedError(repo, tag, held, wanted) {
+    return new errors/* ServiceError */._7(formatReference({ ...repo, tag }), `after writing ${wanted}, the tag holds ${held ?? 'nothing'}: another writer (a promotion running at the same time?) moved it, so ${wanted} is not what the tag serves`, 'Run one promotion per tag at a time (concurrency: in the workflow), then promote again; with immutable-tags, use a registry that enforces them (ECR IMMUTABLE, Harbor)');
+}
+/** Reads the tag back (one HEAD) and throws tagMovedError unless it holds `digest`. */
+async function verifyTag(client, repo, tag, digest) {
+    const held = (await client.headManifest(repo, tag))?.digest;
+    if (held !== digest)
+        throw tagMovedError(repo, tag, held, digest);
+}
+/** PUT `bytes` under `tag`, then read the tag back: resolves only when the tag holds `digest`. */
+async function putTagVerified(client, repo, tag, bytes, mediaType, digest) {
+    const stored = await client.putManifest(repo, tag, bytes, mediaType);
+    if (stored !== digest) {
+        throw new errors/* ServiceError */._7(formatReference({ ...repo, tag }), `the registry reports ${stored} for the tag, not the promoted ${digest}`, 'The registry rewrote the manifest, so the promotion is not byte-exact; check the destination tag by hand');
+    }
+    await verifyTag(client, repo, tag, digest);
 }
 
 ;// CONCATENATED MODULE: ./src/promote-artifact/referrers.ts
@@ -2578,6 +2799,7 @@ function formatPlan(plan) {
  * referrers API, the `sha256-<hex>` tag-scheme index is written (byte-exact when the
  * destination had none, else merged) so verifiers find them there as they did at the source.
  */
+
 
 
 
@@ -2625,9 +2847,7 @@ async function indexReferrers(client, from, to, digest, copied, sourceVia, befor
     const tag = referrersTag(digest);
     if (listed.descriptors.length === 0 && sourceVia === 'tag-schema') {
         const index = await client.getManifest(from, tag);
-        const stored = await client.putManifest(to, tag, index.bytes, index.descriptor.mediaType);
-        if (stored !== index.descriptor.digest)
-            throw new errors/* ServiceError */._7(where, `referrers index ${tag} was stored as ${stored}, not ${index.descriptor.digest}`);
+        await putTagVerified(client, to, tag, index.bytes, index.descriptor.mediaType, index.descriptor.digest);
     }
     else {
         const merged = { schemaVersion: 2, mediaType: types/* MEDIA_TYPES */.Z2.ociIndex, manifests: [...listed.descriptors, ...unlisted] };
@@ -2639,12 +2859,104 @@ async function indexReferrers(client, from, to, digest, copied, sourceVia, befor
         throw new errors/* ServiceError */._7(where, `referrers ${lost.map((d) => d.digest).join(', ')} are not listed under ${tag} after writing it`);
 }
 
+;// CONCATENATED MODULE: ./src/promote-artifact/signature-tags.ts
+/**
+ * Signatures stored by tag, the way cosign stores them by default (no OCI 1.1 referrers): a
+ * manifest tagged `sha256-<hex>.sig` (signatures), `.att` (attestations) or `.sbom` (SBOMs)
+ * beside the image in its repository. Nothing in them names the image as `subject`, so neither
+ * the referrers API nor the `sha256-<hex>` tag-schema index lists them: they are found by name,
+ * one HEAD each, for the image and for each manifest of an index (`cosign sign --recursive`).
+ * At a destination in another repository each is written like an image (blobs, manifest by
+ * digest, verified), then tagged and read back; same-repository destinations share the tags.
+ */
+
+
+
+
+
+
+/** cosign's tag suffixes: `cosign sign`, `cosign attest`, `cosign attach sbom`. */
+const SIGNATURE_SUFFIXES = ['sig', 'att', 'sbom'];
+/** `sha256:<hex>` + `sig` -> `sha256-<hex>.sig` (cosign's ociremote.SignatureTag and friends). */
+function signatureTag(digest, suffix) {
+    return `${digest.replace(':', '-')}.${suffix}`;
+}
+/** One HEAD per (digest, suffix) at the source; digests are the image's and its index children's. */
+async function findSignatureTags(client, source, digests, concurrency) {
+    const tags = digests.flatMap((d) => SIGNATURE_SUFFIXES.map((s) => signatureTag(d, s)));
+    const looked = await pool_mapLimit(tags, concurrency, async (tag) => {
+        try {
+            return { tag, digest: (await client.headManifest(source, tag))?.digest };
+        }
+        catch (err) {
+            return { tag, error: (0,errors/* errorLine */.BP)(err) };
+        }
+    });
+    return {
+        found: looked.flatMap((l) => (l.digest ? [{ tag: l.tag, digest: l.digest }] : [])),
+        unknown: looked.flatMap((l) => (l.error ? [{ tag: l.tag, error: l.error }] : [])),
+    };
+}
+async function syncSignatureTags(client, from, to, tags, mode, concurrency, reporter) {
+    const out = [];
+    for (const t of tags) {
+        if (sameRepository(from, to)) {
+            out.push({ ...t, result: 'shared', note: 'same repository: the tag is already beside the image' });
+            continue;
+        }
+        let held;
+        try {
+            held = (await client.headManifest(to, t.tag))?.digest;
+        }
+        catch (err) {
+            const note = `could not be checked at ${formatReference({ ...to, tag: t.tag })}: ${(0,errors/* errorLine */.BP)(err)}`;
+            reporter.warning(`Signature tag ${t.tag} ${note}; it may not have travelled with the image`);
+            out.push({ ...t, result: 'not checked', note });
+            continue;
+        }
+        if (held === t.digest) {
+            out.push({ ...t, result: 'already there' });
+            continue;
+        }
+        const manifest = await client.getManifest(from, t.digest);
+        if (held !== undefined) {
+            // cosign appends signatures to the tag's manifest: one holding all of ours (and more) is fine
+            if (holdsAllLayers(await client.getManifest(to, held), manifest)) {
+                out.push({ ...t, result: 'already there', note: `the destination's ${held} holds every source signature layer and more` });
+                continue;
+            }
+            throw new errors/* ServiceError */._7(formatReference({ ...to, tag: t.tag }), `the signature tag holds ${held}, which lacks signatures of the source's ${t.digest}; it was not overwritten`, `Merge them with cosign (cosign copy), or delete the destination tag if replacing it is intended`);
+        }
+        await writeTree(client, from, to, await loadImage(client, from, manifest, concurrency), mode, concurrency);
+        await putTagVerified(client, to, t.tag, manifest.bytes, manifest.descriptor.mediaType, t.digest);
+        out.push({ ...t, result: 'written' });
+    }
+    return out;
+}
+function layerDigests(m) {
+    try {
+        const json = JSON.parse(m.bytes.toString('utf8'));
+        return (json.layers ?? []).map((l) => l.digest ?? '');
+    }
+    catch {
+        return [];
+    }
+}
+function holdsAllLayers(destination, source) {
+    const have = new Set(layerDigests(destination));
+    const want = layerDigests(source);
+    return want.length > 0 && want.every((d) => have.has(d));
+}
+
 ;// CONCATENATED MODULE: ./src/promote-artifact/engine.ts
 /**
  * Executes a promotion plan with the registry client's verbs, one destination at a time so
- * each one's requests, bytes and time are its own. In every path the destination tag is the
- * last thing written, after every blob, child manifest and referrer is verified present.
+ * each one's requests, bytes and time are its own. In every path the destination tag is
+ * written after every blob, child manifest and referrer is verified present, and read back
+ * after it is written; cosign's signature tags follow the image.
  */
+
+
 
 
 
@@ -2681,10 +2993,15 @@ async function executePlan(plan, root, deps, options) {
             if (!deps.ecrRetag)
                 throw new errors/* ServiceError */._7(formatRepository(dest), 'is an ECR repository but no ECR client is configured', 'Set aws-region');
             written = await deps.ecrRetag(dest, dest.tag, plan.digest);
+            if (written)
+                await verifyTag(client, dest, dest.tag, plan.digest);
         }
         else if (dest.path !== 'noop' && dest.tag !== undefined) {
-            written = (await putTag(client, dest, dest.tag, root, plan.digest, reporter)) || written;
+            written = (await putTag(client, dest, dest.tag, root, plan.digest, reporter, options.immutableTags === true)) || written;
         }
+        const signatureTags = options.referrers && plan.signatureTags
+            ? await syncSignatureTags(client, plan.source, dest, plan.signatureTags.found, mode, options.concurrency, reporter)
+            : [];
         const outcome = {
             destination: dest,
             reference: destinationReference(dest, plan.digest),
@@ -2695,6 +3012,7 @@ async function executePlan(plan, root, deps, options) {
             ms: now() - start.ms,
             blobs,
             referrersWritten,
+            signatureTags,
         };
         outcomes.push(outcome);
         deps.onOutcome?.(outcome);
@@ -2703,11 +3021,22 @@ async function executePlan(plan, root, deps, options) {
     return outcomes;
 }
 /**
- * The last write of a destination. A failed PUT (e.g. an immutable tag) is success when the
- * tag already holds the digest, and otherwise an error naming both digests and what the
- * registry answered (refused, or stored something else). Returns whether the tag was written.
+ * The tag write of a destination. With immutable tags the tag is checked again right before
+ * the write (the plan looked long before). A failed PUT (e.g. an immutable tag) is success when
+ * the tag already holds the digest, and otherwise an error naming both digests and what the
+ * registry answered. A PUT that succeeded is read back: a tag holding another digest by then
+ * (another promotion wrote it) is an error naming both. Returns whether the tag was written.
  */
-async function putTag(client, dest, tag, root, digest, reporter) {
+async function putTag(client, dest, tag, root, digest, reporter, immutable) {
+    if (immutable) {
+        const now = (await client.headManifest(dest, tag))?.digest;
+        if (now === digest) {
+            reporter.info(`${formatReference(dest)} holds ${digest} already (written since the plan looked): nothing to do`);
+            return false;
+        }
+        if (now !== undefined)
+            throw tagConflict(dest, now, digest);
+    }
     let stored;
     try {
         stored = await client.putManifest(dest, tag, root.bytes, root.descriptor.mediaType);
@@ -2726,6 +3055,7 @@ async function putTag(client, dest, tag, root, digest, reporter) {
     if (stored !== digest) {
         throw new errors/* ServiceError */._7(formatReference(dest), `the registry reports ${stored} for the tag, not the promoted ${digest}`, 'The registry rewrote the manifest, so the promotion is not byte-exact; check the destination tag by hand');
     }
+    await verifyTag(client, dest, tag, digest);
     return true;
 }
 function describe(o) {
@@ -2733,8 +3063,9 @@ function describe(o) {
         ? `, blobs ${o.blobs.mounted} mounted / ${o.blobs.uploaded} uploaded / ${o.blobs.present} present`
         : '';
     const referrers = o.referrersWritten > 0 ? `, ${o.referrersWritten} referrer manifest(s)` : '';
+    const sigs = o.signatureTags.length > 0 ? `, signature tags: ${o.signatureTags.map((t) => `${t.tag} ${t.result}`).join(', ')}` : '';
     const what = o.written ? o.destination.path : `${o.destination.path} (nothing written)`;
-    return `${what} ${o.reference}: ${o.requests} request(s), ${formatBytes(o.bytes)} uploaded, ${formatMs(o.ms)}${blobs}${referrers}`;
+    return `${what} ${o.reference}: ${o.requests} request(s), ${formatBytes(o.bytes)} uploaded, ${formatMs(o.ms)}${blobs}${referrers}${sigs}`;
 }
 
 ;// CONCATENATED MODULE: ./src/promote-artifact/summary.ts
@@ -2763,6 +3094,7 @@ function promotionSummary(s) {
     });
     rows.push(['**all, with source resolution and planning**', '', '', s.outputs.requests, formatBytes(Number(s.outputs['bytes-copied'])), '', '', '']);
     md += table(['destination', 'path', 'result', 'requests', 'uploaded', 'blobs', 'referrers written', 'time'], rows);
+    md += signatureTagsSection(s);
     const paths = [...new Set(s.plan.destinations.map((d) => d.path))];
     md += [...paths.map((p) => `- **${p}**: ${PATH_COST[p]}`), `- ${SHARED_COST}`].join('\n') + '\n\n';
     md += details('Plan as printed in the log', codeBlock(formatPlan(s.plan)));
@@ -2773,12 +3105,35 @@ function promotionSummary(s) {
 function unplannedSummary(source, error) {
     return (heading('Promotion failed before anything was written') + table(['promotion', 'value'], [['source', formatReference(source)]]) + `**Error:** ${error}\n\n`);
 }
+/** cosign's signature tags: one row per tag and destination, with what became of it. */
+function signatureTagsSection(s) {
+    const sigs = s.plan.signatureTags;
+    if (!sigs)
+        return '';
+    if (sigs.found.length === 0 && sigs.unknown.length === 0)
+        return 'Signature tags (cosign `sha256-<hex>.sig` / `.att` / `.sbom`): none at the source.\n\n';
+    const rows = [];
+    for (const o of s.outcomes)
+        for (const t of o.signatureTags)
+            rows.push([o.reference, t.tag, t.digest, t.result, t.note ?? '']);
+    const reached = new Set(s.outcomes.map((o) => o.reference));
+    for (const d of s.plan.destinations) {
+        const ref = destinationReference(d, s.plan.digest);
+        if (!reached.has(ref))
+            for (const t of sigs.found)
+                rows.push([ref, t.tag, t.digest, s.dryRun ? 'planned' : 'not reached', '']);
+    }
+    for (const u of sigs.unknown)
+        rows.push(['(source)', u.tag, '', 'not checked', `the source registry could not be asked: ${u.error}`]);
+    return heading('Signature tags (cosign)', 3) + table(['destination', 'tag', 'digest', 'result', 'note'], rows);
+}
 
 ;// CONCATENATED MODULE: ./src/promote-artifact/run.ts
 /**
  * promote-artifact: resolve the source once, plan every destination from reads only, then
  * execute the plan (tags last), report outputs and the summary. Clients are injected.
  */
+
 
 
 
@@ -2798,6 +3153,13 @@ async function resolveAndPlan(inputs, deps, reporter) {
         immutableTags: inputs.immutableTags,
         isEcrHost: deps.isEcrHost,
     });
+    // cosign's tag-stored signatures only need carrying to other repositories
+    if (inputs.referrers && inputs.destinations.some((d) => !sameRepository(d, source))) {
+        const subjects = [digest, ...manifestLinks(root, formatReference(inputs.source)).children.map((c) => c.digest)];
+        plan.signatureTags = await findSignatureTags(deps.client, source, subjects, inputs.concurrency);
+        for (const u of plan.signatureTags.unknown)
+            reporter.warning(`Could not check the source for signature tag ${u.tag} (${u.error}); signatures stored under it may not travel`);
+    }
     return { root, plan };
 }
 async function run(inputs, deps, reporter) {

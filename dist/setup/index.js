@@ -546,17 +546,28 @@ async function appendSummary(markdown) {
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts
 /**
  * Secret masking for text the runner does not mask itself the way it masks log lines (the job
- * summary): every registered value becomes ***, longest first so a secret that contains another
- * is hidden whole.
+ * summary, outputs, files): every registered value becomes ***, longest first so a secret that
+ * contains another is hidden whole.
  */
 class SecretMask {
     values = new Set();
+    /** The values longest first, rebuilt after an add (apply runs on every log line). */
+    sorted = [];
     add(value) {
-        if (value)
-            this.values.add(value);
+        if (!value || this.values.has(value))
+            return;
+        this.values.add(value);
+        this.sorted = [...this.values].sort((a, b) => b.length - a.length);
+    }
+    has(value) {
+        return this.values.has(value);
     }
     apply(text) {
-        return [...this.values].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+        let out = text;
+        for (const s of this.sorted)
+            if (out.includes(s))
+                out = out.split(s).join('***');
+        return out;
     }
 }
 
@@ -567,24 +578,27 @@ class SecretMask {
  */
 
 
-/** Every value given to setSecret, so the job summary gets the same masking as the log. */
+/** Every value given to setSecret, so the job summary, outputs and written files get the same masking as the log. */
 const summaryMask = new SecretMask();
 const coreReporter = {
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    debug: (m) => debug(m),
+    // the runner masks log lines too; masking here as well keeps them clean in logs read elsewhere
+    info: (m) => info(summaryMask.apply(m)),
+    warning: (m) => warning(summaryMask.apply(m)),
+    debug: (m) => debug(summaryMask.apply(m)),
     setSecret: (v) => {
-        if (!v)
+        // one ::add-mask:: per value: derived forms of a credential often coincide
+        if (!v || summaryMask.has(v))
             return;
         setSecret(v);
         summaryMask.add(v);
     },
-    setOutput: (n, v) => setOutput(n, v),
+    setOutput: (n, v) => setOutput(n, summaryMask.apply(v)),
     summary: async (md) => {
         if (!process.env.GITHUB_STEP_SUMMARY)
             return; // outside a runner there is nowhere to write it
         await appendSummary(summaryMask.apply(md));
     },
+    redact: (text) => summaryMask.apply(text),
 };
 /** Reads every declared input as the runner passes it (INPUT_<NAME>). */
 function readRawInputs(names) {
@@ -651,9 +665,11 @@ async function actionMain(inputNames, parse, run) {
         await run(inputs, coreReporter);
     }
     catch (err) {
+        // The runner masks these lines too; redacting here also covers a secret registered in a
+        // derived form only (a header built from it) and logs read outside the runner.
         if (err instanceof Error && err.stack)
-            debug(err.stack);
-        setFailed(errorLine(err));
+            debug(coreReporter.redact(err.stack));
+        setFailed(coreReporter.redact(errorLine(err)));
     }
 }
 
@@ -708,12 +724,157 @@ const actionsToolCache = {
     addPath: addPath,
 };
 
+;// CONCATENATED MODULE: ./src/toolkit/secrets.ts
+/** Shortest base64 fragment worth masking: shorter ones would blank out ordinary text. */
+const MIN_FRAGMENT = 6;
+/**
+ * The base64 text a secret produces wherever it sits inside a longer encoded string: for each
+ * byte offset 0, 1, 2, the characters that depend only on the secret's bytes, in the standard
+ * and the URL-safe alphabet (RFC 4648 §4, §5), plus the whole value's own encodings.
+ */
+function base64Fragments(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const out = new Set();
+    for (let k = 0; k < 3; k++) {
+        const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+        const start = Math.ceil((8 * k) / 6);
+        const end = Math.floor((8 * (k + bytes.length)) / 6);
+        const fragment = encoded.slice(start, end);
+        if (fragment.length >= MIN_FRAGMENT) {
+            out.add(fragment);
+            out.add(fragment.replace(/\+/g, '-').replace(/\//g, '_'));
+        }
+    }
+    for (const full of [bytes.toString('base64'), bytes.toString('base64url')])
+        out.add(full);
+    return [...out];
+}
+/** The value as the WHATWG URL parser writes it in `user:password@` (userinfo percent-encode set). */
+function userinfoEncoded(value) {
+    const url = new URL('http://host');
+    url.password = value;
+    return url.password;
+}
+/**
+ * Every form of `value` the suite might write or a service might echo: the value, its base64
+ * (standard and URL-safe, at every alignment), percent-encoded (URI component, form, URL
+ * userinfo, lower-case hex), JSON-string escaped, and each line of a multi-line value. Forms
+ * shorter than 6 characters (other than the value itself) are left out. Empty input gives [].
+ */
+function derivedForms(value) {
+    if (!value)
+        return [];
+    const forms = new Set([value, ...base64Fragments(value)]);
+    const uri = encodeURIComponent(value);
+    forms.add(uri);
+    forms.add(uri.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+    forms.add(userinfoEncoded(value));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    // the runner masks line by line: each line of a multi-line secret (a PEM key) is a form too
+    if (/[\r\n]/.test(value))
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= MIN_FRAGMENT)
+                forms.add(line.trim());
+    // a derived form shorter than a base64 fragment (a short password's base64) would blank out ordinary text
+    return [...forms].filter((f) => f === value || f.length >= MIN_FRAGMENT);
+}
+/** Masks a credential and every derived form of it, at once (see derivedForms). */
+function maskSecret(reporter, value) {
+    for (const form of derivedForms(value))
+        reporter.setSecret(form);
+}
+/**
+ * `Basic <base64(username:password)>` (RFC 7617), with the password, `username:password` and the
+ * header value masked before it is returned. The username alone is not a secret.
+ */
+function basicAuthorization(reporter, username, password) {
+    const pair = `${username}:${password}`;
+    const header = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    maskSecret(reporter, password);
+    maskSecret(reporter, pair);
+    reporter.setSecret(header);
+    return header;
+}
+/** `Bearer <token>` (RFC 6750), with the token and its forms masked before it is returned. */
+function bearerAuthorization(reporter, token) {
+    maskSecret(reporter, token);
+    const header = `Bearer ${token}`;
+    reporter.setSecret(header);
+    return header;
+}
+/**
+ * Masks a header value a user gave whole (e.g. `Authorization: Basic dXNlcjpwYXNz` in an input):
+ * the value, the credential after an auth scheme, and for Basic the decoded `user:password` and
+ * password, each with its derived forms. A value that is not `<scheme> <credential>` is masked as
+ * one secret.
+ */
+function maskHeaderValue(reporter, value) {
+    maskSecret(reporter, value);
+    const m = /^\s*([A-Za-z][\w-]*)\s+(\S+)\s*$/.exec(value);
+    if (!m)
+        return;
+    maskSecret(reporter, m[2]);
+    if (m[1].toLowerCase() !== 'basic')
+        return;
+    const decoded = Buffer.from(m[2], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    // only a real `user:password` decoding: anything else is not the user's credential
+    if (colon < 0 || Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') !== m[2].replace(/=+$/, ''))
+        return;
+    maskSecret(reporter, decoded);
+    maskSecret(reporter, decoded.slice(colon + 1));
+}
+const CREDENTIAL_NAMES = 'authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|api[-_]?key|private-token|x-auth-token|x-registry-auth|x-vault-token|' +
+    'password|passwd|secret|client_secret|access_token|refresh_token|id_token|identitytoken|registrytoken|token|auth';
+/** Header names whose lines a quoted service body must never carry. */
+const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token|x-auth-token|x-registry-auth|x-vault-token)"?\s*[:=]/i;
+/** `Authorization: Basic ...`, `"password":"..."`, `\"token\": \"...\"` inside one line of JSON or text. */
+const INLINE_CREDENTIAL = new RegExp(`((?:\\\\?")?\\b(?:${CREDENTIAL_NAMES})(?:\\\\?")?\\s*[:=]\\s*)(\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|\\[[^\\]]*\\]|[^\\s&,;}\\]"']+(?:[ \\t]+[^\\s&,;}\\]"']+)?)`, 'gi');
+/**
+ * Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above: one that holds
+ * a digit, + or / (so "Basic authentication required" and `Bearer realm="…"` stay readable).
+ */
+const SCHEME_CREDENTIAL = /\b(Basic|Bearer)\s+(?=[A-Za-z._~-]*[0-9+/])[A-Za-z0-9._~+/-]{6,}=*/gi;
+/** `scheme://user:password@` in a quoted URL. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi;
+/** Signed-URL parameters (S3 presigned blob redirects, SAS tokens): the query grants access. */
+const SIGNED_QUERY = /([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|se|sv)=)[^&\s"'<>]+/gi;
+/**
+ * `scheme://user:password@host` with the userinfo replaced by ***: for messages that must show a
+ * URL a user typed (or a service answered) without its credentials.
+ */
+function withoutUserinfo(text) {
+    return text.replace(URL_USERINFO, '$1***@');
+}
+/**
+ * A service's error body (or a program's stderr) made safe to quote: lines that carry credential
+ * headers dropped; inline credential values (headers, JSON fields such as password/token,
+ * form fields), `Basic`/`Bearer` credentials, URL userinfo and signed-URL query parameters
+ * replaced by ***; then every derived form of each known secret masked, longest first.
+ */
+function scrubServiceText(text, secrets = []) {
+    let out = text
+        .split(/\r?\n/)
+        .filter((line) => !CREDENTIAL_HEADERS.test(line))
+        .join('\n')
+        .replace(INLINE_CREDENTIAL, (_m, key) => `${key}***`)
+        .replace(SCHEME_CREDENTIAL, (_m, scheme) => `${scheme} ***`)
+        .replace(URL_USERINFO, '$1***@')
+        .replace(SIGNED_QUERY, '$1***');
+    const forms = [...new Set([...secrets].flatMap(derivedForms))].sort((a, b) => b.length - a.length);
+    for (const form of forms)
+        out = out.split(form).join('***');
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/inputs.ts
 /**
  * Small typed parsers from the runner's raw input strings to values, each throwing an
  * InputError that names the input and the accepted values (in the style of Azure/k8s-deploy).
  * Nothing here touches @actions/core, so parsers run the same inside and outside GitHub.
  */
+
 
 /** Reads one raw value, applying the declared default, trimming, and enforcing `required`. */
 function rawValue(specs, raw, name) {
@@ -802,26 +963,29 @@ function formatDuration(ms) {
     return `${ms}ms`;
 }
 function parseHttpUrl(name, value) {
+    // a rejected URL is quoted without any user:password@ it holds
+    const shown = withoutUserinfo(value);
     let url;
     try {
         url = new URL(value);
     }
     catch {
-        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new errors_InputError(name, `'${shown}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new errors_InputError(name, `'${shown}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
 /**
- * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
- * credentials anyway. The message does not repeat the URL.
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
  */
-function parseHttpUrlWithoutCredentials(name, value) {
+function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '') {
-        throw new errors_InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
     }
     return url;
 }
