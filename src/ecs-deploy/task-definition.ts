@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../toolkit/errors';
+import { jsonErrorAt } from './json-position';
 
 /** A task definition as JSON: RegisterTaskDefinition's request members (plus whatever describe added). */
 export type TaskDefinitionJson = Record<string, unknown> & { family?: string; containerDefinitions?: ContainerDefinitionJson[] };
@@ -51,10 +52,10 @@ export function parseTaskDefinitionText(input: string, file: string, text: strin
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const where = jsonErrorPosition(text, (e as Error).message);
+    const where = jsonErrorPosition(text);
     throw new InputError(
       input,
-      `'${file}' is not valid JSON${where}: ${(e as Error).message.replace(/ \(line \d+ column \d+\)$/, '')}`,
+      where ? `'${file}' is not valid JSON${where}` : `'${file}' is not valid JSON: ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 160)}`,
       'Fix the JSON (for example with `jq . file`) and try again',
     );
   }
@@ -78,15 +79,11 @@ export function parseTaskDefinitionText(input: string, file: string, text: strin
   return td;
 }
 
-/** " at line L column C" for JSON.parse's "position N", or "" when the message gives none. */
-function jsonErrorPosition(text: string, message: string): string {
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return ` at line ${lc[1]} column ${lc[2]}`;
-  const pos = /position (\d+)/.exec(message);
-  if (!pos) return text.trim() === '' ? ' (the file is empty)' : '';
-  const before = text.slice(0, Number(pos[1]));
-  const lines = before.split('\n');
-  return ` at line ${lines.length} column ${lines[lines.length - 1].length + 1}`;
+/** " at line L column C" of the first JSON error, or "" when none is found. */
+function jsonErrorPosition(text: string): string {
+  if (text.trim() === '') return ' (the file is empty)';
+  const at = jsonErrorAt(text);
+  return at ? ` at line ${at.line} column ${at.column}` : '';
 }
 
 /**

@@ -94,13 +94,15 @@ export interface TaskRecord {
   schedule?: { pending: number; running: number; stopped: number; exitCode: number };
   overrides?: Record<string, unknown>;
   networkConfiguration?: Record<string, unknown>;
+  /** Log lines still being written to CloudWatch Logs. */
+  printing?: boolean;
 }
 
 export interface EcsModelOptions {
   stageMs: number;
   minuteMs: number;
   scenario: () => Scenario;
-  /** Called when a RunTask task starts running, to write its log lines (CloudWatch Logs via moto). */
+  /** Called when RunTask starts a task, to write the lines it will print (CloudWatch Logs via moto) before anyone can see it stop. */
   onTaskRunning?: (task: TaskRecord, td: TaskDefinitionRecord, exitCode: number) => Promise<void> | void;
 }
 
@@ -447,6 +449,12 @@ export class EcsModel {
       networkConfiguration: body.networkConfiguration as Record<string, unknown> | undefined,
     };
     this.tasks.push(task);
+    const writing = this.opts.onTaskRunning?.(task, td, task.schedule?.exitCode ?? 0);
+    if (writing) {
+      // The container cannot exit before it printed: STOPPED waits for the log lines to be stored.
+      task.printing = true;
+      void Promise.resolve(writing).finally(() => (task.printing = false));
+    }
     return task;
   }
 
@@ -454,15 +462,14 @@ export class EcsModel {
     const s = t.schedule;
     if (!s || t.lastStatus === 'STOPPED') return;
     if (now >= s.pending) t.lastStatus = 'PENDING';
-    if (now >= s.running && t.lastStatus !== 'RUNNING') {
-      void this.opts.onTaskRunning?.(t, this.findTaskDefinition(t.taskDefinitionArn), s.exitCode);
+    if (now >= s.running) {
       t.lastStatus = 'RUNNING';
       for (const c of t.containers) c.lastStatus = 'RUNNING';
     }
-    if (now >= s.stopped) {
+    if (now >= s.stopped && !t.printing) {
       t.lastStatus = 'STOPPED';
       t.desiredStatus = 'STOPPED';
-      t.stoppedAt = new Date(s.stopped);
+      t.stoppedAt = new Date(Math.max(s.stopped, now - 1));
       t.stopCode = 'EssentialContainerExited';
       t.stoppedReason = 'Essential container in task exited';
       for (const c of t.containers) {

@@ -92,7 +92,12 @@ export async function startEcsDouble(opts: EcsDoubleOptions = {}): Promise<EcsDo
     minuteMs: opts.minuteMs ?? 20,
     scenario: () => scenario,
     onTaskRunning: (task, td, exitCode) => {
-      if (opts.logsEnv) pendingLogs.push(writeLogs(opts.logsEnv, task, td, exitCode).catch(() => undefined));
+      if (!opts.logsEnv) return undefined;
+      const writing = writeLogs(opts.logsEnv, task, td, exitCode).catch((e: unknown) => {
+        process.stderr.write(`ecs double: could not write log lines to moto: ${String(e)}\n`);
+      });
+      pendingLogs.push(writing);
+      return writing;
     },
   });
   const codedeploy = new CodeDeployModel(ecs, { stageMs, scenario: () => scenario });
