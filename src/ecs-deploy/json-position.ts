@@ -12,7 +12,10 @@ export function jsonErrorAt(text: string): { line: number; column: number; offse
     while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
   };
   const literal = (word: string) => {
-    for (const ch of word) if (text[i++] !== ch) ((i -= 1), fail());
+    for (const ch of word) {
+      if (text[i] !== ch) fail();
+      i++;
+    }
   };
   const string = () => {
     i++; // opening quote
