@@ -40815,9 +40815,11 @@ function jsonErrorAt(text) {
             i++;
     };
     const literal = (word) => {
-        for (const ch of word)
-            if (text[i++] !== ch)
-                ((i -= 1), fail());
+        for (const ch of word) {
+            if (text[i] !== ch)
+                fail();
+            i++;
+        }
     };
     const string = () => {
         i++; // opening quote
@@ -41879,7 +41881,7 @@ async function waitForPauseOrEnd(ctx, serviceDeploymentArn, opts) {
         }
         if (sd) {
             observe(ctx, out, sd);
-            const hook = sd.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION' && (h.targetType ?? 'PAUSE') === 'PAUSE');
+            const hook = sd.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION' && (h.targetType ?? 'PAUSE') === 'PAUSE' && !(opts.answeredHookIds ?? []).includes(h.hookId ?? ''));
             const status = sd.status ?? '';
             if (hook && (opts.stopAtPause ?? true) && status === 'IN_PROGRESS') {
                 out.result = 'paused';
@@ -42167,6 +42169,7 @@ async function continueAction(inputs, ctx, clients, summary) {
         waitMs: inputs.waitMs,
         pollIntervalMs: inputs.pollIntervalMs,
         taskDefinitionArn: decision === 'continue' ? tds.target : undefined,
+        answeredHookIds: [inputs.hookId ?? ''],
     });
     await finishEcsTimeout(inputs, ctx, outcome, tds.target);
     return report(inputs, ctx, summary, outcome, decision === 'rollback');
@@ -42431,6 +42434,19 @@ async function deploy(inputs, ctx, clients, summary) {
     const strategy = inputs.strategy ?? configured;
     summary.strategy = strategy;
     checkStrategy(inputs, strategy, configured);
+    // CodeDeploy: the group is checked before anything is registered.
+    const cd = inputs.codedeploy;
+    let cdCtx;
+    let facts;
+    if (strategy === 'codedeploy') {
+        cdCtx = { codedeploy: await clients.codedeploy(), clock, reporter };
+        if (!cd)
+            throw new errors_InputError('codedeploy-application', 'is required: the service uses the CODE_DEPLOY deployment controller', 'Set codedeploy-application and codedeploy-deployment-group');
+        facts = await deploymentGroupFacts(cdCtx, cd.application, cd.deploymentGroup);
+        if (cd.waitAtReady && !facts.holdsAtReady) {
+            throw new ServiceError('AWS CodeDeploy', `deployment group '${cd.deploymentGroup}' does not hold the replacement task set at Ready (deploymentReadyOption.actionOnTimeout is not STOP_DEPLOYMENT), so wait-at-ready cannot stop it`, 'Set the group\'s deployment ready option to "Specify when to reroute traffic", or set wait-at-ready: false');
+        }
+    }
     summary.previousTaskDefinitionArn = service.taskDefinition;
     reporter.setOutput('previous-task-definition-arn', service.taskDefinition ?? '');
     // The task definition: the file's, or the service's current one (read, never written, before checks pass).
@@ -42479,14 +42495,8 @@ async function deploy(inputs, ctx, clients, summary) {
     }
     const remaining = Math.max(0, deadline - clock.now());
     if (strategy === 'codedeploy') {
-        const cdCtx = { codedeploy: await clients.codedeploy(), clock, reporter };
-        const cd = inputs.codedeploy;
-        if (!cd)
-            throw new errors_InputError('codedeploy-application', 'is required: the service uses the CODE_DEPLOY deployment controller', 'Set codedeploy-application and codedeploy-deployment-group');
-        const facts = await deploymentGroupFacts(cdCtx, cd.application, cd.deploymentGroup);
-        if (cd.waitAtReady && !facts.holdsAtReady) {
-            throw new ServiceError('AWS CodeDeploy', `deployment group '${cd.deploymentGroup}' does not hold the replacement task set at Ready (deploymentReadyOption.actionOnTimeout is not STOP_DEPLOYMENT), so wait-at-ready cannot stop it`, 'Set the group\'s deployment ready option to "Specify when to reroute traffic", or set wait-at-ready: false');
-        }
+        if (!cd || !cdCtx || !facts)
+            throw new Error('CodeDeploy settings were checked above');
         const lb = service.loadBalancers?.[0];
         const appspec = buildAppSpec(registered.arn, inputs.codedeploy?.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
         const id = await startCodeDeployDeployment(cdCtx, {

@@ -62,6 +62,7 @@ export async function continueAction(inputs: EcsDeployInputs, ctx: EcsContext, c
     waitMs: inputs.waitMs,
     pollIntervalMs: inputs.pollIntervalMs,
     taskDefinitionArn: decision === 'continue' ? tds.target : undefined,
+    answeredHookIds: [inputs.hookId ?? ''],
   });
   await finishEcsTimeout(inputs, ctx, outcome, tds.target);
   return report(inputs, ctx, summary, outcome, decision === 'rollback');

@@ -7,7 +7,7 @@
 import { InputError, ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
 import { withWorkflowCommandsStopped } from '../toolkit/untrusted-output';
-import { buildAppSpec, deploymentGroupFacts, startCodeDeployDeployment, waitForCodeDeploy, type CodeDeployContext } from './codedeploy';
+import { buildAppSpec, deploymentGroupFacts, startCodeDeployDeployment, waitForCodeDeploy, type CodeDeployContext, type GroupFacts } from './codedeploy';
 import { describeService, describeTaskDefinition, registerTaskDefinition, startDeployment } from './deployer';
 import { buildDeploymentConfiguration, serviceStrategy } from './deployment-config';
 import type { EcsDeployInputs, Strategy } from './inputs';
@@ -57,6 +57,27 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
   const strategy: Strategy = inputs.strategy ?? configured;
   summary.strategy = strategy;
   checkStrategy(inputs, strategy, configured);
+  // CodeDeploy: the group is checked before anything is registered.
+  const cd = inputs.codedeploy;
+  let cdCtx: CodeDeployContext | undefined;
+  let facts: GroupFacts | undefined;
+  if (strategy === 'codedeploy') {
+    cdCtx = { codedeploy: await clients.codedeploy(), clock, reporter };
+    if (!cd)
+      throw new InputError(
+        'codedeploy-application',
+        'is required: the service uses the CODE_DEPLOY deployment controller',
+        'Set codedeploy-application and codedeploy-deployment-group',
+      );
+    facts = await deploymentGroupFacts(cdCtx, cd.application, cd.deploymentGroup);
+    if (cd.waitAtReady && !facts.holdsAtReady) {
+      throw new ServiceError(
+        'AWS CodeDeploy',
+        `deployment group '${cd.deploymentGroup}' does not hold the replacement task set at Ready (deploymentReadyOption.actionOnTimeout is not STOP_DEPLOYMENT), so wait-at-ready cannot stop it`,
+        'Set the group\'s deployment ready option to "Specify when to reroute traffic", or set wait-at-ready: false',
+      );
+    }
+  }
   summary.previousTaskDefinitionArn = service.taskDefinition;
   reporter.setOutput('previous-task-definition-arn', service.taskDefinition ?? '');
 
@@ -113,22 +134,7 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
 
   const remaining = Math.max(0, deadline - clock.now());
   if (strategy === 'codedeploy') {
-    const cdCtx: CodeDeployContext = { codedeploy: await clients.codedeploy(), clock, reporter };
-    const cd = inputs.codedeploy;
-    if (!cd)
-      throw new InputError(
-        'codedeploy-application',
-        'is required: the service uses the CODE_DEPLOY deployment controller',
-        'Set codedeploy-application and codedeploy-deployment-group',
-      );
-    const facts = await deploymentGroupFacts(cdCtx, cd.application, cd.deploymentGroup);
-    if (cd.waitAtReady && !facts.holdsAtReady) {
-      throw new ServiceError(
-        'AWS CodeDeploy',
-        `deployment group '${cd.deploymentGroup}' does not hold the replacement task set at Ready (deploymentReadyOption.actionOnTimeout is not STOP_DEPLOYMENT), so wait-at-ready cannot stop it`,
-        'Set the group\'s deployment ready option to "Specify when to reroute traffic", or set wait-at-ready: false',
-      );
-    }
+    if (!cd || !cdCtx || !facts) throw new Error('CodeDeploy settings were checked above');
     const lb = service.loadBalancers?.[0];
     const appspec = buildAppSpec(
       registered.arn,

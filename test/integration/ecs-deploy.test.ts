@@ -222,6 +222,32 @@ describe('ECS native strategies', () => {
     expect(done.summary).toMatch(/BAKE_TIME[\s\S]*CLEAN_UP[\s\S]*SUCCESSFUL/);
   });
 
+  it('decision: rollback answers the hook with ROLLBACK; the rollback asked for exits 0', async () => {
+    await withDouble();
+    const paused = await deploy({ images: `app=${IMAGE}`, strategy: 'blue-green', 'pause-at': 'post-test-traffic-shift' });
+    expect(paused.outputs.status).toBe('paused');
+    const r = await deploy({
+      action: 'continue',
+      decision: 'rollback',
+      'service-deployment-arn': paused.outputs['service-deployment-arn'],
+      'hook-id': paused.outputs['hook-id'],
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'task-definition-arn': paused.outputs['task-definition-arn'] });
+    expect(r.outputs['rollback-reason']).toContain('lifecycle hook returned ROLLBACK');
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:1$/);
+  });
+
+  it('on-timeout: fail leaves the deployment as ECS has it', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, strategy: 'canary', 'canary-bake-time': '600', wait: '1500ms' });
+    expectCleanFailure(r, 'did not finish within wait 1.5 s', 'left as ECS has it');
+    expect(r.outputs.status).toBe('timed-out');
+    expect(double.callsOf('StopServiceDeployment')).toEqual([]);
+    const sd = double.ecs.deployment(r.outputs['service-deployment-arn']);
+    expect(double.ecs.current(sd).status).toBe('IN_PROGRESS');
+  });
+
   it('rolls back on a triggered alarm and names it', async () => {
     await withDouble('alarm');
     const r = await deploy({ images: `app=${IMAGE}`, strategy: 'blue-green', alarms: 'web-5xx,web-latency', 'bake-time': '1' });
@@ -305,6 +331,20 @@ describe('CodeDeploy blue/green', () => {
     expect(r.outputs.status).toBe('rolled-back');
     expect(double.callsOf('StopDeployment')[0].body).toEqual({ deploymentId: paused.outputs['codedeploy-deployment-id'], autoRollbackEnabled: true });
     expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:1$/);
+  });
+
+  it('refuses wait-at-ready when the group would not hold at Ready, before creating anything', async () => {
+    await withDouble('healthy', { controller: 'CODE_DEPLOY' });
+    double.seedDeploymentGroup({ ...group, holdAtReady: false });
+    const r = await deploy({
+      images: `app=${IMAGE}`,
+      strategy: 'codedeploy',
+      'codedeploy-application': 'web-app',
+      'codedeploy-deployment-group': 'web-dg',
+      'wait-at-ready': 'true',
+    });
+    expectCleanFailure(r, 'STOP_DEPLOYMENT');
+    expect(writes()).toEqual([]);
   });
 
   it('reports the alarm that made CodeDeploy roll back', async () => {
