@@ -41103,7 +41103,7 @@ function parseInputs(raw) {
     const images = parseImages(get('images'), requireDigest);
     const environment = parseEnvironment(get('environment'));
     const native = parseNative(get, strategy);
-    const codedeploy = parseCodeDeploy(get, strategy);
+    const codedeploy = parseCodeDeploy(get, strategy, action);
     const waitMs = parseDuration('wait', get('wait'));
     if (waitMs <= 0)
         throw new errors_InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
@@ -41136,7 +41136,7 @@ function parseInputs(raw) {
     if (action === 'continue') {
         if (!decision)
             throw new errors_InputError('decision', 'is required with action: continue', 'Set decision: continue or decision: rollback (for example from a health-gate verdict)');
-        if (strategy === 'codedeploy') {
+        if (strategy === 'codedeploy' || (codedeployDeploymentId && strategy === undefined)) {
             if (!codedeployDeploymentId) {
                 throw new errors_InputError('codedeploy-deployment-id', 'is required with action: continue and strategy: codedeploy', 'Pass the codedeploy-deployment-id output of the paused deploy step');
             }
@@ -41153,6 +41153,9 @@ function parseInputs(raw) {
     }
     else if (decision) {
         throw new errors_InputError('decision', `only applies to action: continue (action is ${action})`, 'Remove decision, or set action: continue');
+    }
+    if (action === 'rollback' && strategy === 'codedeploy' && !codedeployDeploymentId) {
+        throw new errors_InputError('codedeploy-deployment-id', 'is required to roll back a CodeDeploy deployment', 'Pass the codedeploy-deployment-id of the deployment in flight; to return to an older revision, deploy its task definition');
     }
     if (action === 'deploy' && images.length === 0 && !taskDefinition && environment.length === 0) {
         throw new errors_InputError('images', 'is empty and no task-definition file was given, so there is nothing new to deploy', 'Set images: <container>=<registry>/<repo>@sha256:<digest>, or a task-definition file');
@@ -41257,7 +41260,7 @@ function parseNative(get, strategy) {
     }
     return native;
 }
-function parseCodeDeploy(get, strategy) {
+function parseCodeDeploy(get, strategy, action) {
     const application = get('codedeploy-application');
     const deploymentGroup = get('codedeploy-deployment-group');
     const appspecFile = get('codedeploy-appspec') || undefined;
@@ -41276,6 +41279,9 @@ function parseCodeDeploy(get, strategy) {
         if (!application && !deploymentGroup)
             return undefined;
     }
+    // continue and rollback name the deployment by id: the application and group are not needed.
+    if (action !== 'deploy' && !application && !deploymentGroup)
+        return undefined;
     for (const [name, v] of [
         ['codedeploy-application', application],
         ['codedeploy-deployment-group', deploymentGroup],
@@ -42146,7 +42152,7 @@ async function revisionTaskDefinitions(ctx, serviceDeploymentArn) {
 }
 async function continueAction(inputs, ctx, clients, summary) {
     const decision = inputs.decision ?? 'continue';
-    if (inputs.strategy === 'codedeploy') {
+    if (inputs.strategy === 'codedeploy' || inputs.codedeployDeploymentId) {
         const id = inputs.codedeployDeploymentId ?? '';
         const cdCtx = { codedeploy: await clients.codedeploy(), clock: ctx.clock, reporter: ctx.reporter };
         summary.strategy = 'codedeploy';

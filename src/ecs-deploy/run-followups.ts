@@ -37,7 +37,7 @@ async function revisionTaskDefinitions(ctx: EcsContext, serviceDeploymentArn: st
 
 export async function continueAction(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients, summary: SummaryInput): Promise<void> {
   const decision = inputs.decision ?? 'continue';
-  if (inputs.strategy === 'codedeploy') {
+  if (inputs.strategy === 'codedeploy' || inputs.codedeployDeploymentId) {
     const id = inputs.codedeployDeploymentId ?? '';
     const cdCtx = { codedeploy: await clients.codedeploy(), clock: ctx.clock, reporter: ctx.reporter };
     summary.strategy = 'codedeploy';

@@ -102,6 +102,7 @@ it.each([
     'required',
   ],
   [{ service: 'web', action: 'continue', decision: 'go', 'hook-id': 'h' }, 'decision', 'not one of'],
+  [{ service: 'web', action: 'rollback', strategy: 'codedeploy' }, 'codedeploy-deployment-id', 'required'],
   [{ service: 'web', action: 'deploy', decision: 'continue', images: `app=${IMAGE}` }, 'decision', 'only applies'],
   [{ service: 'web', 'service-deployment-arn': 'ecs-svc/123', action: 'rollback' }, 'service-deployment-arn', 'not a service deployment ARN'],
   [{ service: 'web' }, 'images', 'nothing new to deploy'],
@@ -187,4 +188,9 @@ it('finds the first JSON error wherever it is', () => {
   expect(jsonErrorAt('{\n  "a": tru\n}')).toMatchObject({ line: 2, column: 11 });
   expect(jsonErrorAt('{"a": "x"} extra')).toMatchObject({ line: 1, column: 12 });
   expect(jsonErrorAt('{"a": "unterminated')).toMatchObject({ line: 1, column: 20 });
+});
+
+it('continues a CodeDeploy deployment named by id alone', () => {
+  const i = parseInputs({ service: 'web', action: 'continue', decision: 'rollback', 'codedeploy-deployment-id': 'd-ABCDEFGHI' });
+  expect(i).toMatchObject({ action: 'continue', decision: 'rollback', codedeployDeploymentId: 'd-ABCDEFGHI', codedeploy: undefined });
 });

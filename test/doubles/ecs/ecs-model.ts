@@ -17,6 +17,8 @@ export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 const arn = (resource: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:${resource}`;
 const id = (n = 16) => randomBytes(n).toString('hex');
+/** Service deployment ids look like the API reference's `NCWGC2ZR-taawPAYrIaU5` (21 URL-safe characters). */
+const deploymentId = () => randomBytes(16).toString('base64url').slice(0, 21);
 
 export interface TaskDefinitionRecord {
   arn: string;
@@ -181,7 +183,7 @@ export class EcsModel {
     this.services.set(`${cluster}/${name}`, svc);
     // A first deployment that succeeded a day ago, as a real service would have.
     const first: ServiceDeploymentRecord = {
-      arn: arn(`service-deployment/${cluster}/${name}/${id(11)}`),
+      arn: arn(`service-deployment/${cluster}/${name}/${deploymentId()}`),
       service: svc,
       source: rev,
       target: rev,
@@ -259,7 +261,7 @@ export class EcsModel {
     const plan = deploymentPlan(svc.deploymentConfiguration, svc.desiredCount, this.opts.scenario(), this.opts.stageMs, this.opts.minuteMs);
     const now = this.now();
     const d: ServiceDeploymentRecord = {
-      arn: arn(`service-deployment/${svc.cluster}/${svc.name}/${id(11)}`),
+      arn: arn(`service-deployment/${svc.cluster}/${svc.name}/${deploymentId()}`),
       service: svc,
       source,
       target,
