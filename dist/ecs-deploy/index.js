@@ -41838,7 +41838,7 @@ async function lastLogLines(ctx, req, taskArn) {
     try {
         const logs = await req.logs(o['awslogs-region']);
         const r = await logs.getLogEvents({ logGroupName: group, logStreamName: stream, limit: 20, startFromHead: false });
-        return { lines: (r.events ?? []).map((e) => e.message ?? ''), source };
+        return { lines: (r.events ?? []).map((e) => scrubServiceText(e.message ?? '')), source };
     }
     catch (err) {
         ctx.reporter.warning(`Could not read the pre-deploy task's logs from ${source}: ${scrubServiceText(awsErrorText(err))}`);
@@ -42480,7 +42480,7 @@ async function deploy(inputs, ctx, clients, summary) {
     reporter.setOutput('task-definition-arn', registered.arn);
     reporter.info(`Registered ${registered.arn}: ${registered.containers.map((c) => `${c.name}=${c.image}`).join(', ')}`);
     if (inputs.preDeploy) {
-        summary.migration = await withWorkflowCommandsStopped(reporter, () => runMigration(ctx, {
+        const migration = await runMigration(ctx, {
             taskDefinitionArn: registered.arn,
             taskDefinition: input,
             container: inputs.preDeploy?.container ?? '',
@@ -42489,8 +42489,10 @@ async function deploy(inputs, ctx, clients, summary) {
             deadline,
             pollIntervalMs: inputs.pollIntervalMs,
             logs: clients.logs,
-        }));
-        logMigration(reporter, summary.migration);
+        });
+        summary.migration = migration;
+        // The task's own output: printed with workflow commands off, so a line cannot set outputs or masks.
+        await withWorkflowCommandsStopped(reporter, async () => logMigration(reporter, migration));
         if (summary.migration.result !== 'succeeded') {
             reporter.setOutput('status', summary.migration.result === 'timed-out' ? 'timed-out' : 'failed');
             const m = summary.migration;

@@ -104,19 +104,19 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
   reporter.info(`Registered ${registered.arn}: ${registered.containers.map((c) => `${c.name}=${c.image}`).join(', ')}`);
 
   if (inputs.preDeploy) {
-    summary.migration = await withWorkflowCommandsStopped(reporter, () =>
-      runMigration(ctx, {
-        taskDefinitionArn: registered.arn,
-        taskDefinition: input,
-        container: inputs.preDeploy?.container ?? '',
-        command: inputs.preDeploy?.command ?? [],
-        service,
-        deadline,
-        pollIntervalMs: inputs.pollIntervalMs,
-        logs: clients.logs,
-      }),
-    );
-    logMigration(reporter, summary.migration);
+    const migration = await runMigration(ctx, {
+      taskDefinitionArn: registered.arn,
+      taskDefinition: input,
+      container: inputs.preDeploy?.container ?? '',
+      command: inputs.preDeploy?.command ?? [],
+      service,
+      deadline,
+      pollIntervalMs: inputs.pollIntervalMs,
+      logs: clients.logs,
+    });
+    summary.migration = migration;
+    // The task's own output: printed with workflow commands off, so a line cannot set outputs or masks.
+    await withWorkflowCommandsStopped(reporter, async () => logMigration(reporter, migration));
     if (summary.migration.result !== 'succeeded') {
       reporter.setOutput('status', summary.migration.result === 'timed-out' ? 'timed-out' : 'failed');
       const m = summary.migration;

@@ -180,7 +180,7 @@ describe('pre-deploy migration task', () => {
     expect(r.outputs.status).toBe('failed');
     expect(writes()).toEqual(['RegisterTaskDefinition', 'RunTask']);
     expect(r.summary).toContain('PG::DuplicateColumn: ERROR:  column "status" of relation "orders" already exists');
-    expect(r.log).toContain('rake aborted!');
+    expect(r.log).toMatch(/::stop-commands::[0-9a-f]{32}[\s\S]*rake aborted![\s\S]*::[0-9a-f]{32}::/);
     expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:1$/);
   });
 });
@@ -272,11 +272,23 @@ describe('ECS native strategies', () => {
     expect(double.callsOf('StopServiceDeployment')[0].body).toMatchObject({ stopType: 'ROLLBACK' });
     expect(r.outputs['rollback-reason']).toContain('on-timeout: rollback');
     const polls = double.callsOf('DescribeServiceDeployments').filter((c) => c.at < double.callsOf('StopServiceDeployment')[0].at);
-    // 1 s of wait at 100 ms: polls until the deadline, the last one on it (no cap, no overrun).
-    expect(polls.length).toBeGreaterThanOrEqual(5);
-    const span = polls[polls.length - 1].at - polls[0].at;
-    expect(span).toBeGreaterThanOrEqual(700); // the 1 s covers the whole step: registering took part of it
-    expect(span).toBeLessThan(1500);
+    // 1 s of wait for the whole step, at 100 ms: the polls stop at the deadline (exactness on a fake
+    // clock is in test/unit/ecs-wait.test.ts; here only that it ends about then, on a loaded machine).
+    expect(polls.length).toBeGreaterThanOrEqual(3);
+    const firstCall = double.calls[0].at;
+    expect(polls[polls.length - 1].at - firstCall).toBeGreaterThanOrEqual(800);
+    expect(polls[polls.length - 1].at - firstCall).toBeLessThan(3000);
+  });
+
+  it('action: rollback lets ECS roll back the deployment in flight', async () => {
+    await withDouble();
+    const paused = await deploy({ images: `app=${IMAGE}`, strategy: 'blue-green', 'pause-at': 'post-scale-up' });
+    expect(paused.outputs.status).toBe('paused');
+    const r = await deploy({ action: 'rollback' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'service-deployment-arn': paused.outputs['service-deployment-arn'] });
+    expect(double.callsOf('StopServiceDeployment')[0].body).toEqual({ serviceDeploymentArn: paused.outputs['service-deployment-arn'], stopType: 'ROLLBACK' });
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:1$/);
   });
 
   it('action: rollback returns the service to the previous task definition', async () => {
