@@ -41098,6 +41098,10 @@ function parseInputs(raw) {
     const cluster = get('cluster');
     const service = get('service');
     const awsRegion = parseAwsRegion('aws-region', get('aws-region'), "Give a region such as eu-west-1, or leave it empty to use the job's AWS_REGION");
+    // The SDK would only say "Region is missing" at the first call; say which input fixes it now.
+    if (!awsRegion && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION) {
+        throw new errors_InputError('aws-region', 'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set', 'Set aws-region, or the aws-region of aws-actions/configure-aws-credentials');
+    }
     const strategy = get('strategy') === '' ? undefined : parseEnum('strategy', get('strategy'), STRATEGIES);
     const requireDigest = parseBoolean('require-digest', get('require-digest'));
     const images = parseImages(get('images'), requireDigest);
@@ -42117,6 +42121,19 @@ function report(inputs, ctx, summary, outcome, rollbackWanted = false) {
     };
     throw new DeploymentEnded(new ServiceError(outcome.deploymentId.startsWith('arn:') ? 'Amazon ECS' : 'AWS CodeDeploy', `deployment ${outcome.deploymentId} ${what[outcome.result] ?? outcome.result}`, 'See the job summary for the timeline and stopped tasks'));
 }
+/** Task counts of the service for a CodeDeploy outcome (GetDeployment has none); left out when ECS cannot say. */
+async function countTasksAfterCodeDeploy(ctx, outcome) {
+    try {
+        const r = await ctx.ecs.describeServices({ cluster: ctx.cluster, services: [ctx.service] });
+        const svc = r.services?.[0];
+        outcome.runningCount = svc?.runningCount;
+        outcome.desiredCount = svc?.desiredCount;
+        outcome.pendingCount = svc?.pendingCount;
+    }
+    catch {
+        ctx.reporter.warning('DescribeServices failed after the CodeDeploy deployment: running-count is left empty');
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/ecs-deploy/run-followups.ts
 /**
@@ -42159,6 +42176,7 @@ async function continueAction(inputs, ctx, clients, summary) {
         ctx.reporter.info(`CodeDeploy deployment ${id}: ${decision === 'continue' ? 'ContinueDeployment (reroute production traffic)' : 'StopDeployment with automatic rollback'}`);
         await continueCodeDeploy(cdCtx, id, decision);
         const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: false });
+        await countTasksAfterCodeDeploy(ctx, outcome);
         return report(inputs, ctx, summary, outcome, decision === 'rollback');
     }
     const arn = inputs.serviceDeploymentArn ?? '';
@@ -42189,6 +42207,7 @@ async function rollbackAction(inputs, ctx, clients, summary) {
         summary.strategy = 'codedeploy';
         await continueCodeDeploy(cdCtx, id, 'rollback');
         const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: false });
+        await countTasksAfterCodeDeploy(ctx, outcome);
         return report(inputs, ctx, summary, outcome, true);
     }
     const service = await describeService(ctx);
@@ -42516,6 +42535,7 @@ async function deploy(inputs, ctx, clients, summary) {
         reporter.setOutput('codedeploy-deployment-id', id);
         reporter.info(`CodeDeploy deployment ${id} created`);
         const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: remaining, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: cd.waitAtReady });
+        await countTasksAfterCodeDeploy(ctx, outcome);
         outcome.alarms = facts.alarms;
         await finishCodeDeployTimeout(inputs, cdCtx, outcome);
         return report(inputs, ctx, summary, outcome);

@@ -134,6 +134,14 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): EcsDeployInputs {
   const cluster = get('cluster');
   const service = get('service');
   const awsRegion = parseAwsRegion('aws-region', get('aws-region'), "Give a region such as eu-west-1, or leave it empty to use the job's AWS_REGION");
+  // The SDK would only say "Region is missing" at the first call; say which input fixes it now.
+  if (!awsRegion && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION) {
+    throw new InputError(
+      'aws-region',
+      'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set',
+      'Set aws-region, or the aws-region of aws-actions/configure-aws-credentials',
+    );
+  }
   const strategy = get('strategy') === '' ? undefined : parseEnum('strategy', get('strategy'), STRATEGIES);
   const requireDigest = parseBoolean('require-digest', get('require-digest'));
   const images = parseImages(get('images'), requireDigest);

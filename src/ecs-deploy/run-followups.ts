@@ -10,7 +10,7 @@ import { continueCodeDeploy, waitForCodeDeploy } from './codedeploy';
 import { continueDeployment, describeService, rollbackTarget, startDeployment, stopWithRollback } from './deployer';
 import { serviceStrategy } from './deployment-config';
 import type { EcsDeployInputs } from './inputs';
-import { finishEcsTimeout, report, type Clients } from './result';
+import { countTasksAfterCodeDeploy, finishEcsTimeout, report, type Clients } from './result';
 import { waitForPauseOrEnd, type EcsContext } from './service-deployment';
 import type { SummaryInput } from './summary';
 
@@ -46,6 +46,7 @@ export async function continueAction(inputs: EcsDeployInputs, ctx: EcsContext, c
     );
     await continueCodeDeploy(cdCtx, id, decision);
     const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: false });
+    await countTasksAfterCodeDeploy(ctx, outcome);
     return report(inputs, ctx, summary, outcome, decision === 'rollback');
   }
   const arn = inputs.serviceDeploymentArn ?? '';
@@ -81,6 +82,7 @@ export async function rollbackAction(inputs: EcsDeployInputs, ctx: EcsContext, c
     summary.strategy = 'codedeploy';
     await continueCodeDeploy(cdCtx, id, 'rollback');
     const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: false });
+    await countTasksAfterCodeDeploy(ctx, outcome);
     return report(inputs, ctx, summary, outcome, true);
   }
   const service = await describeService(ctx);

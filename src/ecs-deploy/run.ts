@@ -14,7 +14,7 @@ import type { EcsDeployInputs, Strategy } from './inputs';
 import { runMigration, type MigrationResult } from './migration';
 import { continueAction, rollbackAction } from './run-followups';
 export type { Clients } from './result';
-import { DeploymentEnded, finishCodeDeployTimeout, finishEcsTimeout, report, type Clients } from './result';
+import { countTasksAfterCodeDeploy, DeploymentEnded, finishCodeDeployTimeout, finishEcsTimeout, report, type Clients } from './result';
 import { type EcsContext, waitForPauseOrEnd } from './service-deployment';
 import { deploySummary, type SummaryInput } from './summary';
 import { applyImagesAndEnvironment, missingContainersError, toRegisterInput, type TaskDefinitionJson } from './task-definition';
@@ -150,6 +150,7 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
     reporter.setOutput('codedeploy-deployment-id', id);
     reporter.info(`CodeDeploy deployment ${id} created`);
     const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: remaining, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: cd.waitAtReady });
+    await countTasksAfterCodeDeploy(ctx, outcome);
     outcome.alarms = facts.alarms;
     await finishCodeDeployTimeout(inputs, cdCtx, outcome);
     return report(inputs, ctx, summary, outcome);

@@ -326,7 +326,7 @@ describe('CodeDeploy blue/green', () => {
     });
     const done = await deploy({ action: 'continue', decision: 'continue', ...cd, 'codedeploy-deployment-id': paused.outputs['codedeploy-deployment-id'] });
     expect(done.exitCode).toBe(0);
-    expect(done.outputs.status).toBe('succeeded');
+    expect(done.outputs).toMatchObject({ status: 'succeeded', 'running-count': '2' });
     expect(double.callsOf('ContinueDeployment')[0].body).toEqual({
       deploymentId: paused.outputs['codedeploy-deployment-id'],
       deploymentWaitType: 'READY_WAIT',
@@ -387,6 +387,12 @@ describe('bad input: one ::error::, exit 1, no AWS call', () => {
   ])('%p names %s', async (inputs, name) => {
     const r = await deploy(inputs);
     expectCleanFailure(r, `Input '${name}'`);
+    expect(double.calls).toEqual([]);
+  });
+
+  it('no region anywhere: names aws-region', async () => {
+    const r = await deploy({ images: `app=${IMAGE}` }, { AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+    expectCleanFailure(r, "Input 'aws-region'");
     expect(double.calls).toEqual([]);
   });
 

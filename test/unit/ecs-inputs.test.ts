@@ -9,6 +9,16 @@ import { applyImagesAndEnvironment, parseTaskDefinitionText, toRegisterInput } f
 const IMAGE = `registry.example.com/team/web@sha256:${'c'.repeat(64)}`;
 const errorOf = (raw: Record<string, string>) => inputError(() => parseInputs(raw));
 let dir: string;
+const savedRegion = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+beforeEach(() => {
+  process.env.AWS_REGION = 'eu-west-1';
+});
+afterEach(() => {
+  for (const [k, v] of Object.entries(savedRegion)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'shipline-ecs-inputs-'));
 });
@@ -193,4 +203,12 @@ it('finds the first JSON error wherever it is', () => {
 it('continues a CodeDeploy deployment named by id alone', () => {
   const i = parseInputs({ service: 'web', action: 'continue', decision: 'rollback', 'codedeploy-deployment-id': 'd-ABCDEFGHI' });
   expect(i).toMatchObject({ action: 'continue', decision: 'rollback', codedeployDeploymentId: 'd-ABCDEFGHI', codedeploy: undefined });
+});
+
+it('asks for aws-region when the job set no region, before the SDK would fail on its first call', () => {
+  delete process.env.AWS_REGION;
+  delete process.env.AWS_DEFAULT_REGION;
+  const e = errorOf({ service: 'web', images: `app=${IMAGE}` });
+  expect(e.input).toBe('aws-region');
+  expect(parseInputs({ service: 'web', images: `app=${IMAGE}`, 'aws-region': 'eu-central-1' }).awsRegion).toBe('eu-central-1');
 });
