@@ -42224,6 +42224,9 @@ async function rollbackAction(inputs, ctx, clients, summary) {
         const outcome = await waitForPauseOrEnd(ctx, target.inFlight, { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs, stopAtPause: false });
         return report(inputs, ctx, summary, outcome, true);
     }
+    if (target.taskDefinitionArn === service.taskDefinition) {
+        throw new ServiceError('Amazon ECS', `service '${inputs.service}' already runs ${target.taskDefinitionArn}, the task definition its last successful deployment started from`, 'Nothing to roll back to: deploy a known task definition explicitly');
+    }
     ctx.reporter.info(`Returning ${inputs.service} to ${target.taskDefinitionArn}, the task definition ${target.from} replaced`);
     summary.taskDefinitionArn = target.taskDefinitionArn;
     ctx.reporter.setOutput('task-definition-arn', target.taskDefinitionArn);
