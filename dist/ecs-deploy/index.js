@@ -40469,6 +40469,8 @@ async function loadCodeDeployApi(region) {
         getDeployment: (i) => client.send(new sdk.GetDeploymentCommand(i)),
         continueDeployment: (i) => client.send(new sdk.ContinueDeploymentCommand(i)),
         stopDeployment: (i) => client.send(new sdk.StopDeploymentCommand(i)),
+        listDeploymentTargets: (i) => client.send(new sdk.ListDeploymentTargetsCommand(i)),
+        getDeploymentTarget: (i) => client.send(new sdk.GetDeploymentTargetCommand(i)),
     };
 }
 /** The real CloudWatch Logs client, loaded only when a migration task has awslogs. */
@@ -41556,10 +41558,35 @@ async function waitForCodeDeploy(ctx, deploymentId, opts) {
         await ctx.clock.sleep(Math.min(opts.pollIntervalMs, deadline - now));
     }
 }
-function done(ctx, out, result) {
+async function done(ctx, out, result) {
     out.result = result;
     out.noticedAt = ctx.clock.now();
+    await addLifecycleEvents(ctx, out);
     return out;
+}
+/**
+ * The ECS target's lifecycle events (BeforeInstall ... AfterAllowTraffic) with their times,
+ * read once at the end (ListDeploymentTargets + GetDeploymentTarget), not on every poll, and
+ * merged into the timeline. Missing events only cost the summary detail, never the result.
+ */
+async function addLifecycleEvents(ctx, out) {
+    const cd = ctx.codedeploy;
+    if (!cd.listDeploymentTargets || !cd.getDeploymentTarget)
+        return;
+    try {
+        const targets = await cd.listDeploymentTargets({ deploymentId: out.deploymentId });
+        const targetId = targets.targetIds?.[0];
+        if (!targetId)
+            return;
+        const t = await cd.getDeploymentTarget({ deploymentId: out.deploymentId, targetId });
+        const events = t.deploymentTarget?.ecsTarget?.lifecycleEvents ?? [];
+        const seen = out.timeline.filter((e) => e.stage === undefined);
+        const stages = events.filter((e) => e.startTime).map((e) => ({ at: e.startTime?.getTime() ?? 0, status: e.status ?? '', stage: e.lifecycleEventName }));
+        out.timeline = [...seen, ...stages].sort((a, b) => a.at - b.at);
+    }
+    catch (err) {
+        ctx.reporter.debug(`CodeDeploy lifecycle events not read: ${scrubServiceText(awsErrorText(err))}`);
+    }
 }
 /** The decision at Ready: ContinueDeployment (READY_WAIT) or StopDeployment with autoRollbackEnabled. */
 async function continueCodeDeploy(ctx, deploymentId, decision) {

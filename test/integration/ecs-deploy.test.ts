@@ -327,6 +327,7 @@ describe('CodeDeploy blue/green', () => {
     const done = await deploy({ action: 'continue', decision: 'continue', ...cd, 'codedeploy-deployment-id': paused.outputs['codedeploy-deployment-id'] });
     expect(done.exitCode).toBe(0);
     expect(done.outputs).toMatchObject({ status: 'succeeded', 'running-count': '2' });
+    expect(done.summary).toMatch(/AllowTestTraffic[\s\S]*BeforeAllowTraffic[\s\S]*AfterAllowTraffic[\s\S]*\| Succeeded \|/);
     expect(double.callsOf('ContinueDeployment')[0].body).toEqual({
       deploymentId: paused.outputs['codedeploy-deployment-id'],
       deploymentWaitType: 'READY_WAIT',
