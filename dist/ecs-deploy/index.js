@@ -42472,8 +42472,12 @@ async function run(inputs, clients, reporter) {
             await deploy(inputs, ctx, clients, summary);
     }
     catch (err) {
-        if (!(err instanceof DeploymentEnded))
+        if (!(err instanceof DeploymentEnded)) {
             summary.error = err instanceof Error ? err.message : String(err);
+            // ECS could not be asked (or answered nonsense): never success, and no status left empty.
+            if (!(err instanceof errors_InputError))
+                reporter.setOutput('status', 'failed');
+        }
         await reporter.summary(deploySummary(summary));
         throw err instanceof DeploymentEnded ? err.error : err;
     }

@@ -36,7 +36,11 @@ export async function run(inputs: EcsDeployInputs, clients: Clients, reporter: R
     else if (inputs.action === 'rollback') await rollbackAction(inputs, ctx, clients, summary);
     else await deploy(inputs, ctx, clients, summary);
   } catch (err) {
-    if (!(err instanceof DeploymentEnded)) summary.error = err instanceof Error ? err.message : String(err);
+    if (!(err instanceof DeploymentEnded)) {
+      summary.error = err instanceof Error ? err.message : String(err);
+      // ECS could not be asked (or answered nonsense): never success, and no status left empty.
+      if (!(err instanceof InputError)) reporter.setOutput('status', 'failed');
+    }
     await reporter.summary(deploySummary(summary));
     throw err instanceof DeploymentEnded ? err.error : err;
   }

@@ -146,6 +146,16 @@ describe('rolling update', () => {
   });
 });
 
+describe('ECS unreachable or refusing', () => {
+  it('fails closed with status failed when ECS refuses the service', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, service: 'missing' });
+    expectCleanFailure(r, 'Amazon ECS', "service 'missing' in cluster 'default' is MISSING");
+    expect(r.outputs.status).toBe('failed');
+    expect(writes()).toEqual([]);
+  });
+});
+
 describe('pre-deploy migration task', () => {
   const awslogsApp = [
     {
