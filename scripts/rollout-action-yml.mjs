@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Writes actions/rollout/action.yml's inputs from the actions that own them: helm-deploy's deploy
+// inputs and health-gate's analysis inputs, descriptions and defaults copied as they stand (the
+// contract test checks they agree). Run after changing either action's inputs:
+//   node scripts/rollout-action-yml.mjs
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const YAML = require('yaml');
+const root = new URL('..', import.meta.url).pathname;
+const read = (a) => YAML.parse(readFileSync(`${root}actions/${a}/action.yml`, 'utf8'));
+const NOT_TAKEN = ['action', 'canary-weight', 'revision', 'dry-run'];
+/** Inputs whose meaning differs in a rollout (the contract test allows exactly these). */
+const OWN = {
+  strategy: {
+    description:
+      'canary (setWeight steps; helm: a `<release>-canary` release beside stable) or blue-green (preview/promote steps; helm: `<release>-blue`/`-green` behind the `<release>` router).',
+    default: 'canary',
+  },
+  'report-file': { description: 'Where to write the analysis-report JSON (every analysis step). Empty: not written to a file.' },
+};
+const q = (s) => `'${String(s).replace(/'/g, "''")}'`;
+const lines = [];
+const add = (name, spec, required = false) => {
+  lines.push(`  ${name}:`, `    description: ${q(spec.description)}`, `    required: ${required}`);
+  if (spec.default !== undefined) lines.push(`    default: ${q(spec.default)}`);
+};
+add('target', { description: "Where the new version runs: helm (helm-deploy's canary and blue/green) or ecs (not in this build yet).", default: 'helm' });
+add(
+  'steps',
+  {
+    description:
+      "The rollout steps in Argo Rollouts' vocabulary, inline YAML or a file path: setWeight (percent), pause {duration}, analysis {count, metrics, compareBaseline}; blue/green: preview, analysis, promote. Validated before anything is deployed.",
+  },
+  true,
+);
+for (const [source, skip] of [
+  ['helm-deploy', NOT_TAKEN],
+  ['health-gate', []],
+]) {
+  lines.push(`  # ${source}'s inputs, same names and meaning`);
+  for (const [name, spec] of Object.entries(read(source).inputs)) if (!skip.includes(name)) add(name, { ...spec, ...OWN[name] });
+}
+const head = `name: 'Shipline rollout'
+description: 'Canary and blue/green rollouts as one typed step machine (Argo Rollouts steps): deploys, judges every analysis step with health-gate, promotes at the end, aborts and rolls back on a bad verdict; a post step aborts a cancelled rollout.'
+author: 'Shipline'
+branding:
+  icon: 'trending-up'
+  color: 'orange'
+inputs:
+`;
+const tail = `outputs:
+  result:
+    description: 'promoted (the new version is stable), aborted (a step failed; all traffic back on stable) or failed (the abort failed too: check by hand).'
+  reached-weight:
+    description: 'The highest canary weight reached, percent (blue/green: 0 before the switch, 100 after).'
+  analysis-report:
+    description: 'JSON list, one entry per analysis step: step, weight, startedAt, verdict, rule, reason, accepted and health-gate's report.'
+  revision:
+    description: 'helm: the revision of the release now serving the new version (stable after a canary, the live colour after blue/green).'
+  task-definition-arn:
+    description: 'ecs: the task definition ARN now serving (empty for helm).'
+runs:
+  using: 'node24'
+  main: '../../dist/rollout/index.js'
+  post: '../../dist/rollout/post/index.js'
+  post-if: 'always()'
+`;
+writeFileSync(`${root}actions/rollout/action.yml`, head + lines.join('\n') + '\n' + tail.replace("health-gate's", "health-gate''s"));
+console.log('wrote actions/rollout/action.yml');

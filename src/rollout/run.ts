@@ -1,0 +1,91 @@
+/**
+ * rollout: open the target's deployer, run the steps through the step machine with
+ * health-gate's analysis, then report (outputs, report file, summary). The step fails unless
+ * the rollout was promoted; an aborted rollout has put all traffic back on stable first.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { GateDeps } from '../health-gate/run';
+import { openHelmRollout, type HelmDeployDeps } from '../helm-deploy/library';
+import { ServiceError } from '../toolkit/errors';
+import type { Reporter } from '../toolkit/reporter';
+import { gateAnalysis } from './gate-analysis';
+import { helmDeployer } from './helm-deployer';
+import type { RolloutInputs } from './inputs';
+import { runRollout, type Analysis, type Deployer, type RolloutOutcome, type StateStore } from './machine';
+import { renderSummary } from './summary';
+
+export interface RolloutDeps {
+  helm: HelmDeployDeps;
+  gate: GateDeps;
+  /** Where the rollout's progress is saved for the post step (GITHUB_STATE in main). */
+  state: StateStore;
+}
+
+/** An opened deployer and what closes it. */
+export interface OpenedDeployer {
+  deployer: Deployer;
+  describe: string;
+  close(): void;
+}
+
+export async function openDeployer(inputs: RolloutInputs, deps: RolloutDeps, reporter: Reporter): Promise<OpenedDeployer> {
+  const h = inputs.deploy.helm;
+  const release = await openHelmRollout(h, deps.helm, reporter);
+  return {
+    deployer: helmDeployer(release, inputs.kind, (l) => reporter.info(l)),
+    describe: `helm ${inputs.kind} of ${h.release} in ${h.namespace}${inputs.kind === 'canary' ? ` (traffic-router ${h.trafficRouter})` : ''}, ${h.image?.repository}@${h.image?.digest}`,
+    close: () => release.close(),
+  };
+}
+
+/** The analysis-report output: every analysis step's verdict, rule and health-gate report. */
+export function analysisReport(outcome: RolloutOutcome): string {
+  return JSON.stringify(
+    outcome.analyses.map((a) => ({
+      step: a.step,
+      weight: a.weight,
+      startedAt: new Date(a.startedMs).toISOString(),
+      verdict: a.verdict.verdict,
+      rule: a.verdict.rule,
+      reason: a.verdict.reason,
+      accepted: a.accepted,
+      report: a.verdict.report,
+    })),
+  );
+}
+
+const noAnalysis: Analysis = {
+  run: () => Promise.reject(new Error('no analysis inputs (validated before the rollout: unreachable)')),
+};
+
+export async function run(inputs: RolloutInputs, deps: RolloutDeps, reporter: Reporter): Promise<void> {
+  for (const s of inputs.gate?.secrets ?? []) reporter.setSecret(s);
+  const opened = await openDeployer(inputs, deps, reporter);
+  let outcome: RolloutOutcome;
+  try {
+    reporter.info(`Rollout: ${opened.describe}; ${inputs.steps.length} step(s)`);
+    outcome = await runRollout(inputs.steps, {
+      deployer: opened.deployer,
+      analysis: inputs.gate ? gateAnalysis(inputs.gate, deps.gate, reporter) : noAnalysis,
+      state: deps.state,
+      policy: { inconclusiveIs: inputs.gate?.inconclusiveIs ?? 'fail', failOn: inputs.gate?.failOn ?? 'any' },
+      clock: deps.gate.clock,
+      sleep: deps.gate.sleep,
+      log: (l) => reporter.info(l),
+    });
+  } finally {
+    opened.close();
+  }
+  const report = analysisReport(outcome);
+  reporter.setOutput('result', outcome.result);
+  reporter.setOutput('reached-weight', String(outcome.reachedWeight));
+  reporter.setOutput('analysis-report', report);
+  reporter.setOutput('revision', outcome.revision ?? '');
+  reporter.setOutput('task-definition-arn', outcome.taskDefinitionArn ?? '');
+  if (inputs.reportFile) writeFileSync(path.resolve(inputs.reportFile), JSON.stringify(JSON.parse(report), null, 2) + '\n');
+  await reporter.summary(renderSummary(outcome, opened.describe));
+  if (outcome.result === 'promoted') return;
+  if (outcome.result === 'aborted') throw new ServiceError('rollout', `aborted, all traffic back on stable: ${outcome.problem}`);
+  throw new ServiceError('rollout', `FAILED: ${outcome.problem}`, 'Check the release by hand: traffic may still reach the new version');
+}
