@@ -5,8 +5,14 @@
  * room for them. A hanging URL is cut at request-timeout and reported as such.
  */
 import { bodyMismatch } from './body-match';
-import { statusExpected, type HttpCheckSettings } from './inputs';
-import type { Fetch } from './prometheus';
+import type { Fetch } from '../toolkit/fetch';
+import type { HttpCheckSettings } from './inputs';
+
+/** Whether an HTTP status matches one of the expected codes ("200") or classes ("2xx"), as parsed from expected-status. */
+export function statusExpected(expected: readonly string[], status: number): boolean {
+  const code = String(status);
+  return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
+}
 
 export interface UrlResult {
   url: string;

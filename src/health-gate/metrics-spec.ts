@@ -5,14 +5,19 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { InputError } from '../toolkit/errors';
-import type { Direction } from './analysis/statistics';
+import type { CloudWatchMetric } from './cloudwatch/types';
 
 export type NoDataPolicy = 'fail' | 'inconclusive';
 
+/** Which change of a metric is worse: an increase (it has max), a decrease (min) or either (both). */
+export type Direction = 'increase' | 'decrease' | 'either';
+
 export interface MetricSpec {
   name: string;
-  /** PromQL for the canary (or the service) value. */
+  /** PromQL for the canary (or the service) value; for a CloudWatch metric, its query as one line of text (for the report). */
   query: string;
+  /** Set for a `cloudwatch:` metric: read with GetMetricData instead of Prometheus (query/baseline then only describe it). */
+  cloudwatch?: CloudWatchMetric;
   max?: number;
   min?: number;
   /** PromQL for the stable version: turns on the canary-vs-baseline comparison. */

@@ -6,7 +6,12 @@
  * means the PromQL itself is wrong: that is a configuration error and ends the gate.
  */
 import { ServiceError } from '../toolkit/errors';
-import type { PrometheusAuth } from './inputs';
+import type { Fetch } from '../toolkit/fetch';
+
+export type { Fetch } from '../toolkit/fetch';
+
+/** How queries authenticate: nothing, a bearer token, or basic auth (prometheus-token / -username / -password). */
+export type PrometheusAuth = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'basic'; username: string; password: string };
 
 /** `first-reading`: a raw counter read for the first time, so there is no difference yet (a warm-up, always inconclusive). */
 export type NoDataReason = 'empty-vector' | 'nan' | 'infinite' | 'stale' | 'no-traffic' | 'first-reading';
@@ -23,8 +28,6 @@ export class PrometheusConfigError extends ServiceError {
     super('Prometheus', problem, hint);
   }
 }
-
-export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface PrometheusOptions {
   url: string;

@@ -6,10 +6,10 @@ import type { HttpCheckResult } from './http-checks';
 import type { AnalysisSettings, GateInputs } from './inputs';
 import type { TrafficStats } from './traffic';
 
-type ReportedSettings = Omit<AnalysisSettings, 'prometheusUrl' | 'auth' | 'metrics' | 'queryTimeoutMs'>;
+type ReportedSettings = Omit<AnalysisSettings, 'prometheusUrl' | 'auth' | 'metrics' | 'queryTimeoutMs' | 'awsRegion'>;
 
 function reportedSettings(a: AnalysisSettings): ReportedSettings {
-  const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, ...settings } = a;
+  const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, awsRegion: _region, ...settings } = a;
   return settings;
 }
 
@@ -23,13 +23,18 @@ export interface GateReport {
   finishedAt: string;
   http?: HttpCheckResult & { urls: string[]; expectedStatus: string[]; bodyMatch?: string };
   analysis?: {
-    prometheusUrl: string;
+    /** Set when a metric read Prometheus. */
+    prometheusUrl?: string;
+    /** Set when CloudWatch (alarms or cloudwatch: metrics) was read. */
+    awsRegion?: string;
     /** The analysis settings, without the connection (URL, credentials, timeout) and the metrics listed below. */
     settings: ReportedSettings;
     rounds: number;
     elapsedMs: number;
     metrics: {
       name: string;
+      /** Where the values come from: a PromQL query, a CloudWatch GetMetricData query, or a CloudWatch alarm's state. */
+      source: 'prometheus' | 'cloudwatch' | 'alarm';
       queries: { query: string; baseline?: string; total?: string; baselineTotal?: string };
       thresholds: { max?: number; min?: number; direction: string };
       critical: boolean;
@@ -74,11 +79,13 @@ export function buildReport(
       a && analysis
         ? {
             prometheusUrl: a.prometheusUrl,
+            ...(a.awsRegion !== undefined && { awsRegion: a.awsRegion }),
             settings: reportedSettings(a),
             rounds: analysis.rounds,
             elapsedMs: analysis.elapsedMs,
-            metrics: analysis.states.map(({ spec, samples }) => ({
+            metrics: analysis.states.map(({ spec, samples, alarm }) => ({
               name: spec.name,
+              source: alarm ? ('alarm' as const) : spec.cloudwatch ? ('cloudwatch' as const) : ('prometheus' as const),
               queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
               ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
               thresholds: { max: spec.max, min: spec.min, direction: spec.direction },

@@ -1,39 +1,58 @@
 /**
- * health-gate: HTTP checks first (a dead service needs no statistics), then the Prometheus
- * analysis with optional synthetic traffic; then outputs, report file and summary. The step
- * fails (one ::error:: line) on every verdict but pass, unless inconclusive-is / fail-on say
- * otherwise; a configuration error (invalid PromQL, refused credentials) always fails.
+ * health-gate: HTTP checks first (a dead service needs no statistics), then the analysis of
+ * Prometheus and CloudWatch metrics and CloudWatch alarms, with optional synthetic traffic; then
+ * outputs, report file and summary. The step fails (one ::error:: line) on every verdict but
+ * pass, unless inconclusive-is (only for a genuine lack of data) or fail-on say otherwise; a
+ * configuration error (invalid PromQL, refused credentials, a missing alarm) always fails.
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceError } from '../toolkit/errors';
+import type { Fetch } from '../toolkit/fetch';
 import type { Reporter } from '../toolkit/reporter';
 import { noMetricJudged, planMetrics } from './analysis/baseline-mode';
 import { runAnalysis, type AnalysisResult } from './analysis/engine';
-import { comparisonAlpha } from './analysis/measurement';
-import { minSamplesToReject } from './analysis/statistics';
 import { score as scoreOf, type Decision } from './analysis/rules';
+import type { CloudWatchApi } from './cloudwatch/api';
+import { cloudWatchSources } from './cloudwatch/sources';
 import { runHttpChecks, type HttpCheckResult } from './http-checks';
 import type { GateInputs } from './inputs';
-import { PrometheusClient, type Fetch } from './prometheus';
-import { buildReport } from './report';
+import { analysisNotes } from './notes';
+import { PrometheusClient } from './prometheus';
+import { buildReport, type GateReport } from './report';
 import { renderSummary } from './summary';
 import { startTraffic, type TrafficStats } from './traffic';
 
 export interface GateDeps {
   fetch?: Fetch;
+  /** CloudWatch (DescribeAlarms, GetMetricData); by default the SDK client, loaded only when a CloudWatch input is used. */
+  cloudWatch?: CloudWatchApi;
   clock: () => number;
   sleep: (ms: number) => Promise<void>;
   /** Where the report goes when report-file is not set. */
   tempDir: string;
 }
 
+/** Everything one evaluation of the gate found, before anything is written. */
+export interface GateEvaluation {
+  decision: Decision;
+  /** Share of successful measurements, 0-100. */
+  score: number;
+  report: GateReport;
+  analysis?: AnalysisResult;
+}
+
 /** JSON without losing Infinity/NaN (JSON.stringify would write null). */
-function toJson(value: unknown, indent?: number): string {
+export function toJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
 }
 
-export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter): Promise<void> {
+/**
+ * Runs the HTTP checks and the analysis the inputs describe and returns the decision and the
+ * report; writes nothing (no output, file or summary) and never throws for a verdict, only for
+ * an unexpected failure. Logs progress through the reporter.
+ */
+export async function evaluateGate(inputs: GateInputs, deps: Omit<GateDeps, 'tempDir'>, reporter: Reporter): Promise<GateEvaluation> {
   for (const s of inputs.secrets) reporter.setSecret(s);
   const startedMs = deps.clock();
   let decision: Decision | undefined;
@@ -53,36 +72,28 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
   if (!decision && a && plan && !a.compareBaseline) {
     reporter.info(`compare-baseline is false: baseline queries are not run; ${a.metrics.length} metric(s) judged by max/min only`);
     for (const m of plan.notJudged) reporter.warning(`'${m.name}' is not judged: ${m.reason}`);
-    if (a.metrics.length === 0) {
+    if (a.metrics.length === 0 && a.alarms.length === 0) {
       decision = noMetricJudged(plan.notJudged);
       analysis = { decision, states: [], rounds: 0, elapsedMs: 0 };
     }
   }
   if (!decision && a) {
-    const client = new PrometheusClient({
-      url: a.prometheusUrl,
-      auth: a.auth,
-      timeoutMs: a.queryTimeoutMs,
-      staleAfterMs: 2 * a.intervalMs,
-      fetch: deps.fetch,
-      clock: deps.clock,
-    });
-    reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
-    if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
-      const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
-      const needed = minSamplesToReject(alpha);
-      const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
-      if (needed > a.count) reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);
-      else reporter.info(note);
-    }
-    for (const m of a.metrics) {
-      if (m.cumulative) reporter.info(`'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences`);
-      if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
-        reporter.info(
-          `'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`,
-        );
-      }
-    }
+    const client = a.prometheusUrl
+      ? new PrometheusClient({
+          url: a.prometheusUrl,
+          auth: a.auth,
+          timeoutMs: a.queryTimeoutMs,
+          staleAfterMs: 2 * a.intervalMs,
+          fetch: deps.fetch,
+          clock: deps.clock,
+        })
+      : undefined;
+    const where = [a.prometheusUrl, a.awsRegion && `CloudWatch in ${a.awsRegion}`].filter(Boolean).join(' and ');
+    reporter.info(
+      `Analysing ${a.metrics.length} metric(s)${a.alarms.length > 0 ? ` and ${a.alarms.length} alarm selector(s)` : ''} every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${where}`,
+    );
+    for (const note of analysisNotes(a)) reporter[note.level](note.text);
+    const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep, log: reporter }) : undefined;
     const load = inputs.traffic
       ? startTraffic({
           url: inputs.traffic.url,
@@ -95,6 +106,8 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
     try {
       analysis = await runAnalysis(a, {
         client,
+        cloudwatch: cw?.metrics,
+        alarms: cw?.alarms,
         clock: deps.clock,
         sleep: deps.sleep,
         onRound: (round, states) =>
@@ -111,6 +124,31 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
 
   const score = analysis ? scoreOf(analysis.states) : http?.passed ? 100 : 0;
   const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic, plan?.notJudged);
+  return { decision, score, report, analysis };
+}
+
+/**
+ * What the decision means for the step: pass, pass with a warning (inconclusive-is: pass for a
+ * genuine lack of data; fail-on: none), or fail with one error. Only the `inconclusive` verdict
+ * (no data: no traffic, empty results, INSUFFICIENT_DATA) can be excused by inconclusive-is;
+ * a measured failure or an error never is.
+ */
+export function stepOutcome(
+  inputs: Pick<GateInputs, 'inconclusiveIs' | 'failOn'>,
+  decision: Decision,
+): { passes: boolean; warning?: string; error?: ServiceError } {
+  if (decision.verdict === 'pass') return { passes: true };
+  if (decision.rule === 'configuration-error') return { passes: false, error: new ServiceError('health-gate', `configuration error: ${decision.reason}`) };
+  // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
+  if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged')
+    return { passes: true, warning: `health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}` };
+  if (inputs.failOn === 'none')
+    return { passes: true, warning: `health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}` };
+  return { passes: false, error: new ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`) };
+}
+
+export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter): Promise<void> {
+  const { decision, score, report } = await evaluateGate(inputs, deps, reporter);
   const json = toJson(report);
   const reportFile = path.resolve(inputs.reportFile ?? path.join(deps.tempDir, 'health-gate-report.json'));
   writeFileSync(reportFile, toJson(report, 2) + '\n');
@@ -120,17 +158,7 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
   reporter.setOutput('report-file', reportFile);
   await reporter.summary(renderSummary(report));
   reporter.info(`Verdict: ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
-
-  if (decision.verdict === 'pass') return;
-  if (decision.rule === 'configuration-error') throw new ServiceError('health-gate', `configuration error: ${decision.reason}`);
-  // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
-  if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged') {
-    reporter.warning(`health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}`);
-    return;
-  }
-  if (inputs.failOn === 'none') {
-    reporter.warning(`health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}`);
-    return;
-  }
-  throw new ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
+  const outcome = stepOutcome(inputs, decision);
+  if (outcome.warning) reporter.warning(outcome.warning);
+  if (outcome.error) throw outcome.error;
 }

@@ -5,7 +5,7 @@
  * throughput burst, and it keeps the bundle small. It stops when the analysis ends (`stop`)
  * or at its own hard limit, whichever comes first.
  */
-import type { Fetch } from './prometheus';
+import type { Fetch } from '../toolkit/fetch';
 
 export interface TrafficStats {
   sent: number;

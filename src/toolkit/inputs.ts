@@ -116,13 +116,14 @@ export function parseHttpUrl(name: string, value: string): URL {
 }
 
 /**
- * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
- * credentials anyway. The message does not repeat the URL.
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
  */
-export function parseHttpUrlWithoutCredentials(name: string, value: string): URL {
+export function parseHttpUrlWithoutCredentials(name: string, value: string, fix = 'Use a mirror reachable without credentials in the URL'): URL {
   const url = parseHttpUrl(name, value);
   if (url.username !== '' || url.password !== '') {
-    throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+    throw new InputError(name, 'contains credentials (user:password@)', fix);
   }
   return url;
 }

@@ -2,7 +2,8 @@
 import { InputError } from '../../src/toolkit/errors';
 import { inputError } from '../helpers/input-error';
 import { bodyMismatch, parseBodyMatch } from '../../src/health-gate/body-match';
-import { parseInputs, statusExpected } from '../../src/health-gate/inputs';
+import { statusExpected } from '../../src/health-gate/http-checks';
+import { parseInputs } from '../../src/health-gate/inputs';
 import { parseMetrics } from '../../src/health-gate/metrics-spec';
 
 const METRICS = `

@@ -106,7 +106,7 @@ it('skips the analysis when the health checks fail', async () => {
   const reporter = new MemoryReporter();
   const fetch = prometheus(() => 1);
   const down: Fetch = async (url, init) => (url.includes('/healthz') ? new Response('', { status: 503 }) : fetch(url, init));
-  const err = await run(parseInputs({ ...base, urls: 'http://svc/healthz', deadline: '10s' }), deps(down), reporter).catch((e: unknown) => e);
+  const err = await run(parseInputs({ ...base, urls: 'http://svc/healthz', deadline: '15s' }), deps(down), reporter).catch((e: unknown) => e);
   expect((err as Error).message).toContain('rule http-checks-failed');
   expect(fetch.calls).toBe(0);
   expect(reporter.outputs.score).toBe('0');

@@ -18,6 +18,29 @@ export interface QueryClient {
   query(promql: string, metricName: string): Promise<QueryOutcome>;
 }
 
+/**
+ * Reads every CloudWatch metric of a round at once (one GetMetricData call, paginated), keyed by
+ * metric name. Throws a ServiceError subclass flagged `configuration` for errors no retry can fix.
+ */
+export interface MetricBatchReader {
+  readRound(specs: readonly MetricSpec[]): Promise<Map<string, QueryOutcomes>>;
+}
+
+/**
+ * The alarms of cloudwatch-alarms, judged as critical metrics: `resolve` names them once at the
+ * start (a missing name or an empty prefix throws a configuration error), `read` returns one
+ * sample per alarm each measurement.
+ */
+export interface AlarmWatch {
+  resolve(): Promise<MetricSpec[]>;
+  read(specs: readonly MetricSpec[], history: readonly MetricState[], atMs: number): Promise<Sample[]>;
+}
+
+/** An error no retry can fix (bad PromQL, refused credentials, an alarm that does not exist): the gate ends in `error` at once. */
+export function isConfigurationError(e: unknown): e is Error {
+  return e instanceof PrometheusConfigError || (e instanceof Error && (e as { configuration?: boolean }).configuration === true);
+}
+
 export interface AnalysisResult {
   decision: Decision;
   states: MetricState[];
@@ -26,15 +49,24 @@ export interface AnalysisResult {
 }
 
 export interface EngineDeps {
-  client: QueryClient;
+  /** Prometheus, for metrics with query:. */
+  client?: QueryClient;
+  /** CloudWatch GetMetricData, for metrics with cloudwatch:. */
+  cloudwatch?: MetricBatchReader;
+  /** CloudWatch alarms (cloudwatch-alarms). */
+  alarms?: AlarmWatch;
   clock: () => number;
   sleep: (ms: number) => Promise<void>;
   /** Told after every round (for the log). */
   onRound?: (round: number, states: readonly MetricState[]) => void;
 }
 
-async function queryAll(spec: MetricSpec, client: QueryClient): Promise<QueryOutcomes> {
-  const ask = (q: string | undefined) => (q === undefined ? Promise.resolve(undefined) : client.query(q, spec.name));
+function noClient(what: string): never {
+  throw Object.assign(new Error(`no ${what} client was given to the analysis`), { configuration: true });
+}
+
+async function queryAll(spec: MetricSpec, client: QueryClient | undefined): Promise<QueryOutcomes> {
+  const ask = (q: string | undefined) => (q === undefined ? Promise.resolve(undefined) : (client ?? noClient('Prometheus')).query(q, spec.name));
   const [query, total, baseline, baselineTotal] = await Promise.all([ask(spec.query), ask(spec.total), ask(spec.baseline), ask(spec.baselineTotal)]);
   return { query: query as QueryOutcome, total, baseline, baselineTotal };
 }
@@ -53,8 +85,22 @@ export type AnalysisSettingsForEngine = Pick<
   | 'confidence'
 >;
 
+/** One round of every metric: Prometheus queries in parallel, CloudWatch metrics in one batch. */
+async function readMetrics(states: readonly MetricState[], deps: EngineDeps): Promise<QueryOutcomes[]> {
+  const cw = states.filter((s) => s.spec.cloudwatch !== undefined && !s.alarm).map((s) => s.spec);
+  const [batch, prom] = await Promise.all([
+    cw.length > 0 ? (deps.cloudwatch ?? noClient('CloudWatch')).readRound(cw) : Promise.resolve(new Map<string, QueryOutcomes>()),
+    Promise.all(states.map((s) => (s.spec.cloudwatch !== undefined || s.alarm ? undefined : queryAll(s.spec, deps.client)))),
+  ]);
+  return states.map((s, i) => prom[i] ?? (batch.get(s.spec.name) as QueryOutcomes));
+}
+
 export async function runAnalysis(settings: AnalysisSettingsForEngine, deps: EngineDeps): Promise<AnalysisResult> {
   const states: MetricState[] = settings.metrics.map((spec) => ({ spec, samples: [] as Sample[] }));
+  const configError = (e: unknown, round: number): AnalysisResult => {
+    if (!isConfigurationError(e)) throw e;
+    return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: round, elapsedMs: deps.clock() - started };
+  };
   const comparison: ComparisonSettings = {
     minSamples: settings.minSamples,
     effectSize: settings.effectSize,
@@ -62,6 +108,13 @@ export async function runAnalysis(settings: AnalysisSettingsForEngine, deps: Eng
     looks: settings.count - settings.minSamples + 1,
   };
   const started = deps.clock();
+  if (deps.alarms) {
+    try {
+      for (const spec of await deps.alarms.resolve()) states.push({ spec, samples: [], alarm: true });
+    } catch (e) {
+      return configError(e, 0);
+    }
+  }
   if (states.some((s) => s.spec.cumulative)) {
     // Raw counters give counts only as differences: read them once, an interval before the first
     // measurement, so that measurement already has its counts. A failed reading here only makes
@@ -74,23 +127,33 @@ export async function runAnalysis(settings: AnalysisSettingsForEngine, deps: Eng
         if (outcomes) s.startReadings = counterReadings(outcomes);
       });
     } catch (e) {
-      if (!(e instanceof PrometheusConfigError)) throw e;
-      return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: 0, elapsedMs: deps.clock() - started };
+      return configError(e, 0);
     }
     await deps.sleep(Math.max(0, readStart + settings.intervalMs - deps.clock()));
   }
   for (let round = 1; ; round++) {
     const roundStart = deps.clock();
+    const metricStates = states.filter((s) => !s.alarm);
+    const alarmStates = states.filter((s) => s.alarm);
     let outcomes: QueryOutcomes[];
+    let alarmSamples: Sample[] = [];
     try {
-      outcomes = await Promise.all(states.map((s) => queryAll(s.spec, deps.client)));
+      [outcomes, alarmSamples] = await Promise.all([
+        readMetrics(metricStates, deps),
+        deps.alarms && alarmStates.length > 0
+          ? deps.alarms.read(
+              alarmStates.map((s) => s.spec),
+              alarmStates,
+              roundStart,
+            )
+          : Promise.resolve([]),
+      ]);
     } catch (e) {
-      if (!(e instanceof PrometheusConfigError)) throw e;
-      const decision: Decision = { verdict: 'error', rule: 'configuration-error', reason: e.message };
-      return { decision, states, rounds: round, elapsedMs: deps.clock() - started };
+      return configError(e, round);
     }
     const at = deps.clock();
-    states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
+    metricStates.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
+    alarmStates.forEach((s, i) => s.samples.push(alarmSamples[i]));
     deps.onRound?.(round, states);
     const decision = decide(states, settings, round >= settings.count);
     if (decision) return { decision, states, rounds: round, elapsedMs: deps.clock() - started };

@@ -8,10 +8,14 @@
  *                            (a raw counter's first reading, a warm-up, does not count)
  *   consecutive-success-limit (when > 0) every metric has that many successes in a row and
  *                            at least min-samples successful                 -> pass early
- * and after the last measurement:
+ * and after the last measurement (Argo Rollouts' order: failed, then errors, then inconclusive):
  *   count-complete           every metric has >= min-samples successful      -> pass
- *   not-enough-samples       otherwise                                       -> inconclusive
- * Fast to fail, slow to pass: nothing passes before min-samples successful measurements.
+ *   failed-measurements      a metric short of min-samples has failed ones   -> fail
+ *   measurement-errors       a metric short of min-samples has errors        -> error
+ *   not-enough-samples       a metric short of min-samples only for lack of
+ *                            data (no traffic, empty results)               -> inconclusive
+ * Fast to fail, slow to pass: nothing passes before min-samples successful measurements; a
+ * measured failure or an outage is never `inconclusive` (which inconclusive-is: pass excuses).
  */
 import type { MetricSpec } from '../metrics-spec';
 import type { MeasurementStatus, Sample } from './measurement';
@@ -27,6 +31,8 @@ export type RuleId =
   | 'inconclusive-limit'
   | 'consecutive-success-limit'
   | 'count-complete'
+  | 'failed-measurements'
+  | 'measurement-errors'
   | 'not-enough-samples'
   | 'no-metric-judged'
   | 'http-checks-passed';
@@ -43,6 +49,8 @@ export interface MetricState {
   samples: Sample[];
   /** Raw counters (counters: true): the reading taken an interval before the first measurement. */
   startReadings?: Sample['readings'];
+  /** A CloudWatch alarm of cloudwatch-alarms (spec.critical is true): OK successful, ALARM failed, INSUFFICIENT_DATA inconclusive. */
+  alarm?: true;
 }
 
 export interface Limits {
@@ -130,12 +138,34 @@ export function decide(states: readonly MetricState[], limits: Limits, final: bo
       reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
     };
   }
-  const short = states.find(({ samples }) => countOf(samples, 'successful') < limits.minSamples) as MetricState;
+  const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+  const shortBy = (status: MeasurementStatus) => short.find(({ samples }) => countOf(samples, status) > 0);
+  const tally = ({ samples }: MetricState) =>
+    `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
+  const failed = shortBy('failed');
+  if (failed) {
+    return {
+      verdict: 'fail',
+      rule: 'failed-measurements',
+      metric: failed.spec.name,
+      reason: `'${failed.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it was measured failing (${tally(failed)}); last: ${last(failed.samples.filter((x) => x.status === 'failed'))?.reason}`,
+    };
+  }
+  const errored = shortBy('error');
+  if (errored) {
+    return {
+      verdict: 'error',
+      rule: 'measurement-errors',
+      metric: errored.spec.name,
+      reason: `'${errored.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it could not be measured (${tally(errored)}); last error: ${last(errored.samples.filter((x) => x.status === 'error'))?.reason}`,
+    };
+  }
+  const lacking = short[0];
   return {
     verdict: 'inconclusive',
     rule: 'not-enough-samples',
-    metric: short.spec.name,
-    reason: `'${short.spec.name}' has only ${countOf(short.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}`,
+    metric: lacking.spec.name,
+    reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
   };
 }
 

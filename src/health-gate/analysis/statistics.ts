@@ -8,8 +8,7 @@
  *   Exact at any count (mid-p), so "0 errors vs 3 errors" at low traffic is judged on real odds.
  */
 
-/** Which change of the canary counts as worse. */
-export type Direction = 'increase' | 'decrease' | 'either';
+import type { Direction } from '../metrics-spec';
 
 /** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf; error < 1.5e-7). */
 export function normalCdf(z: number): number {
