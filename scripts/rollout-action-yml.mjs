@@ -19,10 +19,18 @@ const OWN = {
     default: 'canary',
   },
   'report-file': { description: 'Where to write the analysis-report JSON (every analysis step). Empty: not written to a file.' },
+  // helm-deploy's (the EKS cluster's region) and health-gate's (CloudWatch's): one value for both
+  'aws-region': {
+    description:
+      'AWS region: of the EKS cluster (with cluster-name) and of the CloudWatch alarms and metrics the analysis reads. Credentials come from the job (e.g. aws-actions/configure-aws-credentials with OIDC).',
+  },
 };
 const q = (s) => `'${String(s).replace(/'/g, "''")}'`;
 const lines = [];
+const added = new Set();
 const add = (name, spec, required = false) => {
+  if (added.has(name)) return;
+  added.add(name);
   lines.push(`  ${name}:`, `    description: ${q(spec.description)}`, `    required: ${required}`);
   if (spec.default !== undefined) lines.push(`    default: ${q(spec.default)}`);
 };

@@ -69325,6 +69325,9 @@ exports.visitAsync = visitAsync;
 /******/ 	return module.exports;
 /******/ }
 /******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
+/******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
@@ -69371,6 +69374,28 @@ exports.visitAsync = visitAsync;
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -69385,6 +69410,69 @@ exports.visitAsync = visitAsync;
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/
@@ -72575,36 +72663,6 @@ async function withRetry(attempt, policy = DEFAULT_RETRY, onRetry, wait = sleep)
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/toolkit/temp-files.ts
-/**
- * Files a step writes for itself: under the runner's temp directory ($RUNNER_TEMP, emptied
- * after every job), never the workspace; credentials in files only their owner can read.
- */
-
-
-
-/** $RUNNER_TEMP (the OS temp directory outside a runner), created when missing. */
-function runnerTemp(env = process.env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
-    return dir;
-}
-/** A new directory of this step's own under runnerTemp, e.g. `shipline-kube-AbC123`. */
-function makeTempDir(prefix, env = process.env) {
-    return (0,external_node_fs_.mkdtempSync)(external_node_path_.join(runnerTemp(env), prefix));
-}
-/** Writes a file readable by its owner only (0600), whatever the umask. */
-function writePrivateFile(file, content) {
-    (0,external_node_fs_.writeFileSync)(file, content, { mode: 0o600 });
-    (0,external_node_fs_.chmodSync)(file, 0o600); // mode applies only to a new file, and after the umask
-}
-
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(2088);
 ;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
@@ -73417,8 +73475,12 @@ const actionsToolCache = {
     addPath: (dir) => addPath(dir),
 };
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/toolkit/tools.ts
 /**
  * Installs pinned command-line tools through the runner's tool cache, verifying the download
@@ -73534,6 +73596,32 @@ function parseToolSha256(name, value) {
 function toolSpec(name, version) {
     const spec = TOOLS[name];
     return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/toolkit/temp-files.ts
+/**
+ * Files a step writes for itself: under the runner's temp directory ($RUNNER_TEMP, emptied
+ * after every job), never the workspace; credentials in files only their owner can read.
+ */
+
+
+
+/** $RUNNER_TEMP (the OS temp directory outside a runner), created when missing. */
+function runnerTemp(env = process.env) {
+    const dir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
+    return dir;
+}
+/** A new directory of this step's own under runnerTemp, e.g. `shipline-kube-AbC123`. */
+function makeTempDir(prefix, env = process.env) {
+    return (0,external_node_fs_.mkdtempSync)(external_node_path_.join(runnerTemp(env), prefix));
+}
+/** Writes a file readable by its owner only (0600), whatever the umask. */
+function writePrivateFile(file, content) {
+    (0,external_node_fs_.writeFileSync)(file, content, { mode: 0o600 });
+    (0,external_node_fs_.chmodSync)(file, 0o600); // mode applies only to a new file, and after the umask
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-eks/dist-cjs/index.js
@@ -73734,13 +73822,14 @@ function parseHttpUrl(name, value) {
     return url;
 }
 /**
- * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
- * credentials anyway. The message does not repeat the URL.
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
  */
-function parseHttpUrlWithoutCredentials(name, value) {
+function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '') {
-        throw new errors_InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
     }
     return url;
 }
@@ -75318,6 +75407,38 @@ function bodyMismatch(match, body) {
     return holds ? undefined : `${match.source} does not hold: value is ${shown}`;
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/alarm-selectors.ts
+/**
+ * The `cloudwatch-alarms` input: alarm names, comma or newline separated, or `prefix:NAME` for
+ * every alarm (metric or composite) whose name starts with NAME (DescribeAlarms' AlarmNamePrefix).
+ */
+
+
+/** CloudWatch's limit on an alarm name (PutMetricAlarm AlarmName: 1-255 characters). */
+const MAX_NAME = 255;
+function parseAlarmSelectors(value) {
+    const seen = new Set();
+    const out = [];
+    for (const item of parseList(value)) {
+        const isPrefix = /^prefix:/i.test(item);
+        const text = isPrefix ? item.slice('prefix:'.length).trim() : item;
+        if (text === '')
+            throw new errors_InputError('cloudwatch-alarms', `'${item}' has an empty prefix, which would match every alarm in the region`, 'Write prefix:NAME with the start of the alarm names, e.g. prefix:shop-prod-');
+        if (text.length > MAX_NAME)
+            throw new errors_InputError('cloudwatch-alarms', `'${text.slice(0, 40)}…' is longer than ${MAX_NAME} characters`, 'Give alarm names as CloudWatch shows them');
+        const key = `${isPrefix ? 'p' : 'n'}:${text}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        out.push(isPrefix ? { kind: 'prefix', prefix: text } : { kind: 'name', name: text });
+    }
+    return out;
+}
+/** How the selector reads in logs and the summary. */
+function describeSelector(s) {
+    return s.kind === 'name' ? s.name : `prefix:${s.prefix}`;
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/metrics-spec.ts
 /**
  * The `metrics` input: a YAML list of metrics, each a PromQL query with its condition. Parsed
@@ -75452,6 +75573,7 @@ function parseMetrics(text) {
 
 
 
+
 const inputs_INPUTS = {
     urls: {},
     'expected-status': { default: '200' },
@@ -75459,21 +75581,21 @@ const inputs_INPUTS = {
     'request-timeout': { default: '5s' },
     'check-interval': { default: '5s' },
     'consecutive-successes': { default: '3' },
-    deadline: { default: '5m' },
+    deadline: {},
     headers: {},
     'prometheus-url': {},
     'prometheus-token': {},
     'prometheus-username': {},
     'prometheus-password': {},
     metrics: {},
-    interval: { default: '30s' },
+    interval: {},
     count: {},
     duration: {},
     'failure-limit': { default: '0' },
     'inconclusive-limit': { default: '2' },
     'consecutive-error-limit': { default: '2' },
     'consecutive-success-limit': { default: '0' },
-    'min-samples': { default: '5' },
+    'min-samples': {},
     'effect-size': { default: '1.5' },
     confidence: { default: '0.99' },
     'compare-baseline': { default: 'true' },
@@ -75482,9 +75604,25 @@ const inputs_INPUTS = {
     'traffic-url': {},
     'traffic-rps': { default: '0' },
     'report-file': {},
+    'cloudwatch-alarms': {},
+    'aws-region': {},
 };
 const inputs_OUTPUTS = (/* unused pure expression or super */ null && (['verdict', 'score', 'report', 'report-file']));
 const DEFAULT_COUNT = 10;
+/** min-samples when not given: this, or every measurement when count is smaller (a default never conflicts with a valid count). */
+const DEFAULT_MIN_SAMPLES = 5;
+/**
+ * The min-samples the analysis uses: the explicit value, which may not exceed count (an input
+ * error naming min-samples), or the smaller of DEFAULT_MIN_SAMPLES and count.
+ * `countSource` names where count came from, for the message (count, duration, or the default).
+ */
+function resolveMinSamples(explicit, count, countSource) {
+    if (explicit === undefined)
+        return Math.min(DEFAULT_MIN_SAMPLES, count);
+    if (explicit > count)
+        throw new errors_InputError('min-samples', `${explicit} is more than the ${count} measurements the analysis takes${countSource ? ` (${countSource})` : ` (default count ${DEFAULT_COUNT})`}`, `Lower min-samples to at most ${count}, or raise count/duration`);
+    return explicit;
+}
 function parseStatusList(value) {
     const list = parseList(value);
     if (list.length === 0)
@@ -75494,10 +75632,6 @@ function parseStatusList(value) {
             throw new errors_InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
     }
     return list.map((s) => s.toLowerCase());
-}
-function statusExpected(expected, status) {
-    const code = String(status);
-    return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
 }
 function parseHeaders(value) {
     const headers = {};
@@ -75515,16 +75649,6 @@ function parseHeaders(value) {
     }
     return headers;
 }
-/**
- * An http(s) URL without user:password@ in it: fetch refuses such URLs, and the URL is logged and
- * reported, so the password would leak. The message does not repeat the URL.
- */
-function urlWithoutCredentials(name, value, fix) {
-    const url = parseHttpUrl(name, value);
-    if (url.username !== '' || url.password !== '')
-        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
-    return url.toString();
-}
 /** Positive durations only: a zero or negative interval would spin or never end. */
 function positiveDuration(name, value) {
     if (value.trim().startsWith('-'))
@@ -75534,11 +75658,40 @@ function positiveDuration(name, value) {
         throw new errors_InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
     return ms;
 }
+/** Default deadline of the HTTP checks: 5 minutes, or room for twice the healthy rounds needed when they take longer. */
+const DEFAULT_DEADLINE_MS = 300_000;
+/** Default interval between measurements (raised to the longest CloudWatch period, lowered to duration). */
+const DEFAULT_INTERVAL_MS = 30_000;
+/**
+ * deadline: explicit (it must leave room for consecutive-successes rounds, (n - 1) intervals,
+ * or the checks could never pass), or the larger of 5 minutes and 2 x n x check-interval.
+ */
+function httpDeadline(raw, successes, intervalRaw) {
+    const intervalMs = positiveDuration('check-interval', intervalRaw);
+    const needed = (successes - 1) * intervalMs;
+    if (raw === '')
+        return Math.max(DEFAULT_DEADLINE_MS, 2 * successes * intervalMs);
+    const deadlineMs = positiveDuration('deadline', raw);
+    if (deadlineMs <= needed)
+        throw new errors_InputError('deadline', `'${raw}' is too short for ${successes} healthy rounds ${formatDuration(intervalMs)} apart (they take ${formatDuration(needed)})`, `Raise deadline above ${formatDuration(needed)}, or lower consecutive-successes or check-interval`);
+    return deadlineMs;
+}
+/**
+ * interval: explicit, or 30 s raised to the longest CloudWatch period (a shorter interval would
+ * re-read the same period) and lowered to duration when that is shorter (one measurement).
+ */
+function analysisInterval(raw, durationRaw, metrics) {
+    if (raw !== '')
+        return positiveDuration('interval', raw);
+    const longestPeriodMs = Math.max(0, ...metrics.map((m) => (m.cloudwatch?.canary.periodS ?? 0) * 1000));
+    const ms = Math.max(DEFAULT_INTERVAL_MS, longestPeriodMs);
+    return durationRaw === '' ? ms : Math.min(ms, positiveDuration('duration', durationRaw));
+}
 function inputs_parseInputs(raw) {
     const get = (n) => rawValue(inputs_INPUTS, raw, n);
     const secrets = [];
     const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
-    const urls = parseList(get('urls')).map((u) => urlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)'));
+    const urls = parseList(get('urls')).map((u) => parseHttpUrlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)').toString());
     const headers = parseHeaders(get('headers'));
     secrets.push(...Object.values(headers));
     const http = urls.length === 0
@@ -75550,20 +75703,27 @@ function inputs_parseInputs(raw) {
             requestTimeoutMs,
             intervalMs: positiveDuration('check-interval', get('check-interval')),
             consecutiveSuccesses: parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }),
-            deadlineMs: positiveDuration('deadline', get('deadline')),
+            deadlineMs: httpDeadline(get('deadline'), parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }), get('check-interval')),
             headers,
         };
     const metrics = parseMetrics(get('metrics'));
     const compareBaseline = parseBoolean('compare-baseline', get('compare-baseline'));
     const promUrl = get('prometheus-url');
-    if (metrics.length > 0 && promUrl === '')
-        throw new errors_InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
-    if (promUrl !== '' && metrics.length === 0)
-        throw new errors_InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
-    if (!http && metrics.length === 0)
-        throw new errors_InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
+    const alarms = parseAlarmSelectors(get('cloudwatch-alarms'));
+    const promMetrics = metrics.filter((m) => m.cloudwatch === undefined);
+    const cwMetrics = metrics.filter((m) => m.cloudwatch !== undefined);
+    if (promMetrics.length > 0 && promUrl === '')
+        throw new errors_InputError('prometheus-url', `is needed to evaluate metric '${promMetrics[0].name}' (a query:)`, 'Set prometheus-url to the Prometheus base URL');
+    if (promUrl !== '' && promMetrics.length === 0)
+        throw new errors_InputError('metrics', 'has no Prometheus metric (query:) but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
+    if (!http && metrics.length === 0 && alarms.length === 0)
+        throw new errors_InputError('urls', 'metrics and cloudwatch-alarms are all empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
+    const usesCloudWatch = cwMetrics.length > 0 || alarms.length > 0;
+    const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1');
+    if (usesCloudWatch && region === undefined)
+        throw new errors_InputError('aws-region', `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`})`, 'Set aws-region to the region of the alarms and metrics, such as eu-west-1');
     let analysis;
-    if (metrics.length > 0) {
+    if (metrics.length > 0 || alarms.length > 0) {
         const token = get('prometheus-token');
         const username = get('prometheus-username');
         const password = get('prometheus-password');
@@ -75573,9 +75733,9 @@ function inputs_parseInputs(raw) {
         if (Boolean(username) !== Boolean(password))
             throw new errors_InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
         const auth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
-        const intervalMs = positiveDuration('interval', get('interval'));
         const countRaw = get('count');
         const durationRaw = get('duration');
+        const intervalMs = analysisInterval(get('interval'), durationRaw, metrics);
         if (countRaw && durationRaw)
             throw new errors_InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
         let count = DEFAULT_COUNT;
@@ -75586,13 +75746,18 @@ function inputs_parseInputs(raw) {
             if (count < 1)
                 throw new errors_InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
         }
-        const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
-        if (minSamples > count)
-            throw new errors_InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
+        const minSamplesRaw = get('min-samples');
+        const explicitMinSamples = minSamplesRaw === '' ? undefined : parseInteger('min-samples', minSamplesRaw, { min: 1 });
         analysis = {
-            prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(/\/+$/, ''),
+            prometheusUrl: promMetrics.length > 0
+                ? parseHttpUrlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password')
+                    .toString()
+                    .replace(/\/+$/, '')
+                : undefined,
             auth,
             metrics,
+            alarms,
+            awsRegion: usesCloudWatch ? region : undefined,
             intervalMs,
             count,
             queryTimeoutMs: requestTimeoutMs,
@@ -75600,7 +75765,8 @@ function inputs_parseInputs(raw) {
             inconclusiveLimit: parseInteger('inconclusive-limit', get('inconclusive-limit'), { min: 0 }),
             consecutiveErrorLimit: parseInteger('consecutive-error-limit', get('consecutive-error-limit'), { min: 0 }),
             consecutiveSuccessLimit: parseInteger('consecutive-success-limit', get('consecutive-success-limit'), { min: 0 }),
-            minSamples,
+            minSamples: resolveMinSamples(explicitMinSamples, count, countRaw ? 'count' : durationRaw ? 'duration' : undefined),
+            explicitMinSamples,
             effectSize: parseNumber('effect-size', get('effect-size'), { min: 1 }),
             confidence: parseNumber('confidence', get('confidence'), { min: 0.5, max: 0.999999 }),
             compareBaseline,
@@ -75612,7 +75778,7 @@ function inputs_parseInputs(raw) {
         throw new errors_InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
     if (rps > 0 && !analysis)
         throw new errors_InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
-    const traffic = rps > 0 ? { url: urlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials'), rps } : undefined;
+    const traffic = rps > 0 ? { url: parseHttpUrlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials').toString(), rps } : undefined;
     return {
         http,
         analysis,
@@ -75622,298 +75788,6 @@ function inputs_parseInputs(raw) {
         reportFile: get('report-file') || undefined,
         secrets: secrets.filter((s) => s !== ''),
     };
-}
-
-;// CONCATENATED MODULE: ./src/rollout/steps.ts
-/**
- * The `steps` input: a YAML list in Argo Rollouts' vocabulary
- * (https://argoproj.github.io/argo-rollouts/features/canary/):
- *   - setWeight: 10                      canary traffic, percent (0-100, strictly increasing)
- *   - pause: {duration: 2m}              wait (a pause without a duration waits for a person in
- *                                        Argo; an action cannot, so it is refused)
- *   - analysis: {count: 5, metrics: [error-rate], compareBaseline: false}
- *   - preview / promote                  blue/green switch points (promote may also end a canary)
- * Inline YAML or the path of a file holding it. Validated before anything is deployed; every
- * error names the step (1-based) and the key.
- */
-
-
-
-
-
-const steps_INPUT = 'steps';
-const steps_KEYS = ['setWeight', 'pause', 'analysis', 'preview', 'promote'];
-const ANALYSIS_KEYS = ['count', 'metrics', 'compareBaseline'];
-function steps_fail(problem, fix) {
-    throw new errors_InputError(steps_INPUT, problem, fix);
-}
-/** Inline YAML, or a path (relative to the workspace) to a file holding it. */
-function readStepsText(value, workspace) {
-    const v = value.trim();
-    if (v === '')
-        steps_fail('is empty', 'List the steps, e.g. "- setWeight: 10" / "- analysis: {count: 5}" / "- setWeight: 100"');
-    const looksInline = v.includes('\n') || v.startsWith('-') || v.startsWith('[');
-    if (looksInline)
-        return v;
-    const file = external_node_path_.resolve(workspace, v);
-    if (!(0,external_node_fs_.existsSync)(file))
-        steps_fail(`'${v}' is neither a YAML list of steps nor an existing file`, 'Give the steps inline ("- setWeight: 10" ...) or a path relative to the workspace');
-    return (0,external_node_fs_.readFileSync)(file, 'utf8');
-}
-function scalarOf(node) {
-    return (0,dist/* isScalar */.jn)(node) ? node.value : node;
-}
-function readStep(item, n, where) {
-    const at = `step ${n}${where(item)}`;
-    if ((0,dist/* isScalar */.jn)(item) && typeof item.value === 'string') {
-        if (item.value === 'preview' || item.value === 'promote')
-            return { kind: item.value, index: n };
-        steps_fail(`${at} is '${item.value}', not a step`, `Write a step as a one-key map: ${steps_KEYS.join(', ')}`);
-    }
-    if (!(0,dist/* isMap */.jh)(item) || item.items.length !== 1) {
-        const keys = (0,dist/* isMap */.jh)(item) ? item.items.map((p) => String(scalarOf(p.key))).join(', ') : '';
-        steps_fail(`${at} ${keys ? `has ${item && (0,dist/* isMap */.jh)(item) ? item.items.length : 0} keys (${keys})` : 'is not a one-key map'}`, `Give each step exactly one of ${steps_KEYS.join(', ')}`);
-    }
-    const pair = item.items[0];
-    const key = String(scalarOf(pair.key));
-    const value = pair.value;
-    switch (key) {
-        case 'setWeight': {
-            const w = scalarOf(value);
-            if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 100)
-                steps_fail(`${at}: setWeight is ${JSON.stringify(w)}, not a whole percentage 0-100`, 'Write e.g. setWeight: 10');
-            return { kind: 'setWeight', index: n, weight: w };
-        }
-        case 'pause': {
-            const body = (0,dist/* isMap */.jh)(value) ? value : undefined;
-            const other = body?.items.map((p) => String(scalarOf(p.key))).find((k) => k !== 'duration');
-            if (other)
-                steps_fail(`${at}: pause has unknown key '${other}'`, 'A pause takes only duration, e.g. pause: {duration: 2m}');
-            const d = body ? scalarOf(body.get('duration', true)) : undefined;
-            if (d === undefined || d === null)
-                steps_fail(`${at}: pause has no duration (in Argo Rollouts that waits for a person; a workflow step cannot)`, 'Give pause: {duration: 2m}, or put an approval job before the rollout');
-            const ms = typeof d === 'number' ? d * 1000 : parseDuration(steps_INPUT, String(d));
-            if (!(ms > 0))
-                steps_fail(`${at}: pause duration ${JSON.stringify(d)} is not positive`, 'Give pause: {duration: 30s}');
-            return { kind: 'pause', index: n, durationMs: ms };
-        }
-        case 'analysis': {
-            const v = scalarOf(value);
-            if (v !== null && v !== undefined && !(0,dist/* isMap */.jh)(value))
-                steps_fail(`${at}: analysis is ${JSON.stringify(v)}, not a map`, 'Write analysis: {} or analysis: {count: 5, metrics: [error-rate]}');
-            const overrides = {};
-            for (const p of (0,dist/* isMap */.jh)(value) ? value.items : []) {
-                const k = String(scalarOf(p.key));
-                const pv = p.value;
-                if (k === 'count') {
-                    const c = scalarOf(pv);
-                    if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 10_000)
-                        steps_fail(`${at}: analysis count is ${JSON.stringify(c)}, not a whole number 1-10000`, 'Write e.g. count: 5');
-                    overrides.count = c;
-                }
-                else if (k === 'metrics') {
-                    if (!(0,dist/* isSeq */.oP)(pv) || pv.items.some((m) => typeof scalarOf(m) !== 'string'))
-                        steps_fail(`${at}: analysis metrics is not a list of metric names`, 'Write e.g. metrics: [error-rate, p99-latency]');
-                    overrides.metrics = pv.items.map((m) => String(scalarOf(m)));
-                }
-                else if (k === 'compareBaseline') {
-                    const b = scalarOf(pv);
-                    if (typeof b !== 'boolean')
-                        steps_fail(`${at}: analysis compareBaseline is ${JSON.stringify(b)}, not true or false`, 'Write compareBaseline: false');
-                    overrides.compareBaseline = b;
-                }
-                else {
-                    steps_fail(`${at}: analysis has unknown key '${k}'`, `An analysis step takes ${ANALYSIS_KEYS.join(', ')}; other settings come from the analysis inputs`);
-                }
-            }
-            return { kind: 'analysis', index: n, overrides };
-        }
-        case 'preview':
-        case 'promote': {
-            const v = scalarOf(value);
-            if (v !== null && v !== undefined && !((0,dist/* isMap */.jh)(value) && value.items.length === 0))
-                steps_fail(`${at}: ${key} takes no settings`, `Write - ${key}`);
-            return { kind: key, index: n };
-        }
-        default:
-            steps_fail(`${at}: unknown key '${key}'`, `Use one of ${steps_KEYS.join(', ')} (Argo Rollouts' names, case-sensitive)`);
-    }
-}
-/** Parses the list; shape only (see validateSteps for the rules between steps). */
-function parseSteps(text) {
-    const lines = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-        const e = doc.errors[0];
-        const pos = e.linePos?.[0];
-        steps_fail(`is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}: ${e.message.split('\n')[0]}`, 'Write a YAML list, one step per item');
-    }
-    const where = (node) => {
-        const range = node?.range;
-        return range ? ` (line ${lines.linePos(range[0]).line})` : '';
-    };
-    if (!(0,dist/* isSeq */.oP)(doc.contents))
-        steps_fail('is not a YAML list', 'Write one step per item: "- setWeight: 10"');
-    const steps = doc.contents.items.map((item, i) => readStep(item, i + 1, where));
-    if (steps.length === 0)
-        steps_fail('is an empty list', 'Give at least one step');
-    return steps;
-}
-/** The rules between steps, for the strategy the deploy inputs chose. */
-function validateSteps(steps, kind, offer) {
-    let lastWeight = -1;
-    let seenPreview = false;
-    let seenDeploy = false;
-    const names = new Set(offer?.metrics.map((m) => m.name) ?? []);
-    steps.forEach((s, i) => {
-        const at = `step ${s.index}`;
-        const isLast = i === steps.length - 1;
-        if (s.kind === 'setWeight') {
-            if (kind === 'blue-green')
-                steps_fail(`${at}: setWeight does not apply to blue-green, which switches all traffic at once`, 'Use preview, analysis and promote, or strategy: canary');
-            if (s.weight <= lastWeight)
-                steps_fail(`${at}: setWeight ${s.weight} is not above the previous weight ${lastWeight}`, 'Weights must strictly increase, e.g. 10, 50, 100');
-            lastWeight = s.weight;
-            seenDeploy = true;
-        }
-        else if (s.kind === 'preview') {
-            if (kind === 'canary')
-                steps_fail(`${at}: preview applies to blue-green only`, 'Use setWeight steps for a canary, or strategy: blue-green');
-            if (seenPreview)
-                steps_fail(`${at}: a second preview`, 'Give one preview (the new colour before the switch)');
-            if (seenDeploy)
-                steps_fail(`${at}: preview after promote`, 'Put preview before promote');
-            seenPreview = true;
-        }
-        else if (s.kind === 'promote') {
-            if (kind === 'canary' && !isLast)
-                steps_fail(`${at}: promote must be the last step of a canary`, 'Move promote to the end, or remove it (setWeight: 100 ends the canary too)');
-            if (kind === 'blue-green' && seenDeploy)
-                steps_fail(`${at}: a second promote`, 'Give promote once');
-            seenDeploy = true;
-        }
-        else if (s.kind === 'analysis') {
-            if (kind === 'canary' && !seenDeploy)
-                steps_fail(`${at}: analysis before the first setWeight has no canary to judge`, 'Put a setWeight step first');
-            if (kind === 'blue-green' && !seenDeploy && !seenPreview)
-                steps_fail(`${at}: analysis before preview or promote has no new version to judge`, 'Put preview (or promote) first');
-            checkAnalysis(s.overrides, at, offer, names);
-        }
-    });
-    if (kind === 'canary') {
-        const promoted = steps[steps.length - 1].kind === 'promote';
-        if (lastWeight < 0 && !promoted)
-            steps_fail('has no setWeight step', 'A canary needs at least one setWeight, e.g. 10, then 100');
-        if (lastWeight !== 100 && !promoted)
-            steps_fail(`ends at weight ${lastWeight}, not 100`, 'End with setWeight: 100, or with an explicit promote step');
-    }
-    else if (!steps.some((s) => s.kind === 'promote')) {
-        steps_fail('has no promote step', 'A blue/green rollout needs promote (the switch of all traffic to the new colour)');
-    }
-}
-function checkAnalysis(o, at, offer, names) {
-    if (!offer)
-        steps_fail(`${at}: analysis, but no analysis inputs are set`, 'Set metrics (with prometheus-url) or urls, the checks an analysis step runs');
-    for (const m of o.metrics ?? []) {
-        if (!names.has(m))
-            steps_fail(`${at}: analysis names metric '${m}', which the metrics input does not define`, `Use one of: ${[...names].join(', ') || '(none: set the metrics input)'}`);
-    }
-    const chosen = offer.metrics.filter((m) => o.metrics === undefined || o.metrics.includes(m.name));
-    const compareBaseline = o.compareBaseline ?? offer.compareBaseline;
-    const judged = compareBaseline ? chosen : chosen.filter((m) => m.absolute);
-    if (judged.length === 0 && !offer.otherChecks) {
-        const why = chosen.length > 0 ? 'with compareBaseline false its metrics have no max or min' : 'it names no metric and no urls are set';
-        steps_fail(`${at}: analysis has nothing to judge (${why})`, 'Name metrics with a max/min, set urls, or remove the step');
-    }
-    if (o.count !== undefined && chosen.length > 0 && o.count < offer.minSamples)
-        steps_fail(`${at}: analysis count ${o.count} is below min-samples ${offer.minSamples}, so it could never pass`, `Give count of at least ${offer.minSamples}, or lower min-samples`);
-}
-/** One line per step, for logs and the summary's timeline. */
-function describeStep(s) {
-    switch (s.kind) {
-        case 'setWeight':
-            return `setWeight ${s.weight}`;
-        case 'pause':
-            return `pause ${Math.round(s.durationMs / 1000)}s`;
-        case 'analysis': {
-            const o = s.overrides;
-            const parts = [
-                o.count !== undefined && `count ${o.count}`,
-                o.metrics && `metrics ${o.metrics.join(', ')}`,
-                o.compareBaseline === false && 'max/min only',
-            ].filter(Boolean);
-            return `analysis${parts.length ? ` (${parts.join('; ')})` : ''}`;
-        }
-        default:
-            return s.kind;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/inputs.ts
-/**
- * Inputs of rollout: `target`, `steps`, and the deploy and analysis inputs under the names
- * (and with the parsers) of the actions that own them: helm-deploy's for target helm,
- * health-gate's for the analysis. No copies: the specs below are built from theirs, and the
- * contract test checks that action.yml repeats their descriptions and defaults.
- */
-
-
-
-
-
-/** helm-deploy inputs a rollout sets itself: the action, the weight (from steps), rollback's revision, dry-run. */
-const HELM_INPUTS_NOT_TAKEN = ['action', 'canary-weight', 'revision', 'dry-run'];
-/** Shared inputs whose default differs on purpose (the contract test allows exactly these). */
-const OWN_DEFAULTS = { strategy: 'canary' };
-/** Shared inputs described in rollout's own words (a rollout has no rolling strategy; one report for all steps). */
-const OWN_DESCRIPTIONS = (/* unused pure expression or super */ null && (['strategy', 'report-file']));
-/** The actions whose inputs rollout takes under their names (and parses with their parsers). */
-const INPUT_OWNERS = (/* unused pure expression or super */ null && (['helm-deploy', 'health-gate']));
-const notRequired = (s) => ({ ...(s.default !== undefined && { default: s.default }) });
-const HELM_TAKEN = Object.fromEntries(Object.entries(INPUTS)
-    .filter(([n]) => !HELM_INPUTS_NOT_TAKEN.includes(n))
-    // required by helm-deploy, but only for target helm: its parser still refuses them empty there
-    .map(([n, s]) => [n, n in OWN_DEFAULTS ? { default: OWN_DEFAULTS[n] } : notRequired(s)]));
-const rollout_inputs_INPUTS = {
-    target: { default: 'helm' },
-    steps: { required: true },
-    ...HELM_TAKEN,
-    ...inputs_INPUTS,
-};
-const rollout_inputs_OUTPUTS = (/* unused pure expression or super */ null && (['result', 'reached-weight', 'analysis-report', 'revision', 'task-definition-arn']));
-const TARGETS = ['helm', 'ecs'];
-function pick(raw, names) {
-    return Object.fromEntries(names.map((n) => [n, raw[n]]));
-}
-/** The analysis' offer to the steps: metric names, what else judges, the settings steps override. */
-function analysisOffer(gate) {
-    return {
-        metrics: (gate.analysis?.metrics ?? []).map((m) => ({ name: m.name, absolute: m.max !== undefined || m.min !== undefined })),
-        otherChecks: gate.http !== undefined,
-        compareBaseline: gate.analysis?.compareBaseline ?? true,
-        minSamples: gate.analysis?.minSamples ?? 1,
-    };
-}
-function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
-    const get = (n) => rawValue(rollout_inputs_INPUTS, raw, n);
-    const target = parseEnum('target', get('target'), TARGETS);
-    const stepsText = readStepsText(get('steps'), workspace);
-    if (target === 'ecs')
-        throw new errors_InputError('target', 'ecs needs the ecs-deploy action, which this build of Shipline does not include yet', 'Use target: helm');
-    const helmRaw = pick(raw, Object.keys(HELM_TAKEN));
-    const helm = parseInputs({ ...helmRaw, strategy: get('strategy'), action: 'deploy' }, workspace);
-    if (helm.strategy === 'rolling')
-        throw new errors_InputError('strategy', 'rolling has no traffic steps to roll out', 'Use strategy: canary or blue-green (or helm-deploy for a rolling update)');
-    const kind = helm.strategy;
-    const steps = parseSteps(stepsText);
-    const gateNames = Object.keys(inputs_INPUTS);
-    const gateRaw = pick(raw, gateNames);
-    const gateGiven = gateNames.some((n) => (gateRaw[n] ?? '').trim() !== '' && gateRaw[n]?.trim() !== inputs_INPUTS[n].default);
-    const analysed = steps.some((s) => s.kind === 'analysis');
-    // health-gate's parser refuses a gate with nothing to check: only ask it when the steps need one
-    const gate = analysed || gateGiven ? inputs_parseInputs(gateRaw) : undefined;
-    validateSteps(steps, kind, gate && analysisOffer(gate));
-    return { deploy: { target, helm }, kind, gate, steps, reportFile: gate?.reportFile };
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/analysis/baseline-mode.ts
@@ -76570,12 +76444,33 @@ function decide(states, limits, final) {
             reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
         };
     }
-    const short = states.find(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const shortBy = (status) => short.find(({ samples }) => countOf(samples, status) > 0);
+    const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
+    const failed = shortBy('failed');
+    if (failed) {
+        return {
+            verdict: 'fail',
+            rule: 'failed-measurements',
+            metric: failed.spec.name,
+            reason: `'${failed.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it was measured failing (${tally(failed)}); last: ${last(failed.samples.filter((x) => x.status === 'failed'))?.reason}`,
+        };
+    }
+    const errored = shortBy('error');
+    if (errored) {
+        return {
+            verdict: 'error',
+            rule: 'measurement-errors',
+            metric: errored.spec.name,
+            reason: `'${errored.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it could not be measured (${tally(errored)}); last error: ${last(errored.samples.filter((x) => x.status === 'error'))?.reason}`,
+        };
+    }
+    const lacking = short[0];
     return {
         verdict: 'inconclusive',
         rule: 'not-enough-samples',
-        metric: short.spec.name,
-        reason: `'${short.spec.name}' has only ${countOf(short.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}`,
+        metric: lacking.spec.name,
+        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
     };
 }
 /** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
@@ -76591,13 +76486,34 @@ function rules_score(states) {
 
 
 const ERROR_RETRY_MS = 5_000;
+/** An error no retry can fix (bad PromQL, refused credentials, an alarm that does not exist): the gate ends in `error` at once. */
+function isConfigurationError(e) {
+    return e instanceof PrometheusConfigError || (e instanceof Error && e.configuration === true);
+}
+function noClient(what) {
+    throw Object.assign(new Error(`no ${what} client was given to the analysis`), { configuration: true });
+}
 async function queryAll(spec, client) {
-    const ask = (q) => (q === undefined ? Promise.resolve(undefined) : client.query(q, spec.name));
+    const ask = (q) => (q === undefined ? Promise.resolve(undefined) : (client ?? noClient('Prometheus')).query(q, spec.name));
     const [query, total, baseline, baselineTotal] = await Promise.all([ask(spec.query), ask(spec.total), ask(spec.baseline), ask(spec.baselineTotal)]);
     return { query: query, total, baseline, baselineTotal };
 }
+/** One round of every metric: Prometheus queries in parallel, CloudWatch metrics in one batch. */
+async function readMetrics(states, deps) {
+    const cw = states.filter((s) => s.spec.cloudwatch !== undefined && !s.alarm).map((s) => s.spec);
+    const [batch, prom] = await Promise.all([
+        cw.length > 0 ? (deps.cloudwatch ?? noClient('CloudWatch')).readRound(cw) : Promise.resolve(new Map()),
+        Promise.all(states.map((s) => (s.spec.cloudwatch !== undefined || s.alarm ? undefined : queryAll(s.spec, deps.client)))),
+    ]);
+    return states.map((s, i) => prom[i] ?? batch.get(s.spec.name));
+}
 async function runAnalysis(settings, deps) {
     const states = settings.metrics.map((spec) => ({ spec, samples: [] }));
+    const configError = (e, round) => {
+        if (!isConfigurationError(e))
+            throw e;
+        return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: round, elapsedMs: deps.clock() - started };
+    };
     const comparison = {
         minSamples: settings.minSamples,
         effectSize: settings.effectSize,
@@ -76605,6 +76521,15 @@ async function runAnalysis(settings, deps) {
         looks: settings.count - settings.minSamples + 1,
     };
     const started = deps.clock();
+    if (deps.alarms) {
+        try {
+            for (const spec of await deps.alarms.resolve())
+                states.push({ spec, samples: [], alarm: true });
+        }
+        catch (e) {
+            return configError(e, 0);
+        }
+    }
     if (states.some((s) => s.spec.cumulative)) {
         // Raw counters give counts only as differences: read them once, an interval before the first
         // measurement, so that measurement already has its counts. A failed reading here only makes
@@ -76619,26 +76544,30 @@ async function runAnalysis(settings, deps) {
             });
         }
         catch (e) {
-            if (!(e instanceof PrometheusConfigError))
-                throw e;
-            return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: 0, elapsedMs: deps.clock() - started };
+            return configError(e, 0);
         }
         await deps.sleep(Math.max(0, readStart + settings.intervalMs - deps.clock()));
     }
     for (let round = 1;; round++) {
         const roundStart = deps.clock();
+        const metricStates = states.filter((s) => !s.alarm);
+        const alarmStates = states.filter((s) => s.alarm);
         let outcomes;
+        let alarmSamples = [];
         try {
-            outcomes = await Promise.all(states.map((s) => queryAll(s.spec, deps.client)));
+            [outcomes, alarmSamples] = await Promise.all([
+                readMetrics(metricStates, deps),
+                deps.alarms && alarmStates.length > 0
+                    ? deps.alarms.read(alarmStates.map((s) => s.spec), alarmStates, roundStart)
+                    : Promise.resolve([]),
+            ]);
         }
         catch (e) {
-            if (!(e instanceof PrometheusConfigError))
-                throw e;
-            const decision = { verdict: 'error', rule: 'configuration-error', reason: e.message };
-            return { decision, states, rounds: round, elapsedMs: deps.clock() - started };
+            return configError(e, round);
         }
         const at = deps.clock();
-        states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
+        metricStates.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
+        alarmStates.forEach((s, i) => s.samples.push(alarmSamples[i]));
         deps.onRound?.(round, states);
         const decision = decide(states, settings, round >= settings.count);
         if (decision)
@@ -76649,6 +76578,28 @@ async function runAnalysis(settings, deps) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/api.ts
+/**
+ * The SDK's CloudWatch client for `region`, with the SDK's own retries off (maxAttempts 1):
+ * health-gate retries throttling and internal errors itself, bounded by the interval.
+ */
+async function sdkCloudWatch(region) {
+    const sdk = await __nccwpck_require__.e(/* import() */ 85).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4085, 19));
+    const client = new sdk.CloudWatchClient({ region, maxAttempts: 1 });
+    return {
+        describeAlarms: (input) => client.send(new sdk.DescribeAlarmsCommand(input)),
+        getMetricData: (input) => client.send(new sdk.GetMetricDataCommand(input)),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/sources.ts
+
+async function cloudWatchSources(a, deps) {
+    const api = deps.api ?? (await sdkCloudWatch(a.awsRegion));
+    void api;
+    return {};
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/http-checks.ts
 /**
  * HTTP health checks: every round requests every URL (each with its own timeout); a round
@@ -76657,7 +76608,11 @@ async function runAnalysis(settings, deps) {
  * room for them. A hanging URL is cut at request-timeout and reported as such.
  */
 
-
+/** Whether an HTTP status matches one of the expected codes ("200") or classes ("2xx"), as parsed from expected-status. */
+function statusExpected(expected, status) {
+    const code = String(status);
+    return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
+}
 async function checkUrl(url, s, fetchFn, clock) {
     const start = clock();
     try {
@@ -76709,10 +76664,49 @@ async function runHttpChecks(s, deps) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/notes.ts
+/**
+ * What the log says before the analysis starts, about settings that change how it can judge:
+ * the first look at which a comparison can fail, overlapping count windows, raw counters, and
+ * CloudWatch periods longer than the interval.
+ */
+
+
+function analysisNotes(a) {
+    const notes = [];
+    if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
+        const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
+        const needed = minSamplesToReject(alpha);
+        const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
+        if (needed > a.count)
+            notes.push({ level: 'warning', text: `${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail` });
+        else
+            notes.push({ level: 'info', text: note });
+    }
+    for (const m of a.metrics) {
+        if (m.cumulative)
+            notes.push({ level: 'info', text: `'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences` });
+        if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
+            notes.push({
+                level: 'info',
+                text: `'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`,
+            });
+        }
+        const periodS = m.cloudwatch?.canary.periodS;
+        if (periodS !== undefined && periodS * 1000 > a.intervalMs) {
+            notes.push({
+                level: 'warning',
+                text: `'${m.name}': interval ${a.intervalMs / 1000} s is shorter than the CloudWatch period ${periodS} s, so measurements re-read the same period; each datapoint is counted once (a re-read period is no new data). Set interval to ${periodS}s or more`,
+            });
+        }
+    }
+    return notes;
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/report.ts
 
 function reportedSettings(a) {
-    const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, ...settings } = a;
+    const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, awsRegion: _region, ...settings } = a;
     return settings;
 }
 function buildReport(inputs, decision, score, times, http, analysis, traffic, notJudged) {
@@ -76731,11 +76725,13 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic, no
         analysis: a && analysis
             ? {
                 prometheusUrl: a.prometheusUrl,
+                ...(a.awsRegion !== undefined && { awsRegion: a.awsRegion }),
                 settings: reportedSettings(a),
                 rounds: analysis.rounds,
                 elapsedMs: analysis.elapsedMs,
-                metrics: analysis.states.map(({ spec, samples }) => ({
+                metrics: analysis.states.map(({ spec, samples, alarm }) => ({
                     name: spec.name,
+                    source: alarm ? 'alarm' : spec.cloudwatch ? 'cloudwatch' : 'prometheus',
                     queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
                     ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
                     thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
@@ -76871,7 +76867,7 @@ function metricDetails(m) {
     const chart = drawn ? drawn + note : '';
     return details(`${m.name}: ${samples.length} samples`, chart + summary_table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
 }
-function renderSummary(report) {
+function summary_renderSummary(report) {
     let md = summary_heading(`${ICON[report.verdict]} Health gate: ${report.verdict}`);
     md += `**${report.verdict}** by rule \`${report.rule}\`: ${report.reason.replace(/\|/g, '\\|')}  \nScore ${report.score}/100.\n\n`;
     if (report.http) {
@@ -76954,10 +76950,11 @@ function startTraffic(opts) {
 
 ;// CONCATENATED MODULE: ./src/health-gate/run.ts
 /**
- * health-gate: HTTP checks first (a dead service needs no statistics), then the Prometheus
- * analysis with optional synthetic traffic; then outputs, report file and summary. The step
- * fails (one ::error:: line) on every verdict but pass, unless inconclusive-is / fail-on say
- * otherwise; a configuration error (invalid PromQL, refused credentials) always fails.
+ * health-gate: HTTP checks first (a dead service needs no statistics), then the analysis of
+ * Prometheus and CloudWatch metrics and CloudWatch alarms, with optional synthetic traffic; then
+ * outputs, report file and summary. The step fails (one ::error:: line) on every verdict but
+ * pass, unless inconclusive-is (only for a genuine lack of data) or fail-on say otherwise; a
+ * configuration error (invalid PromQL, refused credentials, a missing alarm) always fails.
  */
 
 
@@ -76976,7 +76973,12 @@ function startTraffic(opts) {
 function toJson(value, indent) {
     return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
 }
-async function run(inputs, deps, reporter) {
+/**
+ * Runs the HTTP checks and the analysis the inputs describe and returns the decision and the
+ * report; writes nothing (no output, file or summary) and never throws for a verdict, only for
+ * an unexpected failure. Logs progress through the reporter.
+ */
+async function evaluateGate(inputs, deps, reporter) {
     for (const s of inputs.secrets)
         reporter.setSecret(s);
     const startedMs = deps.clock();
@@ -76997,37 +76999,27 @@ async function run(inputs, deps, reporter) {
         reporter.info(`compare-baseline is false: baseline queries are not run; ${a.metrics.length} metric(s) judged by max/min only`);
         for (const m of plan.notJudged)
             reporter.warning(`'${m.name}' is not judged: ${m.reason}`);
-        if (a.metrics.length === 0) {
+        if (a.metrics.length === 0 && a.alarms.length === 0) {
             decision = noMetricJudged(plan.notJudged);
             analysis = { decision, states: [], rounds: 0, elapsedMs: 0 };
         }
     }
     if (!decision && a) {
-        const client = new PrometheusClient({
-            url: a.prometheusUrl,
-            auth: a.auth,
-            timeoutMs: a.queryTimeoutMs,
-            staleAfterMs: 2 * a.intervalMs,
-            fetch: deps.fetch,
-            clock: deps.clock,
-        });
-        reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
-        if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
-            const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
-            const needed = minSamplesToReject(alpha);
-            const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
-            if (needed > a.count)
-                reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);
-            else
-                reporter.info(note);
-        }
-        for (const m of a.metrics) {
-            if (m.cumulative)
-                reporter.info(`'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences`);
-            if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
-                reporter.info(`'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`);
-            }
-        }
+        const client = a.prometheusUrl
+            ? new PrometheusClient({
+                url: a.prometheusUrl,
+                auth: a.auth,
+                timeoutMs: a.queryTimeoutMs,
+                staleAfterMs: 2 * a.intervalMs,
+                fetch: deps.fetch,
+                clock: deps.clock,
+            })
+            : undefined;
+        const where = [a.prometheusUrl, a.awsRegion && `CloudWatch in ${a.awsRegion}`].filter(Boolean).join(' and ');
+        reporter.info(`Analysing ${a.metrics.length} metric(s)${a.alarms.length > 0 ? ` and ${a.alarms.length} alarm selector(s)` : ''} every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${where}`);
+        for (const note of analysisNotes(a))
+            reporter[note.level](note.text);
+        const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep, log: reporter }) : undefined;
         const load = inputs.traffic
             ? startTraffic({
                 url: inputs.traffic.url,
@@ -77040,6 +77032,8 @@ async function run(inputs, deps, reporter) {
         try {
             analysis = await runAnalysis(a, {
                 client,
+                cloudwatch: cw?.metrics,
+                alarms: cw?.alarms,
                 clock: deps.clock,
                 sleep: deps.sleep,
                 onRound: (round, states) => reporter.info(`round ${round}: ${states.map((s) => `${s.spec.name} ${s.samples[s.samples.length - 1].status} (${s.samples[s.samples.length - 1].reason})`).join('; ')}`),
@@ -77053,148 +77047,477 @@ async function run(inputs, deps, reporter) {
     decision ??= { verdict: 'pass', rule: 'http-checks-passed', reason: http?.reason ?? 'nothing to check' };
     const score = analysis ? rules_score(analysis.states) : http?.passed ? 100 : 0;
     const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic, plan?.notJudged);
+    return { decision, score, report, analysis };
+}
+/**
+ * What the decision means for the step: pass, pass with a warning (inconclusive-is: pass for a
+ * genuine lack of data; fail-on: none), or fail with one error. Only the `inconclusive` verdict
+ * (no data: no traffic, empty results, INSUFFICIENT_DATA) can be excused by inconclusive-is;
+ * a measured failure or an error never is.
+ */
+function stepOutcome(inputs, decision) {
+    if (decision.verdict === 'pass')
+        return { passes: true };
+    if (decision.rule === 'configuration-error')
+        return { passes: false, error: new errors_ServiceError('health-gate', `configuration error: ${decision.reason}`) };
+    // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
+    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged')
+        return { passes: true, warning: `health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}` };
+    if (inputs.failOn === 'none')
+        return { passes: true, warning: `health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}` };
+    return { passes: false, error: new errors_ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`) };
+}
+async function run(inputs, deps, reporter) {
+    const { decision, score, report } = await evaluateGate(inputs, deps, reporter);
     const json = toJson(report);
-    const reportFile = external_node_path_.resolve(inputs.reportFile ?? external_node_path_.join(deps.tempDir, 'health-gate-report.json'));
-    (0,external_node_fs_.writeFileSync)(reportFile, toJson(report, 2) + '\n');
+    const reportFile = path.resolve(inputs.reportFile ?? path.join(deps.tempDir, 'health-gate-report.json'));
+    writeFileSync(reportFile, toJson(report, 2) + '\n');
     reporter.setOutput('verdict', decision.verdict);
     reporter.setOutput('score', String(score));
     reporter.setOutput('report', json);
     reporter.setOutput('report-file', reportFile);
     await reporter.summary(renderSummary(report));
     reporter.info(`Verdict: ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
-    if (decision.verdict === 'pass')
-        return;
-    if (decision.rule === 'configuration-error')
-        throw new errors_ServiceError('health-gate', `configuration error: ${decision.reason}`);
-    // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
-    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged') {
-        reporter.warning(`health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}`);
-        return;
-    }
-    if (inputs.failOn === 'none') {
-        reporter.warning(`health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}`);
-        return;
-    }
-    throw new errors_ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
+    const outcome = stepOutcome(inputs, decision);
+    if (outcome.warning)
+        reporter.warning(outcome.warning);
+    if (outcome.error)
+        throw outcome.error;
 }
 
-;// CONCATENATED MODULE: ./src/toolkit/reporter.ts
-
-/** A Reporter that keeps everything in memory, masking log and summary like coreReporter does. */
-class MemoryReporter {
-    lines = [];
-    outputs = {};
-    secrets = [];
-    summaryMarkdown = '';
-    masker = new SecretMask();
-    mask(text) {
-        return this.masker.apply(text);
-    }
-    info(message) {
-        this.lines.push(this.mask(message));
-    }
-    warning(message) {
-        this.lines.push(`::warning::${this.mask(message)}`);
-    }
-    debug(message) {
-        this.lines.push(`::debug::${this.mask(message)}`);
-    }
-    setSecret(value) {
-        if (!value)
-            return;
-        this.secrets.push(value);
-        this.masker.add(value);
-    }
-    setOutput(name, value) {
-        this.outputs[name] = value;
-    }
-    async summary(markdown) {
-        this.summaryMarkdown += this.mask(markdown);
-    }
-    get log() {
-        return this.lines.join('\n');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/gate-analysis.ts
+;// CONCATENATED MODULE: ./src/health-gate/library.ts
 /**
- * The Analysis the rollout injects: health-gate's own run (HTTP checks, then the Prometheus
- * analysis) in-process, once per analysis step, with the step's overrides (count, a subset of
- * the metrics, compareBaseline). Its log lines are forwarded with the step's number; its
- * outputs and summary are kept here and folded into the rollout's report and summary.
- * An adapter on rollout's side until health-gate publishes src/health-gate/library.ts.
+ * health-gate as a library: the deliberate surface other actions (actions/rollout) use to judge
+ * a step with health-gate's own parser and analysis, in-process (no subprocess, no re-parsing).
+ *
+ *   const gate = parseHealthGateInputs(raw);              // health-gate's inputs, same errors
+ *   const step = withStepOverrides(gate, { count: 3, metrics: ['errors'], compareBaseline: false });
+ *   const r = await runHealthGateAnalysis(step, { clock, sleep, reporter });
+ *   if (!r.passes) ... r.verdict, r.rule, r.reason; r.metrics[i].samples for a chart; r.reportJson
+ *
+ * Stability: the signatures below change only additively (new optional fields).
  */
 
 
 
-/** The gate inputs one step runs with: the overrides applied, verdict policy left to the machine. */
-function stepGateInputs(gate, o, reportFile) {
-    const a = gate.analysis;
-    const metrics = a && (o.metrics === undefined ? a.metrics : a.metrics.filter((m) => o.metrics?.includes(m.name)));
+
+/** health-gate's input specs (name -> default), as in actions/health-gate/action.yml. */
+const HEALTH_GATE_INPUTS = inputs_INPUTS;
+/**
+ * health-gate's parser: raw input strings keyed by health-gate's input names (missing = empty)
+ * -> validated inputs. Throws InputError naming the health-gate input and the fix; makes no
+ * remote call.
+ */
+function parseHealthGateInputs(raw) {
+    return inputs_parseInputs(raw);
+}
+/**
+ * The inputs with a step's overrides applied, validated like the inputs themselves: throws
+ * InputError for a count below 1, an unknown metric name, an explicit min-samples above the
+ * step's count, or overrides given to a gate without metrics/alarms. Call it while validating
+ * a rollout's steps, before anything is changed.
+ */
+function withStepOverrides(inputs, overrides) {
+    const { count, metrics, compareBaseline, httpChecks } = overrides;
+    const out = { ...inputs, http: httpChecks === false ? undefined : inputs.http };
+    if (count === undefined && metrics === undefined && compareBaseline === undefined)
+        return out;
+    const a = inputs.analysis;
+    if (!a)
+        throw new errors_InputError('metrics', 'is empty, so a step cannot override count, metrics or compare-baseline', 'Give health-gate metrics or cloudwatch-alarms');
+    if (count !== undefined && (!Number.isInteger(count) || count < 1))
+        throw new errors_InputError('count', `${count} is not a whole number of measurements of at least 1`, 'Give each step a count of 1 or more');
+    let selected = a.metrics;
+    if (metrics !== undefined) {
+        const known = new Set(a.metrics.map((m) => m.name));
+        const unknown = metrics.filter((n) => !known.has(n));
+        if (unknown.length > 0)
+            throw new errors_InputError('metrics', `names no metric called ${unknown.map((n) => `'${n}'`).join(', ')}`, `Use names from the metrics input: ${[...known].join(', ')}`);
+        selected = a.metrics.filter((m) => metrics.includes(m.name));
+        if (selected.length === 0 && a.alarms.length === 0)
+            throw new errors_InputError('metrics', 'selects no metric for this step', 'Name at least one metric');
+    }
+    const stepCount = count ?? a.count;
+    out.analysis = {
+        ...a,
+        metrics: selected,
+        count: stepCount,
+        minSamples: resolveMinSamples(a.explicitMinSamples, stepCount, count !== undefined ? 'the step count' : undefined),
+        compareBaseline: compareBaseline ?? a.compareBaseline,
+    };
+    return out;
+}
+/**
+ * Runs one health-gate evaluation (HTTP checks, then metrics and alarms) with the step's
+ * overrides, exactly as the action judges, and returns the structured result. Writes no
+ * output, file or summary. Throws InputError for invalid overrides (see withStepOverrides);
+ * a verdict, even error, is returned, never thrown.
+ */
+async function runHealthGateAnalysis(inputs, overrides, deps) {
+    const step = withStepOverrides(inputs, overrides);
+    const { decision, score, report, analysis } = await evaluateGate(step, deps, deps.reporter);
+    const outcome = stepOutcome(step, decision);
+    const metrics = (analysis?.states ?? []).map(({ spec, samples, alarm }) => ({
+        name: spec.name,
+        source: alarm ? 'alarm' : spec.cloudwatch ? 'cloudwatch' : 'prometheus',
+        critical: spec.critical,
+        ...(spec.max !== undefined && { max: spec.max }),
+        ...(spec.min !== undefined && { min: spec.min }),
+        samples: samples.map((s) => ({ index: s.index, atMs: s.atMs, status: s.status, reason: s.reason, value: s.value, baselineValue: s.baselineValue })),
+    }));
     return {
-        ...gate,
-        analysis: a && metrics && metrics.length > 0 ? { ...a, metrics, count: o.count ?? a.count, compareBaseline: o.compareBaseline ?? a.compareBaseline } : undefined,
-        inconclusiveIs: 'fail',
-        failOn: 'any',
-        reportFile,
+        verdict: decision.verdict,
+        rule: decision.rule,
+        reason: decision.reason,
+        ...(decision.metric !== undefined && { metric: decision.metric }),
+        score,
+        passes: outcome.passes,
+        ...(outcome.error && { failure: outcome.error.message }),
+        ...(outcome.warning && { warning: outcome.warning }),
+        metrics,
+        report,
+        reportJson: toJson(report),
+        summaryMarkdown: summary_renderSummary(report),
     };
 }
-/** Canary and baseline per metric from health-gate's report (samples without data left out). */
-function seriesOf(report) {
-    return (report.analysis?.metrics ?? []).map((m) => ({
+
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * The `steps` input: a YAML list in Argo Rollouts' vocabulary
+ * (https://argoproj.github.io/argo-rollouts/features/canary/):
+ *   - setWeight: 10                      canary traffic, percent (0-100, strictly increasing)
+ *   - pause: {duration: 2m}              wait (a pause without a duration waits for a person in
+ *                                        Argo; an action cannot, so it is refused)
+ *   - analysis: {count: 5, metrics: [error-rate], compareBaseline: false}
+ *   - preview / promote                  blue/green switch points (promote may also end a canary)
+ * Inline YAML or the path of a file holding it. Validated before anything is deployed; every
+ * error names the step (1-based) and the key.
+ */
+
+
+
+
+
+const steps_INPUT = 'steps';
+const steps_KEYS = ['setWeight', 'pause', 'analysis', 'preview', 'promote'];
+const ANALYSIS_KEYS = ['count', 'metrics', 'compareBaseline'];
+function steps_fail(problem, fix) {
+    throw new errors_InputError(steps_INPUT, problem, fix);
+}
+/** Inline YAML, or a path (relative to the workspace) to a file holding it. */
+function readStepsText(value, workspace) {
+    const v = value.trim();
+    if (v === '')
+        steps_fail('is empty', 'List the steps, e.g. "- setWeight: 10" / "- analysis: {count: 5}" / "- setWeight: 100"');
+    const looksInline = v.includes('\n') || v.startsWith('-') || v.startsWith('[');
+    if (looksInline)
+        return v;
+    const file = external_node_path_.resolve(workspace, v);
+    if (!(0,external_node_fs_.existsSync)(file))
+        steps_fail(`'${v}' is neither a YAML list of steps nor an existing file`, 'Give the steps inline ("- setWeight: 10" ...) or a path relative to the workspace');
+    return (0,external_node_fs_.readFileSync)(file, 'utf8');
+}
+function scalarOf(node) {
+    return (0,dist/* isScalar */.jn)(node) ? node.value : node;
+}
+function readStep(item, n, where) {
+    const at = `step ${n}${where(item)}`;
+    if ((0,dist/* isScalar */.jn)(item) && typeof item.value === 'string') {
+        if (item.value === 'preview' || item.value === 'promote')
+            return { kind: item.value, index: n };
+        steps_fail(`${at} is '${item.value}', not a step`, `Write a step as a one-key map: ${steps_KEYS.join(', ')}`);
+    }
+    if (!(0,dist/* isMap */.jh)(item) || item.items.length !== 1) {
+        const keys = (0,dist/* isMap */.jh)(item) ? item.items.map((p) => String(scalarOf(p.key))).join(', ') : '';
+        steps_fail(`${at} ${keys ? `has ${item && (0,dist/* isMap */.jh)(item) ? item.items.length : 0} keys (${keys})` : 'is not a one-key map'}`, `Give each step exactly one of ${steps_KEYS.join(', ')}`);
+    }
+    const pair = item.items[0];
+    const key = String(scalarOf(pair.key));
+    const value = pair.value;
+    switch (key) {
+        case 'setWeight': {
+            const w = scalarOf(value);
+            if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 100)
+                steps_fail(`${at}: setWeight is ${JSON.stringify(w)}, not a whole percentage 0-100`, 'Write e.g. setWeight: 10');
+            return { kind: 'setWeight', index: n, weight: w };
+        }
+        case 'pause': {
+            const body = (0,dist/* isMap */.jh)(value) ? value : undefined;
+            const other = body?.items.map((p) => String(scalarOf(p.key))).find((k) => k !== 'duration');
+            if (other)
+                steps_fail(`${at}: pause has unknown key '${other}'`, 'A pause takes only duration, e.g. pause: {duration: 2m}');
+            const d = body ? scalarOf(body.get('duration', true)) : undefined;
+            if (d === undefined || d === null)
+                steps_fail(`${at}: pause has no duration (in Argo Rollouts that waits for a person; a workflow step cannot)`, 'Give pause: {duration: 2m}, or put an approval job before the rollout');
+            const ms = typeof d === 'number' ? d * 1000 : parseDuration(steps_INPUT, String(d));
+            if (!(ms > 0))
+                steps_fail(`${at}: pause duration ${JSON.stringify(d)} is not positive`, 'Give pause: {duration: 30s}');
+            return { kind: 'pause', index: n, durationMs: ms };
+        }
+        case 'analysis': {
+            const v = scalarOf(value);
+            if (v !== null && v !== undefined && !(0,dist/* isMap */.jh)(value))
+                steps_fail(`${at}: analysis is ${JSON.stringify(v)}, not a map`, 'Write analysis: {} or analysis: {count: 5, metrics: [error-rate]}');
+            const overrides = {};
+            for (const p of (0,dist/* isMap */.jh)(value) ? value.items : []) {
+                const k = String(scalarOf(p.key));
+                const pv = p.value;
+                if (k === 'count') {
+                    const c = scalarOf(pv);
+                    if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 10_000)
+                        steps_fail(`${at}: analysis count is ${JSON.stringify(c)}, not a whole number 1-10000`, 'Write e.g. count: 5');
+                    overrides.count = c;
+                }
+                else if (k === 'metrics') {
+                    if (!(0,dist/* isSeq */.oP)(pv) || pv.items.some((m) => typeof scalarOf(m) !== 'string'))
+                        steps_fail(`${at}: analysis metrics is not a list of metric names`, 'Write e.g. metrics: [error-rate, p99-latency]');
+                    overrides.metrics = pv.items.map((m) => String(scalarOf(m)));
+                }
+                else if (k === 'compareBaseline') {
+                    const b = scalarOf(pv);
+                    if (typeof b !== 'boolean')
+                        steps_fail(`${at}: analysis compareBaseline is ${JSON.stringify(b)}, not true or false`, 'Write compareBaseline: false');
+                    overrides.compareBaseline = b;
+                }
+                else {
+                    steps_fail(`${at}: analysis has unknown key '${k}'`, `An analysis step takes ${ANALYSIS_KEYS.join(', ')}; other settings come from the analysis inputs`);
+                }
+            }
+            return { kind: 'analysis', index: n, overrides };
+        }
+        case 'preview':
+        case 'promote': {
+            const v = scalarOf(value);
+            if (v !== null && v !== undefined && !((0,dist/* isMap */.jh)(value) && value.items.length === 0))
+                steps_fail(`${at}: ${key} takes no settings`, `Write - ${key}`);
+            return { kind: key, index: n };
+        }
+        default:
+            steps_fail(`${at}: unknown key '${key}'`, `Use one of ${steps_KEYS.join(', ')} (Argo Rollouts' names, case-sensitive)`);
+    }
+}
+/** Parses the list; shape only (see validateSteps for the rules between steps). */
+function parseSteps(text) {
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+        const e = doc.errors[0];
+        const pos = e.linePos?.[0];
+        steps_fail(`is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}: ${e.message.split('\n')[0]}`, 'Write a YAML list, one step per item');
+    }
+    const where = (node) => {
+        const range = node?.range;
+        return range ? ` (line ${lines.linePos(range[0]).line})` : '';
+    };
+    if (!(0,dist/* isSeq */.oP)(doc.contents))
+        steps_fail('is not a YAML list', 'Write one step per item: "- setWeight: 10"');
+    const steps = doc.contents.items.map((item, i) => readStep(item, i + 1, where));
+    if (steps.length === 0)
+        steps_fail('is an empty list', 'Give at least one step');
+    return steps;
+}
+/** The rules between steps, for the strategy the deploy inputs chose. */
+function validateSteps(steps, kind, offer) {
+    let lastWeight = -1;
+    let seenPreview = false;
+    let seenDeploy = false;
+    const names = new Set(offer?.metrics.map((m) => m.name) ?? []);
+    steps.forEach((s, i) => {
+        const at = `step ${s.index}`;
+        const isLast = i === steps.length - 1;
+        if (s.kind === 'setWeight') {
+            if (kind === 'blue-green')
+                steps_fail(`${at}: setWeight does not apply to blue-green, which switches all traffic at once`, 'Use preview, analysis and promote, or strategy: canary');
+            if (s.weight <= lastWeight)
+                steps_fail(`${at}: setWeight ${s.weight} is not above the previous weight ${lastWeight}`, 'Weights must strictly increase, e.g. 10, 50, 100');
+            lastWeight = s.weight;
+            seenDeploy = true;
+        }
+        else if (s.kind === 'preview') {
+            if (kind === 'canary')
+                steps_fail(`${at}: preview applies to blue-green only`, 'Use setWeight steps for a canary, or strategy: blue-green');
+            if (seenPreview)
+                steps_fail(`${at}: a second preview`, 'Give one preview (the new colour before the switch)');
+            if (seenDeploy)
+                steps_fail(`${at}: preview after promote`, 'Put preview before promote');
+            seenPreview = true;
+        }
+        else if (s.kind === 'promote') {
+            if (kind === 'canary' && !isLast)
+                steps_fail(`${at}: promote must be the last step of a canary`, 'Move promote to the end, or remove it (setWeight: 100 ends the canary too)');
+            if (kind === 'blue-green' && seenDeploy)
+                steps_fail(`${at}: a second promote`, 'Give promote once');
+            seenDeploy = true;
+        }
+        else if (s.kind === 'analysis') {
+            if (kind === 'canary' && !seenDeploy)
+                steps_fail(`${at}: analysis before the first setWeight has no canary to judge`, 'Put a setWeight step first');
+            if (kind === 'blue-green' && !seenDeploy && !seenPreview)
+                steps_fail(`${at}: analysis before preview or promote has no new version to judge`, 'Put preview (or promote) first');
+            checkAnalysis(s.overrides, at, offer, names);
+        }
+    });
+    if (kind === 'canary') {
+        const promoted = steps[steps.length - 1].kind === 'promote';
+        if (lastWeight < 0 && !promoted)
+            steps_fail('has no setWeight step', 'A canary needs at least one setWeight, e.g. 10, then 100');
+        if (lastWeight !== 100 && !promoted)
+            steps_fail(`ends at weight ${lastWeight}, not 100`, 'End with setWeight: 100, or with an explicit promote step');
+    }
+    else if (!steps.some((s) => s.kind === 'promote')) {
+        steps_fail('has no promote step', 'A blue/green rollout needs promote (the switch of all traffic to the new colour)');
+    }
+}
+function checkAnalysis(o, at, offer, names) {
+    if (!offer)
+        steps_fail(`${at}: analysis, but no analysis inputs are set`, 'Set metrics (with prometheus-url) or urls, the checks an analysis step runs');
+    for (const m of o.metrics ?? []) {
+        if (!names.has(m))
+            steps_fail(`${at}: analysis names metric '${m}', which the metrics input does not define`, `Use one of: ${[...names].join(', ') || '(none: set the metrics input)'}`);
+    }
+    const chosen = offer.metrics.filter((m) => o.metrics === undefined || o.metrics.includes(m.name));
+    const compareBaseline = o.compareBaseline ?? offer.compareBaseline;
+    const judged = compareBaseline ? chosen : chosen.filter((m) => m.absolute);
+    if (judged.length === 0 && !offer.otherChecks) {
+        const why = chosen.length > 0 ? 'with compareBaseline false its metrics have no max or min' : 'it names no metric and no urls or alarms are set';
+        steps_fail(`${at}: analysis has nothing to judge (${why})`, 'Name metrics with a max/min, set urls, or remove the step');
+    }
+}
+/** One line per step, for logs and the summary's timeline. */
+function describeStep(s) {
+    switch (s.kind) {
+        case 'setWeight':
+            return `setWeight ${s.weight}`;
+        case 'pause':
+            return `pause ${Math.round(s.durationMs / 1000)}s`;
+        case 'analysis': {
+            const o = s.overrides;
+            const parts = [
+                o.count !== undefined && `count ${o.count}`,
+                o.metrics && `metrics ${o.metrics.join(', ')}`,
+                o.compareBaseline === false && 'max/min only',
+            ].filter(Boolean);
+            return `analysis${parts.length ? ` (${parts.join('; ')})` : ''}`;
+        }
+        default:
+            return s.kind;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/inputs.ts
+/**
+ * Inputs of rollout: `target`, `steps`, and the deploy and analysis inputs under the names
+ * (and with the parsers) of the actions that own them: helm-deploy's for target helm,
+ * health-gate's for the analysis. No copies: the specs below are built from theirs, and the
+ * contract test checks that action.yml repeats their descriptions and defaults.
+ */
+
+
+
+
+
+/** helm-deploy inputs a rollout sets itself: the action, the weight (from steps), rollback's revision, dry-run. */
+const HELM_INPUTS_NOT_TAKEN = ['action', 'canary-weight', 'revision', 'dry-run'];
+/** Shared inputs whose default differs on purpose (the contract test allows exactly these). */
+const OWN_DEFAULTS = { strategy: 'canary' };
+/** Shared inputs described in rollout's own words (a rollout has no rolling strategy; one report for all steps). */
+const OWN_DESCRIPTIONS = (/* unused pure expression or super */ null && (['strategy', 'report-file', 'aws-region']));
+/** The actions whose inputs rollout takes under their names (and parses with their parsers). */
+const INPUT_OWNERS = (/* unused pure expression or super */ null && (['helm-deploy', 'health-gate']));
+const notRequired = (s) => ({ ...(s.default !== undefined && { default: s.default }) });
+const HELM_TAKEN = Object.fromEntries(Object.entries(INPUTS)
+    .filter(([n]) => !HELM_INPUTS_NOT_TAKEN.includes(n))
+    // required by helm-deploy, but only for target helm: its parser still refuses them empty there
+    .map(([n, s]) => [n, n in OWN_DEFAULTS ? { default: OWN_DEFAULTS[n] } : notRequired(s)]));
+const rollout_inputs_INPUTS = {
+    target: { default: 'helm' },
+    steps: { required: true },
+    ...HELM_TAKEN,
+    ...HEALTH_GATE_INPUTS,
+};
+const rollout_inputs_OUTPUTS = (/* unused pure expression or super */ null && (['result', 'reached-weight', 'analysis-report', 'revision', 'task-definition-arn']));
+const TARGETS = ['helm', 'ecs'];
+function pick(raw, names) {
+    return Object.fromEntries(names.map((n) => [n, raw[n]]));
+}
+/** The analysis' offer to the steps: metric names, what else judges, the settings steps override. */
+function analysisOffer(gate) {
+    return {
+        metrics: (gate.analysis?.metrics ?? []).map((m) => ({ name: m.name, absolute: m.max !== undefined || m.min !== undefined })),
+        otherChecks: gate.http !== undefined || (gate.analysis?.alarms.length ?? 0) > 0,
+        compareBaseline: gate.analysis?.compareBaseline ?? true,
+    };
+}
+/** health-gate's own checks of each step's overrides (min-samples against the step's count...), naming the step. */
+function checkWithGate(steps, gate) {
+    for (const s of steps) {
+        if (s.kind !== 'analysis')
+            continue;
+        try {
+            withStepOverrides(gate, s.overrides);
+        }
+        catch (e) {
+            if (!(e instanceof errors_InputError))
+                throw e;
+            throw new errors_InputError('steps', `step ${s.index}: analysis: ${e.input} ${e.problem}`, e.fix);
+        }
+    }
+}
+function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
+    const get = (n) => rawValue(rollout_inputs_INPUTS, raw, n);
+    const target = parseEnum('target', get('target'), TARGETS);
+    const stepsText = readStepsText(get('steps'), workspace);
+    if (target === 'ecs')
+        throw new errors_InputError('target', 'ecs needs the ecs-deploy action, which this build of Shipline does not include yet', 'Use target: helm');
+    const helmRaw = pick(raw, Object.keys(HELM_TAKEN));
+    const helm = parseInputs({ ...helmRaw, strategy: get('strategy'), action: 'deploy' }, workspace);
+    if (helm.strategy === 'rolling')
+        throw new errors_InputError('strategy', 'rolling has no traffic steps to roll out', 'Use strategy: canary or blue-green (or helm-deploy for a rolling update)');
+    const kind = helm.strategy;
+    const steps = parseSteps(stepsText);
+    const gateNames = Object.keys(HEALTH_GATE_INPUTS);
+    const gateRaw = pick(raw, gateNames);
+    const gateGiven = gateNames.some((n) => (gateRaw[n] ?? '').trim() !== '' && gateRaw[n]?.trim() !== HEALTH_GATE_INPUTS[n].default);
+    const analysed = steps.some((s) => s.kind === 'analysis');
+    // health-gate's parser refuses a gate with nothing to check: only ask it when the steps need one
+    const gate = analysed || gateGiven ? parseHealthGateInputs(gateRaw) : undefined;
+    validateSteps(steps, kind, gate && analysisOffer(gate));
+    if (gate)
+        checkWithGate(steps, gate);
+    return { deploy: { target, helm }, kind, gate, steps, reportFile: gate?.reportFile };
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gate-analysis.ts
+/**
+ * The Analysis the rollout injects: health-gate's library (src/health-gate/library.ts), one
+ * in-process evaluation per analysis step with the step's overrides (count, a subset of the
+ * metrics, compareBaseline). Its log lines are forwarded with the step's number; the verdict
+ * policy (inconclusive-is, fail-on) is the step machine's.
+ */
+
+/** Canary and baseline per metric from health-gate's outcome (alarms have no baseline). */
+function seriesOf(outcome) {
+    return outcome.metrics.map((m) => ({
         metric: m.name,
-        samples: m.samples.map((s) => ({
-            atMs: s.atMs,
-            canary: typeof s.value === 'number' ? s.value : undefined,
-            baseline: typeof s.baselineValue === 'number' ? s.baselineValue : undefined,
-        })),
+        samples: m.samples.map((s) => ({ atMs: s.atMs, canary: s.value, baseline: s.baselineValue })),
     }));
 }
-class StepReporter extends MemoryReporter {
-    outer;
-    prefix;
-    constructor(outer, prefix) {
-        super();
-        this.outer = outer;
-        this.prefix = prefix;
-    }
-    info(m) {
-        this.outer.info(`${this.prefix}${m}`);
-    }
-    warning(m) {
-        this.outer.warning(`${this.prefix}${m}`);
-    }
-    debug(m) {
-        this.outer.debug(`${this.prefix}${m}`);
-    }
-    setSecret(v) {
-        super.setSecret(v);
-        this.outer.setSecret(v);
-    }
+/** A reporter that prefixes log lines with the step and passes credentials and masking through. */
+function stepReporter(outer, prefix) {
+    return {
+        info: (m) => outer.info(`${prefix}${m}`),
+        warning: (m) => outer.warning(`${prefix}${m}`),
+        debug: (m) => outer.debug(`${prefix}${m}`),
+        setSecret: (v) => outer.setSecret(v),
+        setOutput: () => undefined,
+        summary: async () => undefined,
+    };
 }
 function gateAnalysis(gate, deps, reporter) {
     return {
         async run(overrides, { step }) {
-            const inputs = stepGateInputs(gate, overrides, external_node_path_.join(deps.tempDir, `rollout-analysis-step-${step}.json`));
-            const r = new StepReporter(reporter, `  [analysis, step ${step}] `);
-            let thrown;
-            try {
-                await run(inputs, deps, r);
-            }
-            catch (e) {
-                thrown = e; // the verdict is in the report; without a report this is an error
-            }
-            if (!r.outputs.report) {
-                return {
-                    verdict: 'error',
-                    rule: 'analysis-error',
-                    reason: thrown?.message ?? 'health-gate wrote no report',
-                    series: [],
-                    report: { error: thrown?.message },
-                };
-            }
-            const report = JSON.parse(r.outputs.report);
-            return { verdict: report.verdict, rule: report.rule, reason: report.reason, series: seriesOf(report), report };
+            const o = await runHealthGateAnalysis(gate, overrides, { ...deps, reporter: stepReporter(reporter, `  [analysis, step ${step}] `) });
+            return { verdict: o.verdict, rule: o.rule, reason: o.reason, series: seriesOf(o), report: o.report };
         },
     };
 }
@@ -77415,7 +77738,7 @@ function rolloutChart(outcome, metric) {
         : [{ name: 'canary', values: canary }];
     return lineChart(`${metric} over the rollout`, labels, series, `${metric} (query value)`, { missing: 'skip' });
 }
-function summary_renderSummary(outcome, description) {
+function rollout_summary_renderSummary(outcome, description) {
     let md = summary_heading(`${summary_ICON[outcome.result]} Rollout ${outcome.result}: ${description}`);
     md += `Reached **${outcome.reachedWeight} %**${outcome.revision ? `; revision ${outcome.revision}` : ''}${outcome.taskDefinitionArn ? `; ${outcome.taskDefinitionArn}` : ''}.`;
     md += outcome.problem ? `  \n${outcome.problem.replace(/\|/g, '\\|')}\n\n` : '\n\n';
@@ -77512,7 +77835,7 @@ async function run_run(inputs, deps, reporter) {
     reporter.setOutput('task-definition-arn', outcome.taskDefinitionArn ?? '');
     if (inputs.reportFile)
         (0,external_node_fs_.writeFileSync)(external_node_path_.resolve(inputs.reportFile), JSON.stringify(JSON.parse(report), null, 2) + '\n');
-    await reporter.summary(summary_renderSummary(outcome, opened.describe));
+    await reporter.summary(rollout_summary_renderSummary(outcome, opened.describe));
     if (outcome.result === 'promoted')
         return;
     if (outcome.result === 'aborted')
@@ -77530,10 +77853,9 @@ async function run_run(inputs, deps, reporter) {
 
 
 
-
 void actionMain(Object.keys(rollout_inputs_INPUTS), rollout_inputs_parseInputs, (inputs, reporter) => run_run(inputs, {
     helm: { exec: toolkit_exec_exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
-    gate: { clock: Date.now, sleep: sleep, tempDir: runnerTemp() },
+    gate: { clock: Date.now, sleep: sleep },
     state: { save: (s) => saveState(STATE_KEY, JSON.stringify(s)) },
 }, reporter));
 

@@ -4,7 +4,12 @@
  * health-gate's for the analysis. No copies: the specs below are built from theirs, and the
  * contract test checks that action.yml repeats their descriptions and defaults.
  */
-import { INPUTS as GATE_INPUTS, parseInputs as parseGateInputs, type GateInputs } from '../health-gate/inputs';
+import {
+  HEALTH_GATE_INPUTS as GATE_INPUTS,
+  parseHealthGateInputs as parseGateInputs,
+  withStepOverrides,
+  type HealthGateInputs as GateInputs,
+} from '../health-gate/library';
 import { HELM_DEPLOY_INPUTS, parseHelmDeployInputs, type HelmDeployInputs } from '../helm-deploy/library';
 import { InputError } from '../toolkit/errors';
 import { parseEnum, rawValue, type InputSpec, type InputSpecs, type RawInputs } from '../toolkit/inputs';
@@ -15,7 +20,7 @@ export const HELM_INPUTS_NOT_TAKEN = ['action', 'canary-weight', 'revision', 'dr
 /** Shared inputs whose default differs on purpose (the contract test allows exactly these). */
 export const OWN_DEFAULTS = { strategy: 'canary' } as const;
 /** Shared inputs described in rollout's own words (a rollout has no rolling strategy; one report for all steps). */
-export const OWN_DESCRIPTIONS = ['strategy', 'report-file'] as const;
+export const OWN_DESCRIPTIONS = ['strategy', 'report-file', 'aws-region'] as const;
 /** The actions whose inputs rollout takes under their names (and parses with their parsers). */
 export const INPUT_OWNERS = ['helm-deploy', 'health-gate'] as const;
 
@@ -62,10 +67,22 @@ function pick<N extends string>(raw: Record<string, string | undefined>, names: 
 export function analysisOffer(gate: GateInputs): AnalysisOffer {
   return {
     metrics: (gate.analysis?.metrics ?? []).map((m) => ({ name: m.name, absolute: m.max !== undefined || m.min !== undefined })),
-    otherChecks: gate.http !== undefined,
+    otherChecks: gate.http !== undefined || (gate.analysis?.alarms.length ?? 0) > 0,
     compareBaseline: gate.analysis?.compareBaseline ?? true,
-    minSamples: gate.analysis?.minSamples ?? 1,
   };
+}
+
+/** health-gate's own checks of each step's overrides (min-samples against the step's count...), naming the step. */
+function checkWithGate(steps: readonly Step[], gate: GateInputs): void {
+  for (const s of steps) {
+    if (s.kind !== 'analysis') continue;
+    try {
+      withStepOverrides(gate, s.overrides);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw new InputError('steps', `step ${s.index}: analysis: ${e.input} ${e.problem}`, e.fix);
+    }
+  }
 }
 
 export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()): RolloutInputs {
@@ -89,5 +106,6 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
   // health-gate's parser refuses a gate with nothing to check: only ask it when the steps need one
   const gate = analysed || gateGiven ? parseGateInputs(gateRaw) : undefined;
   validateSteps(steps, kind, gate && analysisOffer(gate));
+  if (gate) checkWithGate(steps, gate);
   return { deploy: { target, helm }, kind, gate, steps, reportFile: gate?.reportFile };
 }

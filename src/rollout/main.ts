@@ -2,7 +2,6 @@ import { actionMain } from '../toolkit/action-main';
 import { core } from '../toolkit/actions-core';
 import { exec } from '../toolkit/exec';
 import { sleep } from '../toolkit/retry';
-import { runnerTemp } from '../toolkit/temp-files';
 import { actionsToolCache } from '../toolkit/tool-cache';
 import { eksDescriber } from '../helm-deploy/library';
 import { STATE_KEY } from './cancel';
@@ -14,7 +13,7 @@ void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) =>
     inputs,
     {
       helm: { exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
-      gate: { clock: Date.now, sleep, tempDir: runnerTemp() },
+      gate: { clock: Date.now, sleep },
       state: { save: (s) => core.saveState(STATE_KEY, JSON.stringify(s)) },
     },
     reporter,

@@ -3,7 +3,6 @@ import { coreReporter, core, readRawInputs } from '../toolkit/actions-core';
 import { errorLine } from '../toolkit/errors';
 import { exec } from '../toolkit/exec';
 import { sleep } from '../toolkit/retry';
-import { runnerTemp } from '../toolkit/temp-files';
 import { actionsToolCache } from '../toolkit/tool-cache';
 import { eksDescriber } from '../helm-deploy/library';
 import { abortLeftover, readState, STATE_KEY } from './cancel';
@@ -19,7 +18,7 @@ async function post(): Promise<void> {
         const inputs = parseInputs(readRawInputs(Object.keys(INPUTS)));
         const deps = {
           helm: { exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
-          gate: { clock: Date.now, sleep, tempDir: runnerTemp() },
+          gate: { clock: Date.now, sleep },
           state: { save: () => undefined },
         };
         return openDeployer(inputs, deps, coreReporter);

@@ -5,11 +5,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { GateDeps } from '../health-gate/run';
 import { openHelmRollout, type HelmDeployDeps } from '../helm-deploy/library';
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
-import { gateAnalysis } from './gate-analysis';
+import { gateAnalysis, type GateAnalysisDeps } from './gate-analysis';
 import { helmDeployer } from './helm-deployer';
 import type { RolloutInputs } from './inputs';
 import { runRollout, type Analysis, type Deployer, type RolloutOutcome, type StateStore } from './machine';
@@ -17,7 +16,7 @@ import { renderSummary } from './summary';
 
 export interface RolloutDeps {
   helm: HelmDeployDeps;
-  gate: GateDeps;
+  gate: GateAnalysisDeps;
   /** Where the rollout's progress is saved for the post step (GITHUB_STATE in main). */
   state: StateStore;
 }

@@ -42,8 +42,6 @@ export interface AnalysisOffer {
   otherChecks: boolean;
   /** Default compare-baseline. */
   compareBaseline: boolean;
-  /** min-samples: a step's count below it could never pass. */
-  minSamples: number;
 }
 
 const INPUT = 'steps';
@@ -219,14 +217,9 @@ function checkAnalysis(o: AnalysisOverrides, at: string, offer: AnalysisOffer | 
   const compareBaseline = o.compareBaseline ?? offer.compareBaseline;
   const judged = compareBaseline ? chosen : chosen.filter((m) => m.absolute);
   if (judged.length === 0 && !offer.otherChecks) {
-    const why = chosen.length > 0 ? 'with compareBaseline false its metrics have no max or min' : 'it names no metric and no urls are set';
+    const why = chosen.length > 0 ? 'with compareBaseline false its metrics have no max or min' : 'it names no metric and no urls or alarms are set';
     fail(`${at}: analysis has nothing to judge (${why})`, 'Name metrics with a max/min, set urls, or remove the step');
   }
-  if (o.count !== undefined && chosen.length > 0 && o.count < offer.minSamples)
-    fail(
-      `${at}: analysis count ${o.count} is below min-samples ${offer.minSamples}, so it could never pass`,
-      `Give count of at least ${offer.minSamples}, or lower min-samples`,
-    );
 }
 
 /** One line per step, for logs and the summary's timeline. */

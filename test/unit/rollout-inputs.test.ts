@@ -73,8 +73,10 @@ describe('rollout inputs', () => {
       '- setWeight: 10\n- analysis: {metrics: [error-rates]}\n- setWeight: 100',
       "steps: step 2: analysis names metric 'error-rates', which the metrics input does not define",
     ],
-    ['- setWeight: 10\n- analysis: {metrics: []}\n- setWeight: 100', 'steps: step 2: analysis has nothing to judge (it names no metric and no urls are set)'],
-    ['- setWeight: 10\n- analysis: {count: 3}\n- setWeight: 100', 'steps: step 2: analysis count 3 is below min-samples 5, so it could never pass'],
+    [
+      '- setWeight: 10\n- analysis: {metrics: []}\n- setWeight: 100',
+      'steps: step 2: analysis has nothing to judge (it names no metric and no urls or alarms are set)',
+    ],
     ['- setWeight: 10\n- pause: {}\n- setWeight: 100', 'steps: step 2 (line 2): pause has no duration'],
     ['- setWeight: 10\n- pause: {duration: soon}\n- setWeight: 100', "steps: 'soon' is not a duration"],
     ['- analysis: {}\n- setWeight: 100', 'steps: step 1: analysis before the first setWeight has no canary to judge'],
@@ -88,8 +90,14 @@ describe('rollout inputs', () => {
     expect(problem({ steps })).toContain(expected);
   });
 
+  it("checks each analysis step's overrides with health-gate's own rules, naming the step", () => {
+    const steps = '- setWeight: 10\n- analysis: {count: 3}\n- setWeight: 100';
+    expect(problem({ 'min-samples': '5', steps })).toMatch(/^steps: step 2: analysis: min-samples 5 is more than/);
+    expect(parse({ steps }).steps[1]).toEqual({ kind: 'analysis', index: 2, overrides: { count: 3 } }); // default min-samples follows the count
+  });
+
   it('refuses an analysis step with nothing to judge: no metrics and no urls', () => {
-    expect(problem({ metrics: '', 'prometheus-url': '' })).toBe('urls: and metrics are both empty, so there is nothing to check');
+    expect(problem({ metrics: '', 'prometheus-url': '' })).toBe('urls: metrics and cloudwatch-alarms are all empty, so there is nothing to check');
   });
 
   it("refuses a missing required deploy input by helm-deploy's own words", () => {
@@ -121,7 +129,7 @@ describe('steps shapes', () => {
       { kind: 'analysis', index: 4, overrides: {} },
       { kind: 'promote', index: 5 },
     ]);
-    expect(() => validateSteps(s, 'blue-green', { metrics: [], otherChecks: true, compareBaseline: true, minSamples: 5 })).not.toThrow();
+    expect(() => validateSteps(s, 'blue-green', { metrics: [], otherChecks: true, compareBaseline: true })).not.toThrow();
   });
 });
 

@@ -24,7 +24,7 @@ const BLUE_GREEN = `
 - promote
 - analysis: {count: 5}
 `;
-const OFFER = { metrics: [{ name: 'error-rate', absolute: true }], otherChecks: false, compareBaseline: true, minSamples: 5 };
+const OFFER = { metrics: [{ name: 'error-rate', absolute: true }], otherChecks: false, compareBaseline: true };
 
 function steps(text: string, kind: RolloutKind): Step[] {
   const s = parseSteps(text);
