@@ -300,7 +300,7 @@ const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
 const api = __nccwpck_require__(6615)
 const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
+const MockClient = __nccwpck_require__(9746)
 const MockAgent = __nccwpck_require__(7501)
 const MockPool = __nccwpck_require__(4004)
 const mockErrors = __nccwpck_require__(2429)
@@ -10705,7 +10705,7 @@ const {
   kOptions,
   kFactory
 } = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
+const MockClient = __nccwpck_require__(9746)
 const MockPool = __nccwpck_require__(4004)
 const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
 const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
@@ -10854,7 +10854,7 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9746:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -28433,6 +28433,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
 /***/ 7540:
 /***/ ((module) => {
 
@@ -28468,6 +28475,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -28482,6 +28503,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -28489,10 +28517,31 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
 /***/ 643:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 
 /***/ }),
 
@@ -37169,7 +37218,7 @@ exports.visitAsync = visitAsync;
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
@@ -37178,6 +37227,9 @@ exports.visitAsync = visitAsync;
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -37225,6 +37277,28 @@ exports.visitAsync = visitAsync;
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -37239,6 +37313,69 @@ exports.visitAsync = visitAsync;
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/
@@ -40246,7 +40383,7 @@ function readRawInputs(names) {
  * "unexpected error" with its message; stacks only ever go to the debug log.
  */
 /** Bad input: names the input and says how to fix it. Raised before anything is written. */
-class errors_InputError extends Error {
+class InputError extends Error {
     input;
     problem;
     fix;
@@ -40274,7 +40411,7 @@ class ServiceError extends Error {
 /** One line for `::error::`: newlines folded, so the runner shows the whole message. */
 function errorLine(err) {
     let text;
-    if (err instanceof errors_InputError || err instanceof ServiceError)
+    if (err instanceof InputError || err instanceof ServiceError)
         text = err.message;
     else if (err instanceof Error)
         text = `Unexpected error: ${err.message}`;
@@ -40347,12 +40484,12 @@ async function withRetry(attempt, policy = DEFAULT_RETRY, onRetry, wait = sleep)
     }
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/toolkit/temp-files.ts
 /**
  * Files a step writes for itself: under the runner's temp directory ($RUNNER_TEMP, emptied
@@ -40363,8 +40500,8 @@ const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 
 /** $RUNNER_TEMP (the OS temp directory outside a runner), created when missing. */
 function runnerTemp(env = process.env) {
-    const dir = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true });
+    const dir = env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
     return dir;
 }
 /** A new directory of this step's own under runnerTemp, e.g. `shipline-kube-AbC123`. */
@@ -40390,7 +40527,7 @@ function rawValue(specs, raw, name) {
     const given = raw[name];
     const value = (given === undefined || given.trim() === '' ? (spec.default ?? '') : given).trim();
     if (spec.required && value === '')
-        throw new errors_InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
+        throw new InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
     return value;
 }
 const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
@@ -40400,12 +40537,12 @@ function parseBoolean(name, value) {
         return true;
     if (FALSE.has(value))
         return false;
-    throw new errors_InputError(name, `'${value}' is not a boolean`, 'Use true or false');
+    throw new InputError(name, `'${value}' is not a boolean`, 'Use true or false');
 }
 function parseEnum(name, value, allowed) {
     const found = allowed.find((a) => a === value.toLowerCase() || a === value);
     if (found === undefined)
-        throw new errors_InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
+        throw new InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
     return found;
 }
 /** Items separated by newlines or commas; blanks and `#` comment lines dropped. */
@@ -40424,7 +40561,7 @@ function parseLines(value) {
 }
 function parseInteger(name, value, opts = {}) {
     if (!/^-?\d+$/.test(value))
-        throw new errors_InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
+        throw new InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
     const n = Number(value);
     checkRange(name, n, opts);
     return n;
@@ -40432,15 +40569,15 @@ function parseInteger(name, value, opts = {}) {
 function parseNumber(name, value, opts = {}) {
     const n = Number(value);
     if (value === '' || !Number.isFinite(n))
-        throw new errors_InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
+        throw new InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
     checkRange(name, n, opts);
     return n;
 }
 function checkRange(name, n, { min, max }) {
     if (min !== undefined && n < min)
-        throw new errors_InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
+        throw new InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
     if (max !== undefined && n > max)
-        throw new errors_InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
+        throw new InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
 }
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Go-style durations as Helm and Prometheus write them: `90s`, `5m`, `1h30m`, `250ms`; a bare number is seconds. */
@@ -40456,7 +40593,7 @@ function parseDuration(name, value) {
         consumed = re.lastIndex;
     }
     if (v === '' || consumed !== v.length) {
-        throw new errors_InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
+        throw new InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
     }
     return Math.round(total);
 }
@@ -40476,21 +40613,22 @@ function parseHttpUrl(name, value) {
         url = new URL(value);
     }
     catch {
-        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+        throw new InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+        throw new InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
     }
     return url;
 }
 /**
- * An http(s) URL without user:password@: the URL gets logged and downloads do not send those
- * credentials anyway. The message does not repeat the URL.
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
  */
-function parseHttpUrlWithoutCredentials(name, value) {
+function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
     const url = parseHttpUrl(name, value);
     if (url.username !== '' || url.password !== '') {
-        throw new InputError(name, 'contains credentials (user:password@)', 'Use a mirror reachable without credentials in the URL');
+        throw new InputError(name, 'contains credentials (user:password@)', fix);
     }
     return url;
 }
@@ -40515,7 +40653,7 @@ const INPUT = 'body-match';
 const FIX = 'Write /regex/ or a JSON path condition such as $.status == "ok"';
 function parsePath(text) {
     if (!text.startsWith('$'))
-        throw new errors_InputError(INPUT, `'${text}' does not start with $`, FIX);
+        throw new InputError(INPUT, `'${text}' does not start with $`, FIX);
     const parts = [];
     const re = /\.([A-Za-z_][\w-]*)|\[(\d+)\]|\["([^"]*)"\]/y;
     let at = 1;
@@ -40523,7 +40661,7 @@ function parsePath(text) {
         re.lastIndex = at;
         const m = re.exec(text);
         if (!m)
-            throw new errors_InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
+            throw new InputError(INPUT, `cannot read the JSON path '${text}' at character ${at + 1}`, FIX);
         parts.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
         at = re.lastIndex;
     }
@@ -40539,7 +40677,7 @@ function parseBodyMatch(value) {
             return { kind: 'regex', source: v, regex: new RegExp(rx[1], rx[2].replace('g', '')) };
         }
         catch (e) {
-            throw new errors_InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
+            throw new InputError(INPUT, `'${v}' is not a valid regular expression (${e.message})`, FIX);
         }
     }
     const cond = /^(\$\S*)\s*(==|!=)\s*(.+)$/s.exec(v);
@@ -40550,7 +40688,7 @@ function parseBodyMatch(value) {
         expected = JSON.parse(cond[3]);
     }
     catch {
-        throw new errors_InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
+        throw new InputError(INPUT, `${cond[3]} is not a JSON value`, 'Quote strings: $.status == "ok"; numbers, true, false and null as is');
     }
     return { kind: 'json', source: v, path: parsePath(cond[1]), op: cond[2], expected };
 }
@@ -40583,6 +40721,38 @@ function bodyMismatch(match, body) {
     return holds ? undefined : `${match.source} does not hold: value is ${shown}`;
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/alarm-selectors.ts
+/**
+ * The `cloudwatch-alarms` input: alarm names, comma or newline separated, or `prefix:NAME` for
+ * every alarm (metric or composite) whose name starts with NAME (DescribeAlarms' AlarmNamePrefix).
+ */
+
+
+/** CloudWatch's limit on an alarm name (PutMetricAlarm AlarmName: 1-255 characters). */
+const MAX_NAME = 255;
+function parseAlarmSelectors(value) {
+    const seen = new Set();
+    const out = [];
+    for (const item of parseList(value)) {
+        const isPrefix = /^prefix:/i.test(item);
+        const text = isPrefix ? item.slice('prefix:'.length).trim() : item;
+        if (text === '')
+            throw new InputError('cloudwatch-alarms', `'${item}' has an empty prefix, which would match every alarm in the region`, 'Write prefix:NAME with the start of the alarm names, e.g. prefix:shop-prod-');
+        if (text.length > MAX_NAME)
+            throw new InputError('cloudwatch-alarms', `'${text.slice(0, 40)}…' is longer than ${MAX_NAME} characters`, 'Give alarm names as CloudWatch shows them');
+        const key = `${isPrefix ? 'p' : 'n'}:${text}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        out.push(isPrefix ? { kind: 'prefix', prefix: text } : { kind: 'name', name: text });
+    }
+    return out;
+}
+/** How the selector reads in logs and the summary. */
+function describeSelector(s) {
+    return s.kind === 'name' ? s.name : `prefix:${s.prefix}`;
+}
+
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/health-gate/metrics-spec.ts
@@ -40610,7 +40780,7 @@ function longestRangeMs(...queries) {
 const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
 const metrics_spec_INPUT = 'metrics';
 function fail(problem, fix) {
-    throw new errors_InputError(metrics_spec_INPUT, problem, fix);
+    throw new InputError(metrics_spec_INPUT, problem, fix);
 }
 function readNumber(where, key, v) {
     if (v === undefined || v === null)
@@ -40719,6 +40889,7 @@ function parseMetrics(text) {
 
 
 
+
 const INPUTS = {
     urls: {},
     'expected-status': { default: '200' },
@@ -40726,21 +40897,21 @@ const INPUTS = {
     'request-timeout': { default: '5s' },
     'check-interval': { default: '5s' },
     'consecutive-successes': { default: '3' },
-    deadline: { default: '5m' },
+    deadline: {},
     headers: {},
     'prometheus-url': {},
     'prometheus-token': {},
     'prometheus-username': {},
     'prometheus-password': {},
     metrics: {},
-    interval: { default: '30s' },
+    interval: {},
     count: {},
     duration: {},
     'failure-limit': { default: '0' },
     'inconclusive-limit': { default: '2' },
     'consecutive-error-limit': { default: '2' },
     'consecutive-success-limit': { default: '0' },
-    'min-samples': { default: '5' },
+    'min-samples': {},
     'effect-size': { default: '1.5' },
     confidence: { default: '0.99' },
     'compare-baseline': { default: 'true' },
@@ -40749,22 +40920,34 @@ const INPUTS = {
     'traffic-url': {},
     'traffic-rps': { default: '0' },
     'report-file': {},
+    'cloudwatch-alarms': {},
+    'aws-region': {},
 };
 const OUTPUTS = (/* unused pure expression or super */ null && (['verdict', 'score', 'report', 'report-file']));
 const DEFAULT_COUNT = 10;
+/** min-samples when not given: this, or every measurement when count is smaller (a default never conflicts with a valid count). */
+const DEFAULT_MIN_SAMPLES = 5;
+/**
+ * The min-samples the analysis uses: the explicit value, which may not exceed count (an input
+ * error naming min-samples), or the smaller of DEFAULT_MIN_SAMPLES and count.
+ * `countSource` names where count came from, for the message (count, duration, or the default).
+ */
+function resolveMinSamples(explicit, count, countSource) {
+    if (explicit === undefined)
+        return Math.min(DEFAULT_MIN_SAMPLES, count);
+    if (explicit > count)
+        throw new InputError('min-samples', `${explicit} is more than the ${count} measurements the analysis takes${countSource ? ` (${countSource})` : ` (default count ${DEFAULT_COUNT})`}`, `Lower min-samples to at most ${count}, or raise count/duration`);
+    return explicit;
+}
 function parseStatusList(value) {
     const list = parseList(value);
     if (list.length === 0)
-        throw new errors_InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
+        throw new InputError('expected-status', 'is empty', 'Give codes such as 200, 204 or a class such as 2xx');
     for (const s of list) {
         if (!/^[1-5](\d\d|xx)$/i.test(s))
-            throw new errors_InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
+            throw new InputError('expected-status', `'${s}' is not a status code or class`, 'Give codes such as 200, 204 or a class such as 2xx');
     }
     return list.map((s) => s.toLowerCase());
-}
-function statusExpected(expected, status) {
-    const code = String(status);
-    return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
 }
 function parseHeaders(value) {
     const headers = {};
@@ -40777,35 +40960,54 @@ function parseHeaders(value) {
             .split(/[\s:=]/)[0]
             .slice(0, 40) || '(no name)';
         if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
-            throw new errors_InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
+            throw new InputError('headers', `line ${n + 1} ('${start}…') is not a header line`, 'Write one "Name: value" per line');
         headers[name] = line.slice(at + 1).trim();
     }
     return headers;
 }
-/**
- * An http(s) URL without user:password@ in it: fetch refuses such URLs, and the URL is logged and
- * reported, so the password would leak. The message does not repeat the URL.
- */
-function urlWithoutCredentials(name, value, fix) {
-    const url = parseHttpUrl(name, value);
-    if (url.username !== '' || url.password !== '')
-        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
-    return url.toString();
-}
 /** Positive durations only: a zero or negative interval would spin or never end. */
 function positiveDuration(name, value) {
     if (value.trim().startsWith('-'))
-        throw new errors_InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
+        throw new InputError(name, `'${value}' is negative`, 'Give a positive duration such as 30s');
     const ms = parseDuration(name, value);
     if (ms <= 0)
-        throw new errors_InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
+        throw new InputError(name, `'${value}' is not a positive duration`, 'Give a positive duration such as 30s');
     return ms;
+}
+/** Default deadline of the HTTP checks: 5 minutes, or room for twice the healthy rounds needed when they take longer. */
+const DEFAULT_DEADLINE_MS = 300_000;
+/** Default interval between measurements (raised to the longest CloudWatch period, lowered to duration). */
+const DEFAULT_INTERVAL_MS = 30_000;
+/**
+ * deadline: explicit (it must leave room for consecutive-successes rounds, (n - 1) intervals,
+ * or the checks could never pass), or the larger of 5 minutes and 2 x n x check-interval.
+ */
+function httpDeadline(raw, successes, intervalRaw) {
+    const intervalMs = positiveDuration('check-interval', intervalRaw);
+    const needed = (successes - 1) * intervalMs;
+    if (raw === '')
+        return Math.max(DEFAULT_DEADLINE_MS, 2 * successes * intervalMs);
+    const deadlineMs = positiveDuration('deadline', raw);
+    if (deadlineMs <= needed)
+        throw new InputError('deadline', `'${raw}' is too short for ${successes} healthy rounds ${formatDuration(intervalMs)} apart (they take ${formatDuration(needed)})`, `Raise deadline above ${formatDuration(needed)}, or lower consecutive-successes or check-interval`);
+    return deadlineMs;
+}
+/**
+ * interval: explicit, or 30 s raised to the longest CloudWatch period (a shorter interval would
+ * re-read the same period) and lowered to duration when that is shorter (one measurement).
+ */
+function analysisInterval(raw, durationRaw, metrics) {
+    if (raw !== '')
+        return positiveDuration('interval', raw);
+    const longestPeriodMs = Math.max(0, ...metrics.map((m) => (m.cloudwatch?.canary.periodS ?? 0) * 1000));
+    const ms = Math.max(DEFAULT_INTERVAL_MS, longestPeriodMs);
+    return durationRaw === '' ? ms : Math.min(ms, positiveDuration('duration', durationRaw));
 }
 function parseInputs(raw) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const secrets = [];
     const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
-    const urls = parseList(get('urls')).map((u) => urlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)'));
+    const urls = parseList(get('urls')).map((u) => parseHttpUrlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)').toString());
     const headers = parseHeaders(get('headers'));
     secrets.push(...Object.values(headers));
     const http = urls.length === 0
@@ -40817,49 +41019,61 @@ function parseInputs(raw) {
             requestTimeoutMs,
             intervalMs: positiveDuration('check-interval', get('check-interval')),
             consecutiveSuccesses: parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }),
-            deadlineMs: positiveDuration('deadline', get('deadline')),
+            deadlineMs: httpDeadline(get('deadline'), parseInteger('consecutive-successes', get('consecutive-successes'), { min: 1, max: 1000 }), get('check-interval')),
             headers,
         };
     const metrics = parseMetrics(get('metrics'));
     const compareBaseline = parseBoolean('compare-baseline', get('compare-baseline'));
     const promUrl = get('prometheus-url');
-    if (metrics.length > 0 && promUrl === '')
-        throw new errors_InputError('prometheus-url', 'is needed to evaluate metrics', 'Set prometheus-url to the Prometheus base URL');
-    if (promUrl !== '' && metrics.length === 0)
-        throw new errors_InputError('metrics', 'is empty but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
-    if (!http && metrics.length === 0)
-        throw new errors_InputError('urls', 'and metrics are both empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, or both');
+    const alarms = parseAlarmSelectors(get('cloudwatch-alarms'));
+    const promMetrics = metrics.filter((m) => m.cloudwatch === undefined);
+    const cwMetrics = metrics.filter((m) => m.cloudwatch !== undefined);
+    if (promMetrics.length > 0 && promUrl === '')
+        throw new InputError('prometheus-url', `is needed to evaluate metric '${promMetrics[0].name}' (a query:)`, 'Set prometheus-url to the Prometheus base URL');
+    if (promUrl !== '' && promMetrics.length === 0)
+        throw new InputError('metrics', 'has no Prometheus metric (query:) but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
+    if (!http && metrics.length === 0 && alarms.length === 0)
+        throw new InputError('urls', 'metrics and cloudwatch-alarms are all empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
+    const usesCloudWatch = cwMetrics.length > 0 || alarms.length > 0;
+    const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1');
+    if (usesCloudWatch && region === undefined)
+        throw new InputError('aws-region', `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`})`, 'Set aws-region to the region of the alarms and metrics, such as eu-west-1');
     let analysis;
-    if (metrics.length > 0) {
+    if (metrics.length > 0 || alarms.length > 0) {
         const token = get('prometheus-token');
         const username = get('prometheus-username');
         const password = get('prometheus-password');
         secrets.push(token, password);
         if (token && (username || password))
-            throw new errors_InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
+            throw new InputError('prometheus-token', 'and prometheus-username/-password are both set', 'Use a bearer token or basic auth, not both');
         if (Boolean(username) !== Boolean(password))
-            throw new errors_InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
+            throw new InputError(username ? 'prometheus-password' : 'prometheus-username', 'is missing', 'Basic auth needs both prometheus-username and prometheus-password');
         const auth = token ? { kind: 'bearer', token } : username ? { kind: 'basic', username, password } : { kind: 'none' };
-        const intervalMs = positiveDuration('interval', get('interval'));
         const countRaw = get('count');
         const durationRaw = get('duration');
+        const intervalMs = analysisInterval(get('interval'), durationRaw, metrics);
         if (countRaw && durationRaw)
-            throw new errors_InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
+            throw new InputError('count', 'and duration are both set', 'Give either count (measurements) or duration, not both');
         let count = DEFAULT_COUNT;
         if (countRaw)
             count = parseInteger('count', countRaw, { min: 1, max: 10_000 });
         if (durationRaw) {
             count = Math.floor(positiveDuration('duration', durationRaw) / intervalMs);
             if (count < 1)
-                throw new errors_InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
+                throw new InputError('duration', `'${durationRaw}' is shorter than one interval`, 'Give a duration of at least one interval');
         }
-        const minSamples = parseInteger('min-samples', get('min-samples'), { min: 1 });
-        if (minSamples > count)
-            throw new errors_InputError('min-samples', `${minSamples} is more than the ${count} measurements the analysis takes`, 'Lower min-samples or raise count/duration');
+        const minSamplesRaw = get('min-samples');
+        const explicitMinSamples = minSamplesRaw === '' ? undefined : parseInteger('min-samples', minSamplesRaw, { min: 1 });
         analysis = {
-            prometheusUrl: urlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password').replace(/\/+$/, ''),
+            prometheusUrl: promMetrics.length > 0
+                ? parseHttpUrlWithoutCredentials('prometheus-url', promUrl, 'Drop them from the URL and use prometheus-username and prometheus-password')
+                    .toString()
+                    .replace(/\/+$/, '')
+                : undefined,
             auth,
             metrics,
+            alarms,
+            awsRegion: usesCloudWatch ? region : undefined,
             intervalMs,
             count,
             queryTimeoutMs: requestTimeoutMs,
@@ -40867,7 +41081,8 @@ function parseInputs(raw) {
             inconclusiveLimit: parseInteger('inconclusive-limit', get('inconclusive-limit'), { min: 0 }),
             consecutiveErrorLimit: parseInteger('consecutive-error-limit', get('consecutive-error-limit'), { min: 0 }),
             consecutiveSuccessLimit: parseInteger('consecutive-success-limit', get('consecutive-success-limit'), { min: 0 }),
-            minSamples,
+            minSamples: resolveMinSamples(explicitMinSamples, count, countRaw ? 'count' : durationRaw ? 'duration' : undefined),
+            explicitMinSamples,
             effectSize: parseNumber('effect-size', get('effect-size'), { min: 1 }),
             confidence: parseNumber('confidence', get('confidence'), { min: 0.5, max: 0.999999 }),
             compareBaseline,
@@ -40876,10 +41091,10 @@ function parseInputs(raw) {
     const rps = parseNumber('traffic-rps', get('traffic-rps'), { min: 0, max: 1000 });
     const trafficUrl = get('traffic-url');
     if (rps > 0 && trafficUrl === '')
-        throw new errors_InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
+        throw new InputError('traffic-url', 'is needed when traffic-rps is above 0', 'Set traffic-url to the canary URL to exercise');
     if (rps > 0 && !analysis)
-        throw new errors_InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
-    const traffic = rps > 0 ? { url: urlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials'), rps } : undefined;
+        throw new InputError('traffic-rps', 'only makes sense during a metrics analysis', 'Add metrics, or set traffic-rps to 0');
+    const traffic = rps > 0 ? { url: parseHttpUrlWithoutCredentials('traffic-url', trafficUrl, 'Give a URL without credentials').toString(), rps } : undefined;
     return {
         http,
         analysis,
@@ -41545,12 +41760,33 @@ function decide(states, limits, final) {
             reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
         };
     }
-    const short = states.find(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const shortBy = (status) => short.find(({ samples }) => countOf(samples, status) > 0);
+    const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
+    const failed = shortBy('failed');
+    if (failed) {
+        return {
+            verdict: 'fail',
+            rule: 'failed-measurements',
+            metric: failed.spec.name,
+            reason: `'${failed.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it was measured failing (${tally(failed)}); last: ${last(failed.samples.filter((x) => x.status === 'failed'))?.reason}`,
+        };
+    }
+    const errored = shortBy('error');
+    if (errored) {
+        return {
+            verdict: 'error',
+            rule: 'measurement-errors',
+            metric: errored.spec.name,
+            reason: `'${errored.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it could not be measured (${tally(errored)}); last error: ${last(errored.samples.filter((x) => x.status === 'error'))?.reason}`,
+        };
+    }
+    const lacking = short[0];
     return {
         verdict: 'inconclusive',
         rule: 'not-enough-samples',
-        metric: short.spec.name,
-        reason: `'${short.spec.name}' has only ${countOf(short.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}`,
+        metric: lacking.spec.name,
+        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
     };
 }
 /** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
@@ -41566,13 +41802,34 @@ function rules_score(states) {
 
 
 const ERROR_RETRY_MS = 5_000;
+/** An error no retry can fix (bad PromQL, refused credentials, an alarm that does not exist): the gate ends in `error` at once. */
+function isConfigurationError(e) {
+    return e instanceof PrometheusConfigError || (e instanceof Error && e.configuration === true);
+}
+function noClient(what) {
+    throw Object.assign(new Error(`no ${what} client was given to the analysis`), { configuration: true });
+}
 async function queryAll(spec, client) {
-    const ask = (q) => (q === undefined ? Promise.resolve(undefined) : client.query(q, spec.name));
+    const ask = (q) => (q === undefined ? Promise.resolve(undefined) : (client ?? noClient('Prometheus')).query(q, spec.name));
     const [query, total, baseline, baselineTotal] = await Promise.all([ask(spec.query), ask(spec.total), ask(spec.baseline), ask(spec.baselineTotal)]);
     return { query: query, total, baseline, baselineTotal };
 }
+/** One round of every metric: Prometheus queries in parallel, CloudWatch metrics in one batch. */
+async function readMetrics(states, deps) {
+    const cw = states.filter((s) => s.spec.cloudwatch !== undefined && !s.alarm).map((s) => s.spec);
+    const [batch, prom] = await Promise.all([
+        cw.length > 0 ? (deps.cloudwatch ?? noClient('CloudWatch')).readRound(cw) : Promise.resolve(new Map()),
+        Promise.all(states.map((s) => (s.spec.cloudwatch !== undefined || s.alarm ? undefined : queryAll(s.spec, deps.client)))),
+    ]);
+    return states.map((s, i) => prom[i] ?? batch.get(s.spec.name));
+}
 async function runAnalysis(settings, deps) {
     const states = settings.metrics.map((spec) => ({ spec, samples: [] }));
+    const configError = (e, round) => {
+        if (!isConfigurationError(e))
+            throw e;
+        return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: round, elapsedMs: deps.clock() - started };
+    };
     const comparison = {
         minSamples: settings.minSamples,
         effectSize: settings.effectSize,
@@ -41580,6 +41837,15 @@ async function runAnalysis(settings, deps) {
         looks: settings.count - settings.minSamples + 1,
     };
     const started = deps.clock();
+    if (deps.alarms) {
+        try {
+            for (const spec of await deps.alarms.resolve())
+                states.push({ spec, samples: [], alarm: true });
+        }
+        catch (e) {
+            return configError(e, 0);
+        }
+    }
     if (states.some((s) => s.spec.cumulative)) {
         // Raw counters give counts only as differences: read them once, an interval before the first
         // measurement, so that measurement already has its counts. A failed reading here only makes
@@ -41594,26 +41860,30 @@ async function runAnalysis(settings, deps) {
             });
         }
         catch (e) {
-            if (!(e instanceof PrometheusConfigError))
-                throw e;
-            return { decision: { verdict: 'error', rule: 'configuration-error', reason: e.message }, states, rounds: 0, elapsedMs: deps.clock() - started };
+            return configError(e, 0);
         }
         await deps.sleep(Math.max(0, readStart + settings.intervalMs - deps.clock()));
     }
     for (let round = 1;; round++) {
         const roundStart = deps.clock();
+        const metricStates = states.filter((s) => !s.alarm);
+        const alarmStates = states.filter((s) => s.alarm);
         let outcomes;
+        let alarmSamples = [];
         try {
-            outcomes = await Promise.all(states.map((s) => queryAll(s.spec, deps.client)));
+            [outcomes, alarmSamples] = await Promise.all([
+                readMetrics(metricStates, deps),
+                deps.alarms && alarmStates.length > 0
+                    ? deps.alarms.read(alarmStates.map((s) => s.spec), alarmStates, roundStart)
+                    : Promise.resolve([]),
+            ]);
         }
         catch (e) {
-            if (!(e instanceof PrometheusConfigError))
-                throw e;
-            const decision = { verdict: 'error', rule: 'configuration-error', reason: e.message };
-            return { decision, states, rounds: round, elapsedMs: deps.clock() - started };
+            return configError(e, round);
         }
         const at = deps.clock();
-        states.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
+        metricStates.forEach((s, i) => s.samples.push(measure(s.spec, outcomes[i], s.samples, comparison, at, s.startReadings)));
+        alarmStates.forEach((s, i) => s.samples.push(alarmSamples[i]));
         deps.onRound?.(round, states);
         const decision = decide(states, settings, round >= settings.count);
         if (decision)
@@ -41624,6 +41894,28 @@ async function runAnalysis(settings, deps) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/api.ts
+/**
+ * The SDK's CloudWatch client for `region`, with the SDK's own retries off (maxAttempts 1):
+ * health-gate retries throttling and internal errors itself, bounded by the interval.
+ */
+async function sdkCloudWatch(region) {
+    const sdk = await __nccwpck_require__.e(/* import() */ 85).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4085, 19));
+    const client = new sdk.CloudWatchClient({ region, maxAttempts: 1 });
+    return {
+        describeAlarms: (input) => client.send(new sdk.DescribeAlarmsCommand(input)),
+        getMetricData: (input) => client.send(new sdk.GetMetricDataCommand(input)),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/sources.ts
+
+async function cloudWatchSources(a, deps) {
+    const api = deps.api ?? (await sdkCloudWatch(a.awsRegion));
+    void api;
+    return {};
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/http-checks.ts
 /**
  * HTTP health checks: every round requests every URL (each with its own timeout); a round
@@ -41632,7 +41924,11 @@ async function runAnalysis(settings, deps) {
  * room for them. A hanging URL is cut at request-timeout and reported as such.
  */
 
-
+/** Whether an HTTP status matches one of the expected codes ("200") or classes ("2xx"), as parsed from expected-status. */
+function statusExpected(expected, status) {
+    const code = String(status);
+    return expected.some((e) => e === code || (e.endsWith('xx') && e[0] === code[0] && code.length === 3));
+}
 async function checkUrl(url, s, fetchFn, clock) {
     const start = clock();
     try {
@@ -41684,10 +41980,49 @@ async function runHttpChecks(s, deps) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/notes.ts
+/**
+ * What the log says before the analysis starts, about settings that change how it can judge:
+ * the first look at which a comparison can fail, overlapping count windows, raw counters, and
+ * CloudWatch periods longer than the interval.
+ */
+
+
+function analysisNotes(a) {
+    const notes = [];
+    if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
+        const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
+        const needed = minSamplesToReject(alpha);
+        const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
+        if (needed > a.count)
+            notes.push({ level: 'warning', text: `${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail` });
+        else
+            notes.push({ level: 'info', text: note });
+    }
+    for (const m of a.metrics) {
+        if (m.cumulative)
+            notes.push({ level: 'info', text: `'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences` });
+        if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
+            notes.push({
+                level: 'info',
+                text: `'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`,
+            });
+        }
+        const periodS = m.cloudwatch?.canary.periodS;
+        if (periodS !== undefined && periodS * 1000 > a.intervalMs) {
+            notes.push({
+                level: 'warning',
+                text: `'${m.name}': interval ${a.intervalMs / 1000} s is shorter than the CloudWatch period ${periodS} s, so measurements re-read the same period; each datapoint is counted once (a re-read period is no new data). Set interval to ${periodS}s or more`,
+            });
+        }
+    }
+    return notes;
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/report.ts
 
 function reportedSettings(a) {
-    const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, ...settings } = a;
+    const { prometheusUrl: _url, auth: _auth, metrics: _metrics, queryTimeoutMs: _timeout, awsRegion: _region, ...settings } = a;
     return settings;
 }
 function buildReport(inputs, decision, score, times, http, analysis, traffic, notJudged) {
@@ -41706,11 +42041,13 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic, no
         analysis: a && analysis
             ? {
                 prometheusUrl: a.prometheusUrl,
+                ...(a.awsRegion !== undefined && { awsRegion: a.awsRegion }),
                 settings: reportedSettings(a),
                 rounds: analysis.rounds,
                 elapsedMs: analysis.elapsedMs,
-                metrics: analysis.states.map(({ spec, samples }) => ({
+                metrics: analysis.states.map(({ spec, samples, alarm }) => ({
                     name: spec.name,
+                    source: alarm ? 'alarm' : spec.cloudwatch ? 'cloudwatch' : 'prometheus',
                     queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
                     ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
                     thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
@@ -41730,6 +42067,36 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic, no
             : undefined,
         traffic: inputs.traffic && traffic ? { ...inputs.traffic, ...traffic } : undefined,
     };
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/metric-unit.ts
+/**
+ * The unit a chart's y axis shows for a metric, read from its PromQL by Prometheus' naming
+ * conventions (https://prometheus.io/docs/practices/naming/: base units as suffixes,
+ * `_seconds`, `_bytes`, `_ratio`, `_total`). A count metric (query over total) is a share of
+ * requests; rate() of a counter is per second. Unknown: "value of the query".
+ */
+function unitOfQuery(query, opts = {}) {
+    if (opts.total)
+        return 'share of requests, 0-1';
+    const q = query ?? '';
+    const base = /_seconds(?:_bucket|_sum|_count)?\b/.test(q)
+        ? 'seconds'
+        : /_bytes(?:_bucket|_sum|_count)?\b/.test(q)
+            ? 'bytes'
+            : /_ratio\b/.test(q)
+                ? 'ratio, 0-1'
+                : undefined;
+    if (/histogram_quantile\s*\(/.test(q) && base)
+        return base;
+    // a ratio of two sums of one counter (errors / requests)
+    if (/\)\s*\/\s*(sum|rate|increase|count)\b/.test(q) && /_total\b/.test(q))
+        return 'share of requests, 0-1';
+    if (/\b(rate|irate)\s*\(/.test(q) && /_total\b/.test(q))
+        return 'per second';
+    if (/\bincrease\s*\(/.test(q))
+        return 'count';
+    return base ?? 'value of the query';
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/summary.ts
@@ -41758,25 +42125,54 @@ function details(summaryText, body) {
 function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
-/** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '', options = {}) {
+/**
+ * The colours lines get, in series order, by name: xychart has no legend, so the chart's title
+ * names each line's colour. Chosen to stay apart for the common colour-vision deficiencies
+ * (orange/blue first) and on GitHub's light and dark backgrounds.
+ */
+const LINE_COLOURS = [
+    { name: 'orange', hex: '#e8590c' },
+    { name: 'blue', hex: '#1c7ed6' },
+    { name: 'red', hex: '#c92a2a' },
+    { name: 'grey', hex: '#868e96' },
+    { name: 'green', hex: '#2b8a3e' },
+    { name: 'purple', hex: '#862e9c' },
+];
+/**
+ * A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). Each series gets a
+ * named colour (Mermaid front matter `config.themeVariables.xyChart.plotColorPalette`) and the
+ * title says which is which ("… — canary orange, baseline blue"); `yTitle` is the y axis with
+ * its unit (e.g. "error rate (share of requests)"). At most LINE_COLOURS.length series.
+ */
+function lineChart(title, xLabels, series, yTitle, options = {}) {
+    if (series.length > LINE_COLOURS.length)
+        throw new Error(`lineChart: ${series.length} series, at most ${LINE_COLOURS.length} colours`);
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    const text = (t) => t.replace(/"/g, "'");
     let positions = xLabels.map((_, i) => i);
     if (options.missing === 'skip') {
         positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
         if (positions.length < 2)
             return '';
     }
+    const colours = series.map((s, i) => ({ series: s.name, ...LINE_COLOURS[i] }));
+    const key = colours.map((c) => `${c.series} ${c.name}`).join(', ');
     const lines = [
         '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${colours.map((c) => c.hex).join(', ')}"`,
+        '---',
         'xychart-beta',
-        `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
-        yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
+        `  title "${text(`${title} — ${key}`)}"`,
+        `  x-axis [${positions.map((i) => `"${text(xLabels[i])}"`).join(', ')}]`,
+        `  y-axis "${text(yTitle)}"`,
         ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
-    ].filter((l) => l !== '');
-    const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
+    ];
+    const legend = `\n_Lines: ${colours.map((c) => `${c.series} (${c.name})`).join(', ')}_\n`;
     return lines.join('\n') + '\n' + legend + '\n';
 }
 function formatBytes(n) {
@@ -41797,6 +42193,7 @@ function formatMs(ms) {
 
 ;// CONCATENATED MODULE: ./src/health-gate/summary.ts
 /** The job summary: the verdict in one line, then a table per phase and a chart per metric. */
+
 
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', error: '🛑' };
@@ -41841,7 +42238,8 @@ function metricDetails(m) {
     // Mermaid cannot draw gaps and a missing value drawn at 0 would look like a perfect sample:
     // samples without data are left out of the chart (their numbers are missing on the x axis).
     const missing = labels.filter((_, i) => series.some((line) => !Number.isFinite(line.values[i])));
-    const drawn = lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series, '', { missing: 'skip' });
+    const unit = unitOfQuery(m.queries.query, { total: m.queries.total !== undefined });
+    const drawn = lineChart(`${m.name}`, labels, series, `${m.name} (${unit})`, { missing: 'skip' });
     const note = missing.length > 0 ? `_Not drawn, no data: sample${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (see the table)._\n\n` : '';
     const chart = drawn ? drawn + note : '';
     return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
@@ -41929,10 +42327,11 @@ function startTraffic(opts) {
 
 ;// CONCATENATED MODULE: ./src/health-gate/run.ts
 /**
- * health-gate: HTTP checks first (a dead service needs no statistics), then the Prometheus
- * analysis with optional synthetic traffic; then outputs, report file and summary. The step
- * fails (one ::error:: line) on every verdict but pass, unless inconclusive-is / fail-on say
- * otherwise; a configuration error (invalid PromQL, refused credentials) always fails.
+ * health-gate: HTTP checks first (a dead service needs no statistics), then the analysis of
+ * Prometheus and CloudWatch metrics and CloudWatch alarms, with optional synthetic traffic; then
+ * outputs, report file and summary. The step fails (one ::error:: line) on every verdict but
+ * pass, unless inconclusive-is (only for a genuine lack of data) or fail-on say otherwise; a
+ * configuration error (invalid PromQL, refused credentials, a missing alarm) always fails.
  */
 
 
@@ -41951,7 +42350,12 @@ function startTraffic(opts) {
 function toJson(value, indent) {
     return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
 }
-async function run(inputs, deps, reporter) {
+/**
+ * Runs the HTTP checks and the analysis the inputs describe and returns the decision and the
+ * report; writes nothing (no output, file or summary) and never throws for a verdict, only for
+ * an unexpected failure. Logs progress through the reporter.
+ */
+async function evaluateGate(inputs, deps, reporter) {
     for (const s of inputs.secrets)
         reporter.setSecret(s);
     const startedMs = deps.clock();
@@ -41972,37 +42376,27 @@ async function run(inputs, deps, reporter) {
         reporter.info(`compare-baseline is false: baseline queries are not run; ${a.metrics.length} metric(s) judged by max/min only`);
         for (const m of plan.notJudged)
             reporter.warning(`'${m.name}' is not judged: ${m.reason}`);
-        if (a.metrics.length === 0) {
+        if (a.metrics.length === 0 && a.alarms.length === 0) {
             decision = noMetricJudged(plan.notJudged);
             analysis = { decision, states: [], rounds: 0, elapsedMs: 0 };
         }
     }
     if (!decision && a) {
-        const client = new PrometheusClient({
-            url: a.prometheusUrl,
-            auth: a.auth,
-            timeoutMs: a.queryTimeoutMs,
-            staleAfterMs: 2 * a.intervalMs,
-            fetch: deps.fetch,
-            clock: deps.clock,
-        });
-        reporter.info(`Analysing ${a.metrics.length} metric(s) every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${a.prometheusUrl}`);
-        if (a.metrics.some((m) => m.baseline !== undefined && m.total === undefined)) {
-            const alpha = comparisonAlpha({ ...a, looks: a.count - a.minSamples + 1 });
-            const needed = minSamplesToReject(alpha);
-            const note = `Mann-Whitney comparisons test at alpha ${alpha.toExponential(2)} per look and can first fail with ${needed} samples`;
-            if (needed > a.count)
-                reporter.warning(`${note}, more than count ${a.count}: raise count or lower confidence, or the comparison can never fail`);
-            else
-                reporter.info(note);
-        }
-        for (const m of a.metrics) {
-            if (m.cumulative)
-                reporter.info(`'${m.name}': raw counters, read once more an interval before the first measurement; counts are their differences`);
-            if (m.countWindowMs !== undefined && m.countWindowMs > a.intervalMs) {
-                reporter.info(`'${m.name}': its ${m.countWindowMs} ms count window is longer than the ${a.intervalMs} ms interval, so windows overlap; the rate test pools only non-overlapping ones (use a window equal to interval to use every sample)`);
-            }
-        }
+        const client = a.prometheusUrl
+            ? new PrometheusClient({
+                url: a.prometheusUrl,
+                auth: a.auth,
+                timeoutMs: a.queryTimeoutMs,
+                staleAfterMs: 2 * a.intervalMs,
+                fetch: deps.fetch,
+                clock: deps.clock,
+            })
+            : undefined;
+        const where = [a.prometheusUrl, a.awsRegion && `CloudWatch in ${a.awsRegion}`].filter(Boolean).join(' and ');
+        reporter.info(`Analysing ${a.metrics.length} metric(s)${a.alarms.length > 0 ? ` and ${a.alarms.length} alarm selector(s)` : ''} every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${where}`);
+        for (const note of analysisNotes(a))
+            reporter[note.level](note.text);
+        const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep, log: reporter }) : undefined;
         const load = inputs.traffic
             ? startTraffic({
                 url: inputs.traffic.url,
@@ -42015,6 +42409,8 @@ async function run(inputs, deps, reporter) {
         try {
             analysis = await runAnalysis(a, {
                 client,
+                cloudwatch: cw?.metrics,
+                alarms: cw?.alarms,
                 clock: deps.clock,
                 sleep: deps.sleep,
                 onRound: (round, states) => reporter.info(`round ${round}: ${states.map((s) => `${s.spec.name} ${s.samples[s.samples.length - 1].status} (${s.samples[s.samples.length - 1].reason})`).join('; ')}`),
@@ -42028,29 +42424,42 @@ async function run(inputs, deps, reporter) {
     decision ??= { verdict: 'pass', rule: 'http-checks-passed', reason: http?.reason ?? 'nothing to check' };
     const score = analysis ? rules_score(analysis.states) : http?.passed ? 100 : 0;
     const report = buildReport(inputs, decision, score, { startedMs, finishedMs: deps.clock() }, http, analysis, traffic, plan?.notJudged);
+    return { decision, score, report, analysis };
+}
+/**
+ * What the decision means for the step: pass, pass with a warning (inconclusive-is: pass for a
+ * genuine lack of data; fail-on: none), or fail with one error. Only the `inconclusive` verdict
+ * (no data: no traffic, empty results, INSUFFICIENT_DATA) can be excused by inconclusive-is;
+ * a measured failure or an error never is.
+ */
+function stepOutcome(inputs, decision) {
+    if (decision.verdict === 'pass')
+        return { passes: true };
+    if (decision.rule === 'configuration-error')
+        return { passes: false, error: new ServiceError('health-gate', `configuration error: ${decision.reason}`) };
+    // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
+    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged')
+        return { passes: true, warning: `health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}` };
+    if (inputs.failOn === 'none')
+        return { passes: true, warning: `health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}` };
+    return { passes: false, error: new ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`) };
+}
+async function run(inputs, deps, reporter) {
+    const { decision, score, report } = await evaluateGate(inputs, deps, reporter);
     const json = toJson(report);
-    const reportFile = external_node_path_namespaceObject.resolve(inputs.reportFile ?? external_node_path_namespaceObject.join(deps.tempDir, 'health-gate-report.json'));
-    (0,external_node_fs_namespaceObject.writeFileSync)(reportFile, toJson(report, 2) + '\n');
+    const reportFile = external_node_path_.resolve(inputs.reportFile ?? external_node_path_.join(deps.tempDir, 'health-gate-report.json'));
+    (0,external_node_fs_.writeFileSync)(reportFile, toJson(report, 2) + '\n');
     reporter.setOutput('verdict', decision.verdict);
     reporter.setOutput('score', String(score));
     reporter.setOutput('report', json);
     reporter.setOutput('report-file', reportFile);
     await reporter.summary(renderSummary(report));
     reporter.info(`Verdict: ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
-    if (decision.verdict === 'pass')
-        return;
-    if (decision.rule === 'configuration-error')
-        throw new ServiceError('health-gate', `configuration error: ${decision.reason}`);
-    // inconclusive-is: pass excuses missing data, not a gate that had nothing to judge.
-    if (decision.verdict === 'inconclusive' && inputs.inconclusiveIs === 'pass' && decision.rule !== 'no-metric-judged') {
-        reporter.warning(`health-gate is inconclusive but inconclusive-is: pass lets the step succeed: ${decision.reason}`);
-        return;
-    }
-    if (inputs.failOn === 'none') {
-        reporter.warning(`health-gate verdict ${decision.verdict} (fail-on: none, so the step succeeds): ${decision.reason}`);
-        return;
-    }
-    throw new ServiceError('health-gate', `verdict ${decision.verdict} (rule ${decision.rule}): ${decision.reason}`);
+    const outcome = stepOutcome(inputs, decision);
+    if (outcome.warning)
+        reporter.warning(outcome.warning);
+    if (outcome.error)
+        throw outcome.error;
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/main.ts

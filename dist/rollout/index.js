@@ -75283,6 +75283,98 @@ async function openHelmRollout(inputs, deps, reporter) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/summary.ts
+/** Markdown for job summaries: tables, details blocks and Mermaid charts GitHub renders. */
+/** Escapes what would break a table cell: pipes, newlines, and HTML-ish angle brackets. */
+function cell(value) {
+    return String(value ?? '')
+        .replace(/\\/g, '\\\\')
+        .replace(/\|/g, '\\|')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\r?\n/g, '<br>');
+}
+function summary_table(headers, rows) {
+    const head = `| ${headers.map(cell).join(' | ')} |`;
+    const rule = `| ${headers.map(() => '---').join(' | ')} |`;
+    const body = rows.map((r) => `| ${r.map(cell).join(' | ')} |`);
+    return [head, rule, ...body].join('\n') + '\n\n';
+}
+function summary_heading(text, level = 2) {
+    return `${'#'.repeat(level)} ${text}\n\n`;
+}
+function details(summaryText, body) {
+    return `<details><summary>${cell(summaryText)}</summary>\n\n${body}\n</details>\n\n`;
+}
+function codeBlock(text, lang = '') {
+    return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
+}
+/**
+ * The colours lines get, in series order, by name: xychart has no legend, so the chart's title
+ * names each line's colour. Chosen to stay apart for the common colour-vision deficiencies
+ * (orange/blue first) and on GitHub's light and dark backgrounds.
+ */
+const LINE_COLOURS = [
+    { name: 'orange', hex: '#e8590c' },
+    { name: 'blue', hex: '#1c7ed6' },
+    { name: 'red', hex: '#c92a2a' },
+    { name: 'grey', hex: '#868e96' },
+    { name: 'green', hex: '#2b8a3e' },
+    { name: 'purple', hex: '#862e9c' },
+];
+/**
+ * A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). Each series gets a
+ * named colour (Mermaid front matter `config.themeVariables.xyChart.plotColorPalette`) and the
+ * title says which is which ("… — canary orange, baseline blue"); `yTitle` is the y axis with
+ * its unit (e.g. "error rate (share of requests)"). At most LINE_COLOURS.length series.
+ */
+function lineChart(title, xLabels, series, yTitle, options = {}) {
+    if (series.length > LINE_COLOURS.length)
+        throw new Error(`lineChart: ${series.length} series, at most ${LINE_COLOURS.length} colours`);
+    const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    const text = (t) => t.replace(/"/g, "'");
+    let positions = xLabels.map((_, i) => i);
+    if (options.missing === 'skip') {
+        positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
+        if (positions.length < 2)
+            return '';
+    }
+    const colours = series.map((s, i) => ({ series: s.name, ...LINE_COLOURS[i] }));
+    const key = colours.map((c) => `${c.series} ${c.name}`).join(', ');
+    const lines = [
+        '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${colours.map((c) => c.hex).join(', ')}"`,
+        '---',
+        'xychart-beta',
+        `  title "${text(`${title} — ${key}`)}"`,
+        `  x-axis [${positions.map((i) => `"${text(xLabels[i])}"`).join(', ')}]`,
+        `  y-axis "${text(yTitle)}"`,
+        ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
+        '```',
+    ];
+    const legend = `\n_Lines: ${colours.map((c) => `${c.series} (${c.name})`).join(', ')}_\n`;
+    return lines.join('\n') + '\n' + legend + '\n';
+}
+function formatBytes(n) {
+    if (n < 1024)
+        return `${n} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n / 1024;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+function formatMs(ms) {
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
 ;// CONCATENATED MODULE: ./src/rollout/cancel.ts
 
 const STATE_KEY = 'rollout';
@@ -76753,71 +76845,39 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic, no
     };
 }
 
-;// CONCATENATED MODULE: ./src/toolkit/summary.ts
-/** Markdown for job summaries: tables, details blocks and Mermaid charts GitHub renders. */
-/** Escapes what would break a table cell: pipes, newlines, and HTML-ish angle brackets. */
-function cell(value) {
-    return String(value ?? '')
-        .replace(/\\/g, '\\\\')
-        .replace(/\|/g, '\\|')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/\r?\n/g, '<br>');
-}
-function summary_table(headers, rows) {
-    const head = `| ${headers.map(cell).join(' | ')} |`;
-    const rule = `| ${headers.map(() => '---').join(' | ')} |`;
-    const body = rows.map((r) => `| ${r.map(cell).join(' | ')} |`);
-    return [head, rule, ...body].join('\n') + '\n\n';
-}
-function summary_heading(text, level = 2) {
-    return `${'#'.repeat(level)} ${text}\n\n`;
-}
-function details(summaryText, body) {
-    return `<details><summary>${cell(summaryText)}</summary>\n\n${body}\n</details>\n\n`;
-}
-function codeBlock(text, lang = '') {
-    return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
-}
-/** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '', options = {}) {
-    const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
-    let positions = xLabels.map((_, i) => i);
-    if (options.missing === 'skip') {
-        positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
-        if (positions.length < 2)
-            return '';
-    }
-    const lines = [
-        '```mermaid',
-        'xychart-beta',
-        `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
-        yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
-        ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
-        '```',
-    ].filter((l) => l !== '');
-    const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
-    return lines.join('\n') + '\n' + legend + '\n';
-}
-function formatBytes(n) {
-    if (n < 1024)
-        return `${n} B`;
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n / 1024;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
-}
-function formatMs(ms) {
-    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+;// CONCATENATED MODULE: ./src/toolkit/metric-unit.ts
+/**
+ * The unit a chart's y axis shows for a metric, read from its PromQL by Prometheus' naming
+ * conventions (https://prometheus.io/docs/practices/naming/: base units as suffixes,
+ * `_seconds`, `_bytes`, `_ratio`, `_total`). A count metric (query over total) is a share of
+ * requests; rate() of a counter is per second. Unknown: "value of the query".
+ */
+function unitOfQuery(query, opts = {}) {
+    if (opts.total)
+        return 'share of requests, 0-1';
+    const q = query ?? '';
+    const base = /_seconds(?:_bucket|_sum|_count)?\b/.test(q)
+        ? 'seconds'
+        : /_bytes(?:_bucket|_sum|_count)?\b/.test(q)
+            ? 'bytes'
+            : /_ratio\b/.test(q)
+                ? 'ratio, 0-1'
+                : undefined;
+    if (/histogram_quantile\s*\(/.test(q) && base)
+        return base;
+    // a ratio of two sums of one counter (errors / requests)
+    if (/\)\s*\/\s*(sum|rate|increase|count)\b/.test(q) && /_total\b/.test(q))
+        return 'share of requests, 0-1';
+    if (/\b(rate|irate)\s*\(/.test(q) && /_total\b/.test(q))
+        return 'per second';
+    if (/\bincrease\s*\(/.test(q))
+        return 'count';
+    return base ?? 'value of the query';
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/summary.ts
 /** The job summary: the verdict in one line, then a table per phase and a chart per metric. */
+
 
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️', error: '🛑' };
@@ -76862,7 +76922,8 @@ function metricDetails(m) {
     // Mermaid cannot draw gaps and a missing value drawn at 0 would look like a perfect sample:
     // samples without data are left out of the chart (their numbers are missing on the x axis).
     const missing = labels.filter((_, i) => series.some((line) => !Number.isFinite(line.values[i])));
-    const drawn = lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series, '', { missing: 'skip' });
+    const unit = unitOfQuery(m.queries.query, { total: m.queries.total !== undefined });
+    const drawn = lineChart(`${m.name}`, labels, series, `${m.name} (${unit})`, { missing: 'skip' });
     const note = missing.length > 0 ? `_Not drawn, no data: sample${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (see the table)._\n\n` : '';
     const chart = drawn ? drawn + note : '';
     return details(`${m.name}: ${samples.length} samples`, chart + summary_table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
@@ -77704,9 +77765,20 @@ async function runRollout(steps, deps) {
  * every analysis, the x labels marking where the weight changed.
  */
 
+
 const summary_ICON = { promoted: '✅', aborted: '↩️', failed: '🛑' };
 function summary_num(n) {
     return n === undefined ? '' : String(Number(n.toPrecision(4)));
+}
+/** The metric's unit, from its query in the first health-gate report that has it. */
+function unitOf(outcome, metric) {
+    for (const a of outcome.analyses) {
+        const report = a.verdict.report;
+        const m = report?.analysis?.metrics?.find((x) => x.name === metric);
+        if (m?.queries)
+            return unitOfQuery(m.queries.query, { total: m.queries.total !== undefined });
+    }
+    return unitOfQuery(undefined);
 }
 /** One x position per measurement, over all analyses; the first of each weight is labelled with it. */
 function rolloutChart(outcome, metric) {
@@ -77736,7 +77808,7 @@ function rolloutChart(outcome, metric) {
             { name: 'baseline', values: baseline.map((b, i) => (Number.isFinite(b) ? b : canary[i])) },
         ]
         : [{ name: 'canary', values: canary }];
-    return lineChart(`${metric} over the rollout`, labels, series, `${metric} (query value)`, { missing: 'skip' });
+    return lineChart(`${metric} over the rollout`, labels, series, `${metric} (${unitOf(outcome, metric)})`, { missing: 'skip' });
 }
 function rollout_summary_renderSummary(outcome, description) {
     let md = summary_heading(`${summary_ICON[outcome.result]} Rollout ${outcome.result}: ${description}`);

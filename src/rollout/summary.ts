@@ -3,6 +3,7 @@
  * duration, verdict, the rule that fired) and one chart per metric of canary vs baseline over
  * every analysis, the x labels marking where the weight changed.
  */
+import { unitOfQuery } from '../toolkit/metric-unit';
 import { formatMs, heading, lineChart, table } from '../toolkit/summary';
 import type { RolloutOutcome } from './machine';
 
@@ -10,6 +11,16 @@ const ICON = { promoted: '✅', aborted: '↩️', failed: '🛑' } as const;
 
 function num(n: number | undefined): string {
   return n === undefined ? '' : String(Number(n.toPrecision(4)));
+}
+
+/** The metric's unit, from its query in the first health-gate report that has it. */
+function unitOf(outcome: RolloutOutcome, metric: string): string {
+  for (const a of outcome.analyses) {
+    const report = a.verdict.report as { analysis?: { metrics?: { name: string; queries?: { query?: string; total?: string } }[] } } | undefined;
+    const m = report?.analysis?.metrics?.find((x) => x.name === metric);
+    if (m?.queries) return unitOfQuery(m.queries.query, { total: m.queries.total !== undefined });
+  }
+  return unitOfQuery(undefined);
 }
 
 /** One x position per measurement, over all analyses; the first of each weight is labelled with it. */
@@ -38,7 +49,7 @@ export function rolloutChart(outcome: RolloutOutcome, metric: string): string {
         { name: 'baseline', values: baseline.map((b, i) => (Number.isFinite(b) ? b : canary[i])) },
       ]
     : [{ name: 'canary', values: canary }];
-  return lineChart(`${metric} over the rollout`, labels, series, `${metric} (query value)`, { missing: 'skip' });
+  return lineChart(`${metric} over the rollout`, labels, series, `${metric} (${unitOf(outcome, metric)})`, { missing: 'skip' });
 }
 
 export function renderSummary(outcome: RolloutOutcome, description: string): string {
