@@ -111,7 +111,7 @@ export async function approvalBrief(images: { name: string; image: string; diges
     LOAD_RESULT: '',
     HEALTH_VERDICT: healthVerdict,
     STRATEGY: 'canary',
-    CANARY_STEPS: '10, 50, 100',
+    ROLLOUT_STEPS: '- setWeight: 10\n- analysis: {}\n- setWeight: 50\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}',
     ENVIRONMENT: 'production-approval',
     ...runnerContext(),
   });
