@@ -10,7 +10,27 @@ const require = createRequire(import.meta.url);
 const YAML = require('yaml');
 const root = new URL('..', import.meta.url).pathname;
 const read = (a) => YAML.parse(readFileSync(`${root}actions/${a}/action.yml`, 'utf8'));
-const NOT_TAKEN = ['action', 'canary-weight', 'revision', 'dry-run'];
+// Keep in step with src/rollout/inputs.ts (the contract test compares this file with it).
+const NOT_TAKEN = {
+  'helm-deploy': ['action', 'canary-weight', 'revision', 'dry-run'],
+  'ecs-deploy': [
+    'action',
+    'decision',
+    'service-deployment-arn',
+    'hook-id',
+    'codedeploy-deployment-id',
+    'canary-percent',
+    'canary-bake-time',
+    'linear-step-percent',
+    'linear-step-bake-time',
+    'pause-at',
+    'wait-at-ready',
+    'codedeploy-application',
+    'codedeploy-deployment-group',
+    'codedeploy-appspec',
+  ],
+  'health-gate': [],
+};
 /** Inputs whose meaning differs in a rollout (the contract test allows exactly these). */
 const OWN = {
   strategy: {
@@ -19,7 +39,12 @@ const OWN = {
     default: 'canary',
   },
   'report-file': { description: 'Where to write the analysis-report JSON (every analysis step). Empty: not written to a file.' },
-  // helm-deploy's (the EKS cluster's region) and health-gate's (CloudWatch's): one value for both
+  wait: {
+    default: null,
+    description:
+      "target helm: helm-deploy's wait (true/false, default true: wait until the pods are ready). target ecs: ecs-deploy's wait (a duration, default 30m: how long each wait for the service deployment may take). Empty: that action's default.",
+  },
+  // helm-deploy's (the EKS cluster's region), ecs-deploy's and health-gate's (CloudWatch's): one value for all
   'aws-region': {
     description:
       'AWS region: of the EKS cluster (with cluster-name) and of the CloudWatch alarms and metrics the analysis reads. Credentials come from the job (e.g. aws-actions/configure-aws-credentials with OIDC).',
@@ -32,9 +57,13 @@ const add = (name, spec, required = false) => {
   if (added.has(name)) return;
   added.add(name);
   lines.push(`  ${name}:`, `    description: ${q(spec.description)}`, `    required: ${required}`);
-  if (spec.default !== undefined) lines.push(`    default: ${q(spec.default)}`);
+  if (spec.default !== undefined && spec.default !== null) lines.push(`    default: ${q(spec.default)}`);
 };
-add('target', { description: "Where the new version runs: helm (helm-deploy's canary and blue/green) or ecs (not in this build yet).", default: 'helm' });
+add('target', {
+  description:
+    "Where the new version runs: helm (helm-deploy's canary and blue/green) or ecs (an ECS native canary or blue/green service deployment, PAUSE lifecycle hooks answered after each analysis; ecs-deploy's inputs).",
+  default: 'helm',
+});
 add(
   'steps',
   {
@@ -43,10 +72,7 @@ add(
   },
   true,
 );
-for (const [source, skip] of [
-  ['helm-deploy', NOT_TAKEN],
-  ['health-gate', []],
-]) {
+for (const [source, skip] of Object.entries(NOT_TAKEN)) {
   lines.push(`  # ${source}'s inputs, same names and meaning`);
   for (const [name, spec] of Object.entries(read(source).inputs)) if (!skip.includes(name)) add(name, { ...spec, ...OWN[name] });
 }

@@ -73477,10 +73477,1505 @@ const actionsToolCache = {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/toolkit/inputs.ts
+/**
+ * Small typed parsers from the runner's raw input strings to values, each throwing an
+ * InputError that names the input and the accepted values (in the style of Azure/k8s-deploy).
+ * Nothing here touches @actions/core, so parsers run the same inside and outside GitHub.
+ */
+
+/** Reads one raw value, applying the declared default, trimming, and enforcing `required`. */
+function rawValue(specs, raw, name) {
+    const spec = specs[name];
+    const given = raw[name];
+    const value = (given === undefined || given.trim() === '' ? (spec.default ?? '') : given).trim();
+    if (spec.required && value === '')
+        throw new errors_InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
+    return value;
+}
+const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
+const FALSE = new Set(['false', 'False', 'FALSE', 'no', 'off', '0', '']);
+function parseBoolean(name, value) {
+    if (TRUE.has(value))
+        return true;
+    if (FALSE.has(value))
+        return false;
+    throw new errors_InputError(name, `'${value}' is not a boolean`, 'Use true or false');
+}
+function parseEnum(name, value, allowed) {
+    const found = allowed.find((a) => a === value.toLowerCase() || a === value);
+    if (found === undefined)
+        throw new errors_InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
+    return found;
+}
+/** Items separated by newlines or commas; blanks and `#` comment lines dropped. */
+function parseList(value) {
+    return value
+        .split(/\r?\n|,/)
+        .map((s) => s.trim())
+        .filter((s) => s !== '' && !s.startsWith('#'));
+}
+/** Lines only (for values that may contain commas, such as `set` or build args). */
+function parseLines(value) {
+    return value
+        .split(/\r?\n/)
+        .map((s) => s.trim())
+        .filter((s) => s !== '' && !s.startsWith('#'));
+}
+function parseInteger(name, value, opts = {}) {
+    if (!/^-?\d+$/.test(value))
+        throw new errors_InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
+    const n = Number(value);
+    checkRange(name, n, opts);
+    return n;
+}
+function parseNumber(name, value, opts = {}) {
+    const n = Number(value);
+    if (value === '' || !Number.isFinite(n))
+        throw new errors_InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
+    checkRange(name, n, opts);
+    return n;
+}
+function checkRange(name, n, { min, max }) {
+    if (min !== undefined && n < min)
+        throw new errors_InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
+    if (max !== undefined && n > max)
+        throw new errors_InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
+}
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Go-style durations as Helm and Prometheus write them: `90s`, `5m`, `1h30m`, `250ms`; a bare number is seconds. */
+function parseDuration(name, value) {
+    const v = value.trim();
+    if (/^\d+(\.\d+)?$/.test(v))
+        return Math.round(Number(v) * 1000);
+    const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+    let total = 0;
+    let consumed = 0;
+    for (let m = re.exec(v); m !== null; m = re.exec(v)) {
+        total += Number(m[1]) * UNIT_MS[m[2]];
+        consumed = re.lastIndex;
+    }
+    if (v === '' || consumed !== v.length) {
+        throw new errors_InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
+    }
+    return Math.round(total);
+}
+/** Formats milliseconds back the way parseDuration reads them (for helm --timeout and logs). */
+function formatDuration(ms) {
+    if (ms % 3_600_000 === 0 && ms > 0)
+        return `${ms / 3_600_000}h`;
+    if (ms % 60_000 === 0 && ms > 0)
+        return `${ms / 60_000}m`;
+    if (ms % 1000 === 0)
+        return `${ms / 1000}s`;
+    return `${ms}ms`;
+}
+function parseHttpUrl(name, value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+    }
+    return url;
+}
+/**
+ * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
+ * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
+ * credentials go instead.
+ */
+function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
+    const url = parseHttpUrl(name, value);
+    if (url.username !== '' || url.password !== '') {
+        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
+    }
+    return url;
+}
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** An AWS region code such as eu-west-1; empty gives undefined. `fix` says what else may be done. */
+function parseAwsRegion(name, value, fix = 'Give a region code such as eu-west-1') {
+    if (!value)
+        return undefined;
+    if (!AWS_REGION.test(value))
+        throw new errors_InputError(name, `'${value}' is not an AWS region`, fix);
+    return value;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/toolkit/registry/digest.ts
+/** Content digests: hashing bytes and streams, and checking the `algorithm:hex` form. */
+
+
+const HEX_LENGTH = { sha256: 64, sha512: 128 };
+/** Why `value` is not a usable digest, or undefined when it is one. */
+function digestProblem(value) {
+    const m = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([^\s]*)$/.exec(value);
+    if (!m)
+        return `'${value}' is not a digest of the form sha256:<64 hex digits>`;
+    const [, algorithm, hex] = m;
+    const expected = HEX_LENGTH[algorithm];
+    if (expected === undefined)
+        return `digest algorithm '${algorithm}' is not supported (use sha256 or sha512)`;
+    if (!/^[a-f0-9]*$/.test(hex))
+        return `digest '${value}' must be lowercase hexadecimal after '${algorithm}:'`;
+    if (hex.length !== expected)
+        return `a ${algorithm} digest has ${expected} hex digits, '${value}' has ${hex.length}`;
+    return undefined;
+}
+function isDigest(value) {
+    return digestProblem(value) === undefined;
+}
+function algorithmOf(digest) {
+    return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+}
+function digestOf(bytes, algorithm = 'sha256') {
+    return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+}
+/** Hashes a stream to its digest and size (consumes it). */
+async function digestOfStream(stream, algorithm = 'sha256') {
+    const hash = createHash(algorithm);
+    let size = 0;
+    for await (const chunk of stream) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hash.update(b);
+        size += b.length;
+    }
+    return { digest: `${algorithm}:${hash.digest('hex')}`, size };
+}
+class DigestMismatchError extends Error {
+    expected;
+    actual;
+    constructor(expected, actual, what) {
+        super(`${what} has digest ${actual}, expected ${expected}`);
+        this.expected = expected;
+        this.actual = actual;
+        this.name = 'DigestMismatchError';
+    }
+}
+/**
+ * A pass-through that hashes what flows by and fails the stream at its end when the
+ * content is not `expected` (or not `expectedSize` bytes), so a consumer never takes a
+ * corrupt or truncated blob for a good one.
+ */
+class VerifyingStream extends external_node_stream_.Transform {
+    expected;
+    expectedSize;
+    what;
+    onBytes;
+    hash;
+    seen = 0;
+    constructor(expected, expectedSize, what, onBytes) {
+        super();
+        this.expected = expected;
+        this.expectedSize = expectedSize;
+        this.what = what;
+        this.onBytes = onBytes;
+        this.hash = (0,external_node_crypto_.createHash)(algorithmOf(expected));
+    }
+    _transform(chunk, _enc, done) {
+        this.hash.update(chunk);
+        this.seen += chunk.length;
+        this.onBytes?.(chunk.length);
+        done(null, chunk);
+    }
+    _flush(done) {
+        if (this.expectedSize !== undefined && this.seen !== this.expectedSize) {
+            done(new Error(`${this.what} ended after ${this.seen} of ${this.expectedSize} bytes`));
+            return;
+        }
+        const actual = `${algorithmOf(this.expected)}:${this.hash.digest('hex')}`;
+        done(actual === this.expected ? null : new DigestMismatchError(this.expected, actual, this.what));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/registry/reference.ts
+/**
+ * Image references, parsed the way Docker does (distribution/reference grammar):
+ * `[host[:port]/]path[:tag][@algorithm:hex]`. The first path component is a registry host
+ * when it has a '.' or ':' or is 'localhost'; otherwise the image is on Docker Hub, and a
+ * single-component Hub name lives under `library/`.
+ */
+
+
+const DOCKER_HUB = 'docker.io';
+const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
+const MAX_NAME_LENGTH = 255;
+const EXAMPLE = 'Write it as registry.example.com/team/app:1.2.3 or registry.example.com/team/app@sha256:<64 hex digits>';
+/** Parses an image reference; every problem is an InputError naming `inputName` and the fix. */
+function parseReference(value, inputName) {
+    const text = value.trim();
+    const fail = (problem, fix = EXAMPLE) => {
+        throw new errors_InputError(inputName, problem, fix);
+    };
+    if (!text)
+        fail('an image reference is empty');
+    if (/\s/.test(text))
+        fail(`'${text}' contains whitespace`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
+        fail(`'${text}' has a URL scheme`, 'Leave out the scheme: registry.example.com/team/app:tag');
+    let rest = text;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        const problem = digestProblem(digest);
+        if (problem)
+            fail(`in '${text}', ${problem}`, 'Copy the full digest printed by the build (sha256: followed by 64 lowercase hex digits)');
+    }
+    let tag;
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!TAG.test(tag)) {
+            fail(`'${tag}' in '${text}' is not a valid tag`, 'A tag is 1-128 characters of letters, digits, _, . and -, not starting with . or -');
+        }
+    }
+    const parts = rest.split('/');
+    let registry = DOCKER_HUB;
+    const first = parts[0];
+    if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+        if (!HOST.test(first))
+            fail(`'${first}' in '${text}' is not a valid registry host[:port]`);
+        registry = HUB_ALIASES.has(first.toLowerCase()) ? DOCKER_HUB : first;
+        parts.shift();
+    }
+    if (registry === DOCKER_HUB && parts.length === 1)
+        parts.unshift('library');
+    for (const part of parts) {
+        if (PATH_COMPONENT.test(part))
+            continue;
+        if (PATH_COMPONENT.test(part.toLowerCase())) {
+            fail(`repository names must be lowercase, '${text}' has '${part}'`, `Use '${part.toLowerCase()}'`);
+        }
+        fail(`'${part}' in '${text}' is not a valid repository path component`, 'Use lowercase letters and digits, separated by single ".", "_", "__" or "-", with "/" between components');
+    }
+    const repository = parts.join('/');
+    if (repository.length + registry.length + 1 > MAX_NAME_LENGTH)
+        fail(`'${text}' is longer than ${MAX_NAME_LENGTH} characters`);
+    return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+/** The canonical text of a reference: `registry/repository[:tag][@digest]`. */
+function formatReference(ref) {
+    return `${ref.registry}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+}
+function repositoryOf(ref) {
+    return { registry: ref.registry, repository: ref.repository };
+}
+/** `registry/repository`, for messages and summaries. */
+function formatRepository(repo) {
+    return `${repo.registry}/${repo.repository}`;
+}
+/** The tag or digest to ask the registry for: the digest when pinned, else the tag, else `latest`. */
+function manifestReference(ref) {
+    return ref.digest ?? ref.tag ?? 'latest';
+}
+function sameRepository(a, b) {
+    return a.registry === b.registry && a.repository === b.repository;
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/ecs-deploy/json-position.ts
+/**
+ * Where JSON text first goes wrong, as line and column (1-based). Node's JSON.parse message
+ * names no position for many errors ("Unexpected token '}', ... is not valid JSON"), and a
+ * user fixing a task definition file needs one. A small RFC 8259 scanner; undefined = valid.
+ */
+function jsonErrorAt(text) {
+    let i = 0;
+    const fail = () => {
+        throw i;
+    };
+    const ws = () => {
+        while (i < text.length && ' \t\r\n'.includes(text[i]))
+            i++;
+    };
+    const literal = (word) => {
+        for (const ch of word) {
+            if (text[i] !== ch)
+                fail();
+            i++;
+        }
+    };
+    const string = () => {
+        i++; // opening quote
+        while (i < text.length && text[i] !== '"') {
+            if (text[i] === '\\')
+                i++;
+            else if (text.charCodeAt(i) < 0x20)
+                fail();
+            i++;
+        }
+        if (text[i] !== '"')
+            fail();
+        i++;
+    };
+    const number = () => {
+        const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i));
+        if (!m)
+            fail();
+        i += m[0].length;
+    };
+    const value = () => {
+        ws();
+        const c = text[i];
+        if (c === '{') {
+            i++;
+            ws();
+            if (text[i] === '}')
+                return void i++;
+            for (;;) {
+                ws();
+                if (text[i] !== '"')
+                    fail();
+                string();
+                ws();
+                if (text[i] !== ':')
+                    fail();
+                i++;
+                value();
+                ws();
+                if (text[i] === ',')
+                    i++;
+                else if (text[i] === '}')
+                    return void i++;
+                else
+                    fail();
+            }
+        }
+        else if (c === '[') {
+            i++;
+            ws();
+            if (text[i] === ']')
+                return void i++;
+            for (;;) {
+                value();
+                ws();
+                if (text[i] === ',')
+                    i++;
+                else if (text[i] === ']')
+                    return void i++;
+                else
+                    fail();
+            }
+        }
+        else if (c === '"')
+            string();
+        else if (c === 't')
+            literal('true');
+        else if (c === 'f')
+            literal('false');
+        else if (c === 'n')
+            literal('null');
+        else
+            number();
+    };
+    try {
+        value();
+        ws();
+        if (i < text.length)
+            fail();
+        return undefined;
+    }
+    catch (at) {
+        const offset = Math.min(Number(at), text.length);
+        const before = text.slice(0, offset).split('\n');
+        return { line: before.length, column: before[before.length - 1].length + 1, offset };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ecs-deploy/task-definition.ts
+/**
+ * The task definition to register: read from a file (a hand-written RegisterTaskDefinition
+ * input or a copy of `aws ecs describe-task-definition` output) or taken from the service,
+ * cleaned of describe-only keys, with the new images and environment written in.
+ * API: ECS RegisterTaskDefinition / DescribeTaskDefinition (JSON 1.1, camelCase members).
+ */
+
+
+
+/**
+ * Keys DescribeTaskDefinition returns that RegisterTaskDefinition refuses ("Unexpected key",
+ * amazon-ecs-deploy-task-definition #22 and #701). They are dropped and the log names them.
+ */
+const DESCRIBE_ONLY_KEYS = [
+    'taskDefinitionArn',
+    'revision',
+    'status',
+    'requiresAttributes',
+    'compatibilities',
+    'registeredAt',
+    'registeredBy',
+    'deregisteredAt',
+    'deleteRequestedAt',
+];
+/** The file's JSON, or an InputError naming the input with the line and column of a syntax error. */
+function readTaskDefinitionFile(input, file) {
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch (e) {
+        const code = e.code ?? String(e);
+        throw new errors_InputError(input, `cannot read '${file}' (${code})`, 'Give the path of a task definition JSON file in the workspace');
+    }
+    return parseTaskDefinitionText(input, file, text);
+}
+function parseTaskDefinitionText(input, file, text) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (e) {
+        const where = jsonErrorPosition(text);
+        throw new errors_InputError(input, where ? `'${file}' is not valid JSON${where}` : `'${file}' is not valid JSON: ${e.message.replace(/\s+/g, ' ').slice(0, 160)}`, 'Fix the JSON (for example with `jq . file`) and try again');
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new errors_InputError(input, `'${file}' holds JSON but not an object`, 'Give a task definition object, as RegisterTaskDefinition takes or describe-task-definition prints');
+    }
+    // describe-task-definition prints {"taskDefinition": {...}, "tags": [...]}: accept that too.
+    const obj = value;
+    const inner = obj.taskDefinition;
+    const td = (inner && typeof inner === 'object' && !Array.isArray(inner) ? inner : obj);
+    if (!Array.isArray(td.containerDefinitions) || td.containerDefinitions.length === 0) {
+        throw new errors_InputError(input, `'${file}' has no containerDefinitions`, 'A task definition needs at least one container definition');
+    }
+    if (typeof td.family !== 'string' || td.family === '') {
+        throw new errors_InputError(input, `'${file}' has no family`, 'Set "family" to the task definition family to register a revision of');
+    }
+    return td;
+}
+/** " at line L column C" of the first JSON error, or "" when none is found. */
+function jsonErrorPosition(text) {
+    if (text.trim() === '')
+        return ' (the file is empty)';
+    const at = jsonErrorAt(text);
+    return at ? ` at line ${at.line} column ${at.column}` : '';
+}
+/**
+ * RegisterTaskDefinition input from a task definition: describe-only keys and null values
+ * dropped (returned in `dropped`, for the log). Tags from describe output are not carried.
+ */
+function toRegisterInput(td) {
+    const dropped = [];
+    const input = {};
+    for (const [key, value] of Object.entries(td)) {
+        if (DESCRIBE_ONLY_KEYS.includes(key))
+            dropped.push(key);
+        else if (value === null)
+            dropped.push(`${key} (null)`);
+        else
+            input[key] = value;
+    }
+    return { input, dropped };
+}
+/** Container names, in order. */
+function containerNames(td) {
+    return (td.containerDefinitions ?? []).map((c) => c.name ?? '');
+}
+/**
+ * Writes each `images` entry into its container and each `environment` entry into its
+ * container's environment (replacing a variable of the same name). Returns a new object.
+ * `missing` lists named containers the task definition lacks (the caller makes the error).
+ */
+function applyImagesAndEnvironment(td, images, environment) {
+    const copy = JSON.parse(JSON.stringify(td));
+    const byName = new Map((copy.containerDefinitions ?? []).map((c) => [c.name ?? '', c]));
+    const missing = new Set();
+    for (const { container, image } of images) {
+        const c = byName.get(container);
+        if (c)
+            c.image = image;
+        else
+            missing.add(container);
+    }
+    for (const { container, name, value } of environment) {
+        const c = byName.get(container);
+        if (!c) {
+            missing.add(container);
+            continue;
+        }
+        const env = (c.environment ?? []).filter((e) => e.name !== name);
+        env.push({ name, value });
+        c.environment = env;
+    }
+    return { taskDefinition: copy, missing: [...missing] };
+}
+/** The InputError for containers named in `input` that the task definition lacks. */
+function missingContainersError(input, missing, td, where) {
+    return new errors_InputError(input, `names container${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} that ${where} does not have (it has: ${containerNames(td).join(', ')})`, 'Use the container names of the task definition');
+}
+/** `sha256:...` of an image reference pinned by digest, else undefined. */
+function imageDigest(image) {
+    const m = /@(sha256:[a-f0-9]{64})$/.exec(image ?? '');
+    return m?.[1];
+}
+
+;// CONCATENATED MODULE: ./src/ecs-deploy/inputs.ts
+/**
+ * Inputs of ecs-deploy: which service, which task definition and images, which deployment
+ * strategy, how long to wait. Everything the inputs alone decide is refused here, before any
+ * AWS call (the test double records calls, and the bad-input tests assert there were none).
+ */
+
+
+
+
+
+const INPUTS = {
+    action: { default: 'deploy' },
+    cluster: { default: 'default' },
+    service: { required: true },
+    'aws-region': {},
+    'task-definition': {},
+    images: {},
+    'require-digest': { default: 'true' },
+    environment: {},
+    strategy: {},
+    'bake-time': {},
+    'canary-percent': {},
+    'canary-bake-time': {},
+    'linear-step-percent': {},
+    'linear-step-bake-time': {},
+    alarms: {},
+    'pause-at': { default: 'none' },
+    'codedeploy-application': {},
+    'codedeploy-deployment-group': {},
+    'codedeploy-appspec': {},
+    'wait-at-ready': { default: 'false' },
+    'pre-deploy-command': {},
+    'pre-deploy-container': {},
+    wait: { default: '30m' },
+    'poll-interval': { default: '15s' },
+    'on-timeout': { default: 'fail' },
+    decision: {},
+    'service-deployment-arn': {},
+    'hook-id': {},
+    'codedeploy-deployment-id': {},
+};
+const OUTPUTS = (/* unused pure expression or super */ null && ([
+    'status',
+    'task-definition-arn',
+    'previous-task-definition-arn',
+    'service-deployment-arn',
+    'hook-id',
+    'codedeploy-deployment-id',
+    'rollback-reason',
+    'triggered-alarms',
+    'running-count',
+]));
+const ACTIONS = ['deploy', 'continue', 'rollback'];
+const STRATEGIES = ['rolling', 'blue-green', 'canary', 'linear', 'codedeploy'];
+/** pause-at values; each is the ECS lifecycle stage of the same name (PAUSE hook there). */
+const PAUSE_STAGES = ['none', 'post-scale-up', 'post-test-traffic-shift', 'pre-production-traffic-shift', 'post-production-traffic-shift'];
+function parseInputs(raw) {
+    const get = (n) => rawValue(INPUTS, raw, n);
+    const action = parseEnum('action', get('action'), ACTIONS);
+    const cluster = get('cluster');
+    const service = get('service');
+    const awsRegion = parseAwsRegion('aws-region', get('aws-region'), "Give a region such as eu-west-1, or leave it empty to use the job's AWS_REGION");
+    const strategy = get('strategy') === '' ? undefined : parseEnum('strategy', get('strategy'), STRATEGIES);
+    const requireDigest = parseBoolean('require-digest', get('require-digest'));
+    const images = parseImages(get('images'), requireDigest);
+    const environment = parseEnvironment(get('environment'));
+    const native = parseNative(get, strategy);
+    const codedeploy = parseCodeDeploy(get, strategy);
+    const waitMs = parseDuration('wait', get('wait'));
+    if (waitMs <= 0)
+        throw new errors_InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
+    const pollIntervalMs = parseDuration('poll-interval', get('poll-interval'));
+    if (pollIntervalMs < 100)
+        throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is shorter than 100ms`, 'Give a duration such as 15s');
+    if (pollIntervalMs > waitMs)
+        throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is longer than wait '${get('wait')}'`, 'Poll at least once within the wait');
+    const onTimeout = parseEnum('on-timeout', get('on-timeout'), ['fail', 'rollback']);
+    let taskDefinition;
+    const file = get('task-definition');
+    if (file) {
+        taskDefinition = readTaskDefinitionFile('task-definition', external_node_path_.resolve(process.env.GITHUB_WORKSPACE ?? '.', file));
+        const { missing } = applyImagesAndEnvironment(taskDefinition, images, []);
+        if (missing.length)
+            throw missingContainersError('images', missing, taskDefinition, `'${file}'`);
+        const envMissing = applyImagesAndEnvironment(taskDefinition, [], environment).missing;
+        if (envMissing.length)
+            throw missingContainersError('environment', envMissing, taskDefinition, `'${file}'`);
+    }
+    const preDeploy = parsePreDeploy(get('pre-deploy-command'), get('pre-deploy-container'), images, taskDefinition, file);
+    const decisionRaw = get('decision');
+    const decision = decisionRaw === '' ? undefined : parseEnum('decision', decisionRaw, ['continue', 'rollback']);
+    const serviceDeploymentArn = get('service-deployment-arn') || undefined;
+    const hookId = get('hook-id') || undefined;
+    const codedeployDeploymentId = get('codedeploy-deployment-id') || undefined;
+    if (serviceDeploymentArn && !/^arn:aws[\w-]*:ecs:[a-z0-9-]+:\d{12}:service-deployment\/.+/.test(serviceDeploymentArn)) {
+        throw new errors_InputError('service-deployment-arn', `'${serviceDeploymentArn}' is not a service deployment ARN`, 'Pass the service-deployment-arn output of the deploy step');
+    }
+    if (action === 'continue') {
+        if (!decision)
+            throw new errors_InputError('decision', 'is required with action: continue', 'Set decision: continue or decision: rollback (for example from a health-gate verdict)');
+        if (strategy === 'codedeploy') {
+            if (!codedeployDeploymentId) {
+                throw new errors_InputError('codedeploy-deployment-id', 'is required with action: continue and strategy: codedeploy', 'Pass the codedeploy-deployment-id output of the paused deploy step');
+            }
+        }
+        else {
+            for (const [name, value] of [
+                ['service-deployment-arn', serviceDeploymentArn],
+                ['hook-id', hookId],
+            ]) {
+                if (!value)
+                    throw new errors_InputError(name, 'is required with action: continue', `Pass the ${name} output of the deploy step that ended with status paused`);
+            }
+        }
+    }
+    else if (decision) {
+        throw new errors_InputError('decision', `only applies to action: continue (action is ${action})`, 'Remove decision, or set action: continue');
+    }
+    if (action === 'deploy' && images.length === 0 && !taskDefinition && environment.length === 0) {
+        throw new errors_InputError('images', 'is empty and no task-definition file was given, so there is nothing new to deploy', 'Set images: <container>=<registry>/<repo>@sha256:<digest>, or a task-definition file');
+    }
+    return {
+        action,
+        cluster,
+        service,
+        awsRegion,
+        taskDefinition,
+        taskDefinitionFile: file || undefined,
+        images,
+        environment,
+        strategy,
+        native,
+        codedeploy,
+        preDeploy,
+        waitMs,
+        pollIntervalMs,
+        onTimeout,
+        decision,
+        serviceDeploymentArn,
+        hookId,
+        codedeployDeploymentId,
+    };
+}
+function parseImages(value, requireDigest) {
+    const seen = new Set();
+    return parseList(value).map((item) => {
+        const eq = item.indexOf('=');
+        if (eq <= 0)
+            throw new errors_InputError('images', `'${item}' is not container=image`, 'Write each as <container>=<registry>/<repo>@sha256:<digest>, one per line or comma separated');
+        const container = item.slice(0, eq).trim();
+        const image = item.slice(eq + 1).trim();
+        const ref = parseReference(image, 'images');
+        if (requireDigest && !ref.digest) {
+            throw new errors_InputError('images', `'${image}' for container '${container}' names a tag, not a digest, and require-digest is true`, `Deploy exactly what was tested: ${ref.registry}/${ref.repository}@sha256:<digest> (the build or promote step's digest output), or set require-digest: false`);
+        }
+        if (seen.has(container))
+            throw new errors_InputError('images', `container '${container}' is listed twice`, 'Give each container one image');
+        seen.add(container);
+        return { container, image };
+    });
+}
+function parseEnvironment(value) {
+    return parseLines(value).map((line) => {
+        const m = /^([^:=\s]+)\s*:\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+        if (!m)
+            throw new errors_InputError('environment', `'${line}' is not 'container: KEY=VALUE'`, 'Write one line per variable, e.g. app: LOG_LEVEL=info');
+        return { container: m[1], name: m[2], value: m[3] };
+    });
+}
+/** Whole minutes 0-1440: a bare number is minutes; a Go duration must be whole minutes. */
+function parseBakeMinutes(name, value) {
+    if (value === '')
+        return undefined;
+    const minutes = /^\d+$/.test(value) ? Number(value) : parseDuration(name, value) / 60_000;
+    if (!Number.isInteger(minutes))
+        throw new errors_InputError(name, `'${value}' is not a whole number of minutes`, 'ECS bakes in whole minutes: give e.g. 5 or 5m');
+    if (minutes < 0 || minutes > 1440)
+        throw new errors_InputError(name, `'${value}' is outside 0-1440 minutes`, 'Give a bake time from 0 to 1440 minutes (24h)');
+    return minutes;
+}
+/** A percentage in [min, 100] in steps of 0.1, as ECS accepts it. */
+function parsePercent(name, value, min) {
+    if (value === '')
+        return undefined;
+    const n = parseNumber(name, value.replace(/%$/, ''));
+    if (n < min || n > 100)
+        throw new errors_InputError(name, `${value} is outside ${min}-100`, `Give a percentage from ${min} to 100`);
+    if (Math.abs(n * 10 - Math.round(n * 10)) > 1e-9)
+        throw new errors_InputError(name, `${value} is not a multiple of 0.1`, 'ECS takes percentages in steps of 0.1');
+    return n;
+}
+function parseNative(get, strategy) {
+    const native = {
+        bakeTimeMinutes: parseBakeMinutes('bake-time', get('bake-time')),
+        canaryPercent: parsePercent('canary-percent', get('canary-percent'), 0.1),
+        canaryBakeTimeMinutes: parseBakeMinutes('canary-bake-time', get('canary-bake-time')),
+        linearStepPercent: parsePercent('linear-step-percent', get('linear-step-percent'), 3),
+        linearStepBakeTimeMinutes: parseBakeMinutes('linear-step-bake-time', get('linear-step-bake-time')),
+        alarms: parseList(get('alarms')),
+        pauseAt: parseEnum('pause-at', get('pause-at'), PAUSE_STAGES),
+    };
+    // A setting for another strategy is a mistake the user would not see otherwise.
+    const only = (name, given, wanted) => {
+        if (given !== undefined && strategy !== undefined && strategy !== wanted) {
+            throw new errors_InputError(name, `applies to strategy: ${wanted}, but strategy is ${strategy}`, `Remove ${name}, or set strategy: ${wanted}`);
+        }
+    };
+    only('canary-percent', native.canaryPercent, 'canary');
+    only('canary-bake-time', native.canaryBakeTimeMinutes, 'canary');
+    only('linear-step-percent', native.linearStepPercent, 'linear');
+    only('linear-step-bake-time', native.linearStepBakeTimeMinutes, 'linear');
+    if (native.pauseAt !== 'none' && (strategy === 'rolling' || strategy === 'codedeploy')) {
+        throw new errors_InputError('pause-at', `'${native.pauseAt}' needs an ECS blue-green, canary or linear deployment (lifecycle hooks), but strategy is ${strategy}`, strategy === 'codedeploy'
+            ? 'Use wait-at-ready: true to stop a CodeDeploy deployment when test traffic reaches the new task set'
+            : 'Set strategy: blue-green, canary or linear, or pause-at: none');
+    }
+    if (strategy === 'codedeploy' && (native.bakeTimeMinutes !== undefined || native.alarms.length)) {
+        throw new errors_InputError(native.alarms.length ? 'alarms' : 'bake-time', 'is set in the CodeDeploy deployment group, not by this action, when strategy is codedeploy', 'Configure alarms and termination wait in the deployment group, or choose an ECS native strategy');
+    }
+    return native;
+}
+function parseCodeDeploy(get, strategy) {
+    const application = get('codedeploy-application');
+    const deploymentGroup = get('codedeploy-deployment-group');
+    const appspecFile = get('codedeploy-appspec') || undefined;
+    const waitAtReady = parseBoolean('wait-at-ready', get('wait-at-ready'));
+    if (strategy !== 'codedeploy') {
+        for (const [name, v] of [
+            ['codedeploy-application', application],
+            ['codedeploy-deployment-group', deploymentGroup],
+            ['codedeploy-appspec', appspecFile],
+        ]) {
+            if (v && strategy !== undefined)
+                throw new errors_InputError(name, `applies to strategy: codedeploy, but strategy is ${strategy}`, `Remove ${name}, or set strategy: codedeploy`);
+        }
+        if (waitAtReady && strategy !== undefined)
+            throw new errors_InputError('wait-at-ready', `applies to strategy: codedeploy, but strategy is ${strategy}`, 'For ECS native deployments use pause-at');
+        if (!application && !deploymentGroup)
+            return undefined;
+    }
+    for (const [name, v] of [
+        ['codedeploy-application', application],
+        ['codedeploy-deployment-group', deploymentGroup],
+    ]) {
+        if (!v)
+            throw new errors_InputError(name, 'is required for a CodeDeploy deployment', `Set ${name} to the CodeDeploy ${name === 'codedeploy-application' ? 'application' : 'deployment group'} of the service`);
+    }
+    return { application, deploymentGroup, appspecFile, waitAtReady };
+}
+function parsePreDeploy(commandText, containerText, images, td, file) {
+    if (commandText === '') {
+        if (containerText)
+            throw new errors_InputError('pre-deploy-container', 'is set but pre-deploy-command is empty', 'Set pre-deploy-command, or remove pre-deploy-container');
+        return undefined;
+    }
+    let command;
+    try {
+        command = JSON.parse(commandText);
+    }
+    catch {
+        command = undefined;
+    }
+    if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string')) {
+        throw new errors_InputError('pre-deploy-command', `'${commandText}' is not a JSON array of strings`, 'Write it as the task definition\'s command, e.g. ["bin/rails", "db:migrate"]');
+    }
+    const container = containerText || images[0]?.container;
+    if (!container)
+        throw new errors_InputError('pre-deploy-container', 'is empty and images names no container', 'Name the container whose command runs the migration');
+    if (td && !(td.containerDefinitions ?? []).some((c) => c.name === container)) {
+        throw missingContainersError('pre-deploy-container', [container], td, `'${file}'`);
+    }
+    return { command: command, container };
+}
+
+;// CONCATENATED MODULE: ./src/ecs-deploy/aws.ts
+/** The real ECS client (dynamic import; region from the input or the environment). */
+async function loadEcsApi(region) {
+    const sdk = await __nccwpck_require__.e(/* import() */ 212).then(__nccwpck_require__.t.bind(__nccwpck_require__, 212, 19));
+    const client = new sdk.ECSClient(region ? { region } : {});
+    return {
+        describeServices: (i) => client.send(new sdk.DescribeServicesCommand(i)),
+        describeTaskDefinition: (i) => client.send(new sdk.DescribeTaskDefinitionCommand(i)),
+        registerTaskDefinition: (i) => client.send(new sdk.RegisterTaskDefinitionCommand(i)),
+        updateService: (i) => client.send(new sdk.UpdateServiceCommand(i)),
+        describeServiceDeployments: (i) => client.send(new sdk.DescribeServiceDeploymentsCommand(i)),
+        listServiceDeployments: (i) => client.send(new sdk.ListServiceDeploymentsCommand(i)),
+        describeServiceRevisions: (i) => client.send(new sdk.DescribeServiceRevisionsCommand(i)),
+        continueServiceDeployment: (i) => client.send(new sdk.ContinueServiceDeploymentCommand(i)),
+        stopServiceDeployment: (i) => client.send(new sdk.StopServiceDeploymentCommand(i)),
+        runTask: (i) => client.send(new sdk.RunTaskCommand(i)),
+        describeTasks: (i) => client.send(new sdk.DescribeTasksCommand(i)),
+        listTasks: (i) => client.send(new sdk.ListTasksCommand(i)),
+    };
+}
+/** The real CodeDeploy client, loaded only for strategy: codedeploy. */
+async function loadCodeDeployApi(region) {
+    const sdk = await __nccwpck_require__.e(/* import() */ 507).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7507, 19));
+    const client = new sdk.CodeDeployClient(region ? { region } : {});
+    return {
+        getDeploymentGroup: (i) => client.send(new sdk.GetDeploymentGroupCommand(i)),
+        createDeployment: (i) => client.send(new sdk.CreateDeploymentCommand(i)),
+        getDeployment: (i) => client.send(new sdk.GetDeploymentCommand(i)),
+        continueDeployment: (i) => client.send(new sdk.ContinueDeploymentCommand(i)),
+        stopDeployment: (i) => client.send(new sdk.StopDeploymentCommand(i)),
+    };
+}
+/** The real CloudWatch Logs client, loaded only when a migration task has awslogs. */
+async function loadLogsApi(region) {
+    const sdk = await __nccwpck_require__.e(/* import() */ 303).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2684, 19));
+    const client = new sdk.CloudWatchLogsClient(region ? { region } : {});
+    return { getLogEvents: (i) => client.send(new sdk.GetLogEventsCommand(i)) };
+}
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+/** "ThrottlingException: Rate exceeded" style text for an AWS SDK error (name, message; no request data). */
+function aws_awsErrorText(err) {
+    if (err instanceof Error)
+        return `${err.name}: ${err.message}`;
+    return String(err);
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/secrets.ts
+/** Shortest base64 fragment worth masking: shorter ones would blank out ordinary text. */
+const MIN_FRAGMENT = 6;
+/**
+ * The base64 text a secret produces wherever it sits inside a longer encoded string: for each
+ * byte offset 0, 1, 2, the characters that depend only on the secret's bytes.
+ */
+function base64Fragments(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const out = new Set();
+    for (let k = 0; k < 3; k++) {
+        const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+        const start = Math.ceil((8 * k) / 6);
+        const end = Math.floor((8 * (k + bytes.length)) / 6);
+        const fragment = encoded.slice(start, end);
+        if (fragment.length >= MIN_FRAGMENT)
+            out.add(fragment);
+    }
+    for (const full of [bytes.toString('base64'), bytes.toString('base64url')])
+        out.add(full);
+    return [...out];
+}
+/**
+ * Every form of `value` the suite might write or a service might echo: the value, its base64
+ * (standard, URL-safe, at every alignment), percent-encoded (URI component and form), and
+ * JSON-string escaped. Empty input gives [].
+ */
+function derivedForms(value) {
+    if (!value)
+        return [];
+    const forms = new Set([value, ...base64Fragments(value)]);
+    forms.add(encodeURIComponent(value));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    return [...forms].filter(Boolean);
+}
+/** Masks a credential and every derived form of it, at once (see derivedForms). */
+function maskSecret(reporter, value) {
+    for (const form of derivedForms(value))
+        reporter.setSecret(form);
+}
+/**
+ * `Basic <base64(username:password)>` (RFC 7617), with the password, `username:password` and the
+ * header value masked before it is returned. The username alone is not a secret.
+ */
+function basicAuthorization(reporter, username, password) {
+    const pair = `${username}:${password}`;
+    const header = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    maskSecret(reporter, password);
+    maskSecret(reporter, pair);
+    reporter.setSecret(header);
+    return header;
+}
+/** `Bearer <token>` (RFC 6750), with the token and its forms masked before it is returned. */
+function bearerAuthorization(reporter, token) {
+    maskSecret(reporter, token);
+    return `Bearer ${token}`;
+}
+/** Header names whose lines a quoted service body must never carry. */
+const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token)"?\s*[:=]/i;
+/** `Authorization: Basic ...` or `"authorization":"..."` inside one line of JSON or text. */
+const INLINE_CREDENTIAL = /("?(?:authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|\[[^\]]*\]|[^\r\n,;}]*)/gi;
+/** Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above. */
+const SCHEME_CREDENTIAL = /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+/**
+ * A service's error body made safe to quote: lines that carry credential headers dropped,
+ * inline credential values (JSON or text) and `Basic`/`Bearer` credentials replaced by ***,
+ * then every derived form of each known secret masked.
+ */
+function secrets_scrubServiceText(text, secrets = []) {
+    let out = text
+        .split(/\r?\n/)
+        .filter((line) => !CREDENTIAL_HEADERS.test(line))
+        .join('\n')
+        .replace(INLINE_CREDENTIAL, (_m, key) => `${key}***`)
+        .replace(SCHEME_CREDENTIAL, (_m, scheme) => `${scheme} ***`);
+    const forms = [...secrets].flatMap(derivedForms).sort((a, b) => b.length - a.length);
+    for (const form of forms)
+        out = out.split(form).join('***');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/ecs-deploy/outcome.ts
+/**
+ * What a deployment came to, in the terms the step reports: the status output and everything
+ * the summary shows (timeline, task counts, stopped tasks, alarms).
+ */
+function outcome_emptyOutcome(result, deploymentId) {
+    return { result, deploymentId, triggeredAlarms: [], alarms: [], timeline: [], stoppedTasks: [], polls: 0, pollCalls: 0 };
+}
+
+;// CONCATENATED MODULE: ./src/ecs-deploy/service-deployment.ts
+
+
+
+
+const ROLLBACK = new Set(['ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL']);
+const RETRYABLE = /Throttl|TooManyRequests|RequestLimitExceeded|ServerException|ServiceUnavailable|InternalError|TimeoutError|ECONNRESET|ECONNREFUSED|socket hang up/i;
+/**
+ * Polls the service deployment until it ends, pauses at a PAUSE hook, or the wait runs out.
+ * Returns the outcome (never throws for a failed deployment: that is a result); throws
+ * ServiceError when ECS cannot be asked (a non-retryable error, or 5 failed polls in a row).
+ */
+async function waitForPauseOrEnd(ctx, serviceDeploymentArn, opts) {
+    const out = opts.outcome ?? outcome_emptyOutcome('timed-out', serviceDeploymentArn);
+    out.result = 'timed-out';
+    const deadline = ctx.clock.now() + opts.waitMs;
+    let failures = 0;
+    let rollbackSeenAt;
+    for (;;) {
+        out.polls++;
+        out.pollCalls++;
+        let sd;
+        try {
+            const r = await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [serviceDeploymentArn] });
+            sd = r.serviceDeployments?.[0];
+            if (!sd) {
+                const why = r.failures?.map((f) => `${f.arn ?? ''} ${f.reason ?? ''} ${f.detail ?? ''}`.trim()).join('; ') || 'no service deployment in the answer';
+                throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments does not know ${serviceDeploymentArn}: ${secrets_scrubServiceText(why)}`, 'Check the ARN and the region');
+            }
+            failures = 0;
+        }
+        catch (err) {
+            if (err instanceof errors_ServiceError || !RETRYABLE.test(aws_awsErrorText(err)) || ++failures >= 5) {
+                if (err instanceof errors_ServiceError)
+                    throw err;
+                throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`, 'Check the credentials, the region and the service deployment ARN');
+            }
+            ctx.reporter.warning(`DescribeServiceDeployments failed (${secrets_scrubServiceText(aws_awsErrorText(err))}); polling again`);
+        }
+        if (sd) {
+            observe(ctx, out, sd);
+            const hook = sd.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION' && (h.targetType ?? 'PAUSE') === 'PAUSE');
+            const status = sd.status ?? '';
+            if (hook && (opts.stopAtPause ?? true) && status === 'IN_PROGRESS') {
+                out.result = 'paused';
+                out.hookId = hook.hookId;
+                out.pausedStage = sd.lifecycleStage;
+                out.noticedAt = ctx.clock.now();
+                return out;
+            }
+            if (status === 'SUCCESSFUL')
+                return finish(ctx, out, sd, 'succeeded', opts);
+            if (status === 'ROLLBACK_FAILED')
+                return finish(ctx, out, sd, 'failed', opts);
+            if (status === 'STOPPED')
+                return finish(ctx, out, sd, 'failed', opts);
+            if (ROLLBACK.has(status)) {
+                rollbackSeenAt ??= ctx.clock.now();
+                if (status === 'ROLLBACK_SUCCESSFUL')
+                    return finish(ctx, out, sd, 'rolled-back', opts);
+            }
+        }
+        const now = ctx.clock.now();
+        if (now >= deadline) {
+            if (rollbackSeenAt !== undefined && sd) {
+                ctx.reporter.warning('The wait ran out while ECS was still rolling back; reporting rolled-back');
+                return finish(ctx, out, sd, 'rolled-back', opts);
+            }
+            out.noticedAt = now;
+            if (sd)
+                await addServiceCounts(ctx, out);
+            return out;
+        }
+        await ctx.clock.sleep(Math.min(opts.pollIntervalMs, deadline - now));
+    }
+}
+/** Adds a timeline entry when status, stage or traffic weight changed, and logs it. */
+function observe(ctx, out, sd) {
+    const last = out.timeline[out.timeline.length - 1];
+    const entry = {
+        at: ctx.clock.now(),
+        status: sd.status ?? 'UNKNOWN',
+        stage: sd.lifecycleStage,
+        productionWeight: sd.targetServiceRevision?.requestedProductionTrafficWeight,
+        testWeight: sd.targetServiceRevision?.requestedTestTrafficWeight,
+    };
+    out.rawStatus = sd.status;
+    out.statusReason = sd.statusReason;
+    if (!last || last.status !== entry.status || last.stage !== entry.stage || last.productionWeight !== entry.productionWeight) {
+        out.timeline.push(entry);
+        const weight = entry.productionWeight !== undefined ? `, production traffic ${entry.productionWeight}%` : '';
+        const rev = sd.targetServiceRevision;
+        const counts = rev ? `, new revision ${rev.runningTaskCount ?? 0}/${rev.requestedTaskCount ?? 0} running` : '';
+        ctx.reporter.info(`${new Date(entry.at).toISOString()} ${entry.status}${entry.stage ? ` ${entry.stage}` : ''}${weight}${counts}`);
+    }
+    out.alarms = sd.alarms?.alarmNames ?? out.alarms;
+    out.triggeredAlarms = sd.alarms?.triggeredAlarmNames ?? out.triggeredAlarms;
+    if (sd.deploymentCircuitBreaker)
+        out.circuitBreaker = { ...sd.deploymentCircuitBreaker };
+}
+/** Classifies an ended deployment and gathers what the summary needs. */
+async function finish(ctx, out, sd, result, opts) {
+    out.noticedAt = ctx.clock.now();
+    out.result = result;
+    const service = await addServiceCounts(ctx, out);
+    if (result === 'succeeded' && service) {
+        const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+        if (service.currentServiceDeployment && service.currentServiceDeployment !== out.deploymentId) {
+            out.result = 'superseded';
+            out.supersededBy = service.currentServiceDeployment;
+        }
+        else if (opts.taskDefinitionArn && primary?.taskDefinition !== opts.taskDefinitionArn) {
+            out.result = 'failed';
+            out.statusReason = `ECS reports SUCCESSFUL, but the primary deployment runs ${primary?.taskDefinition ?? 'nothing'}, not ${opts.taskDefinitionArn}`;
+        }
+        else if ((primary?.runningCount ?? 0) < (primary?.desiredCount ?? 0)) {
+            out.result = 'failed';
+            out.statusReason = `ECS reports SUCCESSFUL, but only ${primary?.runningCount ?? 0} of ${primary?.desiredCount ?? 0} tasks of the new task definition run`;
+        }
+    }
+    if (sd.status === 'STOPPED' && service?.currentServiceDeployment && service.currentServiceDeployment !== out.deploymentId) {
+        out.result = 'superseded';
+        out.supersededBy = service.currentServiceDeployment;
+    }
+    if (out.result === 'rolled-back' || out.result === 'failed') {
+        out.stoppedTasks = await stoppedTasks(ctx, opts.taskDefinitionArn);
+        out.rollbackReason = rollbackReason(sd, out.stoppedTasks);
+    }
+    return out;
+}
+/** Counts from DescribeServices (one call); returns the service or undefined when ECS cannot say. */
+async function addServiceCounts(ctx, out) {
+    out.pollCalls++;
+    try {
+        const r = await ctx.ecs.describeServices({ cluster: ctx.cluster, services: [ctx.service] });
+        const service = r.services?.[0];
+        if (!service)
+            return undefined;
+        out.runningCount = service.runningCount;
+        out.desiredCount = service.desiredCount;
+        out.pendingCount = service.pendingCount;
+        return service;
+    }
+    catch (err) {
+        ctx.reporter.warning(`DescribeServices failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`);
+        return undefined;
+    }
+}
+/** The new revision's stopped tasks (ListTasks desiredStatus STOPPED + DescribeTasks), newest first, at most 10. */
+async function stoppedTasks(ctx, taskDefinitionArn) {
+    try {
+        const list = await ctx.ecs.listTasks({ cluster: ctx.cluster, serviceName: ctx.service, desiredStatus: 'STOPPED', maxResults: 100 });
+        const arns = list.taskArns ?? [];
+        if (arns.length === 0)
+            return [];
+        const described = await ctx.ecs.describeTasks({ cluster: ctx.cluster, tasks: arns.slice(0, 100) });
+        return (described.tasks ?? [])
+            .filter((t) => !taskDefinitionArn || t.taskDefinitionArn === taskDefinitionArn)
+            .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+            .slice(0, 10)
+            .map(toStoppedTask);
+    }
+    catch (err) {
+        ctx.reporter.warning(`Could not list stopped tasks: ${secrets_scrubServiceText(aws_awsErrorText(err))}`);
+        return [];
+    }
+}
+function toStoppedTask(t) {
+    return {
+        taskArn: t.taskArn ?? '',
+        taskDefinitionArn: t.taskDefinitionArn,
+        stoppedReason: t.stoppedReason,
+        stopCode: t.stopCode,
+        stoppedAt: t.stoppedAt?.getTime(),
+        exitCodes: (t.containers ?? []).map((c) => ({ container: c.name ?? '', exitCode: c.exitCode, reason: c.reason })),
+    };
+}
+/** One sentence: ECS's rollback reason, the circuit breaker, the alarms, and the tasks' stoppedReason. */
+function rollbackReason(sd, tasks) {
+    const parts = [];
+    const reason = sd.rollback?.reason ?? sd.statusReason;
+    if (reason)
+        parts.push(reason);
+    const cb = sd.deploymentCircuitBreaker;
+    if (cb?.status === 'TRIGGERED')
+        parts.push(`circuit breaker triggered (${cb.failureCount ?? '?'} failed tasks, threshold ${cb.threshold ?? '?'})`);
+    if (sd.alarms?.status === 'TRIGGERED' || sd.alarms?.triggeredAlarmNames?.length) {
+        parts.push(`alarms in ALARM: ${(sd.alarms?.triggeredAlarmNames ?? []).join(', ') || 'unnamed'}`);
+    }
+    const reasons = [...new Set(tasks.map((t) => t.stoppedReason).filter((r) => Boolean(r)))];
+    if (reasons.length)
+        parts.push(`stopped tasks: ${reasons.slice(0, 3).join('; ')}`);
+    return secrets_scrubServiceText(parts.join('; '));
+}
+
+;// CONCATENATED MODULE: ./src/ecs-deploy/deployer.ts
+
+
+
+async function call(operation, fn, hint = 'Check the credentials (ecs:* permissions for the role), the region, the cluster and the service') {
+    try {
+        return await fn();
+    }
+    catch (err) {
+        throw new errors_ServiceError('Amazon ECS', `${operation} failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`, hint);
+    }
+}
+/** The service (DescribeServices); ServiceError when it is missing or not ACTIVE. */
+async function describeService(ctx) {
+    const r = await call('DescribeServices', () => ctx.ecs.describeServices({ cluster: ctx.cluster, services: [ctx.service] }));
+    const service = r.services?.[0];
+    if (!service || service.status !== 'ACTIVE') {
+        const why = r.failures?.map((f) => f.reason).join(', ') || service?.status || 'not found';
+        throw new errors_ServiceError('Amazon ECS', `service '${ctx.service}' in cluster '${ctx.cluster}' is ${why}`, 'Check the cluster and service names and the region');
+    }
+    return service;
+}
+/** A registered task definition, as DescribeTaskDefinition returns it. */
+async function describeTaskDefinition(ctx, taskDefinition) {
+    const r = await call('DescribeTaskDefinition', () => ctx.ecs.describeTaskDefinition({ taskDefinition }));
+    if (!r.taskDefinition)
+        throw new errors_ServiceError('Amazon ECS', `DescribeTaskDefinition returned no task definition for ${taskDefinition}`);
+    return r.taskDefinition;
+}
+/** Registers a new revision; returns its ARN and each container's image. */
+async function registerTaskDefinition(ctx, input) {
+    const r = await call('RegisterTaskDefinition', () => ctx.ecs.registerTaskDefinition(input), 'Check the task definition (and ecs:RegisterTaskDefinition, iam:PassRole for its roles)');
+    const arn = r.taskDefinition?.taskDefinitionArn;
+    if (!arn)
+        throw new errors_ServiceError('Amazon ECS', 'RegisterTaskDefinition returned no taskDefinitionArn');
+    return { arn, containers: (r.taskDefinition?.containerDefinitions ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' })) };
+}
+/**
+ * Starts a service deployment of `taskDefinitionArn` (UpdateService, forceNewDeployment off:
+ * the new task definition is the change). Returns the service deployment ARN ECS created.
+ */
+async function startDeployment(ctx, request) {
+    const r = await call('UpdateService', () => ctx.ecs.updateService({
+        cluster: ctx.cluster,
+        service: ctx.service,
+        taskDefinition: request.taskDefinitionArn,
+        ...(request.deploymentConfiguration ? { deploymentConfiguration: request.deploymentConfiguration } : {}),
+    }));
+    const service = r.service;
+    let arn = service?.currentServiceDeployment;
+    if (!arn) {
+        // Older answers lack currentServiceDeployment: take the newest deployment of this task definition.
+        const list = await call('ListServiceDeployments', () => ctx.ecs.listServiceDeployments({ cluster: ctx.cluster, service: ctx.service, status: ['PENDING', 'IN_PROGRESS'] }));
+        arn = list.serviceDeployments?.[0]?.serviceDeploymentArn;
+    }
+    if (!arn || !service)
+        throw new errors_ServiceError('Amazon ECS', 'UpdateService started no service deployment that can be followed', 'Check that the service uses the ECS deployment controller');
+    return { serviceDeploymentArn: arn, service };
+}
+/** Answers a PAUSE lifecycle hook: CONTINUE or ROLLBACK (ContinueServiceDeployment). */
+async function continueDeployment(ctx, target, decision) {
+    await call('ContinueServiceDeployment', () => ctx.ecs.continueServiceDeployment({
+        serviceDeploymentArn: target.serviceDeploymentArn,
+        hookId: target.hookId,
+        action: decision === 'continue' ? 'CONTINUE' : 'ROLLBACK',
+    }), 'Check that the deployment is still paused at that hook (service-deployment-arn and hook-id from the paused step)');
+}
+/** Stops a service deployment in flight and lets ECS roll it back (StopServiceDeployment stopType ROLLBACK). */
+async function stopWithRollback(ctx, serviceDeploymentArn) {
+    await call('StopServiceDeployment', () => ctx.ecs.stopServiceDeployment({ serviceDeploymentArn, stopType: 'ROLLBACK' }));
+}
+/**
+ * What `action: rollback` should do: a deployment in flight is rolled back by ECS; otherwise
+ * the service returns to the task definition the latest successful deployment replaced
+ * (its source service revision, DescribeServiceRevisions).
+ */
+async function rollbackTarget(ctx) {
+    const list = await call('ListServiceDeployments', () => ctx.ecs.listServiceDeployments({ cluster: ctx.cluster, service: ctx.service }));
+    const deployments = [...(list.serviceDeployments ?? [])].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+    const inFlight = deployments.find((d) => d.status === 'PENDING' || d.status === 'IN_PROGRESS');
+    if (inFlight?.serviceDeploymentArn)
+        return { inFlight: inFlight.serviceDeploymentArn };
+    const last = deployments.find((d) => d.status === 'SUCCESSFUL');
+    if (!last?.serviceDeploymentArn)
+        throw new errors_ServiceError('Amazon ECS', `service '${ctx.service}' has no successful deployment to roll back`, 'Deploy a known task definition instead');
+    const detail = await call('DescribeServiceDeployments', () => ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [last.serviceDeploymentArn ?? ''] }));
+    const source = detail.serviceDeployments?.[0]?.sourceServiceRevisions?.[0]?.arn;
+    if (!source)
+        throw new errors_ServiceError('Amazon ECS', `the latest successful deployment of '${ctx.service}' names no previous service revision`, 'Deploy the previous task definition explicitly');
+    const revs = await call('DescribeServiceRevisions', () => ctx.ecs.describeServiceRevisions({ serviceRevisionArns: [source] }));
+    const td = revs.serviceRevisions?.[0]?.taskDefinition;
+    if (!td)
+        throw new errors_ServiceError('Amazon ECS', `service revision ${source} names no task definition`);
+    return { taskDefinitionArn: td, from: last.serviceDeploymentArn };
+}
+
+;// CONCATENATED MODULE: ./src/ecs-deploy/deployment-config.ts
+const ECS_STRATEGY = {
+    rolling: 'ROLLING',
+    'blue-green': 'BLUE_GREEN',
+    canary: 'CANARY',
+    linear: 'LINEAR',
+};
+/** pause-at -> the lifecycle stage of the PAUSE hook. */
+function pauseStage(pauseAt) {
+    return pauseAt === 'none' ? undefined : pauseAt.toUpperCase().replace(/-/g, '_');
+}
+/** The strategy a service is configured for, in our terms. */
+function serviceStrategy(controller, config) {
+    if (controller === 'CODE_DEPLOY')
+        return 'codedeploy';
+    if (controller === 'EXTERNAL')
+        return 'external';
+    const s = config?.strategy ?? 'ROLLING';
+    return Object.entries(ECS_STRATEGY).find(([, v]) => v === s)?.[0] ?? 'rolling';
+}
+/**
+ * The configuration to send with UpdateService: the service's own, with the chosen strategy
+ * and the given settings written over it. PAUSE hooks an earlier paused run left are removed
+ * unless asked for again (the configuration outlives the deployment).
+ */
+function buildDeploymentConfiguration(current, strategy, native) {
+    const changes = [];
+    const config = JSON.parse(JSON.stringify(current ?? {}));
+    const wanted = ECS_STRATEGY[strategy];
+    if ((config.strategy ?? 'ROLLING') !== wanted)
+        changes.push(`strategy ${config.strategy ?? 'ROLLING'} -> ${wanted}`);
+    config.strategy = wanted;
+    const set = (key, value, label) => {
+        if (JSON.stringify(config[key]) !== JSON.stringify(value))
+            changes.push(`${label} ${JSON.stringify(config[key] ?? null)} -> ${JSON.stringify(value)}`);
+        config[key] = value;
+    };
+    if (native.bakeTimeMinutes !== undefined)
+        set('bakeTimeInMinutes', native.bakeTimeMinutes, 'bakeTimeInMinutes');
+    if (strategy === 'canary' && (native.canaryPercent !== undefined || native.canaryBakeTimeMinutes !== undefined)) {
+        set('canaryConfiguration', {
+            canaryPercent: native.canaryPercent ?? config.canaryConfiguration?.canaryPercent,
+            canaryBakeTimeInMinutes: native.canaryBakeTimeMinutes ?? config.canaryConfiguration?.canaryBakeTimeInMinutes,
+        }, 'canaryConfiguration');
+    }
+    if (strategy === 'linear' && (native.linearStepPercent !== undefined || native.linearStepBakeTimeMinutes !== undefined)) {
+        set('linearConfiguration', {
+            stepPercent: native.linearStepPercent ?? config.linearConfiguration?.stepPercent,
+            stepBakeTimeInMinutes: native.linearStepBakeTimeMinutes ?? config.linearConfiguration?.stepBakeTimeInMinutes,
+        }, 'linearConfiguration');
+    }
+    if (native.alarms.length)
+        set('alarms', { alarmNames: native.alarms, enable: true, rollback: true }, 'alarms');
+    const hooks = (config.lifecycleHooks ?? []).filter((h) => h.targetType !== 'PAUSE');
+    const removed = (config.lifecycleHooks ?? []).filter((h) => h.targetType === 'PAUSE');
+    const stage = pauseStage(native.pauseAt);
+    if (stage)
+        hooks.push({ targetType: 'PAUSE', lifecycleStages: [stage] });
+    const before = removed.flatMap((h) => h.lifecycleStages ?? []).join(',');
+    if (before !== (stage ?? ''))
+        changes.push(`PAUSE lifecycle hook ${before || 'none'} -> ${stage ?? 'none'}`);
+    if (hooks.length || config.lifecycleHooks)
+        config.lifecycleHooks = hooks;
+    return { configuration: config, changes };
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/ecs-deploy/codedeploy.ts
+/**
+ * ECS blue/green through AWS CodeDeploy (CodeDeploy API reference): CreateDeployment with an
+ * AppSpec (content, not S3), followed by GetDeployment on the deployment id. With
+ * wait-at-ready the group must hold the replacement task set at Ready (deploymentReadyOption
+ * actionOnTimeout STOP_DEPLOYMENT); then ContinueDeployment (READY_WAIT) or StopDeployment
+ * with autoRollbackEnabled decides (aws-actions/amazon-ecs-deploy-task-definition #96).
+ * Statuses: Created, Queued, InProgress, Baking, Ready, Succeeded, Failed, Stopped.
+ */
+
+
+
+
+
+
+
+async function codedeploy_call(operation, fn, hint = 'Check the credentials (codedeploy:* for the role), the application and the deployment group') {
+    try {
+        return await fn();
+    }
+    catch (err) {
+        throw new ServiceError('AWS CodeDeploy', `${operation} failed: ${scrubServiceText(awsErrorText(err))}`, hint);
+    }
+}
+async function deploymentGroupFacts(ctx, application, deploymentGroup) {
+    const r = await codedeploy_call('GetDeploymentGroup', () => ctx.codedeploy.getDeploymentGroup({ applicationName: application, deploymentGroupName: deploymentGroup }));
+    const g = r.deploymentGroupInfo;
+    if (!g)
+        throw new ServiceError('AWS CodeDeploy', `deployment group '${deploymentGroup}' of '${application}' not found`);
+    return {
+        holdsAtReady: g.blueGreenDeploymentConfiguration?.deploymentReadyOption?.actionOnTimeout === 'STOP_DEPLOYMENT',
+        autoRollback: Boolean(g.autoRollbackConfiguration?.enabled),
+        alarms: g.alarmConfiguration?.enabled ? (g.alarmConfiguration.alarms ?? []).map((a) => a.name ?? '') : [],
+    };
+}
+/**
+ * The AppSpec for an ECS deployment: the user's file with TaskDefinition replaced by the new
+ * ARN (as amazon-ecs-deploy-task-definition does), or one generated from the load balancer's
+ * container name and port. Returned as JSON text (valid YAML).
+ */
+function buildAppSpec(taskDefinitionArn, file, lb) {
+    if (file) {
+        let spec;
+        try {
+            spec = parseYaml(readFileSync(file, 'utf8'));
+        }
+        catch (e) {
+            throw new InputError('codedeploy-appspec', `cannot read '${file}' as YAML or JSON: ${e.message}`, 'Give an AppSpec file for an ECS deployment');
+        }
+        const target = spec?.Resources?.[0] && Object.values(spec.Resources[0])[0];
+        if (!target?.Properties)
+            throw new InputError('codedeploy-appspec', `'${file}' has no Resources[0].TargetService.Properties`, 'Give an AppSpec for an ECS service (version 0.0)');
+        target.Properties.TaskDefinition = taskDefinitionArn;
+        return JSON.stringify(spec);
+    }
+    if (!lb?.containerName || !lb.containerPort) {
+        throw new ServiceError('Amazon ECS', 'the service has no load balancer with a container name and port to generate an AppSpec from', 'Give codedeploy-appspec');
+    }
+    return JSON.stringify({
+        version: 0.0,
+        Resources: [
+            {
+                TargetService: {
+                    Type: 'AWS::ECS::Service',
+                    Properties: { TaskDefinition: taskDefinitionArn, LoadBalancerInfo: { ContainerName: lb.containerName, ContainerPort: lb.containerPort } },
+                },
+            },
+        ],
+    });
+}
+/** CreateDeployment with the AppSpec as content; returns the deployment id (d-XXXXXXXXX). */
+async function startCodeDeployDeployment(ctx, request) {
+    const sha256 = createHash('sha256').update(request.appspec).digest('hex');
+    const r = await codedeploy_call('CreateDeployment', () => ctx.codedeploy.createDeployment({
+        applicationName: request.application,
+        deploymentGroupName: request.deploymentGroup,
+        revision: { revisionType: 'AppSpecContent', appSpecContent: { content: request.appspec, sha256 } },
+        description: request.description,
+    }));
+    if (!r.deploymentId)
+        throw new ServiceError('AWS CodeDeploy', 'CreateDeployment returned no deploymentId');
+    return r.deploymentId;
+}
+/**
+ * Polls GetDeployment until Succeeded / Failed / Stopped, Ready (with stopAtReady: result
+ * paused), or the wait runs out (timed-out). A Failed or Stopped deployment that CodeDeploy
+ * rolled back is rolled-back, with errorInformation and rollbackInfo as the reason.
+ */
+async function waitForCodeDeploy(ctx, deploymentId, opts) {
+    const out = opts.outcome ?? emptyOutcome('timed-out', deploymentId);
+    out.result = 'timed-out';
+    const deadline = ctx.clock.now() + opts.waitMs;
+    for (;;) {
+        out.polls++;
+        out.pollCalls++;
+        const r = await codedeploy_call('GetDeployment', () => ctx.codedeploy.getDeployment({ deploymentId }));
+        const d = r.deploymentInfo;
+        const status = d?.status ?? 'Unknown';
+        const last = out.timeline[out.timeline.length - 1];
+        if (!last || last.status !== status) {
+            out.timeline.push({ at: ctx.clock.now(), status });
+            const o = d?.deploymentOverview;
+            ctx.reporter.info(`${new Date(ctx.clock.now()).toISOString()} CodeDeploy ${deploymentId} ${status}${o ? ` (targets: ${o.Succeeded ?? 0} succeeded, ${o.InProgress ?? 0} in progress, ${o.Failed ?? 0} failed, ${o.Ready ?? 0} ready)` : ''}`);
+        }
+        out.rawStatus = status;
+        if (status === 'Succeeded')
+            return done(ctx, out, 'succeeded');
+        if (status === 'Ready' && opts.stopAtReady)
+            return done(ctx, out, 'paused');
+        if (status === 'Failed' || status === 'Stopped') {
+            const rolledBack = Boolean(d?.rollbackInfo?.rollbackDeploymentId);
+            out.rollbackReason = scrubServiceText([d?.errorInformation?.code, d?.errorInformation?.message, d?.rollbackInfo?.rollbackMessage].filter(Boolean).join(': ') || `deployment ${status}`);
+            out.statusReason = d?.errorInformation?.message;
+            if (d?.errorInformation?.code === 'ALARM_ACTIVE')
+                out.triggeredAlarms = (d.overrideAlarmConfiguration?.alarms ?? []).map((a) => a.name ?? '');
+            return done(ctx, out, rolledBack ? 'rolled-back' : 'failed');
+        }
+        const now = ctx.clock.now();
+        if (now >= deadline)
+            return done(ctx, out, 'timed-out');
+        await ctx.clock.sleep(Math.min(opts.pollIntervalMs, deadline - now));
+    }
+}
+function done(ctx, out, result) {
+    out.result = result;
+    out.noticedAt = ctx.clock.now();
+    return out;
+}
+/** The decision at Ready: ContinueDeployment (READY_WAIT) or StopDeployment with autoRollbackEnabled. */
+async function continueCodeDeploy(ctx, deploymentId, decision) {
+    if (decision === 'continue') {
+        await codedeploy_call('ContinueDeployment', () => ctx.codedeploy.continueDeployment({ deploymentId, deploymentWaitType: 'READY_WAIT' }), 'Check that the deployment is waiting at Ready');
+    }
+    else {
+        await codedeploy_call('StopDeployment', () => ctx.codedeploy.stopDeployment({ deploymentId, autoRollbackEnabled: true }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ecs-deploy/library.ts
+/**
+ * ecs-deploy's library surface, for other actions (actions/rollout drives ECS canary, linear
+ * and blue/green step by step: start with a PAUSE hook, wait for the pause, analyse, answer
+ * CONTINUE or ROLLBACK; CodeDeploy: wait at Ready, continue or stop with rollback).
+ * Import from here only: everything else in src/ecs-deploy is internal. Signatures here only
+ * grow (additive changes).
+ *
+ * Clients are injected (`loadEcsApi` / `loadCodeDeployApi` give the real ones, loaded by
+ * dynamic import; endpoints come from AWS_ENDPOINT_URL_*), time through a `Clock`, and
+ * everything said goes through a toolkit `Reporter`.
+ *
+ * A typical native canary:
+ *   const ctx = { ecs: await loadEcsApi(region), clock: systemClock, reporter, cluster, service };
+ *   const svc = await describeService(ctx);
+ *   const { configuration } = buildDeploymentConfiguration(svc.deploymentConfiguration, 'canary',
+ *     { canaryPercent: 10, alarms: [], pauseAt: 'post-production-traffic-shift' });
+ *   const { serviceDeploymentArn } = await startDeployment(ctx, { taskDefinitionArn, deploymentConfiguration: configuration });
+ *   let o = await waitForPauseOrEnd(ctx, serviceDeploymentArn, { waitMs, pollIntervalMs, taskDefinitionArn });
+ *   if (o.result === 'paused') { await continueDeployment(ctx, { serviceDeploymentArn, hookId: o.hookId! }, 'continue');
+ *     o = await waitForPauseOrEnd(ctx, serviceDeploymentArn, { waitMs, pollIntervalMs, taskDefinitionArn, outcome: o }); }
+ */
+
+
+
+
+
+
+
+
+
+/**
+ * Rolls back a service deployment in flight (StopServiceDeployment stopType ROLLBACK) and waits
+ * for ECS to finish it. Result `rolled-back` when ECS reports ROLLBACK_SUCCESSFUL (or still
+ * rolling back when the wait ends), `failed` on ROLLBACK_FAILED.
+ */
+async function rollback(ctx, serviceDeploymentArn, opts) {
+    await stopWithRollback(ctx, serviceDeploymentArn);
+    return waitForPauseOrEnd(ctx, serviceDeploymentArn, { ...opts, stopAtPause: false });
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/tools.ts
 /**
  * Installs pinned command-line tools through the runner's tool cache, verifying the download
@@ -73626,8 +75121,6 @@ function writePrivateFile(file, content) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-eks/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(4524);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/helm-deploy/eks.ts
 /**
  * EKS access: DescribeCluster gives the endpoint and CA; the kubeconfig's user runs
@@ -73713,134 +75206,6 @@ async function openCluster(access, namespace, env, describeEks, reporter) {
     }
     const { file, dir } = privateKubeconfig(content, env);
     return { env: { ...base, KUBECONFIG: file }, describe, close: () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true }) };
-}
-
-;// CONCATENATED MODULE: ./src/toolkit/inputs.ts
-/**
- * Small typed parsers from the runner's raw input strings to values, each throwing an
- * InputError that names the input and the accepted values (in the style of Azure/k8s-deploy).
- * Nothing here touches @actions/core, so parsers run the same inside and outside GitHub.
- */
-
-/** Reads one raw value, applying the declared default, trimming, and enforcing `required`. */
-function rawValue(specs, raw, name) {
-    const spec = specs[name];
-    const given = raw[name];
-    const value = (given === undefined || given.trim() === '' ? (spec.default ?? '') : given).trim();
-    if (spec.required && value === '')
-        throw new errors_InputError(name, 'is required but was empty', `Set '${name}' in the step's 'with:'`);
-    return value;
-}
-const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'on', '1']);
-const FALSE = new Set(['false', 'False', 'FALSE', 'no', 'off', '0', '']);
-function parseBoolean(name, value) {
-    if (TRUE.has(value))
-        return true;
-    if (FALSE.has(value))
-        return false;
-    throw new errors_InputError(name, `'${value}' is not a boolean`, 'Use true or false');
-}
-function parseEnum(name, value, allowed) {
-    const found = allowed.find((a) => a === value.toLowerCase() || a === value);
-    if (found === undefined)
-        throw new errors_InputError(name, `'${value}' is not one of ${allowed.join(', ')}`, `Use one of: ${allowed.join(', ')}`);
-    return found;
-}
-/** Items separated by newlines or commas; blanks and `#` comment lines dropped. */
-function parseList(value) {
-    return value
-        .split(/\r?\n|,/)
-        .map((s) => s.trim())
-        .filter((s) => s !== '' && !s.startsWith('#'));
-}
-/** Lines only (for values that may contain commas, such as `set` or build args). */
-function parseLines(value) {
-    return value
-        .split(/\r?\n/)
-        .map((s) => s.trim())
-        .filter((s) => s !== '' && !s.startsWith('#'));
-}
-function parseInteger(name, value, opts = {}) {
-    if (!/^-?\d+$/.test(value))
-        throw new errors_InputError(name, `'${value}' is not a whole number`, 'Give a whole number such as 3');
-    const n = Number(value);
-    checkRange(name, n, opts);
-    return n;
-}
-function parseNumber(name, value, opts = {}) {
-    const n = Number(value);
-    if (value === '' || !Number.isFinite(n))
-        throw new errors_InputError(name, `'${value}' is not a number`, 'Give a number such as 0.5');
-    checkRange(name, n, opts);
-    return n;
-}
-function checkRange(name, n, { min, max }) {
-    if (min !== undefined && n < min)
-        throw new errors_InputError(name, `${n} is below the minimum ${min}`, `Give a value of at least ${min}`);
-    if (max !== undefined && n > max)
-        throw new errors_InputError(name, `${n} is above the maximum ${max}`, `Give a value of at most ${max}`);
-}
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** Go-style durations as Helm and Prometheus write them: `90s`, `5m`, `1h30m`, `250ms`; a bare number is seconds. */
-function parseDuration(name, value) {
-    const v = value.trim();
-    if (/^\d+(\.\d+)?$/.test(v))
-        return Math.round(Number(v) * 1000);
-    const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-    let total = 0;
-    let consumed = 0;
-    for (let m = re.exec(v); m !== null; m = re.exec(v)) {
-        total += Number(m[1]) * UNIT_MS[m[2]];
-        consumed = re.lastIndex;
-    }
-    if (v === '' || consumed !== v.length) {
-        throw new errors_InputError(name, `'${value}' is not a duration`, 'Write it like 30s, 5m, 1h30m or 250ms');
-    }
-    return Math.round(total);
-}
-/** Formats milliseconds back the way parseDuration reads them (for helm --timeout and logs). */
-function formatDuration(ms) {
-    if (ms % 3_600_000 === 0 && ms > 0)
-        return `${ms / 3_600_000}h`;
-    if (ms % 60_000 === 0 && ms > 0)
-        return `${ms / 60_000}m`;
-    if (ms % 1000 === 0)
-        return `${ms / 1000}s`;
-    return `${ms}ms`;
-}
-function parseHttpUrl(name, value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new errors_InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
-    }
-    return url;
-}
-/**
- * An http(s) URL without user:password@: the URL gets logged (so the password would leak) and
- * fetch refuses such URLs anyway. The message does not repeat the URL; `fix` says where the
- * credentials go instead.
- */
-function parseHttpUrlWithoutCredentials(name, value, fix = 'Use a mirror reachable without credentials in the URL') {
-    const url = parseHttpUrl(name, value);
-    if (url.username !== '' || url.password !== '') {
-        throw new errors_InputError(name, 'contains credentials (user:password@)', fix);
-    }
-    return url;
-}
-const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-/** An AWS region code such as eu-west-1; empty gives undefined. `fix` says what else may be done. */
-function parseAwsRegion(name, value, fix = 'Give a region code such as eu-west-1') {
-    if (!value)
-        return undefined;
-    if (!AWS_REGION.test(value))
-        throw new errors_InputError(name, `'${value}' is not an AWS region`, fix);
-    return value;
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/untrusted-output.ts
@@ -74734,184 +76099,6 @@ async function canaryRollback(ctx) {
     };
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/toolkit/registry/digest.ts
-/** Content digests: hashing bytes and streams, and checking the `algorithm:hex` form. */
-
-
-const HEX_LENGTH = { sha256: 64, sha512: 128 };
-/** Why `value` is not a usable digest, or undefined when it is one. */
-function digestProblem(value) {
-    const m = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([^\s]*)$/.exec(value);
-    if (!m)
-        return `'${value}' is not a digest of the form sha256:<64 hex digits>`;
-    const [, algorithm, hex] = m;
-    const expected = HEX_LENGTH[algorithm];
-    if (expected === undefined)
-        return `digest algorithm '${algorithm}' is not supported (use sha256 or sha512)`;
-    if (!/^[a-f0-9]*$/.test(hex))
-        return `digest '${value}' must be lowercase hexadecimal after '${algorithm}:'`;
-    if (hex.length !== expected)
-        return `a ${algorithm} digest has ${expected} hex digits, '${value}' has ${hex.length}`;
-    return undefined;
-}
-function isDigest(value) {
-    return digestProblem(value) === undefined;
-}
-function algorithmOf(digest) {
-    return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
-}
-function digestOf(bytes, algorithm = 'sha256') {
-    return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
-}
-/** Hashes a stream to its digest and size (consumes it). */
-async function digestOfStream(stream, algorithm = 'sha256') {
-    const hash = createHash(algorithm);
-    let size = 0;
-    for await (const chunk of stream) {
-        const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        hash.update(b);
-        size += b.length;
-    }
-    return { digest: `${algorithm}:${hash.digest('hex')}`, size };
-}
-class DigestMismatchError extends Error {
-    expected;
-    actual;
-    constructor(expected, actual, what) {
-        super(`${what} has digest ${actual}, expected ${expected}`);
-        this.expected = expected;
-        this.actual = actual;
-        this.name = 'DigestMismatchError';
-    }
-}
-/**
- * A pass-through that hashes what flows by and fails the stream at its end when the
- * content is not `expected` (or not `expectedSize` bytes), so a consumer never takes a
- * corrupt or truncated blob for a good one.
- */
-class VerifyingStream extends external_node_stream_.Transform {
-    expected;
-    expectedSize;
-    what;
-    onBytes;
-    hash;
-    seen = 0;
-    constructor(expected, expectedSize, what, onBytes) {
-        super();
-        this.expected = expected;
-        this.expectedSize = expectedSize;
-        this.what = what;
-        this.onBytes = onBytes;
-        this.hash = (0,external_node_crypto_.createHash)(algorithmOf(expected));
-    }
-    _transform(chunk, _enc, done) {
-        this.hash.update(chunk);
-        this.seen += chunk.length;
-        this.onBytes?.(chunk.length);
-        done(null, chunk);
-    }
-    _flush(done) {
-        if (this.expectedSize !== undefined && this.seen !== this.expectedSize) {
-            done(new Error(`${this.what} ended after ${this.seen} of ${this.expectedSize} bytes`));
-            return;
-        }
-        const actual = `${algorithmOf(this.expected)}:${this.hash.digest('hex')}`;
-        done(actual === this.expected ? null : new DigestMismatchError(this.expected, actual, this.what));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/toolkit/registry/reference.ts
-/**
- * Image references, parsed the way Docker does (distribution/reference grammar):
- * `[host[:port]/]path[:tag][@algorithm:hex]`. The first path component is a registry host
- * when it has a '.' or ':' or is 'localhost'; otherwise the image is on Docker Hub, and a
- * single-component Hub name lives under `library/`.
- */
-
-
-const DOCKER_HUB = 'docker.io';
-const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
-const MAX_NAME_LENGTH = 255;
-const EXAMPLE = 'Write it as registry.example.com/team/app:1.2.3 or registry.example.com/team/app@sha256:<64 hex digits>';
-/** Parses an image reference; every problem is an InputError naming `inputName` and the fix. */
-function parseReference(value, inputName) {
-    const text = value.trim();
-    const fail = (problem, fix = EXAMPLE) => {
-        throw new errors_InputError(inputName, problem, fix);
-    };
-    if (!text)
-        fail('an image reference is empty');
-    if (/\s/.test(text))
-        fail(`'${text}' contains whitespace`);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text))
-        fail(`'${text}' has a URL scheme`, 'Leave out the scheme: registry.example.com/team/app:tag');
-    let rest = text;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        const problem = digestProblem(digest);
-        if (problem)
-            fail(`in '${text}', ${problem}`, 'Copy the full digest printed by the build (sha256: followed by 64 lowercase hex digits)');
-    }
-    let tag;
-    const colon = rest.lastIndexOf(':');
-    if (colon > rest.lastIndexOf('/')) {
-        tag = rest.slice(colon + 1);
-        rest = rest.slice(0, colon);
-        if (!TAG.test(tag)) {
-            fail(`'${tag}' in '${text}' is not a valid tag`, 'A tag is 1-128 characters of letters, digits, _, . and -, not starting with . or -');
-        }
-    }
-    const parts = rest.split('/');
-    let registry = DOCKER_HUB;
-    const first = parts[0];
-    if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-        if (!HOST.test(first))
-            fail(`'${first}' in '${text}' is not a valid registry host[:port]`);
-        registry = HUB_ALIASES.has(first.toLowerCase()) ? DOCKER_HUB : first;
-        parts.shift();
-    }
-    if (registry === DOCKER_HUB && parts.length === 1)
-        parts.unshift('library');
-    for (const part of parts) {
-        if (PATH_COMPONENT.test(part))
-            continue;
-        if (PATH_COMPONENT.test(part.toLowerCase())) {
-            fail(`repository names must be lowercase, '${text}' has '${part}'`, `Use '${part.toLowerCase()}'`);
-        }
-        fail(`'${part}' in '${text}' is not a valid repository path component`, 'Use lowercase letters and digits, separated by single ".", "_", "__" or "-", with "/" between components');
-    }
-    const repository = parts.join('/');
-    if (repository.length + registry.length + 1 > MAX_NAME_LENGTH)
-        fail(`'${text}' is longer than ${MAX_NAME_LENGTH} characters`);
-    return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
-}
-/** The canonical text of a reference: `registry/repository[:tag][@digest]`. */
-function formatReference(ref) {
-    return `${ref.registry}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
-}
-function repositoryOf(ref) {
-    return { registry: ref.registry, repository: ref.repository };
-}
-/** `registry/repository`, for messages and summaries. */
-function formatRepository(repo) {
-    return `${repo.registry}/${repo.repository}`;
-}
-/** The tag or digest to ask the registry for: the digest when pinned, else the tag, else `latest`. */
-function manifestReference(ref) {
-    return ref.digest ?? ref.tag ?? 'latest';
-}
-function sameRepository(a, b) {
-    return a.registry === b.registry && a.repository === b.repository;
-}
-
 ;// CONCATENATED MODULE: ./src/helm-deploy/inputs.ts
 /** Inputs of helm-deploy: a pure parser from the runner's strings to one validated object. */
 
@@ -74921,7 +76108,7 @@ function sameRepository(a, b) {
 
 
 
-const INPUTS = {
+const inputs_INPUTS = {
     action: { default: 'deploy' },
     strategy: { default: 'rolling' },
     release: { required: true },
@@ -74949,9 +76136,9 @@ const INPUTS = {
     'aws-region': {},
     'dry-run': { default: 'false' },
 };
-const OUTPUTS = (/* unused pure expression or super */ null && (['revision', 'previous-revision', 'status', 'strategy', 'canary-weight', 'active-color', 'release-url']));
-const ACTIONS = ['deploy', 'rollback', 'promote', 'abort'];
-const STRATEGIES = ['rolling', 'canary', 'blue-green'];
+const inputs_OUTPUTS = (/* unused pure expression or super */ null && (['revision', 'previous-revision', 'status', 'strategy', 'canary-weight', 'active-color', 'release-url']));
+const inputs_ACTIONS = ['deploy', 'rollback', 'promote', 'abort'];
+const inputs_STRATEGIES = ['rolling', 'canary', 'blue-green'];
 const ROUTERS = ['nginx', 'alb', 'replicas'];
 /** Helm's rule: a DNS-1123 subdomain of at most 53 characters (it stores releases in Secrets). */
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -75109,10 +76296,10 @@ function parseChart(chart, workspace) {
         throw new errors_InputError('chart', `'${chart}' is neither a local chart nor repo/chart`, 'Give a chart directory, repo/chart (after helm repo add) or oci://…');
     return chart;
 }
-function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
-    const get = (n) => rawValue(INPUTS, raw, n);
-    const action = parseEnum('action', get('action'), ACTIONS);
-    const strategy = parseEnum('strategy', get('strategy'), STRATEGIES);
+function inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
+    const get = (n) => rawValue(inputs_INPUTS, raw, n);
+    const action = parseEnum('action', get('action'), inputs_ACTIONS);
+    const strategy = parseEnum('strategy', get('strategy'), inputs_STRATEGIES);
     if (strategy === 'rolling' && (action === 'promote' || action === 'abort')) {
         throw new errors_InputError('action', `${action} applies to the canary and blue-green strategies, not rolling`, 'Use action: deploy or rollback with strategy: rolling');
     }
@@ -75666,7 +76853,7 @@ function parseMetrics(text) {
 
 
 
-const inputs_INPUTS = {
+const health_gate_inputs_INPUTS = {
     urls: {},
     'expected-status': { default: '200' },
     'body-match': {},
@@ -75699,7 +76886,7 @@ const inputs_INPUTS = {
     'cloudwatch-alarms': {},
     'aws-region': {},
 };
-const inputs_OUTPUTS = (/* unused pure expression or super */ null && (['verdict', 'score', 'report', 'report-file']));
+const health_gate_inputs_OUTPUTS = (/* unused pure expression or super */ null && (['verdict', 'score', 'report', 'report-file']));
 const DEFAULT_COUNT = 10;
 /** min-samples when not given: this, or every measurement when count is smaller (a default never conflicts with a valid count). */
 const DEFAULT_MIN_SAMPLES = 5;
@@ -75779,8 +76966,8 @@ function analysisInterval(raw, durationRaw, metrics) {
     const ms = Math.max(DEFAULT_INTERVAL_MS, longestPeriodMs);
     return durationRaw === '' ? ms : Math.min(ms, positiveDuration('duration', durationRaw));
 }
-function inputs_parseInputs(raw) {
-    const get = (n) => rawValue(inputs_INPUTS, raw, n);
+function health_gate_inputs_parseInputs(raw) {
+    const get = (n) => rawValue(health_gate_inputs_INPUTS, raw, n);
     const secrets = [];
     const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
     const urls = parseList(get('urls')).map((u) => parseHttpUrlWithoutCredentials('urls', u, 'Drop them from the URL and send them in headers (e.g. Authorization: Basic ...)').toString());
@@ -77163,14 +78350,14 @@ async function run(inputs, deps, reporter) {
 
 
 /** health-gate's input specs (name -> default), as in actions/health-gate/action.yml. */
-const HEALTH_GATE_INPUTS = inputs_INPUTS;
+const HEALTH_GATE_INPUTS = health_gate_inputs_INPUTS;
 /**
  * health-gate's parser: raw input strings keyed by health-gate's input names (missing = empty)
  * -> validated inputs. Throws InputError naming the health-gate input and the fix; makes no
  * remote call.
  */
 function parseHealthGateInputs(raw) {
-    return inputs_parseInputs(raw);
+    return health_gate_inputs_parseInputs(raw);
 }
 /**
  * The inputs with a step's overrides applied, validated like the inputs themselves: throws
@@ -77469,9 +78656,12 @@ function describeStep(s) {
 /**
  * Inputs of rollout: `target`, `steps`, and the deploy and analysis inputs under the names
  * (and with the parsers) of the actions that own them: helm-deploy's for target helm,
- * health-gate's for the analysis. No copies: the specs below are built from theirs, and the
- * contract test checks that action.yml repeats their descriptions and defaults.
+ * ecs-deploy's for target ecs, health-gate's for the analysis. No copies: the specs below are
+ * built from theirs, and the contract test checks that action.yml repeats their descriptions
+ * and defaults. `wait` means a boolean to helm-deploy and a duration to ecs-deploy: it has no
+ * default here, so each parser applies its own.
  */
+
 
 
 
@@ -77479,21 +78669,45 @@ function describeStep(s) {
 
 /** helm-deploy inputs a rollout sets itself: the action, the weight (from steps), rollback's revision, dry-run. */
 const HELM_INPUTS_NOT_TAKEN = ['action', 'canary-weight', 'revision', 'dry-run'];
+/** ecs-deploy inputs a rollout sets itself: the action, the follow-up ids, and what the steps decide (percentages, bake, pauses). */
+const ECS_INPUTS_NOT_TAKEN = [
+    'action',
+    'decision',
+    'service-deployment-arn',
+    'hook-id',
+    'codedeploy-deployment-id',
+    'canary-percent',
+    'canary-bake-time',
+    'linear-step-percent',
+    'linear-step-bake-time',
+    'pause-at',
+    'wait-at-ready',
+    'codedeploy-application',
+    'codedeploy-deployment-group',
+    'codedeploy-appspec',
+];
 /** Shared inputs whose default differs on purpose (the contract test allows exactly these). */
-const OWN_DEFAULTS = { strategy: 'canary' };
-/** Shared inputs described in rollout's own words (a rollout has no rolling strategy; one report for all steps). */
-const OWN_DESCRIPTIONS = (/* unused pure expression or super */ null && (['strategy', 'report-file', 'aws-region']));
+const OWN_DEFAULTS = { strategy: 'canary', wait: undefined };
+/** Shared inputs described in rollout's own words (a rollout has no rolling strategy; one report for all steps; wait and aws-region serve two owners). */
+const OWN_DESCRIPTIONS = (/* unused pure expression or super */ null && (['strategy', 'report-file', 'aws-region', 'wait']));
 /** The actions whose inputs rollout takes under their names (and parses with their parsers). */
-const INPUT_OWNERS = (/* unused pure expression or super */ null && (['helm-deploy', 'health-gate']));
+const INPUT_OWNERS = (/* unused pure expression or super */ null && (['helm-deploy', 'ecs-deploy', 'health-gate']));
+/** Inputs of an owner that rollout does not take (set by the rollout itself). */
+const NOT_TAKEN = { 'helm-deploy': HELM_INPUTS_NOT_TAKEN, 'ecs-deploy': ECS_INPUTS_NOT_TAKEN, 'health-gate': [] };
 const notRequired = (s) => ({ ...(s.default !== undefined && { default: s.default }) });
-const HELM_TAKEN = Object.fromEntries(Object.entries(INPUTS)
-    .filter(([n]) => !HELM_INPUTS_NOT_TAKEN.includes(n))
-    // required by helm-deploy, but only for target helm: its parser still refuses them empty there
-    .map(([n, s]) => [n, n in OWN_DEFAULTS ? { default: OWN_DEFAULTS[n] } : notRequired(s)]));
+/** An owner's specs as rollout declares them: required only for that target (its parser still refuses them empty there). */
+function taken(specs, notTaken) {
+    return Object.fromEntries(Object.entries(specs)
+        .filter(([n]) => !notTaken.includes(n))
+        .map(([n, s]) => [n, n in OWN_DEFAULTS ? (OWN_DEFAULTS[n] === undefined ? {} : { default: OWN_DEFAULTS[n] }) : notRequired(s)]));
+}
+const HELM_TAKEN = taken(inputs_INPUTS, HELM_INPUTS_NOT_TAKEN);
+const ECS_TAKEN = taken(INPUTS, ECS_INPUTS_NOT_TAKEN);
 const rollout_inputs_INPUTS = {
     target: { default: 'helm' },
     steps: { required: true },
     ...HELM_TAKEN,
+    ...ECS_TAKEN,
     ...HEALTH_GATE_INPUTS,
 };
 const rollout_inputs_OUTPUTS = (/* unused pure expression or super */ null && (['result', 'reached-weight', 'analysis-report', 'revision', 'task-definition-arn']));
@@ -77524,17 +78738,29 @@ function checkWithGate(steps, gate) {
         }
     }
 }
+/** An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then 100. */
+function checkEcsCanary(steps) {
+    const weights = steps.flatMap((s) => (s.kind === 'setWeight' ? [s.weight] : []));
+    if (weights.length !== 2 || weights[0] >= 100 || weights[1] !== 100 || weights[0] <= 0)
+        throw new errors_InputError('steps', `target ecs takes setWeight ${weights.join(', ') || '(none)'}, but an ECS native canary has one canary percent and then all traffic`, 'Give setWeight P (1-99), its analysis steps, then setWeight 100');
+}
 function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
     const get = (n) => rawValue(rollout_inputs_INPUTS, raw, n);
     const target = parseEnum('target', get('target'), TARGETS);
     const stepsText = readStepsText(get('steps'), workspace);
-    if (target === 'ecs')
-        throw new errors_InputError('target', 'ecs needs the ecs-deploy action, which this build of Shipline does not include yet', 'Use target: helm');
-    const helmRaw = pick(raw, Object.keys(HELM_TAKEN));
-    const helm = parseInputs({ ...helmRaw, strategy: get('strategy'), action: 'deploy' }, workspace);
-    if (helm.strategy === 'rolling')
-        throw new errors_InputError('strategy', 'rolling has no traffic steps to roll out', 'Use strategy: canary or blue-green (or helm-deploy for a rolling update)');
-    const kind = helm.strategy;
+    const strategy = get('strategy');
+    if (strategy !== 'canary' && strategy !== 'blue-green')
+        throw new errors_InputError('strategy', `${strategy} has no traffic steps to roll out`, 'Use strategy: canary or blue-green (helm-deploy or ecs-deploy for a rolling update)');
+    const kind = strategy;
+    let deploy;
+    if (target === 'helm') {
+        const helmRaw = pick(raw, Object.keys(HELM_TAKEN));
+        deploy = { target, helm: inputs_parseInputs({ ...helmRaw, strategy, action: 'deploy' }, workspace) };
+    }
+    else {
+        const ecsRaw = pick(raw, Object.keys(ECS_TAKEN));
+        deploy = { target, ecs: parseInputs({ ...ecsRaw, strategy, action: 'deploy' }) };
+    }
     const steps = parseSteps(stepsText);
     const gateNames = Object.keys(HEALTH_GATE_INPUTS);
     const gateRaw = pick(raw, gateNames);
@@ -77545,7 +78771,122 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     validateSteps(steps, kind, gate && analysisOffer(gate));
     if (gate)
         checkWithGate(steps, gate);
-    return { deploy: { target, helm }, kind, gate, steps, reportFile: gate?.reportFile };
+    if (target === 'ecs' && kind === 'canary')
+        checkEcsCanary(steps);
+    return { deploy, kind, gate, steps, reportFile: gate?.reportFile };
+}
+
+;// CONCATENATED MODULE: ./src/rollout/ecs-deployer.ts
+
+
+function ecsDeployer(ctx, inputs, plan) {
+    let arn;
+    let hookId;
+    let taskDefinitionArn;
+    const wait = { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs };
+    const log = (l) => ctx.reporter.info(l);
+    /** Registers the new task definition and starts the service deployment with PAUSE hooks at `stages`. */
+    async function start(strategy, stages, canaryPercent) {
+        const service = await describeService(ctx);
+        const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
+        const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
+        if (applied.missing.length)
+            throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
+        const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
+        taskDefinitionArn = registered.arn;
+        const native = {
+            ...inputs.native,
+            pauseAt: 'none',
+            ...(canaryPercent !== undefined && { canaryPercent, canaryBakeTimeMinutes: plan.canaryBakeMinutes }),
+        };
+        const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, native);
+        configuration.lifecycleHooks = [...(configuration.lifecycleHooks ?? []), { targetType: 'PAUSE', lifecycleStages: stages }];
+        const started = await startDeployment(ctx, { taskDefinitionArn: registered.arn, deploymentConfiguration: configuration });
+        arn = started.serviceDeploymentArn;
+        log(`ECS ${strategy} service deployment ${arn} of ${registered.arn} (PAUSE hooks at ${stages.join(', ')})`);
+    }
+    /** Waits for the PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */
+    async function untilPaused(what) {
+        const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn });
+        if (o.result !== 'paused' || !o.hookId)
+            throw new errors_ServiceError('Amazon ECS', `${what}: the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''} instead of pausing`);
+        hookId = o.hookId;
+        log(`ECS paused at ${o.pausedStage} (hook ${o.hookId})`);
+    }
+    async function answer(decision) {
+        await continueDeployment(ctx, { serviceDeploymentArn: arn ?? '', hookId: hookId ?? '' }, decision);
+        hookId = undefined;
+    }
+    /** Canary: returns once ECS sends `weight` % of production traffic to the new revision. */
+    async function untilWeight(weight) {
+        const deadline = ctx.clock.now() + wait.waitMs;
+        for (;;) {
+            const sd = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [arn ?? ''] })).serviceDeployments?.[0];
+            const now = sd?.targetServiceRevision?.requestedProductionTrafficWeight ?? 0;
+            if (now >= weight)
+                return now;
+            if (!sd || !['PENDING', 'IN_PROGRESS'].includes(sd.status ?? ''))
+                throw new errors_ServiceError('Amazon ECS', `the canary never reached ${weight} %: the service deployment is ${sd?.status ?? 'unknown'} ${sd?.statusReason ?? ''}`.trim());
+            if (ctx.clock.now() >= deadline)
+                throw new errors_ServiceError('Amazon ECS', `the canary did not reach ${weight} % within the wait`, 'Raise wait');
+            await ctx.clock.sleep(wait.pollIntervalMs);
+        }
+    }
+    return {
+        kind: plan.kind,
+        async setWeight(weight) {
+            if (!arn) {
+                if (weight >= 100)
+                    throw new errors_ServiceError('Amazon ECS', 'an ECS canary starts below 100 %', 'Give a setWeight below 100 first');
+                await start('canary', ['POST_PRODUCTION_TRAFFIC_SHIFT'], weight);
+                return { weight: await untilWeight(weight) };
+            }
+            if (weight < 100)
+                throw new errors_ServiceError('Amazon ECS', `an ECS native canary has one canary percent; ${weight} % after it is not possible`, 'Use setWeight P then 100');
+            await untilPaused('waiting for all production traffic');
+            return { weight: 100 };
+        },
+        async preview() {
+            await start('blue-green', ['POST_TEST_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT']);
+            await untilPaused('waiting for test traffic on the new revision');
+        },
+        async switchTraffic() {
+            if (!arn) {
+                await start('blue-green', ['POST_TEST_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT']);
+                await untilPaused('waiting for test traffic on the new revision');
+            }
+            await answer('continue');
+            await untilPaused('waiting for production traffic on the new revision');
+        },
+        async finish() {
+            if (hookId)
+                await answer('continue');
+            const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn, stopAtPause: false });
+            if (o.result !== 'succeeded')
+                throw new errors_ServiceError('Amazon ECS', `the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
+            return { taskDefinitionArn };
+        },
+        async abort() {
+            if (arn && hookId) {
+                await answer('rollback');
+                const o = await waitForPauseOrEnd(ctx, arn, { ...wait, stopAtPause: false });
+                if (o.result !== 'rolled-back')
+                    throw new errors_ServiceError('Amazon ECS', `ROLLBACK answered, but the deployment ended ${o.result}`);
+                log(`abort: PAUSE hook answered ROLLBACK; ECS rolled ${arn} back`);
+                return;
+            }
+            // after a restart (post step) the ARN is found again: the deployment in flight, if any
+            const target = arn ? { inFlight: arn } : await rollbackTarget(ctx);
+            if (!('inFlight' in target)) {
+                log('abort: no service deployment in flight; the service runs what it ran');
+                return;
+            }
+            const o = await rollback(ctx, target.inFlight, wait);
+            if (o.result !== 'rolled-back')
+                throw new errors_ServiceError('Amazon ECS', `stopping ${target.inFlight} with rollback ended ${o.result}`);
+            log(`abort: ${target.inFlight} stopped with rollback; ECS rolled it back`);
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/gate-analysis.ts
@@ -77854,7 +79195,35 @@ function rollout_summary_renderSummary(outcome, description) {
 
 
 
+
+/**
+ * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
+ * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
+ */
+function canaryBakeMinutes(inputs) {
+    const first = inputs.steps.findIndex((s) => s.kind === 'setWeight');
+    const next = inputs.steps.findIndex((s, i) => i > first && s.kind === 'setWeight');
+    let ms = 60_000;
+    for (const s of inputs.steps.slice(first + 1, next < 0 ? undefined : next)) {
+        if (s.kind === 'pause')
+            ms += s.durationMs;
+        if (s.kind === 'analysis') {
+            const a = inputs.gate?.analysis;
+            ms += (s.overrides.count ?? a?.count ?? 1) * (a?.intervalMs ?? 0) + (inputs.gate?.http?.deadlineMs ?? 0);
+        }
+    }
+    return Math.min(1440, Math.ceil(ms / 60_000));
+}
 async function openDeployer(inputs, deps, reporter) {
+    if (inputs.deploy.target === 'ecs') {
+        const e = inputs.deploy.ecs;
+        const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+        return {
+            deployer: ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) }),
+            describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
+            close: () => undefined,
+        };
+    }
     const h = inputs.deploy.helm;
     const release = await openHelmRollout(h, deps.helm, reporter);
     return {
@@ -77925,8 +79294,11 @@ async function run_run(inputs, deps, reporter) {
 
 
 
+
 void actionMain(Object.keys(rollout_inputs_INPUTS), rollout_inputs_parseInputs, (inputs, reporter) => run_run(inputs, {
     helm: { exec: toolkit_exec_exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
+    loadEcs: loadEcsApi,
+    ecsClock: systemClock,
     gate: { clock: Date.now, sleep: sleep },
     state: { save: (s) => saveState(STATE_KEY, JSON.stringify(s)) },
 }, reporter));

@@ -1,8 +1,10 @@
 /**
  * Inputs of rollout: `target`, `steps`, and the deploy and analysis inputs under the names
  * (and with the parsers) of the actions that own them: helm-deploy's for target helm,
- * health-gate's for the analysis. No copies: the specs below are built from theirs, and the
- * contract test checks that action.yml repeats their descriptions and defaults.
+ * ecs-deploy's for target ecs, health-gate's for the analysis. No copies: the specs below are
+ * built from theirs, and the contract test checks that action.yml repeats their descriptions
+ * and defaults. `wait` means a boolean to helm-deploy and a duration to ecs-deploy: it has no
+ * default here, so each parser applies its own.
  */
 import {
   HEALTH_GATE_INPUTS as GATE_INPUTS,
@@ -10,6 +12,7 @@ import {
   withStepOverrides,
   type HealthGateInputs as GateInputs,
 } from '../health-gate/library';
+import { INPUTS as ECS_DEPLOY_INPUTS, parseInputs as parseEcsDeployInputs, type EcsDeployInputs } from '../ecs-deploy/library';
 import { HELM_DEPLOY_INPUTS, parseHelmDeployInputs, type HelmDeployInputs } from '../helm-deploy/library';
 import { InputError } from '../toolkit/errors';
 import { parseEnum, rawValue, type InputSpec, type InputSpecs, type RawInputs } from '../toolkit/inputs';
@@ -17,29 +20,54 @@ import { parseSteps, readStepsText, validateSteps, type AnalysisOffer, type Roll
 
 /** helm-deploy inputs a rollout sets itself: the action, the weight (from steps), rollback's revision, dry-run. */
 export const HELM_INPUTS_NOT_TAKEN = ['action', 'canary-weight', 'revision', 'dry-run'] as const;
+/** ecs-deploy inputs a rollout sets itself: the action, the follow-up ids, and what the steps decide (percentages, bake, pauses). */
+export const ECS_INPUTS_NOT_TAKEN = [
+  'action',
+  'decision',
+  'service-deployment-arn',
+  'hook-id',
+  'codedeploy-deployment-id',
+  'canary-percent',
+  'canary-bake-time',
+  'linear-step-percent',
+  'linear-step-bake-time',
+  'pause-at',
+  'wait-at-ready',
+  'codedeploy-application',
+  'codedeploy-deployment-group',
+  'codedeploy-appspec',
+] as const;
 /** Shared inputs whose default differs on purpose (the contract test allows exactly these). */
-export const OWN_DEFAULTS = { strategy: 'canary' } as const;
-/** Shared inputs described in rollout's own words (a rollout has no rolling strategy; one report for all steps). */
-export const OWN_DESCRIPTIONS = ['strategy', 'report-file', 'aws-region'] as const;
+export const OWN_DEFAULTS: Record<string, string | undefined> = { strategy: 'canary', wait: undefined };
+/** Shared inputs described in rollout's own words (a rollout has no rolling strategy; one report for all steps; wait and aws-region serve two owners). */
+export const OWN_DESCRIPTIONS = ['strategy', 'report-file', 'aws-region', 'wait'] as const;
 /** The actions whose inputs rollout takes under their names (and parses with their parsers). */
-export const INPUT_OWNERS = ['helm-deploy', 'health-gate'] as const;
+export const INPUT_OWNERS = ['helm-deploy', 'ecs-deploy', 'health-gate'] as const;
+/** Inputs of an owner that rollout does not take (set by the rollout itself). */
+export const NOT_TAKEN: Record<string, readonly string[]> = { 'helm-deploy': HELM_INPUTS_NOT_TAKEN, 'ecs-deploy': ECS_INPUTS_NOT_TAKEN, 'health-gate': [] };
 
 type HelmName = Exclude<keyof typeof HELM_DEPLOY_INPUTS, (typeof HELM_INPUTS_NOT_TAKEN)[number]>;
+type EcsName = Exclude<keyof typeof ECS_DEPLOY_INPUTS, (typeof ECS_INPUTS_NOT_TAKEN)[number]>;
 type GateName = keyof typeof GATE_INPUTS;
 
 const notRequired = (s: InputSpec): InputSpec => ({ ...(s.default !== undefined && { default: s.default }) });
 
-const HELM_TAKEN = Object.fromEntries(
-  Object.entries(HELM_DEPLOY_INPUTS)
-    .filter(([n]) => !(HELM_INPUTS_NOT_TAKEN as readonly string[]).includes(n))
-    // required by helm-deploy, but only for target helm: its parser still refuses them empty there
-    .map(([n, s]) => [n, n in OWN_DEFAULTS ? { default: OWN_DEFAULTS[n as keyof typeof OWN_DEFAULTS] } : notRequired(s)]),
-) as Record<HelmName, InputSpec>;
+/** An owner's specs as rollout declares them: required only for that target (its parser still refuses them empty there). */
+function taken(specs: InputSpecs, notTaken: readonly string[]): Record<string, InputSpec> {
+  return Object.fromEntries(
+    Object.entries(specs)
+      .filter(([n]) => !notTaken.includes(n))
+      .map(([n, s]) => [n, n in OWN_DEFAULTS ? (OWN_DEFAULTS[n] === undefined ? {} : { default: OWN_DEFAULTS[n] }) : notRequired(s)]),
+  );
+}
+const HELM_TAKEN = taken(HELM_DEPLOY_INPUTS, HELM_INPUTS_NOT_TAKEN) as Record<HelmName, InputSpec>;
+const ECS_TAKEN = taken(ECS_DEPLOY_INPUTS, ECS_INPUTS_NOT_TAKEN) as Record<EcsName, InputSpec>;
 
 export const INPUTS = {
   target: { default: 'helm' },
   steps: { required: true },
   ...HELM_TAKEN,
+  ...ECS_TAKEN,
   ...(GATE_INPUTS as Record<GateName, InputSpec>),
 } as const satisfies InputSpecs;
 
@@ -48,7 +76,7 @@ export const OUTPUTS = ['result', 'reached-weight', 'analysis-report', 'revision
 export const TARGETS = ['helm', 'ecs'] as const;
 export type Target = (typeof TARGETS)[number];
 
-export type DeployInputs = { target: 'helm'; helm: HelmDeployInputs };
+export type DeployInputs = { target: 'helm'; helm: HelmDeployInputs } | { target: 'ecs'; ecs: EcsDeployInputs };
 
 export interface RolloutInputs {
   deploy: DeployInputs;
@@ -85,18 +113,38 @@ function checkWithGate(steps: readonly Step[], gate: GateInputs): void {
   }
 }
 
+/** An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then 100. */
+function checkEcsCanary(steps: readonly Step[]): void {
+  const weights = steps.flatMap((s) => (s.kind === 'setWeight' ? [s.weight] : []));
+  if (weights.length !== 2 || weights[0] >= 100 || weights[1] !== 100 || weights[0] <= 0)
+    throw new InputError(
+      'steps',
+      `target ecs takes setWeight ${weights.join(', ') || '(none)'}, but an ECS native canary has one canary percent and then all traffic`,
+      'Give setWeight P (1-99), its analysis steps, then setWeight 100',
+    );
+}
+
 export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()): RolloutInputs {
   const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
   const target = parseEnum('target', get('target'), TARGETS);
   const stepsText = readStepsText(get('steps'), workspace);
 
-  if (target === 'ecs')
-    throw new InputError('target', 'ecs needs the ecs-deploy action, which this build of Shipline does not include yet', 'Use target: helm');
-  const helmRaw = pick(raw as Record<string, string | undefined>, Object.keys(HELM_TAKEN) as HelmName[]);
-  const helm = parseHelmDeployInputs({ ...helmRaw, strategy: get('strategy'), action: 'deploy' }, workspace);
-  if (helm.strategy === 'rolling')
-    throw new InputError('strategy', 'rolling has no traffic steps to roll out', 'Use strategy: canary or blue-green (or helm-deploy for a rolling update)');
-  const kind: RolloutKind = helm.strategy;
+  const strategy = get('strategy');
+  if (strategy !== 'canary' && strategy !== 'blue-green')
+    throw new InputError(
+      'strategy',
+      `${strategy} has no traffic steps to roll out`,
+      'Use strategy: canary or blue-green (helm-deploy or ecs-deploy for a rolling update)',
+    );
+  const kind: RolloutKind = strategy;
+  let deploy: DeployInputs;
+  if (target === 'helm') {
+    const helmRaw = pick(raw as Record<string, string | undefined>, Object.keys(HELM_TAKEN) as HelmName[]);
+    deploy = { target, helm: parseHelmDeployInputs({ ...helmRaw, strategy, action: 'deploy' }, workspace) };
+  } else {
+    const ecsRaw = pick(raw as Record<string, string | undefined>, Object.keys(ECS_TAKEN) as EcsName[]);
+    deploy = { target, ecs: parseEcsDeployInputs({ ...ecsRaw, strategy, action: 'deploy' }) };
+  }
 
   const steps = parseSteps(stepsText);
   const gateNames = Object.keys(GATE_INPUTS) as GateName[];
@@ -107,5 +155,6 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
   const gate = analysed || gateGiven ? parseGateInputs(gateRaw) : undefined;
   validateSteps(steps, kind, gate && analysisOffer(gate));
   if (gate) checkWithGate(steps, gate);
-  return { deploy: { target, helm }, kind, gate, steps, reportFile: gate?.reportFile };
+  if (target === 'ecs' && kind === 'canary') checkEcsCanary(steps);
+  return { deploy, kind, gate, steps, reportFile: gate?.reportFile };
 }

@@ -3,6 +3,7 @@ import { core } from '../toolkit/actions-core';
 import { exec } from '../toolkit/exec';
 import { sleep } from '../toolkit/retry';
 import { actionsToolCache } from '../toolkit/tool-cache';
+import { loadEcsApi, systemClock } from '../ecs-deploy/library';
 import { eksDescriber } from '../helm-deploy/library';
 import { STATE_KEY } from './cancel';
 import { INPUTS, parseInputs } from './inputs';
@@ -13,6 +14,8 @@ void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) =>
     inputs,
     {
       helm: { exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
+      loadEcs: loadEcsApi,
+      ecsClock: systemClock,
       gate: { clock: Date.now, sleep },
       state: { save: (s) => core.saveState(STATE_KEY, JSON.stringify(s)) },
     },

@@ -4,6 +4,7 @@ import { errorLine } from '../toolkit/errors';
 import { exec } from '../toolkit/exec';
 import { sleep } from '../toolkit/retry';
 import { actionsToolCache } from '../toolkit/tool-cache';
+import { loadEcsApi, systemClock } from '../ecs-deploy/library';
 import { eksDescriber } from '../helm-deploy/library';
 import { abortLeftover, readState, STATE_KEY } from './cancel';
 import { INPUTS, parseInputs } from './inputs';
@@ -18,6 +19,8 @@ async function post(): Promise<void> {
         const inputs = parseInputs(readRawInputs(Object.keys(INPUTS)));
         const deps = {
           helm: { exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
+          loadEcs: loadEcsApi,
+          ecsClock: systemClock,
           gate: { clock: Date.now, sleep },
           state: { save: () => undefined },
         };

@@ -5,9 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Clock, EcsApi } from '../ecs-deploy/library';
 import { openHelmRollout, type HelmDeployDeps } from '../helm-deploy/library';
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
+import { ecsDeployer } from './ecs-deployer';
 import { gateAnalysis, type GateAnalysisDeps } from './gate-analysis';
 import { helmDeployer } from './helm-deployer';
 import type { RolloutInputs } from './inputs';
@@ -16,6 +18,9 @@ import { renderSummary } from './summary';
 
 export interface RolloutDeps {
   helm: HelmDeployDeps;
+  /** ECS client for a region (main: ecs-deploy's loadEcsApi, a dynamic import of the SDK). */
+  loadEcs: (region?: string) => Promise<EcsApi>;
+  ecsClock: Clock;
   gate: GateAnalysisDeps;
   /** Where the rollout's progress is saved for the post step (GITHUB_STATE in main). */
   state: StateStore;
@@ -28,7 +33,34 @@ export interface OpenedDeployer {
   close(): void;
 }
 
+/**
+ * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
+ * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
+ */
+export function canaryBakeMinutes(inputs: RolloutInputs): number {
+  const first = inputs.steps.findIndex((s) => s.kind === 'setWeight');
+  const next = inputs.steps.findIndex((s, i) => i > first && s.kind === 'setWeight');
+  let ms = 60_000;
+  for (const s of inputs.steps.slice(first + 1, next < 0 ? undefined : next)) {
+    if (s.kind === 'pause') ms += s.durationMs;
+    if (s.kind === 'analysis') {
+      const a = inputs.gate?.analysis;
+      ms += (s.overrides.count ?? a?.count ?? 1) * (a?.intervalMs ?? 0) + (inputs.gate?.http?.deadlineMs ?? 0);
+    }
+  }
+  return Math.min(1440, Math.ceil(ms / 60_000));
+}
+
 export async function openDeployer(inputs: RolloutInputs, deps: RolloutDeps, reporter: Reporter): Promise<OpenedDeployer> {
+  if (inputs.deploy.target === 'ecs') {
+    const e = inputs.deploy.ecs;
+    const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+    return {
+      deployer: ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) }),
+      describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
+      close: () => undefined,
+    };
+  }
   const h = inputs.deploy.helm;
   const release = await openHelmRollout(h, deps.helm, reporter);
   return {

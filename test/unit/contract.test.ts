@@ -93,15 +93,15 @@ describe('rollout: inputs shared with the actions that own them', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const rollout = require(path.join(ROOT, 'src', 'rollout', 'inputs.ts')) as {
     INPUT_OWNERS: readonly string[];
-    OWN_DEFAULTS: Record<string, string>;
+    OWN_DEFAULTS: Record<string, string | undefined>;
     OWN_DESCRIPTIONS: readonly string[];
-    HELM_INPUTS_NOT_TAKEN: readonly string[];
+    NOT_TAKEN: Record<string, readonly string[]>;
   };
   const yml = readActionYml('rollout');
   const owners = rollout.INPUT_OWNERS.map((a) => ({ action: a, inputs: readActionYml(a).inputs ?? {} }));
 
   it('takes every input of its owners (but the ones a rollout sets itself) and adds only target and steps', () => {
-    const taken = owners.flatMap((o) => Object.keys(o.inputs).filter((n) => !(o.action === 'helm-deploy' && rollout.HELM_INPUTS_NOT_TAKEN.includes(n))));
+    const taken = owners.flatMap((o) => Object.keys(o.inputs).filter((n) => !rollout.NOT_TAKEN[o.action].includes(n)));
     expect(Object.keys(yml.inputs ?? {}).sort()).toEqual([...new Set(['target', 'steps', ...taken])].sort());
   });
 

@@ -35,7 +35,8 @@ const problem = (over: Record<string, string>) => {
 describe('rollout inputs', () => {
   it("parses the deploy inputs with helm-deploy's parser and the analysis inputs with health-gate's", () => {
     const i = parse({ 'traffic-router': 'alb', interval: '10s' });
-    expect(i.deploy.helm).toMatchObject({
+    expect(i.deploy).toMatchObject({ target: 'helm' });
+    expect(i.deploy.target === 'helm' && i.deploy.helm).toMatchObject({
       action: 'deploy',
       strategy: 'canary',
       release: 'shop',
