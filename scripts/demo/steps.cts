@@ -182,7 +182,7 @@ export async function approvalBrief(images: { name: string; image: string; diges
     ENVIRONMENT: 'production-approval',
     ...runnerContext(),
   });
-  showStep('approval brief (approval.yml, job brief)', { ...r, env: {}, addedPath: [], log: r.stdout + r.stderr, tempDir: '' });
+  showStep('approval brief (approval.yml, job brief)', { ...r, env: {}, addedPath: [], log: r.stdout + r.stderr, tempDir: '', state: {}, killed: false });
   if (r.exitCode !== 0) throw new StepFailed(`approval brief exited ${r.exitCode}`);
   banner('Approval: in GitHub the `approve` job now waits for a required reviewer of the protected environment');
 }
