@@ -73850,7 +73850,7 @@ const INPUTS = {
     'image-digest-key': { default: 'image.digest' },
     timeout: { default: '5m' },
     wait: { default: 'true' },
-    'rollback-on-failure': {},
+    'rollback-on-failure': { default: 'true' },
     'recover-pending': { default: 'false' },
     revision: {},
     'canary-weight': { default: '10' },
@@ -73889,20 +73889,6 @@ function releaseSuffixes(strategy) {
     if (strategy === 'blue-green')
         return ['-green', '-blue'];
     return [];
-}
-/**
- * wait and rollback-on-failure: Helm's --atomic (--rollback-on-failure) always waits, so its
- * default follows wait (a default never overrides an explicit wait: false), and asking for both
- * rollback-on-failure: true and wait: false is an input error rather than a silent wait.
- */
-function waitAndRollback(waitRaw, rollbackRaw) {
-    const wait = parseBoolean('wait', waitRaw);
-    if (rollbackRaw === '')
-        return { wait, rollbackOnFailure: wait };
-    const rollbackOnFailure = parseBoolean('rollback-on-failure', rollbackRaw);
-    if (rollbackOnFailure && !wait)
-        throw new errors_InputError('rollback-on-failure', 'is true but wait is false, and Helm waits for the pods anyway to roll back on failure', 'Set wait: true (or leave it), or set rollback-on-failure: false to deploy without waiting');
-    return { wait, rollbackOnFailure };
 }
 function parseReleaseName(name, strategy) {
     const longest = Math.max(0, ...releaseSuffixes(strategy).map((s) => s.length));
@@ -74095,7 +74081,8 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
         imageRepositoryKey: parseValueKey('image-repository-key', get('image-repository-key')),
         imageDigestKey: parseValueKey('image-digest-key', get('image-digest-key')),
         timeoutMs,
-        ...waitAndRollback(get('wait'), get('rollback-on-failure')),
+        wait: parseBoolean('wait', get('wait')),
+        rollbackOnFailure: parseBoolean('rollback-on-failure', get('rollback-on-failure')),
         recoverPending: parseBoolean('recover-pending', get('recover-pending')),
         revision,
         canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
@@ -74581,31 +74568,9 @@ function latest(history) {
 function lastDeployed(history, except) {
     return latest(history.filter((e) => e.status === 'deployed' && e.revision !== except));
 }
-/** Helm's mark of a revision that once served: `deployed` now, or `superseded` by a later one. */
-const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'superseded';
-/**
- * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
- * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
- * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest).
- */
-function lastGood(history) {
-    return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
-}
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function previousGood(history, before) {
-    return latest(history.filter((e) => e.revision < before && hasServedStatus(e)));
-}
-/**
- * Whether the release may have served, so must never be uninstalled. True when any kept
- * revision is deployed or superseded, and also when Helm's history no longer starts at
- * revision 1 (`--history-max` pruned the oldest): what was pruned cannot be proven unserved.
- * False only for a release all of whose revisions, from revision 1, are failed or pending-*.
- */
-function hasServed(history) {
-    if (history.length === 0)
-        return false;
-    return history.some(hasServedStatus) || Math.min(...history.map((e) => e.revision)) > 1;
+    return latest(history.filter((e) => e.revision < before && (e.status === 'superseded' || e.status === 'deployed')));
 }
 /** A leftover `pending-install`/`pending-upgrade`/`pending-rollback` as the newest revision. */
 function pendingRevision(history) {
@@ -74652,9 +74617,8 @@ function judge(history, expected, exitCode) {
 ;// CONCATENATED MODULE: ./src/helm-deploy/release-ops.ts
 /**
  * One release, changed and then checked: upgrade (or rollback) through Helm, read the history
- * back, judge it, and when it failed go back to the last good revision (deployed, or else the
- * newest superseded). Stuck pending releases are recovered here (or explained), before anything
- * new is started. A release that ever served (see judge.hasServed) is never uninstalled.
+ * back, judge it, and when it failed go back to the last deployed revision. Stuck pending
+ * releases are recovered here (or explained), before anything new is started.
  */
 
 
@@ -74672,18 +74636,10 @@ async function clearPending(ops, release, history) {
     const stuck = pendingRevision(history);
     if (!stuck)
         return history;
-    const good = lastGood(history);
-    const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
-    if (!good && hasServed(history)) {
-        // history-max pruned the revisions that could tell: never uninstall what may have served
-        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
-    }
-    const cure = good
-        ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
-        : 'uninstall it (no revision ever reached deployed)';
-    const command = good ? `helm rollback ${release} ${good.revision} --namespace ${ops.namespace}` : `helm uninstall ${release} --namespace ${ops.namespace}`;
+    const good = lastDeployed(history);
+    const cure = good ? `roll back to revision ${good.revision} (the last deployed)` : 'uninstall it (it never reached deployed)';
     if (!ops.recoverPending) {
-        throw new DeployFailed({ release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history }, `${stuckText}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`, `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run '${command}'`);
+        throw new DeployFailed({ release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history }, `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`, `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run 'helm ${good ? `rollback ${release} ${good.revision}` : `uninstall ${release}`} --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}; recover-pending is true, so Shipline will ${cure}`);
     const r = good
@@ -74696,11 +74652,9 @@ async function clearPending(ops, release, history) {
     return after;
 }
 /** Upgrades (or installs) and returns only when the new revision is deployed; throws DeployFailed otherwise. */
-async function upgradeVerified(ops, req) {
+async function release_ops_upgradeVerified(ops, req) {
     const before = await clearPending(ops, req.release, await ops.helm.history(req.release, ops.namespace));
-    // after a failed rollback no revision is deployed: the newest superseded one is the last good
-    const previous = lastGood(before)?.revision;
-    const served = hasServed(before);
+    const previous = lastDeployed(before)?.revision;
     const expected = nextRevision(before);
     const r = await ops.helm.upgrade(req);
     const after = await ops.helm.history(req.release, ops.namespace);
@@ -74712,11 +74666,10 @@ async function upgradeVerified(ops, req) {
         // Someone else is deploying this release right now: touching it would fight them.
         throw new DeployFailed({ release: req.release, revision: previous, previousRevision: previous, status: 'pending', history: after }, `upgrade of ${req.release} refused: ${why}`, 'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled');
     }
-    return await goBack(ops, req.release, { previous, served }, expected, after, why);
+    return await goBack(ops, req.release, previous, expected, after, why);
 }
 /** After a failed change: make sure the release serves its last good revision again, then throw. */
-async function goBack(ops, release, before, failed, after, why) {
-    const { previous } = before;
+async function goBack(ops, release, previous, failed, after, why) {
     const top = latest(after);
     const helmRolledBack = previous !== undefined &&
         top !== undefined &&
@@ -74728,17 +74681,13 @@ async function goBack(ops, release, before, failed, after, why) {
         throw new DeployFailed({ ...base, revision: top.revision, status: 'rolled-back', history: after }, `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${top.revision}: ${why}`);
     }
     if (!ops.rollbackOnFailure) {
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last good: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
-    }
-    if (previous === undefined && !before.served && !hasServed(after)) {
-        // Nothing ever served (every revision from 1 failed or pending): remove it rather than leave it half there.
-        if (after.length > 0)
-            await ops.helm.uninstall(release, ops.namespace, ops.timeoutMs, ops.wait);
-        throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (no revision ever reached deployed): ${why}`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last deployed: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
     }
     if (previous === undefined) {
-        // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        // A first install that failed: nothing to go back to, so remove it rather than leave it half there.
+        if (after.length > 0)
+            await ops.helm.uninstall(release, ops.namespace, ops.timeoutMs, ops.wait);
+        throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (nothing deployed before): ${why}`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = nextRevision(after);
@@ -74753,32 +74702,29 @@ async function goBack(ops, release, before, failed, after, why) {
 /** `action: rollback`: to the given revision, or to the one before the current. */
 async function rollbackVerified(ops, release, target) {
     const history = await clearPending(ops, release, await ops.helm.history(release, ops.namespace));
-    if (history.length === 0)
-        throw new DeployFailed({ release, status: 'failed', history }, `release ${release} does not exist in namespace ${ops.namespace}`, 'Check release and namespace');
     const current = lastDeployed(history);
-    // with no deployed revision (a failed rollback), the newest superseded one is what served last
-    const to = target ?? (current ? previousGood(history, current.revision) : lastGood(history))?.revision;
+    if (!current)
+        throw new DeployFailed({ release, status: 'failed', history }, `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`, 'Check release and namespace');
+    const to = target ?? previousGood(history, current.revision)?.revision;
     if (to === undefined)
-        throw new DeployFailed({ release, revision: current?.revision, status: 'failed', history }, current
-            ? `release ${release} has no earlier revision than ${current.revision} to roll back to`
-            : `release ${release} has no deployed or superseded revision to roll back to`, 'Give revision: with one listed in helm history');
+        throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no earlier revision than ${current.revision} to roll back to`, 'Give revision: with one listed in helm history');
     if (!history.some((e) => e.revision === to)) {
-        throw new DeployFailed({ release, revision: current?.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
+        throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
     }
     const expected = nextRevision(history);
     const r = await ops.helm.rollback(release, ops.namespace, to, ops.timeoutMs, ops.wait);
     const after = await ops.helm.history(release, ops.namespace);
     const verdict = judge(after, expected, r.exitCode);
     if (!verdict.ok) {
-        throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current?.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
+        throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
     }
-    return { release, revision: verdict.revision, previousRevision: current?.revision, status: 'deployed', history: after };
+    return { release, revision: verdict.revision, previousRevision: current.revision, status: 'deployed', history: after };
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/strategy.ts
 
 const canaryName = (release) => `${release}-canary`;
-const colorName = (release, color) => `${release}-${color}`;
+const strategy_colorName = (release, color) => `${release}-${color}`;
 /**
  * The image as values. A digest key ending in `tag` is a tag-style chart (`repo:tag`), so the
  * value becomes `tag@sha256:…`, which still pins the digest (the tag is ignored by the runtime).
@@ -74791,7 +74737,7 @@ function imageValues(inputs, image) {
     ];
 }
 /** Reads back the pinned image a release runs, from its values (reverse of imageValues). */
-function imageFromValues(inputs, values) {
+function strategy_imageFromValues(inputs, values) {
     const repository = valueAt(values, inputs.imageRepositoryKey);
     const pinned = valueAt(values, inputs.imageDigestKey);
     if (typeof repository !== 'string' || typeof pinned !== 'string')
@@ -74799,7 +74745,7 @@ function imageFromValues(inputs, values) {
     const m = /^(?:([\w][\w.-]*)@)?(sha256:[a-f0-9]{64})$/.exec(pinned);
     return m ? { repository, digest: m[2], tag: m[1] } : undefined;
 }
-function upgradeRequest(ctx, release, setString) {
+function strategy_upgradeRequest(ctx, release, setString) {
     const i = ctx.inputs;
     return {
         release,
@@ -74877,15 +74823,11 @@ async function canaryDeploy(ctx) {
     if (!stable) {
         // Nothing to compare a canary with yet: the first version becomes stable directly.
         ctx.reporter.info(`No stable release ${inputs.release} yet: installing this digest as stable`);
-        const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
+        const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
         return { result, step: 'first install: no stable release yet, so installed as stable', canaryWeight: 0, digest: image.digest, releases: [inputs.release] };
     }
     if (stable.status !== 'deployed') {
-        // name the last good revision (deployed, or the newest superseded after a failed rollback)
-        const good = lastGood(await ctx.helm.history(inputs.release, inputs.namespace));
-        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, good
-            ? `Roll the stable release back to revision ${good.revision}, its last good one (action: rollback, or helm rollback ${inputs.release} ${good.revision} --namespace ${inputs.namespace}), or deploy it with strategy: rolling`
-            : `No revision of ${inputs.release} ever reached deployed: deploy it with strategy: rolling first`);
+        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, 'Fix or roll back the stable release first (action: rollback, or recover-pending: true)');
     }
     await requireStableIngress(ctx);
     let weight = inputs.canaryWeight;
@@ -74899,7 +74841,7 @@ async function canaryDeploy(ctx) {
         weight = split.effectiveWeight;
     }
     const values = canaryValues(inputs, image, weight, replicas);
-    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, canaryName(inputs.release), values));
+    const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, canaryName(inputs.release), values));
     if (inputs.trafficRouter === 'alb')
         await setAlbWeight(ctx, weight); // only once the canary is ready
     if (inputs.trafficRouter === 'nginx' && !(await ctx.kubectl.exists(inputs.namespace, 'ingress', canaryName(inputs.release)))) {
@@ -74921,13 +74863,13 @@ async function canaryPromote(ctx) {
         throw new errors_InputError('action', `promote found no canary release ${name} in namespace ${inputs.namespace}`, 'Deploy a canary first (action: deploy, strategy: canary), or check release and namespace');
     if (canary.status !== 'deployed')
         throw new errors_ServiceError('helm', `canary ${name} is ${canary.status}, so there is nothing proven to promote`, 'Deploy the canary again or abort it');
-    const image = imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace));
+    const image = strategy_imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace));
     if (!image)
         throw new errors_ServiceError('helm', `canary ${name} has no digest-pinned image at ${inputs.imageRepositoryKey}/${inputs.imageDigestKey}`, 'Use the same image-*-key inputs as the canary deploy');
     if (inputs.image && inputs.image.digest !== image.digest) {
         throw new errors_InputError('image', `is ${inputs.image.digest} but the canary runs ${image.digest}`, 'Promote what the canary ran: leave image empty or give the canary digest');
     }
-    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
+    const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
     if (inputs.trafficRouter === 'alb')
         await setAlbWeight(ctx, 0);
     await removeCanary(ctx);
@@ -74977,17 +74919,13 @@ async function canaryRollback(ctx) {
 const other = (c) => (c === 'blue' ? 'green' : 'blue');
 async function state(ctx) {
     const { release, namespace } = ctx.inputs;
-    const listed = await ctx.helm.list(namespace, [release, colorName(release, 'blue'), colorName(release, 'green')]);
+    const listed = await ctx.helm.list(namespace, [release, strategy_colorName(release, 'blue'), strategy_colorName(release, 'green')]);
     const router = listed.find((r) => r.name === release);
     let active;
     if (router) {
         if (router.status !== 'deployed') {
-            // `helm get values` would read the newest revision, which is not what serves: refuse to guess,
-            // and name the last good revision (deployed, or newest superseded after a failed rollback)
-            const good = lastGood(await ctx.helm.history(release, namespace));
-            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, good
-                ? `Roll it back to revision ${good.revision}, the last good one (helm rollback ${release} ${good.revision} --namespace ${namespace}), and run again`
-                : `No revision of ${release} ever reached deployed: check helm history ${release} --namespace ${namespace}`);
+            // `helm get values` would read the newest revision, which is not what serves: refuse to guess
+            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`);
         }
         const value = valueAt(await ctx.helm.values(release, namespace), 'blueGreen.activeColor');
         if (value !== 'blue' && value !== 'green') {
@@ -74995,7 +74933,7 @@ async function state(ctx) {
         }
         active = value;
     }
-    const colour = (c) => listed.find((r) => r.name === colorName(release, c));
+    const colour = (c) => listed.find((r) => r.name === strategy_colorName(release, c));
     return { router, active, colour };
 }
 function routerValues(color) {
@@ -75014,19 +74952,19 @@ function colorValues(inputs, image, color) {
     ];
 }
 async function switchTo(ctx, color) {
-    return upgradeVerified(ctx.ops, upgradeRequest(ctx, ctx.inputs.release, routerValues(color)));
+    return release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, ctx.inputs.release, routerValues(color)));
 }
 async function blueGreenDeploy(ctx) {
     const { inputs } = ctx;
     const image = inputs.image;
     const { active } = await state(ctx);
     const idle = active ? other(active) : 'blue';
-    const name = colorName(inputs.release, idle);
+    const name = strategy_colorName(inputs.release, idle);
     // 1. the idle colour gets the new digest; a failure here never touched live traffic
-    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, name, colorValues(inputs, image, idle)));
+    const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, name, colorValues(inputs, image, idle)));
     // 2. only once it is ready does the Service selector move to it
     await switchTo(ctx, idle);
-    const kept = active ? `; ${colorName(inputs.release, active)} stays up for an instant switch back until promote` : '';
+    const kept = active ? `; ${strategy_colorName(inputs.release, active)} stays up for an instant switch back until promote` : '';
     return {
         result,
         step: `switched traffic ${active ? `from ${active} ` : ''}to ${idle}${kept}`,
@@ -75044,14 +74982,14 @@ async function blueGreenSwitchBack(ctx) {
     const back = other(active);
     const target = colour(back);
     if (!target || target.status !== 'deployed') {
-        throw new errors_ServiceError('helm', `cannot switch back from ${active}: ${colorName(inputs.release, back)} is ${target ? target.status : 'not installed (promote retired it)'}`, `Deploy the previous digest again with action: deploy`);
+        throw new errors_ServiceError('helm', `cannot switch back from ${active}: ${strategy_colorName(inputs.release, back)} is ${target ? target.status : 'not installed (promote retired it)'}`, `Deploy the previous digest again with action: deploy`);
     }
     const result = await switchTo(ctx, back);
     return {
         result,
-        step: `switched traffic back from ${active} to ${back}; ${colorName(inputs.release, active)} kept`,
+        step: `switched traffic back from ${active} to ${back}; ${strategy_colorName(inputs.release, active)} kept`,
         activeColor: back,
-        releases: [inputs.release, colorName(inputs.release, back)],
+        releases: [inputs.release, strategy_colorName(inputs.release, back)],
     };
 }
 /** promote: the live colour is kept, the idle one is retired. */
@@ -75061,26 +74999,53 @@ async function blueGreenPromote(ctx) {
     if (!active)
         throw new errors_InputError('action', `promote found no blue-green release ${inputs.release} in namespace ${inputs.namespace}`, 'Deploy with strategy: blue-green first');
     const idle = other(active);
-    const liveName = colorName(inputs.release, active);
-    // the live colour is checked before the idle one is retired: never remove the only one that serves
-    const history = await ctx.helm.history(liveName, inputs.namespace);
-    const live = latest(history);
-    if (!live || live.status !== 'deployed')
-        throw new errors_ServiceError('helm', `the live colour ${liveName} is ${live ? `${live.status} at revision ${live.revision}` : 'not installed'}, so ${colorName(inputs.release, idle)} is kept`, 'Switch back with action: abort, or deploy again; promote retires the idle colour only when the live one is deployed');
+    const liveName = strategy_colorName(inputs.release, active);
     if (colour(idle)) {
-        const r = await ctx.helm.uninstall(colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
+        const r = await ctx.helm.uninstall(strategy_colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
         if (r.exitCode !== 0)
-            throw new errors_ServiceError('helm', `retiring ${colorName(inputs.release, idle)} failed: ${helmError(r)}`, `${liveName} still serves; remove the idle colour with helm uninstall`);
+            throw new errors_ServiceError('helm', `retiring ${strategy_colorName(inputs.release, idle)} failed: ${helmError(r)}`, `${liveName} still serves; remove the idle colour with helm uninstall`);
     }
     else {
-        ctx.reporter.info(`No idle colour ${colorName(inputs.release, idle)} to retire`);
+        ctx.reporter.info(`No idle colour ${strategy_colorName(inputs.release, idle)} to retire`);
     }
+    const history = await ctx.helm.history(liveName, inputs.namespace);
+    const live = lastDeployed(history);
+    if (!live)
+        throw new errors_ServiceError('helm', `the live colour ${liveName} has no deployed revision`, 'Check helm history; traffic may be going nowhere');
     return {
         result: { release: liveName, revision: live.revision, previousRevision: live.revision, status: 'deployed', history },
-        step: `promoted ${active}: ${colorName(inputs.release, idle)} retired`,
+        step: `promoted ${active}: ${strategy_colorName(inputs.release, idle)} retired`,
         activeColor: active,
         releases: [liveName, inputs.release],
     };
+}
+/**
+ * A rollout's preview (rollout action, through library.ts): the idle colour gets the new
+ * digest and takes no traffic; the selector stays on the live colour until blueGreenSwitchToNew.
+ */
+async function blueGreenPreview(ctx) {
+    const { inputs } = ctx;
+    const { active } = await state(ctx);
+    const idle = active ? other(active) : 'blue';
+    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, colorName(inputs.release, idle), colorValues(inputs, inputs.image, idle)));
+    return { colour: idle, result };
+}
+/** Which colour runs `digest`, and which serves (for a rollout's switch and its abort). */
+async function blueGreenColours(ctx, digest) {
+    const { active, colour } = await state(ctx);
+    let withDigest;
+    for (const c of ['blue', 'green']) {
+        if (!colour(c))
+            continue;
+        const image = imageFromValues(ctx.inputs, await ctx.helm.values(colorName(ctx.inputs.release, c), ctx.inputs.namespace));
+        if (image?.digest === digest)
+            withDigest = c;
+    }
+    return { active, withDigest };
+}
+/** Points the router's selector at `colour` (verified like every upgrade). */
+async function blueGreenSwitchTo(ctx, colour) {
+    return switchTo(ctx, colour);
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/plan.ts
@@ -75100,7 +75065,7 @@ function planCommands(inputs, major) {
     const helm = (args) => displayCommand('helm', args, secrets);
     const ctx = { inputs, set: plannedSetArgs(inputs.set) };
     const { release, namespace, timeoutMs, wait, strategy, action } = inputs;
-    const upgrade = (name, values) => helm(upgradeArgs(major, upgradeRequest(ctx, name, values)));
+    const upgrade = (name, values) => helm(upgradeArgs(major, strategy_upgradeRequest(ctx, name, values)));
     const uninstall = (name) => helm(uninstallArgs(major, name, namespace, timeoutMs, wait));
     const alb = (weight) => displayCommand('kubectl', [
         'annotate',
@@ -75146,14 +75111,14 @@ function planCommands(inputs, major) {
         }
     }
     else if (action === 'deploy') {
-        add('idle colour gets the new digest (blue on a first deploy)', upgrade(colorName(release, 'blue'), colorValues(inputs, image, 'blue')));
+        add('idle colour gets the new digest (blue on a first deploy)', upgrade(strategy_colorName(release, 'blue'), colorValues(inputs, image, 'blue')));
         add('switch the Service selector to it', upgrade(release, routerValues('blue')));
     }
     else if (action === 'abort') {
         add('switch the Service back to the other colour', upgrade(release, routerValues('<other colour>')));
     }
     else {
-        add('retire the idle colour', uninstall(colorName(release, '<idle colour>')));
+        add('retire the idle colour', uninstall(strategy_colorName(release, '<idle colour>')));
     }
     return steps;
 }
@@ -75165,7 +75130,7 @@ function planCommands(inputs, major) {
 async function rollingDeploy(ctx) {
     const { inputs } = ctx;
     const image = inputs.image; // parseInputs requires it for deploy
-    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
+    const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
     return { result, step: 'rolling update', digest: image.digest, releases: [inputs.release] };
 }
 async function rollingRollback(ctx) {
@@ -75200,25 +75165,54 @@ function details(summaryText, body) {
 function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
-/** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '', options = {}) {
+/**
+ * The colours lines get, in series order, by name: xychart has no legend, so the chart's title
+ * names each line's colour. Chosen to stay apart for the common colour-vision deficiencies
+ * (orange/blue first) and on GitHub's light and dark backgrounds.
+ */
+const LINE_COLOURS = [
+    { name: 'orange', hex: '#e8590c' },
+    { name: 'blue', hex: '#1c7ed6' },
+    { name: 'red', hex: '#c92a2a' },
+    { name: 'grey', hex: '#868e96' },
+    { name: 'green', hex: '#2b8a3e' },
+    { name: 'purple', hex: '#862e9c' },
+];
+/**
+ * A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). Each series gets a
+ * named colour (Mermaid front matter `config.themeVariables.xyChart.plotColorPalette`) and the
+ * title says which is which ("… — canary orange, baseline blue"); `yTitle` is the y axis with
+ * its unit (e.g. "error rate (share of requests)"). At most LINE_COLOURS.length series.
+ */
+function lineChart(title, xLabels, series, yTitle, options = {}) {
+    if (series.length > LINE_COLOURS.length)
+        throw new Error(`lineChart: ${series.length} series, at most ${LINE_COLOURS.length} colours`);
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    const text = (t) => t.replace(/"/g, "'");
     let positions = xLabels.map((_, i) => i);
     if (options.missing === 'skip') {
         positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
         if (positions.length < 2)
             return '';
     }
+    const colours = series.map((s, i) => ({ series: s.name, ...LINE_COLOURS[i] }));
+    const key = colours.map((c) => `${c.series} ${c.name}`).join(', ');
     const lines = [
         '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${colours.map((c) => c.hex).join(', ')}"`,
+        '---',
         'xychart-beta',
-        `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
-        yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
+        `  title "${text(`${title} — ${key}`)}"`,
+        `  x-axis [${positions.map((i) => `"${text(xLabels[i])}"`).join(', ')}]`,
+        `  y-axis "${text(yTitle)}"`,
         ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
-    ].filter((l) => l !== '');
-    const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
+    ];
+    const legend = `\n_Lines: ${colours.map((c) => `${c.series} (${c.name})`).join(', ')}_\n`;
     return lines.join('\n') + '\n' + legend + '\n';
 }
 function formatBytes(n) {
@@ -75433,7 +75427,7 @@ async function histories(helm, inputs, releases, result) {
 }
 /** Warning events of the release's objects, as far as kubectl can tell (never fatal: the deploy already failed). */
 async function events(kubectl, inputs, reporter) {
-    const prefixes = [inputs.release, canaryName(inputs.release), colorName(inputs.release, 'blue'), colorName(inputs.release, 'green')];
+    const prefixes = [inputs.release, canaryName(inputs.release), strategy_colorName(inputs.release, 'blue'), strategy_colorName(inputs.release, 'green')];
     try {
         return await kubectl.warningEvents(inputs.namespace, prefixes);
     }

@@ -312,27 +312,38 @@ export function insufficientCallerPermissions(wf: WorkflowFile, readCallee: (fil
 }
 
 /**
- * A job running `./.shipline/actions/<name>` must first locate its own Shipline revision (step id
- * `shipline`) and check exactly that commit out into `.shipline`; otherwise the path does not exist
- * in the caller's workspace, or holds other code.
+ * A job running `./.shipline/actions/<name>` must check out exactly its own Shipline revision into
+ * `.shipline` first: located in the job (step id `shipline`), or, once per workflow, by a first job
+ * `shipline` (outputs repository and sha from its OIDC step) that the job needs. Otherwise the path
+ * does not exist in the caller's workspace, or holds other code.
  */
 export function shiplineCheckoutMissing(wf: WorkflowFile): string[] {
   const problems: string[] = [];
+  const all = Object.fromEntries(jobs(wf));
+  const locator = all.shipline;
+  const locatorOutputs = asDict(locator?.outputs);
+  const locatorOk =
+    locator !== undefined &&
+    steps(locator).some((s) => s.id === 'locate' && String(s.run ?? '').includes('job_workflow_sha')) &&
+    locatorOutputs.sha === '${{ steps.locate.outputs.sha }}' &&
+    locatorOutputs.repository === '${{ steps.locate.outputs.repository }}';
   for (const [id, job] of jobs(wf)) {
     const list = steps(job);
     const firstUse = list.findIndex((s) => String(s.uses ?? '').startsWith('./.shipline/'));
     if (firstUse < 0) continue;
-    const locate = list.findIndex((s) => s.id === 'shipline');
+    const needs = ([] as unknown[]).concat(job.needs ?? []).map(String);
+    const from = needs.includes('shipline') && locatorOk ? 'needs' : 'steps';
+    const locate = from === 'needs' ? -1 : list.findIndex((s) => s.id === 'shipline');
     const checkout = list.findIndex((s) => {
       const w = asDict(s.with);
       return (
         String(s.uses ?? '').startsWith('actions/checkout@') &&
         w.path === '.shipline' &&
-        w.ref === '${{ steps.shipline.outputs.sha }}' &&
-        w.repository === '${{ steps.shipline.outputs.repository }}'
+        w.ref === `\${{ ${from}.shipline.outputs.sha }}` &&
+        w.repository === `\${{ ${from}.shipline.outputs.repository }}`
       );
     });
-    if (locate < 0 || checkout < 0 || !(locate < checkout && checkout < firstUse))
+    if (checkout < 0 || !(locate < checkout && checkout < firstUse) || (from === 'steps' && locate < 0))
       problems.push(`${wf.file}: job '${id}' runs ./.shipline actions without first checking out its own Shipline revision into .shipline`);
   }
   return problems;

@@ -1,7 +1,8 @@
 /**
  * The workflows' own shell steps, run with bash exactly as the runner runs them (env in, GITHUB_OUTPUT
- * and the job summary out): the production plan, the approval brief, CI's per-service records and
- * their merge, the deploy template's image check, and the notification webhook.
+ * and the job summary out): the approval brief, CI's per-service records and their merge, the
+ * deploy template's image check, and the notification webhook. (The rollout's steps are no bash:
+ * the rollout action validates and runs them; see test/unit/rollout-*.test.ts.)
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,102 +24,6 @@ afterAll(() => workspaces.forEach((d) => rmSync(d, { recursive: true, force: tru
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const DIGEST2 = `sha256:${'cd'.repeat(32)}`;
 
-describe('production.yml plan step', () => {
-  const plan = stepScript('.github/workflows/production.yml', 'deploy', 'plan');
-  const env = (over: Record<string, string> = {}) => ({
-    STRATEGY: 'canary',
-    CANARY_STEPS: '10, 50, 100',
-    SERVICE: 'web',
-    DIGEST,
-    CI_IMAGE_REF: `ci.example.com/web@${DIGEST}`,
-    PRODUCTION_REGISTRY: 'prod.example.com/shop',
-    HEALTH_URLS: 'https://{service}.example.com/healthz',
-    METRICS: '- name: errors\n  query: rate(x{app="{service}"}[1m])\n  max: 0.01',
-    ...over,
-  });
-
-  it('turns the canary steps into weights and pins the production image by digest', async () => {
-    const r = await runScript(plan, env());
-    expect(r.exitCode).toBe(0);
-    expect(r.outputs).toEqual({
-      strategy: 'canary',
-      image: `prod.example.com/shop/web@${DIGEST}`,
-      'weight-1': '10',
-      'compare-baseline-1': 'true',
-      'weight-2': '50',
-      'compare-baseline-2': 'true',
-      'weight-3': '100',
-      'compare-baseline-3': 'false',
-      'health-urls': 'https://web.example.com/healthz',
-      metrics: '- name: errors\n  query: rate(x{app="web"}[1m])\n  max: 0.01',
-    });
-  });
-
-  it('accepts steps ending below 100: the promotion takes the canary to all traffic', async () => {
-    const r = await runScript(plan, env({ CANARY_STEPS: '10,50' }));
-    expect(r.exitCode).toBe(0);
-    expect([r.outputs['weight-1'], r.outputs['weight-2'], r.outputs['weight-3']]).toEqual(['10', '50', undefined]);
-    expect([r.outputs['compare-baseline-1'], r.outputs['compare-baseline-2']]).toEqual(['true', 'true']);
-  });
-
-  it.each([
-    ['10, 50, 100', ['true', 'true', 'false']],
-    ['100', ['false']],
-    ['1, 5, 25, 99, 100', ['true', 'true', 'true', 'true', 'false']],
-    ['10, 50', ['true', 'true']],
-  ])('with steps %s, the gate after the 100 %% step runs with compare-baseline false, the others compare with stable', async (canarySteps, expected) => {
-    const r = await runScript(plan, env({ CANARY_STEPS: canarySteps }));
-    expect(r.exitCode).toBe(0);
-    // Resolve each gate's compare-baseline input from the plan's outputs, as the runner would.
-    const deploy = jobs(loadWorkflow('.github/workflows/production.yml')).find(([id]) => id === 'deploy')![1];
-    const gates = steps(deploy).filter((s) => s.uses === './.shipline/actions/health-gate' && String(s.name).startsWith('Gate after canary step'));
-    const resolved = gates
-      .map((g) =>
-        String((g.with as Record<string, string>)['compare-baseline']).replace(
-          /\$\{\{ steps\.plan\.outputs\.([\w-]+) \}\}/,
-          (_m, key: string) => r.outputs[key] ?? '',
-        ),
-      )
-      .slice(0, expected.length);
-    expect(resolved).toEqual(expected);
-    expect(expected.map((_, i) => r.outputs[`weight-${i + 1}`] === '100')).toEqual(expected.map((c) => c === 'false'));
-  });
-
-  it('deploys the CI image itself when there is no production registry, and plans blue/green without weights', async () => {
-    const r = await runScript(plan, env({ STRATEGY: 'blue-green', PRODUCTION_REGISTRY: '' }));
-    expect(r.exitCode).toBe(0);
-    expect(r.outputs.image).toBe(`ci.example.com/web@${DIGEST}`);
-    expect(Object.keys(r.outputs).filter((k) => k.startsWith('weight-'))).toEqual([]);
-  });
-
-  it.each([
-    ['50, 20, 100', 'increasing'],
-    ['5, 10, 20, 40, 80, 100', '1 to 5 weights'],
-    ['10, 50, 150', 'up to 100'],
-    ['ten, 100', 'increasing'],
-    ['10, *', 'increasing'],
-    ['', '1 to 5 weights'],
-  ])('refuses canary-steps %s, before writing any output (so no canary step or abort runs)', async (steps, says) => {
-    const r = await runScript(plan, env({ CANARY_STEPS: steps }));
-    expect(r.exitCode).toBe(1);
-    expect(r.errors).toEqual([expect.stringContaining(says)]);
-    expect(r.outputs).toEqual({});
-  });
-
-  it('reads weights separated by commas, spaces or both', async () => {
-    const r = await runScript(plan, env({ CANARY_STEPS: '5,25 , 60  100' }));
-    expect(r.exitCode).toBe(0);
-    expect([1, 2, 3, 4].map((i) => r.outputs[`weight-${i}`])).toEqual(['5', '25', '60', '100']);
-  });
-
-  it('refuses an unknown strategy and an image without a digest', async () => {
-    expect((await runScript(plan, env({ STRATEGY: 'rolling' }))).errors).toEqual([expect.stringContaining('canary or blue-green')]);
-    const tagOnly = await runScript(plan, env({ PRODUCTION_REGISTRY: '', CI_IMAGE_REF: 'ci.example.com/web:latest' }));
-    expect(tagOnly.exitCode).toBe(1);
-    expect(tagOnly.errors).toEqual([expect.stringContaining('not pinned by digest')]);
-  });
-});
-
 describe('approval.yml brief', () => {
   const brief = stepScript('.github/workflows/approval.yml', 'brief', 'Write the approval brief to the run summary');
   const images = JSON.stringify([
@@ -132,7 +37,7 @@ describe('approval.yml brief', () => {
     LOAD_RESULT: 'success',
     HEALTH_VERDICT: 'pass',
     STRATEGY: 'canary',
-    CANARY_STEPS: '10, 50, 100',
+    ROLLOUT_STEPS: '- setWeight: 10\n- analysis: {}\n- setWeight: 100',
     ENVIRONMENT: 'production-approval',
     ...over,
   });
@@ -144,17 +49,16 @@ describe('approval.yml brief', () => {
     expect(r.summary).toContain(`| worker | \`reg.example.com/worker\` | \`${DIGEST2}\` | ? | ? | ? | ? |`); // unknown is not zero
     expect(r.summary).toContain('| E2E tests | success |');
     expect(r.summary).toContain('| health gate | pass |');
-    expect(r.summary).toContain(
-      "Canary over weights 10, 50, 100 %, a health gate after each step (canary vs stable; at 100 %, where stable gets no traffic, each metric's max/min alone)",
-    );
+    expect(r.summary).toContain('Canary, by the rollout action: traffic moved at each setWeight, a health-gate analysis at each analysis step');
+    expect(r.summary).toContain('```yaml\n- setWeight: 10\n- analysis: {}\n- setWeight: 100\n```'); // the steps production runs, as given
   });
 
   it('names the commit being approved and plans blue/green in the order production.yml runs it', async () => {
     const r = await runScript(brief, env({ STRATEGY: 'blue-green', GITHUB_SHA: 'f'.repeat(40), GITHUB_REF_NAME: 'main', GITHUB_TRIGGERING_ACTOR: 'octocat' }));
     expect(r.exitCode).toBe(0);
     expect(r.summary).toContain(`Commit \`${'f'.repeat(40)}\` on \`main\`, run started by octocat.`);
-    expect(r.summary).toContain('switch traffic to it once ready, health gate, then retire the previous colour; a failed gate switches traffic back');
-    expect(r.summary).not.toContain('Canary over');
+    expect(r.summary).toContain('Blue/green, by the rollout action: the new colour beside the live one, traffic switched at promote');
+    expect(r.summary).not.toContain('Canary, by');
   });
 
   it('fails closed: nothing to approve, or a staging health gate that did not pass', async () => {
@@ -333,8 +237,7 @@ describe('production.yml notification', () => {
     SERVICE: 'web',
     IMAGE: `prod/web@${DIGEST}`,
     STRATEGY: 'canary',
-    CANARY_ABORT: '',
-    SWITCH_BACK: '',
+    RESULT: '',
     RUN_URL: 'https://github.com/o/r/actions/runs/1',
     ...over,
   });
@@ -344,17 +247,17 @@ describe('production.yml notification', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     for (const [status, over] of [
       ['success', {}],
-      ['failure', { CANARY_ABORT: 'success' }],
-      ['cancelled', { STRATEGY: 'blue-green', SWITCH_BACK: 'success' }],
-      ['failure', { CANARY_ABORT: 'failure' }],
-      ['failure', { STRATEGY: 'blue-green', SWITCH_BACK: 'skipped' }],
+      ['failure', { RESULT: 'aborted' }],
+      ['cancelled', { STRATEGY: 'blue-green', RESULT: 'aborted' }],
+      ['failure', { RESULT: 'failed' }],
+      ['failure', { STRATEGY: 'blue-green', RESULT: '' }],
     ] as const)
       expect((await runScript(notify, env(status, url, over))).exitCode).toBe(0);
     const run = 'https://github.com/o/r/actions/runs/1';
     expect(texts()).toEqual([
       `Production deploy of web succeeded (canary): prod/web@${DIGEST} ${run}`,
-      `Production deploy of web FAILED (canary, failure): the canary was aborted; stable keeps serving. prod/web@${DIGEST} ${run}`,
-      `Production deploy of web FAILED (blue-green, cancelled): traffic was switched back to the previous colour. prod/web@${DIGEST} ${run}`,
+      `Production deploy of web FAILED (canary, failure): the rollout was aborted; all traffic is back on stable. prod/web@${DIGEST} ${run}`,
+      `Production deploy of web FAILED (blue-green, cancelled): the rollout was aborted; all traffic is back on stable. prod/web@${DIGEST} ${run}`,
       `Production deploy of web FAILED (canary, failure): ROLLBACK FAILED: check the release by hand. prod/web@${DIGEST} ${run}`,
       `Production deploy of web FAILED (blue-green, failure): production traffic was not moved to it. prod/web@${DIGEST} ${run}`,
     ]);
@@ -408,13 +311,16 @@ describe('locating the Shipline revision from the job OIDC token', () => {
     expect(r.errors).toEqual([expect.stringContaining("grant 'id-token: write'")]);
   });
 
-  it('is the same script in every job that runs a Shipline action', () => {
+  it('is the same script, run once per workflow in a first job whose outputs the other jobs read', () => {
+    for (const file of ['staging.yml', 'production.yml']) {
+      expect(stepScript(`.github/workflows/${file}`, 'shipline', 'locate')).toBe(locate);
+      const text = readFileSync(path.join(ROOT, '.github', 'workflows', file), 'utf8');
+      expect({ file, copies: text.split('job_workflow_sha').length - 1 }).toEqual({ file, copies: 2 }); // the comment and the node line, once
+    }
+  });
+
+  it('is the same script in gitops.yml', () => {
     for (const [file, job] of [
-      ['staging.yml', 'deploy'],
-      ['staging.yml', 'health'],
-      ['staging.yml', 'rollback'],
-      ['production.yml', 'promote'],
-      ['production.yml', 'deploy'],
       ['gitops.yml', 'promote'],
     ])
       expect(stepScript(`.github/workflows/${file}`, job, 'shipline')).toBe(locate);

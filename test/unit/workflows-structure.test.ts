@@ -177,16 +177,16 @@ describe('the pipeline', () => {
     }
   });
 
-  it('the plan the reviewer approves is the plan production runs (same strategy and canary steps)', () => {
+  it('the plan the reviewer approves is the plan production runs (same strategy and rollout steps)', () => {
     const defaults = (file: string) => {
       const api = (loadWorkflow(file).doc.on as Record<string, Record<string, Record<string, Record<string, unknown>>>>).workflow_call.inputs;
-      return [api.strategy.default, api['canary-steps'].default];
+      return [api.strategy.default, api.steps.default];
     };
     expect(defaults('.github/workflows/approval.yml')).toEqual(defaults('.github/workflows/production.yml'));
     for (const wf of pipelines) {
       const byCall = (name: string) => jobs(wf).find(([, job]) => String(job.uses ?? '').includes(name))![1].with as Record<string, unknown>;
       const [approval, production] = [byCall('approval.yml'), byCall('production.yml')];
-      expect([wf.file, approval.strategy, approval['canary-steps']]).toEqual([wf.file, production.strategy, production['canary-steps']]);
+      expect([wf.file, approval.strategy, approval.steps]).toEqual([wf.file, production.strategy, production.steps]);
     }
   });
 
@@ -205,7 +205,7 @@ describe('the pipeline', () => {
 
   it('staging rolls back when tests or the gate fail, and only after a deploy that succeeded', () => {
     const staging = Object.fromEntries(jobs(loadWorkflow('.github/workflows/staging.yml')));
-    expect(staging.rollback.needs).toEqual(['deploy', 'e2e', 'load', 'health']);
+    expect(staging.rollback.needs).toEqual(['shipline', 'deploy', 'e2e', 'load', 'health']);
     expect(staging.rollback.if).toBe('${{ failure() }}');
     // each service returns to the revision recorded before this run's deploy, and only if that deploy succeeded
     const rollback = steps(staging.rollback).find((s) => s.uses === './.shipline/actions/helm-deploy')!;
@@ -221,60 +221,40 @@ describe('the pipeline', () => {
     const w = (step: Record<string, unknown>) => (step.with ?? {}) as Record<string, string>;
     const isAction = (step: Record<string, unknown>, name: string) => step.uses === `./.shipline/actions/${name}`;
 
-    it('runs every planned canary weight (up to the 5 the plan allows), each followed by a canary-vs-stable gate, then promotes', () => {
+    it('is thin: one rollout step takes the steps as given, with the deploy and analysis inputs; no unrolled steps, no bash that reads the steps', () => {
       const list = deploySteps();
-      const canaryDeploys = list.filter((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'canary');
-      expect(canaryDeploys.map((s) => w(s)['canary-weight'])).toEqual([1, 2, 3, 4, 5].map((i) => `\${{ steps.plan.outputs.weight-${i} }}`));
-      for (const step of canaryDeploys) {
-        const gate = list[list.indexOf(step) + 1];
-        expect(isAction(gate, 'health-gate')).toBe(true);
-        expect(gate.if).toBe(step.if); // the gate runs exactly when its step ran
-        expect(w(gate).metrics).toBe('${{ steps.plan.outputs.metrics }}');
-      }
-      const promote = list.find((s) => isAction(s, 'helm-deploy') && w(s).action === 'promote' && w(s).strategy === 'canary');
-      expect(list.indexOf(promote!)).toBeGreaterThan(list.indexOf(canaryDeploys[4]) + 1);
-    });
-
-    it("wires each canary gate to its own step's compare-baseline from the plan, so the 100 % gate does not compare with the empty stable", () => {
-      const list = deploySteps();
-      const canaryDeploys = list.filter((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'canary');
-      canaryDeploys.forEach((step, i) => {
-        const gate = list[list.indexOf(step) + 1];
-        expect(w(step)['canary-weight']).toBe(`\${{ steps.plan.outputs.weight-${i + 1} }}`);
-        expect(w(gate)['compare-baseline']).toBe(`\${{ steps.plan.outputs.compare-baseline-${i + 1} }}`);
+      const rollouts = list.filter((s) => isAction(s, 'rollout'));
+      expect(rollouts).toHaveLength(1);
+      const r = w(rollouts[0]);
+      expect(r).toMatchObject({
+        target: '${{ inputs.platform }}',
+        strategy: '${{ inputs.strategy }}',
+        steps: '${{ inputs.steps }}',
+        release: '${{ matrix.service.name }}',
+        'traffic-router': '${{ inputs.traffic-router }}',
+        metrics: '${{ steps.service.outputs.metrics }}',
+        urls: '${{ steps.service.outputs.health-urls }}',
       });
-      // The plan writes compare-baseline-N next to weight-N: false exactly when the weight is 100.
-      const plan = String(list.find((s) => s.id === 'plan')!.run);
-      expect(plan).toContain('if [ "$w" -lt 100 ]; then compare=true; else compare=false; fi');
-      expect(plan).toContain('outputs+=("weight-$((i + 1))=$w" "compare-baseline-$((i + 1))=$compare")');
+      expect(r.image).toContain('matrix.service.digest'); // pinned by digest
+      expect(list.filter((s) => isAction(s, 'helm-deploy') || isAction(s, 'health-gate'))).toEqual([]);
+      for (const s of list.filter((x) => typeof x.run === 'string')) expect(String(s.run)).not.toMatch(/setWeight|weight|STEPS/i);
+      // the rollout's own post step aborts a cancelled run: no abort steps here
+      expect(list.filter((s) => /abort|switch.*back/i.test(String(s.name ?? '')))).toEqual([]);
     });
 
-    it('gates the blue/green colour by max/min alone: after the switch the old colour serves nothing to compare with', () => {
+    it('notifies last, always, from the rollout result', () => {
       const list = deploySteps();
-      const deploy = list.find((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'blue-green');
-      const gate = list[list.indexOf(deploy!) + 1];
-      expect(isAction(gate, 'health-gate')).toBe(true);
-      expect(String(w(gate)['compare-baseline'])).toBe('false');
-    });
-
-    it('gives every canary step, the promotion and the abort the same traffic router', () => {
-      const canary = deploySteps().filter((s) => isAction(s, 'helm-deploy') && w(s).strategy === 'canary');
-      expect(canary).toHaveLength(7); // 5 weights, promote, abort
-      for (const s of canary) expect(w(s)['traffic-router']).toBe('${{ inputs.traffic-router }}');
-    });
-
-    it('aborts the canary on any failure or cancellation; switches blue/green back only after the new colour took traffic and failed its gate', () => {
-      const list = deploySteps();
-      const abort = list.find((s) => s.id === 'abort-canary')!;
-      expect(w(abort)).toEqual(expect.objectContaining({ action: 'abort', strategy: 'canary' }));
-      expect(abort.if).toBe("(failure() || cancelled()) && steps.plan.outputs.strategy == 'canary'");
-      const back = list.find((s) => s.id === 'switch-back')!;
-      expect(w(back)).toEqual(expect.objectContaining({ action: 'abort', strategy: 'blue-green', chart: '${{ inputs.chart }}' })); // switching needs the chart
-      expect(back.if).toBe("(failure() || cancelled()) && steps.blue-green-deploy.outcome == 'success' && steps.blue-green-gate.outcome != 'success'");
       const notify = list[list.length - 1];
       expect(notify.name).toBe('Notify');
       expect(notify.if).toBe('always()');
-      expect(list.indexOf(notify)).toBeGreaterThan(Math.max(list.indexOf(abort), list.indexOf(back)));
+      expect((notify.env as Record<string, string>).RESULT).toBe('${{ steps.rollout.outputs.result }}');
+    });
+
+    it('reads the Shipline revision from the first job, which alone asks for the OIDC token to locate it', () => {
+      const all = Object.fromEntries(jobs(loadWorkflow('.github/workflows/production.yml')));
+      expect(all.deploy.needs).toEqual(['shipline', 'promote']);
+      expect(all.promote.needs).toBe('shipline');
+      expect(Object.keys(all)[0]).toBe('shipline');
     });
 
     it('reports the result over every service of the matrix, not the last one to finish', () => {

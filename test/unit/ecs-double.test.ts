@@ -1,0 +1,99 @@
+/**
+ * The ECS / CodeDeploy test double answers the real SDK clients (serialization, retries) the
+ * way the services do: states in the documented order, AWS error shapes, every call recorded.
+ */
+import {
+  DescribeServiceDeploymentsCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  UpdateServiceCommand,
+  ServiceNotFoundException,
+  ContinueServiceDeploymentCommand,
+} from '@aws-sdk/client-ecs';
+import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
+
+let double: EcsDouble;
+let client: ECSClient;
+afterEach(async () => {
+  client?.destroy();
+  await double?.stop();
+});
+
+async function start(scenario: Parameters<typeof startEcsDouble>[0] = {}) {
+  double = await startEcsDouble({ stageMs: 40, ...scenario });
+  client = new ECSClient({ region: 'us-east-1', endpoint: double.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+}
+
+async function statuses(arn: string, until: (s: string) => boolean): Promise<string[]> {
+  const seen: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const r = await client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }));
+    const sd = r.serviceDeployments![0];
+    const label = `${sd.status}${sd.lifecycleStage ? `/${sd.lifecycleStage}` : ''}`;
+    if (seen[seen.length - 1] !== label) seen.push(label);
+    if (until(sd.status!)) return seen;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`never ended: ${seen.join(' ')}`);
+}
+
+it('moves a rolling deployment PENDING -> IN_PROGRESS -> SUCCESSFUL and answers through the real SDK', async () => {
+  await start();
+  const svc = double.seedService({});
+  const r = await client.send(new UpdateServiceCommand({ cluster: 'default', service: 'web', taskDefinition: svc.taskDefinition, forceNewDeployment: true }));
+  const arn = r.service!.currentServiceDeployment!;
+  expect(arn).toMatch(/^arn:aws:ecs:us-east-1:123456789012:service-deployment\/default\/web\//);
+  expect(await statuses(arn, (s) => s === 'SUCCESSFUL')).toEqual(['PENDING', 'IN_PROGRESS', 'SUCCESSFUL']);
+  const services = await client.send(new DescribeServicesCommand({ cluster: 'default', services: ['web'] }));
+  expect(services.services![0].deployments).toHaveLength(1);
+  expect(double.callsOf('UpdateService')[0].target).toBe('AmazonEC2ContainerServiceV20141113.UpdateService');
+});
+
+it('rolls back on the circuit breaker with the reason ECS gives', async () => {
+  await start({ scenario: 'circuit-breaker' });
+  const svc = double.seedService({});
+  const before = svc.taskDefinition;
+  const r = await client.send(new UpdateServiceCommand({ cluster: 'default', service: 'web', taskDefinition: before }));
+  const seen = await statuses(r.service!.currentServiceDeployment!, (s) => s === 'ROLLBACK_SUCCESSFUL');
+  expect(seen).toEqual(['PENDING', 'IN_PROGRESS', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL']);
+  const sd = (await client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [r.service!.currentServiceDeployment!] })))
+    .serviceDeployments![0];
+  expect(sd.deploymentCircuitBreaker).toEqual({ status: 'TRIGGERED', failureCount: 3, threshold: 3 });
+  expect(sd.rollback?.reason).toMatch(/circuit breaker threshold was exceeded/);
+});
+
+it('walks blue/green lifecycle stages and holds at a PAUSE hook until ContinueServiceDeployment', async () => {
+  await start();
+  const svc = double.seedService({ strategy: 'BLUE_GREEN' });
+  const r = await client.send(
+    new UpdateServiceCommand({
+      cluster: 'default',
+      service: 'web',
+      taskDefinition: svc.taskDefinition,
+      deploymentConfiguration: {
+        strategy: 'BLUE_GREEN',
+        bakeTimeInMinutes: 1,
+        lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }],
+      },
+    }),
+  );
+  const arn = r.service!.currentServiceDeployment!;
+  await new Promise((res) => setTimeout(res, 600));
+  const paused = (await client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))).serviceDeployments![0];
+  expect(paused.status).toBe('IN_PROGRESS');
+  expect(paused.lifecycleStage).toBe('POST_TEST_TRAFFIC_SHIFT');
+  const hook = paused.lifecycleHookDetails![0];
+  expect(hook).toMatchObject({ targetType: 'PAUSE', status: 'AWAITING_ACTION' });
+  await client.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId: hook.hookId!, action: 'CONTINUE' }));
+  const seen = await statuses(arn, (s) => s === 'SUCCESSFUL');
+  expect(seen).toEqual(expect.arrayContaining(['IN_PROGRESS/PRODUCTION_TRAFFIC_SHIFT', 'IN_PROGRESS/BAKE_TIME', 'IN_PROGRESS/CLEAN_UP', 'SUCCESSFUL']));
+});
+
+it('answers AWS error shapes the SDK turns into typed exceptions, and retries ThrottlingException', async () => {
+  await start({ scenario: 'throttle' });
+  double.seedService({});
+  await expect(client.send(new UpdateServiceCommand({ cluster: 'default', service: 'nope' }))).rejects.toBeInstanceOf(ServiceNotFoundException);
+  const r = await client.send(new DescribeServicesCommand({ cluster: 'default', services: ['web'] }));
+  expect(r.services![0].serviceName).toBe('web');
+  expect(double.callsOf('DescribeServices').map((c) => c.error ?? 'ok')).toEqual(['ThrottlingException', 'ok']);
+});
