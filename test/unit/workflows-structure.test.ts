@@ -209,10 +209,14 @@ describe('the pipeline', () => {
     expect(staging.rollback.if).toBe('${{ failure() }}');
     // each service returns to the revision recorded before this run's deploy, and only if that deploy succeeded
     const rollback = steps(staging.rollback).find((s) => s.uses === './.shipline/actions/helm-deploy')!;
-    expect(rollback.if).toBe("steps.recorded.outputs.revision != ''");
+    expect(rollback.if).toBe("inputs.platform == 'helm' && steps.recorded.outputs.revision != ''");
+    const ecsRollback = steps(staging.rollback).find((s) => s.uses === './.shipline/actions/ecs-deploy')!;
+    expect(ecsRollback.if).toBe("inputs.platform == 'ecs' && steps.recorded.outputs.revision != ''");
+    expect((ecsRollback.with as Record<string, string>).action).toBe('rollback');
     expect((rollback.with as Record<string, string>).revision).toBe('${{ steps.recorded.outputs.revision }}');
     const deploySteps = steps(staging.deploy).map((s) => String(s.name ?? s.uses));
-    expect(deploySteps.indexOf('Record the revision to return to')).toBe(deploySteps.indexOf('Deploy') + 1); // runs only after a successful deploy
+    expect(deploySteps.indexOf('Record the revision to return to')).toBe(deploySteps.indexOf('Deploy (ECS)') + 1); // runs only after a successful deploy
+    expect(deploySteps.indexOf('Deploy (ECS)')).toBe(deploySteps.indexOf('Deploy') + 1);
     expect((staging.deploy.strategy as Record<string, unknown>)['fail-fast']).toBe(false);
   });
 
