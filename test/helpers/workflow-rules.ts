@@ -54,6 +54,8 @@ function workflowCall(doc: Dict): Dict | undefined {
 const SHA_PINNED = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[^@\s]+)?@[0-9a-f]{40}$/;
 /** A reusable workflow of the organisation's own Shipline repository (any owner: forks and mirrors alike). */
 const FIRST_PARTY_WORKFLOW = /^[A-Za-z0-9_.-]+\/shipline\/\.github\/workflows\/[^@\s]+\.ya?ml@(.+)$/;
+/** Any of Shipline's own references: a reusable workflow, an action, or the root setup action. */
+const FIRST_PARTY_REF = /^[A-Za-z0-9_.-]+\/shipline(\/\.github\/workflows\/[^@\s]+\.ya?ml|\/actions\/[a-z-]+)?@/;
 /** A 40-character SHA of zeros is a placeholder, not a commit. */
 const PLACEHOLDER_SHA = /@0{40}$/;
 /**
@@ -84,7 +86,7 @@ export function unpinnedUses(wf: WorkflowFile): string[] {
     }
     const firstParty = FIRST_PARTY_WORKFLOW.test(ref);
     if (PLACEHOLDER_SHA.test(ref)) {
-      const released = firstParty && releasePlaceholderAllowed(wf.file) && /^#\s*v0\.0\.0\b/.test(m[3] ?? '');
+      const released = FIRST_PARTY_REF.test(ref) && releasePlaceholderAllowed(wf.file) && /^#\s*v0\.0\.0\b/.test(m[3] ?? '');
       if (!released) problems.push(`${where}: placeholder SHA, not a commit: ${ref}`);
       return;
     }
