@@ -109,7 +109,7 @@ describe('each caller check catches a broken caller', () => {
       `    uses: shipline/shipline/.github/workflows/ci.yml${pin}`,
       '    permissions: { contents: read, id-token: write, security-events: write, actions: read }',
       '    with:',
-      "      push: ${{ vars.PUSH_IMAGES }}",
+      '      push: ${{ vars.PUSH_IMAGES }}',
       "      create-repository: 'yes'",
       '      test-command: npm test',
       '  deploy:',
@@ -128,7 +128,7 @@ describe('each caller check catches a broken caller', () => {
   it('a string (a variable, a quoted word) into a boolean input', () => {
     expect(callerTypeMismatches(broken)).toEqual([
       "README.md#1: job 'ci' passes a string to boolean input 'push' of .github/workflows/ci.yml: \"${{ vars.PUSH_IMAGES }}\"",
-      'README.md#1: job \'ci\' passes a string to boolean input \'create-repository\' of .github/workflows/ci.yml: "yes"',
+      "README.md#1: job 'ci' passes a string to boolean input 'create-repository' of .github/workflows/ci.yml: \"yes\"",
     ]);
   });
 
@@ -143,12 +143,23 @@ describe('each caller check catches a broken caller', () => {
     expect(insufficientCallerPermissions(broken)).toEqual(["README.md#1: job 'ci' grants packages: none but .github/workflows/ci.yml job 'build' needs write"]);
   });
 
-  it('GitHub’s parser agrees: the boolean input refuses the quoted word', () => {
-    expect(parseWritten([broken])['README.md#1']).toEqual([expect.stringMatching(/create-repository|boolean/i)]);
+  it('why these checks exist: GitHub’s parser lets all of that through (the run fails, or reads empty, only once it starts)', () => {
+    expect(parseWritten([broken])['README.md#1']).toEqual([]);
   });
 
   it('the documented callers are found in Markdown, whole or not', () => {
-    const md = ['# x', '```yaml', 'jobs:', '  ci:', `    uses: shipline/shipline/.github/workflows/ci.yml${pin}`, '```', '```yaml', 'image: {digest: x}', '```', ''].join('\n');
+    const md = [
+      '# x',
+      '```yaml',
+      'jobs:',
+      '  ci:',
+      `    uses: shipline/shipline/.github/workflows/ci.yml${pin}`,
+      '```',
+      '```yaml',
+      'image: {digest: x}',
+      '```',
+      '',
+    ].join('\n');
     const found = markdownCallers('x.md', md);
     expect(found.map((wf) => wf.file)).toEqual(['x.md#3']);
     expect('permissions' in found[0].doc).toBe(false); // the whole-workflow check above refuses it

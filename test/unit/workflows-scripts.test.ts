@@ -392,10 +392,7 @@ describe('locating the Shipline revision from the job OIDC token', () => {
   });
 
   it('is the same script in gitops.yml', () => {
-    for (const [file, job] of [
-      ['gitops.yml', 'promote'],
-    ])
-      expect(stepScript(`.github/workflows/${file}`, job, 'shipline')).toBe(locate);
+    for (const [file, job] of [['gitops.yml', 'promote']]) expect(stepScript(`.github/workflows/${file}`, job, 'shipline')).toBe(locate);
   });
 });
 
@@ -488,7 +485,14 @@ describe('ci.yml registry login and logout', () => {
 
   it('logs in with the password on stdin and logs out at the end of the job, so a self-hosted runner keeps no credentials', async () => {
     const docker = fakeDocker();
-    const env = { PATH: docker.PATH, HOME: workspace('shipline-home-'), REGISTRY: 'ghcr.io/team', REGISTRY_USERNAME: 'ci', REGISTRY_PASSWORD: 'reg-pw-123', PUSH: 'true' };
+    const env = {
+      PATH: docker.PATH,
+      HOME: workspace('shipline-home-'),
+      REGISTRY: 'ghcr.io/team',
+      REGISTRY_USERNAME: 'ci',
+      REGISTRY_PASSWORD: 'reg-pw-123',
+      PUSH: 'true',
+    };
     try {
       expect((await runScript(stepScript('.github/workflows/ci.yml', 'build', 'Registry login'), env)).exitCode).toBe(0);
       expect((await runScript(stepScript('.github/workflows/ci.yml', 'build', 'Registry logout'), env)).exitCode).toBe(0);
@@ -510,7 +514,15 @@ describe('ci.yml: GHCR with the job token', () => {
     writeFileSync(path.join(dir, 'docker'), `#!/bin/bash\necho "$* stdin=$(cat)" >> "${dir}/calls"\n`, { mode: 0o755 });
     return { PATH: `${dir}:${process.env.PATH ?? ''}`, calls: () => readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n') };
   };
-  const base = { REGISTRY: 'ghcr.io/acme', REGISTRY_USERNAME: '', REGISTRY_PASSWORD: '', PUSH: 'true', FORK: 'false', JOB_TOKEN: 'ghs_jobtoken', ACTOR: 'octocat' };
+  const base = {
+    REGISTRY: 'ghcr.io/acme',
+    REGISTRY_USERNAME: '',
+    REGISTRY_PASSWORD: '',
+    PUSH: 'true',
+    FORK: 'false',
+    JOB_TOKEN: 'ghs_jobtoken',
+    ACTOR: 'octocat',
+  };
 
   it('logs in to ghcr.io as the actor with the job token when pushing', async () => {
     const docker = fake();

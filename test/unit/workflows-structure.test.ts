@@ -198,7 +198,9 @@ describe('the pipeline', () => {
   it('approval guards the credentials: every production job that can get the production role is bound to the protected environment', () => {
     const production = loadWorkflow('.github/workflows/production.yml');
     const credentialed = jobs(production).filter(([, job]) =>
-      steps(job).some((s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') || String(s.uses ?? '').startsWith('./.shipline/actions/')),
+      steps(job).some(
+        (s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') || String(s.uses ?? '').startsWith('./.shipline/actions/'),
+      ),
     );
     expect(credentialed.map(([id]) => id)).toEqual(['deploy']);
     for (const [, job] of credentialed) expect(job.environment).toEqual(expect.objectContaining({ name: '${{ inputs.environment }}' }));
@@ -206,7 +208,10 @@ describe('the pipeline', () => {
     const approval = Object.fromEntries(jobs(loadWorkflow('.github/workflows/approval.yml')));
     expect(Object.keys(approval)).toEqual(['brief']);
     expect(approval.brief.environment).toBeUndefined();
-    expect((readRepoYaml('.github/workflows/approval.yml') as Record<string, Record<string, Record<string, Record<string, Record<string, string>>>>>).on.workflow_call.inputs.environment.default).toBe('production');
+    expect(
+      (readRepoYaml('.github/workflows/approval.yml') as Record<string, Record<string, Record<string, Record<string, Record<string, string>>>>>).on
+        .workflow_call.inputs.environment.default,
+    ).toBe('production');
   });
 
   it('every reusable workflow but ci serialises what it changes per environment and service, and never cancels a run in progress', () => {
@@ -288,7 +293,11 @@ describe('the pipeline', () => {
       const all = Object.fromEntries(jobs(loadWorkflow('.github/workflows/production.yml')));
       expect(all.deploy.needs).toBe('shipline');
       expect(Object.keys(all)[0]).toBe('shipline');
-      expect(Object.entries(all).filter(([, job]) => (job.permissions as Record<string, string>)['id-token']).map(([id]) => id)).toEqual(['shipline', 'deploy']);
+      expect(
+        Object.entries(all)
+          .filter(([, job]) => (job.permissions as Record<string, string>)['id-token'])
+          .map(([id]) => id),
+      ).toEqual(['shipline', 'deploy']);
     });
 
     it('reports the result over every service of the matrix, not the last one to finish', () => {
