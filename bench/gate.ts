@@ -10,7 +10,10 @@
  * same counts read from raw counters (counters: true).
  * Part 2 runs the gate against a real Prometheus (1 s scrapes) and measures the time from an
  * injected failure (canary error rate raised to 25%) to the `fail` verdict.
+ * Part 3 (bench/gate-cloudwatch.ts) runs the gate on CloudWatch metrics and alarms against moto:
+ * intervals to detect a 5x error regression, A/A false fails, API calls per measurement.
  */
+import { cloudWatchPart } from './gate-cloudwatch';
 import { runAnalysis, type AnalysisSettingsForEngine, type QueryClient } from '../src/health-gate/analysis/engine';
 import { parseInputs } from '../src/health-gate/inputs';
 import { parseMetrics } from '../src/health-gate/metrics-spec';
@@ -261,3 +264,4 @@ async function prometheusPart(): Promise<void> {
 
 await syntheticPart();
 if (process.env.GATE_BENCH_SKIP_PROMETHEUS !== '1') await prometheusPart();
+if (process.env.GATE_BENCH_SKIP_CLOUDWATCH !== '1') await cloudWatchPart(printTable, mulberry32);

@@ -27945,7 +27945,7 @@ var net = __nccwpck_require__(9278);
 var tls = __nccwpck_require__(4756);
 var http = __nccwpck_require__(8611);
 var https = __nccwpck_require__(5692);
-var events = __nccwpck_require__(4434);
+var events = __nccwpck_require__(2053);
 var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
@@ -56303,7 +56303,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 4434:
+/***/ 2053:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
@@ -58075,7 +58075,7 @@ function toPlatformPath(pth) {
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
+var external_events_ = __nccwpck_require__(2053);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
@@ -61799,8 +61799,8 @@ rootAbsent = false) {
 /** What each path costs, for logs, the summary and the README. */
 const PATH_COST = {
     noop: 'already holds the digest: 1 HEAD, no write',
-    retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag, no blob traffic',
-    'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), no blob traffic',
+    retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag + 1 HEAD reading it back, no blob traffic',
+    'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), then 1 HEAD reading the tag back, no blob traffic',
     mount: 'same registry: cross-repository blob mounts (copy where the registry declines), no blob bytes',
     copy: 'other registry: blobs streamed source -> destination, several at once',
 };
@@ -61849,7 +61849,40 @@ function formatPlan(plan) {
         const moved = d.previousDigest ? ` (tag moves from ${d.previousDigest})` : '';
         return `  ${d.path.padEnd(width)}  ${destinationReference(d, plan.digest)}  - ${PATH_COST[d.path]}${moved}`;
     });
+    const sigs = plan.signatureTags;
+    if (sigs) {
+        const found = sigs.found.map((t) => `${t.tag} (${t.digest})`).join(', ');
+        lines.push(`  signature tags (cosign) at the source: ${found || 'none'}${sigs.unknown.length ? `; could not check ${sigs.unknown.map((u) => u.tag).join(', ')}` : ''}`);
+    }
     return [`Promotion plan for ${formatReference({ ...plan.source, digest: plan.digest })} (${plan.mediaType}):`, ...lines].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/promote-artifact/tag-write.ts
+/**
+ * A tag write that is checked after it happens. A registry answers a manifest PUT with the
+ * digest of what it just stored, but another writer may move the tag a moment later (two
+ * promotions to one tag at once); only a read of the tag after the write (HEAD, OCI
+ * distribution spec "Checking if content exists") says what the tag holds now.
+ */
+
+
+/** The error for a tag found holding `held` right after this run wrote `wanted` to it. */
+function tagMovedError(repo, tag, held, wanted) {
+    return new errors_ServiceError(formatReference({ ...repo, tag }), `after writing ${wanted}, the tag holds ${held ?? 'nothing'}: another writer (a promotion running at the same time?) moved it, so ${wanted} is not what the tag serves`, 'Run one promotion per tag at a time (concurrency: in the workflow), then promote again; with immutable-tags, use a registry that enforces them (ECR IMMUTABLE, Harbor)');
+}
+/** Reads the tag back (one HEAD) and throws tagMovedError unless it holds `digest`. */
+async function verifyTag(client, repo, tag, digest) {
+    const held = (await client.headManifest(repo, tag))?.digest;
+    if (held !== digest)
+        throw tagMovedError(repo, tag, held, digest);
+}
+/** PUT `bytes` under `tag`, then read the tag back: resolves only when the tag holds `digest`. */
+async function putTagVerified(client, repo, tag, bytes, mediaType, digest) {
+    const stored = await client.putManifest(repo, tag, bytes, mediaType);
+    if (stored !== digest) {
+        throw new errors_ServiceError(formatReference({ ...repo, tag }), `the registry reports ${stored} for the tag, not the promoted ${digest}`, 'The registry rewrote the manifest, so the promotion is not byte-exact; check the destination tag by hand');
+    }
+    await verifyTag(client, repo, tag, digest);
 }
 
 ;// CONCATENATED MODULE: ./src/promote-artifact/referrers.ts
@@ -61859,6 +61892,7 @@ function formatPlan(plan) {
  * referrers API, the `sha256-<hex>` tag-scheme index is written (byte-exact when the
  * destination had none, else merged) so verifiers find them there as they did at the source.
  */
+
 
 
 
@@ -61906,9 +61940,7 @@ async function indexReferrers(client, from, to, digest, copied, sourceVia, befor
     const tag = referrersTag(digest);
     if (listed.descriptors.length === 0 && sourceVia === 'tag-schema') {
         const index = await client.getManifest(from, tag);
-        const stored = await client.putManifest(to, tag, index.bytes, index.descriptor.mediaType);
-        if (stored !== index.descriptor.digest)
-            throw new errors_ServiceError(where, `referrers index ${tag} was stored as ${stored}, not ${index.descriptor.digest}`);
+        await putTagVerified(client, to, tag, index.bytes, index.descriptor.mediaType, index.descriptor.digest);
     }
     else {
         const merged = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [...listed.descriptors, ...unlisted] };
@@ -61920,12 +61952,104 @@ async function indexReferrers(client, from, to, digest, copied, sourceVia, befor
         throw new errors_ServiceError(where, `referrers ${lost.map((d) => d.digest).join(', ')} are not listed under ${tag} after writing it`);
 }
 
+;// CONCATENATED MODULE: ./src/promote-artifact/signature-tags.ts
+/**
+ * Signatures stored by tag, the way cosign stores them by default (no OCI 1.1 referrers): a
+ * manifest tagged `sha256-<hex>.sig` (signatures), `.att` (attestations) or `.sbom` (SBOMs)
+ * beside the image in its repository. Nothing in them names the image as `subject`, so neither
+ * the referrers API nor the `sha256-<hex>` tag-schema index lists them: they are found by name,
+ * one HEAD each, for the image and for each manifest of an index (`cosign sign --recursive`).
+ * At a destination in another repository each is written like an image (blobs, manifest by
+ * digest, verified), then tagged and read back; same-repository destinations share the tags.
+ */
+
+
+
+
+
+
+/** cosign's tag suffixes: `cosign sign`, `cosign attest`, `cosign attach sbom`. */
+const SIGNATURE_SUFFIXES = ['sig', 'att', 'sbom'];
+/** `sha256:<hex>` + `sig` -> `sha256-<hex>.sig` (cosign's ociremote.SignatureTag and friends). */
+function signatureTag(digest, suffix) {
+    return `${digest.replace(':', '-')}.${suffix}`;
+}
+/** One HEAD per (digest, suffix) at the source; digests are the image's and its index children's. */
+async function findSignatureTags(client, source, digests, concurrency) {
+    const tags = digests.flatMap((d) => SIGNATURE_SUFFIXES.map((s) => signatureTag(d, s)));
+    const looked = await pool_mapLimit(tags, concurrency, async (tag) => {
+        try {
+            return { tag, digest: (await client.headManifest(source, tag))?.digest };
+        }
+        catch (err) {
+            return { tag, error: errorLine(err) };
+        }
+    });
+    return {
+        found: looked.flatMap((l) => (l.digest ? [{ tag: l.tag, digest: l.digest }] : [])),
+        unknown: looked.flatMap((l) => (l.error ? [{ tag: l.tag, error: l.error }] : [])),
+    };
+}
+async function syncSignatureTags(client, from, to, tags, mode, concurrency, reporter) {
+    const out = [];
+    for (const t of tags) {
+        if (sameRepository(from, to)) {
+            out.push({ ...t, result: 'shared', note: 'same repository: the tag is already beside the image' });
+            continue;
+        }
+        let held;
+        try {
+            held = (await client.headManifest(to, t.tag))?.digest;
+        }
+        catch (err) {
+            const note = `could not be checked at ${formatReference({ ...to, tag: t.tag })}: ${errorLine(err)}`;
+            reporter.warning(`Signature tag ${t.tag} ${note}; it may not have travelled with the image`);
+            out.push({ ...t, result: 'not checked', note });
+            continue;
+        }
+        if (held === t.digest) {
+            out.push({ ...t, result: 'already there' });
+            continue;
+        }
+        const manifest = await client.getManifest(from, t.digest);
+        if (held !== undefined) {
+            // cosign appends signatures to the tag's manifest: one holding all of ours (and more) is fine
+            if (holdsAllLayers(await client.getManifest(to, held), manifest)) {
+                out.push({ ...t, result: 'already there', note: `the destination's ${held} holds every source signature layer and more` });
+                continue;
+            }
+            throw new errors_ServiceError(formatReference({ ...to, tag: t.tag }), `the signature tag holds ${held}, which lacks signatures of the source's ${t.digest}; it was not overwritten`, `Merge them with cosign (cosign copy), or delete the destination tag if replacing it is intended`);
+        }
+        await writeTree(client, from, to, await loadImage(client, from, manifest, concurrency), mode, concurrency);
+        await putTagVerified(client, to, t.tag, manifest.bytes, manifest.descriptor.mediaType, t.digest);
+        out.push({ ...t, result: 'written' });
+    }
+    return out;
+}
+function layerDigests(m) {
+    try {
+        const json = JSON.parse(m.bytes.toString('utf8'));
+        return (json.layers ?? []).map((l) => l.digest ?? '');
+    }
+    catch {
+        return [];
+    }
+}
+function holdsAllLayers(destination, source) {
+    const have = new Set(layerDigests(destination));
+    const want = layerDigests(source);
+    return want.length > 0 && want.every((d) => have.has(d));
+}
+
 ;// CONCATENATED MODULE: ./src/promote-artifact/engine.ts
 /**
  * Executes a promotion plan with the registry client's verbs, one destination at a time so
- * each one's requests, bytes and time are its own. In every path the destination tag is the
- * last thing written, after every blob, child manifest and referrer is verified present.
+ * each one's requests, bytes and time are its own. In every path the destination tag is
+ * written after every blob, child manifest and referrer is verified present, and read back
+ * after it is written; cosign's signature tags follow the image.
  */
+
+
 
 
 
@@ -61962,10 +62086,15 @@ async function executePlan(plan, root, deps, options) {
             if (!deps.ecrRetag)
                 throw new errors_ServiceError(formatRepository(dest), 'is an ECR repository but no ECR client is configured', 'Set aws-region');
             written = await deps.ecrRetag(dest, dest.tag, plan.digest);
+            if (written)
+                await verifyTag(client, dest, dest.tag, plan.digest);
         }
         else if (dest.path !== 'noop' && dest.tag !== undefined) {
-            written = (await putTag(client, dest, dest.tag, root, plan.digest, reporter)) || written;
+            written = (await putTag(client, dest, dest.tag, root, plan.digest, reporter, options.immutableTags === true)) || written;
         }
+        const signatureTags = options.referrers && plan.signatureTags
+            ? await syncSignatureTags(client, plan.source, dest, plan.signatureTags.found, mode, options.concurrency, reporter)
+            : [];
         const outcome = {
             destination: dest,
             reference: destinationReference(dest, plan.digest),
@@ -61976,6 +62105,7 @@ async function executePlan(plan, root, deps, options) {
             ms: now() - start.ms,
             blobs,
             referrersWritten,
+            signatureTags,
         };
         outcomes.push(outcome);
         deps.onOutcome?.(outcome);
@@ -61984,11 +62114,22 @@ async function executePlan(plan, root, deps, options) {
     return outcomes;
 }
 /**
- * The last write of a destination. A failed PUT (e.g. an immutable tag) is success when the
- * tag already holds the digest, and otherwise an error naming both digests and what the
- * registry answered (refused, or stored something else). Returns whether the tag was written.
+ * The tag write of a destination. With immutable tags the tag is checked again right before
+ * the write (the plan looked long before). A failed PUT (e.g. an immutable tag) is success when
+ * the tag already holds the digest, and otherwise an error naming both digests and what the
+ * registry answered. A PUT that succeeded is read back: a tag holding another digest by then
+ * (another promotion wrote it) is an error naming both. Returns whether the tag was written.
  */
-async function putTag(client, dest, tag, root, digest, reporter) {
+async function putTag(client, dest, tag, root, digest, reporter, immutable) {
+    if (immutable) {
+        const now = (await client.headManifest(dest, tag))?.digest;
+        if (now === digest) {
+            reporter.info(`${formatReference(dest)} holds ${digest} already (written since the plan looked): nothing to do`);
+            return false;
+        }
+        if (now !== undefined)
+            throw tagConflict(dest, now, digest);
+    }
     let stored;
     try {
         stored = await client.putManifest(dest, tag, root.bytes, root.descriptor.mediaType);
@@ -62007,6 +62148,7 @@ async function putTag(client, dest, tag, root, digest, reporter) {
     if (stored !== digest) {
         throw new errors_ServiceError(formatReference(dest), `the registry reports ${stored} for the tag, not the promoted ${digest}`, 'The registry rewrote the manifest, so the promotion is not byte-exact; check the destination tag by hand');
     }
+    await verifyTag(client, dest, tag, digest);
     return true;
 }
 function describe(o) {
@@ -62014,8 +62156,9 @@ function describe(o) {
         ? `, blobs ${o.blobs.mounted} mounted / ${o.blobs.uploaded} uploaded / ${o.blobs.present} present`
         : '';
     const referrers = o.referrersWritten > 0 ? `, ${o.referrersWritten} referrer manifest(s)` : '';
+    const sigs = o.signatureTags.length > 0 ? `, signature tags: ${o.signatureTags.map((t) => `${t.tag} ${t.result}`).join(', ')}` : '';
     const what = o.written ? o.destination.path : `${o.destination.path} (nothing written)`;
-    return `${what} ${o.reference}: ${o.requests} request(s), ${formatBytes(o.bytes)} uploaded, ${formatMs(o.ms)}${blobs}${referrers}`;
+    return `${what} ${o.reference}: ${o.requests} request(s), ${formatBytes(o.bytes)} uploaded, ${formatMs(o.ms)}${blobs}${referrers}${sigs}`;
 }
 
 ;// CONCATENATED MODULE: ./src/promote-artifact/summary.ts
@@ -62044,6 +62187,7 @@ function promotionSummary(s) {
     });
     rows.push(['**all, with source resolution and planning**', '', '', s.outputs.requests, formatBytes(Number(s.outputs['bytes-copied'])), '', '', '']);
     md += table(['destination', 'path', 'result', 'requests', 'uploaded', 'blobs', 'referrers written', 'time'], rows);
+    md += signatureTagsSection(s);
     const paths = [...new Set(s.plan.destinations.map((d) => d.path))];
     md += [...paths.map((p) => `- **${p}**: ${PATH_COST[p]}`), `- ${SHARED_COST}`].join('\n') + '\n\n';
     md += details('Plan as printed in the log', codeBlock(formatPlan(s.plan)));
@@ -62054,12 +62198,35 @@ function promotionSummary(s) {
 function unplannedSummary(source, error) {
     return (heading('Promotion failed before anything was written') + table(['promotion', 'value'], [['source', formatReference(source)]]) + `**Error:** ${error}\n\n`);
 }
+/** cosign's signature tags: one row per tag and destination, with what became of it. */
+function signatureTagsSection(s) {
+    const sigs = s.plan.signatureTags;
+    if (!sigs)
+        return '';
+    if (sigs.found.length === 0 && sigs.unknown.length === 0)
+        return 'Signature tags (cosign `sha256-<hex>.sig` / `.att` / `.sbom`): none at the source.\n\n';
+    const rows = [];
+    for (const o of s.outcomes)
+        for (const t of o.signatureTags)
+            rows.push([o.reference, t.tag, t.digest, t.result, t.note ?? '']);
+    const reached = new Set(s.outcomes.map((o) => o.reference));
+    for (const d of s.plan.destinations) {
+        const ref = destinationReference(d, s.plan.digest);
+        if (!reached.has(ref))
+            for (const t of sigs.found)
+                rows.push([ref, t.tag, t.digest, s.dryRun ? 'planned' : 'not reached', '']);
+    }
+    for (const u of sigs.unknown)
+        rows.push(['(source)', u.tag, '', 'not checked', `the source registry could not be asked: ${u.error}`]);
+    return heading('Signature tags (cosign)', 3) + table(['destination', 'tag', 'digest', 'result', 'note'], rows);
+}
 
 ;// CONCATENATED MODULE: ./src/promote-artifact/run.ts
 /**
  * promote-artifact: resolve the source once, plan every destination from reads only, then
  * execute the plan (tags last), report outputs and the summary. Clients are injected.
  */
+
 
 
 
@@ -62079,6 +62246,13 @@ async function resolveAndPlan(inputs, deps, reporter) {
         immutableTags: inputs.immutableTags,
         isEcrHost: deps.isEcrHost,
     });
+    // cosign's tag-stored signatures only need carrying to other repositories
+    if (inputs.referrers && inputs.destinations.some((d) => !sameRepository(d, source))) {
+        const subjects = [digest, ...manifestLinks(root, formatReference(inputs.source)).children.map((c) => c.digest)];
+        plan.signatureTags = await findSignatureTags(deps.client, source, subjects, inputs.concurrency);
+        for (const u of plan.signatureTags.unknown)
+            reporter.warning(`Could not check the source for signature tag ${u.tag} (${u.error}); signatures stored under it may not travel`);
+    }
     return { root, plan };
 }
 async function run(inputs, deps, reporter) {

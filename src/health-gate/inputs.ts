@@ -196,7 +196,12 @@ function analysisInterval(raw: string, durationRaw: string, metrics: readonly Me
   return durationRaw === '' ? ms : Math.min(ms, positiveDuration('duration', durationRaw));
 }
 
-export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
+/**
+ * Raw input strings -> validated inputs; throws InputError naming the input and the fix.
+ * `env` supplies the region when aws-region is empty: AWS_REGION / AWS_DEFAULT_REGION, as
+ * aws-actions/configure-aws-credentials exports them.
+ */
+export function parseInputs(raw: RawInputs<typeof INPUTS>, env: Readonly<Record<string, string | undefined>> = process.env): GateInputs {
   const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
   const secrets: string[] = [];
 
@@ -237,16 +242,20 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): GateInputs {
   if (!http && metrics.length === 0 && alarms.length === 0)
     throw new InputError(
       'urls',
-      'metrics and cloudwatch-alarms are all empty, so there is nothing to check',
+      'is empty, and so are metrics and cloudwatch-alarms: there is nothing to check',
       'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several',
     );
   const usesCloudWatch = cwMetrics.length > 0 || alarms.length > 0;
-  const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1');
+  const region =
+    parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1') ??
+    (usesCloudWatch
+      ? parseAwsRegion('aws-region', env.AWS_REGION || env.AWS_DEFAULT_REGION || '', 'AWS_REGION holds no region code: set aws-region')
+      : undefined);
   if (usesCloudWatch && region === undefined)
     throw new InputError(
       'aws-region',
-      `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`})`,
-      'Set aws-region to the region of the alarms and metrics, such as eu-west-1',
+      `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`}) and AWS_REGION is not set`,
+      'Set aws-region to the region of the alarms and metrics, such as eu-west-1 (or configure AWS credentials with a region first)',
     );
 
   let analysis: AnalysisSettings | undefined;

@@ -36,8 +36,12 @@ export const HEALTH_GATE_INPUTS = INPUTS;
  * -> validated inputs. Throws InputError naming the health-gate input and the fix; makes no
  * remote call.
  */
-export function parseHealthGateInputs(raw: Readonly<Partial<Record<keyof typeof INPUTS, string>>>): HealthGateInputs {
-  return parseInputs(raw);
+export function parseHealthGateInputs(
+  raw: Readonly<Partial<Record<keyof typeof INPUTS, string>>>,
+  /** Where AWS_REGION / AWS_DEFAULT_REGION are read when aws-region is empty (default process.env). */
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): HealthGateInputs {
+  return parseInputs(raw, env);
 }
 
 /** Per-step changes to one analysis (a canary step judged with fewer measurements or metrics). */

@@ -5,6 +5,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { InputError } from '../toolkit/errors';
+import { describeCloudWatchQuery, parseCloudWatchQuery } from './cloudwatch/metric-spec';
 import type { CloudWatchMetric } from './cloudwatch/types';
 
 export type NoDataPolicy = 'fail' | 'inconclusive';
@@ -59,7 +60,7 @@ export function longestRangeMs(...queries: (string | undefined)[]): number | und
   return longest;
 }
 
-const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'] as const;
+const KEYS = ['name', 'query', 'cloudwatch', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'] as const;
 const INPUT = 'metrics';
 
 function fail(problem: string, fix: string): never {
@@ -77,6 +78,56 @@ function readString(where: string, key: string, v: unknown): string | undefined 
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || v.trim() === '') fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
   return v.trim();
+}
+
+/** Which change is worse, from the conditions given. */
+function directionOf(max: number | undefined, min: number | undefined): Direction {
+  return max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+}
+
+function policies(where: string, obj: Record<string, unknown>): { critical: boolean; noData: NoDataPolicy } {
+  let critical = false;
+  if (obj.critical !== undefined) {
+    if (typeof obj.critical !== 'boolean') fail(`${where}: critical must be true or false`, 'Write critical: true');
+    critical = obj.critical;
+  }
+  let noData: NoDataPolicy = 'inconclusive';
+  if (obj['no-data'] !== undefined) {
+    if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
+      fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
+    noData = obj['no-data'];
+  }
+  return { critical, noData };
+}
+
+/** A metric with cloudwatch: (and optionally baseline: in the same form), read with GetMetricData. */
+function cloudWatchMetric(name: string, where: string, obj: Record<string, unknown>, max: number | undefined, min: number | undefined): MetricSpec {
+  if (obj.query !== undefined) fail(`${where} has both query and cloudwatch`, 'Give query: (PromQL) or cloudwatch: (CloudWatch), not both');
+  for (const key of ['total', 'baseline-total', 'counters']) {
+    if (obj[key] !== undefined)
+      fail(
+        `${where}: ${key} is for Prometheus metrics`,
+        'For a CloudWatch ratio use an expression, e.g. expression: "100 * e / r" with metrics: {e: ..., r: ...}',
+      );
+  }
+  const canary = parseCloudWatchQuery(name, 'cloudwatch', obj.cloudwatch);
+  const baseline = obj.baseline === undefined || obj.baseline === null ? undefined : parseCloudWatchQuery(name, 'baseline', obj.baseline);
+  if (baseline && baseline.periodS !== canary.periodS)
+    fail(
+      `${where}: baseline period ${baseline.periodS} differs from the cloudwatch period ${canary.periodS}`,
+      'Give canary and baseline the same period, so their datapoints cover the same windows',
+    );
+  return {
+    name,
+    query: describeCloudWatchQuery(canary),
+    ...(baseline && { baseline: describeCloudWatchQuery(baseline) }),
+    cloudwatch: { canary, ...(baseline && { baseline }) },
+    max,
+    min,
+    ...policies(where, obj),
+    direction: directionOf(max, min),
+    cumulative: false,
+  };
 }
 
 export function parseMetrics(text: string): MetricSpec[] {
@@ -105,11 +156,17 @@ export function parseMetrics(text: string): MetricSpec[] {
     where = `metric '${name}'`;
     if (seen.has(name)) fail(`${where} is declared twice`, 'Give each metric a unique name');
     seen.add(name);
-    const query = readString(where, 'query', obj.query) ?? fail(`${where} has no query`, 'Give the PromQL in query:');
     const max = readNumber(where, 'max', obj.max);
     const min = readNumber(where, 'min', obj.min);
     if (max === undefined && min === undefined) fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
     if (max !== undefined && min !== undefined && min > max) fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
+    if (obj.cloudwatch !== undefined) return cloudWatchMetric(name, where, obj, max, min);
+    const query = readString(where, 'query', obj.query) ?? fail(`${where} has no query`, 'Give the PromQL in query: (or a CloudWatch query in cloudwatch:)');
+    if (typeof obj.baseline === 'object' && obj.baseline !== null)
+      fail(
+        `${where}: baseline is a CloudWatch query but the metric reads Prometheus (query:)`,
+        'Give baseline as PromQL, or use cloudwatch: for the canary too',
+      );
     const baseline = readString(where, 'baseline', obj.baseline);
     const total = readString(where, 'total', obj.total);
     const baselineTotal = readString(where, 'baseline-total', obj['baseline-total']);
@@ -119,18 +176,8 @@ export function parseMetrics(text: string): MetricSpec[] {
     if (baseline !== undefined && total !== undefined && baselineTotal === undefined) {
       fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
     }
-    let critical = false;
-    if (obj.critical !== undefined) {
-      if (typeof obj.critical !== 'boolean') fail(`${where}: critical must be true or false`, 'Write critical: true');
-      critical = obj.critical;
-    }
-    let noData: NoDataPolicy = 'inconclusive';
-    if (obj['no-data'] !== undefined) {
-      if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
-        fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
-      noData = obj['no-data'];
-    }
-    const direction: Direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+    const { critical, noData } = policies(where, obj);
+    const direction = directionOf(max, min);
     let cumulative = false;
     if (obj.counters !== undefined) {
       if (typeof obj.counters !== 'boolean') fail(`${where}: counters must be true or false`, 'Write counters: true');

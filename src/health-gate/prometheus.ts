@@ -13,8 +13,11 @@ export type { Fetch } from '../toolkit/fetch';
 /** How queries authenticate: nothing, a bearer token, or basic auth (prometheus-token / -username / -password). */
 export type PrometheusAuth = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'basic'; username: string; password: string };
 
-/** `first-reading`: a raw counter read for the first time, so there is no difference yet (a warm-up, always inconclusive). */
-export type NoDataReason = 'empty-vector' | 'nan' | 'infinite' | 'stale' | 'no-traffic' | 'first-reading';
+/**
+ * `first-reading`: a raw counter read for the first time, so there is no difference yet (a warm-up, always inconclusive).
+ * `no-datapoint` / `same-period`: CloudWatch (cloudwatch/metric-data.ts): no new datapoint, or the same period re-read (not counted).
+ */
+export type NoDataReason = 'empty-vector' | 'nan' | 'infinite' | 'stale' | 'no-traffic' | 'first-reading' | 'no-datapoint' | 'same-period';
 export type QueryErrorReason = 'unreachable' | 'timeout' | 'http-error' | 'execution-error' | 'bad-response' | 'multiple-series';
 
 export type QueryOutcome =

@@ -2,6 +2,7 @@
 import type { NotJudgedMetric } from './analysis/baseline-mode';
 import type { AnalysisResult } from './analysis/engine';
 import { countOf, type Decision } from './analysis/rules';
+import type { CloudWatchMetric } from './cloudwatch/types';
 import type { HttpCheckResult } from './http-checks';
 import type { AnalysisSettings, GateInputs } from './inputs';
 import type { TrafficStats } from './traffic';
@@ -36,6 +37,8 @@ export interface GateReport {
       /** Where the values come from: a PromQL query, a CloudWatch GetMetricData query, or a CloudWatch alarm's state. */
       source: 'prometheus' | 'cloudwatch' | 'alarm';
       queries: { query: string; baseline?: string; total?: string; baselineTotal?: string };
+      /** CloudWatch metrics: the GetMetricData queries (canary, baseline) as parsed. */
+      cloudwatch?: CloudWatchMetric;
       thresholds: { max?: number; min?: number; direction: string };
       critical: boolean;
       noData: string;
@@ -87,6 +90,7 @@ export function buildReport(
               name: spec.name,
               source: alarm ? ('alarm' as const) : spec.cloudwatch ? ('cloudwatch' as const) : ('prometheus' as const),
               queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
+              ...(spec.cloudwatch && { cloudwatch: spec.baseline === undefined ? { canary: spec.cloudwatch.canary } : spec.cloudwatch }),
               ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
               thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
               critical: spec.critical,

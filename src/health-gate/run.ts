@@ -93,7 +93,7 @@ export async function evaluateGate(inputs: GateInputs, deps: Omit<GateDeps, 'tem
       `Analysing ${a.metrics.length} metric(s)${a.alarms.length > 0 ? ` and ${a.alarms.length} alarm selector(s)` : ''} every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${where}`,
     );
     for (const note of analysisNotes(a)) reporter[note.level](note.text);
-    const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep, log: reporter }) : undefined;
+    const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep }) : undefined;
     const load = inputs.traffic
       ? startTraffic({
           url: inputs.traffic.url,

@@ -54,6 +54,23 @@ function metricDetails(m: Metric): string {
   return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
 }
 
+/** The alarm's last state (the one that decided, if it fired), with its counts over the analysis. */
+function alarmRow(m: Metric): (string | number)[] {
+  const samples = m.samples as Sample[];
+  const lastRead = [...samples].reverse().find((s) => s.alarm);
+  const last = samples[samples.length - 1];
+  const c = m.counts;
+  const state = lastRead?.alarm?.state ?? (last ? `${last.status}` : 'not read');
+  const reason = last?.status === 'error' ? last.reason : (lastRead?.alarm?.reason ?? '');
+  return [
+    `${m.name}${lastRead?.alarm?.type === 'composite' ? ' (composite)' : ''}`,
+    `${state === 'ALARM' ? '🔴' : state === 'OK' ? '🟢' : '⚪'} ${state}`,
+    reason,
+    lastRead?.alarm?.since ?? '',
+    `${c.successful} OK, ${c.failed} ALARM, ${c.inconclusive} INSUFFICIENT_DATA, ${c.error} error`,
+  ];
+}
+
 export function renderSummary(report: GateReport): string {
   let md = heading(`${ICON[report.verdict]} Health gate: ${report.verdict}`);
   md += `**${report.verdict}** by rule \`${report.rule}\`: ${report.reason.replace(/\|/g, '\\|')}  \nScore ${report.score}/100.\n\n`;
@@ -73,28 +90,35 @@ export function renderSummary(report: GateReport): string {
   }
   if (report.analysis) {
     const a = report.analysis;
-    md += heading('Metrics', 3);
-    md += table(
-      ['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'],
-      a.metrics
-        .map((m) => {
-          const samples = m.samples as Sample[];
-          const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
-          return [
-            `${m.name}${m.critical ? ' (critical)' : ''}`,
-            m.queries.query,
-            samples.length,
-            num(lastValue),
-            threshold(m),
-            statistic(m),
-            metricStatus(m, report),
-          ];
-        })
-        .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])),
-    );
+    const alarms = a.metrics.filter((m) => m.source === 'alarm');
+    const metrics = a.metrics.filter((m) => m.source !== 'alarm');
+    if (alarms.length > 0) {
+      md += heading('CloudWatch alarms', 3);
+      md += table(['alarm', 'state', 'reason', 'since', 'measurements'], alarms.map(alarmRow));
+    }
+    if (metrics.length > 0 || (a.notJudged ?? []).length > 0) md += heading('Metrics', 3);
+    if (metrics.length > 0 || (a.notJudged ?? []).length > 0)
+      md += table(
+        ['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'],
+        metrics
+          .map((m) => {
+            const samples = m.samples as Sample[];
+            const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
+            return [
+              `${m.name}${m.critical ? ' (critical)' : ''}`,
+              m.queries.query,
+              samples.length,
+              num(lastValue),
+              threshold(m),
+              statistic(m),
+              metricStatus(m, report),
+            ];
+          })
+          .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])),
+      );
     if (a.settings.compareBaseline === false)
       md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
-    md += a.metrics.map(metricDetails).join('');
+    md += metrics.map(metricDetails).join('');
     md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
   }
   if (report.traffic)

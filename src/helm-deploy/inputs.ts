@@ -34,7 +34,7 @@ export const INPUTS = {
   'image-digest-key': { default: 'image.digest' },
   timeout: { default: '5m' },
   wait: { default: 'true' },
-  'rollback-on-failure': { default: 'true' },
+  'rollback-on-failure': {},
   'recover-pending': { default: 'false' },
   revision: {},
   'canary-weight': { default: '10' },
@@ -127,6 +127,24 @@ export function releaseSuffixes(strategy: Strategy): string[] {
   if (strategy === 'canary') return ['-canary'];
   if (strategy === 'blue-green') return ['-green', '-blue'];
   return [];
+}
+
+/**
+ * wait and rollback-on-failure: Helm's --atomic (--rollback-on-failure) always waits, so its
+ * default follows wait (a default never overrides an explicit wait: false), and asking for both
+ * rollback-on-failure: true and wait: false is an input error rather than a silent wait.
+ */
+export function waitAndRollback(waitRaw: string, rollbackRaw: string): { wait: boolean; rollbackOnFailure: boolean } {
+  const wait = parseBoolean('wait', waitRaw);
+  if (rollbackRaw === '') return { wait, rollbackOnFailure: wait };
+  const rollbackOnFailure = parseBoolean('rollback-on-failure', rollbackRaw);
+  if (rollbackOnFailure && !wait)
+    throw new InputError(
+      'rollback-on-failure',
+      'is true but wait is false, and Helm waits for the pods anyway to roll back on failure',
+      'Set wait: true (or leave it), or set rollback-on-failure: false to deploy without waiting',
+    );
+  return { wait, rollbackOnFailure };
 }
 
 export function parseReleaseName(name: string, strategy: Strategy): string {
@@ -348,8 +366,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
     imageRepositoryKey: parseValueKey('image-repository-key', get('image-repository-key')),
     imageDigestKey: parseValueKey('image-digest-key', get('image-digest-key')),
     timeoutMs,
-    wait: parseBoolean('wait', get('wait')),
-    rollbackOnFailure: parseBoolean('rollback-on-failure', get('rollback-on-failure')),
+    ...waitAndRollback(get('wait'), get('rollback-on-failure')),
     recoverPending: parseBoolean('recover-pending', get('recover-pending')),
     revision,
     canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),

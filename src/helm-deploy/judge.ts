@@ -18,9 +18,33 @@ export function lastDeployed(history: readonly HistoryEntry[], except?: number):
   return latest(history.filter((e) => e.status === 'deployed' && e.revision !== except));
 }
 
+/** Helm's mark of a revision that once served: `deployed` now, or `superseded` by a later one. */
+export const hasServedStatus = (e: HistoryEntry) => e.status === 'deployed' || e.status === 'superseded';
+
+/**
+ * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
+ * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
+ * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
+ * failRelease filters superseded|deployed and takes the newest).
+ */
+export function lastGood(history: readonly HistoryEntry[]): HistoryEntry | undefined {
+  return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+}
+
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 export function previousGood(history: readonly HistoryEntry[], before: number): HistoryEntry | undefined {
-  return latest(history.filter((e) => e.revision < before && (e.status === 'superseded' || e.status === 'deployed')));
+  return latest(history.filter((e) => e.revision < before && hasServedStatus(e)));
+}
+
+/**
+ * Whether the release may have served, so must never be uninstalled. True when any kept
+ * revision is deployed or superseded, and also when Helm's history no longer starts at
+ * revision 1 (`--history-max` pruned the oldest): what was pruned cannot be proven unserved.
+ * False only for a release all of whose revisions, from revision 1, are failed or pending-*.
+ */
+export function hasServed(history: readonly HistoryEntry[]): boolean {
+  if (history.length === 0) return false;
+  return history.some(hasServedStatus) || Math.min(...history.map((e) => e.revision)) > 1;
 }
 
 /** A leftover `pending-install`/`pending-upgrade`/`pending-rollback` as the newest revision. */

@@ -1,13 +1,14 @@
 /**
  * One release, changed and then checked: upgrade (or rollback) through Helm, read the history
- * back, judge it, and when it failed go back to the last deployed revision. Stuck pending
- * releases are recovered here (or explained), before anything new is started.
+ * back, judge it, and when it failed go back to the last good revision (deployed, or else the
+ * newest superseded). Stuck pending releases are recovered here (or explained), before anything
+ * new is started. A release that ever served (see judge.hasServed) is never uninstalled.
  */
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
 import { ANOTHER_OPERATION, helmError, type Helm, type UpgradeRequest } from './helm';
 import type { HistoryEntry } from './helm-json';
-import { judge, lastDeployed, latest, nextRevision, pendingRevision, previousGood } from './judge';
+import { hasServed, judge, lastDeployed, lastGood, latest, nextRevision, pendingRevision, previousGood } from './judge';
 
 export interface ReleaseResult {
   release: string;
@@ -46,13 +47,25 @@ export interface ReleaseOps {
 async function clearPending(ops: ReleaseOps, release: string, history: HistoryEntry[]): Promise<HistoryEntry[]> {
   const stuck = pendingRevision(history);
   if (!stuck) return history;
-  const good = lastDeployed(history);
-  const cure = good ? `roll back to revision ${good.revision} (the last deployed)` : 'uninstall it (it never reached deployed)';
+  const good = lastGood(history);
+  const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
+  if (!good && hasServed(history)) {
+    // history-max pruned the revisions that could tell: never uninstall what may have served
+    throw new DeployFailed(
+      { release, status: 'pending', history },
+      `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`,
+      `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`,
+    );
+  }
+  const cure = good
+    ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
+    : 'uninstall it (no revision ever reached deployed)';
+  const command = good ? `helm rollback ${release} ${good.revision} --namespace ${ops.namespace}` : `helm uninstall ${release} --namespace ${ops.namespace}`;
   if (!ops.recoverPending) {
     throw new DeployFailed(
       { release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history },
-      `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`,
-      `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run 'helm ${good ? `rollback ${release} ${good.revision}` : `uninstall ${release}`} --namespace ${ops.namespace}'`,
+      `${stuckText}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`,
+      `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run '${command}'`,
     );
   }
   ops.reporter.warning(`Release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}; recover-pending is true, so Shipline will ${cure}`);
@@ -73,7 +86,9 @@ async function clearPending(ops: ReleaseOps, release: string, history: HistoryEn
 /** Upgrades (or installs) and returns only when the new revision is deployed; throws DeployFailed otherwise. */
 export async function upgradeVerified(ops: ReleaseOps, req: UpgradeRequest): Promise<ReleaseResult> {
   const before = await clearPending(ops, req.release, await ops.helm.history(req.release, ops.namespace));
-  const previous = lastDeployed(before)?.revision;
+  // after a failed rollback no revision is deployed: the newest superseded one is the last good
+  const previous = lastGood(before)?.revision;
+  const served = hasServed(before);
   const expected = nextRevision(before);
   const r = await ops.helm.upgrade(req);
   const after = await ops.helm.history(req.release, ops.namespace);
@@ -89,11 +104,19 @@ export async function upgradeVerified(ops: ReleaseOps, req: UpgradeRequest): Pro
       'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled',
     );
   }
-  return await goBack(ops, req.release, previous, expected, after, why);
+  return await goBack(ops, req.release, { previous, served }, expected, after, why);
 }
 
 /** After a failed change: make sure the release serves its last good revision again, then throw. */
-async function goBack(ops: ReleaseOps, release: string, previous: number | undefined, failed: number, after: HistoryEntry[], why: string): Promise<never> {
+async function goBack(
+  ops: ReleaseOps,
+  release: string,
+  before: { previous: number | undefined; served: boolean },
+  failed: number,
+  after: HistoryEntry[],
+  why: string,
+): Promise<never> {
+  const { previous } = before;
   const top = latest(after);
   const helmRolledBack =
     previous !== undefined &&
@@ -111,16 +134,24 @@ async function goBack(ops: ReleaseOps, release: string, previous: number | undef
   if (!ops.rollbackOnFailure) {
     throw new DeployFailed(
       { ...base, revision: failed, status: 'failed', history: after },
-      `deploy of ${release} failed at revision ${failed} (last deployed: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`,
+      `deploy of ${release} failed at revision ${failed} (last good: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`,
       `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`,
     );
   }
-  if (previous === undefined) {
-    // A first install that failed: nothing to go back to, so remove it rather than leave it half there.
+  if (previous === undefined && !before.served && !hasServed(after)) {
+    // Nothing ever served (every revision from 1 failed or pending): remove it rather than leave it half there.
     if (after.length > 0) await ops.helm.uninstall(release, ops.namespace, ops.timeoutMs, ops.wait);
     throw new DeployFailed(
       { ...base, status: 'failed', history: after },
-      `first install of ${release} failed and was removed (nothing deployed before): ${why}`,
+      `first install of ${release} failed and was removed (no revision ever reached deployed): ${why}`,
+    );
+  }
+  if (previous === undefined) {
+    // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
+    throw new DeployFailed(
+      { ...base, revision: failed, status: 'failed', history: after },
+      `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`,
+      `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`,
     );
   }
   ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
@@ -144,23 +175,26 @@ async function goBack(ops: ReleaseOps, release: string, previous: number | undef
 /** `action: rollback`: to the given revision, or to the one before the current. */
 export async function rollbackVerified(ops: ReleaseOps, release: string, target: number | undefined): Promise<ReleaseResult> {
   const history = await clearPending(ops, release, await ops.helm.history(release, ops.namespace));
-  const current = lastDeployed(history);
-  if (!current)
+  if (history.length === 0)
     throw new DeployFailed(
       { release, status: 'failed', history },
-      `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`,
+      `release ${release} does not exist in namespace ${ops.namespace}`,
       'Check release and namespace',
     );
-  const to = target ?? previousGood(history, current.revision)?.revision;
+  const current = lastDeployed(history);
+  // with no deployed revision (a failed rollback), the newest superseded one is what served last
+  const to = target ?? (current ? previousGood(history, current.revision) : lastGood(history))?.revision;
   if (to === undefined)
     throw new DeployFailed(
-      { release, revision: current.revision, status: 'failed', history },
-      `release ${release} has no earlier revision than ${current.revision} to roll back to`,
+      { release, revision: current?.revision, status: 'failed', history },
+      current
+        ? `release ${release} has no earlier revision than ${current.revision} to roll back to`
+        : `release ${release} has no deployed or superseded revision to roll back to`,
       'Give revision: with one listed in helm history',
     );
   if (!history.some((e) => e.revision === to)) {
     throw new DeployFailed(
-      { release, revision: current.revision, status: 'failed', history },
+      { release, revision: current?.revision, status: 'failed', history },
       `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`,
       'Give revision: with one listed in helm history',
     );
@@ -171,9 +205,9 @@ export async function rollbackVerified(ops: ReleaseOps, release: string, target:
   const verdict = judge(after, expected, r.exitCode);
   if (!verdict.ok) {
     throw new DeployFailed(
-      { release, revision: lastDeployed(after)?.revision, previousRevision: current.revision, failedRevision: expected, status: 'failed', history: after },
+      { release, revision: lastDeployed(after)?.revision, previousRevision: current?.revision, failedRevision: expected, status: 'failed', history: after },
       `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`,
     );
   }
-  return { release, revision: verdict.revision, previousRevision: current.revision, status: 'deployed', history: after };
+  return { release, revision: verdict.revision, previousRevision: current?.revision, status: 'deployed', history: after };
 }

@@ -1,7 +1,8 @@
 /**
  * Executes a promotion plan with the registry client's verbs, one destination at a time so
- * each one's requests, bytes and time are its own. In every path the destination tag is the
- * last thing written, after every blob, child manifest and referrer is verified present.
+ * each one's requests, bytes and time are its own. In every path the destination tag is
+ * written after every blob, child manifest and referrer is verified present, and read back
+ * after it is written; cosign's signature tags follow the image.
  */
 import { errorLine, ServiceError } from '../toolkit/errors';
 import { formatReference, formatRepository } from '../toolkit/registry/reference';
@@ -11,8 +12,10 @@ import { formatBytes, formatMs } from '../toolkit/summary';
 import type { BlobCounts } from './blobs';
 import { loadImage, type ImageNode } from './image-graph';
 import { writeTree } from './manifests';
-import { destinationReference, type PlannedDestination, type PromotionPlan } from './plan';
+import { destinationReference, tagConflict, type PlannedDestination, type PromotionPlan } from './plan';
 import { syncReferrers } from './referrers';
+import { syncSignatureTags, type SignatureTagOutcome } from './signature-tags';
+import { verifyTag } from './tag-write';
 
 /** ECR's own retag (BatchGetImage + PutImage) inside one repository; false when the tag already held the digest. */
 export type EcrRetag = (repo: RepositoryRef, tag: string, digest: string) => Promise<boolean>;
@@ -20,6 +23,8 @@ export type EcrRetag = (repo: RepositoryRef, tag: string, digest: string) => Pro
 export interface EngineOptions {
   concurrency: number;
   referrers: boolean;
+  /** Check the tag again right before writing it, and refuse to move it. */
+  immutableTags?: boolean;
 }
 
 export interface DestinationOutcome {
@@ -32,6 +37,8 @@ export interface DestinationOutcome {
   ms: number;
   blobs: BlobCounts;
   referrersWritten: number;
+  /** cosign's signature tags at this destination, after the image. */
+  signatureTags: SignatureTagOutcome[];
 }
 
 export interface EngineDeps {
@@ -71,9 +78,14 @@ export async function executePlan(plan: PromotionPlan, root: ManifestBlob, deps:
     if (dest.path === 'ecr-retag') {
       if (!deps.ecrRetag) throw new ServiceError(formatRepository(dest), 'is an ECR repository but no ECR client is configured', 'Set aws-region');
       written = await deps.ecrRetag(dest, dest.tag as string, plan.digest);
+      if (written) await verifyTag(client, dest, dest.tag as string, plan.digest);
     } else if (dest.path !== 'noop' && dest.tag !== undefined) {
-      written = (await putTag(client, dest, dest.tag, root, plan.digest, reporter)) || written;
+      written = (await putTag(client, dest, dest.tag, root, plan.digest, reporter, options.immutableTags === true)) || written;
     }
+    const signatureTags =
+      options.referrers && plan.signatureTags
+        ? await syncSignatureTags(client, plan.source, dest, plan.signatureTags.found, mode, options.concurrency, reporter)
+        : [];
     const outcome: DestinationOutcome = {
       destination: dest,
       reference: destinationReference(dest, plan.digest),
@@ -84,6 +96,7 @@ export async function executePlan(plan: PromotionPlan, root: ManifestBlob, deps:
       ms: now() - start.ms,
       blobs,
       referrersWritten,
+      signatureTags,
     };
     outcomes.push(outcome);
     deps.onOutcome?.(outcome);
@@ -93,11 +106,29 @@ export async function executePlan(plan: PromotionPlan, root: ManifestBlob, deps:
 }
 
 /**
- * The last write of a destination. A failed PUT (e.g. an immutable tag) is success when the
- * tag already holds the digest, and otherwise an error naming both digests and what the
- * registry answered (refused, or stored something else). Returns whether the tag was written.
+ * The tag write of a destination. With immutable tags the tag is checked again right before
+ * the write (the plan looked long before). A failed PUT (e.g. an immutable tag) is success when
+ * the tag already holds the digest, and otherwise an error naming both digests and what the
+ * registry answered. A PUT that succeeded is read back: a tag holding another digest by then
+ * (another promotion wrote it) is an error naming both. Returns whether the tag was written.
  */
-async function putTag(client: RegistryClient, dest: PlannedDestination, tag: string, root: ManifestBlob, digest: string, reporter: Reporter): Promise<boolean> {
+async function putTag(
+  client: RegistryClient,
+  dest: PlannedDestination,
+  tag: string,
+  root: ManifestBlob,
+  digest: string,
+  reporter: Reporter,
+  immutable: boolean,
+): Promise<boolean> {
+  if (immutable) {
+    const now = (await client.headManifest(dest, tag))?.digest;
+    if (now === digest) {
+      reporter.info(`${formatReference(dest)} holds ${digest} already (written since the plan looked): nothing to do`);
+      return false;
+    }
+    if (now !== undefined) throw tagConflict(dest, now, digest);
+  }
   let stored: string;
   try {
     stored = await client.putManifest(dest, tag, root.bytes, root.descriptor.mediaType);
@@ -123,6 +154,7 @@ async function putTag(client: RegistryClient, dest: PlannedDestination, tag: str
       'The registry rewrote the manifest, so the promotion is not byte-exact; check the destination tag by hand',
     );
   }
+  await verifyTag(client, dest, tag, digest);
   return true;
 }
 
@@ -132,6 +164,7 @@ function describe(o: DestinationOutcome): string {
       ? `, blobs ${o.blobs.mounted} mounted / ${o.blobs.uploaded} uploaded / ${o.blobs.present} present`
       : '';
   const referrers = o.referrersWritten > 0 ? `, ${o.referrersWritten} referrer manifest(s)` : '';
+  const sigs = o.signatureTags.length > 0 ? `, signature tags: ${o.signatureTags.map((t) => `${t.tag} ${t.result}`).join(', ')}` : '';
   const what = o.written ? o.destination.path : `${o.destination.path} (nothing written)`;
-  return `${what} ${o.reference}: ${o.requests} request(s), ${formatBytes(o.bytes)} uploaded, ${formatMs(o.ms)}${blobs}${referrers}`;
+  return `${what} ${o.reference}: ${o.requests} request(s), ${formatBytes(o.bytes)} uploaded, ${formatMs(o.ms)}${blobs}${referrers}${sigs}`;
 }

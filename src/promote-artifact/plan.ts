@@ -7,14 +7,15 @@ import { ServiceError } from '../toolkit/errors';
 import { formatReference, sameRepository } from '../toolkit/registry/reference';
 import type { RegistryClient, RepositoryRef } from '../toolkit/registry/types';
 import type { Destination } from './inputs';
+import type { SignatureLookup } from './signature-tags';
 
 export type PromotionPath = 'noop' | 'retag' | 'ecr-retag' | 'mount' | 'copy';
 
 /** What each path costs, for logs, the summary and the README. */
 export const PATH_COST: Record<PromotionPath, string> = {
   noop: 'already holds the digest: 1 HEAD, no write',
-  retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag, no blob traffic',
-  'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), no blob traffic',
+  retag: 'same repository: 1 HEAD + 1 manifest PUT under the new tag + 1 HEAD reading it back, no blob traffic',
+  'ecr-retag': 'same ECR repository: 1 HEAD, then BatchGetImage + PutImage (ECR API), then 1 HEAD reading the tag back, no blob traffic',
   mount: 'same registry: cross-repository blob mounts (copy where the registry declines), no blob bytes',
   copy: 'other registry: blobs streamed source -> destination, several at once',
 };
@@ -35,6 +36,8 @@ export interface PromotionPlan {
   digest: string;
   mediaType: string;
   destinations: PlannedDestination[];
+  /** cosign's signature tags found beside the source image (looked up only when a destination is in another repository). */
+  signatureTags?: SignatureLookup;
 }
 
 /** The path rule: no write if the digest is there, else retag < mount < copy by locality. */
@@ -96,5 +99,12 @@ export function formatPlan(plan: PromotionPlan): string {
     const moved = d.previousDigest ? ` (tag moves from ${d.previousDigest})` : '';
     return `  ${d.path.padEnd(width)}  ${destinationReference(d, plan.digest)}  - ${PATH_COST[d.path]}${moved}`;
   });
+  const sigs = plan.signatureTags;
+  if (sigs) {
+    const found = sigs.found.map((t) => `${t.tag} (${t.digest})`).join(', ');
+    lines.push(
+      `  signature tags (cosign) at the source: ${found || 'none'}${sigs.unknown.length ? `; could not check ${sigs.unknown.map((u) => u.tag).join(', ')}` : ''}`,
+    );
+  }
   return [`Promotion plan for ${formatReference({ ...plan.source, digest: plan.digest })} (${plan.mediaType}):`, ...lines].join('\n');
 }

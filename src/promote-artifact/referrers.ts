@@ -10,6 +10,7 @@ import { MEDIA_TYPES, type Descriptor, type RegistryClient, type RepositoryRef }
 import type { BlobMode } from './blobs';
 import { loadImage } from './image-graph';
 import { writeTree } from './manifests';
+import { putTagVerified } from './tag-write';
 
 /** Referrers of referrers (a signature on an SBOM) are followed this deep. */
 const MAX_DEPTH = 2;
@@ -73,8 +74,7 @@ async function indexReferrers(
   const tag = referrersTag(digest);
   if (listed.descriptors.length === 0 && sourceVia === 'tag-schema') {
     const index = await client.getManifest(from, tag);
-    const stored = await client.putManifest(to, tag, index.bytes, index.descriptor.mediaType);
-    if (stored !== index.descriptor.digest) throw new ServiceError(where, `referrers index ${tag} was stored as ${stored}, not ${index.descriptor.digest}`);
+    await putTagVerified(client, to, tag, index.bytes, index.descriptor.mediaType, index.descriptor.digest);
   } else {
     const merged = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [...listed.descriptors, ...unlisted] };
     await client.putManifest(to, tag, Buffer.from(JSON.stringify(merged)), MEDIA_TYPES.ociIndex);

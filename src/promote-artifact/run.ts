@@ -3,13 +3,14 @@
  * execute the plan (tags last), report outputs and the summary. Clients are injected.
  */
 import { errorLine } from '../toolkit/errors';
-import { formatReference, manifestReference, repositoryOf } from '../toolkit/registry/reference';
+import { formatReference, manifestReference, repositoryOf, sameRepository } from '../toolkit/registry/reference';
 import type { ManifestBlob, RegistryClient } from '../toolkit/registry/types';
 import type { Reporter } from '../toolkit/reporter';
 import { executePlan, type DestinationOutcome, type EcrRetag } from './engine';
 import { manifestLinks } from './image-graph';
 import type { PromoteInputs } from './inputs';
 import { buildPlan, destinationReference, formatPlan, type PromotionPlan } from './plan';
+import { findSignatureTags } from './signature-tags';
 import { promotionSummary, unplannedSummary } from './summary';
 
 export interface PromoteDeps {
@@ -37,6 +38,13 @@ async function resolveAndPlan(inputs: PromoteInputs, deps: PromoteDeps, reporter
     immutableTags: inputs.immutableTags,
     isEcrHost: deps.isEcrHost,
   });
+  // cosign's tag-stored signatures only need carrying to other repositories
+  if (inputs.referrers && inputs.destinations.some((d) => !sameRepository(d, source))) {
+    const subjects = [digest, ...manifestLinks(root, formatReference(inputs.source)).children.map((c) => c.digest)];
+    plan.signatureTags = await findSignatureTags(deps.client, source, subjects, inputs.concurrency);
+    for (const u of plan.signatureTags.unknown)
+      reporter.warning(`Could not check the source for signature tag ${u.tag} (${u.error}); signatures stored under it may not travel`);
+  }
   return { root, plan };
 }
 

@@ -40,6 +40,7 @@ export function promotionSummary(s: SummaryInput): string {
   });
   rows.push(['**all, with source resolution and planning**', '', '', s.outputs.requests, formatBytes(Number(s.outputs['bytes-copied'])), '', '', '']);
   md += table(['destination', 'path', 'result', 'requests', 'uploaded', 'blobs', 'referrers written', 'time'], rows);
+  md += signatureTagsSection(s);
   const paths = [...new Set(s.plan.destinations.map((d) => d.path))];
   md += [...paths.map((p) => `- **${p}**: ${PATH_COST[p]}`), `- ${SHARED_COST}`].join('\n') + '\n\n';
   md += details('Plan as printed in the log', codeBlock(formatPlan(s.plan)));
@@ -52,4 +53,20 @@ export function unplannedSummary(source: ImageReference, error: string): string 
   return (
     heading('Promotion failed before anything was written') + table(['promotion', 'value'], [['source', formatReference(source)]]) + `**Error:** ${error}\n\n`
   );
+}
+
+/** cosign's signature tags: one row per tag and destination, with what became of it. */
+function signatureTagsSection(s: SummaryInput): string {
+  const sigs = s.plan.signatureTags;
+  if (!sigs) return '';
+  if (sigs.found.length === 0 && sigs.unknown.length === 0) return 'Signature tags (cosign `sha256-<hex>.sig` / `.att` / `.sbom`): none at the source.\n\n';
+  const rows: (string | number)[][] = [];
+  for (const o of s.outcomes) for (const t of o.signatureTags) rows.push([o.reference, t.tag, t.digest, t.result, t.note ?? '']);
+  const reached = new Set(s.outcomes.map((o) => o.reference));
+  for (const d of s.plan.destinations) {
+    const ref = destinationReference(d, s.plan.digest);
+    if (!reached.has(ref)) for (const t of sigs.found) rows.push([ref, t.tag, t.digest, s.dryRun ? 'planned' : 'not reached', '']);
+  }
+  for (const u of sigs.unknown) rows.push(['(source)', u.tag, '', 'not checked', `the source registry could not be asked: ${u.error}`]);
+  return heading('Signature tags (cosign)', 3) + table(['destination', 'tag', 'digest', 'result', 'note'], rows);
 }

@@ -69,6 +69,10 @@ export class MemoryRegistryDouble implements RegistryClient {
     if (tag) this.repo(r).tags.set(tag, digest);
     return { mediaType, digest, size: bytes.length };
   }
+  /** Points a tag at a digest as another writer would (not recorded as this client's call). */
+  setTag(r: RepositoryRef, tag: string, digest: string): void {
+    this.repo(r).tags.set(tag, digest);
+  }
   tagsOf(r: RepositoryRef): Map<string, string> {
     return new Map(this.repo(r).tags);
   }

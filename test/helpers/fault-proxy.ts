@@ -1,6 +1,7 @@
 /**
  * An HTTP proxy in front of a real registry that injects faults by rule (429 with
- * Retry-After, 500, a connection reset midway through a response or request body) and
+ * Retry-After, 500, a connection reset midway through a response or request body, a delay
+ * before forwarding, a request held until the test lets it go) and
  * records every request. Optionally it plays a Bearer-token registry (Docker Hub / GHCR
  * style): 401 with a `Bearer realm=.../token` challenge, a token endpoint that checks
  * Basic credentials or a refresh token and grants the scopes asked for, and 401
@@ -15,13 +16,19 @@ export type Fault =
   /** Forward, then cut the connection after this many bytes of the response body. */
   | { kind: 'reset-response'; afterBytes: number }
   /** Cut the connection after this many bytes of the request body (an upload dies midway). */
-  | { kind: 'reset-request'; afterBytes: number };
+  | { kind: 'reset-request'; afterBytes: number }
+  /** Forward after this many milliseconds (a slow network or registry; use times: Infinity for every request). */
+  | { kind: 'delay'; ms: number }
+  /** Forward once `until()` settles: the test does something (another writer) while this request waits. */
+  | { kind: 'hold'; until: () => Promise<unknown> };
 
 export interface FaultRule {
   method?: string;
   path: RegExp;
   /** How many matching requests get the fault (then the rule is spent). */
   times: number;
+  /** Matching requests let through untouched before the fault starts (e.g. 1: the second HEAD of a tag). */
+  skip?: number;
   fault: Fault;
 }
 
@@ -83,10 +90,32 @@ export async function startFaultProxy(targetUrl: string, opts: { bearer?: Bearer
       }
     }
 
-    const rule = rules.find((r) => r.times > 0 && (!r.method || r.method === method) && r.path.test(path));
+    let rule: FaultRule | undefined;
+    for (const r of rules) {
+      if (r.times <= 0 || (r.method && r.method !== method) || !r.path.test(path)) continue;
+      if (r.skip && r.skip > 0) {
+        r.skip--; // let through untouched
+        continue;
+      }
+      rule = r;
+      break;
+    }
     if (rule) rule.times--;
     const fault = rule?.fault;
     if (fault) record.fault = fault.kind;
+    if (fault?.kind === 'delay' || fault?.kind === 'hold') {
+      req.pause();
+      const wait = fault.kind === 'delay' ? new Promise((r) => setTimeout(r, fault.ms)) : fault.until();
+      void wait.then(
+        () => forward(req, res, method, path),
+        () => forward(req, res, method, path),
+      );
+      return;
+    }
+    forward(req, res, method, path, fault);
+  });
+
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, fault?: Fault): void {
     if (fault?.kind === 'status') {
       req.resume();
       const headers: Record<string, string> = { 'content-type': fault.contentType ?? 'application/json' };
@@ -132,7 +161,7 @@ export async function startFaultProxy(targetUrl: string, opts: { bearer?: Bearer
     } else {
       req.pipe(upstream);
     }
-  });
+  }
 
   function issueToken(req: http.IncomingMessage, res: http.ServerResponse, bearer: BearerOptions): void {
     const chunks: Buffer[] = [];

@@ -81,6 +81,22 @@ export class Cluster {
     all[verb] = { ...all[verb], [release]: faults };
     writeFileSync(file, JSON.stringify(all));
   }
+  /**
+   * A release with the given history, shaped like Helm's history-with-rollback.json (shared
+   * fixture): `statuses[i]` is revision `first + i`; each revision runs digest `digestFor(revision)`.
+   */
+  seedHistory(release: string, statuses: string[], first = 1): void {
+    const entries = statuses.map((status, i) => ({
+      revision: first + i,
+      updated: '1977-09-02T22:04:05Z',
+      status,
+      chart: 'app-0.1.0',
+      app_version: '1.0.0',
+      values: { image: { repository: 'registry.example.com/team/app', digest: digestFor(first + i) } },
+      description: first + i === 1 ? 'Install complete' : status === 'failed' ? 'Upgrade "x" failed: context deadline exceeded' : 'Upgrade complete',
+    }));
+    writeFileSync(path.join(this.dir, 'state.json'), JSON.stringify({ releases: { [`default/${release}`]: entries }, namespaces: ['default'], events: [] }));
+  }
   /** A release left as a cancelled run leaves it: newest revision pending. */
   seedPending(release: string, status: 'pending-upgrade' | 'pending-install'): void {
     const deployed = {
@@ -106,3 +122,6 @@ export class Cluster {
 
 /** The image digest a revision was deployed with. */
 export const digestOf = (r: Revision | undefined) => (r?.values.image as { digest?: string } | undefined)?.digest;
+
+/** The digest seedHistory gives revision n (sha256:000…0n). */
+export const digestFor = (n: number) => `sha256:${String(n).padStart(64, '0')}`;

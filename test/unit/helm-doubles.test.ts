@@ -5,7 +5,7 @@
  * pkg/kube/statuswait.go (Helm 4 kstatus waits), pkg/cmd/flags.go (Helm 4 --wait).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -21,7 +21,7 @@ function helmDouble(version: string) {
   };
   const upgrade = (...extra: string[]) => run('upgrade', '--install', 'web', CHART, '--namespace', 'default', ...IMAGE, '--timeout', '5m', ...extra);
   const fault = (f: string, verb = 'upgrade') => writeFileSync(path.join(dir, 'faults.json'), JSON.stringify({ [verb]: { web: [f] } }));
-  return { run, upgrade, fault };
+  return { dir, run, upgrade, fault };
 }
 
 describe('Helm 3', () => {
@@ -153,5 +153,57 @@ describe('Helm 4', () => {
     expect(h.run('rollback', 'web', '1', '--namespace', 'default', '--wait=watcher').stderr).toBe(
       'Error: release web failed: resource Deployment/default/web not ready. status: InProgress, message: Pending termination: 1\ncontext deadline exceeded\n',
     );
+  });
+});
+
+describe('Helm 3: histories with no deployed revision (issue 9)', () => {
+  // The shape of history-with-rollback.json after a failed rollback: nothing deployed, 2 the newest superseded.
+  const seeded = (statuses: string[]) => {
+    const h = helmDouble('v3.19.0');
+    const entries = statuses.map((status, i) => ({
+      revision: i + 1,
+      updated: '1977-09-02T22:04:05Z',
+      status,
+      chart: 'app-0.1.0',
+      app_version: '1.0.0',
+      values: { image: { digest: `sha256:${String(i + 1).padStart(64, '0')}` } },
+      description: 'Upgrade complete',
+    }));
+    writeFileSync(path.join(h.dir, 'state.json'), JSON.stringify({ releases: { 'default/web': entries }, namespaces: ['default'], events: [] }));
+    return h;
+  };
+  const history = (h: ReturnType<typeof helmDouble>) =>
+    (JSON.parse(h.run('history', 'web', '--output', 'json').stdout) as { revision: number; status: string; description: string }[]).map(
+      (e) => `${e.revision}:${e.status}:${e.description}`,
+    );
+
+  it('--atomic rolls back by itself to the newest superseded revision (pkg/action/upgrade.go failRelease)', () => {
+    const h = seeded(['superseded', 'superseded', 'failed']);
+    h.fault('timeout');
+    const r = h.upgrade('--wait', '--atomic');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('Error: UPGRADE FAILED: release web failed, and has been rolled back due to atomic being set: context deadline exceeded\n');
+    expect(history(h).slice(3)).toEqual(['4:failed:Upgrade "web" failed: context deadline exceeded', '5:deployed:Rollback to 2']);
+    rmSync(h.dir, { recursive: true, force: true });
+  });
+
+  it('--atomic with nothing that ever served: "unable to find a previously successful release"', () => {
+    const h = seeded(['failed']);
+    h.fault('timeout');
+    const r = h.upgrade('--wait', '--atomic');
+    expect(r.stderr).toBe(
+      'Error: UPGRADE FAILED: unable to find a previously successful release when attempting to rollback. original upgrade error: context deadline exceeded\n',
+    );
+    expect(history(h)).toEqual(['1:failed:Upgrade complete', '2:failed:Upgrade "web" failed: context deadline exceeded']);
+    rmSync(h.dir, { recursive: true, force: true });
+  });
+
+  it('an upgrade is refused while the newest revision is pending-*', () => {
+    const h = seeded(['superseded', 'superseded', 'failed', 'pending-rollback']);
+    const r = h.upgrade('--wait', '--atomic');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress\n');
+    expect(history(h)).toHaveLength(4);
+    rmSync(h.dir, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseHistory, parseList, parseStatus, releaseUrl, valueAt } from '../../src/helm-deploy/helm-json';
-import { judge, lastDeployed, nextRevision, pendingRevision, previousGood } from '../../src/helm-deploy/judge';
+import { hasServed, judge, lastDeployed, lastGood, nextRevision, pendingRevision, previousGood } from '../../src/helm-deploy/judge';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'helm', name), 'utf8');
 
@@ -61,4 +61,33 @@ it('finds the revision to go back to and a leftover pending one', () => {
 it('reads dotted keys from helm get values', () => {
   expect(valueAt({ image: { digest: 'sha256:x' } }, 'image.digest')).toBe('sha256:x');
   expect(valueAt(null, 'image.digest')).toBeUndefined();
+});
+
+describe('the last good revision, and whether a release ever served (issue 9)', () => {
+  // history-with-rollback.json after a failed rollback: 1 superseded, 2 superseded, 3 failed
+  const base = parseHistory(fixture('history-with-rollback.json'))[0];
+  const shaped = (statuses: string[], first = 1) => statuses.map((status, i) => ({ ...base, revision: first + i, status }));
+
+  it('is the deployed revision when there is one', () => {
+    const h = parseHistory(fixture('history-with-rollback.json'));
+    expect(lastGood(h)?.revision).toBe(3);
+    expect(hasServed(h)).toBe(true);
+  });
+
+  it('is the newest superseded revision when none is deployed', () => {
+    expect(lastDeployed(shaped(['superseded', 'superseded', 'failed']))).toBeUndefined();
+    expect(lastGood(shaped(['superseded', 'superseded', 'failed']))?.revision).toBe(2);
+    expect(lastGood(shaped(['superseded', 'superseded', 'failed', 'pending-rollback']))?.revision).toBe(2);
+    expect(hasServed(shaped(['superseded', 'failed']))).toBe(true);
+  });
+
+  it('a release never served only when every revision from 1 is failed or pending', () => {
+    expect(hasServed([])).toBe(false);
+    expect(hasServed(shaped(['failed']))).toBe(false);
+    expect(hasServed(shaped(['failed', 'pending-upgrade']))).toBe(false);
+    expect(lastGood(shaped(['failed']))).toBeUndefined();
+    // history-max pruned revisions 1-6: they may have served
+    expect(hasServed(shaped(['failed', 'failed'], 7))).toBe(true);
+    expect(lastGood(shaped(['failed', 'failed'], 7))).toBeUndefined();
+  });
 });

@@ -35,7 +35,8 @@ async function promote(reg: MemoryRegistryDouble, destinations: string, extra: R
 it('retags inside one ECR repository with BatchGetImage + PutImage, keeping the manifest media type', async () => {
   const { reg, image } = world();
   ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{"m":1}', imageManifestMediaType: MEDIA_TYPES.ociManifest }] });
-  ecr.on(PutImageCommand).resolves({});
+  // ECR stores the tag: the registry API then serves it (the action reads the tag back there)
+  ecr.on(PutImageCommand).callsFake(() => (reg.setTag(REPO, 'prod', image.digest), {}));
   const r = await promote(reg, `${HOST}/team/app:prod`);
   expect(r.plan.destinations[0].path).toBe('ecr-retag');
   expect(ecr.commandCalls(BatchGetImageCommand)[0].args[0].input).toMatchObject({
@@ -67,4 +68,16 @@ it('an immutable ECR tag holding the digest is success; holding another is an er
   const other = `sha256:${'f'.repeat(64)}`;
   ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: other }] });
   await expect(promote(reg, `${HOST}/team/app:prod`)).rejects.toThrow(new RegExp(`${other}.*${image.digest}`));
+});
+
+it('an ECR retag whose tag holds another digest when read back fails, naming both', async () => {
+  const { reg, image } = world();
+  const other = reg.seedManifest(
+    REPO,
+    { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: reg.seedBlob(REPO, '{"o":1}'), layers: [] },
+    MEDIA_TYPES.ociManifest,
+  ).digest;
+  ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: '{"m":1}', imageManifestMediaType: MEDIA_TYPES.ociManifest }] });
+  ecr.on(PutImageCommand).callsFake(() => (reg.setTag(REPO, 'prod', other), {})); // another promotion won
+  await expect(promote(reg, `${HOST}/team/app:prod`)).rejects.toThrow(new RegExp(`after writing ${image.digest}, the tag holds ${other}`));
 });

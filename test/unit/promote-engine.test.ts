@@ -53,14 +53,15 @@ it('retags inside one repository with a single manifest PUT and no blob traffic'
   const reg = new MemoryRegistryDouble();
   const { index } = seed(reg);
   const r = await promote(reg, 'dev.example.com/team/app:prod');
-  expect(reg.calls.map((c) => `${c.verb} ${c.reference}`)).toEqual(['getManifest rc', 'headManifest prod', 'putManifest prod']);
+  // the tag is read back after the write (issue 9 §4)
+  expect(reg.calls.map((c) => `${c.verb} ${c.reference}`)).toEqual(['getManifest rc', 'headManifest prod', 'putManifest prod', 'headManifest prod']);
   expect(reg.tagsOf(DEV).get('prod')).toBe(index.digest);
-  expect(r.outputs).toMatchObject({ digest: index.digest, promoted: '["dev.example.com/team/app:prod"]', 'bytes-copied': '0', requests: '3' });
+  expect(r.outputs).toMatchObject({ digest: index.digest, promoted: '["dev.example.com/team/app:prod"]', 'bytes-copied': '0', requests: '4' });
   expect(r.reporter.log).toContain(`Resolved dev.example.com/team/app:rc to ${index.digest} once`);
-  // The destination's row counts its HEAD and PUT; the source GET is shared and shows in the total.
-  expect(r.outcomes[0].requests).toBe(2);
-  expect(r.reporter.summaryMarkdown).toContain('| dev.example.com/team/app:prod | retag | written | 2 |');
-  expect(r.reporter.summaryMarkdown).toMatch(/\*\*all, with source resolution and planning\*\* \| {2}\| {2}\| 3 \|/);
+  // The destination's row counts its HEAD, PUT and read-back HEAD; the source GET is shared and shows in the total.
+  expect(r.outcomes[0].requests).toBe(3);
+  expect(r.reporter.summaryMarkdown).toContain('| dev.example.com/team/app:prod | retag | written | 3 |');
+  expect(r.reporter.summaryMarkdown).toMatch(/\*\*all, with source resolution and planning\*\* \| {2}\| {2}\| 4 \|/);
   expect(r.reporter.summaryMarkdown).toContain('share one GET of the source manifest');
 });
 

@@ -317,6 +317,8 @@ describe('locating the Shipline revision from the job OIDC token', () => {
       const text = readFileSync(path.join(ROOT, '.github', 'workflows', file), 'utf8');
       expect({ file, copies: text.split('job_workflow_sha').length - 1 }).toEqual({ file, copies: 2 }); // the comment and the node line, once
     }
+    // a workflow with one job that runs Shipline actions locates it in that job
+    expect(stepScript('.github/workflows/gitops.yml', 'promote', 'shipline')).toBe(locate);
   });
 });
 
@@ -379,5 +381,45 @@ describe('ci.yml registry login and logout', () => {
     }
     const logout = steps(jobs(loadWorkflow('.github/workflows/ci.yml')).find(([id]) => id === 'build')![1]).find((s) => s.name === 'Registry logout')!;
     expect(logout.if).toBe('always()'); // also after a failed or cancelled build
+  });
+});
+
+describe('gitops.yml: per-service settings', () => {
+  const settings = stepScript('.github/workflows/gitops.yml', 'promote', 'settings');
+  const base = {
+    SERVICE: 'web',
+    ENVIRONMENT: 'prod',
+    PATH_TEMPLATE: 'apps/{service}/overlays/{environment}',
+    IMAGE_NAME_TEMPLATE: '{service}',
+    YAML_PATH_TEMPLATE: '',
+    APPLICATION_TEMPLATE: '{service}-{environment}',
+    REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/prod',
+    CI_IMAGE: 'ghcr.io/acme/web',
+    FORMAT: 'kustomize',
+  };
+
+  it('fills {service} and {environment}, and names the promoted image in the environment registry', async () => {
+    const r = await runScript(settings, base);
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toEqual({
+      path: 'apps/web/overlays/prod',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/prod/web',
+      'image-name': 'web',
+      'yaml-path': '',
+      application: 'web-prod',
+    });
+  });
+
+  it('keeps the CI image without a registry, and passes no image-name outside kustomize', async () => {
+    const r = await runScript(settings, {
+      ...base,
+      REGISTRY: '',
+      FORMAT: 'helm-values',
+      PATH_TEMPLATE: 'envs/{environment}/{service}.yaml',
+      YAML_PATH_TEMPLATE: '{service}.image.digest',
+    });
+    expect(r.outputs).toEqual(
+      expect.objectContaining({ image: 'ghcr.io/acme/web', 'image-name': '', path: 'envs/prod/web.yaml', 'yaml-path': 'web.image.digest' }),
+    );
   });
 });

@@ -29,7 +29,7 @@ const workflows = files.map((f) => loadWorkflow(f));
 const snippet = (text: string) => loadWorkflow('snippet.yml', text);
 
 it('finds the reusable workflows, the project workflows and the templates', () => {
-  for (const f of ['ci', 'staging', 'approval', 'production', 'pipeline', 'test', 'check-dist', 'release'])
+  for (const f of ['ci', 'staging', 'approval', 'production', 'gitops', 'pipeline', 'test', 'check-dist', 'release'])
     expect(files).toContain(`.github/workflows/${f}.yml`);
   expect(files.filter((f) => f.startsWith('workflows-templates/')).length).toBeGreaterThanOrEqual(3);
 });
@@ -346,6 +346,12 @@ describe('docs/workflows.md', () => {
   const readme = readFileSync(path.join(ROOT, 'docs', 'workflows.md'), 'utf8');
   it.each(['ci.yml', 'staging.yml', 'approval.yml', 'production.yml'])('documents every input, secret and output of %s as the YAML declares them', (name) => {
     expect(readmeTables(readme, name)).toBe(interfaceTables(`.github/workflows/${name}`));
+  });
+
+  it('documents every input, secret and output of gitops.yml in docs/gitops-promote.md', () => {
+    expect(readmeTables(readFileSync(path.join(ROOT, 'docs', 'gitops-promote.md'), 'utf8'), 'gitops.yml')).toBe(
+      interfaceTables('.github/workflows/gitops.yml'),
+    );
   });
 
   it('notices a table that drifted from the YAML', () => {

@@ -126,6 +126,20 @@ export async function runAnalysis(settings: AnalysisSettingsForEngine, deps: Eng
         const outcomes = first[i];
         if (outcomes) s.startReadings = counterReadings(outcomes);
       });
+      // Alarms are judged at the start even so: a firing alarm fails the gate before the wait.
+      const alarmStates = states.filter((s) => s.alarm);
+      if (deps.alarms && alarmStates.length > 0) {
+        const samples = await deps.alarms.read(
+          alarmStates.map((s) => s.spec),
+          alarmStates,
+          readStart,
+        );
+        if (samples.some((x) => x.status === 'failed')) {
+          alarmStates.forEach((s, i) => s.samples.push(samples[i]));
+          const decision = decide(states, settings, false) as Decision;
+          return { decision, states, rounds: 0, elapsedMs: deps.clock() - started };
+        }
+      }
     } catch (e) {
       return configError(e, 0);
     }

@@ -35,6 +35,8 @@ export interface Sample {
   /** Raw counter values read at this sample (count metrics on raw counters), the start of the next difference. */
   readings?: { canary?: Reading; baseline?: Reading };
   comparison?: Comparison;
+  /** A CloudWatch alarm's state at this sample (cloudwatch-alarms). */
+  alarm?: { type: 'metric' | 'composite'; state: string; reason: string; since?: string };
 }
 
 export interface QueryOutcomes {
@@ -151,6 +153,8 @@ function missing(spec: MetricSpec, side: string, o: { reason: string; detail: st
   const reason = `no data (${side}: ${o.reason}): ${o.detail}`;
   // A first counter reading is a warm-up, not missing data: never a failure, whatever no-data says.
   if (o.reason === 'first-reading') return { status: 'inconclusive', reason, warmUp: true };
+  // A CloudWatch period read again (interval shorter than the period) is no new measurement: not counted either.
+  if (o.reason === 'same-period') return { status: 'inconclusive', reason, warmUp: true };
   return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason };
 }
 

@@ -6,7 +6,7 @@
  */
 import { InputError, ServiceError } from '../../toolkit/errors';
 import { helmError } from '../helm';
-import { lastDeployed } from '../judge';
+import { lastGood, latest } from '../judge';
 import type { HelmDeployInputs, PinnedImage } from '../inputs';
 import { valueAt } from '../helm-json';
 import { upgradeVerified } from '../release-ops';
@@ -22,11 +22,15 @@ async function state(ctx: StrategyContext) {
   let active: Color | undefined;
   if (router) {
     if (router.status !== 'deployed') {
-      // `helm get values` would read the newest revision, which is not what serves: refuse to guess
+      // `helm get values` would read the newest revision, which is not what serves: refuse to guess,
+      // and name the last good revision (deployed, or newest superseded after a failed rollback)
+      const good = lastGood(await ctx.helm.history(release, namespace));
       throw new ServiceError(
         'helm',
         `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`,
-        `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`,
+        good
+          ? `Roll it back to revision ${good.revision}, the last good one (helm rollback ${release} ${good.revision} --namespace ${namespace}), and run again`
+          : `No revision of ${release} ever reached deployed: check helm history ${release} --namespace ${namespace}`,
       );
     }
     const value = valueAt(await ctx.helm.values(release, namespace), 'blueGreen.activeColor');
@@ -124,6 +128,15 @@ export async function blueGreenPromote(ctx: StrategyContext): Promise<StrategyOu
     );
   const idle = other(active);
   const liveName = colorName(inputs.release, active);
+  // the live colour is checked before the idle one is retired: never remove the only one that serves
+  const history = await ctx.helm.history(liveName, inputs.namespace);
+  const live = latest(history);
+  if (!live || live.status !== 'deployed')
+    throw new ServiceError(
+      'helm',
+      `the live colour ${liveName} is ${live ? `${live.status} at revision ${live.revision}` : 'not installed'}, so ${colorName(inputs.release, idle)} is kept`,
+      'Switch back with action: abort, or deploy again; promote retires the idle colour only when the live one is deployed',
+    );
   if (colour(idle)) {
     const r = await ctx.helm.uninstall(colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
     if (r.exitCode !== 0)
@@ -135,9 +148,6 @@ export async function blueGreenPromote(ctx: StrategyContext): Promise<StrategyOu
   } else {
     ctx.reporter.info(`No idle colour ${colorName(inputs.release, idle)} to retire`);
   }
-  const history = await ctx.helm.history(liveName, inputs.namespace);
-  const live = lastDeployed(history);
-  if (!live) throw new ServiceError('helm', `the live colour ${liveName} has no deployed revision`, 'Check helm history; traffic may be going nowhere');
   return {
     result: { release: liveName, revision: live.revision, previousRevision: live.revision, status: 'deployed', history },
     step: `promoted ${active}: ${colorName(inputs.release, idle)} retired`,

@@ -6,7 +6,7 @@
  */
 import { InputError, ServiceError } from '../../toolkit/errors';
 import { helmError } from '../helm';
-import { lastDeployed } from '../judge';
+import { lastDeployed, lastGood } from '../judge';
 import type { HelmDeployInputs, PinnedImage } from '../inputs';
 import { albWeightedAction, canaryReplicas } from '../kubectl';
 import { rollbackVerified, upgradeVerified, type ReleaseResult } from '../release-ops';
@@ -74,10 +74,14 @@ export async function canaryDeploy(ctx: StrategyContext): Promise<StrategyOutcom
     return { result, step: 'first install: no stable release yet, so installed as stable', canaryWeight: 0, digest: image.digest, releases: [inputs.release] };
   }
   if (stable.status !== 'deployed') {
+    // name the last good revision (deployed, or the newest superseded after a failed rollback)
+    const good = lastGood(await ctx.helm.history(inputs.release, inputs.namespace));
     throw new ServiceError(
       'helm',
       `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`,
-      'Fix or roll back the stable release first (action: rollback, or recover-pending: true)',
+      good
+        ? `Roll the stable release back to revision ${good.revision}, its last good one (action: rollback, or helm rollback ${inputs.release} ${good.revision} --namespace ${inputs.namespace}), or deploy it with strategy: rolling`
+        : `No revision of ${inputs.release} ever reached deployed: deploy it with strategy: rolling first`,
     );
   }
   await requireStableIngress(ctx);
