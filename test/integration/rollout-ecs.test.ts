@@ -31,10 +31,12 @@ const metrics = (job: Job) =>
   ['- name: error-rate', `  query: ${errorRate(job)}`, `  baseline: ${errorRate('stable')}`, '  max: 0.05', '  critical: true'].join('\n');
 const CANARY = '- setWeight: 10\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
 
-async function double(): Promise<EcsDouble> {
+async function double(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS'): Promise<EcsDouble> {
   // a "minute" of canary bake time lasts 5 s here: the canary holds its percent through the analysis
   const d = await startEcsDouble({ stageMs: 60, minuteMs: 5000 });
-  d.seedService({});
+  d.seedService({ controller });
+  if (controller === 'CODE_DEPLOY')
+    d.seedDeploymentGroup({ application: 'web-app', deploymentGroup: 'web-dg', cluster: 'default', service: 'web', holdAtReady: true });
   doubles.push(d);
   return d;
 }
@@ -74,6 +76,15 @@ beforeAll(async () => {
     const main = await run(d, i, (log) => log.includes('step 2: analysis'));
     return { double: d, main, post: await runPost('rollout', i, main, { env: { ...d.env } }) };
   });
+  const cd = (job: Job) =>
+    inputs(job, {
+      strategy: 'blue-green',
+      'codedeploy-application': 'web-app',
+      'codedeploy-deployment-group': 'web-dg',
+      steps: '- preview\n- analysis: {}\n- promote\n- analysis: {compareBaseline: false}',
+    });
+  cases.codedeploy = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('good')) }));
+  cases.codedeployBad = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('bad')) }));
   cases.badSteps = double().then(async (d) => ({
     double: d,
     main: await run(d, inputs('good', { steps: '- setWeight: 10\n- setWeight: 50\n- setWeight: 100' })),
@@ -145,6 +156,23 @@ describe('rollout (ecs) from the committed bundle', () => {
     expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'StopServiceDeployment']);
     expect(serviceTd(d)).toBe(OLD_TD);
     expect(post?.summary).toContain('Rollout aborted by its post step');
+  });
+
+  it('CodeDeploy blue/green: held at Ready for the analysis, ContinueDeployment at promote, Succeeded at the end', async () => {
+    const { double: d, main } = await cases.codedeploy;
+    expect({ exit: main.exitCode, log: main.exitCode === 0 ? '' : main.log }).toEqual({ exit: 0, log: '' });
+    expect(main.outputs).toMatchObject({ result: 'promoted', 'task-definition-arn': NEW_TD });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'ContinueDeployment']);
+    expect(d.callsOf('ContinueDeployment')[0].body).toMatchObject({ deploymentWaitType: 'READY_WAIT' });
+    expect(serviceTd(d)).toBe(NEW_TD);
+  });
+
+  it('CodeDeploy blue/green: a failed analysis at Ready stops the deployment with auto-rollback; traffic never moved', async () => {
+    const { double: d, main } = await cases.codedeployBad;
+    expectCleanFailure(main, 'aborted, all traffic back on stable', 'step 2: analysis at 0 % is fail');
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'StopDeployment']);
+    expect(d.callsOf('StopDeployment')[0].body).toMatchObject({ autoRollbackEnabled: true });
+    expect(serviceTd(d)).toBe(OLD_TD);
   });
 
   it('refuses a second canary percent before anything is asked of ECS', async () => {

@@ -74322,7 +74322,7 @@ const systemClock = {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
 /** "ThrottlingException: Rate exceeded" style text for an AWS SDK error (name, message; no request data). */
-function aws_awsErrorText(err) {
+function awsErrorText(err) {
     if (err instanceof Error)
         return `${err.name}: ${err.message}`;
     return String(err);
@@ -74415,7 +74415,7 @@ function secrets_scrubServiceText(text, secrets = []) {
  * What a deployment came to, in the terms the step reports: the status output and everything
  * the summary shows (timeline, task counts, stopped tasks, alarms).
  */
-function outcome_emptyOutcome(result, deploymentId) {
+function emptyOutcome(result, deploymentId) {
     return { result, deploymentId, triggeredAlarms: [], alarms: [], timeline: [], stoppedTasks: [], polls: 0, pollCalls: 0 };
 }
 
@@ -74432,7 +74432,7 @@ const RETRYABLE = /Throttl|TooManyRequests|RequestLimitExceeded|ServerException|
  * ServiceError when ECS cannot be asked (a non-retryable error, or 5 failed polls in a row).
  */
 async function waitForPauseOrEnd(ctx, serviceDeploymentArn, opts) {
-    const out = opts.outcome ?? outcome_emptyOutcome('timed-out', serviceDeploymentArn);
+    const out = opts.outcome ?? emptyOutcome('timed-out', serviceDeploymentArn);
     out.result = 'timed-out';
     const deadline = ctx.clock.now() + opts.waitMs;
     let failures = 0;
@@ -74451,12 +74451,12 @@ async function waitForPauseOrEnd(ctx, serviceDeploymentArn, opts) {
             failures = 0;
         }
         catch (err) {
-            if (err instanceof errors_ServiceError || !RETRYABLE.test(aws_awsErrorText(err)) || ++failures >= 5) {
+            if (err instanceof errors_ServiceError || !RETRYABLE.test(awsErrorText(err)) || ++failures >= 5) {
                 if (err instanceof errors_ServiceError)
                     throw err;
-                throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`, 'Check the credentials, the region and the service deployment ARN');
+                throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${secrets_scrubServiceText(awsErrorText(err))}`, 'Check the credentials, the region and the service deployment ARN');
             }
-            ctx.reporter.warning(`DescribeServiceDeployments failed (${secrets_scrubServiceText(aws_awsErrorText(err))}); polling again`);
+            ctx.reporter.warning(`DescribeServiceDeployments failed (${secrets_scrubServiceText(awsErrorText(err))}); polling again`);
         }
         if (sd) {
             observe(ctx, out, sd);
@@ -74563,7 +74563,7 @@ async function addServiceCounts(ctx, out) {
         return service;
     }
     catch (err) {
-        ctx.reporter.warning(`DescribeServices failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`);
+        ctx.reporter.warning(`DescribeServices failed: ${secrets_scrubServiceText(awsErrorText(err))}`);
         return undefined;
     }
 }
@@ -74582,7 +74582,7 @@ async function stoppedTasks(ctx, taskDefinitionArn) {
             .map(toStoppedTask);
     }
     catch (err) {
-        ctx.reporter.warning(`Could not list stopped tasks: ${secrets_scrubServiceText(aws_awsErrorText(err))}`);
+        ctx.reporter.warning(`Could not list stopped tasks: ${secrets_scrubServiceText(awsErrorText(err))}`);
         return [];
     }
 }
@@ -74623,7 +74623,7 @@ async function call(operation, fn, hint = 'Check the credentials (ecs:* permissi
         return await fn();
     }
     catch (err) {
-        throw new errors_ServiceError('Amazon ECS', `${operation} failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`, hint);
+        throw new errors_ServiceError('Amazon ECS', `${operation} failed: ${secrets_scrubServiceText(awsErrorText(err))}`, hint);
     }
 }
 /** The service (DescribeServices); ServiceError when it is missing or not ACTIVE. */
@@ -74799,14 +74799,14 @@ async function codedeploy_call(operation, fn, hint = 'Check the credentials (cod
         return await fn();
     }
     catch (err) {
-        throw new ServiceError('AWS CodeDeploy', `${operation} failed: ${scrubServiceText(awsErrorText(err))}`, hint);
+        throw new errors_ServiceError('AWS CodeDeploy', `${operation} failed: ${secrets_scrubServiceText(awsErrorText(err))}`, hint);
     }
 }
 async function deploymentGroupFacts(ctx, application, deploymentGroup) {
     const r = await codedeploy_call('GetDeploymentGroup', () => ctx.codedeploy.getDeploymentGroup({ applicationName: application, deploymentGroupName: deploymentGroup }));
     const g = r.deploymentGroupInfo;
     if (!g)
-        throw new ServiceError('AWS CodeDeploy', `deployment group '${deploymentGroup}' of '${application}' not found`);
+        throw new errors_ServiceError('AWS CodeDeploy', `deployment group '${deploymentGroup}' of '${application}' not found`);
     return {
         holdsAtReady: g.blueGreenDeploymentConfiguration?.deploymentReadyOption?.actionOnTimeout === 'STOP_DEPLOYMENT',
         autoRollback: Boolean(g.autoRollbackConfiguration?.enabled),
@@ -74822,19 +74822,19 @@ function buildAppSpec(taskDefinitionArn, file, lb) {
     if (file) {
         let spec;
         try {
-            spec = parseYaml(readFileSync(file, 'utf8'));
+            spec = (0,dist/* parse */.qg)((0,external_node_fs_.readFileSync)(file, 'utf8'));
         }
         catch (e) {
-            throw new InputError('codedeploy-appspec', `cannot read '${file}' as YAML or JSON: ${e.message}`, 'Give an AppSpec file for an ECS deployment');
+            throw new errors_InputError('codedeploy-appspec', `cannot read '${file}' as YAML or JSON: ${e.message}`, 'Give an AppSpec file for an ECS deployment');
         }
         const target = spec?.Resources?.[0] && Object.values(spec.Resources[0])[0];
         if (!target?.Properties)
-            throw new InputError('codedeploy-appspec', `'${file}' has no Resources[0].TargetService.Properties`, 'Give an AppSpec for an ECS service (version 0.0)');
+            throw new errors_InputError('codedeploy-appspec', `'${file}' has no Resources[0].TargetService.Properties`, 'Give an AppSpec for an ECS service (version 0.0)');
         target.Properties.TaskDefinition = taskDefinitionArn;
         return JSON.stringify(spec);
     }
     if (!lb?.containerName || !lb.containerPort) {
-        throw new ServiceError('Amazon ECS', 'the service has no load balancer with a container name and port to generate an AppSpec from', 'Give codedeploy-appspec');
+        throw new errors_ServiceError('Amazon ECS', 'the service has no load balancer with a container name and port to generate an AppSpec from', 'Give codedeploy-appspec');
     }
     return JSON.stringify({
         version: 0.0,
@@ -74850,7 +74850,7 @@ function buildAppSpec(taskDefinitionArn, file, lb) {
 }
 /** CreateDeployment with the AppSpec as content; returns the deployment id (d-XXXXXXXXX). */
 async function startCodeDeployDeployment(ctx, request) {
-    const sha256 = createHash('sha256').update(request.appspec).digest('hex');
+    const sha256 = (0,external_node_crypto_.createHash)('sha256').update(request.appspec).digest('hex');
     const r = await codedeploy_call('CreateDeployment', () => ctx.codedeploy.createDeployment({
         applicationName: request.application,
         deploymentGroupName: request.deploymentGroup,
@@ -74858,7 +74858,7 @@ async function startCodeDeployDeployment(ctx, request) {
         description: request.description,
     }));
     if (!r.deploymentId)
-        throw new ServiceError('AWS CodeDeploy', 'CreateDeployment returned no deploymentId');
+        throw new errors_ServiceError('AWS CodeDeploy', 'CreateDeployment returned no deploymentId');
     return r.deploymentId;
 }
 /**
@@ -74889,7 +74889,7 @@ async function waitForCodeDeploy(ctx, deploymentId, opts) {
             return done(ctx, out, 'paused');
         if (status === 'Failed' || status === 'Stopped') {
             const rolledBack = Boolean(d?.rollbackInfo?.rollbackDeploymentId);
-            out.rollbackReason = scrubServiceText([d?.errorInformation?.code, d?.errorInformation?.message, d?.rollbackInfo?.rollbackMessage].filter(Boolean).join(': ') || `deployment ${status}`);
+            out.rollbackReason = secrets_scrubServiceText([d?.errorInformation?.code, d?.errorInformation?.message, d?.rollbackInfo?.rollbackMessage].filter(Boolean).join(': ') || `deployment ${status}`);
             out.statusReason = d?.errorInformation?.message;
             if (d?.errorInformation?.code === 'ALARM_ACTIVE')
                 out.triggeredAlarms = (d.overrideAlarmConfiguration?.alarms ?? []).map((a) => a.name ?? '');
@@ -78833,9 +78833,6 @@ const ECS_INPUTS_NOT_TAKEN = [
     'linear-step-bake-time',
     'pause-at',
     'wait-at-ready',
-    'codedeploy-application',
-    'codedeploy-deployment-group',
-    'codedeploy-appspec',
 ];
 /** Shared inputs whose default differs on purpose (the contract test allows exactly these). */
 const OWN_DEFAULTS = { strategy: 'canary', wait: undefined };
@@ -78910,7 +78907,19 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     }
     else {
         const ecsRaw = pick(raw, Object.keys(ECS_TAKEN));
-        deploy = { target, ecs: parseInputs({ ...ecsRaw, strategy, action: 'deploy' }) };
+        // a service behind CodeDeploy: blue/green through CodeDeploy, held at Ready for the analysis
+        const codedeploy = (raw['codedeploy-application'] ?? '').trim() !== '';
+        if (codedeploy && strategy !== 'blue-green')
+            throw new errors_InputError('codedeploy-application', `is set, but CodeDeploy deploys ECS blue/green only (strategy is ${strategy})`, 'Set strategy: blue-green, or remove codedeploy-application');
+        deploy = {
+            target,
+            ecs: parseInputs({
+                ...ecsRaw,
+                strategy: codedeploy ? 'codedeploy' : strategy,
+                action: 'deploy',
+                ...(codedeploy && { 'wait-at-ready': 'true' }),
+            }),
+        };
     }
     const steps = parseSteps(stepsText);
     const gateNames = Object.keys(HEALTH_GATE_INPUTS);
@@ -78925,6 +78934,84 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     if (target === 'ecs' && kind === 'canary')
         checkEcsCanary(steps);
     return { deploy, kind, gate, steps, reportFile: gate?.reportFile };
+}
+
+;// CONCATENATED MODULE: ./src/rollout/codedeploy-deployer.ts
+/**
+ * The CodeDeploy Deployer: an ECS blue/green deployment by AWS CodeDeploy (services with the
+ * CODE_DEPLOY deployment controller), through ecs-deploy's library. preview creates the
+ * deployment and waits until CodeDeploy holds the replacement task set at Ready (test listener
+ * serving it; the deployment group must "specify when to reroute traffic"); promote answers
+ * ContinueDeployment (READY_WAIT): production traffic reroutes; finish waits for Succeeded; abort
+ * stops the deployment with auto-rollback (StopDeployment) and waits until CodeDeploy reports it
+ * rolled back.
+ */
+
+
+function codeDeployDeployer(ctx, cd, inputs) {
+    const group = inputs.codedeploy;
+    if (!group)
+        throw new errors_ServiceError('AWS CodeDeploy', 'no deployment group given');
+    let id;
+    let taskDefinitionArn;
+    let ended = false;
+    const wait = { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs };
+    async function startAndHoldAtReady() {
+        const facts = await deploymentGroupFacts(cd, group.application, group.deploymentGroup);
+        if (!facts.holdsAtReady)
+            throw new errors_ServiceError('AWS CodeDeploy', `deployment group '${group.deploymentGroup}' does not hold the replacement task set at Ready, so there is no moment to analyse before traffic moves`, 'Set its deployment ready option to "Specify when to reroute traffic"');
+        const service = await describeService(ctx);
+        const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
+        const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
+        if (applied.missing.length)
+            throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
+        const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
+        taskDefinitionArn = registered.arn;
+        const lb = service.loadBalancers?.[0];
+        const appspec = buildAppSpec(registered.arn, group.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
+        id = await startCodeDeployDeployment(cd, {
+            application: group.application,
+            deploymentGroup: group.deploymentGroup,
+            appspec,
+            description: `shipline rollout ${registered.arn}`,
+        });
+        ctx.reporter.info(`CodeDeploy deployment ${id} of ${registered.arn}`);
+        const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
+        if (o.result !== 'paused') {
+            ended = true;
+            throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''} before Ready`);
+        }
+    }
+    return {
+        kind: 'blue-green',
+        setWeight: () => Promise.reject(new errors_ServiceError('AWS CodeDeploy', 'CodeDeploy blue/green has no traffic weights', 'Use preview and promote steps')),
+        preview: startAndHoldAtReady,
+        async switchTraffic() {
+            if (!id)
+                await startAndHoldAtReady();
+            await continueCodeDeploy(cd, id, 'continue');
+            ctx.reporter.info(`CodeDeploy ${id}: ContinueDeployment (READY_WAIT), production traffic rerouted to the replacement task set`);
+        },
+        async finish() {
+            const o = await waitForCodeDeploy(cd, id ?? '', { ...wait, stopAtReady: false });
+            ended = true;
+            if (o.result !== 'succeeded')
+                throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
+            return { taskDefinitionArn };
+        },
+        async abort() {
+            if (!id)
+                throw new errors_ServiceError('AWS CodeDeploy', 'the deployment id is not known here, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
+            if (ended)
+                return;
+            await continueCodeDeploy(cd, id, 'rollback');
+            const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: false });
+            ended = true;
+            if (o.result !== 'rolled-back' && o.result !== 'failed')
+                throw new errors_ServiceError('AWS CodeDeploy', `StopDeployment with auto-rollback, but deployment ${id} ended ${o.result}`);
+            ctx.reporter.info(`abort: CodeDeploy ${id} stopped with auto-rollback (${o.result}${o.rollbackReason ? `: ${o.rollbackReason}` : ''})`);
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/ecs-deployer.ts
@@ -79347,6 +79434,7 @@ function rollout_summary_renderSummary(outcome, description) {
 
 
 
+
 /**
  * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
  * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
@@ -79369,8 +79457,11 @@ async function openDeployer(inputs, deps, reporter) {
     if (inputs.deploy.target === 'ecs') {
         const e = inputs.deploy.ecs;
         const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+        const deployer = e.codedeploy
+            ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e)
+            : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
         return {
-            deployer: ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) }),
+            deployer,
             describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
             close: () => undefined,
         };
@@ -79455,6 +79546,7 @@ async function post() {
             const deps = {
                 helm: { exec: toolkit_exec_exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
                 loadEcs: loadEcsApi,
+                loadCodeDeploy: loadCodeDeployApi,
                 ecsClock: systemClock,
                 gate: { clock: Date.now, sleep: sleep },
                 state: { save: () => undefined },
