@@ -105,6 +105,8 @@ async function trial(
   const c = new Cluster();
   try {
     canary.set({ errorRate: 0.01 });
+    // the metric's rate() looks 3 s back: let the previous trial's errors leave the window
+    await new Promise((r) => setTimeout(r, 4000));
     const seeded = await runAction(
       'helm-deploy',
       { 'helm-version': 'path', chart: CHART, release: 'web', strategy: 'canary', image: IMAGE_A, set: INGRESS },

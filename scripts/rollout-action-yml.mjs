@@ -25,9 +25,6 @@ const NOT_TAKEN = {
     'linear-step-bake-time',
     'pause-at',
     'wait-at-ready',
-    'codedeploy-application',
-    'codedeploy-deployment-group',
-    'codedeploy-appspec',
   ],
   'health-gate': [],
 };

@@ -300,7 +300,7 @@ const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
 const api = __nccwpck_require__(6615)
 const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(9746)
+const MockClient = __nccwpck_require__(7365)
 const MockAgent = __nccwpck_require__(7501)
 const MockPool = __nccwpck_require__(4004)
 const mockErrors = __nccwpck_require__(2429)
@@ -10705,7 +10705,7 @@ const {
   kOptions,
   kFactory
 } = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(9746)
+const MockClient = __nccwpck_require__(7365)
 const MockPool = __nccwpck_require__(4004)
 const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
 const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
@@ -10854,7 +10854,7 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 9746:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13268,7 +13268,7 @@ module.exports = {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
+const { parseSetCookie } = __nccwpck_require__(9597)
 const { stringify } = __nccwpck_require__(7797)
 const { webidl } = __nccwpck_require__(5893)
 const { Headers } = __nccwpck_require__(660)
@@ -13454,7 +13454,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 9597:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40755,12 +40755,132 @@ function describeSelector(s) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/metric-spec.ts
+/**
+ * The `cloudwatch:` (and its `baseline:`) block of a metric in the `metrics` input, validated
+ * against GetMetricData's rules before any AWS call: a metric stat needs namespace, metric and
+ * stat; a period is 1, 5, 10 or 30 s (high resolution) or a multiple of 60 s (standard); an
+ * expression may only use the ids defined under `metrics:` (ids start with a lowercase letter).
+ */
+
+const metric_spec_INPUT = 'metrics';
+const STAT_KEYS = ['namespace', 'metric', 'dimensions', 'stat', 'unit'];
+const QUERY_KEYS = [...STAT_KEYS, 'period', 'expression', 'metrics'];
+/** GetMetricData's Id rule. */
+const ID = /^[a-z][a-zA-Z0-9_]*$/;
+/** CloudWatch statistics: the five basic ones and the extended forms (p99, p99.9, tm90, TM(10%:90%), IQM, ...). */
+const STAT = /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|p(\d{1,2}(\.\d+)?|100)|(tm|wm|tc|ts|pr)\d{1,2}(\.\d+)?|(TM|WM|TC|TS|PR)\([^)]*\))$/;
+const HIGH_RESOLUTION_PERIODS = [1, 5, 10, 30];
+const DEFAULT_PERIOD_S = 60;
+function fail(problem, fix) {
+    throw new InputError(metric_spec_INPUT, problem, fix);
+}
+function isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function metric_spec_text(where, key, v, example) {
+    if (typeof v !== 'string' || v.trim() === '')
+        fail(`${where}: cloudwatch '${key}' is missing`, `Give ${key}: ${example}`);
+    return v.trim();
+}
+function readStat(where, o) {
+    const namespace = metric_spec_text(where, 'namespace', o.namespace, 'AWS/ApplicationELB');
+    const metric = metric_spec_text(where, 'metric', o.metric, 'HTTPCode_Target_5XX_Count');
+    const stat = metric_spec_text(where, 'stat', o.stat, 'Sum (or Average, Maximum, p99, ...)');
+    if (!STAT.test(stat))
+        fail(`${where}: cloudwatch stat '${stat}' is not a CloudWatch statistic`, 'Use Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99');
+    const dimensions = {};
+    if (o.dimensions !== undefined && o.dimensions !== null) {
+        if (!isObject(o.dimensions))
+            fail(`${where}: cloudwatch dimensions must be a map`, 'Write dimensions: {LoadBalancer: app/shop/1a2b, TargetGroup: targetgroup/shop/3c4d}');
+        for (const [k, v] of Object.entries(o.dimensions)) {
+            if (typeof v !== 'string' && typeof v !== 'number')
+                fail(`${where}: cloudwatch dimension '${k}' must be a string`, 'Give each dimension a value');
+            dimensions[k] = String(v);
+        }
+        if (Object.keys(dimensions).length > 30)
+            fail(`${where}: more than 30 cloudwatch dimensions`, 'CloudWatch allows at most 30 dimensions per metric');
+    }
+    const unit = o.unit === undefined ? undefined : metric_spec_text(where, 'unit', o.unit, 'Count');
+    return { namespace, metric, dimensions, stat, ...(unit !== undefined && { unit }) };
+}
+function readPeriod(where, v) {
+    if (v === undefined || v === null)
+        return DEFAULT_PERIOD_S;
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v.replace(/s$/, '')) : NaN;
+    if (!Number.isInteger(n) || n <= 0)
+        fail(`${where}: cloudwatch period ${JSON.stringify(v)} is not a whole number of seconds`, 'Give period: 60 (seconds)');
+    if (!HIGH_RESOLUTION_PERIODS.includes(n) && n % 60 !== 0)
+        fail(`${where}: cloudwatch period ${n} is not a multiple of 60, as standard-resolution metrics need (high-resolution ones may also use 1, 5, 10 or 30)`, `Use period: ${Math.max(60, Math.round(n / 60) * 60)}`);
+    return n;
+}
+/** The ids an expression refers to: lowercase-initial identifiers outside quoted strings (functions are upper case). */
+function expressionIds(expression) {
+    const bare = expression.replace(/'[^']*'|"[^"]*"/g, ' ');
+    return [...new Set([...bare.matchAll(/(?<![A-Za-z0-9_.])[a-z][a-zA-Z0-9_]*/g)].map((m) => m[0]))];
+}
+/** One `cloudwatch:` or CloudWatch `baseline:` block -> a GetMetricData query. `side` names it in messages. */
+function parseCloudWatchQuery(metricName, side, v) {
+    const where = `metric '${metricName}' ${side}`;
+    if (!isObject(v))
+        fail(`${where} must be a map such as {namespace: AWS/ApplicationELB, metric: HTTPCode_Target_5XX_Count, dimensions: {...}, stat: Sum, period: 60}`, 'Write the CloudWatch query as a YAML map');
+    for (const key of Object.keys(v)) {
+        if (!QUERY_KEYS.includes(key))
+            fail(`${where}: unknown cloudwatch key '${key}'`, `Use only: ${QUERY_KEYS.join(', ')}`);
+    }
+    const periodS = readPeriod(where, v.period);
+    if (v.expression === undefined) {
+        if (v.metrics !== undefined)
+            fail(`${where}: metrics: is only used with expression:`, 'Give expression: (metric math over the ids in metrics:), or drop metrics:');
+        return { kind: 'metric', periodS, ...readStat(where, v) };
+    }
+    const expression = metric_spec_text(where, 'expression', v.expression, '"100 * e / r"');
+    for (const key of STAT_KEYS) {
+        if (v[key] !== undefined)
+            fail(`${where}: '${key}' belongs inside metrics: when expression: is used`, 'Define each metric under metrics: {id: {namespace, metric, dimensions, stat}}');
+    }
+    if (!isObject(v.metrics) || Object.keys(v.metrics).length === 0)
+        fail(`${where}: expression needs metrics:`, 'Define the ids it uses: metrics: {e: {namespace: ..., metric: ..., stat: Sum}, r: {...}}');
+    const metrics = {};
+    for (const [id, m] of Object.entries(v.metrics)) {
+        if (!ID.test(id))
+            fail(`${where}: id '${id}' must start with a lowercase letter and hold only letters, digits and _`, 'Rename it, e.g. e or errors_5xx');
+        if (!isObject(m))
+            fail(`${where}: metrics.${id} must be a map`, 'Write {namespace: ..., metric: ..., dimensions: {...}, stat: Sum}');
+        for (const key of Object.keys(m)) {
+            if (!STAT_KEYS.includes(key))
+                fail(`${where}: unknown key '${key}' in metrics.${id}`, `Use only: ${STAT_KEYS.join(', ')}`);
+        }
+        metrics[id] = readStat(`${where} metrics.${id}`, m);
+    }
+    const undefinedIds = expressionIds(expression).filter((id) => !(id in metrics));
+    if (undefinedIds.length > 0)
+        fail(`${where}: expression "${expression}" uses id '${undefinedIds[0]}', which is not defined under metrics:`, `Define ${undefinedIds[0]} under metrics:, or use one of: ${Object.keys(metrics).join(', ')}`);
+    return { kind: 'expression', expression, metrics, periodS };
+}
+function statText(m) {
+    const dims = Object.entries(m.dimensions)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+    return `${m.namespace} ${m.metric}${dims ? `{${dims}}` : ''} ${m.stat}`;
+}
+/** One line describing the query, for the report and the summary. */
+function describeCloudWatchQuery(q) {
+    if (q.kind === 'metric')
+        return `${statText(q)} per ${q.periodS}s`;
+    const ids = Object.entries(q.metrics)
+        .map(([id, m]) => `${id} = ${statText(m)}`)
+        .join('; ');
+    return `${q.expression} per ${q.periodS}s (${ids})`;
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/metrics-spec.ts
 /**
  * The `metrics` input: a YAML list of metrics, each a PromQL query with its condition. Parsed
  * with the `yaml` package so a syntax error can say the line and column; unknown keys are
  * refused (a typo such as `maxx` must not silently drop the condition).
  */
+
 
 
 const PROMQL_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
@@ -40777,9 +40897,9 @@ function longestRangeMs(...queries) {
     }
     return longest;
 }
-const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
+const KEYS = ['name', 'query', 'cloudwatch', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
 const metrics_spec_INPUT = 'metrics';
-function fail(problem, fix) {
+function metrics_spec_fail(problem, fix) {
     throw new InputError(metrics_spec_INPUT, problem, fix);
 }
 function readNumber(where, key, v) {
@@ -40787,15 +40907,58 @@ function readNumber(where, key, v) {
         return undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     if (!Number.isFinite(n))
-        fail(`${where}: '${key}' is ${JSON.stringify(v)}, not a number`, `Give a number such as ${key}: 0.05`);
+        metrics_spec_fail(`${where}: '${key}' is ${JSON.stringify(v)}, not a number`, `Give a number such as ${key}: 0.05`);
     return n;
 }
 function readString(where, key, v) {
     if (v === undefined || v === null)
         return undefined;
     if (typeof v !== 'string' || v.trim() === '')
-        fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
+        metrics_spec_fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
     return v.trim();
+}
+/** Which change is worse, from the conditions given. */
+function directionOf(max, min) {
+    return max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+}
+function policies(where, obj) {
+    let critical = false;
+    if (obj.critical !== undefined) {
+        if (typeof obj.critical !== 'boolean')
+            metrics_spec_fail(`${where}: critical must be true or false`, 'Write critical: true');
+        critical = obj.critical;
+    }
+    let noData = 'inconclusive';
+    if (obj['no-data'] !== undefined) {
+        if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
+            metrics_spec_fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
+        noData = obj['no-data'];
+    }
+    return { critical, noData };
+}
+/** A metric with cloudwatch: (and optionally baseline: in the same form), read with GetMetricData. */
+function cloudWatchMetric(name, where, obj, max, min) {
+    if (obj.query !== undefined)
+        metrics_spec_fail(`${where} has both query and cloudwatch`, 'Give query: (PromQL) or cloudwatch: (CloudWatch), not both');
+    for (const key of ['total', 'baseline-total', 'counters']) {
+        if (obj[key] !== undefined)
+            metrics_spec_fail(`${where}: ${key} is for Prometheus metrics`, 'For a CloudWatch ratio use an expression, e.g. expression: "100 * e / r" with metrics: {e: ..., r: ...}');
+    }
+    const canary = parseCloudWatchQuery(name, 'cloudwatch', obj.cloudwatch);
+    const baseline = obj.baseline === undefined || obj.baseline === null ? undefined : parseCloudWatchQuery(name, 'baseline', obj.baseline);
+    if (baseline && baseline.periodS !== canary.periodS)
+        metrics_spec_fail(`${where}: baseline period ${baseline.periodS} differs from the cloudwatch period ${canary.periodS}`, 'Give canary and baseline the same period, so their datapoints cover the same windows');
+    return {
+        name,
+        query: describeCloudWatchQuery(canary),
+        ...(baseline && { baseline: describeCloudWatchQuery(baseline) }),
+        cloudwatch: { canary, ...(baseline && { baseline }) },
+        max,
+        min,
+        ...policies(where, obj),
+        direction: directionOf(max, min),
+        cumulative: false,
+    };
 }
 function parseMetrics(text) {
     if (text.trim() === '')
@@ -40805,66 +40968,59 @@ function parseMetrics(text) {
     if (doc.errors.length > 0) {
         const e = doc.errors[0];
         const pos = lines.linePos(e.pos[0]);
-        fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
+        metrics_spec_fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
     }
     if (!(0,dist/* isSeq */.oP)(doc.contents))
-        fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
+        metrics_spec_fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
     const seen = new Set();
     return doc.contents.items.map((item, i) => {
         const line = item && typeof item === 'object' && 'range' in item && item.range ? lines.linePos(item.range[0]).line : undefined;
         let where = `metric ${i + 1}${line ? ` (line ${line})` : ''}`;
         if (!(0,dist/* isMap */.jh)(item))
-            fail(`${where} is not a mapping`, 'Give name, query and max or min for each metric');
+            metrics_spec_fail(`${where} is not a mapping`, 'Give name, query and max or min for each metric');
         const obj = item.toJSON();
         for (const key of Object.keys(obj)) {
             if (!KEYS.includes(key))
-                fail(`${where}: unknown key '${key}'`, `Use only: ${KEYS.join(', ')}`);
+                metrics_spec_fail(`${where}: unknown key '${key}'`, `Use only: ${KEYS.join(', ')}`);
         }
-        const name = readString(where, 'name', obj.name) ?? fail(`${where} has no name`, 'Give each metric a name');
+        const name = readString(where, 'name', obj.name) ?? metrics_spec_fail(`${where} has no name`, 'Give each metric a name');
         where = `metric '${name}'`;
         if (seen.has(name))
-            fail(`${where} is declared twice`, 'Give each metric a unique name');
+            metrics_spec_fail(`${where} is declared twice`, 'Give each metric a unique name');
         seen.add(name);
-        const query = readString(where, 'query', obj.query) ?? fail(`${where} has no query`, 'Give the PromQL in query:');
         const max = readNumber(where, 'max', obj.max);
         const min = readNumber(where, 'min', obj.min);
         if (max === undefined && min === undefined)
-            fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
+            metrics_spec_fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
         if (max !== undefined && min !== undefined && min > max)
-            fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
+            metrics_spec_fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
+        if (obj.cloudwatch !== undefined)
+            return cloudWatchMetric(name, where, obj, max, min);
+        const query = readString(where, 'query', obj.query) ?? metrics_spec_fail(`${where} has no query`, 'Give the PromQL in query: (or a CloudWatch query in cloudwatch:)');
+        if (typeof obj.baseline === 'object' && obj.baseline !== null)
+            metrics_spec_fail(`${where}: baseline is a CloudWatch query but the metric reads Prometheus (query:)`, 'Give baseline as PromQL, or use cloudwatch: for the canary too');
         const baseline = readString(where, 'baseline', obj.baseline);
         const total = readString(where, 'total', obj.total);
         const baselineTotal = readString(where, 'baseline-total', obj['baseline-total']);
         if (baselineTotal !== undefined && (total === undefined || baseline === undefined)) {
-            fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
+            metrics_spec_fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
         }
         if (baseline !== undefined && total !== undefined && baselineTotal === undefined) {
-            fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
+            metrics_spec_fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
         }
-        let critical = false;
-        if (obj.critical !== undefined) {
-            if (typeof obj.critical !== 'boolean')
-                fail(`${where}: critical must be true or false`, 'Write critical: true');
-            critical = obj.critical;
-        }
-        let noData = 'inconclusive';
-        if (obj['no-data'] !== undefined) {
-            if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
-                fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
-            noData = obj['no-data'];
-        }
-        const direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+        const { critical, noData } = policies(where, obj);
+        const direction = directionOf(max, min);
         let cumulative = false;
         if (obj.counters !== undefined) {
             if (typeof obj.counters !== 'boolean')
-                fail(`${where}: counters must be true or false`, 'Write counters: true');
+                metrics_spec_fail(`${where}: counters must be true or false`, 'Write counters: true');
             cumulative = obj.counters;
         }
         const countWindowMs = total !== undefined ? longestRangeMs(query, total, baseline, baselineTotal) : undefined;
         if (cumulative && total === undefined)
-            fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
+            metrics_spec_fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
         if (cumulative && countWindowMs !== undefined) {
-            fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
+            metrics_spec_fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
         }
         return {
             name,
@@ -41003,7 +41159,12 @@ function analysisInterval(raw, durationRaw, metrics) {
     const ms = Math.max(DEFAULT_INTERVAL_MS, longestPeriodMs);
     return durationRaw === '' ? ms : Math.min(ms, positiveDuration('duration', durationRaw));
 }
-function parseInputs(raw) {
+/**
+ * Raw input strings -> validated inputs; throws InputError naming the input and the fix.
+ * `env` supplies the region when aws-region is empty: AWS_REGION / AWS_DEFAULT_REGION, as
+ * aws-actions/configure-aws-credentials exports them.
+ */
+function parseInputs(raw, env = process.env) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const secrets = [];
     const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
@@ -41033,11 +41194,14 @@ function parseInputs(raw) {
     if (promUrl !== '' && promMetrics.length === 0)
         throw new InputError('metrics', 'has no Prometheus metric (query:) but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
     if (!http && metrics.length === 0 && alarms.length === 0)
-        throw new InputError('urls', 'metrics and cloudwatch-alarms are all empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
+        throw new InputError('urls', 'is empty, and so are metrics and cloudwatch-alarms: there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
     const usesCloudWatch = cwMetrics.length > 0 || alarms.length > 0;
-    const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1');
+    const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1') ??
+        (usesCloudWatch
+            ? parseAwsRegion('aws-region', env.AWS_REGION || env.AWS_DEFAULT_REGION || '', 'AWS_REGION holds no region code: set aws-region')
+            : undefined);
     if (usesCloudWatch && region === undefined)
-        throw new InputError('aws-region', `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`})`, 'Set aws-region to the region of the alarms and metrics, such as eu-west-1');
+        throw new InputError('aws-region', `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`}) and AWS_REGION is not set`, 'Set aws-region to the region of the alarms and metrics, such as eu-west-1 (or configure AWS credentials with a region first)');
     let analysis;
     if (metrics.length > 0 || alarms.length > 0) {
         const token = get('prometheus-token');
@@ -41636,6 +41800,9 @@ function missing(spec, side, o) {
     // A first counter reading is a warm-up, not missing data: never a failure, whatever no-data says.
     if (o.reason === 'first-reading')
         return { status: 'inconclusive', reason, warmUp: true };
+    // A CloudWatch period read again (interval shorter than the period) is no new measurement: not counted either.
+    if (o.reason === 'same-period')
+        return { status: 'inconclusive', reason, warmUp: true };
     return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason };
 }
 function measure(spec, outcomes, history, settings, atMs, 
@@ -41858,6 +42025,16 @@ async function runAnalysis(settings, deps) {
                 if (outcomes)
                     s.startReadings = counterReadings(outcomes);
             });
+            // Alarms are judged at the start even so: a firing alarm fails the gate before the wait.
+            const alarmStates = states.filter((s) => s.alarm);
+            if (deps.alarms && alarmStates.length > 0) {
+                const samples = await deps.alarms.read(alarmStates.map((s) => s.spec), alarmStates, readStart);
+                if (samples.some((x) => x.status === 'failed')) {
+                    alarmStates.forEach((s, i) => s.samples.push(samples[i]));
+                    const decision = decide(states, settings, false);
+                    return { decision, states, rounds: 0, elapsedMs: deps.clock() - started };
+                }
+            }
         }
         catch (e) {
             return configError(e, 0);
@@ -41894,6 +42071,299 @@ async function runAnalysis(settings, deps) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/secrets.ts
+/** Shortest base64 fragment worth masking: shorter ones would blank out ordinary text. */
+const MIN_FRAGMENT = 6;
+/**
+ * The base64 text a secret produces wherever it sits inside a longer encoded string: for each
+ * byte offset 0, 1, 2, the characters that depend only on the secret's bytes.
+ */
+function base64Fragments(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const out = new Set();
+    for (let k = 0; k < 3; k++) {
+        const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+        const start = Math.ceil((8 * k) / 6);
+        const end = Math.floor((8 * (k + bytes.length)) / 6);
+        const fragment = encoded.slice(start, end);
+        if (fragment.length >= MIN_FRAGMENT)
+            out.add(fragment);
+    }
+    for (const full of [bytes.toString('base64'), bytes.toString('base64url')])
+        out.add(full);
+    return [...out];
+}
+/**
+ * Every form of `value` the suite might write or a service might echo: the value, its base64
+ * (standard, URL-safe, at every alignment), percent-encoded (URI component and form), and
+ * JSON-string escaped. Empty input gives [].
+ */
+function derivedForms(value) {
+    if (!value)
+        return [];
+    const forms = new Set([value, ...base64Fragments(value)]);
+    forms.add(encodeURIComponent(value));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    return [...forms].filter(Boolean);
+}
+/** Masks a credential and every derived form of it, at once (see derivedForms). */
+function maskSecret(reporter, value) {
+    for (const form of derivedForms(value))
+        reporter.setSecret(form);
+}
+/**
+ * `Basic <base64(username:password)>` (RFC 7617), with the password, `username:password` and the
+ * header value masked before it is returned. The username alone is not a secret.
+ */
+function basicAuthorization(reporter, username, password) {
+    const pair = `${username}:${password}`;
+    const header = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    maskSecret(reporter, password);
+    maskSecret(reporter, pair);
+    reporter.setSecret(header);
+    return header;
+}
+/** `Bearer <token>` (RFC 6750), with the token and its forms masked before it is returned. */
+function bearerAuthorization(reporter, token) {
+    maskSecret(reporter, token);
+    return `Bearer ${token}`;
+}
+/** Header names whose lines a quoted service body must never carry. */
+const CREDENTIAL_HEADERS = /^\s*"?(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key|private-token)"?\s*[:=]/i;
+/** `Authorization: Basic ...` or `"authorization":"..."` inside one line of JSON or text. */
+const INLINE_CREDENTIAL = /("?(?:authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-api-key)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|\[[^\]]*\]|[^\r\n,;}]*)/gi;
+/** Any `Basic <base64>` / `Bearer <token>` credential that survives the rules above. */
+const SCHEME_CREDENTIAL = /\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+/**
+ * A service's error body made safe to quote: lines that carry credential headers dropped,
+ * inline credential values (JSON or text) and `Basic`/`Bearer` credentials replaced by ***,
+ * then every derived form of each known secret masked.
+ */
+function scrubServiceText(text, secrets = []) {
+    let out = text
+        .split(/\r?\n/)
+        .filter((line) => !CREDENTIAL_HEADERS.test(line))
+        .join('\n')
+        .replace(INLINE_CREDENTIAL, (_m, key) => `${key}***`)
+        .replace(SCHEME_CREDENTIAL, (_m, scheme) => `${scheme} ***`);
+    const forms = [...secrets].flatMap(derivedForms).sort((a, b) => b.length - a.length);
+    for (const form of forms)
+        out = out.split(form).join('***');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/calls.ts
+/**
+ * How a failed CloudWatch call is treated, and the retry inside the interval:
+ * - throttling (Throttling, ThrottlingException, RequestLimitExceeded...), internal errors
+ *   (InternalServiceFault, InternalFailure, any 5xx) and network failures are measurement
+ *   errors: retried with exponential backoff while the interval leaves time, then reported as
+ *   an `error` measurement (consecutive-error-limit and the end rules decide);
+ * - refused credentials or permissions, and validation errors are configuration errors: the
+ *   gate ends in `error` at once, naming the call and what to check.
+ * Messages are scrubbed (scrubServiceText) before they are quoted.
+ */
+
+
+const RETRYABLE = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestLimitExceeded',
+    'TooManyRequestsException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'InternalServiceFault',
+    'InternalServiceError',
+    'InternalFailure',
+    'ServiceUnavailable',
+    'TimeoutError',
+    'RequestTimeout',
+    'RequestTimeoutException',
+]);
+const CONFIGURATION = new Set([
+    'AccessDenied',
+    'AccessDeniedException',
+    'UnauthorizedOperation',
+    'UnrecognizedClientException',
+    'InvalidClientTokenId',
+    'InvalidSignatureException',
+    'SignatureDoesNotMatch',
+    'ExpiredToken',
+    'ExpiredTokenException',
+    'InvalidParameterValue',
+    'InvalidParameterCombination',
+    'MissingParameter',
+    'ValidationError',
+    'CredentialsProviderError',
+]);
+/** A CloudWatch answer no retry can fix: ends the gate with verdict error (rule configuration-error). */
+class CloudWatchConfigError extends ServiceError {
+    configuration = true;
+    constructor(problem, hint) {
+        super('CloudWatch', problem, hint);
+    }
+}
+function errorText(e) {
+    const err = e;
+    return scrubServiceText(`${err.name ?? 'Error'}: ${err.message ?? String(e)}`).slice(0, 300);
+}
+/** 'retry' for throttling, internal and network errors; 'configuration' for credentials and validation; 'error' otherwise. */
+function classify(e) {
+    const err = e;
+    if (CONFIGURATION.has(err.name) || CONFIGURATION.has(err.code ?? ''))
+        return 'configuration';
+    const status = err.$metadata?.httpStatusCode;
+    if (RETRYABLE.has(err.name) || (status !== undefined && status >= 500))
+        return 'retry';
+    // No HTTP answer at all (ECONNREFUSED, DNS, socket reset): the service could not be reached.
+    if (status === undefined)
+        return 'retry';
+    return 'error';
+}
+/** The first backoff; doubled each retry. */
+const FIRST_BACKOFF_MS = 200;
+/**
+ * Calls `call` until it answers, retrying retryable failures with exponential backoff while
+ * the next attempt would still start before `deadlineMs` (epoch ms). Returns the answer, or
+ * `{ failed }` with the last error text; throws CloudWatchConfigError for configuration errors.
+ */
+async function withRetries(what, call, deadlineMs, deps) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (e) {
+            const kind = classify(e);
+            if (kind === 'configuration')
+                throw new CloudWatchConfigError(`${what} was refused: ${errorText(e)}`, 'Check aws-region, the job credentials (cloudwatch:DescribeAlarms / cloudwatch:GetMetricData permissions) and the metric definitions');
+            const backoff = FIRST_BACKOFF_MS * 2 ** attempt;
+            if (kind === 'error' || deps.clock() + backoff >= deadlineMs)
+                return { failed: `${what} failed after ${attempt + 1} attempt(s): ${errorText(e)}` };
+            await deps.sleep(backoff);
+        }
+    }
+}
+function isFailed(r) {
+    return typeof r === 'object' && r !== null && 'failed' in r && Object.keys(r).length === 1;
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/alarms.ts
+
+
+/** DescribeAlarms' limit of names per call. */
+const NAMES_PER_CALL = 100;
+const MAX_PAGES = 100;
+function reading(a, type) {
+    const since = a.StateTransitionedTimestamp ?? a.StateUpdatedTimestamp;
+    return { type, state: a.StateValue ?? 'UNKNOWN', reason: a.StateReason ?? '', ...(since && { since: new Date(since).toISOString() }) };
+}
+class DescribeAlarmsWatch {
+    api;
+    selectors;
+    deps;
+    /** DescribeAlarms calls made (pages included), for the benchmark. */
+    calls = 0;
+    /** What resolve() read, reused by the first read() at the same instant (the first measurement is at the start). */
+    initial;
+    constructor(api, selectors, deps) {
+        this.api = api;
+        this.selectors = selectors;
+        this.deps = deps;
+    }
+    /** Every alarm the selectors match, by name; a string is the error of a failed call. */
+    async describe(deadline) {
+        const inputs = [];
+        const names = this.selectors.flatMap((s) => (s.kind === 'name' ? [s.name] : []));
+        for (let i = 0; i < names.length; i += NAMES_PER_CALL)
+            inputs.push({ input: { AlarmNames: names.slice(i, i + NAMES_PER_CALL) } });
+        for (const s of this.selectors)
+            if (s.kind === 'prefix')
+                inputs.push({ input: { AlarmNamePrefix: s.prefix }, prefix: s.prefix });
+        const alarms = new Map();
+        const byPrefix = new Map();
+        for (const { input, prefix } of inputs) {
+            let nextToken;
+            let matched = 0;
+            for (let page = 0; page < MAX_PAGES; page++) {
+                const answer = await withRetries('DescribeAlarms', () => {
+                    this.calls++;
+                    return this.api.describeAlarms({
+                        ...input,
+                        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                        MaxRecords: 100,
+                        ...(nextToken && { NextToken: nextToken }),
+                    });
+                }, deadline, this.deps);
+                if (isFailed(answer))
+                    return answer.failed;
+                const listed = [
+                    ...(answer.MetricAlarms ?? []).map((a) => [a.AlarmName, reading(a, 'metric')]),
+                    ...(answer.CompositeAlarms ?? []).map((a) => [a.AlarmName, reading(a, 'composite')]),
+                ];
+                for (const [name, r] of listed) {
+                    if (!name)
+                        continue;
+                    alarms.set(name, r);
+                    matched++;
+                }
+                nextToken = answer.NextToken;
+                if (!nextToken)
+                    break;
+            }
+            if (prefix !== undefined)
+                byPrefix.set(prefix, matched);
+        }
+        return { alarms, byPrefix };
+    }
+    async resolve() {
+        const atMs = this.deps.clock();
+        const found = await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs));
+        if (typeof found === 'string')
+            throw new CloudWatchConfigError(`cannot list the alarms of cloudwatch-alarms: ${found}`, 'Check aws-region, the network and the job credentials');
+        const missing = this.selectors.filter((s) => (s.kind === 'name' ? !found.alarms.has(s.name) : (found.byPrefix.get(s.prefix) ?? 0) === 0));
+        if (missing.length > 0) {
+            const what = missing.map((s) => (s.kind === 'name' ? `'${s.name}'` : `none matches '${describeSelector(s)}'`)).join(', ');
+            throw new CloudWatchConfigError(`cloudwatch-alarms: no such alarm in ${this.deps.region}: ${what}`, 'Check the alarm names (aws cloudwatch describe-alarms --alarm-names ...) and aws-region; an alarm that is not there cannot guard the deploy');
+        }
+        this.initial = { atMs: this.deps.clock(), alarms: found.alarms };
+        return [...found.alarms.keys()].map((name) => ({
+            name,
+            query: `CloudWatch alarm ${name} (${found.alarms.get(name)?.type})`,
+            critical: true,
+            noData: 'inconclusive',
+            direction: 'increase',
+            cumulative: false,
+        }));
+    }
+    async read(specs, history, atMs) {
+        const reuse = this.initial && this.deps.clock() - this.initial.atMs < 1000 ? { alarms: this.initial.alarms } : undefined;
+        this.initial = undefined;
+        const found = reuse ?? (await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs)));
+        return specs.map((spec, i) => {
+            const index = history[i]?.samples.length ?? 0;
+            const base = { index, atMs };
+            if (typeof found === 'string')
+                return { ...base, status: 'error', reason: found };
+            const a = found.alarms.get(spec.name);
+            if (!a)
+                return { ...base, status: 'error', reason: `alarm '${spec.name}' no longer exists (deleted during the analysis?)` };
+            const since = a.since ? ` since ${a.since}` : '';
+            const alarm = { alarm: a };
+            if (a.state === 'OK')
+                return { ...base, ...alarm, status: 'successful', reason: `OK${since}` };
+            if (a.state === 'ALARM') {
+                const atStart = index === 0 ? ' (already firing when the gate started)' : '';
+                return { ...base, ...alarm, status: 'failed', reason: `alarm '${spec.name}' is in ALARM${since}${atStart}: ${a.reason}` };
+            }
+            if (a.state === 'INSUFFICIENT_DATA')
+                return { ...base, ...alarm, status: 'inconclusive', reason: `no data: INSUFFICIENT_DATA${since}: ${a.reason}` };
+            return { ...base, ...alarm, status: 'error', reason: `unknown alarm state ${a.state}` };
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/api.ts
 /**
  * The SDK's CloudWatch client for `region`, with the SDK's own retries off (maxAttempts 1):
@@ -41908,12 +42378,182 @@ async function sdkCloudWatch(region) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/metric-data.ts
+
+/** Periods read back from the aligned end: the newest complete one and the one before it. */
+const LOOKBACK_PERIODS = 2;
+/** GetMetricData's limit of queries per call. */
+const MAX_QUERIES = 500;
+const metric_data_MAX_PAGES = 50;
+function metricStat(m, periodS) {
+    return {
+        Metric: { Namespace: m.namespace, MetricName: m.metric, Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+        Period: periodS,
+        Stat: m.stat,
+        ...(m.unit !== undefined && { Unit: m.unit }),
+    };
+}
+/** The GetMetricData queries of one side; the one returning data has Id `id`. Expression ids are prefixed with `id_`. */
+function queriesFor(id, q) {
+    if (q.kind === 'metric')
+        return [{ Id: id, MetricStat: metricStat(q, q.periodS), ReturnData: true }];
+    const rename = (name) => `${id}_${name}`;
+    // Quoted strings (SEARCH('{AWS/ELB,...}', ...)) are kept as they are; ids outside them renamed.
+    const expression = q.expression
+        .split(/('[^']*'|"[^"]*")/)
+        .map((part, i) => (i % 2 === 1 ? part : part.replace(/(?<![A-Za-z0-9_.])[a-z][a-zA-Z0-9_]*/g, (name) => (name in q.metrics ? rename(name) : name))))
+        .join('');
+    return [
+        ...Object.entries(q.metrics).map(([name, m]) => ({ Id: rename(name), MetricStat: metricStat(m, q.periodS), ReturnData: false })),
+        { Id: id, Expression: expression, Period: q.periodS, ReturnData: true },
+    ];
+}
+class GetMetricDataReader {
+    api;
+    deps;
+    /** Per side id: the newest datapoint timestamp already measured, and the window end of the last read. */
+    consumed = new Map();
+    lastEnd = new Map();
+    /** GetMetricData calls made (pages included), for the report and the benchmark. */
+    calls = 0;
+    constructor(api, deps) {
+        this.api = api;
+        this.deps = deps;
+    }
+    countCall() {
+        this.calls++;
+        return this.api;
+    }
+    async readRound(specs) {
+        const sides = [];
+        specs.forEach((spec, i) => {
+            const cw = spec.cloudwatch;
+            if (!cw)
+                return;
+            sides.push({ id: `m${i}c`, metric: spec.name, query: cw.canary });
+            if (cw.baseline && spec.baseline !== undefined)
+                sides.push({ id: `m${i}b`, metric: spec.name, query: cw.baseline });
+        });
+        const now = this.deps.clock();
+        const deadline = now + Math.max(1000, 0.8 * this.deps.intervalMs);
+        const outcomes = new Map();
+        // One call per distinct window (every period alike in practice: one call).
+        const byPeriod = new Map();
+        for (const s of sides)
+            byPeriod.set(s.query.periodS, [...(byPeriod.get(s.query.periodS) ?? []), s]);
+        for (const [periodS, group] of byPeriod) {
+            const periodMs = periodS * 1000;
+            const end = Math.floor(now / periodMs) * periodMs;
+            const start = end - LOOKBACK_PERIODS * periodMs;
+            const series = await this.fetch(group, start, end, deadline);
+            for (const side of group) {
+                if (typeof series === 'string') {
+                    outcomes.set(side.id, { kind: 'error', reason: 'http-error', detail: series });
+                    continue;
+                }
+                outcomes.set(side.id, this.outcome(side, series.get(side.id), end, periodS));
+            }
+        }
+        const result = new Map();
+        specs.forEach((spec, i) => {
+            if (!spec.cloudwatch)
+                return;
+            const query = outcomes.get(`m${i}c`);
+            const baseline = outcomes.get(`m${i}b`);
+            result.set(spec.name, { query, ...(baseline && { baseline }) });
+        });
+        return result;
+    }
+    outcome(side, s, end, periodS) {
+        if (!s)
+            return { kind: 'error', reason: 'bad-response', detail: `GetMetricData returned no result for ${side.id}` };
+        if (s.status === 'InternalError')
+            return { kind: 'error', reason: 'execution-error', detail: `CloudWatch could not compute the query: ${s.messages.join('; ') || 'InternalError'}` };
+        if (s.status === 'Forbidden')
+            throw new CloudWatchConfigError(`GetMetricData was forbidden for metric '${side.metric}': ${s.messages.join('; ')}`, 'Check the cloudwatch:GetMetricData permission of the job role');
+        const sameWindow = this.lastEnd.get(side.id) === end;
+        this.lastEnd.set(side.id, end);
+        const last = this.consumed.get(side.id) ?? -Infinity;
+        let newest = -1;
+        for (let i = 0; i < s.timestamps.length; i++) {
+            if (s.timestamps[i] > last && (newest < 0 || s.timestamps[i] > s.timestamps[newest]))
+                newest = i;
+        }
+        if (newest < 0) {
+            if (sameWindow)
+                return {
+                    kind: 'no-data',
+                    reason: 'same-period',
+                    detail: `re-read the same ${periodS} s period (interval shorter than the period): its datapoint was already counted`,
+                };
+            return {
+                kind: 'no-data',
+                reason: 'no-datapoint',
+                detail: `no new datapoint in the last ${LOOKBACK_PERIODS} periods of ${periodS} s up to ${new Date(end).toISOString()} (a period without datapoint is no data, not zero)`,
+            };
+        }
+        const timestampMs = s.timestamps[newest];
+        const value = s.values[newest];
+        this.consumed.set(side.id, timestampMs);
+        if (!Number.isFinite(value))
+            return { kind: 'no-data', reason: 'nan', detail: `the datapoint at ${new Date(timestampMs).toISOString()} is ${value}` };
+        return { kind: 'value', value, timestampMs };
+    }
+    /** All pages of one GetMetricData call per chunk of queries; a string is the error of a failed call. */
+    async fetch(group, start, end, deadline) {
+        const all = group.flatMap((s) => queriesFor(s.id, s.query));
+        const series = new Map();
+        for (let from = 0; from < all.length; from += MAX_QUERIES) {
+            const queries = all.slice(from, from + MAX_QUERIES);
+            let nextToken;
+            for (let page = 0; page < metric_data_MAX_PAGES; page++) {
+                const answer = await withRetries('GetMetricData', () => this.countCall().getMetricData({
+                    MetricDataQueries: queries,
+                    StartTime: new Date(start),
+                    EndTime: new Date(end),
+                    ScanBy: 'TimestampDescending',
+                    ...(nextToken !== undefined && { NextToken: nextToken }),
+                }), deadline, this.deps);
+                if (isFailed(answer))
+                    return answer.failed;
+                for (const r of answer.MetricDataResults ?? [])
+                    merge(series, r);
+                nextToken = answer.NextToken;
+                if (!nextToken)
+                    break;
+            }
+        }
+        return series;
+    }
+}
+function merge(series, r) {
+    if (!r.Id)
+        return;
+    const s = series.get(r.Id) ?? { timestamps: [], values: [], messages: [] };
+    (r.Timestamps ?? []).forEach((t, i) => {
+        s.timestamps.push(new Date(t).getTime());
+        s.values.push(Number(r.Values?.[i]));
+    });
+    // PartialData means more pages follow (NextToken); the last page's status stands.
+    s.status = r.StatusCode;
+    for (const m of r.Messages ?? [])
+        if (m.Value)
+            s.messages.push(`${m.Code ?? ''} ${m.Value}`.trim());
+    series.set(r.Id, s);
+}
+
 ;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/sources.ts
 
+
+
 async function cloudWatchSources(a, deps) {
-    const api = deps.api ?? (await sdkCloudWatch(a.awsRegion));
-    void api;
-    return {};
+    const region = a.awsRegion;
+    const api = deps.api ?? (await sdkCloudWatch(region));
+    const callDeps = { clock: deps.clock, sleep: deps.sleep, intervalMs: a.intervalMs };
+    return {
+        ...(a.metrics.some((m) => m.cloudwatch) && { metrics: new GetMetricDataReader(api, callDeps) }),
+        ...(a.alarms.length > 0 && { alarms: new DescribeAlarmsWatch(api, a.alarms, { ...callDeps, region }) }),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/http-checks.ts
@@ -42049,6 +42689,7 @@ function buildReport(inputs, decision, score, times, http, analysis, traffic, no
                     name: spec.name,
                     source: alarm ? 'alarm' : spec.cloudwatch ? 'cloudwatch' : 'prometheus',
                     queries: { query: spec.query, baseline: spec.baseline, total: spec.total, baselineTotal: spec.baselineTotal },
+                    ...(spec.cloudwatch && { cloudwatch: spec.baseline === undefined ? { canary: spec.cloudwatch.canary } : spec.cloudwatch }),
                     ...(!a.compareBaseline && { baselineNotRun: a.metrics.find((m) => m.name === spec.name)?.baseline }),
                     thresholds: { max: spec.max, min: spec.min, direction: spec.direction },
                     critical: spec.critical,
@@ -42244,6 +42885,22 @@ function metricDetails(m) {
     const chart = drawn ? drawn + note : '';
     return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
 }
+/** The alarm's last state (the one that decided, if it fired), with its counts over the analysis. */
+function alarmRow(m) {
+    const samples = m.samples;
+    const lastRead = [...samples].reverse().find((s) => s.alarm);
+    const last = samples[samples.length - 1];
+    const c = m.counts;
+    const state = lastRead?.alarm?.state ?? (last ? `${last.status}` : 'not read');
+    const reason = last?.status === 'error' ? last.reason : (lastRead?.alarm?.reason ?? '');
+    return [
+        `${m.name}${lastRead?.alarm?.type === 'composite' ? ' (composite)' : ''}`,
+        `${state === 'ALARM' ? '🔴' : state === 'OK' ? '🟢' : '⚪'} ${state}`,
+        reason,
+        lastRead?.alarm?.since ?? '',
+        `${c.successful} OK, ${c.failed} ALARM, ${c.inconclusive} INSUFFICIENT_DATA, ${c.error} error`,
+    ];
+}
 function renderSummary(report) {
     let md = heading(`${ICON[report.verdict]} Health gate: ${report.verdict}`);
     md += `**${report.verdict}** by rule \`${report.rule}\`: ${report.reason.replace(/\|/g, '\\|')}  \nScore ${report.score}/100.\n\n`;
@@ -42260,25 +42917,33 @@ function renderSummary(report) {
     }
     if (report.analysis) {
         const a = report.analysis;
-        md += heading('Metrics', 3);
-        md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], a.metrics
-            .map((m) => {
-            const samples = m.samples;
-            const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
-            return [
-                `${m.name}${m.critical ? ' (critical)' : ''}`,
-                m.queries.query,
-                samples.length,
-                num(lastValue),
-                threshold(m),
-                statistic(m),
-                metricStatus(m, report),
-            ];
-        })
-            .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
+        const alarms = a.metrics.filter((m) => m.source === 'alarm');
+        const metrics = a.metrics.filter((m) => m.source !== 'alarm');
+        if (alarms.length > 0) {
+            md += heading('CloudWatch alarms', 3);
+            md += table(['alarm', 'state', 'reason', 'since', 'measurements'], alarms.map(alarmRow));
+        }
+        if (metrics.length > 0 || (a.notJudged ?? []).length > 0)
+            md += heading('Metrics', 3);
+        if (metrics.length > 0 || (a.notJudged ?? []).length > 0)
+            md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], metrics
+                .map((m) => {
+                const samples = m.samples;
+                const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
+                return [
+                    `${m.name}${m.critical ? ' (critical)' : ''}`,
+                    m.queries.query,
+                    samples.length,
+                    num(lastValue),
+                    threshold(m),
+                    statistic(m),
+                    metricStatus(m, report),
+                ];
+            })
+                .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
         if (a.settings.compareBaseline === false)
             md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
-        md += a.metrics.map(metricDetails).join('');
+        md += metrics.map(metricDetails).join('');
         md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
     }
     if (report.traffic)
@@ -42396,7 +43061,7 @@ async function evaluateGate(inputs, deps, reporter) {
         reporter.info(`Analysing ${a.metrics.length} metric(s)${a.alarms.length > 0 ? ` and ${a.alarms.length} alarm selector(s)` : ''} every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${where}`);
         for (const note of analysisNotes(a))
             reporter[note.level](note.text);
-        const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep, log: reporter }) : undefined;
+        const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep }) : undefined;
         const load = inputs.traffic
             ? startTraffic({
                 url: inputs.traffic.url,

@@ -73850,7 +73850,7 @@ const INPUTS = {
     'image-digest-key': { default: 'image.digest' },
     timeout: { default: '5m' },
     wait: { default: 'true' },
-    'rollback-on-failure': { default: 'true' },
+    'rollback-on-failure': {},
     'recover-pending': { default: 'false' },
     revision: {},
     'canary-weight': { default: '10' },
@@ -73889,6 +73889,20 @@ function releaseSuffixes(strategy) {
     if (strategy === 'blue-green')
         return ['-green', '-blue'];
     return [];
+}
+/**
+ * wait and rollback-on-failure: Helm's --atomic (--rollback-on-failure) always waits, so its
+ * default follows wait (a default never overrides an explicit wait: false), and asking for both
+ * rollback-on-failure: true and wait: false is an input error rather than a silent wait.
+ */
+function waitAndRollback(waitRaw, rollbackRaw) {
+    const wait = parseBoolean('wait', waitRaw);
+    if (rollbackRaw === '')
+        return { wait, rollbackOnFailure: wait };
+    const rollbackOnFailure = parseBoolean('rollback-on-failure', rollbackRaw);
+    if (rollbackOnFailure && !wait)
+        throw new errors_InputError('rollback-on-failure', 'is true but wait is false, and Helm waits for the pods anyway to roll back on failure', 'Set wait: true (or leave it), or set rollback-on-failure: false to deploy without waiting');
+    return { wait, rollbackOnFailure };
 }
 function parseReleaseName(name, strategy) {
     const longest = Math.max(0, ...releaseSuffixes(strategy).map((s) => s.length));
@@ -74081,8 +74095,7 @@ function parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cw
         imageRepositoryKey: parseValueKey('image-repository-key', get('image-repository-key')),
         imageDigestKey: parseValueKey('image-digest-key', get('image-digest-key')),
         timeoutMs,
-        wait: parseBoolean('wait', get('wait')),
-        rollbackOnFailure: parseBoolean('rollback-on-failure', get('rollback-on-failure')),
+        ...waitAndRollback(get('wait'), get('rollback-on-failure')),
         recoverPending: parseBoolean('recover-pending', get('recover-pending')),
         revision,
         canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
@@ -74568,9 +74581,31 @@ function latest(history) {
 function lastDeployed(history, except) {
     return latest(history.filter((e) => e.status === 'deployed' && e.revision !== except));
 }
+/** Helm's mark of a revision that once served: `deployed` now, or `superseded` by a later one. */
+const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'superseded';
+/**
+ * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
+ * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
+ * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
+ * failRelease filters superseded|deployed and takes the newest).
+ */
+function lastGood(history) {
+    return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+}
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function previousGood(history, before) {
-    return latest(history.filter((e) => e.revision < before && (e.status === 'superseded' || e.status === 'deployed')));
+    return latest(history.filter((e) => e.revision < before && hasServedStatus(e)));
+}
+/**
+ * Whether the release may have served, so must never be uninstalled. True when any kept
+ * revision is deployed or superseded, and also when Helm's history no longer starts at
+ * revision 1 (`--history-max` pruned the oldest): what was pruned cannot be proven unserved.
+ * False only for a release all of whose revisions, from revision 1, are failed or pending-*.
+ */
+function hasServed(history) {
+    if (history.length === 0)
+        return false;
+    return history.some(hasServedStatus) || Math.min(...history.map((e) => e.revision)) > 1;
 }
 /** A leftover `pending-install`/`pending-upgrade`/`pending-rollback` as the newest revision. */
 function pendingRevision(history) {
@@ -74617,8 +74652,9 @@ function judge(history, expected, exitCode) {
 ;// CONCATENATED MODULE: ./src/helm-deploy/release-ops.ts
 /**
  * One release, changed and then checked: upgrade (or rollback) through Helm, read the history
- * back, judge it, and when it failed go back to the last deployed revision. Stuck pending
- * releases are recovered here (or explained), before anything new is started.
+ * back, judge it, and when it failed go back to the last good revision (deployed, or else the
+ * newest superseded). Stuck pending releases are recovered here (or explained), before anything
+ * new is started. A release that ever served (see judge.hasServed) is never uninstalled.
  */
 
 
@@ -74636,10 +74672,18 @@ async function clearPending(ops, release, history) {
     const stuck = pendingRevision(history);
     if (!stuck)
         return history;
-    const good = lastDeployed(history);
-    const cure = good ? `roll back to revision ${good.revision} (the last deployed)` : 'uninstall it (it never reached deployed)';
+    const good = lastGood(history);
+    const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
+    if (!good && hasServed(history)) {
+        // history-max pruned the revisions that could tell: never uninstall what may have served
+        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+    }
+    const cure = good
+        ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
+        : 'uninstall it (no revision ever reached deployed)';
+    const command = good ? `helm rollback ${release} ${good.revision} --namespace ${ops.namespace}` : `helm uninstall ${release} --namespace ${ops.namespace}`;
     if (!ops.recoverPending) {
-        throw new DeployFailed({ release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history }, `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`, `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run 'helm ${good ? `rollback ${release} ${good.revision}` : `uninstall ${release}`} --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history }, `${stuckText}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`, `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run '${command}'`);
     }
     ops.reporter.warning(`Release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}; recover-pending is true, so Shipline will ${cure}`);
     const r = good
@@ -74654,7 +74698,9 @@ async function clearPending(ops, release, history) {
 /** Upgrades (or installs) and returns only when the new revision is deployed; throws DeployFailed otherwise. */
 async function release_ops_upgradeVerified(ops, req) {
     const before = await clearPending(ops, req.release, await ops.helm.history(req.release, ops.namespace));
-    const previous = lastDeployed(before)?.revision;
+    // after a failed rollback no revision is deployed: the newest superseded one is the last good
+    const previous = lastGood(before)?.revision;
+    const served = hasServed(before);
     const expected = nextRevision(before);
     const r = await ops.helm.upgrade(req);
     const after = await ops.helm.history(req.release, ops.namespace);
@@ -74666,10 +74712,11 @@ async function release_ops_upgradeVerified(ops, req) {
         // Someone else is deploying this release right now: touching it would fight them.
         throw new DeployFailed({ release: req.release, revision: previous, previousRevision: previous, status: 'pending', history: after }, `upgrade of ${req.release} refused: ${why}`, 'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled');
     }
-    return await goBack(ops, req.release, previous, expected, after, why);
+    return await goBack(ops, req.release, { previous, served }, expected, after, why);
 }
 /** After a failed change: make sure the release serves its last good revision again, then throw. */
-async function goBack(ops, release, previous, failed, after, why) {
+async function goBack(ops, release, before, failed, after, why) {
+    const { previous } = before;
     const top = latest(after);
     const helmRolledBack = previous !== undefined &&
         top !== undefined &&
@@ -74681,13 +74728,17 @@ async function goBack(ops, release, previous, failed, after, why) {
         throw new DeployFailed({ ...base, revision: top.revision, status: 'rolled-back', history: after }, `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${top.revision}: ${why}`);
     }
     if (!ops.rollbackOnFailure) {
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last deployed: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last good: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
     }
-    if (previous === undefined) {
-        // A first install that failed: nothing to go back to, so remove it rather than leave it half there.
+    if (previous === undefined && !before.served && !hasServed(after)) {
+        // Nothing ever served (every revision from 1 failed or pending): remove it rather than leave it half there.
         if (after.length > 0)
             await ops.helm.uninstall(release, ops.namespace, ops.timeoutMs, ops.wait);
-        throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (nothing deployed before): ${why}`);
+        throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (no revision ever reached deployed): ${why}`);
+    }
+    if (previous === undefined) {
+        // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = nextRevision(after);
@@ -74702,23 +74753,26 @@ async function goBack(ops, release, previous, failed, after, why) {
 /** `action: rollback`: to the given revision, or to the one before the current. */
 async function rollbackVerified(ops, release, target) {
     const history = await clearPending(ops, release, await ops.helm.history(release, ops.namespace));
+    if (history.length === 0)
+        throw new DeployFailed({ release, status: 'failed', history }, `release ${release} does not exist in namespace ${ops.namespace}`, 'Check release and namespace');
     const current = lastDeployed(history);
-    if (!current)
-        throw new DeployFailed({ release, status: 'failed', history }, `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`, 'Check release and namespace');
-    const to = target ?? previousGood(history, current.revision)?.revision;
+    // with no deployed revision (a failed rollback), the newest superseded one is what served last
+    const to = target ?? (current ? previousGood(history, current.revision) : lastGood(history))?.revision;
     if (to === undefined)
-        throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no earlier revision than ${current.revision} to roll back to`, 'Give revision: with one listed in helm history');
+        throw new DeployFailed({ release, revision: current?.revision, status: 'failed', history }, current
+            ? `release ${release} has no earlier revision than ${current.revision} to roll back to`
+            : `release ${release} has no deployed or superseded revision to roll back to`, 'Give revision: with one listed in helm history');
     if (!history.some((e) => e.revision === to)) {
-        throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
+        throw new DeployFailed({ release, revision: current?.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
     }
     const expected = nextRevision(history);
     const r = await ops.helm.rollback(release, ops.namespace, to, ops.timeoutMs, ops.wait);
     const after = await ops.helm.history(release, ops.namespace);
     const verdict = judge(after, expected, r.exitCode);
     if (!verdict.ok) {
-        throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
+        throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current?.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
     }
-    return { release, revision: verdict.revision, previousRevision: current.revision, status: 'deployed', history: after };
+    return { release, revision: verdict.revision, previousRevision: current?.revision, status: 'deployed', history: after };
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/strategy.ts
@@ -74827,7 +74881,11 @@ async function canaryDeploy(ctx) {
         return { result, step: 'first install: no stable release yet, so installed as stable', canaryWeight: 0, digest: image.digest, releases: [inputs.release] };
     }
     if (stable.status !== 'deployed') {
-        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, 'Fix or roll back the stable release first (action: rollback, or recover-pending: true)');
+        // name the last good revision (deployed, or the newest superseded after a failed rollback)
+        const good = lastGood(await ctx.helm.history(inputs.release, inputs.namespace));
+        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, good
+            ? `Roll the stable release back to revision ${good.revision}, its last good one (action: rollback, or helm rollback ${inputs.release} ${good.revision} --namespace ${inputs.namespace}), or deploy it with strategy: rolling`
+            : `No revision of ${inputs.release} ever reached deployed: deploy it with strategy: rolling first`);
     }
     await requireStableIngress(ctx);
     let weight = inputs.canaryWeight;
@@ -74924,8 +74982,12 @@ async function state(ctx) {
     let active;
     if (router) {
         if (router.status !== 'deployed') {
-            // `helm get values` would read the newest revision, which is not what serves: refuse to guess
-            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`);
+            // `helm get values` would read the newest revision, which is not what serves: refuse to guess,
+            // and name the last good revision (deployed, or newest superseded after a failed rollback)
+            const good = lastGood(await ctx.helm.history(release, namespace));
+            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, good
+                ? `Roll it back to revision ${good.revision}, the last good one (helm rollback ${release} ${good.revision} --namespace ${namespace}), and run again`
+                : `No revision of ${release} ever reached deployed: check helm history ${release} --namespace ${namespace}`);
         }
         const value = valueAt(await ctx.helm.values(release, namespace), 'blueGreen.activeColor');
         if (value !== 'blue' && value !== 'green') {
@@ -75000,6 +75062,11 @@ async function blueGreenPromote(ctx) {
         throw new errors_InputError('action', `promote found no blue-green release ${inputs.release} in namespace ${inputs.namespace}`, 'Deploy with strategy: blue-green first');
     const idle = other(active);
     const liveName = strategy_colorName(inputs.release, active);
+    // the live colour is checked before the idle one is retired: never remove the only one that serves
+    const history = await ctx.helm.history(liveName, inputs.namespace);
+    const live = latest(history);
+    if (!live || live.status !== 'deployed')
+        throw new errors_ServiceError('helm', `the live colour ${liveName} is ${live ? `${live.status} at revision ${live.revision}` : 'not installed'}, so ${strategy_colorName(inputs.release, idle)} is kept`, 'Switch back with action: abort, or deploy again; promote retires the idle colour only when the live one is deployed');
     if (colour(idle)) {
         const r = await ctx.helm.uninstall(strategy_colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
         if (r.exitCode !== 0)
@@ -75008,10 +75075,6 @@ async function blueGreenPromote(ctx) {
     else {
         ctx.reporter.info(`No idle colour ${strategy_colorName(inputs.release, idle)} to retire`);
     }
-    const history = await ctx.helm.history(liveName, inputs.namespace);
-    const live = lastDeployed(history);
-    if (!live)
-        throw new errors_ServiceError('helm', `the live colour ${liveName} has no deployed revision`, 'Check helm history; traffic may be going nowhere');
     return {
         result: { release: liveName, revision: live.revision, previousRevision: live.revision, status: 'deployed', history },
         step: `promoted ${active}: ${strategy_colorName(inputs.release, idle)} retired`,

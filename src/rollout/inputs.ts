@@ -33,9 +33,6 @@ export const ECS_INPUTS_NOT_TAKEN = [
   'linear-step-bake-time',
   'pause-at',
   'wait-at-ready',
-  'codedeploy-application',
-  'codedeploy-deployment-group',
-  'codedeploy-appspec',
 ] as const;
 /** Shared inputs whose default differs on purpose (the contract test allows exactly these). */
 export const OWN_DEFAULTS: Record<string, string | undefined> = { strategy: 'canary', wait: undefined };
@@ -143,7 +140,23 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
     deploy = { target, helm: parseHelmDeployInputs({ ...helmRaw, strategy, action: 'deploy' }, workspace) };
   } else {
     const ecsRaw = pick(raw as Record<string, string | undefined>, Object.keys(ECS_TAKEN) as EcsName[]);
-    deploy = { target, ecs: parseEcsDeployInputs({ ...ecsRaw, strategy, action: 'deploy' }) };
+    // a service behind CodeDeploy: blue/green through CodeDeploy, held at Ready for the analysis
+    const codedeploy = (raw['codedeploy-application'] ?? '').trim() !== '';
+    if (codedeploy && strategy !== 'blue-green')
+      throw new InputError(
+        'codedeploy-application',
+        `is set, but CodeDeploy deploys ECS blue/green only (strategy is ${strategy})`,
+        'Set strategy: blue-green, or remove codedeploy-application',
+      );
+    deploy = {
+      target,
+      ecs: parseEcsDeployInputs({
+        ...ecsRaw,
+        strategy: codedeploy ? 'codedeploy' : strategy,
+        action: 'deploy',
+        ...(codedeploy && { 'wait-at-ready': 'true' }),
+      }),
+    };
   }
 
   const steps = parseSteps(stepsText);

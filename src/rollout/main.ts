@@ -3,7 +3,7 @@ import { core } from '../toolkit/actions-core';
 import { exec } from '../toolkit/exec';
 import { sleep } from '../toolkit/retry';
 import { actionsToolCache } from '../toolkit/tool-cache';
-import { loadEcsApi, systemClock } from '../ecs-deploy/library';
+import { loadCodeDeployApi, loadEcsApi, systemClock } from '../ecs-deploy/library';
 import { eksDescriber } from '../helm-deploy/library';
 import { STATE_KEY } from './cancel';
 import { INPUTS, parseInputs } from './inputs';
@@ -15,6 +15,7 @@ void actionMain(Object.keys(INPUTS), parseInputs, (inputs, reporter) =>
     {
       helm: { exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
       loadEcs: loadEcsApi,
+      loadCodeDeploy: loadCodeDeployApi,
       ecsClock: systemClock,
       gate: { clock: Date.now, sleep },
       state: { save: (s) => core.saveState(STATE_KEY, JSON.stringify(s)) },

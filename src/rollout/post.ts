@@ -4,7 +4,7 @@ import { errorLine } from '../toolkit/errors';
 import { exec } from '../toolkit/exec';
 import { sleep } from '../toolkit/retry';
 import { actionsToolCache } from '../toolkit/tool-cache';
-import { loadEcsApi, systemClock } from '../ecs-deploy/library';
+import { loadCodeDeployApi, loadEcsApi, systemClock } from '../ecs-deploy/library';
 import { eksDescriber } from '../helm-deploy/library';
 import { abortLeftover, readState, STATE_KEY } from './cancel';
 import { INPUTS, parseInputs } from './inputs';
@@ -20,6 +20,7 @@ async function post(): Promise<void> {
         const deps = {
           helm: { exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
           loadEcs: loadEcsApi,
+          loadCodeDeploy: loadCodeDeployApi,
           ecsClock: systemClock,
           gate: { clock: Date.now, sleep },
           state: { save: () => undefined },

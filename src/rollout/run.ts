@@ -5,10 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Clock, EcsApi } from '../ecs-deploy/library';
+import type { Clock, CodeDeployApi, EcsApi } from '../ecs-deploy/library';
 import { openHelmRollout, type HelmDeployDeps } from '../helm-deploy/library';
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
+import { codeDeployDeployer } from './codedeploy-deployer';
 import { ecsDeployer } from './ecs-deployer';
 import { gateAnalysis, type GateAnalysisDeps } from './gate-analysis';
 import { helmDeployer } from './helm-deployer';
@@ -20,6 +21,8 @@ export interface RolloutDeps {
   helm: HelmDeployDeps;
   /** ECS client for a region (main: ecs-deploy's loadEcsApi, a dynamic import of the SDK). */
   loadEcs: (region?: string) => Promise<EcsApi>;
+  /** CodeDeploy client for a region (main: ecs-deploy's loadCodeDeployApi). */
+  loadCodeDeploy: (region?: string) => Promise<CodeDeployApi>;
   ecsClock: Clock;
   gate: GateAnalysisDeps;
   /** Where the rollout's progress is saved for the post step (GITHUB_STATE in main). */
@@ -55,8 +58,11 @@ export async function openDeployer(inputs: RolloutInputs, deps: RolloutDeps, rep
   if (inputs.deploy.target === 'ecs') {
     const e = inputs.deploy.ecs;
     const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+    const deployer = e.codedeploy
+      ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e)
+      : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
     return {
-      deployer: ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) }),
+      deployer,
       describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
       close: () => undefined,
     };

@@ -9,6 +9,8 @@
 import { rmSync } from 'node:fs';
 import { expectCleanFailure, runAction, runPost, type StepResult } from '../harness/run-action';
 import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { MOTO_REGION, startMoto, type TestMoto } from '../helpers/moto';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
 import { startSampleService, type SampleService } from '../helpers/sample-service';
 
@@ -24,6 +26,7 @@ const services = {} as Record<Job, SampleService>;
 const drivers: { stop(): Promise<void> }[] = [];
 const doubles: EcsDouble[] = [];
 let prometheus: TestPrometheus;
+let moto: TestMoto;
 const cases: Record<string, Promise<{ double: EcsDouble; main: StepResult; post?: StepResult }>> = {};
 
 const errorRate = (job: string) => `sum(rate(http_requests_total{job="${job}",code="500"}[3s])) / sum(rate(http_requests_total{job="${job}"}[3s]))`;
@@ -31,10 +34,12 @@ const metrics = (job: Job) =>
   ['- name: error-rate', `  query: ${errorRate(job)}`, `  baseline: ${errorRate('stable')}`, '  max: 0.05', '  critical: true'].join('\n');
 const CANARY = '- setWeight: 10\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
 
-async function double(): Promise<EcsDouble> {
+async function double(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS'): Promise<EcsDouble> {
   // a "minute" of canary bake time lasts 5 s here: the canary holds its percent through the analysis
   const d = await startEcsDouble({ stageMs: 60, minuteMs: 5000 });
-  d.seedService({});
+  d.seedService({ controller });
+  if (controller === 'CODE_DEPLOY')
+    d.seedDeploymentGroup({ application: 'web-app', deploymentGroup: 'web-dg', cluster: 'default', service: 'web', holdAtReady: true });
   doubles.push(d);
   return d;
 }
@@ -53,8 +58,8 @@ const inputs = (job: Job, extra: Record<string, string> = {}) => ({
   'request-timeout': '2s',
   ...extra,
 });
-const run = (d: EcsDouble, i: Record<string, string>, killWhen?: (log: string) => boolean) =>
-  runAction('rollout', i, { env: { ...d.env }, timeoutMs: 90_000, killWhen });
+const run = (d: EcsDouble, i: Record<string, string>, killWhen?: (log: string) => boolean, env: Record<string, string> = {}) =>
+  runAction('rollout', i, { env: { ...env, ...d.env }, timeoutMs: 90_000, killWhen });
 const writes = (d: EcsDouble) => d.calls.filter((c) => !/^(Describe|List|Get)/.test(c.operation)).map((c) => c.operation);
 const serviceTd = (d: EcsDouble) => d.ecs.services.get('default/web')?.taskDefinition;
 
@@ -74,6 +79,43 @@ beforeAll(async () => {
     const main = await run(d, i, (log) => log.includes('step 2: analysis'));
     return { double: d, main, post: await runPost('rollout', i, main, { env: { ...d.env } }) };
   });
+  const cd = (job: Job) =>
+    inputs(job, {
+      strategy: 'blue-green',
+      'codedeploy-application': 'web-app',
+      'codedeploy-deployment-group': 'web-dg',
+      steps: '- preview\n- analysis: {}\n- promote\n- analysis: {compareBaseline: false}',
+    });
+  cases.codedeploy = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('good')) }));
+  cases.codedeployBad = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('bad')) }));
+  // CloudWatch (moto, a real emulator): the deployment alarm is already firing, so the first analysis fails
+  moto = await startMoto();
+  const cw = new CloudWatchClient({ region: MOTO_REGION, endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  await cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: 'web-5xx',
+      Namespace: 'Shop',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+    }),
+  );
+  await cw.send(
+    new SetAlarmStateCommand({
+      AlarmName: 'web-5xx',
+      StateValue: 'ALARM',
+      StateReason: 'Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (5.0).',
+    }),
+  );
+  cw.destroy();
+  const motoEnv = Object.fromEntries(Object.entries(moto.env).filter(([k]) => k.startsWith('AWS_')));
+  cases.alarm = double().then(async (d) => ({
+    double: d,
+    main: await run(d, inputs('good', { 'cloudwatch-alarms': 'web-5xx', 'aws-region': MOTO_REGION }), undefined, motoEnv),
+  }));
   cases.badSteps = double().then(async (d) => ({
     double: d,
     main: await run(d, inputs('good', { steps: '- setWeight: 10\n- setWeight: 50\n- setWeight: 100' })),
@@ -86,6 +128,7 @@ afterAll(async () => {
   await prometheus?.stop();
   await Promise.all(JOBS.map((j) => services[j]?.close()));
   await Promise.all(doubles.map((d) => d.stop()));
+  await moto?.stop();
 });
 
 afterEach(async () => {
@@ -145,6 +188,31 @@ describe('rollout (ecs) from the committed bundle', () => {
     expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'StopServiceDeployment']);
     expect(serviceTd(d)).toBe(OLD_TD);
     expect(post?.summary).toContain('Rollout aborted by its post step');
+  });
+
+  it('CodeDeploy blue/green: held at Ready for the analysis, ContinueDeployment at promote, Succeeded at the end', async () => {
+    const { double: d, main } = await cases.codedeploy;
+    expect({ exit: main.exitCode, log: main.exitCode === 0 ? '' : main.log }).toEqual({ exit: 0, log: '' });
+    expect(main.outputs).toMatchObject({ result: 'promoted', 'task-definition-arn': NEW_TD });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'ContinueDeployment']);
+    expect(d.callsOf('ContinueDeployment')[0].body).toMatchObject({ deploymentWaitType: 'READY_WAIT' });
+    expect(serviceTd(d)).toBe(NEW_TD);
+  });
+
+  it('CodeDeploy blue/green: a failed analysis at Ready stops the deployment with auto-rollback; traffic never moved', async () => {
+    const { double: d, main } = await cases.codedeployBad;
+    expectCleanFailure(main, 'aborted, all traffic back on stable', 'step 2: analysis at 0 % is fail');
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'StopDeployment']);
+    expect(d.callsOf('StopDeployment')[0].body).toMatchObject({ autoRollbackEnabled: true });
+    expect(serviceTd(d)).toBe(OLD_TD);
+  });
+
+  it('a CloudWatch alarm in ALARM (moto) fails the analysis at 10 %: the ECS canary is rolled back', async () => {
+    const { double: d, main } = await cases.alarm;
+    expectCleanFailure(main, 'aborted, all traffic back on stable', 'web-5xx');
+    expect(main.outputs).toMatchObject({ result: 'aborted', 'reached-weight': '10' });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'StopServiceDeployment']);
+    expect(serviceTd(d)).toBe(OLD_TD);
   });
 
   it('refuses a second canary percent before anything is asked of ECS', async () => {

@@ -98,7 +98,7 @@ describe('rollout inputs', () => {
   });
 
   it('refuses an analysis step with nothing to judge: no metrics and no urls', () => {
-    expect(problem({ metrics: '', 'prometheus-url': '' })).toBe('urls: metrics and cloudwatch-alarms are all empty, so there is nothing to check');
+    expect(problem({ metrics: '', 'prometheus-url': '' })).toBe('urls: is empty, and so are metrics and cloudwatch-alarms: there is nothing to check');
   });
 
   it("refuses a missing required deploy input by helm-deploy's own words", () => {

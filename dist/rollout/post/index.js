@@ -74322,7 +74322,7 @@ const systemClock = {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
 /** "ThrottlingException: Rate exceeded" style text for an AWS SDK error (name, message; no request data). */
-function aws_awsErrorText(err) {
+function awsErrorText(err) {
     if (err instanceof Error)
         return `${err.name}: ${err.message}`;
     return String(err);
@@ -74415,7 +74415,7 @@ function secrets_scrubServiceText(text, secrets = []) {
  * What a deployment came to, in the terms the step reports: the status output and everything
  * the summary shows (timeline, task counts, stopped tasks, alarms).
  */
-function outcome_emptyOutcome(result, deploymentId) {
+function emptyOutcome(result, deploymentId) {
     return { result, deploymentId, triggeredAlarms: [], alarms: [], timeline: [], stoppedTasks: [], polls: 0, pollCalls: 0 };
 }
 
@@ -74432,7 +74432,7 @@ const RETRYABLE = /Throttl|TooManyRequests|RequestLimitExceeded|ServerException|
  * ServiceError when ECS cannot be asked (a non-retryable error, or 5 failed polls in a row).
  */
 async function waitForPauseOrEnd(ctx, serviceDeploymentArn, opts) {
-    const out = opts.outcome ?? outcome_emptyOutcome('timed-out', serviceDeploymentArn);
+    const out = opts.outcome ?? emptyOutcome('timed-out', serviceDeploymentArn);
     out.result = 'timed-out';
     const deadline = ctx.clock.now() + opts.waitMs;
     let failures = 0;
@@ -74451,12 +74451,12 @@ async function waitForPauseOrEnd(ctx, serviceDeploymentArn, opts) {
             failures = 0;
         }
         catch (err) {
-            if (err instanceof errors_ServiceError || !RETRYABLE.test(aws_awsErrorText(err)) || ++failures >= 5) {
+            if (err instanceof errors_ServiceError || !RETRYABLE.test(awsErrorText(err)) || ++failures >= 5) {
                 if (err instanceof errors_ServiceError)
                     throw err;
-                throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`, 'Check the credentials, the region and the service deployment ARN');
+                throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${secrets_scrubServiceText(awsErrorText(err))}`, 'Check the credentials, the region and the service deployment ARN');
             }
-            ctx.reporter.warning(`DescribeServiceDeployments failed (${secrets_scrubServiceText(aws_awsErrorText(err))}); polling again`);
+            ctx.reporter.warning(`DescribeServiceDeployments failed (${secrets_scrubServiceText(awsErrorText(err))}); polling again`);
         }
         if (sd) {
             observe(ctx, out, sd);
@@ -74563,7 +74563,7 @@ async function addServiceCounts(ctx, out) {
         return service;
     }
     catch (err) {
-        ctx.reporter.warning(`DescribeServices failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`);
+        ctx.reporter.warning(`DescribeServices failed: ${secrets_scrubServiceText(awsErrorText(err))}`);
         return undefined;
     }
 }
@@ -74582,7 +74582,7 @@ async function stoppedTasks(ctx, taskDefinitionArn) {
             .map(toStoppedTask);
     }
     catch (err) {
-        ctx.reporter.warning(`Could not list stopped tasks: ${secrets_scrubServiceText(aws_awsErrorText(err))}`);
+        ctx.reporter.warning(`Could not list stopped tasks: ${secrets_scrubServiceText(awsErrorText(err))}`);
         return [];
     }
 }
@@ -74623,7 +74623,7 @@ async function call(operation, fn, hint = 'Check the credentials (ecs:* permissi
         return await fn();
     }
     catch (err) {
-        throw new errors_ServiceError('Amazon ECS', `${operation} failed: ${secrets_scrubServiceText(aws_awsErrorText(err))}`, hint);
+        throw new errors_ServiceError('Amazon ECS', `${operation} failed: ${secrets_scrubServiceText(awsErrorText(err))}`, hint);
     }
 }
 /** The service (DescribeServices); ServiceError when it is missing or not ACTIVE. */
@@ -74799,14 +74799,14 @@ async function codedeploy_call(operation, fn, hint = 'Check the credentials (cod
         return await fn();
     }
     catch (err) {
-        throw new ServiceError('AWS CodeDeploy', `${operation} failed: ${scrubServiceText(awsErrorText(err))}`, hint);
+        throw new errors_ServiceError('AWS CodeDeploy', `${operation} failed: ${secrets_scrubServiceText(awsErrorText(err))}`, hint);
     }
 }
 async function deploymentGroupFacts(ctx, application, deploymentGroup) {
     const r = await codedeploy_call('GetDeploymentGroup', () => ctx.codedeploy.getDeploymentGroup({ applicationName: application, deploymentGroupName: deploymentGroup }));
     const g = r.deploymentGroupInfo;
     if (!g)
-        throw new ServiceError('AWS CodeDeploy', `deployment group '${deploymentGroup}' of '${application}' not found`);
+        throw new errors_ServiceError('AWS CodeDeploy', `deployment group '${deploymentGroup}' of '${application}' not found`);
     return {
         holdsAtReady: g.blueGreenDeploymentConfiguration?.deploymentReadyOption?.actionOnTimeout === 'STOP_DEPLOYMENT',
         autoRollback: Boolean(g.autoRollbackConfiguration?.enabled),
@@ -74822,19 +74822,19 @@ function buildAppSpec(taskDefinitionArn, file, lb) {
     if (file) {
         let spec;
         try {
-            spec = parseYaml(readFileSync(file, 'utf8'));
+            spec = (0,dist/* parse */.qg)((0,external_node_fs_.readFileSync)(file, 'utf8'));
         }
         catch (e) {
-            throw new InputError('codedeploy-appspec', `cannot read '${file}' as YAML or JSON: ${e.message}`, 'Give an AppSpec file for an ECS deployment');
+            throw new errors_InputError('codedeploy-appspec', `cannot read '${file}' as YAML or JSON: ${e.message}`, 'Give an AppSpec file for an ECS deployment');
         }
         const target = spec?.Resources?.[0] && Object.values(spec.Resources[0])[0];
         if (!target?.Properties)
-            throw new InputError('codedeploy-appspec', `'${file}' has no Resources[0].TargetService.Properties`, 'Give an AppSpec for an ECS service (version 0.0)');
+            throw new errors_InputError('codedeploy-appspec', `'${file}' has no Resources[0].TargetService.Properties`, 'Give an AppSpec for an ECS service (version 0.0)');
         target.Properties.TaskDefinition = taskDefinitionArn;
         return JSON.stringify(spec);
     }
     if (!lb?.containerName || !lb.containerPort) {
-        throw new ServiceError('Amazon ECS', 'the service has no load balancer with a container name and port to generate an AppSpec from', 'Give codedeploy-appspec');
+        throw new errors_ServiceError('Amazon ECS', 'the service has no load balancer with a container name and port to generate an AppSpec from', 'Give codedeploy-appspec');
     }
     return JSON.stringify({
         version: 0.0,
@@ -74850,7 +74850,7 @@ function buildAppSpec(taskDefinitionArn, file, lb) {
 }
 /** CreateDeployment with the AppSpec as content; returns the deployment id (d-XXXXXXXXX). */
 async function startCodeDeployDeployment(ctx, request) {
-    const sha256 = createHash('sha256').update(request.appspec).digest('hex');
+    const sha256 = (0,external_node_crypto_.createHash)('sha256').update(request.appspec).digest('hex');
     const r = await codedeploy_call('CreateDeployment', () => ctx.codedeploy.createDeployment({
         applicationName: request.application,
         deploymentGroupName: request.deploymentGroup,
@@ -74858,7 +74858,7 @@ async function startCodeDeployDeployment(ctx, request) {
         description: request.description,
     }));
     if (!r.deploymentId)
-        throw new ServiceError('AWS CodeDeploy', 'CreateDeployment returned no deploymentId');
+        throw new errors_ServiceError('AWS CodeDeploy', 'CreateDeployment returned no deploymentId');
     return r.deploymentId;
 }
 /**
@@ -74889,7 +74889,7 @@ async function waitForCodeDeploy(ctx, deploymentId, opts) {
             return done(ctx, out, 'paused');
         if (status === 'Failed' || status === 'Stopped') {
             const rolledBack = Boolean(d?.rollbackInfo?.rollbackDeploymentId);
-            out.rollbackReason = scrubServiceText([d?.errorInformation?.code, d?.errorInformation?.message, d?.rollbackInfo?.rollbackMessage].filter(Boolean).join(': ') || `deployment ${status}`);
+            out.rollbackReason = secrets_scrubServiceText([d?.errorInformation?.code, d?.errorInformation?.message, d?.rollbackInfo?.rollbackMessage].filter(Boolean).join(': ') || `deployment ${status}`);
             out.statusReason = d?.errorInformation?.message;
             if (d?.errorInformation?.code === 'ALARM_ACTIVE')
                 out.triggeredAlarms = (d.overrideAlarmConfiguration?.alarms ?? []).map((a) => a.name ?? '');
@@ -75600,9 +75600,31 @@ function latest(history) {
 function judge_lastDeployed(history, except) {
     return latest(history.filter((e) => e.status === 'deployed' && e.revision !== except));
 }
+/** Helm's mark of a revision that once served: `deployed` now, or `superseded` by a later one. */
+const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'superseded';
+/**
+ * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
+ * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
+ * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
+ * failRelease filters superseded|deployed and takes the newest).
+ */
+function judge_lastGood(history) {
+    return judge_lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+}
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function judge_previousGood(history, before) {
-    return latest(history.filter((e) => e.revision < before && (e.status === 'superseded' || e.status === 'deployed')));
+    return latest(history.filter((e) => e.revision < before && hasServedStatus(e)));
+}
+/**
+ * Whether the release may have served, so must never be uninstalled. True when any kept
+ * revision is deployed or superseded, and also when Helm's history no longer starts at
+ * revision 1 (`--history-max` pruned the oldest): what was pruned cannot be proven unserved.
+ * False only for a release all of whose revisions, from revision 1, are failed or pending-*.
+ */
+function hasServed(history) {
+    if (history.length === 0)
+        return false;
+    return history.some(hasServedStatus) || Math.min(...history.map((e) => e.revision)) > 1;
 }
 /** A leftover `pending-install`/`pending-upgrade`/`pending-rollback` as the newest revision. */
 function pendingRevision(history) {
@@ -75649,8 +75671,9 @@ function judge_judge(history, expected, exitCode) {
 ;// CONCATENATED MODULE: ./src/helm-deploy/release-ops.ts
 /**
  * One release, changed and then checked: upgrade (or rollback) through Helm, read the history
- * back, judge it, and when it failed go back to the last deployed revision. Stuck pending
- * releases are recovered here (or explained), before anything new is started.
+ * back, judge it, and when it failed go back to the last good revision (deployed, or else the
+ * newest superseded). Stuck pending releases are recovered here (or explained), before anything
+ * new is started. A release that ever served (see judge.hasServed) is never uninstalled.
  */
 
 
@@ -75668,10 +75691,18 @@ async function clearPending(ops, release, history) {
     const stuck = pendingRevision(history);
     if (!stuck)
         return history;
-    const good = judge_lastDeployed(history);
-    const cure = good ? `roll back to revision ${good.revision} (the last deployed)` : 'uninstall it (it never reached deployed)';
+    const good = judge_lastGood(history);
+    const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
+    if (!good && hasServed(history)) {
+        // history-max pruned the revisions that could tell: never uninstall what may have served
+        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+    }
+    const cure = good
+        ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
+        : 'uninstall it (no revision ever reached deployed)';
+    const command = good ? `helm rollback ${release} ${good.revision} --namespace ${ops.namespace}` : `helm uninstall ${release} --namespace ${ops.namespace}`;
     if (!ops.recoverPending) {
-        throw new DeployFailed({ release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history }, `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`, `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run 'helm ${good ? `rollback ${release} ${good.revision}` : `uninstall ${release}`} --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ release, revision: good?.revision, previousRevision: good?.revision, status: 'pending', history }, `${stuckText}: another operation (install/upgrade/rollback) is in progress, usually left by a run that was cancelled or timed out`, `If no other deploy is running, re-run with recover-pending: true to ${cure}, or run '${command}'`);
     }
     ops.reporter.warning(`Release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}; recover-pending is true, so Shipline will ${cure}`);
     const r = good
@@ -75686,7 +75717,9 @@ async function clearPending(ops, release, history) {
 /** Upgrades (or installs) and returns only when the new revision is deployed; throws DeployFailed otherwise. */
 async function release_ops_upgradeVerified(ops, req) {
     const before = await clearPending(ops, req.release, await ops.helm.history(req.release, ops.namespace));
-    const previous = judge_lastDeployed(before)?.revision;
+    // after a failed rollback no revision is deployed: the newest superseded one is the last good
+    const previous = judge_lastGood(before)?.revision;
+    const served = hasServed(before);
     const expected = judge_nextRevision(before);
     const r = await ops.helm.upgrade(req);
     const after = await ops.helm.history(req.release, ops.namespace);
@@ -75698,10 +75731,11 @@ async function release_ops_upgradeVerified(ops, req) {
         // Someone else is deploying this release right now: touching it would fight them.
         throw new DeployFailed({ release: req.release, revision: previous, previousRevision: previous, status: 'pending', history: after }, `upgrade of ${req.release} refused: ${why}`, 'Another deploy of this release is running; wait for it, or re-run with recover-pending: true if it was cancelled');
     }
-    return await goBack(ops, req.release, previous, expected, after, why);
+    return await goBack(ops, req.release, { previous, served }, expected, after, why);
 }
 /** After a failed change: make sure the release serves its last good revision again, then throw. */
-async function goBack(ops, release, previous, failed, after, why) {
+async function goBack(ops, release, before, failed, after, why) {
+    const { previous } = before;
     const top = latest(after);
     const helmRolledBack = previous !== undefined &&
         top !== undefined &&
@@ -75713,13 +75747,17 @@ async function goBack(ops, release, previous, failed, after, why) {
         throw new DeployFailed({ ...base, revision: top.revision, status: 'rolled-back', history: after }, `deploy of ${release} failed and was rolled back: revision ${failed} failed, revision ${previous} serves again as revision ${top.revision}: ${why}`);
     }
     if (!ops.rollbackOnFailure) {
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last deployed: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed} (last good: ${previous ?? 'none'}), not rolled back because rollback-on-failure is false: ${why}`, `Roll back with action: rollback${previous ? ` and revision: ${previous}` : ''}`);
     }
-    if (previous === undefined) {
-        // A first install that failed: nothing to go back to, so remove it rather than leave it half there.
+    if (previous === undefined && !before.served && !hasServed(after)) {
+        // Nothing ever served (every revision from 1 failed or pending): remove it rather than leave it half there.
         if (after.length > 0)
             await ops.helm.uninstall(release, ops.namespace, ops.timeoutMs, ops.wait);
-        throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (nothing deployed before): ${why}`);
+        throw new DeployFailed({ ...base, status: 'failed', history: after }, `first install of ${release} failed and was removed (no revision ever reached deployed): ${why}`);
+    }
+    if (previous === undefined) {
+        // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = judge_nextRevision(after);
@@ -75734,23 +75772,26 @@ async function goBack(ops, release, previous, failed, after, why) {
 /** `action: rollback`: to the given revision, or to the one before the current. */
 async function release_ops_rollbackVerified(ops, release, target) {
     const history = await clearPending(ops, release, await ops.helm.history(release, ops.namespace));
+    if (history.length === 0)
+        throw new DeployFailed({ release, status: 'failed', history }, `release ${release} does not exist in namespace ${ops.namespace}`, 'Check release and namespace');
     const current = lastDeployed(history);
-    if (!current)
-        throw new DeployFailed({ release, status: 'failed', history }, `release ${release} has no deployed revision in namespace ${ops.namespace} to roll back from`, 'Check release and namespace');
-    const to = target ?? previousGood(history, current.revision)?.revision;
+    // with no deployed revision (a failed rollback), the newest superseded one is what served last
+    const to = target ?? (current ? previousGood(history, current.revision) : lastGood(history))?.revision;
     if (to === undefined)
-        throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no earlier revision than ${current.revision} to roll back to`, 'Give revision: with one listed in helm history');
+        throw new DeployFailed({ release, revision: current?.revision, status: 'failed', history }, current
+            ? `release ${release} has no earlier revision than ${current.revision} to roll back to`
+            : `release ${release} has no deployed or superseded revision to roll back to`, 'Give revision: with one listed in helm history');
     if (!history.some((e) => e.revision === to)) {
-        throw new DeployFailed({ release, revision: current.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
+        throw new DeployFailed({ release, revision: current?.revision, status: 'failed', history }, `release ${release} has no revision ${to} (kept: ${history.map((e) => e.revision).join(', ')})`, 'Give revision: with one listed in helm history');
     }
     const expected = nextRevision(history);
     const r = await ops.helm.rollback(release, ops.namespace, to, ops.timeoutMs, ops.wait);
     const after = await ops.helm.history(release, ops.namespace);
     const verdict = judge(after, expected, r.exitCode);
     if (!verdict.ok) {
-        throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
+        throw new DeployFailed({ release, revision: lastDeployed(after)?.revision, previousRevision: current?.revision, failedRevision: expected, status: 'failed', history: after }, `rollback of ${release} to revision ${to} failed: ${r.exitCode !== 0 ? helmError(r) : verdict.reason}`);
     }
-    return { release, revision: verdict.revision, previousRevision: current.revision, status: 'deployed', history: after };
+    return { release, revision: verdict.revision, previousRevision: current?.revision, status: 'deployed', history: after };
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/strategy.ts
@@ -75815,8 +75856,12 @@ async function state(ctx) {
     let active;
     if (router) {
         if (router.status !== 'deployed') {
-            // `helm get values` would read the newest revision, which is not what serves: refuse to guess
-            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, `Roll it back by hand (helm rollback ${release} --namespace ${namespace}) and run again`);
+            // `helm get values` would read the newest revision, which is not what serves: refuse to guess,
+            // and name the last good revision (deployed, or newest superseded after a failed rollback)
+            const good = judge_lastGood(await ctx.helm.history(release, namespace));
+            throw new errors_ServiceError('helm', `router release ${release} is ${router.status} at revision ${router.revision}, so the live colour is unknown`, good
+                ? `Roll it back to revision ${good.revision}, the last good one (helm rollback ${release} ${good.revision} --namespace ${namespace}), and run again`
+                : `No revision of ${release} ever reached deployed: check helm history ${release} --namespace ${namespace}`);
         }
         const value = valueAt(await ctx.helm.values(release, namespace), 'blueGreen.activeColor');
         if (value !== 'blue' && value !== 'green') {
@@ -75891,6 +75936,11 @@ async function blueGreenPromote(ctx) {
         throw new errors_InputError('action', `promote found no blue-green release ${inputs.release} in namespace ${inputs.namespace}`, 'Deploy with strategy: blue-green first');
     const idle = other(active);
     const liveName = strategy_colorName(inputs.release, active);
+    // the live colour is checked before the idle one is retired: never remove the only one that serves
+    const history = await ctx.helm.history(liveName, inputs.namespace);
+    const live = latest(history);
+    if (!live || live.status !== 'deployed')
+        throw new errors_ServiceError('helm', `the live colour ${liveName} is ${live ? `${live.status} at revision ${live.revision}` : 'not installed'}, so ${strategy_colorName(inputs.release, idle)} is kept`, 'Switch back with action: abort, or deploy again; promote retires the idle colour only when the live one is deployed');
     if (colour(idle)) {
         const r = await ctx.helm.uninstall(strategy_colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
         if (r.exitCode !== 0)
@@ -75899,10 +75949,6 @@ async function blueGreenPromote(ctx) {
     else {
         ctx.reporter.info(`No idle colour ${strategy_colorName(inputs.release, idle)} to retire`);
     }
-    const history = await ctx.helm.history(liveName, inputs.namespace);
-    const live = judge_lastDeployed(history);
-    if (!live)
-        throw new errors_ServiceError('helm', `the live colour ${liveName} has no deployed revision`, 'Check helm history; traffic may be going nowhere');
     return {
         result: { release: liveName, revision: live.revision, previousRevision: live.revision, status: 'deployed', history },
         step: `promoted ${active}: ${strategy_colorName(inputs.release, idle)} retired`,
@@ -76004,7 +76050,11 @@ async function canaryDeploy(ctx) {
         return { result, step: 'first install: no stable release yet, so installed as stable', canaryWeight: 0, digest: image.digest, releases: [inputs.release] };
     }
     if (stable.status !== 'deployed') {
-        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, 'Fix or roll back the stable release first (action: rollback, or recover-pending: true)');
+        // name the last good revision (deployed, or the newest superseded after a failed rollback)
+        const good = judge_lastGood(await ctx.helm.history(inputs.release, inputs.namespace));
+        throw new errors_ServiceError('helm', `stable release ${inputs.release} is ${stable.status} (revision ${stable.revision}); a canary needs a deployed stable release to compare with`, good
+            ? `Roll the stable release back to revision ${good.revision}, its last good one (action: rollback, or helm rollback ${inputs.release} ${good.revision} --namespace ${inputs.namespace}), or deploy it with strategy: rolling`
+            : `No revision of ${inputs.release} ever reached deployed: deploy it with strategy: rolling first`);
     }
     await requireStableIngress(ctx);
     let weight = inputs.canaryWeight;
@@ -76104,7 +76154,7 @@ const inputs_INPUTS = {
     'image-digest-key': { default: 'image.digest' },
     timeout: { default: '5m' },
     wait: { default: 'true' },
-    'rollback-on-failure': { default: 'true' },
+    'rollback-on-failure': {},
     'recover-pending': { default: 'false' },
     revision: {},
     'canary-weight': { default: '10' },
@@ -76143,6 +76193,20 @@ function releaseSuffixes(strategy) {
     if (strategy === 'blue-green')
         return ['-green', '-blue'];
     return [];
+}
+/**
+ * wait and rollback-on-failure: Helm's --atomic (--rollback-on-failure) always waits, so its
+ * default follows wait (a default never overrides an explicit wait: false), and asking for both
+ * rollback-on-failure: true and wait: false is an input error rather than a silent wait.
+ */
+function waitAndRollback(waitRaw, rollbackRaw) {
+    const wait = parseBoolean('wait', waitRaw);
+    if (rollbackRaw === '')
+        return { wait, rollbackOnFailure: wait };
+    const rollbackOnFailure = parseBoolean('rollback-on-failure', rollbackRaw);
+    if (rollbackOnFailure && !wait)
+        throw new errors_InputError('rollback-on-failure', 'is true but wait is false, and Helm waits for the pods anyway to roll back on failure', 'Set wait: true (or leave it), or set rollback-on-failure: false to deploy without waiting');
+    return { wait, rollbackOnFailure };
 }
 function parseReleaseName(name, strategy) {
     const longest = Math.max(0, ...releaseSuffixes(strategy).map((s) => s.length));
@@ -76335,8 +76399,7 @@ function inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? pro
         imageRepositoryKey: parseValueKey('image-repository-key', get('image-repository-key')),
         imageDigestKey: parseValueKey('image-digest-key', get('image-digest-key')),
         timeoutMs,
-        wait: parseBoolean('wait', get('wait')),
-        rollbackOnFailure: parseBoolean('rollback-on-failure', get('rollback-on-failure')),
+        ...waitAndRollback(get('wait'), get('rollback-on-failure')),
         recoverPending: parseBoolean('recover-pending', get('recover-pending')),
         revision,
         canaryWeight: parseInteger('canary-weight', get('canary-weight'), { min: 0, max: 100 }),
@@ -76695,8 +76758,127 @@ function parseAlarmSelectors(value) {
     return out;
 }
 /** How the selector reads in logs and the summary. */
-function describeSelector(s) {
+function alarm_selectors_describeSelector(s) {
     return s.kind === 'name' ? s.name : `prefix:${s.prefix}`;
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/metric-spec.ts
+/**
+ * The `cloudwatch:` (and its `baseline:`) block of a metric in the `metrics` input, validated
+ * against GetMetricData's rules before any AWS call: a metric stat needs namespace, metric and
+ * stat; a period is 1, 5, 10 or 30 s (high resolution) or a multiple of 60 s (standard); an
+ * expression may only use the ids defined under `metrics:` (ids start with a lowercase letter).
+ */
+
+const metric_spec_INPUT = 'metrics';
+const STAT_KEYS = ['namespace', 'metric', 'dimensions', 'stat', 'unit'];
+const QUERY_KEYS = [...STAT_KEYS, 'period', 'expression', 'metrics'];
+/** GetMetricData's Id rule. */
+const ID = /^[a-z][a-zA-Z0-9_]*$/;
+/** CloudWatch statistics: the five basic ones and the extended forms (p99, p99.9, tm90, TM(10%:90%), IQM, ...). */
+const STAT = /^(SampleCount|Average|Sum|Minimum|Maximum|IQM|p(\d{1,2}(\.\d+)?|100)|(tm|wm|tc|ts|pr)\d{1,2}(\.\d+)?|(TM|WM|TC|TS|PR)\([^)]*\))$/;
+const HIGH_RESOLUTION_PERIODS = [1, 5, 10, 30];
+const DEFAULT_PERIOD_S = 60;
+function fail(problem, fix) {
+    throw new errors_InputError(metric_spec_INPUT, problem, fix);
+}
+function isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function metric_spec_text(where, key, v, example) {
+    if (typeof v !== 'string' || v.trim() === '')
+        fail(`${where}: cloudwatch '${key}' is missing`, `Give ${key}: ${example}`);
+    return v.trim();
+}
+function readStat(where, o) {
+    const namespace = metric_spec_text(where, 'namespace', o.namespace, 'AWS/ApplicationELB');
+    const metric = metric_spec_text(where, 'metric', o.metric, 'HTTPCode_Target_5XX_Count');
+    const stat = metric_spec_text(where, 'stat', o.stat, 'Sum (or Average, Maximum, p99, ...)');
+    if (!STAT.test(stat))
+        fail(`${where}: cloudwatch stat '${stat}' is not a CloudWatch statistic`, 'Use Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99');
+    const dimensions = {};
+    if (o.dimensions !== undefined && o.dimensions !== null) {
+        if (!isObject(o.dimensions))
+            fail(`${where}: cloudwatch dimensions must be a map`, 'Write dimensions: {LoadBalancer: app/shop/1a2b, TargetGroup: targetgroup/shop/3c4d}');
+        for (const [k, v] of Object.entries(o.dimensions)) {
+            if (typeof v !== 'string' && typeof v !== 'number')
+                fail(`${where}: cloudwatch dimension '${k}' must be a string`, 'Give each dimension a value');
+            dimensions[k] = String(v);
+        }
+        if (Object.keys(dimensions).length > 30)
+            fail(`${where}: more than 30 cloudwatch dimensions`, 'CloudWatch allows at most 30 dimensions per metric');
+    }
+    const unit = o.unit === undefined ? undefined : metric_spec_text(where, 'unit', o.unit, 'Count');
+    return { namespace, metric, dimensions, stat, ...(unit !== undefined && { unit }) };
+}
+function readPeriod(where, v) {
+    if (v === undefined || v === null)
+        return DEFAULT_PERIOD_S;
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v.replace(/s$/, '')) : NaN;
+    if (!Number.isInteger(n) || n <= 0)
+        fail(`${where}: cloudwatch period ${JSON.stringify(v)} is not a whole number of seconds`, 'Give period: 60 (seconds)');
+    if (!HIGH_RESOLUTION_PERIODS.includes(n) && n % 60 !== 0)
+        fail(`${where}: cloudwatch period ${n} is not a multiple of 60, as standard-resolution metrics need (high-resolution ones may also use 1, 5, 10 or 30)`, `Use period: ${Math.max(60, Math.round(n / 60) * 60)}`);
+    return n;
+}
+/** The ids an expression refers to: lowercase-initial identifiers outside quoted strings (functions are upper case). */
+function expressionIds(expression) {
+    const bare = expression.replace(/'[^']*'|"[^"]*"/g, ' ');
+    return [...new Set([...bare.matchAll(/(?<![A-Za-z0-9_.])[a-z][a-zA-Z0-9_]*/g)].map((m) => m[0]))];
+}
+/** One `cloudwatch:` or CloudWatch `baseline:` block -> a GetMetricData query. `side` names it in messages. */
+function parseCloudWatchQuery(metricName, side, v) {
+    const where = `metric '${metricName}' ${side}`;
+    if (!isObject(v))
+        fail(`${where} must be a map such as {namespace: AWS/ApplicationELB, metric: HTTPCode_Target_5XX_Count, dimensions: {...}, stat: Sum, period: 60}`, 'Write the CloudWatch query as a YAML map');
+    for (const key of Object.keys(v)) {
+        if (!QUERY_KEYS.includes(key))
+            fail(`${where}: unknown cloudwatch key '${key}'`, `Use only: ${QUERY_KEYS.join(', ')}`);
+    }
+    const periodS = readPeriod(where, v.period);
+    if (v.expression === undefined) {
+        if (v.metrics !== undefined)
+            fail(`${where}: metrics: is only used with expression:`, 'Give expression: (metric math over the ids in metrics:), or drop metrics:');
+        return { kind: 'metric', periodS, ...readStat(where, v) };
+    }
+    const expression = metric_spec_text(where, 'expression', v.expression, '"100 * e / r"');
+    for (const key of STAT_KEYS) {
+        if (v[key] !== undefined)
+            fail(`${where}: '${key}' belongs inside metrics: when expression: is used`, 'Define each metric under metrics: {id: {namespace, metric, dimensions, stat}}');
+    }
+    if (!isObject(v.metrics) || Object.keys(v.metrics).length === 0)
+        fail(`${where}: expression needs metrics:`, 'Define the ids it uses: metrics: {e: {namespace: ..., metric: ..., stat: Sum}, r: {...}}');
+    const metrics = {};
+    for (const [id, m] of Object.entries(v.metrics)) {
+        if (!ID.test(id))
+            fail(`${where}: id '${id}' must start with a lowercase letter and hold only letters, digits and _`, 'Rename it, e.g. e or errors_5xx');
+        if (!isObject(m))
+            fail(`${where}: metrics.${id} must be a map`, 'Write {namespace: ..., metric: ..., dimensions: {...}, stat: Sum}');
+        for (const key of Object.keys(m)) {
+            if (!STAT_KEYS.includes(key))
+                fail(`${where}: unknown key '${key}' in metrics.${id}`, `Use only: ${STAT_KEYS.join(', ')}`);
+        }
+        metrics[id] = readStat(`${where} metrics.${id}`, m);
+    }
+    const undefinedIds = expressionIds(expression).filter((id) => !(id in metrics));
+    if (undefinedIds.length > 0)
+        fail(`${where}: expression "${expression}" uses id '${undefinedIds[0]}', which is not defined under metrics:`, `Define ${undefinedIds[0]} under metrics:, or use one of: ${Object.keys(metrics).join(', ')}`);
+    return { kind: 'expression', expression, metrics, periodS };
+}
+function statText(m) {
+    const dims = Object.entries(m.dimensions)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+    return `${m.namespace} ${m.metric}${dims ? `{${dims}}` : ''} ${m.stat}`;
+}
+/** One line describing the query, for the report and the summary. */
+function describeCloudWatchQuery(q) {
+    if (q.kind === 'metric')
+        return `${statText(q)} per ${q.periodS}s`;
+    const ids = Object.entries(q.metrics)
+        .map(([id, m]) => `${id} = ${statText(m)}`)
+        .join('; ');
+    return `${q.expression} per ${q.periodS}s (${ids})`;
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/metrics-spec.ts
@@ -76705,6 +76887,7 @@ function describeSelector(s) {
  * with the `yaml` package so a syntax error can say the line and column; unknown keys are
  * refused (a typo such as `maxx` must not silently drop the condition).
  */
+
 
 
 const PROMQL_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
@@ -76721,9 +76904,9 @@ function longestRangeMs(...queries) {
     }
     return longest;
 }
-const KEYS = ['name', 'query', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
+const KEYS = ['name', 'query', 'cloudwatch', 'max', 'min', 'baseline', 'total', 'baseline-total', 'counters', 'critical', 'no-data'];
 const metrics_spec_INPUT = 'metrics';
-function fail(problem, fix) {
+function metrics_spec_fail(problem, fix) {
     throw new errors_InputError(metrics_spec_INPUT, problem, fix);
 }
 function readNumber(where, key, v) {
@@ -76731,15 +76914,58 @@ function readNumber(where, key, v) {
         return undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     if (!Number.isFinite(n))
-        fail(`${where}: '${key}' is ${JSON.stringify(v)}, not a number`, `Give a number such as ${key}: 0.05`);
+        metrics_spec_fail(`${where}: '${key}' is ${JSON.stringify(v)}, not a number`, `Give a number such as ${key}: 0.05`);
     return n;
 }
 function readString(where, key, v) {
     if (v === undefined || v === null)
         return undefined;
     if (typeof v !== 'string' || v.trim() === '')
-        fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
+        metrics_spec_fail(`${where}: '${key}' must be a non-empty string`, `Write ${key}: <PromQL>`);
     return v.trim();
+}
+/** Which change is worse, from the conditions given. */
+function directionOf(max, min) {
+    return max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+}
+function policies(where, obj) {
+    let critical = false;
+    if (obj.critical !== undefined) {
+        if (typeof obj.critical !== 'boolean')
+            metrics_spec_fail(`${where}: critical must be true or false`, 'Write critical: true');
+        critical = obj.critical;
+    }
+    let noData = 'inconclusive';
+    if (obj['no-data'] !== undefined) {
+        if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
+            metrics_spec_fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
+        noData = obj['no-data'];
+    }
+    return { critical, noData };
+}
+/** A metric with cloudwatch: (and optionally baseline: in the same form), read with GetMetricData. */
+function cloudWatchMetric(name, where, obj, max, min) {
+    if (obj.query !== undefined)
+        metrics_spec_fail(`${where} has both query and cloudwatch`, 'Give query: (PromQL) or cloudwatch: (CloudWatch), not both');
+    for (const key of ['total', 'baseline-total', 'counters']) {
+        if (obj[key] !== undefined)
+            metrics_spec_fail(`${where}: ${key} is for Prometheus metrics`, 'For a CloudWatch ratio use an expression, e.g. expression: "100 * e / r" with metrics: {e: ..., r: ...}');
+    }
+    const canary = parseCloudWatchQuery(name, 'cloudwatch', obj.cloudwatch);
+    const baseline = obj.baseline === undefined || obj.baseline === null ? undefined : parseCloudWatchQuery(name, 'baseline', obj.baseline);
+    if (baseline && baseline.periodS !== canary.periodS)
+        metrics_spec_fail(`${where}: baseline period ${baseline.periodS} differs from the cloudwatch period ${canary.periodS}`, 'Give canary and baseline the same period, so their datapoints cover the same windows');
+    return {
+        name,
+        query: describeCloudWatchQuery(canary),
+        ...(baseline && { baseline: describeCloudWatchQuery(baseline) }),
+        cloudwatch: { canary, ...(baseline && { baseline }) },
+        max,
+        min,
+        ...policies(where, obj),
+        direction: directionOf(max, min),
+        cumulative: false,
+    };
 }
 function parseMetrics(text) {
     if (text.trim() === '')
@@ -76749,66 +76975,59 @@ function parseMetrics(text) {
     if (doc.errors.length > 0) {
         const e = doc.errors[0];
         const pos = lines.linePos(e.pos[0]);
-        fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
+        metrics_spec_fail(`is not valid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`, 'Write a YAML list of metrics, each with name, query and max or min');
     }
     if (!(0,dist/* isSeq */.oP)(doc.contents))
-        fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
+        metrics_spec_fail('must be a YAML list of metrics', 'Start each metric with "- name: ..."');
     const seen = new Set();
     return doc.contents.items.map((item, i) => {
         const line = item && typeof item === 'object' && 'range' in item && item.range ? lines.linePos(item.range[0]).line : undefined;
         let where = `metric ${i + 1}${line ? ` (line ${line})` : ''}`;
         if (!(0,dist/* isMap */.jh)(item))
-            fail(`${where} is not a mapping`, 'Give name, query and max or min for each metric');
+            metrics_spec_fail(`${where} is not a mapping`, 'Give name, query and max or min for each metric');
         const obj = item.toJSON();
         for (const key of Object.keys(obj)) {
             if (!KEYS.includes(key))
-                fail(`${where}: unknown key '${key}'`, `Use only: ${KEYS.join(', ')}`);
+                metrics_spec_fail(`${where}: unknown key '${key}'`, `Use only: ${KEYS.join(', ')}`);
         }
-        const name = readString(where, 'name', obj.name) ?? fail(`${where} has no name`, 'Give each metric a name');
+        const name = readString(where, 'name', obj.name) ?? metrics_spec_fail(`${where} has no name`, 'Give each metric a name');
         where = `metric '${name}'`;
         if (seen.has(name))
-            fail(`${where} is declared twice`, 'Give each metric a unique name');
+            metrics_spec_fail(`${where} is declared twice`, 'Give each metric a unique name');
         seen.add(name);
-        const query = readString(where, 'query', obj.query) ?? fail(`${where} has no query`, 'Give the PromQL in query:');
         const max = readNumber(where, 'max', obj.max);
         const min = readNumber(where, 'min', obj.min);
         if (max === undefined && min === undefined)
-            fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
+            metrics_spec_fail(`${where} has no condition`, 'Give max: and/or min: (the value the metric must stay within)');
         if (max !== undefined && min !== undefined && min > max)
-            fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
+            metrics_spec_fail(`${where}: min ${min} is above max ${max}`, 'Make min <= max');
+        if (obj.cloudwatch !== undefined)
+            return cloudWatchMetric(name, where, obj, max, min);
+        const query = readString(where, 'query', obj.query) ?? metrics_spec_fail(`${where} has no query`, 'Give the PromQL in query: (or a CloudWatch query in cloudwatch:)');
+        if (typeof obj.baseline === 'object' && obj.baseline !== null)
+            metrics_spec_fail(`${where}: baseline is a CloudWatch query but the metric reads Prometheus (query:)`, 'Give baseline as PromQL, or use cloudwatch: for the canary too');
         const baseline = readString(where, 'baseline', obj.baseline);
         const total = readString(where, 'total', obj.total);
         const baselineTotal = readString(where, 'baseline-total', obj['baseline-total']);
         if (baselineTotal !== undefined && (total === undefined || baseline === undefined)) {
-            fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
+            metrics_spec_fail(`${where}: baseline-total needs both total and baseline`, 'Give total (canary requests) and baseline (stable errors) too');
         }
         if (baseline !== undefined && total !== undefined && baselineTotal === undefined) {
-            fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
+            metrics_spec_fail(`${where}: with total and baseline the stable requests are needed`, "Give baseline-total (PromQL for the stable version's requests)");
         }
-        let critical = false;
-        if (obj.critical !== undefined) {
-            if (typeof obj.critical !== 'boolean')
-                fail(`${where}: critical must be true or false`, 'Write critical: true');
-            critical = obj.critical;
-        }
-        let noData = 'inconclusive';
-        if (obj['no-data'] !== undefined) {
-            if (obj['no-data'] !== 'fail' && obj['no-data'] !== 'inconclusive')
-                fail(`${where}: no-data is ${JSON.stringify(obj['no-data'])}`, 'Use no-data: fail or no-data: inconclusive');
-            noData = obj['no-data'];
-        }
-        const direction = max !== undefined && min !== undefined ? 'either' : max !== undefined ? 'increase' : 'decrease';
+        const { critical, noData } = policies(where, obj);
+        const direction = directionOf(max, min);
         let cumulative = false;
         if (obj.counters !== undefined) {
             if (typeof obj.counters !== 'boolean')
-                fail(`${where}: counters must be true or false`, 'Write counters: true');
+                metrics_spec_fail(`${where}: counters must be true or false`, 'Write counters: true');
             cumulative = obj.counters;
         }
         const countWindowMs = total !== undefined ? longestRangeMs(query, total, baseline, baselineTotal) : undefined;
         if (cumulative && total === undefined)
-            fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
+            metrics_spec_fail(`${where}: counters needs total`, 'Give total (the requests counter) too, or drop counters');
         if (cumulative && countWindowMs !== undefined) {
-            fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
+            metrics_spec_fail(`${where}: counters is true but a query has a range selector`, 'With counters: true give raw counters such as sum(http_requests_total{...}), without increase()[...]');
         }
         return {
             name,
@@ -76947,7 +77166,12 @@ function analysisInterval(raw, durationRaw, metrics) {
     const ms = Math.max(DEFAULT_INTERVAL_MS, longestPeriodMs);
     return durationRaw === '' ? ms : Math.min(ms, positiveDuration('duration', durationRaw));
 }
-function health_gate_inputs_parseInputs(raw) {
+/**
+ * Raw input strings -> validated inputs; throws InputError naming the input and the fix.
+ * `env` supplies the region when aws-region is empty: AWS_REGION / AWS_DEFAULT_REGION, as
+ * aws-actions/configure-aws-credentials exports them.
+ */
+function health_gate_inputs_parseInputs(raw, env = process.env) {
     const get = (n) => rawValue(health_gate_inputs_INPUTS, raw, n);
     const secrets = [];
     const requestTimeoutMs = positiveDuration('request-timeout', get('request-timeout'));
@@ -76977,11 +77201,14 @@ function health_gate_inputs_parseInputs(raw) {
     if (promUrl !== '' && promMetrics.length === 0)
         throw new errors_InputError('metrics', 'has no Prometheus metric (query:) but prometheus-url is set', 'List the metrics to analyse, or drop prometheus-url');
     if (!http && metrics.length === 0 && alarms.length === 0)
-        throw new errors_InputError('urls', 'metrics and cloudwatch-alarms are all empty, so there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
+        throw new errors_InputError('urls', 'is empty, and so are metrics and cloudwatch-alarms: there is nothing to check', 'Give health URLs in urls, metrics to analyse in metrics, CloudWatch alarms in cloudwatch-alarms, or several');
     const usesCloudWatch = cwMetrics.length > 0 || alarms.length > 0;
-    const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1');
+    const region = parseAwsRegion('aws-region', get('aws-region'), 'Give the region of the alarms and metrics, such as eu-west-1') ??
+        (usesCloudWatch
+            ? parseAwsRegion('aws-region', env.AWS_REGION || env.AWS_DEFAULT_REGION || '', 'AWS_REGION holds no region code: set aws-region')
+            : undefined);
     if (usesCloudWatch && region === undefined)
-        throw new errors_InputError('aws-region', `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`})`, 'Set aws-region to the region of the alarms and metrics, such as eu-west-1');
+        throw new errors_InputError('aws-region', `is needed to read CloudWatch (${alarms.length > 0 ? 'cloudwatch-alarms' : `metric '${cwMetrics[0].name}'`}) and AWS_REGION is not set`, 'Set aws-region to the region of the alarms and metrics, such as eu-west-1 (or configure AWS credentials with a region first)');
     let analysis;
     if (metrics.length > 0 || alarms.length > 0) {
         const token = get('prometheus-token');
@@ -77350,6 +77577,9 @@ function missing(spec, side, o) {
     // A first counter reading is a warm-up, not missing data: never a failure, whatever no-data says.
     if (o.reason === 'first-reading')
         return { status: 'inconclusive', reason, warmUp: true };
+    // A CloudWatch period read again (interval shorter than the period) is no new measurement: not counted either.
+    if (o.reason === 'same-period')
+        return { status: 'inconclusive', reason, warmUp: true };
     return { status: spec.noData === 'fail' ? 'failed' : 'inconclusive', reason };
 }
 function measurement_measure(spec, outcomes, history, settings, atMs, 
@@ -77458,6 +77688,16 @@ async function engine_runAnalysis(settings, deps) {
                 if (outcomes)
                     s.startReadings = counterReadings(outcomes);
             });
+            // Alarms are judged at the start even so: a firing alarm fails the gate before the wait.
+            const alarmStates = states.filter((s) => s.alarm);
+            if (deps.alarms && alarmStates.length > 0) {
+                const samples = await deps.alarms.read(alarmStates.map((s) => s.spec), alarmStates, readStart);
+                if (samples.some((x) => x.status === 'failed')) {
+                    alarmStates.forEach((s, i) => s.samples.push(samples[i]));
+                    const decision = decide(states, settings, false);
+                    return { decision, states, rounds: 0, elapsedMs: deps.clock() - started };
+                }
+            }
         }
         catch (e) {
             return configError(e, 0);
@@ -77492,6 +77732,395 @@ async function engine_runAnalysis(settings, deps) {
         const delay = errored ? Math.min(settings.intervalMs, ERROR_RETRY_MS) : settings.intervalMs;
         await deps.sleep(Math.max(0, roundStart + delay - deps.clock()));
     }
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/calls.ts
+/**
+ * How a failed CloudWatch call is treated, and the retry inside the interval:
+ * - throttling (Throttling, ThrottlingException, RequestLimitExceeded...), internal errors
+ *   (InternalServiceFault, InternalFailure, any 5xx) and network failures are measurement
+ *   errors: retried with exponential backoff while the interval leaves time, then reported as
+ *   an `error` measurement (consecutive-error-limit and the end rules decide);
+ * - refused credentials or permissions, and validation errors are configuration errors: the
+ *   gate ends in `error` at once, naming the call and what to check.
+ * Messages are scrubbed (scrubServiceText) before they are quoted.
+ */
+
+
+const calls_RETRYABLE = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestLimitExceeded',
+    'TooManyRequestsException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'InternalServiceFault',
+    'InternalServiceError',
+    'InternalFailure',
+    'ServiceUnavailable',
+    'TimeoutError',
+    'RequestTimeout',
+    'RequestTimeoutException',
+]);
+const CONFIGURATION = new Set([
+    'AccessDenied',
+    'AccessDeniedException',
+    'UnauthorizedOperation',
+    'UnrecognizedClientException',
+    'InvalidClientTokenId',
+    'InvalidSignatureException',
+    'SignatureDoesNotMatch',
+    'ExpiredToken',
+    'ExpiredTokenException',
+    'InvalidParameterValue',
+    'InvalidParameterCombination',
+    'MissingParameter',
+    'ValidationError',
+    'CredentialsProviderError',
+]);
+/** A CloudWatch answer no retry can fix: ends the gate with verdict error (rule configuration-error). */
+class calls_CloudWatchConfigError extends errors_ServiceError {
+    configuration = true;
+    constructor(problem, hint) {
+        super('CloudWatch', problem, hint);
+    }
+}
+function errorText(e) {
+    const err = e;
+    return scrubServiceText(`${err.name ?? 'Error'}: ${err.message ?? String(e)}`).slice(0, 300);
+}
+/** 'retry' for throttling, internal and network errors; 'configuration' for credentials and validation; 'error' otherwise. */
+function classify(e) {
+    const err = e;
+    if (CONFIGURATION.has(err.name) || CONFIGURATION.has(err.code ?? ''))
+        return 'configuration';
+    const status = err.$metadata?.httpStatusCode;
+    if (calls_RETRYABLE.has(err.name) || (status !== undefined && status >= 500))
+        return 'retry';
+    // No HTTP answer at all (ECONNREFUSED, DNS, socket reset): the service could not be reached.
+    if (status === undefined)
+        return 'retry';
+    return 'error';
+}
+/** The first backoff; doubled each retry. */
+const FIRST_BACKOFF_MS = 200;
+/**
+ * Calls `call` until it answers, retrying retryable failures with exponential backoff while
+ * the next attempt would still start before `deadlineMs` (epoch ms). Returns the answer, or
+ * `{ failed }` with the last error text; throws CloudWatchConfigError for configuration errors.
+ */
+async function calls_withRetries(what, call, deadlineMs, deps) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (e) {
+            const kind = classify(e);
+            if (kind === 'configuration')
+                throw new calls_CloudWatchConfigError(`${what} was refused: ${errorText(e)}`, 'Check aws-region, the job credentials (cloudwatch:DescribeAlarms / cloudwatch:GetMetricData permissions) and the metric definitions');
+            const backoff = FIRST_BACKOFF_MS * 2 ** attempt;
+            if (kind === 'error' || deps.clock() + backoff >= deadlineMs)
+                return { failed: `${what} failed after ${attempt + 1} attempt(s): ${errorText(e)}` };
+            await deps.sleep(backoff);
+        }
+    }
+}
+function calls_isFailed(r) {
+    return typeof r === 'object' && r !== null && 'failed' in r && Object.keys(r).length === 1;
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/alarms.ts
+
+
+/** DescribeAlarms' limit of names per call. */
+const NAMES_PER_CALL = 100;
+const MAX_PAGES = 100;
+function reading(a, type) {
+    const since = a.StateTransitionedTimestamp ?? a.StateUpdatedTimestamp;
+    return { type, state: a.StateValue ?? 'UNKNOWN', reason: a.StateReason ?? '', ...(since && { since: new Date(since).toISOString() }) };
+}
+class alarms_DescribeAlarmsWatch {
+    api;
+    selectors;
+    deps;
+    /** DescribeAlarms calls made (pages included), for the benchmark. */
+    calls = 0;
+    /** What resolve() read, reused by the first read() at the same instant (the first measurement is at the start). */
+    initial;
+    constructor(api, selectors, deps) {
+        this.api = api;
+        this.selectors = selectors;
+        this.deps = deps;
+    }
+    /** Every alarm the selectors match, by name; a string is the error of a failed call. */
+    async describe(deadline) {
+        const inputs = [];
+        const names = this.selectors.flatMap((s) => (s.kind === 'name' ? [s.name] : []));
+        for (let i = 0; i < names.length; i += NAMES_PER_CALL)
+            inputs.push({ input: { AlarmNames: names.slice(i, i + NAMES_PER_CALL) } });
+        for (const s of this.selectors)
+            if (s.kind === 'prefix')
+                inputs.push({ input: { AlarmNamePrefix: s.prefix }, prefix: s.prefix });
+        const alarms = new Map();
+        const byPrefix = new Map();
+        for (const { input, prefix } of inputs) {
+            let nextToken;
+            let matched = 0;
+            for (let page = 0; page < MAX_PAGES; page++) {
+                const answer = await withRetries('DescribeAlarms', () => {
+                    this.calls++;
+                    return this.api.describeAlarms({
+                        ...input,
+                        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                        MaxRecords: 100,
+                        ...(nextToken && { NextToken: nextToken }),
+                    });
+                }, deadline, this.deps);
+                if (isFailed(answer))
+                    return answer.failed;
+                const listed = [
+                    ...(answer.MetricAlarms ?? []).map((a) => [a.AlarmName, reading(a, 'metric')]),
+                    ...(answer.CompositeAlarms ?? []).map((a) => [a.AlarmName, reading(a, 'composite')]),
+                ];
+                for (const [name, r] of listed) {
+                    if (!name)
+                        continue;
+                    alarms.set(name, r);
+                    matched++;
+                }
+                nextToken = answer.NextToken;
+                if (!nextToken)
+                    break;
+            }
+            if (prefix !== undefined)
+                byPrefix.set(prefix, matched);
+        }
+        return { alarms, byPrefix };
+    }
+    async resolve() {
+        const atMs = this.deps.clock();
+        const found = await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs));
+        if (typeof found === 'string')
+            throw new CloudWatchConfigError(`cannot list the alarms of cloudwatch-alarms: ${found}`, 'Check aws-region, the network and the job credentials');
+        const missing = this.selectors.filter((s) => (s.kind === 'name' ? !found.alarms.has(s.name) : (found.byPrefix.get(s.prefix) ?? 0) === 0));
+        if (missing.length > 0) {
+            const what = missing.map((s) => (s.kind === 'name' ? `'${s.name}'` : `none matches '${describeSelector(s)}'`)).join(', ');
+            throw new CloudWatchConfigError(`cloudwatch-alarms: no such alarm in ${this.deps.region}: ${what}`, 'Check the alarm names (aws cloudwatch describe-alarms --alarm-names ...) and aws-region; an alarm that is not there cannot guard the deploy');
+        }
+        this.initial = { atMs: this.deps.clock(), alarms: found.alarms };
+        return [...found.alarms.keys()].map((name) => ({
+            name,
+            query: `CloudWatch alarm ${name} (${found.alarms.get(name)?.type})`,
+            critical: true,
+            noData: 'inconclusive',
+            direction: 'increase',
+            cumulative: false,
+        }));
+    }
+    async read(specs, history, atMs) {
+        const reuse = this.initial && this.deps.clock() - this.initial.atMs < 1000 ? { alarms: this.initial.alarms } : undefined;
+        this.initial = undefined;
+        const found = reuse ?? (await this.describe(atMs + Math.max(1000, 0.8 * this.deps.intervalMs)));
+        return specs.map((spec, i) => {
+            const index = history[i]?.samples.length ?? 0;
+            const base = { index, atMs };
+            if (typeof found === 'string')
+                return { ...base, status: 'error', reason: found };
+            const a = found.alarms.get(spec.name);
+            if (!a)
+                return { ...base, status: 'error', reason: `alarm '${spec.name}' no longer exists (deleted during the analysis?)` };
+            const since = a.since ? ` since ${a.since}` : '';
+            const alarm = { alarm: a };
+            if (a.state === 'OK')
+                return { ...base, ...alarm, status: 'successful', reason: `OK${since}` };
+            if (a.state === 'ALARM') {
+                const atStart = index === 0 ? ' (already firing when the gate started)' : '';
+                return { ...base, ...alarm, status: 'failed', reason: `alarm '${spec.name}' is in ALARM${since}${atStart}: ${a.reason}` };
+            }
+            if (a.state === 'INSUFFICIENT_DATA')
+                return { ...base, ...alarm, status: 'inconclusive', reason: `no data: INSUFFICIENT_DATA${since}: ${a.reason}` };
+            return { ...base, ...alarm, status: 'error', reason: `unknown alarm state ${a.state}` };
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/metric-data.ts
+
+/** Periods read back from the aligned end: the newest complete one and the one before it. */
+const LOOKBACK_PERIODS = 2;
+/** GetMetricData's limit of queries per call. */
+const MAX_QUERIES = 500;
+const metric_data_MAX_PAGES = 50;
+function metricStat(m, periodS) {
+    return {
+        Metric: { Namespace: m.namespace, MetricName: m.metric, Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+        Period: periodS,
+        Stat: m.stat,
+        ...(m.unit !== undefined && { Unit: m.unit }),
+    };
+}
+/** The GetMetricData queries of one side; the one returning data has Id `id`. Expression ids are prefixed with `id_`. */
+function queriesFor(id, q) {
+    if (q.kind === 'metric')
+        return [{ Id: id, MetricStat: metricStat(q, q.periodS), ReturnData: true }];
+    const rename = (name) => `${id}_${name}`;
+    // Quoted strings (SEARCH('{AWS/ELB,...}', ...)) are kept as they are; ids outside them renamed.
+    const expression = q.expression
+        .split(/('[^']*'|"[^"]*")/)
+        .map((part, i) => (i % 2 === 1 ? part : part.replace(/(?<![A-Za-z0-9_.])[a-z][a-zA-Z0-9_]*/g, (name) => (name in q.metrics ? rename(name) : name))))
+        .join('');
+    return [
+        ...Object.entries(q.metrics).map(([name, m]) => ({ Id: rename(name), MetricStat: metricStat(m, q.periodS), ReturnData: false })),
+        { Id: id, Expression: expression, Period: q.periodS, ReturnData: true },
+    ];
+}
+class metric_data_GetMetricDataReader {
+    api;
+    deps;
+    /** Per side id: the newest datapoint timestamp already measured, and the window end of the last read. */
+    consumed = new Map();
+    lastEnd = new Map();
+    /** GetMetricData calls made (pages included), for the report and the benchmark. */
+    calls = 0;
+    constructor(api, deps) {
+        this.api = api;
+        this.deps = deps;
+    }
+    countCall() {
+        this.calls++;
+        return this.api;
+    }
+    async readRound(specs) {
+        const sides = [];
+        specs.forEach((spec, i) => {
+            const cw = spec.cloudwatch;
+            if (!cw)
+                return;
+            sides.push({ id: `m${i}c`, metric: spec.name, query: cw.canary });
+            if (cw.baseline && spec.baseline !== undefined)
+                sides.push({ id: `m${i}b`, metric: spec.name, query: cw.baseline });
+        });
+        const now = this.deps.clock();
+        const deadline = now + Math.max(1000, 0.8 * this.deps.intervalMs);
+        const outcomes = new Map();
+        // One call per distinct window (every period alike in practice: one call).
+        const byPeriod = new Map();
+        for (const s of sides)
+            byPeriod.set(s.query.periodS, [...(byPeriod.get(s.query.periodS) ?? []), s]);
+        for (const [periodS, group] of byPeriod) {
+            const periodMs = periodS * 1000;
+            const end = Math.floor(now / periodMs) * periodMs;
+            const start = end - LOOKBACK_PERIODS * periodMs;
+            const series = await this.fetch(group, start, end, deadline);
+            for (const side of group) {
+                if (typeof series === 'string') {
+                    outcomes.set(side.id, { kind: 'error', reason: 'http-error', detail: series });
+                    continue;
+                }
+                outcomes.set(side.id, this.outcome(side, series.get(side.id), end, periodS));
+            }
+        }
+        const result = new Map();
+        specs.forEach((spec, i) => {
+            if (!spec.cloudwatch)
+                return;
+            const query = outcomes.get(`m${i}c`);
+            const baseline = outcomes.get(`m${i}b`);
+            result.set(spec.name, { query, ...(baseline && { baseline }) });
+        });
+        return result;
+    }
+    outcome(side, s, end, periodS) {
+        if (!s)
+            return { kind: 'error', reason: 'bad-response', detail: `GetMetricData returned no result for ${side.id}` };
+        if (s.status === 'InternalError')
+            return { kind: 'error', reason: 'execution-error', detail: `CloudWatch could not compute the query: ${s.messages.join('; ') || 'InternalError'}` };
+        if (s.status === 'Forbidden')
+            throw new CloudWatchConfigError(`GetMetricData was forbidden for metric '${side.metric}': ${s.messages.join('; ')}`, 'Check the cloudwatch:GetMetricData permission of the job role');
+        const sameWindow = this.lastEnd.get(side.id) === end;
+        this.lastEnd.set(side.id, end);
+        const last = this.consumed.get(side.id) ?? -Infinity;
+        let newest = -1;
+        for (let i = 0; i < s.timestamps.length; i++) {
+            if (s.timestamps[i] > last && (newest < 0 || s.timestamps[i] > s.timestamps[newest]))
+                newest = i;
+        }
+        if (newest < 0) {
+            if (sameWindow)
+                return {
+                    kind: 'no-data',
+                    reason: 'same-period',
+                    detail: `re-read the same ${periodS} s period (interval shorter than the period): its datapoint was already counted`,
+                };
+            return {
+                kind: 'no-data',
+                reason: 'no-datapoint',
+                detail: `no new datapoint in the last ${LOOKBACK_PERIODS} periods of ${periodS} s up to ${new Date(end).toISOString()} (a period without datapoint is no data, not zero)`,
+            };
+        }
+        const timestampMs = s.timestamps[newest];
+        const value = s.values[newest];
+        this.consumed.set(side.id, timestampMs);
+        if (!Number.isFinite(value))
+            return { kind: 'no-data', reason: 'nan', detail: `the datapoint at ${new Date(timestampMs).toISOString()} is ${value}` };
+        return { kind: 'value', value, timestampMs };
+    }
+    /** All pages of one GetMetricData call per chunk of queries; a string is the error of a failed call. */
+    async fetch(group, start, end, deadline) {
+        const all = group.flatMap((s) => queriesFor(s.id, s.query));
+        const series = new Map();
+        for (let from = 0; from < all.length; from += MAX_QUERIES) {
+            const queries = all.slice(from, from + MAX_QUERIES);
+            let nextToken;
+            for (let page = 0; page < metric_data_MAX_PAGES; page++) {
+                const answer = await withRetries('GetMetricData', () => this.countCall().getMetricData({
+                    MetricDataQueries: queries,
+                    StartTime: new Date(start),
+                    EndTime: new Date(end),
+                    ScanBy: 'TimestampDescending',
+                    ...(nextToken !== undefined && { NextToken: nextToken }),
+                }), deadline, this.deps);
+                if (isFailed(answer))
+                    return answer.failed;
+                for (const r of answer.MetricDataResults ?? [])
+                    merge(series, r);
+                nextToken = answer.NextToken;
+                if (!nextToken)
+                    break;
+            }
+        }
+        return series;
+    }
+}
+function merge(series, r) {
+    if (!r.Id)
+        return;
+    const s = series.get(r.Id) ?? { timestamps: [], values: [], messages: [] };
+    (r.Timestamps ?? []).forEach((t, i) => {
+        s.timestamps.push(new Date(t).getTime());
+        s.values.push(Number(r.Values?.[i]));
+    });
+    // PartialData means more pages follow (NextToken); the last page's status stands.
+    s.status = r.StatusCode;
+    for (const m of r.Messages ?? [])
+        if (m.Value)
+            s.messages.push(`${m.Code ?? ''} ${m.Value}`.trim());
+    series.set(r.Id, s);
+}
+
+;// CONCATENATED MODULE: ./src/health-gate/cloudwatch/sources.ts
+
+
+
+async function sources_cloudWatchSources(a, deps) {
+    const region = a.awsRegion;
+    const api = deps.api ?? (await sdkCloudWatch(region));
+    const callDeps = { clock: deps.clock, sleep: deps.sleep, intervalMs: a.intervalMs };
+    return {
+        ...(a.metrics.some((m) => m.cloudwatch) && { metrics: new GetMetricDataReader(api, callDeps) }),
+        ...(a.alarms.length > 0 && { alarms: new DescribeAlarmsWatch(api, a.alarms, { ...callDeps, region }) }),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/http-checks.ts
@@ -77650,6 +78279,22 @@ function metricDetails(m) {
     const chart = drawn ? drawn + note : '';
     return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));
 }
+/** The alarm's last state (the one that decided, if it fired), with its counts over the analysis. */
+function alarmRow(m) {
+    const samples = m.samples;
+    const lastRead = [...samples].reverse().find((s) => s.alarm);
+    const last = samples[samples.length - 1];
+    const c = m.counts;
+    const state = lastRead?.alarm?.state ?? (last ? `${last.status}` : 'not read');
+    const reason = last?.status === 'error' ? last.reason : (lastRead?.alarm?.reason ?? '');
+    return [
+        `${m.name}${lastRead?.alarm?.type === 'composite' ? ' (composite)' : ''}`,
+        `${state === 'ALARM' ? '🔴' : state === 'OK' ? '🟢' : '⚪'} ${state}`,
+        reason,
+        lastRead?.alarm?.since ?? '',
+        `${c.successful} OK, ${c.failed} ALARM, ${c.inconclusive} INSUFFICIENT_DATA, ${c.error} error`,
+    ];
+}
 function summary_renderSummary(report) {
     let md = heading(`${ICON[report.verdict]} Health gate: ${report.verdict}`);
     md += `**${report.verdict}** by rule \`${report.rule}\`: ${report.reason.replace(/\|/g, '\\|')}  \nScore ${report.score}/100.\n\n`;
@@ -77666,25 +78311,33 @@ function summary_renderSummary(report) {
     }
     if (report.analysis) {
         const a = report.analysis;
-        md += heading('Metrics', 3);
-        md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], a.metrics
-            .map((m) => {
-            const samples = m.samples;
-            const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
-            return [
-                `${m.name}${m.critical ? ' (critical)' : ''}`,
-                m.queries.query,
-                samples.length,
-                num(lastValue),
-                threshold(m),
-                statistic(m),
-                metricStatus(m, report),
-            ];
-        })
-            .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
+        const alarms = a.metrics.filter((m) => m.source === 'alarm');
+        const metrics = a.metrics.filter((m) => m.source !== 'alarm');
+        if (alarms.length > 0) {
+            md += heading('CloudWatch alarms', 3);
+            md += table(['alarm', 'state', 'reason', 'since', 'measurements'], alarms.map(alarmRow));
+        }
+        if (metrics.length > 0 || (a.notJudged ?? []).length > 0)
+            md += heading('Metrics', 3);
+        if (metrics.length > 0 || (a.notJudged ?? []).length > 0)
+            md += table(['metric', 'query', 'samples', 'last value', 'threshold', 'vs baseline', 'status'], metrics
+                .map((m) => {
+                const samples = m.samples;
+                const lastValue = [...samples].reverse().find((s) => s.value !== undefined)?.value;
+                return [
+                    `${m.name}${m.critical ? ' (critical)' : ''}`,
+                    m.queries.query,
+                    samples.length,
+                    num(lastValue),
+                    threshold(m),
+                    statistic(m),
+                    metricStatus(m, report),
+                ];
+            })
+                .concat((a.notJudged ?? []).map((m) => [m.name, m.query, 0, '', '', NOT_COMPARED, `not judged: ${m.reason}`])));
         if (a.settings.compareBaseline === false)
             md += `_compare-baseline: false: baseline queries were not run; each metric was judged by its max/min alone._\n\n`;
-        md += a.metrics.map(metricDetails).join('');
+        md += metrics.map(metricDetails).join('');
         md += `_${a.rounds} round(s) in ${formatMs(a.elapsedMs)}; interval ${formatMs(a.settings.intervalMs)}, count ${a.settings.count}, min-samples ${a.settings.minSamples}, failure-limit ${a.settings.failureLimit}, inconclusive-limit ${a.settings.inconclusiveLimit}, consecutive-error-limit ${a.settings.consecutiveErrorLimit}, effect-size ${a.settings.effectSize}, confidence ${a.settings.confidence}._\n\n`;
     }
     if (report.traffic)
@@ -77763,7 +78416,7 @@ async function run_evaluateGate(inputs, deps, reporter) {
         reporter.info(`Analysing ${a.metrics.length} metric(s)${a.alarms.length > 0 ? ` and ${a.alarms.length} alarm selector(s)` : ''} every ${a.intervalMs} ms, ${a.count} measurement(s) at most, against ${where}`);
         for (const note of analysisNotes(a))
             reporter[note.level](note.text);
-        const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep, log: reporter }) : undefined;
+        const cw = a.awsRegion ? await cloudWatchSources(a, { api: deps.cloudWatch, clock: deps.clock, sleep: deps.sleep }) : undefined;
         const load = inputs.traffic
             ? startTraffic({
                 url: inputs.traffic.url,
@@ -77852,8 +78505,10 @@ const HEALTH_GATE_INPUTS = health_gate_inputs_INPUTS;
  * -> validated inputs. Throws InputError naming the health-gate input and the fix; makes no
  * remote call.
  */
-function parseHealthGateInputs(raw) {
-    return health_gate_inputs_parseInputs(raw);
+function parseHealthGateInputs(raw, 
+/** Where AWS_REGION / AWS_DEFAULT_REGION are read when aws-region is empty (default process.env). */
+env = process.env) {
+    return health_gate_inputs_parseInputs(raw, env);
 }
 /**
  * The inputs with a step's overrides applied, validated like the inputs themselves: throws
@@ -78178,9 +78833,6 @@ const ECS_INPUTS_NOT_TAKEN = [
     'linear-step-bake-time',
     'pause-at',
     'wait-at-ready',
-    'codedeploy-application',
-    'codedeploy-deployment-group',
-    'codedeploy-appspec',
 ];
 /** Shared inputs whose default differs on purpose (the contract test allows exactly these). */
 const OWN_DEFAULTS = { strategy: 'canary', wait: undefined };
@@ -78255,7 +78907,19 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     }
     else {
         const ecsRaw = pick(raw, Object.keys(ECS_TAKEN));
-        deploy = { target, ecs: parseInputs({ ...ecsRaw, strategy, action: 'deploy' }) };
+        // a service behind CodeDeploy: blue/green through CodeDeploy, held at Ready for the analysis
+        const codedeploy = (raw['codedeploy-application'] ?? '').trim() !== '';
+        if (codedeploy && strategy !== 'blue-green')
+            throw new errors_InputError('codedeploy-application', `is set, but CodeDeploy deploys ECS blue/green only (strategy is ${strategy})`, 'Set strategy: blue-green, or remove codedeploy-application');
+        deploy = {
+            target,
+            ecs: parseInputs({
+                ...ecsRaw,
+                strategy: codedeploy ? 'codedeploy' : strategy,
+                action: 'deploy',
+                ...(codedeploy && { 'wait-at-ready': 'true' }),
+            }),
+        };
     }
     const steps = parseSteps(stepsText);
     const gateNames = Object.keys(HEALTH_GATE_INPUTS);
@@ -78270,6 +78934,84 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     if (target === 'ecs' && kind === 'canary')
         checkEcsCanary(steps);
     return { deploy, kind, gate, steps, reportFile: gate?.reportFile };
+}
+
+;// CONCATENATED MODULE: ./src/rollout/codedeploy-deployer.ts
+/**
+ * The CodeDeploy Deployer: an ECS blue/green deployment by AWS CodeDeploy (services with the
+ * CODE_DEPLOY deployment controller), through ecs-deploy's library. preview creates the
+ * deployment and waits until CodeDeploy holds the replacement task set at Ready (test listener
+ * serving it; the deployment group must "specify when to reroute traffic"); promote answers
+ * ContinueDeployment (READY_WAIT): production traffic reroutes; finish waits for Succeeded; abort
+ * stops the deployment with auto-rollback (StopDeployment) and waits until CodeDeploy reports it
+ * rolled back.
+ */
+
+
+function codeDeployDeployer(ctx, cd, inputs) {
+    const group = inputs.codedeploy;
+    if (!group)
+        throw new errors_ServiceError('AWS CodeDeploy', 'no deployment group given');
+    let id;
+    let taskDefinitionArn;
+    let ended = false;
+    const wait = { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs };
+    async function startAndHoldAtReady() {
+        const facts = await deploymentGroupFacts(cd, group.application, group.deploymentGroup);
+        if (!facts.holdsAtReady)
+            throw new errors_ServiceError('AWS CodeDeploy', `deployment group '${group.deploymentGroup}' does not hold the replacement task set at Ready, so there is no moment to analyse before traffic moves`, 'Set its deployment ready option to "Specify when to reroute traffic"');
+        const service = await describeService(ctx);
+        const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
+        const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
+        if (applied.missing.length)
+            throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
+        const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
+        taskDefinitionArn = registered.arn;
+        const lb = service.loadBalancers?.[0];
+        const appspec = buildAppSpec(registered.arn, group.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
+        id = await startCodeDeployDeployment(cd, {
+            application: group.application,
+            deploymentGroup: group.deploymentGroup,
+            appspec,
+            description: `shipline rollout ${registered.arn}`,
+        });
+        ctx.reporter.info(`CodeDeploy deployment ${id} of ${registered.arn}`);
+        const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
+        if (o.result !== 'paused') {
+            ended = true;
+            throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''} before Ready`);
+        }
+    }
+    return {
+        kind: 'blue-green',
+        setWeight: () => Promise.reject(new errors_ServiceError('AWS CodeDeploy', 'CodeDeploy blue/green has no traffic weights', 'Use preview and promote steps')),
+        preview: startAndHoldAtReady,
+        async switchTraffic() {
+            if (!id)
+                await startAndHoldAtReady();
+            await continueCodeDeploy(cd, id, 'continue');
+            ctx.reporter.info(`CodeDeploy ${id}: ContinueDeployment (READY_WAIT), production traffic rerouted to the replacement task set`);
+        },
+        async finish() {
+            const o = await waitForCodeDeploy(cd, id ?? '', { ...wait, stopAtReady: false });
+            ended = true;
+            if (o.result !== 'succeeded')
+                throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
+            return { taskDefinitionArn };
+        },
+        async abort() {
+            if (!id)
+                throw new errors_ServiceError('AWS CodeDeploy', 'the deployment id is not known here, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
+            if (ended)
+                return;
+            await continueCodeDeploy(cd, id, 'rollback');
+            const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: false });
+            ended = true;
+            if (o.result !== 'rolled-back' && o.result !== 'failed')
+                throw new errors_ServiceError('AWS CodeDeploy', `StopDeployment with auto-rollback, but deployment ${id} ended ${o.result}`);
+            ctx.reporter.info(`abort: CodeDeploy ${id} stopped with auto-rollback (${o.result}${o.rollbackReason ? `: ${o.rollbackReason}` : ''})`);
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/ecs-deployer.ts
@@ -78692,6 +79434,7 @@ function rollout_summary_renderSummary(outcome, description) {
 
 
 
+
 /**
  * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
  * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
@@ -78714,8 +79457,11 @@ async function openDeployer(inputs, deps, reporter) {
     if (inputs.deploy.target === 'ecs') {
         const e = inputs.deploy.ecs;
         const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+        const deployer = e.codedeploy
+            ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e)
+            : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
         return {
-            deployer: ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) }),
+            deployer,
             describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
             close: () => undefined,
         };
@@ -78800,6 +79546,7 @@ async function post() {
             const deps = {
                 helm: { exec: toolkit_exec_exec, toolCache: actionsToolCache, describeEks: eksDescriber(), env: process.env },
                 loadEcs: loadEcsApi,
+                loadCodeDeploy: loadCodeDeployApi,
                 ecsClock: systemClock,
                 gate: { clock: Date.now, sleep: sleep },
                 state: { save: () => undefined },
