@@ -124,7 +124,8 @@ export function undeclaredNeedsOutputs(wf: WorkflowFile, readCallee: (file: stri
   };
   for (const [id, job] of Object.entries(all)) {
     const needs = ([] as unknown[]).concat(job.needs ?? []).map(String);
-    const text = JSON.stringify({ ...job, needs: undefined });
+    // Scripts hold no expressions (expressionsInRun), only prose that may name an output.
+    const text = JSON.stringify({ ...job, needs: undefined }, (key, v: unknown) => (key === 'run' ? undefined : v));
     for (const m of text.matchAll(/needs\.([\w-]+)\.outputs\.([\w-]+)/g)) {
       const [, from, name] = m;
       if (!needs.includes(from)) problems.push(`${wf.file}: job '${id}' reads needs.${from}.outputs.${name} but does not need '${from}'`);

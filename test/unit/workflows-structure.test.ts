@@ -23,6 +23,7 @@ import {
   undocumentedInterface,
   unpinnedUses,
 } from '../helpers/workflow-rules';
+import { callerTypeMismatches, undeclaredNeedsOutputs } from '../helpers/caller-rules';
 
 const files = allWorkflowFiles();
 const workflows = files.map((f) => loadWorkflow(f));
@@ -44,6 +45,8 @@ describe.each([
   ['steps of the suite actions pass only inputs their action.yml declares', actionInputMismatches],
   ['production needs the approval job', productionWithoutApproval],
   ['callers grant every permission the called jobs ask for', insufficientCallerPermissions],
+  ['callers pass values of the type each input declares', callerTypeMismatches],
+  ['jobs read only declared outputs of jobs they need', undeclaredNeedsOutputs],
   ['jobs running Shipline actions check out their own Shipline revision first', shiplineCheckoutMissing],
 ])('%s', (_title, rule) => {
   it.each(files)('%s', (file) => {
