@@ -39,7 +39,7 @@ describe('approval.yml brief', () => {
     HEALTH_VERDICT: 'pass',
     STRATEGY: 'canary',
     ROLLOUT_STEPS: '- setWeight: 10\n- analysis: {}\n- setWeight: 100',
-    ENVIRONMENT: 'production-approval',
+    ENVIRONMENT: 'production',
     ...over,
   });
 
