@@ -444,6 +444,23 @@ describe('release.yml: the release commit and the pinned starter workflows', () 
     expect(readFileSync(path.join(ws, 'release', 'notes.md'), 'utf8')).toContain(`uses: acme/shipline/.github/workflows/staging.yml@${RELEASE_SHA} # v1.4.0`);
   });
 
+  it('pins every example in the README and docs the same way (the docs.tar.gz asset)', async () => {
+    const ws = workspace('shipline-release-');
+    cpSync(path.join(ROOT, 'workflows-templates'), path.join(ws, 'workflows-templates'), { recursive: true });
+    cpSync(path.join(ROOT, 'docs'), path.join(ws, 'docs'), { recursive: true });
+    cpSync(path.join(ROOT, 'README.md'), path.join(ws, 'README.md'));
+    const r = await runScript(pins, { REPOSITORY: 'acme/shipline', TAG: 'v1.4.0', RELEASE_SHA }, ws);
+    expect(r.exitCode).toBe(0);
+    const readme = readFileSync(path.join(ws, 'release', 'docs', 'README.md'), 'utf8');
+    expect(readme).toContain(`uses: acme/shipline/.github/workflows/production.yml@${RELEASE_SHA} # v1.4.0\n`);
+    expect(readFileSync(path.join(ws, 'release', 'docs', 'docs', 'setup.md'), 'utf8')).toContain(`- uses: acme/shipline@${RELEASE_SHA} # v1.4.0\n`);
+    expect(readFileSync(path.join(ws, 'release', 'docs', 'docs', 'rollout.md'), 'utf8')).toContain(
+      `uses: acme/shipline/actions/rollout@${RELEASE_SHA} # v1.4.0`,
+    );
+    for (const f of ['README.md', ...readdirSync(path.join(ws, 'release', 'docs', 'docs')).map((d) => `docs/${d}`)])
+      expect([f, readFileSync(path.join(ws, 'release', 'docs', f), 'utf8')]).toEqual([f, expect.not.stringMatching(/@0{40}|shipline\/shipline[^`\s]*@/)]);
+  });
+
   it('refuses a release SHA that is not a full commit SHA', async () => {
     const ws = workspace('shipline-release-');
     cpSync(path.join(ROOT, 'workflows-templates'), path.join(ws, 'workflows-templates'), { recursive: true });
