@@ -373,8 +373,13 @@ describe('locating the Shipline revision from the job OIDC token', () => {
     expect(r.exitCode).toBe(0);
     expect(r.outputs).toEqual({ repository: 'acme/shipline', sha: 'c'.repeat(40) });
     expect(requests.length).toBe(before);
-    for (const file of ['ci.yml', 'staging.yml', 'production.yml', 'gitops.yml'])
-      expect([file, loadWorkflow(`.github/workflows/${file}`).doc.env]).toEqual([file, { SHIPLINE_REPOSITORY: '', SHIPLINE_SHA: '' }]);
+    // every workflow that locates Shipline carries the lines release.yml fills in
+    const locating = readdirSync(path.join(ROOT, '.github', 'workflows')).filter((f) =>
+      readFileSync(path.join(ROOT, '.github', 'workflows', f), 'utf8').includes('job_workflow_sha'),
+    );
+    expect(locating).toEqual(expect.arrayContaining(['ci.yml', 'staging.yml', 'production.yml', 'gitops.yml']));
+    for (const file of locating)
+      expect([file, loadWorkflow(`.github/workflows/${file}`).doc.env]).toEqual([file, expect.objectContaining({ SHIPLINE_REPOSITORY: '', SHIPLINE_SHA: '' })]);
   });
 
   it('says which permission is missing when the job has no OIDC token', async () => {
@@ -411,9 +416,13 @@ describe('release.yml: the release commit and the pinned starter workflows', () 
     expect(r.exitCode).toBe(0);
     expect(r.outputs.sha).toBe(git(ws, 'rev-parse', 'HEAD'));
     expect(git(ws, 'rev-parse', 'HEAD^')).toBe(tested);
-    expect(git(ws, 'diff', '--name-only', 'HEAD^', 'HEAD').split('\n').sort()).toEqual(
-      ['ci', 'gitops', 'production', 'staging'].map((w) => `.github/workflows/${w}.yml`),
-    );
+    // every reusable workflow that locates Shipline, and nothing else
+    const locating = readdirSync(path.join(ROOT, '.github', 'workflows'))
+      .filter((f) => /^ {2}SHIPLINE_SHA: ''$/m.test(readFileSync(path.join(ROOT, '.github', 'workflows', f), 'utf8')))
+      .map((f) => `.github/workflows/${f}`)
+      .sort();
+    expect(locating).toEqual(expect.arrayContaining(['ci', 'gitops', 'production', 'staging'].map((w) => `.github/workflows/${w}.yml`)));
+    expect(git(ws, 'diff', '--name-only', 'HEAD^', 'HEAD').split('\n').sort()).toEqual(locating);
     for (const w of ['ci', 'staging', 'production', 'gitops']) {
       const wf = loadWorkflow(`release/${w}.yml`, readFileSync(path.join(ws, '.github', 'workflows', `${w}.yml`), 'utf8'));
       expect(wf.doc.env).toEqual({ SHIPLINE_REPOSITORY: 'acme/shipline', SHIPLINE_SHA: tested });
