@@ -8,8 +8,10 @@ command -v buildah >/dev/null || need+=(buildah)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v umoci >/dev/null || need+=(umoci)
 command -v prometheus >/dev/null || need+=(prometheus)
+# headless Chromium renders the summaries' Mermaid charts in test/integration/summary-charts.test.ts
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages present: docker-registry buildah skopeo umoci prometheus"
+  echo "system packages present: docker-registry buildah skopeo umoci prometheus chromium"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then

@@ -10923,7 +10923,7 @@ async function clearPending(ops, release, history) {
     return after;
 }
 /** Upgrades (or installs) and returns only when the new revision is deployed; throws DeployFailed otherwise. */
-async function upgradeVerified(ops, req) {
+async function release_ops_upgradeVerified(ops, req) {
     const before = await clearPending(ops, req.release, await ops.helm.history(req.release, ops.namespace));
     // after a failed rollback no revision is deployed: the newest superseded one is the last good
     const previous = lastGood(before)?.revision;
@@ -11005,7 +11005,7 @@ async function rollbackVerified(ops, release, target) {
 ;// CONCATENATED MODULE: ./src/helm-deploy/strategy.ts
 
 const canaryName = (release) => `${release}-canary`;
-const colorName = (release, color) => `${release}-${color}`;
+const strategy_colorName = (release, color) => `${release}-${color}`;
 /**
  * The image as values. A digest key ending in `tag` is a tag-style chart (`repo:tag`), so the
  * value becomes `tag@sha256:…`, which still pins the digest (the tag is ignored by the runtime).
@@ -11018,7 +11018,7 @@ function imageValues(inputs, image) {
     ];
 }
 /** Reads back the pinned image a release runs, from its values (reverse of imageValues). */
-function imageFromValues(inputs, values) {
+function strategy_imageFromValues(inputs, values) {
     const repository = valueAt(values, inputs.imageRepositoryKey);
     const pinned = valueAt(values, inputs.imageDigestKey);
     if (typeof repository !== 'string' || typeof pinned !== 'string')
@@ -11026,7 +11026,7 @@ function imageFromValues(inputs, values) {
     const m = /^(?:([\w][\w.-]*)@)?(sha256:[a-f0-9]{64})$/.exec(pinned);
     return m ? { repository, digest: m[2], tag: m[1] } : undefined;
 }
-function upgradeRequest(ctx, release, setString) {
+function strategy_upgradeRequest(ctx, release, setString) {
     const i = ctx.inputs;
     return {
         release,
@@ -11104,7 +11104,7 @@ async function canaryDeploy(ctx) {
     if (!stable) {
         // Nothing to compare a canary with yet: the first version becomes stable directly.
         ctx.reporter.info(`No stable release ${inputs.release} yet: installing this digest as stable`);
-        const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
+        const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
         return { result, step: 'first install: no stable release yet, so installed as stable', canaryWeight: 0, digest: image.digest, releases: [inputs.release] };
     }
     if (stable.status !== 'deployed') {
@@ -11126,7 +11126,7 @@ async function canaryDeploy(ctx) {
         weight = split.effectiveWeight;
     }
     const values = canaryValues(inputs, image, weight, replicas);
-    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, canaryName(inputs.release), values));
+    const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, canaryName(inputs.release), values));
     if (inputs.trafficRouter === 'alb')
         await setAlbWeight(ctx, weight); // only once the canary is ready
     if (inputs.trafficRouter === 'nginx' && !(await ctx.kubectl.exists(inputs.namespace, 'ingress', canaryName(inputs.release)))) {
@@ -11148,13 +11148,13 @@ async function canaryPromote(ctx) {
         throw new errors_InputError('action', `promote found no canary release ${name} in namespace ${inputs.namespace}`, 'Deploy a canary first (action: deploy, strategy: canary), or check release and namespace');
     if (canary.status !== 'deployed')
         throw new errors_ServiceError('helm', `canary ${name} is ${canary.status}, so there is nothing proven to promote`, 'Deploy the canary again or abort it');
-    const image = imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace));
+    const image = strategy_imageFromValues(inputs, await ctx.helm.values(name, inputs.namespace));
     if (!image)
         throw new errors_ServiceError('helm', `canary ${name} has no digest-pinned image at ${inputs.imageRepositoryKey}/${inputs.imageDigestKey}`, 'Use the same image-*-key inputs as the canary deploy');
     if (inputs.image && inputs.image.digest !== image.digest) {
         throw new errors_InputError('image', `is ${inputs.image.digest} but the canary runs ${image.digest}`, 'Promote what the canary ran: leave image empty or give the canary digest');
     }
-    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
+    const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
     if (inputs.trafficRouter === 'alb')
         await setAlbWeight(ctx, 0);
     await removeCanary(ctx);
@@ -11204,7 +11204,7 @@ async function canaryRollback(ctx) {
 const other = (c) => (c === 'blue' ? 'green' : 'blue');
 async function state(ctx) {
     const { release, namespace } = ctx.inputs;
-    const listed = await ctx.helm.list(namespace, [release, colorName(release, 'blue'), colorName(release, 'green')]);
+    const listed = await ctx.helm.list(namespace, [release, strategy_colorName(release, 'blue'), strategy_colorName(release, 'green')]);
     const router = listed.find((r) => r.name === release);
     let active;
     if (router) {
@@ -11222,7 +11222,7 @@ async function state(ctx) {
         }
         active = value;
     }
-    const colour = (c) => listed.find((r) => r.name === colorName(release, c));
+    const colour = (c) => listed.find((r) => r.name === strategy_colorName(release, c));
     return { router, active, colour };
 }
 function routerValues(color) {
@@ -11241,19 +11241,19 @@ function colorValues(inputs, image, color) {
     ];
 }
 async function switchTo(ctx, color) {
-    return upgradeVerified(ctx.ops, upgradeRequest(ctx, ctx.inputs.release, routerValues(color)));
+    return release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, ctx.inputs.release, routerValues(color)));
 }
 async function blueGreenDeploy(ctx) {
     const { inputs } = ctx;
     const image = inputs.image;
     const { active } = await state(ctx);
     const idle = active ? other(active) : 'blue';
-    const name = colorName(inputs.release, idle);
+    const name = strategy_colorName(inputs.release, idle);
     // 1. the idle colour gets the new digest; a failure here never touched live traffic
-    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, name, colorValues(inputs, image, idle)));
+    const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, name, colorValues(inputs, image, idle)));
     // 2. only once it is ready does the Service selector move to it
     await switchTo(ctx, idle);
-    const kept = active ? `; ${colorName(inputs.release, active)} stays up for an instant switch back until promote` : '';
+    const kept = active ? `; ${strategy_colorName(inputs.release, active)} stays up for an instant switch back until promote` : '';
     return {
         result,
         step: `switched traffic ${active ? `from ${active} ` : ''}to ${idle}${kept}`,
@@ -11271,14 +11271,14 @@ async function blueGreenSwitchBack(ctx) {
     const back = other(active);
     const target = colour(back);
     if (!target || target.status !== 'deployed') {
-        throw new errors_ServiceError('helm', `cannot switch back from ${active}: ${colorName(inputs.release, back)} is ${target ? target.status : 'not installed (promote retired it)'}`, `Deploy the previous digest again with action: deploy`);
+        throw new errors_ServiceError('helm', `cannot switch back from ${active}: ${strategy_colorName(inputs.release, back)} is ${target ? target.status : 'not installed (promote retired it)'}`, `Deploy the previous digest again with action: deploy`);
     }
     const result = await switchTo(ctx, back);
     return {
         result,
-        step: `switched traffic back from ${active} to ${back}; ${colorName(inputs.release, active)} kept`,
+        step: `switched traffic back from ${active} to ${back}; ${strategy_colorName(inputs.release, active)} kept`,
         activeColor: back,
-        releases: [inputs.release, colorName(inputs.release, back)],
+        releases: [inputs.release, strategy_colorName(inputs.release, back)],
     };
 }
 /** promote: the live colour is kept, the idle one is retired. */
@@ -11288,26 +11288,54 @@ async function blueGreenPromote(ctx) {
     if (!active)
         throw new errors_InputError('action', `promote found no blue-green release ${inputs.release} in namespace ${inputs.namespace}`, 'Deploy with strategy: blue-green first');
     const idle = other(active);
-    const liveName = colorName(inputs.release, active);
+    const liveName = strategy_colorName(inputs.release, active);
     // the live colour is checked before the idle one is retired: never remove the only one that serves
     const history = await ctx.helm.history(liveName, inputs.namespace);
     const live = latest(history);
     if (!live || live.status !== 'deployed')
-        throw new errors_ServiceError('helm', `the live colour ${liveName} is ${live ? `${live.status} at revision ${live.revision}` : 'not installed'}, so ${colorName(inputs.release, idle)} is kept`, 'Switch back with action: abort, or deploy again; promote retires the idle colour only when the live one is deployed');
+        throw new errors_ServiceError('helm', `the live colour ${liveName} is ${live ? `${live.status} at revision ${live.revision}` : 'not installed'}, so ${strategy_colorName(inputs.release, idle)} is kept`, 'Switch back with action: abort, or deploy again; promote retires the idle colour only when the live one is deployed');
     if (colour(idle)) {
-        const r = await ctx.helm.uninstall(colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
+        const r = await ctx.helm.uninstall(strategy_colorName(inputs.release, idle), inputs.namespace, inputs.timeoutMs, inputs.wait);
         if (r.exitCode !== 0)
-            throw new errors_ServiceError('helm', `retiring ${colorName(inputs.release, idle)} failed: ${helmError(r)}`, `${liveName} still serves; remove the idle colour with helm uninstall`);
+            throw new errors_ServiceError('helm', `retiring ${strategy_colorName(inputs.release, idle)} failed: ${helmError(r)}`, `${liveName} still serves; remove the idle colour with helm uninstall`);
     }
     else {
-        ctx.reporter.info(`No idle colour ${colorName(inputs.release, idle)} to retire`);
+        ctx.reporter.info(`No idle colour ${strategy_colorName(inputs.release, idle)} to retire`);
     }
     return {
         result: { release: liveName, revision: live.revision, previousRevision: live.revision, status: 'deployed', history },
-        step: `promoted ${active}: ${colorName(inputs.release, idle)} retired`,
+        step: `promoted ${active}: ${strategy_colorName(inputs.release, idle)} retired`,
         activeColor: active,
         releases: [liveName, inputs.release],
     };
+}
+/**
+ * A rollout's preview (rollout action, through library.ts): the idle colour gets the new
+ * digest and takes no traffic; the selector stays on the live colour until blueGreenSwitchToNew.
+ */
+async function blueGreenPreview(ctx) {
+    const { inputs } = ctx;
+    const { active } = await state(ctx);
+    const idle = active ? other(active) : 'blue';
+    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, colorName(inputs.release, idle), colorValues(inputs, inputs.image, idle)));
+    return { colour: idle, result };
+}
+/** Which colour runs `digest`, and which serves (for a rollout's switch and its abort). */
+async function blueGreenColours(ctx, digest) {
+    const { active, colour } = await state(ctx);
+    let withDigest;
+    for (const c of ['blue', 'green']) {
+        if (!colour(c))
+            continue;
+        const image = imageFromValues(ctx.inputs, await ctx.helm.values(colorName(ctx.inputs.release, c), ctx.inputs.namespace));
+        if (image?.digest === digest)
+            withDigest = c;
+    }
+    return { active, withDigest };
+}
+/** Points the router's selector at `colour` (verified like every upgrade). */
+async function blueGreenSwitchTo(ctx, colour) {
+    return switchTo(ctx, colour);
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/plan.ts
@@ -11327,7 +11355,7 @@ function planCommands(inputs, major) {
     const helm = (args) => displayCommand('helm', args, secrets);
     const ctx = { inputs, set: plannedSetArgs(inputs.set) };
     const { release, namespace, timeoutMs, wait, strategy, action } = inputs;
-    const upgrade = (name, values) => helm(upgradeArgs(major, upgradeRequest(ctx, name, values)));
+    const upgrade = (name, values) => helm(upgradeArgs(major, strategy_upgradeRequest(ctx, name, values)));
     const uninstall = (name) => helm(uninstallArgs(major, name, namespace, timeoutMs, wait));
     const alb = (weight) => displayCommand('kubectl', [
         'annotate',
@@ -11373,14 +11401,14 @@ function planCommands(inputs, major) {
         }
     }
     else if (action === 'deploy') {
-        add('idle colour gets the new digest (blue on a first deploy)', upgrade(colorName(release, 'blue'), colorValues(inputs, image, 'blue')));
+        add('idle colour gets the new digest (blue on a first deploy)', upgrade(strategy_colorName(release, 'blue'), colorValues(inputs, image, 'blue')));
         add('switch the Service selector to it', upgrade(release, routerValues('blue')));
     }
     else if (action === 'abort') {
         add('switch the Service back to the other colour', upgrade(release, routerValues('<other colour>')));
     }
     else {
-        add('retire the idle colour', uninstall(colorName(release, '<idle colour>')));
+        add('retire the idle colour', uninstall(strategy_colorName(release, '<idle colour>')));
     }
     return steps;
 }
@@ -11392,7 +11420,7 @@ function planCommands(inputs, major) {
 async function rollingDeploy(ctx) {
     const { inputs } = ctx;
     const image = inputs.image; // parseInputs requires it for deploy
-    const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
+    const result = await release_ops_upgradeVerified(ctx.ops, strategy_upgradeRequest(ctx, inputs.release, imageValues(inputs, image)));
     return { result, step: 'rolling update', digest: image.digest, releases: [inputs.release] };
 }
 async function rollingRollback(ctx) {
@@ -11427,25 +11455,54 @@ function details(summaryText, body) {
 function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
-/** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '', options = {}) {
+/**
+ * The colours lines get, in series order, by name: xychart has no legend, so the chart's title
+ * names each line's colour. Chosen to stay apart for the common colour-vision deficiencies
+ * (orange/blue first) and on GitHub's light and dark backgrounds.
+ */
+const LINE_COLOURS = [
+    { name: 'orange', hex: '#e8590c' },
+    { name: 'blue', hex: '#1c7ed6' },
+    { name: 'red', hex: '#c92a2a' },
+    { name: 'grey', hex: '#868e96' },
+    { name: 'green', hex: '#2b8a3e' },
+    { name: 'purple', hex: '#862e9c' },
+];
+/**
+ * A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). Each series gets a
+ * named colour (Mermaid front matter `config.themeVariables.xyChart.plotColorPalette`) and the
+ * title says which is which ("… — canary orange, baseline blue"); `yTitle` is the y axis with
+ * its unit (e.g. "error rate (share of requests)"). At most LINE_COLOURS.length series.
+ */
+function lineChart(title, xLabels, series, yTitle, options = {}) {
+    if (series.length > LINE_COLOURS.length)
+        throw new Error(`lineChart: ${series.length} series, at most ${LINE_COLOURS.length} colours`);
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    const text = (t) => t.replace(/"/g, "'");
     let positions = xLabels.map((_, i) => i);
     if (options.missing === 'skip') {
         positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
         if (positions.length < 2)
             return '';
     }
+    const colours = series.map((s, i) => ({ series: s.name, ...LINE_COLOURS[i] }));
+    const key = colours.map((c) => `${c.series} ${c.name}`).join(', ');
     const lines = [
         '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${colours.map((c) => c.hex).join(', ')}"`,
+        '---',
         'xychart-beta',
-        `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
-        yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
+        `  title "${text(`${title} — ${key}`)}"`,
+        `  x-axis [${positions.map((i) => `"${text(xLabels[i])}"`).join(', ')}]`,
+        `  y-axis "${text(yTitle)}"`,
         ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
-    ].filter((l) => l !== '');
-    const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
+    ];
+    const legend = `\n_Lines: ${colours.map((c) => `${c.series} (${c.name})`).join(', ')}_\n`;
     return lines.join('\n') + '\n' + legend + '\n';
 }
 function formatBytes(n) {
@@ -11661,7 +11718,7 @@ async function histories(helm, inputs, releases, result) {
 }
 /** Warning events of the release's objects, as far as kubectl can tell (never fatal: the deploy already failed). */
 async function events(kubectl, inputs, reporter) {
-    const prefixes = [inputs.release, canaryName(inputs.release), colorName(inputs.release, 'blue'), colorName(inputs.release, 'green')];
+    const prefixes = [inputs.release, canaryName(inputs.release), strategy_colorName(inputs.release, 'blue'), strategy_colorName(inputs.release, 'green')];
     try {
         return await kubectl.warningEvents(inputs.namespace, prefixes);
     }

@@ -2,18 +2,35 @@
  * `npm run demo`: the pipeline's steps on this machine, through the real bundled actions as the
  * runner runs them. Starts two throwaway registries (dev+staging, prod), a stable and a canary
  * sample service and a Prometheus scraping both; builds the sample image with buildah; promotes
- * the digest dev -> staging -> prod; plans the Helm steps (dry-run, no cluster); runs the health
- * gate's canary analysis for a healthy canary (pass) and a failing one (fail -> abort planned).
+ * the digest dev -> staging -> prod; plans the staging Helm deploy (dry-run, no cluster); gates
+ * staging; then runs production's rollout step (the rollout action) against the helm double and the
+ * ECS double: a healthy canary promoted and a bad canary aborted at 10 %, judged by the real Prometheus.
  * CommonJS (.cts) because the test harness it reuses relies on __dirname.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { startRegistry } from '../../test/helpers/registry';
 import { startPrometheus } from '../../test/helpers/prometheus';
 import { startSampleService } from '../../test/helpers/sample-service';
 import { Cleanup } from './cleanup.cjs';
 import { banner, loud, showRecap } from './report.cjs';
-import { StepFailed, approvalBrief, buildAndScan, bundled, healthGate, planDeploy, promote, sampleWorkspace, type ActionName } from './steps.cjs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startEcsDouble } from '../../test/doubles/ecs';
+import {
+  StepFailed,
+  approvalBrief,
+  buildAndScan,
+  bundled,
+  healthGate,
+  planDeploy,
+  promote,
+  rolloutEcs,
+  rolloutHelm,
+  sampleWorkspace,
+  seedStable,
+  type ActionName,
+} from './steps.cjs';
 
 const onPath = (tool: string) => {
   try {
@@ -87,21 +104,40 @@ async function main(cleanup: Cleanup): Promise<string[]> {
     await promote('promote to prod', `${dev.host}/staging/shop@${digest}`, `${prod.host}/prod/shop:demo`);
   }
   const prodImage = imageRef ? `${prod.host}/prod/shop@${digest}` : `${prod.host}/prod/shop@sha256:${'0'.repeat(64)}`;
-  if (need('helm-deploy')) {
-    for (const weight of ['10', '50', '100']) {
-      banner(`Production canary step: weight ${weight} % (dry-run plan)`);
-      await planDeploy(`canary ${weight} %`, { action: 'deploy', strategy: 'canary', 'canary-weight': weight, namespace: 'production', image: prodImage });
-    }
-    banner('Production: promote the canary to stable (dry-run plan)');
-    await planDeploy('promote canary', { action: 'promote', strategy: 'canary', namespace: 'production', image: prodImage });
-  }
-  if (need('health-gate')) {
-    banner('What a bad canary looks like: 30 % errors -> the gate fails');
+  const stableImage = `${prod.host}/prod/shop@sha256:${'1'.repeat(64)}`;
+  if (need('rollout') && need('helm-deploy')) {
+    const helmState = () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'shipline-demo-helm-'));
+      cleanup.add('helm double state', () => rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    };
+    banner('Production rollout (helm double): healthy canary 10 -> 50 -> 100 %, judged by the real Prometheus, promoted');
+    const good = helmState();
+    await seedStable(good, stableImage);
+    await rolloutHelm('rollout a healthy canary (helm)', good, prodImage, prometheus.url, 'promoted');
+    banner('Production rollout (helm double): a bad canary (30 % errors) is aborted at 10 %');
     canary.set({ errorRate: 0.3 });
-    await healthGate('gate a failing canary', { prometheusUrl: prometheus.url, canaryUrl: canary.url }, 'fail');
-    if (need('helm-deploy')) {
-      banner('The workflow then aborts the canary (dry-run plan)');
-      await planDeploy('abort canary', { action: 'abort', strategy: 'canary', namespace: 'production' });
+    const bad = helmState();
+    await seedStable(bad, stableImage);
+    await rolloutHelm('rollout a bad canary (helm)', bad, prodImage, prometheus.url, 'aborted');
+    canary.set({ errorRate: 0.01 });
+  }
+  if (need('rollout')) {
+    // the ECS API double: one loopback server speaking AWS JSON 1.1, reached by the real SDK; a bake "minute" lasts 5 s
+    const ecsImage = imageRef ? `${prod.host}/prod/shop@${digest}` : `${prod.host}/prod/shop@sha256:${'0'.repeat(64)}`;
+    for (const [title, rate, expect] of [
+      ['healthy canary 10 % then all traffic, promoted', 0.01, 'promoted'],
+      ['a bad canary is aborted at 10 % (stopped with rollback)', 0.3, 'aborted'],
+    ] as const) {
+      banner(`Production rollout (ECS double): ${title}`);
+      const ecs = await startEcsDouble({ stageMs: 60, minuteMs: 5000 });
+      cleanup.add('ECS double', () => ecs.stop());
+      ecs.seedService({});
+      canary.set({ errorRate: rate });
+      // the metric's rate() looks 3 s back: let the previous case's errors leave the window
+      await new Promise((r) => setTimeout(r, 4000));
+      await rolloutEcs(`rollout a ${expect === 'promoted' ? 'healthy' : 'bad'} canary (ecs)`, ecs.env, ecsImage, prometheus.url, expect);
+      console.log(`ECS service web now runs ${ecs.ecs.services.get('default/web')?.taskDefinition}`);
     }
   }
   return [...new Set(skipped)];

@@ -14,7 +14,7 @@ export function loud(message: string): void {
 }
 
 const recap: { name: string; exitCode: number; key: string }[] = [];
-const KEY_OUTPUTS = ['digest', 'verdict', 'status', 'canary-weight', 'bytes-copied', 'plan'];
+const KEY_OUTPUTS = ['digest', 'verdict', 'status', 'canary-weight', 'bytes-copied', 'plan', 'result', 'reached-weight', 'task-definition-arn'];
 
 /** Prints what a person looks at after the step: exit code, outputs, errors, summary. */
 export function showStep(name: string, r: StepResult): void {

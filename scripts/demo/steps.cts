@@ -11,7 +11,7 @@ import { ROOT, actionYmlPath, readActionYml, runAction, type StepResult } from '
 import { runScript, stepScript } from '../../test/helpers/workflow-script';
 import { banner, loud, showStep } from './report.cjs';
 
-export type ActionName = 'build-and-scan' | 'promote-artifact' | 'health-gate' | 'helm-deploy';
+export type ActionName = 'build-and-scan' | 'promote-artifact' | 'health-gate' | 'helm-deploy' | 'rollout';
 
 /** Whether an action's contract and committed bundle exist yet. */
 export function bundled(action: ActionName): boolean {
@@ -23,8 +23,13 @@ export function bundled(action: ActionName): boolean {
 export class StepFailed extends Error {}
 
 /** Runs one step, prints it, and fails the demo when the step's exit code is not the expected one. */
-async function step(title: string, action: ActionName, inputs: Record<string, string>, opts: { cwd?: string; expectExit?: number } = {}): Promise<StepResult> {
-  const r = await runAction(action, inputs, { cwd: opts.cwd ?? ROOT, timeoutMs: 90_000 });
+async function step(
+  title: string,
+  action: ActionName,
+  inputs: Record<string, string>,
+  opts: { cwd?: string; expectExit?: number; env?: Record<string, string>; path?: string[] } = {},
+): Promise<StepResult> {
+  const r = await runAction(action, inputs, { cwd: opts.cwd ?? ROOT, timeoutMs: 90_000, env: opts.env, path: opts.path });
   showStep(`${title} (${action})`, r);
   rmSync(r.tempDir, { recursive: true, force: true }); // the step's runner files: shown above, not needed after
   if (r.exitCode !== (opts.expectExit ?? 0)) throw new StepFailed(`${title}: ${action} exited ${r.exitCode}, expected ${opts.expectExit ?? 0}`);
@@ -86,6 +91,68 @@ export async function healthGate(title: string, g: GateSetup, expect: 'pass' | '
   );
 }
 
+/** The canary analysis every rollout step runs: error rate of canary vs stable (real Prometheus), short intervals. */
+function rolloutAnalysis(prometheusUrl: string): Record<string, string> {
+  const errorRate = (job: string) => `sum(rate(http_requests_total{job="${job}",code="500"}[3s])) / sum(rate(http_requests_total{job="${job}"}[3s]))`;
+  const metrics = ['- name: error-rate', `  query: ${errorRate('canary')}`, `  baseline: ${errorRate('stable')}`, '  max: 0.05', '  critical: true'].join('\n');
+  return { 'prometheus-url': prometheusUrl, metrics, interval: '1s', count: '4', 'min-samples': '3', 'request-timeout': '2s' };
+}
+
+export const ROLLOUT_STEPS = '- setWeight: 10\n- analysis: {}\n- setWeight: 50\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
+
+/** production.yml's rollout step against the helm and kubectl test doubles (release state in `stateDir`). */
+export async function rolloutHelm(title: string, stateDir: string, image: string, prometheusUrl: string, expect: 'promoted' | 'aborted'): Promise<StepResult> {
+  const r = await step(
+    title,
+    'rollout',
+    {
+      target: 'helm',
+      release: 'shop',
+      chart: 'charts/app',
+      'helm-version': 'path',
+      image,
+      set: 'ingress.enabled=true\ningress.host=shop.example.com',
+      steps: ROLLOUT_STEPS,
+      ...rolloutAnalysis(prometheusUrl),
+    },
+    { expectExit: expect === 'promoted' ? 0 : 1, path: [path.join(ROOT, 'test', 'doubles', 'bin')], env: { HELM_DOUBLE_STATE: stateDir } },
+  );
+  if (r.outputs.result !== expect) throw new StepFailed(`${title}: result ${r.outputs.result}, expected ${expect}`);
+  return r;
+}
+
+/** The stable release the canary is compared with, installed through helm-deploy into the helm double. */
+export async function seedStable(stateDir: string, image: string): Promise<void> {
+  await step(
+    'install stable (helm double)',
+    'helm-deploy',
+    { release: 'shop', chart: 'charts/app', 'helm-version': 'path', strategy: 'canary', image, set: 'ingress.enabled=true\ningress.host=shop.example.com' },
+    {
+      path: [path.join(ROOT, 'test', 'doubles', 'bin')],
+      env: { HELM_DOUBLE_STATE: stateDir },
+    },
+  );
+}
+
+/** The same rollout against the ECS test double: an ECS native canary (10 %, then all traffic). */
+export async function rolloutEcs(
+  title: string,
+  ecsEnv: Record<string, string>,
+  image: string,
+  prometheusUrl: string,
+  expect: 'promoted' | 'aborted',
+): Promise<StepResult> {
+  const steps = '- setWeight: 10\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
+  const r = await step(
+    title,
+    'rollout',
+    { target: 'ecs', service: 'web', images: `app=${image}`, 'poll-interval': '100ms', wait: '60s', steps, ...rolloutAnalysis(prometheusUrl) },
+    { expectExit: expect === 'promoted' ? 0 : 1, env: ecsEnv },
+  );
+  if (r.outputs.result !== expect) throw new StepFailed(`${title}: result ${r.outputs.result}, expected ${expect}`);
+  return r;
+}
+
 /** helm-deploy with dry-run: the Helm commands each pipeline step would run, without a cluster. */
 export async function planDeploy(title: string, inputs: Record<string, string>): Promise<StepResult> {
   return step(title, 'helm-deploy', { release: 'shop', namespace: 'demo', chart: 'charts/app', 'helm-version': 'path', 'dry-run': 'true', ...inputs });
@@ -111,11 +178,13 @@ export async function approvalBrief(images: { name: string; image: string; diges
     LOAD_RESULT: '',
     HEALTH_VERDICT: healthVerdict,
     STRATEGY: 'canary',
-    CANARY_STEPS: '10, 50, 100',
-    ENVIRONMENT: 'production-approval',
+    ROLLOUT_STEPS,
+    ENVIRONMENT: 'production',
     ...runnerContext(),
   });
-  showStep('approval brief (approval.yml, job brief)', { ...r, env: {}, addedPath: [], log: r.stdout + r.stderr, tempDir: '' });
+  showStep('approval brief (approval.yml, job brief)', { ...r, env: {}, addedPath: [], log: r.stdout + r.stderr, tempDir: '', state: {}, killed: false });
   if (r.exitCode !== 0) throw new StepFailed(`approval brief exited ${r.exitCode}`);
-  banner('Approval: in GitHub the `approve` job now waits for a required reviewer of the protected environment');
+  banner(
+    'Approval: in GitHub the production deploy jobs now wait for a required reviewer of the protected `production` environment, which holds the production role',
+  );
 }

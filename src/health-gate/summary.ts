@@ -1,4 +1,5 @@
 /** The job summary: the verdict in one line, then a table per phase and a chart per metric. */
+import { unitOfQuery } from '../toolkit/metric-unit';
 import { details, heading, lineChart, table, formatMs } from '../toolkit/summary';
 import type { GateReport } from './report';
 import type { Sample } from './analysis/measurement';
@@ -46,7 +47,8 @@ function metricDetails(m: Metric): string {
   // Mermaid cannot draw gaps and a missing value drawn at 0 would look like a perfect sample:
   // samples without data are left out of the chart (their numbers are missing on the x axis).
   const missing = labels.filter((_, i) => series.some((line) => !Number.isFinite(line.values[i])));
-  const drawn = lineChart(`${m.name}: canary${m.queries.baseline ? ' vs baseline' : ''}`, labels, series, '', { missing: 'skip' });
+  const unit = unitOfQuery(m.queries.query, { total: m.queries.total !== undefined });
+  const drawn = lineChart(`${m.name}`, labels, series, `${m.name} (${unit})`, { missing: 'skip' });
   const note = missing.length > 0 ? `_Not drawn, no data: sample${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (see the table)._\n\n` : '';
   const chart = drawn ? drawn + note : '';
   return details(`${m.name}: ${samples.length} samples`, chart + table(['#', 'canary', 'baseline', 'status', 'reason'], rows));

@@ -39,30 +39,59 @@ export interface LineChartOptions {
   missing?: 'zero' | 'skip';
 }
 
-/** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
+/**
+ * The colours lines get, in series order, by name: xychart has no legend, so the chart's title
+ * names each line's colour. Chosen to stay apart for the common colour-vision deficiencies
+ * (orange/blue first) and on GitHub's light and dark backgrounds.
+ */
+export const LINE_COLOURS: readonly { name: string; hex: string }[] = [
+  { name: 'orange', hex: '#e8590c' },
+  { name: 'blue', hex: '#1c7ed6' },
+  { name: 'red', hex: '#c92a2a' },
+  { name: 'grey', hex: '#868e96' },
+  { name: 'green', hex: '#2b8a3e' },
+  { name: 'purple', hex: '#862e9c' },
+];
+
+/**
+ * A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). Each series gets a
+ * named colour (Mermaid front matter `config.themeVariables.xyChart.plotColorPalette`) and the
+ * title says which is which ("… — canary orange, baseline blue"); `yTitle` is the y axis with
+ * its unit (e.g. "error rate (share of requests)"). At most LINE_COLOURS.length series.
+ */
 export function lineChart(
   title: string,
   xLabels: readonly string[],
   series: readonly { name: string; values: readonly number[] }[],
-  yTitle = '',
+  yTitle: string,
   options: LineChartOptions = {},
 ): string {
+  if (series.length > LINE_COLOURS.length) throw new Error(`lineChart: ${series.length} series, at most ${LINE_COLOURS.length} colours`);
   const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+  const text = (t: string) => t.replace(/"/g, "'");
   let positions = xLabels.map((_, i) => i);
   if (options.missing === 'skip') {
     positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
     if (positions.length < 2) return '';
   }
+  const colours = series.map((s, i) => ({ series: s.name, ...LINE_COLOURS[i] }));
+  const key = colours.map((c) => `${c.series} ${c.name}`).join(', ');
   const lines = [
     '```mermaid',
+    '---',
+    'config:',
+    '  themeVariables:',
+    '    xyChart:',
+    `      plotColorPalette: "${colours.map((c) => c.hex).join(', ')}"`,
+    '---',
     'xychart-beta',
-    `  title "${title.replace(/"/g, "'")}"`,
-    `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
-    yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
+    `  title "${text(`${title} — ${key}`)}"`,
+    `  x-axis [${positions.map((i) => `"${text(xLabels[i])}"`).join(', ')}]`,
+    `  y-axis "${text(yTitle)}"`,
     ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
     '```',
-  ].filter((l) => l !== '');
-  const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
+  ];
+  const legend = `\n_Lines: ${colours.map((c) => `${c.series} (${c.name})`).join(', ')}_\n`;
   return lines.join('\n') + '\n' + legend + '\n';
 }
 

@@ -83,3 +83,36 @@ describe.each(actions)('%s', (action) => {
     ).toEqual([...mod.OUTPUTS].sort());
   });
 });
+
+/**
+ * A shared input has one definition: rollout takes helm-deploy's and health-gate's inputs under
+ * their names (parsed by their parsers), so its action.yml must describe them the same way,
+ * with the same defaults, except the few whose meaning a rollout changes on purpose.
+ */
+describe('rollout: inputs shared with the actions that own them', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const rollout = require(path.join(ROOT, 'src', 'rollout', 'inputs.ts')) as {
+    INPUT_OWNERS: readonly string[];
+    OWN_DEFAULTS: Record<string, string | undefined>;
+    OWN_DESCRIPTIONS: readonly string[];
+    NOT_TAKEN: Record<string, readonly string[]>;
+  };
+  const yml = readActionYml('rollout');
+  const owners = rollout.INPUT_OWNERS.map((a) => ({ action: a, inputs: readActionYml(a).inputs ?? {} }));
+
+  it('takes every input of its owners (but the ones a rollout sets itself) and adds only target and steps', () => {
+    const taken = owners.flatMap((o) => Object.keys(o.inputs).filter((n) => !rollout.NOT_TAKEN[o.action].includes(n)));
+    expect(Object.keys(yml.inputs ?? {}).sort()).toEqual([...new Set(['target', 'steps', ...taken])].sort());
+  });
+
+  it.each(owners.flatMap((o) => Object.keys(o.inputs).map((name) => [o.action, name] as const)).filter(([, n]) => n in (yml.inputs ?? {})))(
+    '%s %s: same description and default',
+    (action, name) => {
+      const theirs = readActionYml(action).inputs![name];
+      const ours = yml.inputs![name];
+      if (!rollout.OWN_DESCRIPTIONS.includes(name)) expect(ours.description).toBe(theirs.description);
+      const expected = name in rollout.OWN_DEFAULTS ? rollout.OWN_DEFAULTS[name] : theirs.default;
+      expect(ours.default === undefined ? undefined : String(ours.default)).toBe(expected === undefined ? undefined : String(expected));
+    },
+  );
+});

@@ -90,20 +90,44 @@ describe('summary markdown', () => {
     expect(md).toContain('xychart-beta');
     expect(md).toContain('line [0.1, 0]');
     expect(md).toContain('line [0.05, 0.04]');
-    expect(md).toContain('canary, baseline');
+    expect(md).toContain('_Lines: canary (orange), baseline (blue)_');
+  });
+  it("names each line's colour in the title and sets those colours in the front matter; the y axis says its unit", () => {
+    const md = lineChart(
+      'errors',
+      ['1', '2'],
+      [
+        { name: 'canary', values: [1, 2] },
+        { name: 'baseline', values: [1, 1] },
+      ],
+      'error rate (share of requests)',
+    );
+    expect(md.split('\n').slice(0, 11)).toEqual([
+      '```mermaid',
+      '---',
+      'config:',
+      '  themeVariables:',
+      '    xyChart:',
+      '      plotColorPalette: "#e8590c, #1c7ed6"',
+      '---',
+      'xychart-beta',
+      '  title "errors — canary orange, baseline blue"',
+      '  x-axis ["1", "2"]',
+      '  y-axis "error rate (share of requests)"',
+    ]);
   });
   it('leaves out x positions without a value when asked (Mermaid cannot draw gaps)', () => {
     const series = [
       { name: 'canary', values: [0.1, NaN, 0.3, 0.2] },
       { name: 'baseline', values: [0.05, 0.04, Infinity, 0.06] },
     ];
-    const md = lineChart('errors', ['1', '2', '3', '4'], series, '', { missing: 'skip' });
+    const md = lineChart('errors', ['1', '2', '3', '4'], series, 'ratio', { missing: 'skip' });
     expect(md).toContain('x-axis ["1", "4"]');
     expect(md).toContain('line [0.1, 0.2]');
     expect(md).toContain('line [0.05, 0.06]');
-    expect(lineChart('errors', ['1', '2', '3', '4'], series, '', { missing: 'zero' })).toContain('line [0.1, 0, 0.3, 0.2]');
+    expect(lineChart('errors', ['1', '2', '3', '4'], series, 'ratio', { missing: 'zero' })).toContain('line [0.1, 0, 0.3, 0.2]');
     // fewer than two points left: no chart at all rather than a lone dot
-    expect(lineChart('errors', ['1', '2'], [{ name: 'canary', values: [NaN, 1] }], '', { missing: 'skip' })).toBe('');
+    expect(lineChart('errors', ['1', '2'], [{ name: 'canary', values: [NaN, 1] }], 'ratio', { missing: 'skip' })).toBe('');
   });
   it('formats sizes', () => {
     expect([formatBytes(512), formatBytes(10 * 1024 * 1024), formatBytes(1536)]).toEqual(['512 B', '10.0 MiB', '1.50 KiB']);

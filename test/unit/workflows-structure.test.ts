@@ -23,6 +23,7 @@ import {
   undocumentedInterface,
   unpinnedUses,
 } from '../helpers/workflow-rules';
+import { callerTypeMismatches, undeclaredNeedsOutputs } from '../helpers/caller-rules';
 
 const files = allWorkflowFiles();
 const workflows = files.map((f) => loadWorkflow(f));
@@ -44,6 +45,8 @@ describe.each([
   ['steps of the suite actions pass only inputs their action.yml declares', actionInputMismatches],
   ['production needs the approval job', productionWithoutApproval],
   ['callers grant every permission the called jobs ask for', insufficientCallerPermissions],
+  ['callers pass values of the type each input declares', callerTypeMismatches],
+  ['jobs read only declared outputs of jobs they need', undeclaredNeedsOutputs],
   ['jobs running Shipline actions check out their own Shipline revision first', shiplineCheckoutMissing],
 ])('%s', (_title, rule) => {
   it.each(files)('%s', (file) => {
@@ -70,19 +73,17 @@ describe('each rule catches a deliberately bad snippet', () => {
     expect(problems[1]).toContain('without a version comment');
   });
 
-  it('first-party Shipline workflows: a release tag or a SHA, never a branch or a placeholder; third parties: a SHA only', () => {
-    const call = (uses: string) => snippet(`jobs:\n  a:\n    uses: ${uses}\n`);
-    for (const ok of [
-      'acme/shipline/.github/workflows/ci.yml@v1',
-      'acme/shipline/.github/workflows/ci.yml@v1.4.0',
-      'acme/shipline/.github/workflows/ci.yml@1234567890abcdef1234567890abcdef12345678 # v1.4.0',
-    ])
-      expect(unpinnedUses(call(ok))).toEqual([]);
-    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@main'))).toEqual([expect.stringContaining('or a Shipline release tag')]);
-    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@v1-beta'))).toEqual([expect.stringContaining('or a Shipline release tag')]);
-    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@0000000000000000000000000000000000000000 # v1'))).toEqual([
-      expect.stringContaining('placeholder SHA'),
-    ]);
+  it('Shipline workflows too: a SHA with its version, never a tag or a branch; the zero placeholder only in templates and docs, as v0.0.0', () => {
+    const call = (uses: string, file = 'snippet.yml') => loadWorkflow(file, `jobs:\n  a:\n    uses: ${uses}\n`);
+    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@1234567890abcdef1234567890abcdef12345678 # v1.4.0'))).toEqual([]);
+    for (const movable of ['@v1', '@v1.4.0', '@main'])
+      expect(unpinnedUses(call(`acme/shipline/.github/workflows/ci.yml${movable}`))).toEqual([expect.stringContaining('a Shipline tag can be moved too')]);
+    const placeholder = 'shipline/shipline/.github/workflows/ci.yml@0000000000000000000000000000000000000000 # v0.0.0';
+    expect(unpinnedUses(call(placeholder))).toEqual([expect.stringContaining('placeholder SHA')]);
+    expect(unpinnedUses(call(placeholder, 'workflows-templates/x.yml'))).toEqual([]);
+    expect(unpinnedUses(call(placeholder, 'README.md#12'))).toEqual([]);
+    expect(unpinnedUses(call(placeholder.replace('v0.0.0', 'v1'), 'README.md#12'))).toEqual([expect.stringContaining('placeholder SHA')]);
+    expect(unpinnedUses(call('acme/other/.github/workflows/ci.yml@0000000000000000000000000000000000000000 # v0.0.0', 'README.md#3'))).toHaveLength(1);
     expect(unpinnedUses(call('acme/other/.github/workflows/ci.yml@v1'))).toEqual([expect.stringContaining('not pinned to a 40-character SHA: acme/other')]);
     expect(unpinnedUses(call('aws-actions/configure-aws-credentials@v5'))).toHaveLength(1);
   });
@@ -177,16 +178,16 @@ describe('the pipeline', () => {
     }
   });
 
-  it('the plan the reviewer approves is the plan production runs (same strategy and canary steps)', () => {
+  it('the plan the reviewer approves is the plan production runs (same strategy and rollout steps)', () => {
     const defaults = (file: string) => {
       const api = (loadWorkflow(file).doc.on as Record<string, Record<string, Record<string, Record<string, unknown>>>>).workflow_call.inputs;
-      return [api.strategy.default, api['canary-steps'].default];
+      return [api.strategy.default, api.steps.default];
     };
     expect(defaults('.github/workflows/approval.yml')).toEqual(defaults('.github/workflows/production.yml'));
     for (const wf of pipelines) {
       const byCall = (name: string) => jobs(wf).find(([, job]) => String(job.uses ?? '').includes(name))![1].with as Record<string, unknown>;
       const [approval, production] = [byCall('approval.yml'), byCall('production.yml')];
-      expect([wf.file, approval.strategy, approval['canary-steps']]).toEqual([wf.file, production.strategy, production['canary-steps']]);
+      expect([wf.file, approval.strategy, approval.steps]).toEqual([wf.file, production.strategy, production.steps]);
     }
   });
 
@@ -197,22 +198,63 @@ describe('the pipeline', () => {
     expect(deploy.environment).toEqual(expect.objectContaining({ name: '${{ inputs.environment }}' }));
   });
 
-  it('the approval job is bound to a protected environment and comes after the brief the reviewer reads', () => {
+  it('approval guards the credentials: every production job that can get the production role is bound to the protected environment', () => {
+    const production = loadWorkflow('.github/workflows/production.yml');
+    const credentialed = jobs(production).filter(([, job]) =>
+      steps(job).some(
+        (s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') || String(s.uses ?? '').startsWith('./.shipline/actions/'),
+      ),
+    );
+    expect(credentialed.map(([id]) => id)).toEqual(['deploy']);
+    for (const [, job] of credentialed) expect(job.environment).toEqual(expect.objectContaining({ name: '${{ inputs.environment }}' }));
+    // approval.yml is the brief only: a gate on a job without credentials would guard nothing
     const approval = Object.fromEntries(jobs(loadWorkflow('.github/workflows/approval.yml')));
-    expect(approval.approve.environment).toBe('${{ inputs.environment }}');
-    expect(approval.approve.needs).toBe('brief');
+    expect(Object.keys(approval)).toEqual(['brief']);
+    expect(approval.brief.environment).toBeUndefined();
+    expect(
+      (readRepoYaml('.github/workflows/approval.yml') as Record<string, Record<string, Record<string, Record<string, Record<string, string>>>>>).on
+        .workflow_call.inputs.environment.default,
+    ).toBe('production');
+  });
+
+  it('every reusable workflow but ci serialises what it changes per environment and service, and never cancels a run in progress', () => {
+    const group = (c: unknown) => (c as Record<string, unknown> | undefined)?.group as string | undefined;
+    const staging = loadWorkflow('.github/workflows/staging.yml').doc;
+    expect(staging.concurrency).toEqual({ group: expect.stringContaining('inputs.environment'), 'cancel-in-progress': false });
+    expect(group(staging.concurrency)).toContain('fromJSON(inputs.images).*.name'); // deploy, tests and rollback of one run are one unit
+    for (const [file, job] of [
+      ['production.yml', 'deploy'],
+      ['gitops.yml', 'promote'],
+    ]) {
+      const c = Object.fromEntries(jobs(loadWorkflow(`.github/workflows/${file}`)))[job].concurrency;
+      expect([file, c]).toEqual([file, { group: expect.stringMatching(/inputs\.environment.*matrix\.service\.name/), 'cancel-in-progress': false }]);
+    }
+  });
+
+  it('production never drops an approved run silently: a cancelled deploy fails the outcome job loudly', () => {
+    const all = Object.fromEntries(jobs(loadWorkflow('.github/workflows/production.yml')));
+    expect(all.outcome).toMatchObject({ needs: 'deploy', if: 'always()', permissions: {} });
+  });
+
+  it('callers set no concurrency of their own on the reusable workflows (GitHub would cancel a pending approved run)', () => {
+    for (const wf of workflows.filter((w) => !w.file.startsWith('.github/workflows/') || w.file.endsWith('pipeline.yml')))
+      for (const [id, job] of jobs(wf)) if (typeof job.uses === 'string') expect([wf.file, id, job.concurrency]).toEqual([wf.file, id, undefined]);
   });
 
   it('staging rolls back when tests or the gate fail, and only after a deploy that succeeded', () => {
     const staging = Object.fromEntries(jobs(loadWorkflow('.github/workflows/staging.yml')));
-    expect(staging.rollback.needs).toEqual(['deploy', 'e2e', 'load', 'health']);
+    expect(staging.rollback.needs).toEqual(['shipline', 'deploy', 'e2e', 'load', 'health']);
     expect(staging.rollback.if).toBe('${{ failure() }}');
     // each service returns to the revision recorded before this run's deploy, and only if that deploy succeeded
     const rollback = steps(staging.rollback).find((s) => s.uses === './.shipline/actions/helm-deploy')!;
-    expect(rollback.if).toBe("steps.recorded.outputs.revision != ''");
+    expect(rollback.if).toBe("inputs.platform == 'helm' && steps.recorded.outputs.revision != ''");
+    const ecsRollback = steps(staging.rollback).find((s) => s.uses === './.shipline/actions/ecs-deploy')!;
+    expect(ecsRollback.if).toBe("inputs.platform == 'ecs' && steps.recorded.outputs.revision != ''");
+    expect((ecsRollback.with as Record<string, string>).action).toBe('rollback');
     expect((rollback.with as Record<string, string>).revision).toBe('${{ steps.recorded.outputs.revision }}');
     const deploySteps = steps(staging.deploy).map((s) => String(s.name ?? s.uses));
-    expect(deploySteps.indexOf('Record the revision to return to')).toBe(deploySteps.indexOf('Deploy') + 1); // runs only after a successful deploy
+    expect(deploySteps.indexOf('Record the revision to return to')).toBe(deploySteps.indexOf('Deploy (ECS)') + 1); // runs only after a successful deploy
+    expect(deploySteps.indexOf('Deploy (ECS)')).toBe(deploySteps.indexOf('Deploy') + 1);
     expect((staging.deploy.strategy as Record<string, unknown>)['fail-fast']).toBe(false);
   });
 
@@ -221,60 +263,44 @@ describe('the pipeline', () => {
     const w = (step: Record<string, unknown>) => (step.with ?? {}) as Record<string, string>;
     const isAction = (step: Record<string, unknown>, name: string) => step.uses === `./.shipline/actions/${name}`;
 
-    it('runs every planned canary weight (up to the 5 the plan allows), each followed by a canary-vs-stable gate, then promotes', () => {
+    it('is thin: one rollout step takes the steps as given, with the deploy and analysis inputs; no unrolled steps, no bash that reads the steps', () => {
       const list = deploySteps();
-      const canaryDeploys = list.filter((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'canary');
-      expect(canaryDeploys.map((s) => w(s)['canary-weight'])).toEqual([1, 2, 3, 4, 5].map((i) => `\${{ steps.plan.outputs.weight-${i} }}`));
-      for (const step of canaryDeploys) {
-        const gate = list[list.indexOf(step) + 1];
-        expect(isAction(gate, 'health-gate')).toBe(true);
-        expect(gate.if).toBe(step.if); // the gate runs exactly when its step ran
-        expect(w(gate).metrics).toBe('${{ steps.plan.outputs.metrics }}');
-      }
-      const promote = list.find((s) => isAction(s, 'helm-deploy') && w(s).action === 'promote' && w(s).strategy === 'canary');
-      expect(list.indexOf(promote!)).toBeGreaterThan(list.indexOf(canaryDeploys[4]) + 1);
-    });
-
-    it("wires each canary gate to its own step's compare-baseline from the plan, so the 100 % gate does not compare with the empty stable", () => {
-      const list = deploySteps();
-      const canaryDeploys = list.filter((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'canary');
-      canaryDeploys.forEach((step, i) => {
-        const gate = list[list.indexOf(step) + 1];
-        expect(w(step)['canary-weight']).toBe(`\${{ steps.plan.outputs.weight-${i + 1} }}`);
-        expect(w(gate)['compare-baseline']).toBe(`\${{ steps.plan.outputs.compare-baseline-${i + 1} }}`);
+      const rollouts = list.filter((s) => isAction(s, 'rollout'));
+      expect(rollouts).toHaveLength(1);
+      const r = w(rollouts[0]);
+      expect(r).toMatchObject({
+        target: '${{ inputs.platform }}',
+        strategy: '${{ inputs.strategy }}',
+        steps: '${{ inputs.steps }}',
+        release: '${{ matrix.service.name }}',
+        'traffic-router': '${{ inputs.traffic-router }}',
+        metrics: '${{ steps.service.outputs.metrics }}',
+        urls: '${{ steps.service.outputs.health-urls }}',
       });
-      // The plan writes compare-baseline-N next to weight-N: false exactly when the weight is 100.
-      const plan = String(list.find((s) => s.id === 'plan')!.run);
-      expect(plan).toContain('if [ "$w" -lt 100 ]; then compare=true; else compare=false; fi');
-      expect(plan).toContain('outputs+=("weight-$((i + 1))=$w" "compare-baseline-$((i + 1))=$compare")');
+      expect(r.image).toContain('matrix.service.digest'); // pinned by digest
+      expect(list.filter((s) => isAction(s, 'helm-deploy') || isAction(s, 'health-gate'))).toEqual([]);
+      for (const s of list.filter((x) => typeof x.run === 'string')) expect(String(s.run)).not.toMatch(/setWeight|weight|STEPS/i);
+      // the rollout's own post step aborts a cancelled run: no abort steps here
+      expect(list.filter((s) => /abort|switch.*back/i.test(String(s.name ?? '')))).toEqual([]);
     });
 
-    it('gates the blue/green colour by max/min alone: after the switch the old colour serves nothing to compare with', () => {
+    it('notifies last, always, from the rollout result', () => {
       const list = deploySteps();
-      const deploy = list.find((s) => isAction(s, 'helm-deploy') && w(s).action === 'deploy' && w(s).strategy === 'blue-green');
-      const gate = list[list.indexOf(deploy!) + 1];
-      expect(isAction(gate, 'health-gate')).toBe(true);
-      expect(String(w(gate)['compare-baseline'])).toBe('false');
-    });
-
-    it('gives every canary step, the promotion and the abort the same traffic router', () => {
-      const canary = deploySteps().filter((s) => isAction(s, 'helm-deploy') && w(s).strategy === 'canary');
-      expect(canary).toHaveLength(7); // 5 weights, promote, abort
-      for (const s of canary) expect(w(s)['traffic-router']).toBe('${{ inputs.traffic-router }}');
-    });
-
-    it('aborts the canary on any failure or cancellation; switches blue/green back only after the new colour took traffic and failed its gate', () => {
-      const list = deploySteps();
-      const abort = list.find((s) => s.id === 'abort-canary')!;
-      expect(w(abort)).toEqual(expect.objectContaining({ action: 'abort', strategy: 'canary' }));
-      expect(abort.if).toBe("(failure() || cancelled()) && steps.plan.outputs.strategy == 'canary'");
-      const back = list.find((s) => s.id === 'switch-back')!;
-      expect(w(back)).toEqual(expect.objectContaining({ action: 'abort', strategy: 'blue-green', chart: '${{ inputs.chart }}' })); // switching needs the chart
-      expect(back.if).toBe("(failure() || cancelled()) && steps.blue-green-deploy.outcome == 'success' && steps.blue-green-gate.outcome != 'success'");
       const notify = list[list.length - 1];
       expect(notify.name).toBe('Notify');
       expect(notify.if).toBe('always()');
-      expect(list.indexOf(notify)).toBeGreaterThan(Math.max(list.indexOf(abort), list.indexOf(back)));
+      expect((notify.env as Record<string, string>).RESULT).toBe('${{ steps.rollout.outputs.result }}');
+    });
+
+    it('reads the Shipline revision from the first job, which alone asks for the OIDC token to locate it', () => {
+      const all = Object.fromEntries(jobs(loadWorkflow('.github/workflows/production.yml')));
+      expect(all.deploy.needs).toBe('shipline');
+      expect(Object.keys(all)[0]).toBe('shipline');
+      expect(
+        Object.entries(all)
+          .filter(([, job]) => (job.permissions as Record<string, string>)['id-token'])
+          .map(([id]) => id),
+      ).toEqual(['shipline', 'deploy']);
     });
 
     it('reports the result over every service of the matrix, not the last one to finish', () => {
@@ -306,7 +332,7 @@ describe('the pipeline', () => {
 
   it('outputs flow from ci into staging, approval and production', () => {
     const ci = reusableInterface(loadWorkflow('.github/workflows/ci.yml').doc)!;
-    expect(Object.keys(ci.outputs)).toEqual(['images', 'vulnerabilities']);
+    expect(Object.keys(ci.outputs)).toEqual(['images', 'vulnerabilities', 'digest', 'image', 'image-ref']);
     const pipeline = Object.fromEntries(jobs(loadWorkflow('.github/workflows/pipeline.yml')));
     expect((pipeline.staging.with as Record<string, string>).images).toBe('${{ needs.ci.outputs.images }}');
     expect((pipeline.approval.with as Record<string, string>)['health-verdict']).toBe('${{ needs.staging.outputs.health-verdict }}');
@@ -317,18 +343,39 @@ describe('the pipeline', () => {
 describe('starter workflow templates', () => {
   const templates = files.filter((f) => f.startsWith('workflows-templates/'));
 
-  it.each(templates)('%s calls the organisation’s Shipline workflows by the major release tag (first-party rule)', (file) => {
-    const calls = jobs(loadWorkflow(file))
+  it.each(templates)('%s calls Shipline’s workflows by the release placeholder release.yml fills in (SHA, version comment)', (file) => {
+    const wf = loadWorkflow(file);
+    const calls = jobs(wf)
       .map(([, job]) => job.uses)
       .filter((u): u is string => typeof u === 'string');
     expect(calls.length).toBeGreaterThan(0);
-    for (const uses of calls) expect(uses).toMatch(/^shipline\/shipline\/\.github\/workflows\/(ci|staging|approval|production)\.yml@v1$/);
+    for (const uses of calls) expect(uses).toMatch(/^shipline\/shipline\/\.github\/workflows\/(ci|staging|approval|production)\.yml@0{40}$/);
+    for (const line of wf.text.split('\n').filter((l) => /^\s+uses: shipline\//.test(l))) expect(line).toMatch(/ # v0\.0\.0$/);
+  });
+
+  it.each(templates)('%s passes values files per environment to each deploy stage', (file) => {
+    for (const [, job] of jobs(loadWorkflow(file))) {
+      const stage = /\/(staging|production)\.yml@/.exec(String(job.uses ?? ''));
+      if (stage) expect((job.with as Record<string, string>)['values-files']).toBe(`chart/values-${stage[1]}.yaml`);
+    }
+  });
+
+  it('the CI-only template is at most 5 lines under with: and grants what ci.yml’s jobs ask for, packages included', () => {
+    const ci = Object.fromEntries(jobs(loadWorkflow('workflows-templates/shipline-ci.yml'))).ci;
+    expect(Object.keys(ci.with as object).length).toBeLessThanOrEqual(5);
+    expect(ci.permissions).toEqual({ contents: 'read', 'id-token': 'write', packages: 'write', 'security-events': 'write', actions: 'read' });
   });
 
   it.each(templates)('%s checks every variable a required input needs, and documents every variable it reads', (file) => {
     const wf = loadWorkflow(file);
     const header = wf.text.slice(0, wf.text.indexOf('\nname:'));
+    for (const m of wf.text.matchAll(/\b(?:vars|secrets)\.([A-Z0-9_]+)/g)) expect(header).toContain(m[1]);
     const settings = Object.fromEntries(jobs(wf)).settings;
+    if (!settings) {
+      // no settings job: nothing is required, every variable is optional
+      expect(header).not.toContain('Required:');
+      return;
+    }
     const checked = Object.keys((steps(settings)[0].env ?? {}) as Record<string, string>)
       .filter((k) => k.startsWith('REQUIRED_'))
       .map((k) => k.replace(/^REQUIRED_/, ''));

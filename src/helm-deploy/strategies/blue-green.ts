@@ -10,7 +10,7 @@ import { lastGood, latest } from '../judge';
 import type { HelmDeployInputs, PinnedImage } from '../inputs';
 import { valueAt } from '../helm-json';
 import { upgradeVerified } from '../release-ops';
-import { colorName, imageValues, upgradeRequest, type StrategyContext, type StrategyOutcome } from '../strategy';
+import { colorName, imageFromValues, imageValues, upgradeRequest, type StrategyContext, type StrategyOutcome } from '../strategy';
 
 export type Color = 'blue' | 'green';
 const other = (c: Color): Color => (c === 'blue' ? 'green' : 'blue');
@@ -154,4 +154,33 @@ export async function blueGreenPromote(ctx: StrategyContext): Promise<StrategyOu
     activeColor: active,
     releases: [liveName, inputs.release],
   };
+}
+
+/**
+ * A rollout's preview (rollout action, through library.ts): the idle colour gets the new
+ * digest and takes no traffic; the selector stays on the live colour until blueGreenSwitchToNew.
+ */
+export async function blueGreenPreview(ctx: StrategyContext): Promise<{ colour: Color; result: Awaited<ReturnType<typeof upgradeVerified>> }> {
+  const { inputs } = ctx;
+  const { active } = await state(ctx);
+  const idle = active ? other(active) : 'blue';
+  const result = await upgradeVerified(ctx.ops, upgradeRequest(ctx, colorName(inputs.release, idle), colorValues(inputs, inputs.image!, idle)));
+  return { colour: idle, result };
+}
+
+/** Which colour runs `digest`, and which serves (for a rollout's switch and its abort). */
+export async function blueGreenColours(ctx: StrategyContext, digest: string): Promise<{ active?: Color; withDigest?: Color }> {
+  const { active, colour } = await state(ctx);
+  let withDigest: Color | undefined;
+  for (const c of ['blue', 'green'] as const) {
+    if (!colour(c)) continue;
+    const image = imageFromValues(ctx.inputs, await ctx.helm.values(colorName(ctx.inputs.release, c), ctx.inputs.namespace));
+    if (image?.digest === digest) withDigest = c;
+  }
+  return { active, withDigest };
+}
+
+/** Points the router's selector at `colour` (verified like every upgrade). */
+export async function blueGreenSwitchTo(ctx: StrategyContext, colour: Color) {
+  return switchTo(ctx, colour);
 }

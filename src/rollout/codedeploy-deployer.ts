@@ -1,0 +1,98 @@
+/**
+ * The CodeDeploy Deployer: an ECS blue/green deployment by AWS CodeDeploy (services with the
+ * CODE_DEPLOY deployment controller), through ecs-deploy's library. preview creates the
+ * deployment and waits until CodeDeploy holds the replacement task set at Ready (test listener
+ * serving it; the deployment group must "specify when to reroute traffic"); promote answers
+ * ContinueDeployment (READY_WAIT): production traffic reroutes; finish waits for Succeeded; abort
+ * stops the deployment with auto-rollback (StopDeployment) and waits until CodeDeploy reports it
+ * rolled back.
+ */
+import {
+  applyImagesAndEnvironment,
+  buildAppSpec,
+  continueCodeDeploy,
+  deploymentGroupFacts,
+  describeService,
+  describeTaskDefinition,
+  registerTaskDefinition,
+  startCodeDeployDeployment,
+  toRegisterInput,
+  waitForCodeDeploy,
+  type CodeDeployContext,
+  type EcsContext,
+  type EcsDeployInputs,
+} from '../ecs-deploy/library';
+import { ServiceError } from '../toolkit/errors';
+import type { Deployer } from './machine';
+
+export function codeDeployDeployer(ctx: EcsContext, cd: CodeDeployContext, inputs: EcsDeployInputs): Deployer {
+  const group = inputs.codedeploy;
+  if (!group) throw new ServiceError('AWS CodeDeploy', 'no deployment group given');
+  let id: string | undefined;
+  let taskDefinitionArn: string | undefined;
+  let ended = false;
+  const wait = { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs };
+
+  async function startAndHoldAtReady(): Promise<void> {
+    const facts = await deploymentGroupFacts(cd, group!.application, group!.deploymentGroup);
+    if (!facts.holdsAtReady)
+      throw new ServiceError(
+        'AWS CodeDeploy',
+        `deployment group '${group!.deploymentGroup}' does not hold the replacement task set at Ready, so there is no moment to analyse before traffic moves`,
+        'Set its deployment ready option to "Specify when to reroute traffic"',
+      );
+    const service = await describeService(ctx);
+    const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
+    const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
+    if (applied.missing.length) throw new ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
+    const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
+    taskDefinitionArn = registered.arn;
+    const lb = service.loadBalancers?.[0];
+    const appspec = buildAppSpec(registered.arn, group!.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
+    id = await startCodeDeployDeployment(cd, {
+      application: group!.application,
+      deploymentGroup: group!.deploymentGroup,
+      appspec,
+      description: `shipline rollout ${registered.arn}`,
+    });
+    ctx.reporter.info(`CodeDeploy deployment ${id} of ${registered.arn}`);
+    const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
+    if (o.result !== 'paused') {
+      ended = true;
+      throw new ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''} before Ready`);
+    }
+  }
+
+  return {
+    kind: 'blue-green',
+    setWeight: () => Promise.reject(new ServiceError('AWS CodeDeploy', 'CodeDeploy blue/green has no traffic weights', 'Use preview and promote steps')),
+    preview: startAndHoldAtReady,
+    async switchTraffic() {
+      if (!id) await startAndHoldAtReady();
+      await continueCodeDeploy(cd, id!, 'continue');
+      ctx.reporter.info(`CodeDeploy ${id}: ContinueDeployment (READY_WAIT), production traffic rerouted to the replacement task set`);
+    },
+    async finish() {
+      const o = await waitForCodeDeploy(cd, id ?? '', { ...wait, stopAtReady: false });
+      ended = true;
+      if (o.result !== 'succeeded')
+        throw new ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
+      return { taskDefinitionArn };
+    },
+    async abort() {
+      if (!id)
+        throw new ServiceError(
+          'AWS CodeDeploy',
+          'the deployment id is not known here, so it cannot be stopped',
+          'Stop it in the CodeDeploy console with rollback',
+        );
+      if (ended) return;
+      await continueCodeDeploy(cd, id, 'rollback');
+      const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: false });
+      ended = true;
+      if (o.result !== 'rolled-back' && o.result !== 'failed')
+        throw new ServiceError('AWS CodeDeploy', `StopDeployment with auto-rollback, but deployment ${id} ended ${o.result}`);
+      ctx.reporter.info(`abort: CodeDeploy ${id} stopped with auto-rollback (${o.result}${o.rollbackReason ? `: ${o.rollbackReason}` : ''})`);
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * rollout: open the target's deployer, run the steps through the step machine with
+ * health-gate's analysis, then report (outputs, report file, summary). The step fails unless
+ * the rollout was promoted; an aborted rollout has put all traffic back on stable first.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Clock, CodeDeployApi, EcsApi } from '../ecs-deploy/library';
+import { openHelmRollout, type HelmDeployDeps } from '../helm-deploy/library';
+import { ServiceError } from '../toolkit/errors';
+import type { Reporter } from '../toolkit/reporter';
+import { codeDeployDeployer } from './codedeploy-deployer';
+import { ecsDeployer } from './ecs-deployer';
+import { gateAnalysis, type GateAnalysisDeps } from './gate-analysis';
+import { helmDeployer } from './helm-deployer';
+import type { RolloutInputs } from './inputs';
+import { runRollout, type Analysis, type Deployer, type RolloutOutcome, type StateStore } from './machine';
+import { renderSummary } from './summary';
+
+export interface RolloutDeps {
+  helm: HelmDeployDeps;
+  /** ECS client for a region (main: ecs-deploy's loadEcsApi, a dynamic import of the SDK). */
+  loadEcs: (region?: string) => Promise<EcsApi>;
+  /** CodeDeploy client for a region (main: ecs-deploy's loadCodeDeployApi). */
+  loadCodeDeploy: (region?: string) => Promise<CodeDeployApi>;
+  ecsClock: Clock;
+  gate: GateAnalysisDeps;
+  /** Where the rollout's progress is saved for the post step (GITHUB_STATE in main). */
+  state: StateStore;
+}
+
+/** An opened deployer and what closes it. */
+export interface OpenedDeployer {
+  deployer: Deployer;
+  describe: string;
+  close(): void;
+}
+
+/**
+ * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
+ * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
+ */
+export function canaryBakeMinutes(inputs: RolloutInputs): number {
+  const first = inputs.steps.findIndex((s) => s.kind === 'setWeight');
+  const next = inputs.steps.findIndex((s, i) => i > first && s.kind === 'setWeight');
+  let ms = 60_000;
+  for (const s of inputs.steps.slice(first + 1, next < 0 ? undefined : next)) {
+    if (s.kind === 'pause') ms += s.durationMs;
+    if (s.kind === 'analysis') {
+      const a = inputs.gate?.analysis;
+      ms += (s.overrides.count ?? a?.count ?? 1) * (a?.intervalMs ?? 0) + (inputs.gate?.http?.deadlineMs ?? 0);
+    }
+  }
+  return Math.min(1440, Math.ceil(ms / 60_000));
+}
+
+export async function openDeployer(inputs: RolloutInputs, deps: RolloutDeps, reporter: Reporter): Promise<OpenedDeployer> {
+  if (inputs.deploy.target === 'ecs') {
+    const e = inputs.deploy.ecs;
+    const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+    const deployer = e.codedeploy
+      ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e)
+      : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
+    return {
+      deployer,
+      describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
+      close: () => undefined,
+    };
+  }
+  const h = inputs.deploy.helm;
+  const release = await openHelmRollout(h, deps.helm, reporter);
+  return {
+    deployer: helmDeployer(release, inputs.kind, (l) => reporter.info(l)),
+    describe: `helm ${inputs.kind} of ${h.release} in ${h.namespace}${inputs.kind === 'canary' ? ` (traffic-router ${h.trafficRouter})` : ''}, ${h.image?.repository}@${h.image?.digest}`,
+    close: () => release.close(),
+  };
+}
+
+/** The analysis-report output: every analysis step's verdict, rule and health-gate report. */
+export function analysisReport(outcome: RolloutOutcome): string {
+  return JSON.stringify(
+    outcome.analyses.map((a) => ({
+      step: a.step,
+      weight: a.weight,
+      startedAt: new Date(a.startedMs).toISOString(),
+      verdict: a.verdict.verdict,
+      rule: a.verdict.rule,
+      reason: a.verdict.reason,
+      accepted: a.accepted,
+      report: a.verdict.report,
+    })),
+  );
+}
+
+const noAnalysis: Analysis = {
+  run: () => Promise.reject(new Error('no analysis inputs (validated before the rollout: unreachable)')),
+};
+
+export async function run(inputs: RolloutInputs, deps: RolloutDeps, reporter: Reporter): Promise<void> {
+  for (const s of inputs.gate?.secrets ?? []) reporter.setSecret(s);
+  const opened = await openDeployer(inputs, deps, reporter);
+  let outcome: RolloutOutcome;
+  try {
+    reporter.info(`Rollout: ${opened.describe}; ${inputs.steps.length} step(s)`);
+    outcome = await runRollout(inputs.steps, {
+      deployer: opened.deployer,
+      analysis: inputs.gate ? gateAnalysis(inputs.gate, deps.gate, reporter) : noAnalysis,
+      state: deps.state,
+      policy: { inconclusiveIs: inputs.gate?.inconclusiveIs ?? 'fail', failOn: inputs.gate?.failOn ?? 'any' },
+      clock: deps.gate.clock,
+      sleep: deps.gate.sleep,
+      log: (l) => reporter.info(l),
+    });
+  } finally {
+    opened.close();
+  }
+  const report = analysisReport(outcome);
+  reporter.setOutput('result', outcome.result);
+  reporter.setOutput('reached-weight', String(outcome.reachedWeight));
+  reporter.setOutput('analysis-report', report);
+  reporter.setOutput('revision', outcome.revision ?? '');
+  reporter.setOutput('task-definition-arn', outcome.taskDefinitionArn ?? '');
+  if (inputs.reportFile) writeFileSync(path.resolve(inputs.reportFile), JSON.stringify(JSON.parse(report), null, 2) + '\n');
+  await reporter.summary(renderSummary(outcome, opened.describe));
+  if (outcome.result === 'promoted') return;
+  if (outcome.result === 'aborted') throw new ServiceError('rollout', `aborted, all traffic back on stable: ${outcome.problem}`);
+  throw new ServiceError('rollout', `FAILED: ${outcome.problem}`, 'Check the release by hand: traffic may still reach the new version');
+}

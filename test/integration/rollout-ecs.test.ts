@@ -1,0 +1,223 @@
+/**
+ * rollout's committed bundle with target ecs, against the ECS test double (AWS JSON 1.1 on
+ * loopback, reached by the real SDK through AWS_ENDPOINT_URL_ECS) and a real Prometheus scraping
+ * a stable and two canary sample services. The double does not route traffic: each case's canary
+ * job stands for the new revision. Checked: the rollout's outputs and exit code, and what ECS was
+ * asked and holds (the service's task definition, the service deployment's status).
+ * Each case has its own double; all start in beforeAll and run at the same time.
+ */
+import { rmSync } from 'node:fs';
+import { expectCleanFailure, runAction, runPost, type StepResult } from '../harness/run-action';
+import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { MOTO_REGION, startMoto, type TestMoto } from '../helpers/moto';
+import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
+import { startSampleService, type SampleService } from '../helpers/sample-service';
+
+jest.retryTimes(1, { logErrorsBeforeRetry: true }); // real Prometheus in real time, as health-gate's test
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${DIGEST}`;
+const OLD_TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
+const NEW_TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
+const JOBS = ['stable', 'good', 'bad'] as const;
+type Job = (typeof JOBS)[number];
+const services = {} as Record<Job, SampleService>;
+const drivers: { stop(): Promise<void> }[] = [];
+const doubles: EcsDouble[] = [];
+let prometheus: TestPrometheus;
+let moto: TestMoto;
+const cases: Record<string, Promise<{ double: EcsDouble; main: StepResult; post?: StepResult }>> = {};
+
+const errorRate = (job: string) => `sum(rate(http_requests_total{job="${job}",code="500"}[3s])) / sum(rate(http_requests_total{job="${job}"}[3s]))`;
+const metrics = (job: Job) =>
+  ['- name: error-rate', `  query: ${errorRate(job)}`, `  baseline: ${errorRate('stable')}`, '  max: 0.05', '  critical: true'].join('\n');
+const CANARY = '- setWeight: 10\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
+
+async function double(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS'): Promise<EcsDouble> {
+  // a "minute" of canary bake time lasts 5 s here: the canary holds its percent through the analysis
+  const d = await startEcsDouble({ stageMs: 60, minuteMs: 5000 });
+  d.seedService({ controller });
+  if (controller === 'CODE_DEPLOY')
+    d.seedDeploymentGroup({ application: 'web-app', deploymentGroup: 'web-dg', cluster: 'default', service: 'web', holdAtReady: true });
+  doubles.push(d);
+  return d;
+}
+const inputs = (job: Job, extra: Record<string, string> = {}) => ({
+  target: 'ecs',
+  service: 'web',
+  images: `app=${IMAGE}`,
+  'poll-interval': '100ms',
+  wait: '60s',
+  steps: CANARY,
+  'prometheus-url': prometheus.url,
+  metrics: metrics(job),
+  interval: '1s',
+  count: '4',
+  'min-samples': '3',
+  'request-timeout': '2s',
+  ...extra,
+});
+const run = (d: EcsDouble, i: Record<string, string>, killWhen?: (log: string) => boolean, env: Record<string, string> = {}) =>
+  runAction('rollout', i, { env: { ...env, ...d.env }, timeoutMs: 90_000, killWhen });
+const writes = (d: EcsDouble) => d.calls.filter((c) => !/^(Describe|List|Get)/.test(c.operation)).map((c) => c.operation);
+const serviceTd = (d: EcsDouble) => d.ecs.services.get('default/web')?.taskDefinition;
+
+beforeAll(async () => {
+  for (const job of JOBS) services[job] = await startSampleService({ errorRate: job === 'bad' ? 0.3 : 0.01 });
+  for (const job of JOBS) drivers.push(services[job].drive(30));
+  prometheus = await startPrometheus(Object.fromEntries(JOBS.map((j) => [j, services[j].host])));
+  await new Promise((r) => setTimeout(r, 3000));
+  cases.healthy = double().then(async (d) => ({ double: d, main: await run(d, inputs('good')) }));
+  cases.bad = double().then(async (d) => ({ double: d, main: await run(d, inputs('bad')) }));
+  cases.blueGreen = double().then(async (d) => ({
+    double: d,
+    main: await run(d, inputs('good', { strategy: 'blue-green', steps: '- preview\n- analysis: {}\n- promote\n- analysis: {compareBaseline: false}' })),
+  }));
+  cases.killed = double().then(async (d) => {
+    const i = inputs('good');
+    const main = await run(d, i, (log) => log.includes('step 2: analysis'));
+    return { double: d, main, post: await runPost('rollout', i, main, { env: { ...d.env } }) };
+  });
+  const cd = (job: Job) =>
+    inputs(job, {
+      strategy: 'blue-green',
+      'codedeploy-application': 'web-app',
+      'codedeploy-deployment-group': 'web-dg',
+      steps: '- preview\n- analysis: {}\n- promote\n- analysis: {compareBaseline: false}',
+    });
+  cases.codedeploy = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('good')) }));
+  cases.codedeployBad = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('bad')) }));
+  // CloudWatch (moto, a real emulator): the deployment alarm is already firing, so the first analysis fails
+  moto = await startMoto();
+  const cw = new CloudWatchClient({ region: MOTO_REGION, endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  await cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: 'web-5xx',
+      Namespace: 'Shop',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+    }),
+  );
+  await cw.send(
+    new SetAlarmStateCommand({
+      AlarmName: 'web-5xx',
+      StateValue: 'ALARM',
+      StateReason: 'Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (5.0).',
+    }),
+  );
+  cw.destroy();
+  const motoEnv = Object.fromEntries(Object.entries(moto.env).filter(([k]) => k.startsWith('AWS_')));
+  cases.alarm = double().then(async (d) => ({
+    double: d,
+    main: await run(d, inputs('good', { 'cloudwatch-alarms': 'web-5xx', 'aws-region': MOTO_REGION }), undefined, motoEnv),
+  }));
+  cases.badSteps = double().then(async (d) => ({
+    double: d,
+    main: await run(d, inputs('good', { steps: '- setWeight: 10\n- setWeight: 50\n- setWeight: 100' })),
+  }));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled(Object.values(cases));
+  await Promise.all(drivers.map((d) => d.stop()));
+  await prometheus?.stop();
+  await Promise.all(JOBS.map((j) => services[j]?.close()));
+  await Promise.all(doubles.map((d) => d.stop()));
+  await moto?.stop();
+});
+
+afterEach(async () => {
+  for (const k of Object.keys(cases)) {
+    const c = await cases[k].catch(() => undefined);
+    for (const r of [c?.main, c?.post]) if (r) rmSync(r.tempDir, { recursive: true, force: true });
+  }
+});
+
+describe('rollout (ecs) from the committed bundle', () => {
+  it('promotes a healthy ECS native canary: 10 %, analysis, all traffic, PAUSE hook answered CONTINUE after the last analysis', async () => {
+    const { double: d, main } = await cases.healthy;
+    expect({ exit: main.exitCode, log: main.exitCode === 0 ? '' : main.log }).toEqual({ exit: 0, log: '' });
+    expect(main.outputs).toMatchObject({ result: 'promoted', 'reached-weight': '100', 'task-definition-arn': NEW_TD, revision: '' });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'ContinueServiceDeployment']);
+    const update = d.callsOf('UpdateService')[0].body as { deploymentConfiguration: Record<string, unknown> };
+    expect(update.deploymentConfiguration).toMatchObject({
+      strategy: 'CANARY',
+      canaryConfiguration: { canaryPercent: 10 },
+      lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_PRODUCTION_TRAFFIC_SHIFT'] }],
+    });
+    expect(d.callsOf('ContinueServiceDeployment')[0].body).toMatchObject({ action: 'CONTINUE' });
+    expect(serviceTd(d)).toBe(NEW_TD);
+    expect(JSON.parse(main.outputs['analysis-report']).map((a: { weight: number; verdict: string }) => [a.weight, a.verdict])).toEqual([
+      [10, 'pass'],
+      [100, 'pass'],
+    ]);
+  });
+
+  it('aborts a bad canary at 10 %: the deployment stopped with rollback, the service back on its task definition', async () => {
+    const { double: d, main } = await cases.bad;
+    expectCleanFailure(main, 'aborted, all traffic back on stable', 'step 2: analysis at 10 % is fail');
+    expect(main.outputs).toMatchObject({ result: 'aborted', 'reached-weight': '10' });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'StopServiceDeployment']);
+    expect(d.callsOf('StopServiceDeployment')[0].body).toMatchObject({ stopType: 'ROLLBACK' });
+    expect(serviceTd(d)).toBe(OLD_TD);
+  });
+
+  it('blue/green: test traffic to the new revision, analysis, promote, analysis; each PAUSE hook answered CONTINUE', async () => {
+    const { double: d, main } = await cases.blueGreen;
+    expect({ exit: main.exitCode, log: main.exitCode === 0 ? '' : main.log }).toEqual({ exit: 0, log: '' });
+    expect(main.outputs).toMatchObject({ result: 'promoted', 'task-definition-arn': NEW_TD });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'ContinueServiceDeployment', 'ContinueServiceDeployment']);
+    const update = d.callsOf('UpdateService')[0].body as { deploymentConfiguration: Record<string, unknown> };
+    expect(update.deploymentConfiguration).toMatchObject({
+      strategy: 'BLUE_GREEN',
+      lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT'] }],
+    });
+    expect(serviceTd(d)).toBe(NEW_TD);
+  });
+
+  it('a killed main leaves the canary at 10 %; the post step finds the deployment in flight and rolls it back', async () => {
+    const { double: d, main, post } = await cases.killed;
+    expect(main.killed).toBe(true);
+    expect(JSON.parse(main.state.rollout)).toMatchObject({ phase: 'progressing', weight: 10 });
+    expect(post?.exitCode).toBe(0);
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'StopServiceDeployment']);
+    expect(serviceTd(d)).toBe(OLD_TD);
+    expect(post?.summary).toContain('Rollout aborted by its post step');
+  });
+
+  it('CodeDeploy blue/green: held at Ready for the analysis, ContinueDeployment at promote, Succeeded at the end', async () => {
+    const { double: d, main } = await cases.codedeploy;
+    expect({ exit: main.exitCode, log: main.exitCode === 0 ? '' : main.log }).toEqual({ exit: 0, log: '' });
+    expect(main.outputs).toMatchObject({ result: 'promoted', 'task-definition-arn': NEW_TD });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'ContinueDeployment']);
+    expect(d.callsOf('ContinueDeployment')[0].body).toMatchObject({ deploymentWaitType: 'READY_WAIT' });
+    expect(serviceTd(d)).toBe(NEW_TD);
+  });
+
+  it('CodeDeploy blue/green: a failed analysis at Ready stops the deployment with auto-rollback; traffic never moved', async () => {
+    const { double: d, main } = await cases.codedeployBad;
+    expectCleanFailure(main, 'aborted, all traffic back on stable', 'step 2: analysis at 0 % is fail');
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'StopDeployment']);
+    expect(d.callsOf('StopDeployment')[0].body).toMatchObject({ autoRollbackEnabled: true });
+    expect(serviceTd(d)).toBe(OLD_TD);
+  });
+
+  it('a CloudWatch alarm in ALARM (moto) fails the analysis at 10 %: the ECS canary is rolled back', async () => {
+    const { double: d, main } = await cases.alarm;
+    expectCleanFailure(main, 'aborted, all traffic back on stable', 'web-5xx');
+    expect(main.outputs).toMatchObject({ result: 'aborted', 'reached-weight': '10' });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'StopServiceDeployment']);
+    expect(serviceTd(d)).toBe(OLD_TD);
+  });
+
+  it('refuses a second canary percent before anything is asked of ECS', async () => {
+    const { double: d, main } = await cases.badSteps;
+    expectCleanFailure(main, "Input 'steps': target ecs takes setWeight 10, 50, 100");
+    expect(d.calls).toEqual([]);
+  });
+});
