@@ -1,29 +1,33 @@
 /**
- * `npm run bench:promote`: promote-artifact (run() in-process, real registry client) against
- * `skopeo copy` for the same three promotions of images of growing size: same-repository
- * retag, cross-repository (same registry) and cross-registry. Both go through the same
- * counting proxy in front of each real docker-registry, so requests and uploaded bytes are
- * counted the same way. Not a test: it prints numbers side by side, as ratios.
+ * `npm run bench:promote`: promote-artifact against `skopeo copy`, whole process against whole
+ * process: the committed bundle run as the runner runs it (Node 24, INPUT_*, GITHUB_OUTPUT:
+ * bench/step.ts) beside the skopeo binary, for the same three promotions of images of growing
+ * size: same-repository retag, cross-repository (same registry) and cross-registry. Both go
+ * through the same counting proxy in front of each real docker-registry, so requests and
+ * uploaded bytes are counted the same way. promote-artifact's run() timed in-process (no
+ * process start) is an extra column. Not a test: it prints numbers side by side, as ratios.
  *
- *   BENCH_SIZES=10,100,500 (MB, default)   BENCH_LAYERS=5 (layers per image)   BENCH_REPEAT=3
+ *   BENCH_SIZES=10,100,500 (MB, default)   BENCH_LAYERS=5 (layers per image)   BENCH_REPEAT=5
  *
- * Each promotion is repeated BENCH_REPEAT times into fresh destinations, alternating which
- * tool goes first; times are medians (the machine is shared, single runs are noisy).
+ * Each promotion is repeated BENCH_REPEAT times into fresh destinations, the three runs of a
+ * round in rotating order (interleaved); times are medians (the machine is shared, single
+ * runs are noisy).
  */
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { MemoryReporter } from '../src/toolkit/reporter';
 import { createRegistryClient } from '../src/toolkit/registry/client';
-import { isEcrHost } from '../src/toolkit/registry/ecr';
+import { isEcrHost } from '../src/toolkit/registry/ecr-host';
 import { parseInputs } from '../src/promote-artifact/inputs';
 import { run } from '../src/promote-artifact/run';
 import { pushTestImage } from '../test/helpers/images';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry';
+import { median, printTable, timeProcess, timeStep } from './step';
 
 const execFileP = promisify(execFile);
 const MB = 1024 * 1024;
@@ -32,7 +36,7 @@ const sizes = (process.env.BENCH_SIZES ?? '10,100,500')
   .map(Number)
   .filter((n) => n > 0);
 const layers = Number(process.env.BENCH_LAYERS ?? 5);
-const repeats = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+const repeats = Math.max(1, Number(process.env.BENCH_REPEAT ?? 5));
 
 /** A plain forwarding proxy that counts requests and request-body bytes (uploads). */
 interface Counter {
@@ -73,11 +77,10 @@ interface Measure {
   bytes: number;
 }
 
-async function measure(proxies: Counter[], work: () => Promise<unknown>): Promise<Measure> {
+/** Counts what `work` sent through the proxies; its time is what `work` reports (whole process or in-process). */
+async function measure(proxies: Counter[], work: () => Promise<number>): Promise<Measure> {
   const before = proxies.map((p) => ({ r: p.requests, b: p.bytesUp }));
-  const start = performance.now();
-  await work();
-  const ms = performance.now() - start;
+  const ms = await work();
   return {
     ms,
     requests: proxies.reduce((n, p, i) => n + p.requests - before[i].r, 0),
@@ -87,9 +90,22 @@ async function measure(proxies: Counter[], work: () => Promise<unknown>): Promis
 
 const noAuth = mkdtempSync(path.join(tmpdir(), 'shipline-bench-no-auth-'));
 
-async function promote(source: string, destination: string): Promise<void> {
+const authEnv = { DOCKER_CONFIG: noAuth, REGISTRY_AUTH_FILE: path.join(noAuth, 'auth.json') };
+
+/** The committed bundle, whole process, spawn to exit. */
+async function promoteProcess(source: string, destination: string): Promise<number> {
+  const r = await timeStep('promote-artifact', { source, destinations: destination }, { env: authEnv });
+  if (r.exitCode !== 0 || !r.outputs.promoted?.includes(destination)) {
+    throw new Error(`bench: promote-artifact did not write ${destination} (exit ${r.exitCode})\n${r.stdout}${r.stderr}`);
+  }
+  return r.exitMs;
+}
+
+/** run() in this process (no process start, module loading already paid): the extra column. */
+async function promoteInProcess(source: string, destination: string): Promise<number> {
+  const start = performance.now();
   const reporter = new MemoryReporter();
-  const inputs = parseInputs({ source, destinations: destination, referrers: 'true' });
+  const inputs = parseInputs({ source, destinations: destination });
   const client = createRegistryClient({ reporter, dockerConfigDir: noAuth, concurrency: inputs.concurrency, insecureRegistries: [] });
   try {
     const r = await run(inputs, { client, isEcrHost: (h) => isEcrHost(h) !== undefined }, reporter);
@@ -97,20 +113,23 @@ async function promote(source: string, destination: string): Promise<void> {
   } finally {
     client.close();
   }
+  return performance.now() - start;
 }
 
-async function skopeo(source: string, destination: string): Promise<void> {
-  await execFileP(
+/** skopeo, whole process, spawn to exit. */
+async function skopeo(source: string, destination: string): Promise<number> {
+  const r = await timeProcess(
     'skopeo',
     ['copy', '--all', '--preserve-digests', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${source}`, `docker://${destination}`],
-    { maxBuffer: 16 * MB, env: { ...process.env, DOCKER_CONFIG: noAuth, REGISTRY_AUTH_FILE: path.join(noAuth, 'auth.json') } },
+    { env: { ...process.env, ...authEnv } },
   );
+  if (r.exitCode !== 0) throw new Error(`bench: skopeo copy to ${destination} failed\n${r.stderr}`);
+  return r.exitMs;
 }
 
 function fmtBytes(n: number): string {
   return n >= MB ? `${(n / MB).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? '1.00' : 'inf') : (a / b).toFixed(2));
 
 /** Shown as one number when every run agreed, else as min-max (a run that found blobs already there). */
@@ -153,21 +172,25 @@ async function main(): Promise<void> {
         process.stderr.write(`  ${name} x${repeats} ...\n`);
         const ours: Measure[] = [];
         const theirs: Measure[] = [];
+        const inProcess: Measure[] = [];
         for (let i = 0; i < repeats; i++) {
           const t = await target();
-          const a = () => measure(t.proxies, () => promote(source, dest(`promote${i}`, t.host))).then((m) => ours.push(m));
-          const b = () => measure(t.proxies, () => skopeo(source, dest(`skopeo${i}`, t.host))).then((m) => theirs.push(m));
-          if (i % 2 === 0) await a().then(b);
-          else await b().then(a);
+          const runs = [
+            () => measure(t.proxies, () => promoteProcess(source, dest(`promote${i}`, t.host))).then((m) => ours.push(m)),
+            () => measure(t.proxies, () => skopeo(source, dest(`skopeo${i}`, t.host))).then((m) => theirs.push(m)),
+            () => measure(t.proxies, () => promoteInProcess(source, dest(`inproc${i}`, t.host))).then((m) => inProcess.push(m)),
+          ];
+          for (let k = 0; k < runs.length; k++) await runs[(k + i) % runs.length]();
           await t.done();
         }
-        const [oursMs, theirsMs] = [median(ours.map((m) => m.ms)), median(theirs.map((m) => m.ms))];
+        const [oursMs, theirsMs, inMs] = [median(ours.map((m) => m.ms)), median(theirs.map((m) => m.ms)), median(inProcess.map((m) => m.ms))];
         rows.push([
           `${size} MB`,
           name,
           `${oursMs.toFixed(0)} ms`,
           `${theirsMs.toFixed(0)} ms`,
           ratio(oursMs, theirsMs),
+          `${inMs.toFixed(0)} ms`,
           spread(ours.map((m) => m.requests)),
           spread(theirs.map((m) => m.requests)),
           spread(
@@ -188,22 +211,22 @@ async function main(): Promise<void> {
   const head = [
     'image',
     'promotion',
-    'promote time',
-    'skopeo time',
-    'time ratio promote/skopeo',
+    'promote (process)',
+    'skopeo (process)',
+    'ratio promote/skopeo',
+    'promote run() in-process',
     'promote requests',
     'skopeo requests',
     'promote bytes up',
     'skopeo bytes up',
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  const version = (await execFileP('skopeo', ['--version'])).stdout.trim().replace('skopeo version ', '');
   console.log(
-    `promote-artifact vs skopeo ${(await execFileP('skopeo', ['--version'])).stdout.trim().replace('skopeo version ', '')} on docker-registry (loopback), ${layers} layers per image, median of ${repeats} runs`,
+    `promote-artifact (committed bundle, Node 24) vs skopeo ${version}, whole process each, spawn to exit, on docker-registry (loopback); ${layers} layers per image; median of ${repeats} interleaved runs; load average ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
   );
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(line(r));
+  printTable(head, rows);
 }
 
 main().catch((e: unknown) => {

@@ -19,6 +19,10 @@ var errors = __webpack_require__(1895);
 var external_node_stream_ = __webpack_require__(7075);
 // EXTERNAL MODULE: ./src/toolkit/exec.ts
 var exec = __webpack_require__(5237);
+// EXTERNAL MODULE: ./src/toolkit/pool.ts
+var pool = __webpack_require__(642);
+// EXTERNAL MODULE: ./src/toolkit/secrets.ts
+var secrets = __webpack_require__(3383);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/challenge.ts
 /** WWW-Authenticate parsing (RFC 7235): `Bearer realm="...",service="...",scope="..."`, `Basic realm="..."`. */
 /** Splits a header into its challenges (one header may carry several, comma separated). */
@@ -117,6 +121,7 @@ function expandScope(scope) {
  */
 
 
+
 const DEFAULT_TOKEN_SECONDS = 60;
 class RegistryAuth {
     deps;
@@ -206,9 +211,7 @@ class RegistryAuth {
         s.basic ??= this.credentials(registry).then((creds) => {
             if (!creds?.username || creds.password === undefined)
                 throw noCredentials(registry);
-            const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-            this.deps.reporter.setSecret(encoded);
-            return `Basic ${encoded}`;
+            return (0,secrets/* basicAuthorization */.aR)(this.deps.reporter, creds.username, creds.password);
         });
         return s.basic;
     }
@@ -259,7 +262,7 @@ class RegistryAuth {
             throw creds ? wrongCredentials(registry) : noCredentials(registry);
         }
         if (answer.status !== 200) {
-            throw new errors/* ServiceError */._7(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+            throw new errors/* ServiceError */._7(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${quoteTokenAnswer(answer.text, creds)}`);
         }
         let body;
         try {
@@ -275,14 +278,21 @@ class RegistryAuth {
     }
     remember(registry, scopes, token, expiresIn) {
         // A registrytoken from config.json is the same value for every scope (and masked there already).
-        if (!this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`))
-            this.deps.reporter.setSecret(token);
+        const known = this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`);
+        const header = known ? `Bearer ${token}` : (0,secrets/* bearerAuthorization */.Dv)(this.deps.reporter, token);
         const seconds = expiresIn && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
-        const header = `Bearer ${token}`;
         // Renew 10 s early so a token never expires between our check and the registry's.
         this.state(registry).tokens.push({ scopes: [...scopes], header, expiresAt: this.now() + seconds * 1000 - 10_000 });
         return header;
     }
+}
+/** A token server's error body, credentials removed, at most 200 characters. */
+function quoteTokenAnswer(text, creds) {
+    const known = [creds?.password, creds?.identityToken, creds?.registryToken, creds && `${creds.username ?? ''}:${creds.password ?? ''}`];
+    return (0,secrets/* scrubServiceText */.oL)(text, known.filter((s) => Boolean(s)))
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200);
 }
 function wrongCredentials(registry) {
     return new errors/* ServiceError */._7(`registry ${registry}`, 'refused the credentials (401 Unauthorized)', `wrong credentials: check the user name and password or token stored for ${registry} (docker login, DOCKER_CONFIG) and that they may access this repository`);
@@ -293,8 +303,8 @@ function noCredentials(registry) {
 
 // EXTERNAL MODULE: ./src/toolkit/registry/digest.ts
 var registry_digest = __webpack_require__(9826);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __webpack_require__(1455);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: external "node:path"
@@ -313,6 +323,7 @@ var reference = __webpack_require__(4993);
 
 
 
+
 const HUB_SERVER = 'https://index.docker.io/v1/';
 function dockerConfigDir(env = process.env) {
     return env.DOCKER_CONFIG || external_node_path_.join(env.HOME || (0,external_node_os_.homedir)(), '.docker');
@@ -322,7 +333,7 @@ async function loadDockerConfig(dir) {
     const file = external_node_path_.join(dir, 'config.json');
     let text;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8'); // a small file; node:fs is loaded already, node:fs/promises would be one more module at start-up
     }
     catch (e) {
         if (e.code === 'ENOENT')
@@ -385,6 +396,7 @@ async function credentialsFromConfig(config, registry, exec, reporter, env = pro
         creds.username = decoded.slice(0, colon);
         creds.password = decoded.slice(colon + 1);
         reporter.setSecret(entry.auth);
+        (0,secrets/* maskSecret */.$l)(reporter, decoded);
     }
     if (entry.username)
         creds.username = entry.username;
@@ -396,14 +408,14 @@ async function credentialsFromConfig(config, registry, exec, reporter, env = pro
         creds.registryToken = entry.registrytoken;
     for (const secret of [creds.password, creds.identityToken, creds.registryToken])
         if (secret)
-            reporter.setSecret(secret);
+            (0,secrets/* maskSecret */.$l)(reporter, secret);
     return creds.username || creds.password || creds.identityToken || creds.registryToken ? creds : undefined;
 }
 async function fromHelper(helper, server, exec, reporter, env) {
     const program = `docker-credential-${helper}`;
     const r = await exec(program, ['get'], { input: server, env, timeoutMs: 30_000 });
     if (r.exitCode !== 0) {
-        const said = (r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '';
+        const said = (0,secrets/* scrubServiceText */.oL)((r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '');
         if (/credentials not found/i.test(said))
             return undefined;
         throw new errors/* ServiceError */._7(program, `could not get credentials for ${server} (exit ${r.exitCode}: ${said})`, `Check that '${helper}' is the right credential helper in config.json`);
@@ -417,7 +429,7 @@ async function fromHelper(helper, server, exec, reporter, env) {
     }
     if (!answer.Secret)
         return undefined;
-    reporter.setSecret(answer.Secret);
+    (0,secrets/* maskSecret */.$l)(reporter, answer.Secret);
     // Docker's convention: the user name '<token>' marks the secret as an identity token.
     if (answer.Username === '<token>')
         return { identityToken: answer.Secret };
@@ -455,6 +467,7 @@ function maskOnce(reporter) {
         },
         setOutput: (name, value) => reporter.setOutput(name, value),
         summary: (markdown) => reporter.summary(markdown),
+        redact: (text) => reporter.redact(text),
     };
 }
 
@@ -462,8 +475,6 @@ function maskOnce(reporter) {
 var toolkit_retry = __webpack_require__(1176);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __webpack_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __webpack_require__(4708);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/transport.ts
 /**
  * One HTTP exchange with a registry over node:http(s). We use node:http rather than fetch
@@ -473,25 +484,25 @@ var external_node_https_ = __webpack_require__(4708);
  * stay under our control (Authorization is never forwarded to another host).
  */
 
-
 /** Socket idle time after which a stalled exchange fails (and may be retried). */
 const IDLE_TIMEOUT_MS = 120_000;
 function createTransport() {
-    const agents = {
-        http: new external_node_http_.Agent({ keepAlive: true }),
-        https: new external_node_https_.Agent({ keepAlive: true }),
-    };
+    const httpAgent = new external_node_http_.Agent({ keepAlive: true });
+    // node:https (and TLS with it) loads on the first https request: loopback registries and a
+    // run that fails on its inputs never pay for it at start-up.
+    let httpsAgent;
     return {
-        send: (req) => send(req, req.url.protocol === 'https:' ? agents.https : agents.http),
+        send: (req) => req.url.protocol === 'https:'
+            ? send(req, process.getBuiltinModule('node:https'), (httpsAgent ??= new (process.getBuiltinModule('node:https').Agent)({ keepAlive: true })))
+            : send(req, external_node_http_, httpAgent),
         close: () => {
-            agents.http.destroy();
-            agents.https.destroy();
+            httpAgent.destroy();
+            httpsAgent?.destroy();
         },
     };
 }
-function send(req, agent) {
+function send(req, lib, agent) {
     return new Promise((resolve, reject) => {
-        const lib = req.url.protocol === 'https:' ? external_node_https_ : external_node_http_;
         const headers = { ...req.headers };
         if (Buffer.isBuffer(req.body))
             headers['content-length'] = String(req.body.length);
@@ -565,6 +576,7 @@ function isNetworkError(err) {
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/registry/http-session.ts
+
 
 
 
@@ -715,13 +727,13 @@ function describeErrors(body) {
     try {
         const json = JSON.parse(text);
         if (Array.isArray(json.errors) && json.errors.length) {
-            return `: ${json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ')}`;
+            return `: ${(0,secrets/* scrubServiceText */.oL)(json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; '))}`;
         }
     }
     catch {
         /* not JSON */
     }
-    return `: ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}`;
+    return `: ${(0,secrets/* scrubServiceText */.oL)(text).replace(/\s+/g, ' ').trim().slice(0, 200)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/registry/upload.ts
@@ -899,6 +911,7 @@ var types = __webpack_require__(8369);
 
 
 
+
 /** A manifest the registry does not hold: callers may catch it to tell "absent" from "broken". */
 class ManifestNotFoundError extends errors/* ServiceError */._7 {
     constructor(registry, repository, reference) {
@@ -918,7 +931,8 @@ class HttpRegistryClient {
     transport;
     upload;
     pendingSessions = new Map();
-    slots;
+    /** Blob uploads in flight at once (`concurrency`). */
+    uploads;
     config;
     reporter;
     constructor(opts) {
@@ -926,7 +940,7 @@ class HttpRegistryClient {
         this.reporter = maskOnce(opts.reporter);
         this.transport = opts.transport ?? createTransport();
         this.upload = { ...DEFAULT_UPLOAD, ...opts.upload };
-        this.slots = { free: Math.max(1, opts.concurrency ?? 4), waiting: [] };
+        this.uploads = (0,pool/* createLimit */.K)(opts.concurrency ?? 4);
         const auth = new RegistryAuth({
             reporter: this.reporter,
             credentials: (registry) => this.credentialsFor(registry),
@@ -1052,18 +1066,12 @@ class HttpRegistryClient {
         throw await this.http.unexpected(res, repo.registry, `mounting ${digest} from ${from.repository} into ${repo.repository}`);
     }
     async putBlob(repo, digest, size, open) {
-        await this.acquire();
-        try {
-            await uploadBlob(this.http, this.stats, repo, digest, size, open, this.upload, () => {
-                const key = sessionKey(repo, digest);
-                const location = this.pendingSessions.get(key);
-                this.pendingSessions.delete(key);
-                return location;
-            });
-        }
-        finally {
-            this.release();
-        }
+        await this.uploads(() => uploadBlob(this.http, this.stats, repo, digest, size, open, this.upload, () => {
+            const key = sessionKey(repo, digest);
+            const location = this.pendingSessions.get(key);
+            this.pendingSessions.delete(key);
+            return location;
+        }));
     }
     async referrers(repo, digest) {
         const res = await this.http.call({
@@ -1139,20 +1147,6 @@ class HttpRegistryClient {
             return { status: res.status, text: (await readBody(res, 1024 * 1024)).toString('utf8') };
         });
     }
-    async acquire() {
-        if (this.slots.free > 0) {
-            this.slots.free--;
-            return;
-        }
-        await new Promise((resolve) => this.slots.waiting.push(resolve));
-    }
-    release() {
-        const next = this.slots.waiting.shift();
-        if (next)
-            next();
-        else
-            this.slots.free++;
-    }
 }
 function sessionKey(repo, digest) {
     return `${repo.registry}/${repo.repository}@${digest}`;
@@ -1197,6 +1191,7 @@ var dist_cjs = __webpack_require__(8249);
 
 
 
+
 /** One ECRClient per region, made on first use (AWS credentials from the job's environment). */
 function ecrClientPool() {
     const clients = new Map();
@@ -1231,7 +1226,7 @@ function createEcrCredentialProvider(opts) {
             if (!data?.authorizationToken) {
                 throw new errors/* ServiceError */._7('Amazon ECR', `GetAuthorizationToken returned no token for ${host}`, 'Check the AWS credentials and ecr:GetAuthorizationToken permission');
             }
-            opts.reporter.setSecret(data.authorizationToken);
+            (0,secrets/* maskSecret */.$l)(opts.reporter, data.authorizationToken);
             const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
             const colon = decoded.indexOf(':');
             if (colon < 0)
@@ -1241,7 +1236,8 @@ function createEcrCredentialProvider(opts) {
                 password: decoded.slice(colon + 1),
                 expiresAt: data.expiresAt ? data.expiresAt.getTime() : now() + 12 * 3600_000,
             };
-            opts.reporter.setSecret(creds.password);
+            (0,secrets/* maskSecret */.$l)(opts.reporter, creds.password);
+            (0,secrets/* maskSecret */.$l)(opts.reporter, decoded);
             cache.set(host, creds);
             return creds;
         },

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { ServiceError } from '../toolkit/errors';
 import type { Exec } from '../toolkit/exec';
 import type { Reporter } from '../toolkit/reporter';
+import { maskSecret } from '../toolkit/secrets';
 import type { Sleep } from '../toolkit/retry';
 import { makeTempDir } from '../toolkit/temp-files';
 import type { RegistryClient } from '../toolkit/registry/types';
@@ -38,7 +39,7 @@ export interface RunDeps {
 type ScanOutcome = SummaryFacts['scan'];
 
 export async function run(inputs: BuildInputs, deps: RunDeps, reporter: Reporter): Promise<void> {
-  for (const s of inputs.secrets) reporter.setSecret(s.value);
+  for (const s of inputs.secrets) maskSecret(reporter, s.value);
   const workDir = makeTempDir('shipline-build-and-scan-', deps.env);
 
   const trivy = inputs.scan.scanner === 'trivy' ? await resolveTrivy(inputs.scan, deps.exec, deps.toolCache, reporter, deps.env) : undefined;
@@ -171,7 +172,7 @@ async function scanLayout(
   const sarifFile = path.join(workDir, 'trivy-results.sarif');
   const dockerfile = path.relative(inputs.workspace, inputs.file).split(path.sep).join('/');
   const sarif = sarifForGitHub(result, { dockerfile, image: inputs.image, trivyVersion: trivy.version });
-  writeFileSync(sarifFile, sarif.text);
+  writeFileSync(sarifFile, reporter.redact(sarif.text));
   if (sarif.omitted > 0) {
     const { resultsPerRun, gzippedBytes } = GITHUB_SARIF_LIMITS;
     reporter.warning(

@@ -31,6 +31,9 @@ export interface CodeDeployApi {
   getDeployment(input: Cd.GetDeploymentCommandInput): Promise<Cd.GetDeploymentCommandOutput>;
   continueDeployment(input: Cd.ContinueDeploymentCommandInput): Promise<Cd.ContinueDeploymentCommandOutput>;
   stopDeployment(input: Cd.StopDeploymentCommandInput): Promise<Cd.StopDeploymentCommandOutput>;
+  /** Optional (added later): without them the summary shows statuses but not lifecycle events. */
+  listDeploymentTargets?(input: Cd.ListDeploymentTargetsCommandInput): Promise<Cd.ListDeploymentTargetsCommandOutput>;
+  getDeploymentTarget?(input: Cd.GetDeploymentTargetCommandInput): Promise<Cd.GetDeploymentTargetCommandOutput>;
 }
 
 /** CloudWatch Logs: only GetLogEvents (the migration task's last lines). */
@@ -68,6 +71,8 @@ export async function loadCodeDeployApi(region?: string): Promise<CodeDeployApi>
     getDeployment: (i) => client.send(new sdk.GetDeploymentCommand(i)),
     continueDeployment: (i) => client.send(new sdk.ContinueDeploymentCommand(i)),
     stopDeployment: (i) => client.send(new sdk.StopDeploymentCommand(i)),
+    listDeploymentTargets: (i) => client.send(new sdk.ListDeploymentTargetsCommand(i)),
+    getDeploymentTarget: (i) => client.send(new sdk.GetDeploymentTargetCommand(i)),
   };
 }
 

@@ -158,10 +158,33 @@ export async function waitForCodeDeploy(
   }
 }
 
-function done(ctx: CodeDeployContext, out: DeploymentOutcome, result: DeploymentOutcome['result']): DeploymentOutcome {
+async function done(ctx: CodeDeployContext, out: DeploymentOutcome, result: DeploymentOutcome['result']): Promise<DeploymentOutcome> {
   out.result = result;
   out.noticedAt = ctx.clock.now();
+  await addLifecycleEvents(ctx, out);
   return out;
+}
+
+/**
+ * The ECS target's lifecycle events (BeforeInstall ... AfterAllowTraffic) with their times,
+ * read once at the end (ListDeploymentTargets + GetDeploymentTarget), not on every poll, and
+ * merged into the timeline. Missing events only cost the summary detail, never the result.
+ */
+async function addLifecycleEvents(ctx: CodeDeployContext, out: DeploymentOutcome): Promise<void> {
+  const cd = ctx.codedeploy;
+  if (!cd.listDeploymentTargets || !cd.getDeploymentTarget) return;
+  try {
+    const targets = await cd.listDeploymentTargets({ deploymentId: out.deploymentId });
+    const targetId = targets.targetIds?.[0];
+    if (!targetId) return;
+    const t = await cd.getDeploymentTarget({ deploymentId: out.deploymentId, targetId });
+    const events = t.deploymentTarget?.ecsTarget?.lifecycleEvents ?? [];
+    const seen = out.timeline.filter((e) => e.stage === undefined);
+    const stages = events.filter((e) => e.startTime).map((e) => ({ at: e.startTime?.getTime() ?? 0, status: e.status ?? '', stage: e.lifecycleEventName }));
+    out.timeline = [...seen, ...stages].sort((a, b) => a.at - b.at);
+  } catch (err) {
+    ctx.reporter.debug(`CodeDeploy lifecycle events not read: ${scrubServiceText(awsErrorText(err))}`);
+  }
 }
 
 /** The decision at Ready: ContinueDeployment (READY_WAIT) or StopDeployment with autoRollbackEnabled. */

@@ -134,12 +134,20 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): EcsDeployInputs {
   const cluster = get('cluster');
   const service = get('service');
   const awsRegion = parseAwsRegion('aws-region', get('aws-region'), "Give a region such as eu-west-1, or leave it empty to use the job's AWS_REGION");
+  // The SDK would only say "Region is missing" at the first call; say which input fixes it now.
+  if (!awsRegion && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION) {
+    throw new InputError(
+      'aws-region',
+      'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set',
+      'Set aws-region, or the aws-region of aws-actions/configure-aws-credentials',
+    );
+  }
   const strategy = get('strategy') === '' ? undefined : parseEnum('strategy', get('strategy'), STRATEGIES);
   const requireDigest = parseBoolean('require-digest', get('require-digest'));
   const images = parseImages(get('images'), requireDigest);
   const environment = parseEnvironment(get('environment'));
   const native = parseNative(get, strategy);
-  const codedeploy = parseCodeDeploy(get, strategy);
+  const codedeploy = parseCodeDeploy(get, strategy, action);
   const waitMs = parseDuration('wait', get('wait'));
   if (waitMs <= 0) throw new InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
   const pollIntervalMs = parseDuration('poll-interval', get('poll-interval'));
@@ -178,7 +186,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): EcsDeployInputs {
         'is required with action: continue',
         'Set decision: continue or decision: rollback (for example from a health-gate verdict)',
       );
-    if (strategy === 'codedeploy') {
+    if (strategy === 'codedeploy' || (codedeployDeploymentId && strategy === undefined)) {
       if (!codedeployDeploymentId) {
         throw new InputError(
           'codedeploy-deployment-id',
@@ -196,6 +204,13 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): EcsDeployInputs {
     }
   } else if (decision) {
     throw new InputError('decision', `only applies to action: continue (action is ${action})`, 'Remove decision, or set action: continue');
+  }
+  if (action === 'rollback' && strategy === 'codedeploy' && !codedeployDeploymentId) {
+    throw new InputError(
+      'codedeploy-deployment-id',
+      'is required to roll back a CodeDeploy deployment',
+      'Pass the codedeploy-deployment-id of the deployment in flight; to return to an older revision, deploy its task definition',
+    );
   }
   if (action === 'deploy' && images.length === 0 && !taskDefinition && environment.length === 0) {
     throw new InputError(
@@ -318,7 +333,7 @@ function parseNative(get: (n: keyof typeof INPUTS) => string, strategy: Strategy
   return native;
 }
 
-function parseCodeDeploy(get: (n: keyof typeof INPUTS) => string, strategy: Strategy | undefined): CodeDeploySettings | undefined {
+function parseCodeDeploy(get: (n: keyof typeof INPUTS) => string, strategy: Strategy | undefined, action: EcsAction): CodeDeploySettings | undefined {
   const application = get('codedeploy-application');
   const deploymentGroup = get('codedeploy-deployment-group');
   const appspecFile = get('codedeploy-appspec') || undefined;
@@ -336,6 +351,8 @@ function parseCodeDeploy(get: (n: keyof typeof INPUTS) => string, strategy: Stra
       throw new InputError('wait-at-ready', `applies to strategy: codedeploy, but strategy is ${strategy}`, 'For ECS native deployments use pause-at');
     if (!application && !deploymentGroup) return undefined;
   }
+  // continue and rollback name the deployment by id: the application and group are not needed.
+  if (action !== 'deploy' && !application && !deploymentGroup) return undefined;
   for (const [name, v] of [
     ['codedeploy-application', application],
     ['codedeploy-deployment-group', deploymentGroup],

@@ -144,7 +144,7 @@ async function lastLogLines(ctx: EcsContext, req: MigrationRequest, taskArn: str
   try {
     const logs = await req.logs(o['awslogs-region']);
     const r = await logs.getLogEvents({ logGroupName: group, logStreamName: stream, limit: 20, startFromHead: false });
-    return { lines: (r.events ?? []).map((e) => e.message ?? ''), source };
+    return { lines: (r.events ?? []).map((e) => scrubServiceText(e.message ?? '')), source };
   } catch (err) {
     ctx.reporter.warning(`Could not read the pre-deploy task's logs from ${source}: ${scrubServiceText(awsErrorText(err))}`);
     return { lines: [], source: `${source} (unreadable)` };

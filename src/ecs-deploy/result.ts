@@ -89,3 +89,16 @@ export function report(inputs: EcsDeployInputs, ctx: EcsContext, summary: Summar
     ),
   );
 }
+
+/** Task counts of the service for a CodeDeploy outcome (GetDeployment has none); left out when ECS cannot say. */
+export async function countTasksAfterCodeDeploy(ctx: EcsContext, outcome: DeploymentOutcome): Promise<void> {
+  try {
+    const r = await ctx.ecs.describeServices({ cluster: ctx.cluster, services: [ctx.service] });
+    const svc = r.services?.[0];
+    outcome.runningCount = svc?.runningCount;
+    outcome.desiredCount = svc?.desiredCount;
+    outcome.pendingCount = svc?.pendingCount;
+  } catch {
+    ctx.reporter.warning('DescribeServices failed after the CodeDeploy deployment: running-count is left empty');
+  }
+}

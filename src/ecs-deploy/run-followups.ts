@@ -10,7 +10,7 @@ import { continueCodeDeploy, waitForCodeDeploy } from './codedeploy';
 import { continueDeployment, describeService, rollbackTarget, startDeployment, stopWithRollback } from './deployer';
 import { serviceStrategy } from './deployment-config';
 import type { EcsDeployInputs } from './inputs';
-import { finishEcsTimeout, report, type Clients } from './result';
+import { countTasksAfterCodeDeploy, finishEcsTimeout, report, type Clients } from './result';
 import { waitForPauseOrEnd, type EcsContext } from './service-deployment';
 import type { SummaryInput } from './summary';
 
@@ -37,7 +37,7 @@ async function revisionTaskDefinitions(ctx: EcsContext, serviceDeploymentArn: st
 
 export async function continueAction(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients, summary: SummaryInput): Promise<void> {
   const decision = inputs.decision ?? 'continue';
-  if (inputs.strategy === 'codedeploy') {
+  if (inputs.strategy === 'codedeploy' || inputs.codedeployDeploymentId) {
     const id = inputs.codedeployDeploymentId ?? '';
     const cdCtx = { codedeploy: await clients.codedeploy(), clock: ctx.clock, reporter: ctx.reporter };
     summary.strategy = 'codedeploy';
@@ -46,6 +46,7 @@ export async function continueAction(inputs: EcsDeployInputs, ctx: EcsContext, c
     );
     await continueCodeDeploy(cdCtx, id, decision);
     const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: false });
+    await countTasksAfterCodeDeploy(ctx, outcome);
     return report(inputs, ctx, summary, outcome, decision === 'rollback');
   }
   const arn = inputs.serviceDeploymentArn ?? '';
@@ -62,6 +63,7 @@ export async function continueAction(inputs: EcsDeployInputs, ctx: EcsContext, c
     waitMs: inputs.waitMs,
     pollIntervalMs: inputs.pollIntervalMs,
     taskDefinitionArn: decision === 'continue' ? tds.target : undefined,
+    answeredHookIds: [inputs.hookId ?? ''],
   });
   await finishEcsTimeout(inputs, ctx, outcome, tds.target);
   return report(inputs, ctx, summary, outcome, decision === 'rollback');
@@ -80,6 +82,7 @@ export async function rollbackAction(inputs: EcsDeployInputs, ctx: EcsContext, c
     summary.strategy = 'codedeploy';
     await continueCodeDeploy(cdCtx, id, 'rollback');
     const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: false });
+    await countTasksAfterCodeDeploy(ctx, outcome);
     return report(inputs, ctx, summary, outcome, true);
   }
   const service = await describeService(ctx);
@@ -95,6 +98,13 @@ export async function rollbackAction(inputs: EcsDeployInputs, ctx: EcsContext, c
     await stopWithRollback(ctx, target.inFlight);
     const outcome = await waitForPauseOrEnd(ctx, target.inFlight, { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs, stopAtPause: false });
     return report(inputs, ctx, summary, outcome, true);
+  }
+  if (target.taskDefinitionArn === service.taskDefinition) {
+    throw new ServiceError(
+      'Amazon ECS',
+      `service '${inputs.service}' already runs ${target.taskDefinitionArn}, the task definition its last successful deployment started from`,
+      'Nothing to roll back to: deploy a known task definition explicitly',
+    );
   }
   ctx.reporter.info(`Returning ${inputs.service} to ${target.taskDefinitionArn}, the task definition ${target.from} replaced`);
   summary.taskDefinitionArn = target.taskDefinitionArn;

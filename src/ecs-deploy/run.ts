@@ -7,14 +7,14 @@
 import { InputError, ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
 import { withWorkflowCommandsStopped } from '../toolkit/untrusted-output';
-import { buildAppSpec, deploymentGroupFacts, startCodeDeployDeployment, waitForCodeDeploy, type CodeDeployContext } from './codedeploy';
+import { buildAppSpec, deploymentGroupFacts, startCodeDeployDeployment, waitForCodeDeploy, type CodeDeployContext, type GroupFacts } from './codedeploy';
 import { describeService, describeTaskDefinition, registerTaskDefinition, startDeployment } from './deployer';
 import { buildDeploymentConfiguration, serviceStrategy } from './deployment-config';
 import type { EcsDeployInputs, Strategy } from './inputs';
 import { runMigration, type MigrationResult } from './migration';
 import { continueAction, rollbackAction } from './run-followups';
 export type { Clients } from './result';
-import { DeploymentEnded, finishCodeDeployTimeout, finishEcsTimeout, report, type Clients } from './result';
+import { countTasksAfterCodeDeploy, DeploymentEnded, finishCodeDeployTimeout, finishEcsTimeout, report, type Clients } from './result';
 import { type EcsContext, waitForPauseOrEnd } from './service-deployment';
 import { deploySummary, type SummaryInput } from './summary';
 import { applyImagesAndEnvironment, missingContainersError, toRegisterInput, type TaskDefinitionJson } from './task-definition';
@@ -36,7 +36,11 @@ export async function run(inputs: EcsDeployInputs, clients: Clients, reporter: R
     else if (inputs.action === 'rollback') await rollbackAction(inputs, ctx, clients, summary);
     else await deploy(inputs, ctx, clients, summary);
   } catch (err) {
-    if (!(err instanceof DeploymentEnded)) summary.error = err instanceof Error ? err.message : String(err);
+    if (!(err instanceof DeploymentEnded)) {
+      summary.error = err instanceof Error ? err.message : String(err);
+      // ECS could not be asked (or answered nonsense): never success, and no status left empty.
+      if (!(err instanceof InputError)) reporter.setOutput('status', 'failed');
+    }
     await reporter.summary(deploySummary(summary));
     throw err instanceof DeploymentEnded ? err.error : err;
   }
@@ -57,6 +61,27 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
   const strategy: Strategy = inputs.strategy ?? configured;
   summary.strategy = strategy;
   checkStrategy(inputs, strategy, configured);
+  // CodeDeploy: the group is checked before anything is registered.
+  const cd = inputs.codedeploy;
+  let cdCtx: CodeDeployContext | undefined;
+  let facts: GroupFacts | undefined;
+  if (strategy === 'codedeploy') {
+    cdCtx = { codedeploy: await clients.codedeploy(), clock, reporter };
+    if (!cd)
+      throw new InputError(
+        'codedeploy-application',
+        'is required: the service uses the CODE_DEPLOY deployment controller',
+        'Set codedeploy-application and codedeploy-deployment-group',
+      );
+    facts = await deploymentGroupFacts(cdCtx, cd.application, cd.deploymentGroup);
+    if (cd.waitAtReady && !facts.holdsAtReady) {
+      throw new ServiceError(
+        'AWS CodeDeploy',
+        `deployment group '${cd.deploymentGroup}' does not hold the replacement task set at Ready (deploymentReadyOption.actionOnTimeout is not STOP_DEPLOYMENT), so wait-at-ready cannot stop it`,
+        'Set the group\'s deployment ready option to "Specify when to reroute traffic", or set wait-at-ready: false',
+      );
+    }
+  }
   summary.previousTaskDefinitionArn = service.taskDefinition;
   reporter.setOutput('previous-task-definition-arn', service.taskDefinition ?? '');
 
@@ -83,19 +108,19 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
   reporter.info(`Registered ${registered.arn}: ${registered.containers.map((c) => `${c.name}=${c.image}`).join(', ')}`);
 
   if (inputs.preDeploy) {
-    summary.migration = await withWorkflowCommandsStopped(reporter, () =>
-      runMigration(ctx, {
-        taskDefinitionArn: registered.arn,
-        taskDefinition: input,
-        container: inputs.preDeploy?.container ?? '',
-        command: inputs.preDeploy?.command ?? [],
-        service,
-        deadline,
-        pollIntervalMs: inputs.pollIntervalMs,
-        logs: clients.logs,
-      }),
-    );
-    logMigration(reporter, summary.migration);
+    const migration = await runMigration(ctx, {
+      taskDefinitionArn: registered.arn,
+      taskDefinition: input,
+      container: inputs.preDeploy?.container ?? '',
+      command: inputs.preDeploy?.command ?? [],
+      service,
+      deadline,
+      pollIntervalMs: inputs.pollIntervalMs,
+      logs: clients.logs,
+    });
+    summary.migration = migration;
+    // The task's own output: printed with workflow commands off, so a line cannot set outputs or masks.
+    await withWorkflowCommandsStopped(reporter, async () => logMigration(reporter, migration));
     if (summary.migration.result !== 'succeeded') {
       reporter.setOutput('status', summary.migration.result === 'timed-out' ? 'timed-out' : 'failed');
       const m = summary.migration;
@@ -113,22 +138,7 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
 
   const remaining = Math.max(0, deadline - clock.now());
   if (strategy === 'codedeploy') {
-    const cdCtx: CodeDeployContext = { codedeploy: await clients.codedeploy(), clock, reporter };
-    const cd = inputs.codedeploy;
-    if (!cd)
-      throw new InputError(
-        'codedeploy-application',
-        'is required: the service uses the CODE_DEPLOY deployment controller',
-        'Set codedeploy-application and codedeploy-deployment-group',
-      );
-    const facts = await deploymentGroupFacts(cdCtx, cd.application, cd.deploymentGroup);
-    if (cd.waitAtReady && !facts.holdsAtReady) {
-      throw new ServiceError(
-        'AWS CodeDeploy',
-        `deployment group '${cd.deploymentGroup}' does not hold the replacement task set at Ready (deploymentReadyOption.actionOnTimeout is not STOP_DEPLOYMENT), so wait-at-ready cannot stop it`,
-        'Set the group\'s deployment ready option to "Specify when to reroute traffic", or set wait-at-ready: false',
-      );
-    }
+    if (!cd || !cdCtx || !facts) throw new Error('CodeDeploy settings were checked above');
     const lb = service.loadBalancers?.[0];
     const appspec = buildAppSpec(
       registered.arn,
@@ -144,6 +154,7 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
     reporter.setOutput('codedeploy-deployment-id', id);
     reporter.info(`CodeDeploy deployment ${id} created`);
     const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: remaining, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: cd.waitAtReady });
+    await countTasksAfterCodeDeploy(ctx, outcome);
     outcome.alarms = facts.alarms;
     await finishCodeDeployTimeout(inputs, cdCtx, outcome);
     return report(inputs, ctx, summary, outcome);

@@ -36,6 +36,8 @@ export interface WaitOptions {
   stopAtPause?: boolean;
   /** Observations made before (a continued deployment keeps its timeline). */
   outcome?: DeploymentOutcome;
+  /** Hooks already answered: ECS may still show them AWAITING_ACTION for a moment after ContinueServiceDeployment. */
+  answeredHookIds?: readonly string[];
 }
 
 const ROLLBACK = new Set(['ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL']);
@@ -82,7 +84,9 @@ export async function waitForPauseOrEnd(ctx: EcsContext, serviceDeploymentArn: s
     }
     if (sd) {
       observe(ctx, out, sd);
-      const hook = sd.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION' && (h.targetType ?? 'PAUSE') === 'PAUSE');
+      const hook = sd.lifecycleHookDetails?.find(
+        (h) => h.status === 'AWAITING_ACTION' && (h.targetType ?? 'PAUSE') === 'PAUSE' && !(opts.answeredHookIds ?? []).includes(h.hookId ?? ''),
+      );
       const status = sd.status ?? '';
       if (hook && (opts.stopAtPause ?? true) && status === 'IN_PROGRESS') {
         out.result = 'paused';

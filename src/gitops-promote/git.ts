@@ -32,7 +32,8 @@ const RACE = /\[rejected\]|\(fetch first\)|non-fast-forward|cannot lock ref|fail
 
 /** True when a failed push lost a race (retry on the new head); false for hooks, permissions, network. */
 export function lostRace(stderr: string): boolean {
-  if (/pre-receive hook declined|protected branch|permission|denied|403|401/i.test(stderr)) return false;
+  // Words only: a bare 403 would also match inside the commit ids git prints.
+  if (/hook declined|protected branch|permission to \S+ denied|access denied|returned error: 40[13]\b|authentication failed/i.test(stderr)) return false;
   return RACE.test(stderr);
 }
 

@@ -29,6 +29,13 @@ export async function verifyKustomize(exec: Exec, dir: string, image: string, di
   try {
     rendered = (await execOk(exec, 'kubectl', ['kustomize', dir], { timeoutMs: 120_000 })).stdout;
   } catch (e) {
+    if (e instanceof ServiceError && e.system === 'kubectl' && /not found on PATH/.test(e.problem)) {
+      throw new ServiceError(
+        'kubectl',
+        'is not on PATH, so the kustomization cannot be rendered to verify the edit',
+        'Install kubectl (GitHub-hosted runners have it), or set verify: false',
+      );
+    }
     throw new ServiceError(
       'kubectl kustomize',
       `the edited kustomization does not build: ${scrubServiceText((e as Error).message)}`,

@@ -4,6 +4,7 @@
  * after `consecutive-successes` good rounds in a row and fail when the deadline leaves no
  * room for them. A hanging URL is cut at request-timeout and reported as such.
  */
+import { scrubServiceText } from '../toolkit/secrets';
 import { bodyMismatch } from './body-match';
 import type { Fetch } from '../toolkit/fetch';
 import type { HttpCheckSettings } from './inputs';
@@ -50,7 +51,10 @@ async function checkUrl(url: string, s: HttpCheckSettings, fetchFn: Fetch, clock
     if (!statusExpected(s.expectedStatus, res.status))
       return { url, ok: false, status: res.status, ms, reason: `status ${res.status}, expected ${s.expectedStatus.join(' or ')}` };
     const mismatch = s.bodyMatch ? bodyMismatch(s.bodyMatch, body) : undefined;
-    return mismatch ? { url, ok: false, status: res.status, ms, reason: mismatch } : { url, ok: true, status: res.status, ms };
+    // the mismatch quotes the body, which may echo the request's headers
+    return mismatch
+      ? { url, ok: false, status: res.status, ms, reason: scrubServiceText(mismatch, Object.values(s.headers)) }
+      : { url, ok: true, status: res.status, ms };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const ms = clock() - start;

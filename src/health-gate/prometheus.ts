@@ -7,6 +7,8 @@
  */
 import { ServiceError } from '../toolkit/errors';
 import type { Fetch } from '../toolkit/fetch';
+import type { Reporter } from '../toolkit/reporter';
+import { basicAuthorization, bearerAuthorization, scrubServiceText } from '../toolkit/secrets';
 
 export type { Fetch } from '../toolkit/fetch';
 
@@ -40,6 +42,8 @@ export interface PrometheusOptions {
   staleAfterMs: number;
   fetch?: Fetch;
   clock?: () => number;
+  /** Registers the Authorization header (and every form of the credential) as a secret when it is built. */
+  reporter: Pick<Reporter, 'setSecret'>;
 }
 
 interface ApiBody {
@@ -49,10 +53,17 @@ interface ApiBody {
   data?: { resultType?: string; result?: unknown };
 }
 
-function headersFor(auth: PrometheusAuth): Record<string, string> {
-  if (auth.kind === 'bearer') return { authorization: `Bearer ${auth.token}` };
-  if (auth.kind === 'basic') return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+function headersFor(auth: PrometheusAuth, reporter: Pick<Reporter, 'setSecret'>): Record<string, string> {
+  if (auth.kind === 'bearer') return { authorization: bearerAuthorization(reporter, auth.token) };
+  if (auth.kind === 'basic') return { authorization: basicAuthorization(reporter, auth.username, auth.password) };
   return {};
+}
+
+/** The credentials of `auth`, for scrubbing what Prometheus (or a proxy before it) answers. */
+function secretsOf(auth: PrometheusAuth): string[] {
+  if (auth.kind === 'bearer') return [auth.token];
+  if (auth.kind === 'basic') return [auth.password, `${auth.username}:${auth.password}`];
+  return [];
 }
 
 /** Prometheus writes sample values as strings: "1.5", "NaN", "+Inf", "-Inf". */
@@ -77,10 +88,19 @@ function sampleOutcome(pair: unknown, now: number, staleAfterMs: number): QueryO
 export class PrometheusClient {
   private readonly fetch: Fetch;
   private readonly clock: () => number;
+  private readonly headers: Record<string, string>;
+  private readonly secrets: string[];
 
   constructor(private readonly opts: PrometheusOptions) {
     this.fetch = opts.fetch ?? ((url, init) => fetch(url, init));
     this.clock = opts.clock ?? Date.now;
+    this.headers = headersFor(opts.auth, opts.reporter);
+    this.secrets = secretsOf(opts.auth);
+  }
+
+  /** At most `max` characters of a body Prometheus (or a proxy) answered, credentials removed. */
+  private quote(text: string, max = 200): string {
+    return scrubServiceText(text, this.secrets).slice(0, max);
   }
 
   /** One instant query at "now"; throws PrometheusConfigError only for errors no retry can fix. */
@@ -90,7 +110,7 @@ export class PrometheusClient {
     let res: Response;
     let text: string;
     try {
-      res = await this.fetch(url, { headers: headersFor(this.opts.auth), signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      res = await this.fetch(url, { headers: this.headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
       text = await res.text();
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
@@ -107,7 +127,7 @@ export class PrometheusClient {
     }
     if (res.status === 400) {
       throw new PrometheusConfigError(
-        `the query of metric '${metricName}' is invalid: ${body?.error ?? text.slice(0, 200)}`,
+        `the query of metric '${metricName}' is invalid: ${this.quote(body?.error ?? text)}`,
         `Fix the PromQL of '${metricName}' in the metrics input (try it in the Prometheus UI)`,
       );
     }
@@ -118,10 +138,10 @@ export class PrometheusClient {
       );
     }
     if (res.status === 422)
-      return { kind: 'error', reason: 'execution-error', detail: `Prometheus could not evaluate the query: ${body?.error ?? text.slice(0, 200)}` };
-    if (!res.ok) return { kind: 'error', reason: 'http-error', detail: `HTTP ${res.status}: ${(body?.error ?? text).slice(0, 200)}` };
+      return { kind: 'error', reason: 'execution-error', detail: `Prometheus could not evaluate the query: ${this.quote(body?.error ?? text)}` };
+    if (!res.ok) return { kind: 'error', reason: 'http-error', detail: `HTTP ${res.status}: ${this.quote(body?.error ?? text)}` };
     if (!body || body.status !== 'success' || !body.data)
-      return { kind: 'error', reason: 'bad-response', detail: `not a Prometheus API answer: ${text.slice(0, 200)}` };
+      return { kind: 'error', reason: 'bad-response', detail: `not a Prometheus API answer: ${this.quote(text)}` };
 
     const { resultType, result } = body.data;
     if (resultType === 'scalar') return sampleOutcome(result, now, this.opts.staleAfterMs);

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { ServiceError } from '../toolkit/errors';
 import type { Fetch } from '../toolkit/fetch';
 import type { Reporter } from '../toolkit/reporter';
+import { maskHeaderValue, maskSecret } from '../toolkit/secrets';
 import { noMetricJudged, planMetrics } from './analysis/baseline-mode';
 import { runAnalysis, type AnalysisResult } from './analysis/engine';
 import { score as scoreOf, type Decision } from './analysis/rules';
@@ -53,7 +54,9 @@ export function toJson(value: unknown, indent?: number): string {
  * an unexpected failure. Logs progress through the reporter.
  */
 export async function evaluateGate(inputs: GateInputs, deps: Omit<GateDeps, 'tempDir'>, reporter: Reporter): Promise<GateEvaluation> {
-  for (const s of inputs.secrets) reporter.setSecret(s);
+  for (const s of inputs.secrets) maskSecret(reporter, s);
+  // a header value may be `Basic <base64>` written whole: its user:password is a secret too
+  for (const v of Object.values(inputs.http?.headers ?? {})) maskHeaderValue(reporter, v);
   const startedMs = deps.clock();
   let decision: Decision | undefined;
   let http: HttpCheckResult | undefined;
@@ -86,6 +89,7 @@ export async function evaluateGate(inputs: GateInputs, deps: Omit<GateDeps, 'tem
           staleAfterMs: 2 * a.intervalMs,
           fetch: deps.fetch,
           clock: deps.clock,
+          reporter,
         })
       : undefined;
     const where = [a.prometheusUrl, a.awsRegion && `CloudWatch in ${a.awsRegion}`].filter(Boolean).join(' and ');
@@ -151,7 +155,8 @@ export async function run(inputs: GateInputs, deps: GateDeps, reporter: Reporter
   const { decision, score, report } = await evaluateGate(inputs, deps, reporter);
   const json = toJson(report);
   const reportFile = path.resolve(inputs.reportFile ?? path.join(deps.tempDir, 'health-gate-report.json'));
-  writeFileSync(reportFile, toJson(report, 2) + '\n');
+  // quoted service text is scrubbed where it is read; redact is the last guard for the file
+  writeFileSync(reportFile, reporter.redact(toJson(report, 2)) + '\n');
   reporter.setOutput('verdict', decision.verdict);
   reporter.setOutput('score', String(score));
   reporter.setOutput('report', json);

@@ -3,7 +3,7 @@
  * `aws eks get-token`, so the job's own AWS credentials (e.g. from OIDC) sign every call
  * and no token is ever written to disk.
  */
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import type { EKSClient } from '@aws-sdk/client-eks';
 import { stringify } from 'yaml';
 import { ServiceError } from '../toolkit/errors';
 
@@ -15,11 +15,17 @@ export interface EksCluster {
 /** Injected so tests hand in a client built with aws-sdk-client-mock. */
 export type EksDescriber = (clusterName: string, region: string) => Promise<EksCluster>;
 
-export function eksDescriber(makeClient: (region: string) => Pick<EKSClient, 'send'> = (region) => new EKSClient({ region })): EksDescriber {
+/**
+ * DescribeCluster through `makeClient(region)` (default a new EKSClient). The SDK is imported
+ * here, on the EKS path only, so helm-deploy's start-up never loads it (ncc makes it a chunk).
+ */
+export function eksDescriber(makeClient?: (region: string) => Pick<EKSClient, 'send'>): EksDescriber {
   return async (clusterName, region) => {
+    const sdk = await import('@aws-sdk/client-eks');
+    const client = makeClient ? makeClient(region) : new sdk.EKSClient({ region });
     let cluster;
     try {
-      ({ cluster } = await makeClient(region).send(new DescribeClusterCommand({ name: clusterName })));
+      ({ cluster } = await client.send(new sdk.DescribeClusterCommand({ name: clusterName })));
     } catch (e) {
       const name = (e as { name?: string }).name ?? 'Error';
       throw new ServiceError(

@@ -7,6 +7,7 @@ import { ServiceError } from '../toolkit/errors';
 import { lastLines, type Exec, type ExecResult } from '../toolkit/exec';
 import { formatDuration } from '../toolkit/inputs';
 import type { Reporter } from '../toolkit/reporter';
+import { scrubServiceText } from '../toolkit/secrets';
 import { withWorkflowCommandsStopped } from '../toolkit/untrusted-output';
 import { parseHistory, parseList, parseStatus, type HistoryEntry, type ListedRelease, type ReleaseStatus } from './helm-json';
 import { setFileArg, type SetArg } from './secret-values';
@@ -184,7 +185,8 @@ export function helmError(r: ExecResult): string {
   const lines = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => l.trim());
   const at = lines.findIndex((l) => l.startsWith('Error:'));
   const text = at >= 0 ? lines.slice(at).join(' ') : (lines.at(-1) ?? `exit ${r.exitCode}`);
-  return text
+  // helm quotes API server answers and rendered values: drop credentials before quoting
+  return scrubServiceText(text)
     .replace(/^Error:\s*/, '')
     .replace(/\s+/g, ' ')
     .trim()

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { Exec } from '../toolkit/exec';
 import type { Reporter } from '../toolkit/reporter';
+import { maskSecret } from '../toolkit/secrets';
 import { installTool, toolSpec, type ToolCache } from '../toolkit/tools';
 import { openCluster } from './cluster-access';
 import type { EksDescriber } from './eks';
@@ -83,8 +84,8 @@ async function dryRun(inputs: HelmDeployInputs, exec: Exec, env: NodeJS.ProcessE
 export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, reporter: Reporter): Promise<void> {
   const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
   // helm sees `a\,b` as `a,b`: mask what it may print back too
-  for (const s of secrets) for (const form of new Set([s, s.replace(/\\(.)/g, '$1')])) reporter.setSecret(form);
-  if (inputs.cluster.kind === 'kubeconfig') for (const s of inputs.cluster.secrets) reporter.setSecret(s);
+  for (const s of secrets) for (const form of new Set([s, s.replace(/\\(.)/g, '$1')])) maskSecret(reporter, form);
+  if (inputs.cluster.kind === 'kubeconfig') for (const s of inputs.cluster.secrets) maskSecret(reporter, s);
   if (inputs.dryRun) return dryRun(inputs, deps.exec, deps.env, reporter);
 
   const binary =

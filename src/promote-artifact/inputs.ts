@@ -14,7 +14,8 @@ export const INPUTS = {
   'require-digest': { default: 'true' },
   'insecure-registries': {},
   'aws-region': {},
-  concurrency: { default: '4' },
+  // 6 at once, as skopeo (containers/image) copies layers: with 4, the 5th layer of a typical image waited for a free slot.
+  concurrency: { default: '6' },
   referrers: { default: 'true' },
   'immutable-tags': { default: 'false' },
   'dry-run': { default: 'false' },

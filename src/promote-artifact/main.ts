@@ -1,26 +1,24 @@
 import { actionMain } from '../toolkit/action-main';
 import { createRegistryClient } from '../toolkit/registry/client';
-import { createEcrCredentialProvider, ecrClientPool, isEcrHost } from '../toolkit/registry/ecr';
+import { isEcrHost } from '../toolkit/registry/ecr-host';
 import { maskOnce } from '../toolkit/registry/mask-once';
-import { ecrRetagger } from './ecr';
+import { lazyEcr } from './aws';
 import { INPUTS, parseInputs } from './inputs';
 import { run } from './run';
 
 void actionMain(Object.keys(INPUTS), parseInputs, async (inputs, reporter) => {
-  // One ECR client per region, made only when an ECR host is involved (AWS credentials come from the environment).
-  // The region in the host name wins: a token from one region does not open another region's registry.
-  const ecrClient = ecrClientPool();
-  const clientFor = (hostRegion: string) => ecrClient(hostRegion || inputs.awsRegion || '');
   // One masking reporter for ECR and the client: ECR's token is also the Basic header, masked once.
   const masking = maskOnce(reporter);
+  // The AWS SDK loads only if an ECR host is involved (AWS credentials come from the environment).
+  const ecr = lazyEcr(inputs.awsRegion, masking);
   const client = createRegistryClient({
     reporter: masking,
     insecureRegistries: inputs.insecureRegistries,
-    ecr: createEcrCredentialProvider({ clientFor, reporter: masking }),
+    ecr: ecr.credentials,
     concurrency: inputs.concurrency,
   });
   try {
-    await run(inputs, { client, isEcrHost: (h) => isEcrHost(h) !== undefined, ecrRetag: ecrRetagger(clientFor) }, reporter);
+    await run(inputs, { client, isEcrHost: (h) => isEcrHost(h) !== undefined, ecrRetag: ecr.retag }, reporter);
   } finally {
     client.close();
   }

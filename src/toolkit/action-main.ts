@@ -15,7 +15,9 @@ export async function actionMain<T>(
     const inputs = parse(readRawInputs(inputNames));
     await run(inputs, coreReporter);
   } catch (err) {
-    if (err instanceof Error && err.stack) core.debug(err.stack);
-    core.setFailed(errorLine(err));
+    // The runner masks these lines too; redacting here also covers a secret registered in a
+    // derived form only (a header built from it) and logs read outside the runner.
+    if (err instanceof Error && err.stack) core.debug(coreReporter.redact(err.stack));
+    core.setFailed(coreReporter.redact(errorLine(err)));
   }
 }

@@ -2,7 +2,6 @@
  * Runs programs with an argument array, never a shell string. Output is captured (and may
  * also be streamed to a log line callback); the caller decides what a non-zero exit means.
  */
-import { spawn } from 'node:child_process';
 import { ServiceError } from './errors';
 
 export interface ExecOptions {
@@ -28,7 +27,8 @@ export type Exec = (command: string, args: readonly string[], options?: ExecOpti
 
 export const exec: Exec = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], {
+    // node:child_process loads with the first program run, not at every action's start-up.
+    const child = process.getBuiltinModule('node:child_process').spawn(command, [...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@
  * Nothing here touches @actions/core, so parsers run the same inside and outside GitHub.
  */
 import { InputError } from './errors';
+import { withoutUserinfo } from './secrets';
 
 /** What action.yml says of one input; the contract test compares it with action.yml. */
 export interface InputSpec {
@@ -103,14 +104,16 @@ export function formatDuration(ms: number): string {
 }
 
 export function parseHttpUrl(name: string, value: string): URL {
+  // a rejected URL is quoted without any user:password@ it holds
+  const shown = withoutUserinfo(value);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(name, `'${value}' is not a URL`, 'Give a full http:// or https:// URL');
+    throw new InputError(name, `'${shown}' is not a URL`, 'Give a full http:// or https:// URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError(name, `'${value}' is not an http(s) URL`, 'Use an http:// or https:// URL');
+    throw new InputError(name, `'${shown}' is not an http(s) URL`, 'Use an http:// or https:// URL');
   }
   return url;
 }

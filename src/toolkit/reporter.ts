@@ -11,9 +11,15 @@ export interface Reporter {
   debug(message: string): void;
   /** Masks the value in every later log line. Call it for every credential, at once. */
   setSecret(value: string): void;
+  /** Sets a step output; every registered secret in it becomes *** (outputs are not masked by the runner). */
   setOutput(name: string, value: string): void;
-  /** Appends Markdown to the job summary. */
+  /** Appends Markdown to the job summary (masked like the log). */
   summary(markdown: string): Promise<void>;
+  /**
+   * `text` with every value given to setSecret replaced by ***, longest first: for what the
+   * runner does not mask itself (files the action writes, error lines built before a mask).
+   */
+  redact(text: string): string;
 }
 
 /** A Reporter that keeps everything in memory, masking log and summary like coreReporter does. */
@@ -42,10 +48,13 @@ export class MemoryReporter implements Reporter {
     this.masker.add(value);
   }
   setOutput(name: string, value: string): void {
-    this.outputs[name] = value;
+    this.outputs[name] = this.mask(value);
   }
   async summary(markdown: string): Promise<void> {
     this.summaryMarkdown += this.mask(markdown);
+  }
+  redact(text: string): string {
+    return this.mask(text);
   }
   get log(): string {
     return this.lines.join('\n');

@@ -10,7 +10,8 @@ import type { Reporter } from './reporter';
 
 /** The subset of @actions/tool-cache we use; injected so tests can see what happens. */
 export interface ToolCache {
-  find(tool: string, version: string): string;
+  /** The cached tool's directory, '' when absent (may load the tool cache first). */
+  find(tool: string, version: string): string | Promise<string>;
   downloadTool(url: string): Promise<string>;
   extractTar(file: string): Promise<string>;
   cacheDir(dir: string, tool: string, version: string): Promise<string>;
@@ -63,7 +64,7 @@ export async function installTool(tc: ToolCache, spec: ToolSpec, reporter: Repor
   if (opts.sha256 !== undefined && !HEX64.test(opts.sha256)) {
     throw new InputError(`${spec.name}-sha256`, `'${opts.sha256}' is not a SHA-256`, 'Give 64 lowercase hex characters');
   }
-  const cached = tc.find(spec.name, spec.version);
+  const cached = await tc.find(spec.name, spec.version);
   if (cached) {
     reporter.info(`${spec.name} ${spec.version} found in the tool cache`);
     tc.addPath(cached);
@@ -72,6 +73,8 @@ export async function installTool(tc: ToolCache, spec: ToolSpec, reporter: Repor
   const base = (opts.baseUrl ?? spec.defaultBase).replace(/\/+$/, '');
   const url = spec.archiveUrl(base, spec.version);
   const fileName = path.basename(new URL(url).pathname);
+  // Said before the first request: a slow checksum or archive download shows what it waits for.
+  reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
   let expected = opts.sha256;
   if (!expected) {
     const sumUrl = spec.checksumUrl(base, spec.version);
@@ -80,7 +83,6 @@ export async function installTool(tc: ToolCache, spec: ToolSpec, reporter: Repor
     expected = checksumFromFile(await readFile(sumFile, 'utf8'), fileName);
     if (!expected) throw new ServiceError(spec.name, `no SHA-256 for ${fileName} in ${sumUrl}`, 'Pin the checksum with the sha256 input');
   }
-  reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
   const archive = await download(tc, url, spec.name);
   const actual = await sha256File(archive);
   if (actual !== expected) {

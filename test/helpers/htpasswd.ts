@@ -3,14 +3,14 @@
  * entries; bcryptjs (dev dependency) writes them without a native build or apache2-utils.
  */
 import { hashSync } from 'bcryptjs';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { startRegistry, type TestRegistry } from './registry';
+import { testTempDir } from './temp';
 
 /** Writes an htpasswd file (bcrypt, low cost: these are throwaway test users). */
 export function writeHtpasswd(users: Record<string, string>): { file: string; remove(): void } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-htpasswd-'));
+  const dir = testTempDir('htpasswd-');
   const file = path.join(dir, 'htpasswd');
   writeFileSync(
     file,
@@ -36,7 +36,7 @@ export async function startBasicAuthRegistry(users: Record<string, string>): Pro
 
 /** A Docker config dir whose config.json holds `auths` for the given hosts (base64 user:password). */
 export function writeDockerConfig(config: object): { dir: string; remove(): void } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-docker-config-'));
+  const dir = testTempDir('docker-config-');
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -6,10 +6,10 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { testTempDir } from './temp';
 
 const run = promisify(execFile);
 
@@ -107,7 +107,7 @@ async function writeImage(layout: Layout, layerSizes: number[], platform: { os: 
 
 /** Writes a test image into an OCI layout and pushes it to `host/repo:tag` with skopeo. */
 export async function pushTestImage(host: string, repo: string, tag: string, opts: TestImageOptions): Promise<PushedImage> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-image-'));
+  const dir = testTempDir('image-');
   try {
     const layout = new Layout(dir);
     let top: PushedManifest;

@@ -4,10 +4,10 @@
  * /-/ready answers and every target has been scraped once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { freePort } from './registry';
+import { testTempDir } from './temp';
 
 export interface TestPrometheus {
   url: string;
@@ -17,7 +17,7 @@ export interface TestPrometheus {
 }
 
 export async function startPrometheus(targets: Record<string, string>): Promise<TestPrometheus> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-prometheus-'));
+  const dir = testTempDir('prometheus-');
   const port = await freePort();
   const jobs = Object.entries(targets)
     .map(([job, host]) => `  - job_name: ${job}\n    static_configs:\n      - targets: ['${host}']`)

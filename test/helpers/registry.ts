@@ -3,10 +3,10 @@
  * storage directory. Used by every test that needs a real OCI registry.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { testTempDir } from './temp';
 
 export interface TestRegistry {
   /** host:port, as it appears in image references. */
@@ -35,7 +35,7 @@ export interface RegistryOptions {
 }
 
 export async function startRegistry(opts: RegistryOptions = {}): Promise<TestRegistry> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-registry-'));
+  const dir = testTempDir('registry-');
   const port = await freePort();
   const auth = opts.htpasswdFile ? `auth:\n  htpasswd:\n    realm: shipline-test\n    path: ${opts.htpasswdFile}\n` : '';
   const config = [

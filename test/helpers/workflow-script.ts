@@ -4,11 +4,11 @@
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, and reads the outputs back.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandFile } from '../harness/run-action';
 import { jobs, loadWorkflow, steps } from './workflow-rules';
+import { testTempDir } from './temp';
 
 export interface ScriptResult {
   exitCode: number;
@@ -31,7 +31,7 @@ export function stepScript(file: string, job: string, step: string): string {
 
 /** Async, so a test's own HTTP server (e.g. a webhook receiver) can answer while the script runs. */
 export async function runScript(script: string, env: Record<string, string>, cwd?: string): Promise<ScriptResult> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-script-'));
+  const dir = testTempDir('script-');
   const files = { GITHUB_OUTPUT: path.join(dir, 'output'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary.md') };
   for (const f of Object.values(files)) writeFileSync(f, '');
   writeFileSync(path.join(dir, 'script.sh'), script);

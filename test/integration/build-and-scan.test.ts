@@ -5,13 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, runAction, expectCleanFailure, type StepResult } from '../harness/run-action';
 import { basicAuthEntry, startBasicAuthRegistry, writeDockerConfig } from '../helpers/htpasswd';
 import { startRegistry, type TestRegistry } from '../helpers/registry';
 import { serveFiles, type StaticServer } from '../helpers/static-server';
+import { testTempDir } from '../helpers/temp';
 
 const DOUBLES = path.join(ROOT, 'test', 'doubles', 'bin');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'trivy');
@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** A workspace with a FROM-scratch Dockerfile (no base image pull; there is no internet). */
 function workspace(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-bas-ws-'));
+  const dir = testTempDir('bas-ws-');
   writeFileSync(path.join(dir, 'hello.txt'), `hello from ${dir}\n`);
   writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
   for (const [name, text] of Object.entries(files)) {
@@ -75,7 +75,7 @@ async function registryBlob(repository: string, digest: string): Promise<Buffer>
 
 describe('a passing gate', () => {
   it('builds with buildah, scans the built layout, and pushes exactly the scanned digest under every tag', async () => {
-    const argsFile = path.join(mkdtempSync(path.join(tmpdir(), 'bas-args-')), 'trivy-args');
+    const argsFile = path.join(testTempDir('bas-args-'), 'trivy-args');
     const r = await step(
       { image: `${registry.host}/team/app`, tags: 'v1.2.3, stable' },
       { report: 'alpine-310.json', env: { TRIVY_DOUBLE_ARGS_FILE: argsFile } },
@@ -120,7 +120,7 @@ describe('a passing gate', () => {
   });
 
   it('scans every platform of a multi-platform build and pushes the index', async () => {
-    const argsFile = path.join(mkdtempSync(path.join(tmpdir(), 'bas-args-')), 'trivy-args');
+    const argsFile = path.join(testTempDir('bas-args-'), 'trivy-args');
     const r = await step(
       { image: `${registry.host}/team/multi`, tags: 'multi', platforms: 'linux/amd64,linux/arm64' },
       { report: 'alpine-310.json', env: { TRIVY_DOUBLE_ARGS_FILE: argsFile } },
@@ -143,7 +143,7 @@ describe('a passing gate', () => {
   });
 
   it('builds with docker buildx (test double), reads the digest from --metadata-file, and tags the commit SHA by default', async () => {
-    const argsFile = path.join(mkdtempSync(path.join(tmpdir(), 'bas-args-')), 'docker-args');
+    const argsFile = path.join(testTempDir('bas-args-'), 'docker-args');
     const r = await step(
       { builder: 'docker', image: `${registry.host}/team/docker-built`, secrets: 'npm_token=s3cr3t-npm-value' },
       { env: { DOCKER_DOUBLE_ARGS_FILE: argsFile } },
@@ -219,7 +219,7 @@ describe('a failing gate or a scanner error pushes nothing', () => {
   });
 
   it('retries a rate-limited database download and then scans', async () => {
-    const state = path.join(mkdtempSync(path.join(tmpdir(), 'bas-state-')), 'count');
+    const state = path.join(testTempDir('bas-state-'), 'count');
     const r = await step(
       { image: `${registry.host}/team/retried`, tags: 'ok', 'trivy-db-attempts': '2' },
       { env: { TRIVY_DOUBLE_RATE_LIMIT: '1', TRIVY_DOUBLE_STATE: state } },
@@ -285,7 +285,7 @@ describe('bad input: one ::error::, exit 1, nothing built or pushed', () => {
     ['image with a tag', { image: 'REGISTRY/team/app:latest' }, {}, ["Input 'image'", 'tag']],
   ];
   it.each(cases)('%s', async (_name, inputs, files, mention) => {
-    const argsFile = path.join(mkdtempSync(path.join(tmpdir(), 'bas-args-')), 'docker-args');
+    const argsFile = path.join(testTempDir('bas-args-'), 'docker-args');
     const repo = `team/bad-${_name.replace(/\W+/g, '-')}`;
     const r = await step(
       {
@@ -308,7 +308,7 @@ describe('trivy from the tool cache, checksum-verified', () => {
   let sha: string;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-trivy-tar-'));
+    const dir = testTempDir('trivy-tar-');
     mkdirSync(path.join(dir, 'pkg'));
     copyFileSync(path.join(DOUBLES, 'trivy'), path.join(dir, 'pkg', 'trivy'));
     chmodSync(path.join(dir, 'pkg', 'trivy'), 0o755);
@@ -325,7 +325,7 @@ describe('trivy from the tool cache, checksum-verified', () => {
   afterAll(() => server.close());
 
   it('installs the pinned trivy after checking its published checksum, scans with it, and reuses the cache', async () => {
-    const toolCache = mkdtempSync(path.join(tmpdir(), 'shipline-tc-'));
+    const toolCache = testTempDir('tc-');
     // No doubles on PATH: the scan must run the trivy that was just installed.
     const run = () =>
       runAction(
@@ -346,7 +346,7 @@ describe('trivy from the tool cache, checksum-verified', () => {
   });
 
   it('refuses a download whose checksum does not match: nothing on PATH, nothing built or pushed, whatever fail-on-scan-error says', async () => {
-    const toolCache = mkdtempSync(path.join(tmpdir(), 'shipline-tc-'));
+    const toolCache = testTempDir('tc-');
     const r = await runAction(
       'build-and-scan',
       { builder: 'buildah', image: `${registry.host}/team/bad-checksum`, tags: 'x', 'trivy-mirror': `${server.url}/bad`, 'fail-on-scan-error': 'false' },

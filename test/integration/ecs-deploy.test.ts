@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 async function withDouble(scenario: Scenario = 'healthy', seed: Parameters<EcsDouble['seedService']>[0] = {}): Promise<EcsDouble> {
-  double = await startEcsDouble({ scenario, stageMs: 60, minuteMs: 10, logsEnv: moto.env });
+  double = await startEcsDouble({ scenario, stageMs: 150, minuteMs: 10, logsEnv: moto.env });
   double.seedService(seed);
   return double;
 }
@@ -146,6 +146,16 @@ describe('rolling update', () => {
   });
 });
 
+describe('ECS unreachable or refusing', () => {
+  it('fails closed with status failed when ECS refuses the service', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, service: 'missing' });
+    expectCleanFailure(r, 'Amazon ECS', "service 'missing' in cluster 'default' is MISSING");
+    expect(r.outputs.status).toBe('failed');
+    expect(writes()).toEqual([]);
+  });
+});
+
 describe('pre-deploy migration task', () => {
   const awslogsApp = [
     {
@@ -180,7 +190,7 @@ describe('pre-deploy migration task', () => {
     expect(r.outputs.status).toBe('failed');
     expect(writes()).toEqual(['RegisterTaskDefinition', 'RunTask']);
     expect(r.summary).toContain('PG::DuplicateColumn: ERROR:  column "status" of relation "orders" already exists');
-    expect(r.log).toContain('rake aborted!');
+    expect(r.log).toMatch(/::stop-commands::[0-9a-f]{32}[\s\S]*rake aborted![\s\S]*::[0-9a-f]{32}::/);
     expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:1$/);
   });
 });
@@ -222,6 +232,32 @@ describe('ECS native strategies', () => {
     expect(done.summary).toMatch(/BAKE_TIME[\s\S]*CLEAN_UP[\s\S]*SUCCESSFUL/);
   });
 
+  it('decision: rollback answers the hook with ROLLBACK; the rollback asked for exits 0', async () => {
+    await withDouble();
+    const paused = await deploy({ images: `app=${IMAGE}`, strategy: 'blue-green', 'pause-at': 'post-test-traffic-shift' });
+    expect(paused.outputs.status).toBe('paused');
+    const r = await deploy({
+      action: 'continue',
+      decision: 'rollback',
+      'service-deployment-arn': paused.outputs['service-deployment-arn'],
+      'hook-id': paused.outputs['hook-id'],
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'task-definition-arn': paused.outputs['task-definition-arn'] });
+    expect(r.outputs['rollback-reason']).toContain('lifecycle hook returned ROLLBACK');
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:1$/);
+  });
+
+  it('on-timeout: fail leaves the deployment as ECS has it', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, strategy: 'canary', 'canary-bake-time': '600', wait: '1500ms' });
+    expectCleanFailure(r, 'did not finish within wait 1.5 s', 'left as ECS has it');
+    expect(r.outputs.status).toBe('timed-out');
+    expect(double.callsOf('StopServiceDeployment')).toEqual([]);
+    const sd = double.ecs.deployment(r.outputs['service-deployment-arn']);
+    expect(double.ecs.current(sd).status).toBe('IN_PROGRESS');
+  });
+
   it('rolls back on a triggered alarm and names it', async () => {
     await withDouble('alarm');
     const r = await deploy({ images: `app=${IMAGE}`, strategy: 'blue-green', alarms: 'web-5xx,web-latency', 'bake-time': '1' });
@@ -246,10 +282,23 @@ describe('ECS native strategies', () => {
     expect(double.callsOf('StopServiceDeployment')[0].body).toMatchObject({ stopType: 'ROLLBACK' });
     expect(r.outputs['rollback-reason']).toContain('on-timeout: rollback');
     const polls = double.callsOf('DescribeServiceDeployments').filter((c) => c.at < double.callsOf('StopServiceDeployment')[0].at);
-    // 1 s of wait at 100 ms: the first poll, ten more, the last one on the deadline (no cap, no overrun).
-    expect(polls.length).toBeGreaterThanOrEqual(9);
-    expect(polls.length).toBeLessThanOrEqual(12);
-    expect(polls[polls.length - 1].at - polls[0].at).toBeLessThan(1300);
+    // 1 s of wait for the whole step, at 100 ms: the polls stop at the deadline (exactness on a fake
+    // clock is in test/unit/ecs-wait.test.ts; here only that it ends about then, on a loaded machine).
+    expect(polls.length).toBeGreaterThanOrEqual(3);
+    const firstCall = double.calls[0].at;
+    expect(polls[polls.length - 1].at - firstCall).toBeGreaterThanOrEqual(800);
+    expect(polls[polls.length - 1].at - firstCall).toBeLessThan(3000);
+  });
+
+  it('action: rollback lets ECS roll back the deployment in flight', async () => {
+    await withDouble();
+    const paused = await deploy({ images: `app=${IMAGE}`, strategy: 'blue-green', 'pause-at': 'post-scale-up' });
+    expect(paused.outputs.status).toBe('paused');
+    const r = await deploy({ action: 'rollback' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'service-deployment-arn': paused.outputs['service-deployment-arn'] });
+    expect(double.callsOf('StopServiceDeployment')[0].body).toEqual({ serviceDeploymentArn: paused.outputs['service-deployment-arn'], stopType: 'ROLLBACK' });
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:1$/);
   });
 
   it('action: rollback returns the service to the previous task definition', async () => {
@@ -287,7 +336,8 @@ describe('CodeDeploy blue/green', () => {
     });
     const done = await deploy({ action: 'continue', decision: 'continue', ...cd, 'codedeploy-deployment-id': paused.outputs['codedeploy-deployment-id'] });
     expect(done.exitCode).toBe(0);
-    expect(done.outputs.status).toBe('succeeded');
+    expect(done.outputs).toMatchObject({ status: 'succeeded', 'running-count': '2' });
+    expect(done.summary).toMatch(/AllowTestTraffic[\s\S]*BeforeAllowTraffic[\s\S]*AfterAllowTraffic[\s\S]*\| Succeeded \|/);
     expect(double.callsOf('ContinueDeployment')[0].body).toEqual({
       deploymentId: paused.outputs['codedeploy-deployment-id'],
       deploymentWaitType: 'READY_WAIT',
@@ -305,6 +355,20 @@ describe('CodeDeploy blue/green', () => {
     expect(r.outputs.status).toBe('rolled-back');
     expect(double.callsOf('StopDeployment')[0].body).toEqual({ deploymentId: paused.outputs['codedeploy-deployment-id'], autoRollbackEnabled: true });
     expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:1$/);
+  });
+
+  it('refuses wait-at-ready when the group would not hold at Ready, before creating anything', async () => {
+    await withDouble('healthy', { controller: 'CODE_DEPLOY' });
+    double.seedDeploymentGroup({ ...group, holdAtReady: false });
+    const r = await deploy({
+      images: `app=${IMAGE}`,
+      strategy: 'codedeploy',
+      'codedeploy-application': 'web-app',
+      'codedeploy-deployment-group': 'web-dg',
+      'wait-at-ready': 'true',
+    });
+    expectCleanFailure(r, 'STOP_DEPLOYMENT');
+    expect(writes()).toEqual([]);
   });
 
   it('reports the alarm that made CodeDeploy roll back', async () => {
@@ -334,6 +398,12 @@ describe('bad input: one ::error::, exit 1, no AWS call', () => {
   ])('%p names %s', async (inputs, name) => {
     const r = await deploy(inputs);
     expectCleanFailure(r, `Input '${name}'`);
+    expect(double.calls).toEqual([]);
+  });
+
+  it('no region anywhere: names aws-region', async () => {
+    const r = await deploy({ images: `app=${IMAGE}` }, { AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+    expectCleanFailure(r, "Input 'aws-region'");
     expect(double.calls).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
  * gitops-promote's bundle against the GitHub REST API double (pull-request mode) and the Argo CD
  * API double, over a real bare repository served by `git daemon`. Every API call is asserted.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { startArgoCdDouble, type ArgoScenario } from '../doubles/argocd-api-double';
 import { startGitHubApiDouble, type GitHubApiDouble } from '../doubles/github-api-double';
@@ -47,12 +47,15 @@ afterAll(async () => {
   repo?.cleanup();
 });
 
-const promote = (inputs: Record<string, string>): Promise<StepResult> =>
-  runAction(
+async function promote(inputs: Record<string, string>): Promise<StepResult> {
+  const r = await runAction(
     'gitops-promote',
     { repository: daemon.url('acme/manifests'), image: WEB, format: 'helm-values', path: 'envs/prod/values.yaml', ...inputs },
     { env: { GITHUB_API_URL: api.url }, timeoutMs: 60_000 },
   );
+  rmSync(r.tempDir, { recursive: true, force: true });
+  return r;
+}
 
 describe('pull-request mode', () => {
   it('opens one pull request, then updates it for the next digest instead of opening a second, and skips a digest already there', async () => {

@@ -4,6 +4,7 @@
  * processes, then twenty promotions in one process through the real git. All land, no commit
  * is lost, history stays linear, and a writer touching the same file in between is kept.
  */
+import { rmSync } from 'node:fs';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { exec, type Exec } from '../../src/toolkit/exec';
 import { parseInputs } from '../../src/gitops-promote/inputs';
@@ -62,6 +63,7 @@ it('two bundle processes promoting different services at once both land', async 
       }),
     ),
   );
+  for (const r of results) rmSync(r.tempDir, { recursive: true, force: true });
   for (const r of results) expect([r.exitCode, r.errors]).toEqual([0, []]);
   for (const i of [0, 1]) expect(repo.show(file(SERVICES[i]))).toBe(values(SERVICES[i]).replace(OLD, digestFor(i, 'a')));
   expectLinear(start, 2);

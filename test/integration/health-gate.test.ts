@@ -4,12 +4,12 @@
  * Every case is started in beforeAll and runs at the same time (each has its own canary job),
  * so the file takes about as long as its slowest case; each test then checks its step.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runAction, expectCleanFailure, type StepResult } from '../harness/run-action';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
 import { startSampleService, type SampleService } from '../helpers/sample-service';
+import { testTempDir } from '../helpers/temp';
 
 // These cases read a real Prometheus in real time; one failed once in ~10 full-suite runs on a
 // loaded 2-core machine (not reproduced alone). A retry keeps CI honest-but-stable, and the
@@ -26,7 +26,7 @@ let prometheus: TestPrometheus;
 let doomed: TestPrometheus;
 const drivers: { stop(): Promise<void> }[] = [];
 const runs: Record<string, Promise<StepResult>> = {};
-const reportFile = path.join(mkdtempSync(path.join(tmpdir(), 'gate-report-')), 'gate.json');
+const reportFile = path.join(testTempDir('gate-report-'), 'gate.json');
 
 /**
  * Errors of a job as a count metric (Poisson rate test against the stable job): from increase()

@@ -87,7 +87,7 @@ describe('canary', () => {
 
   it('an Ingress canary is refused before anything changes when the stable release has no Ingress', async () => {
     const c = new Cluster();
-    await c.deploy({ strategy: 'canary', image: IMAGE_A });
+    await c.deploy({ strategy: 'canary', image: IMAGE_A, set: 'ingress.enabled=false' });
     c.clearCalls();
     const alb = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'traffic-router': 'alb' });
     expectCleanFailure(alb, 'traffic-router alb', 'stable Ingress web', 'ingress.className=alb');
@@ -100,7 +100,8 @@ describe('canary', () => {
   it('an NGINX canary that renders no Ingress of its own is not reported as taking traffic', async () => {
     const c = new Cluster();
     await c.deploy({ strategy: 'canary', image: IMAGE_A, set: INGRESS });
-    const r = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'canary-weight': '10' }); // no ingress values for the canary
+    // the canary's values turn the Ingress off (charts/app has it on by default)
+    const r = await c.deploy({ strategy: 'canary', image: IMAGE_B, 'canary-weight': '10', set: 'ingress.enabled=false' });
     expectCleanFailure(r, 'web-canary is deployed but renders no Ingress', 'not 10%', 'action: abort');
   });
 });

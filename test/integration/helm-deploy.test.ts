@@ -6,12 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expectCleanFailure } from '../harness/run-action';
 import { CHART, Cluster, DIGEST_A, DIGEST_B, digestOf, DOUBLES, IMAGE_A, IMAGE_B } from '../helpers/helm-cluster';
 import { serveFiles, type StaticServer } from '../helpers/static-server';
+import { testTempDir } from '../helpers/temp';
 
 describe('rolling', () => {
   it('installs, then upgrades, pinned by digest, and reports both revisions', async () => {
@@ -236,7 +236,7 @@ describe('access and secrets', () => {
 
   it('with a pinned helm-version, runs the helm from the tool cache, not the one on PATH', async () => {
     const c = new Cluster();
-    const toolCache = mkdtempSync(path.join(tmpdir(), 'shipline-tc-'));
+    const toolCache = testTempDir('tc-');
     const dir = path.join(toolCache, 'helm', '3.18.4', 'x64');
     mkdirSync(dir, { recursive: true });
     symlinkSync(path.join(DOUBLES, 'helm'), path.join(dir, 'helm'));
@@ -314,7 +314,7 @@ describe('helm from a mirror (helm-mirror, helm-sha256)', () => {
   let sha: string;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-mirror-'));
+    const dir = testTempDir('helm-mirror-');
     mkdirSync(path.join(dir, 'linux-amd64'));
     symlinkSync(path.join(DOUBLES, 'helm'), path.join(dir, 'linux-amd64', 'helm'));
     execFileSync('tar', ['-czf', path.join(dir, ARCHIVE), '-C', dir, 'linux-amd64']);

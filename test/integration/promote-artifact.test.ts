@@ -6,8 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MEDIA_TYPES } from '../../src/toolkit/registry/types';
 import { expectCleanFailure, runAction, type StepResult } from '../harness/run-action';
@@ -15,6 +14,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { basicAuthEntry, startBasicAuthRegistry, writeDockerConfig } from '../helpers/htpasswd';
 import { attachReferrer, pushTestImage, type PushedImage } from '../helpers/images';
 import { freePort, startRegistry, type TestRegistry } from '../helpers/registry';
+import { testTempDir } from '../helpers/temp';
 
 const PASSWORD = 's3cret-Promote-pw';
 let dev: TestRegistry; // source registry
@@ -25,7 +25,7 @@ let prodProxy: FaultProxy;
 let single: PushedImage;
 let multi: PushedImage;
 let signature: { digest: string };
-const emptyDockerConfig = mkdtempSync(path.join(tmpdir(), 'shipline-promote-no-auth-'));
+const emptyDockerConfig = testTempDir('promote-no-auth-');
 const stops: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {

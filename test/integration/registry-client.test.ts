@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ServiceError } from '../../src/toolkit/errors';
 import { MemoryReporter } from '../../src/toolkit/reporter';
@@ -16,10 +15,11 @@ import { freePort, startRegistry, type TestRegistry } from '../helpers/registry'
 import { attachReferrer, pushTestImage, type PushedImage } from '../helpers/images';
 import { basicAuthEntry, startBasicAuthRegistry, writeDockerConfig } from '../helpers/htpasswd';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
+import { testTempDir } from '../helpers/temp';
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
 const SMALL_UPLOADS = { monolithicMaxBytes: 64 * 1024, chunkBytes: 100 * 1024 };
-const NO_CONFIG = mkdtempSync(path.join(tmpdir(), 'shipline-no-docker-config-'));
+const NO_CONFIG = testTempDir('no-docker-config-');
 
 let regA: TestRegistry;
 let regB: TestRegistry;
@@ -245,7 +245,7 @@ describe('Basic auth from config.json', () => {
   });
 
   it('gets credentials from a docker-credential helper (double) named in credHelpers', async () => {
-    const store = mkdtempSync(path.join(tmpdir(), 'shipline-cred-store-'));
+    const store = testTempDir('cred-store-');
     cleanups.push(() => rmSync(store, { recursive: true, force: true }));
     const storeFile = path.join(store, 'creds.json');
     writeFileSync(storeFile, JSON.stringify({ [reg.host]: { Username: 'ci', Secret: PASSWORD } }));

@@ -1,11 +1,11 @@
 /** The root setup action, run from its bundle against a local mirror serving real tarballs. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { runAction, expectCleanFailure } from '../harness/run-action';
 import { serveFiles, type StaticServer } from '../helpers/static-server';
+import { testTempDir } from '../helpers/temp';
 
 const VERSION = '3.19.0';
 const ARCHIVE = `helm-v${VERSION}-linux-amd64.tar.gz`;
@@ -14,7 +14,7 @@ let archive: Buffer;
 let sha: string;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-tar-'));
+  const dir = testTempDir('helm-tar-');
   mkdirSync(path.join(dir, 'linux-amd64'));
   writeFileSync(path.join(dir, 'linux-amd64', 'helm'), '#!/bin/sh\necho "v3.19.0+gtest"\n');
   chmodSync(path.join(dir, 'linux-amd64', 'helm'), 0o755);
@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 it('installs helm from the mirror after checking the published checksum, and reuses the cache', async () => {
-  const toolCache = mkdtempSync(path.join(tmpdir(), 'shipline-tc-'));
+  const toolCache = testTempDir('tc-');
   const env = { RUNNER_TOOL_CACHE: toolCache };
   const first = await runAction('setup', { tools: 'helm', mirror: server.url }, { env });
   expect(first.exitCode).toBe(0);
@@ -51,7 +51,7 @@ it('installs helm from the mirror after checking the published checksum, and reu
 });
 
 it('refuses an archive whose checksum does not match and adds nothing to PATH', async () => {
-  const toolCache = mkdtempSync(path.join(tmpdir(), 'shipline-tc-'));
+  const toolCache = testTempDir('tc-');
   const r = await runAction('setup', { tools: 'helm', mirror: `${server.url}/bad` }, { env: { RUNNER_TOOL_CACHE: toolCache } });
   expectCleanFailure(r, 'checksum mismatch', sha);
   expect(r.addedPath).toEqual([]);
@@ -60,7 +60,7 @@ it('refuses an archive whose checksum does not match and adds nothing to PATH', 
 });
 
 it('accepts a pinned checksum without fetching the checksum file, and refuses a wrong pin', async () => {
-  const toolCache = mkdtempSync(path.join(tmpdir(), 'shipline-tc-'));
+  const toolCache = testTempDir('tc-');
   const before = server.requests.length;
   const ok = await runAction('setup', { tools: 'helm', mirror: `${server.url}/bad`, 'helm-sha256': sha }, { env: { RUNNER_TOOL_CACHE: toolCache } });
   expect(ok.exitCode).toBe(0);
@@ -68,7 +68,7 @@ it('accepts a pinned checksum without fetching the checksum file, and refuses a 
   const wrong = await runAction(
     'setup',
     { tools: 'helm', mirror: server.url, 'helm-sha256': 'f'.repeat(64) },
-    { env: { RUNNER_TOOL_CACHE: mkdtempSync(path.join(tmpdir(), 'tc-')) } },
+    { env: { RUNNER_TOOL_CACHE: testTempDir('tc-') } },
   );
   expectCleanFailure(wrong, 'checksum mismatch');
   expect(wrong.addedPath).toEqual([]);

@@ -1,7 +1,6 @@
 /** Every command line the action builds, asserted through a recording Exec (no programs run). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readlinkSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceError } from '../../src/toolkit/errors';
 import type { Exec, ExecResult } from '../../src/toolkit/exec';
@@ -10,6 +9,7 @@ import { buildImage, type BuildRequest } from '../../src/build-and-scan/builders
 import type { BuildInputs, ScanInputs } from '../../src/build-and-scan/inputs';
 import { runTrivy, ScannerError, failureReason, trivyEnv } from '../../src/build-and-scan/trivy';
 import { scanAllPlatforms } from '../../src/build-and-scan/scan-layout';
+import { testTempDir } from '../helpers/temp';
 
 interface Call {
   command: string;
@@ -39,7 +39,7 @@ const scan: ScanInputs = {
 };
 
 function request(over: Partial<BuildInputs> = {}): BuildRequest {
-  const workDir = mkdtempSync(path.join(tmpdir(), 'bas-unit-'));
+  const workDir = testTempDir('bas-unit-');
   const inputs: BuildInputs = {
     builder: 'buildah',
     workspace: '/ws',
@@ -209,7 +209,7 @@ describe('trivy', () => {
   const trivyLog = (args: string[], env: Record<string, string> = {}) =>
     spawnSync(path.join(__dirname, '..', 'doubles', 'bin', 'trivy'), args, { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' }).stderr;
   const RATE_LIMITED = trivyLog(['image', '--input', '/l', '--format', 'json'], { TRIVY_DOUBLE_RATE_LIMIT: 'always' });
-  const workDir = () => mkdtempSync(path.join(tmpdir(), 'bas-trivy-'));
+  const workDir = () => testTempDir('bas-trivy-');
 
   it('scans the layout to a JSON report with every severity, pinned against workspace config', async () => {
     const dir = workDir();
@@ -332,7 +332,7 @@ describe('scanning every platform of an index', () => {
   });
 
   it('runs trivy once per platform, skips attestation manifests, merges and deduplicates the findings', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bas-multi-'));
+    const dir = testTempDir('bas-multi-');
     const fixture = readFileSync(path.join(__dirname, '..', 'fixtures', 'trivy', 'debian-buster.json'), 'utf8');
     const { exec, calls } = recordingExec((c) => {
       writeFileSync(c.args[c.args.indexOf('--output') + 1], fixture);
@@ -367,7 +367,7 @@ describe('scanning every platform of an index', () => {
         { bin: 'trivy', version: 'x' },
         layoutOf([{ os: 'unknown', architecture: 'unknown' }]),
         scan,
-        mkdtempSync(path.join(tmpdir(), 'bas-')),
+        testTempDir('bas-'),
         new MemoryReporter(),
       ),
     ).rejects.toThrow('names no platform to scan');
@@ -397,7 +397,7 @@ describe('scanner output', () => {
       options?.onLine?.('::set-output name=digest::sha256:evil', 'stderr');
       return { command, args, exitCode: 0, stdout: '', stderr: '', timedOut: false };
     };
-    await runTrivy(exec, { bin: 'trivy', version: 'x' }, '/l', '/r', scan, mkdtempSync(path.join(tmpdir(), 'bas-unit-')), reporter);
+    await runTrivy(exec, { bin: 'trivy', version: 'x' }, '/l', '/r', scan, testTempDir('bas-unit-'), reporter);
     expectFenced(reporter.lines, '::set-output name=digest::sha256:evil');
   });
 });

@@ -1,13 +1,13 @@
 /** build-and-scan's parser: typed values out, one InputError naming the input for each mistake. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { inputError } from '../helpers/input-error';
 import { parseInputs, INPUTS } from '../../src/build-and-scan/inputs';
 import type { RawInputs } from '../../src/toolkit/inputs';
+import { testTempDir } from '../helpers/temp';
 
 function workspace(): string {
-  const ws = mkdtempSync(path.join(tmpdir(), 'bas-inputs-'));
+  const ws = testTempDir('bas-inputs-');
   writeFileSync(path.join(ws, 'Dockerfile'), 'FROM scratch\n');
   mkdirSync(path.join(ws, 'svc'));
   writeFileSync(path.join(ws, 'svc', 'Dockerfile'), 'FROM scratch\n');

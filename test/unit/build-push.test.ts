@@ -1,20 +1,20 @@
 /** Reading the local OCI layout and pushing it: same bytes, every tag proven to hold the scanned digest. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import type { Descriptor, RegistryClient, RepositoryRef } from '../../src/toolkit/registry/types';
 import { readLayout } from '../../src/build-and-scan/oci-layout';
 import { pushLayout } from '../../src/build-and-scan/push';
+import { testTempDir } from '../helpers/temp';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const MT = 'application/vnd.oci.image.manifest.v1+json';
 
 /** Writes an OCI layout: one manifest (config + one layer), or an index over two. */
 function layout(kind: 'image' | 'index' = 'image'): { dir: string; top: string; blobs: string[] } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bas-layout-'));
+  const dir = testTempDir('bas-layout-');
   mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = (b: Buffer | string) => {
     const d = sha(b);
@@ -180,5 +180,5 @@ it('refuses a layout whose manifest does not hash to its digest, or that misses 
   const m = layout();
   writeFileSync(path.join(m.dir, 'blobs', 'sha256', m.blobs[1].slice(7)), 'short');
   await expect(readLayout(m.dir)).rejects.toThrow('expected');
-  await expect(readLayout(mkdtempSync(path.join(tmpdir(), 'empty-')))).rejects.toThrow('index.json missing');
+  await expect(readLayout(testTempDir('empty-'))).rejects.toThrow('index.json missing');
 });

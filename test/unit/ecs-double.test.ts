@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function start(scenario: Parameters<typeof startEcsDouble>[0] = {}) {
-  double = await startEcsDouble({ stageMs: 40, ...scenario });
+  double = await startEcsDouble({ stageMs: 150, ...scenario });
   client = new ECSClient({ region: 'us-east-1', endpoint: double.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 }
 
@@ -78,7 +78,7 @@ it('walks blue/green lifecycle stages and holds at a PAUSE hook until ContinueSe
     }),
   );
   const arn = r.service!.currentServiceDeployment!;
-  await new Promise((res) => setTimeout(res, 600));
+  await new Promise((res) => setTimeout(res, 1500));
   const paused = (await client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))).serviceDeployments![0];
   expect(paused.status).toBe('IN_PROGRESS');
   expect(paused.lifecycleStage).toBe('POST_TEST_TRAFFIC_SHIFT');

@@ -9,6 +9,16 @@ import { applyImagesAndEnvironment, parseTaskDefinitionText, toRegisterInput } f
 const IMAGE = `registry.example.com/team/web@sha256:${'c'.repeat(64)}`;
 const errorOf = (raw: Record<string, string>) => inputError(() => parseInputs(raw));
 let dir: string;
+const savedRegion = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+beforeEach(() => {
+  process.env.AWS_REGION = 'eu-west-1';
+});
+afterEach(() => {
+  for (const [k, v] of Object.entries(savedRegion)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'shipline-ecs-inputs-'));
 });
@@ -102,6 +112,7 @@ it.each([
     'required',
   ],
   [{ service: 'web', action: 'continue', decision: 'go', 'hook-id': 'h' }, 'decision', 'not one of'],
+  [{ service: 'web', action: 'rollback', strategy: 'codedeploy' }, 'codedeploy-deployment-id', 'required'],
   [{ service: 'web', action: 'deploy', decision: 'continue', images: `app=${IMAGE}` }, 'decision', 'only applies'],
   [{ service: 'web', 'service-deployment-arn': 'ecs-svc/123', action: 'rollback' }, 'service-deployment-arn', 'not a service deployment ARN'],
   [{ service: 'web' }, 'images', 'nothing new to deploy'],
@@ -187,4 +198,17 @@ it('finds the first JSON error wherever it is', () => {
   expect(jsonErrorAt('{\n  "a": tru\n}')).toMatchObject({ line: 2, column: 11 });
   expect(jsonErrorAt('{"a": "x"} extra')).toMatchObject({ line: 1, column: 12 });
   expect(jsonErrorAt('{"a": "unterminated')).toMatchObject({ line: 1, column: 20 });
+});
+
+it('continues a CodeDeploy deployment named by id alone', () => {
+  const i = parseInputs({ service: 'web', action: 'continue', decision: 'rollback', 'codedeploy-deployment-id': 'd-ABCDEFGHI' });
+  expect(i).toMatchObject({ action: 'continue', decision: 'rollback', codedeployDeploymentId: 'd-ABCDEFGHI', codedeploy: undefined });
+});
+
+it('asks for aws-region when the job set no region, before the SDK would fail on its first call', () => {
+  delete process.env.AWS_REGION;
+  delete process.env.AWS_DEFAULT_REGION;
+  const e = errorOf({ service: 'web', images: `app=${IMAGE}` });
+  expect(e.input).toBe('aws-region');
+  expect(parseInputs({ service: 'web', images: `app=${IMAGE}`, 'aws-region': 'eu-central-1' }).awsRegion).toBe('eu-central-1');
 });

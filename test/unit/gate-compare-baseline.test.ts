@@ -3,9 +3,7 @@
  * empty): baseline queries are not run, metrics are judged by max/min alone, a metric with
  * nothing else to judge it by is reported as not judged, and a gate that judged nothing never passes.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { InputError, ServiceError } from '../../src/toolkit/errors';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { noMetricJudged, planMetrics } from '../../src/health-gate/analysis/baseline-mode';
@@ -13,6 +11,7 @@ import { parseInputs, type GateInputs } from '../../src/health-gate/inputs';
 import { parseMetrics, type MetricSpec } from '../../src/health-gate/metrics-spec';
 import type { Fetch } from '../../src/health-gate/prometheus';
 import { run } from '../../src/health-gate/run';
+import { testTempDir } from '../helpers/temp';
 
 const ERRORS = [
   '- name: error-rate',
@@ -103,7 +102,7 @@ function canaryAtFullWeight(canary: (query: string, n: number) => number): Fetch
 
 function deps(fetch: Fetch) {
   let now = 1_700_000_000_000;
-  return { fetch, clock: () => now, sleep: async (ms: number) => void (now += ms), tempDir: mkdtempSync(path.join(tmpdir(), 'gate-compare-')) };
+  return { fetch, clock: () => now, sleep: async (ms: number) => void (now += ms), tempDir: testTempDir('gate-compare-') };
 }
 
 /** Raw counters growing by 100 requests and `errors` errors per measurement. */

@@ -1,5 +1,6 @@
 /** The Prometheus client names every way of not getting a number; a 400 is a configuration error. */
 import { PrometheusClient, PrometheusConfigError, type Fetch } from '../../src/health-gate/prometheus';
+import { MemoryReporter } from '../../src/toolkit/reporter';
 
 const NOW = 1_700_000_000_000;
 
@@ -17,7 +18,16 @@ const vector = (...values: [number, string][]) => ({
 });
 
 function client(fetch: Fetch, over: Partial<ConstructorParameters<typeof PrometheusClient>[0]> = {}) {
-  return new PrometheusClient({ url: 'http://prom:9090', auth: { kind: 'none' }, timeoutMs: 200, staleAfterMs: 60_000, fetch, clock: () => NOW, ...over });
+  return new PrometheusClient({
+    url: 'http://prom:9090',
+    auth: { kind: 'none' },
+    timeoutMs: 200,
+    staleAfterMs: 60_000,
+    fetch,
+    clock: () => NOW,
+    reporter: new MemoryReporter(),
+    ...over,
+  });
 }
 
 it('returns the value of a one-series vector, asking at the clock time', async () => {
@@ -86,4 +96,36 @@ it('sends bearer and basic credentials', async () => {
     .query('q', 'm')
     .catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(PrometheusConfigError);
+});
+
+describe('credentials in what Prometheus (or a proxy before it) answers', () => {
+  const auth = { kind: 'basic' as const, username: 'grafana', password: 'pr0m-s3cret!' };
+  const header = `Basic ${Buffer.from('grafana:pr0m-s3cret!').toString('base64')}`;
+  const echo = (status: number) =>
+    answering(
+      status,
+      `{"status":"error","errorType":"bad_data","error":"request was GET /api/v1/query\\nAuthorization: ${header}\\nuser grafana:pr0m-s3cret! pw pr0m-s3cret%21"}`,
+    );
+  const leaks = (text: string) => ['pr0m-s3cret', Buffer.from('grafana:pr0m-s3cret!').toString('base64').slice(0, 12)].filter((f) => text.includes(f));
+
+  it('masks the Basic header when it is built', async () => {
+    const reporter = new MemoryReporter();
+    client(answering(200, vector([NOW / 1000, '1'])), { auth, reporter });
+    expect(reporter.secrets).toEqual(expect.arrayContaining([header, 'pr0m-s3cret!', 'grafana:pr0m-s3cret!', 'pr0m-s3cret%21']));
+  });
+
+  it.each([422, 500, 503])('quotes a %i body without any form of the credential', async (status) => {
+    const outcome = await client(echo(status), { auth }).query('q', 'm');
+    expect(outcome.kind).toBe('error');
+    expect(leaks(outcome.kind === 'error' ? outcome.detail : '')).toEqual([]);
+  });
+
+  it('quotes a 400 body without any form of the credential', async () => {
+    const err = await client(echo(400), { auth })
+      .query('q', 'm')
+      .catch((e: Error) => e);
+    expect(err).toBeInstanceOf(PrometheusConfigError);
+    expect(leaks((err as Error).message)).toEqual([]);
+    expect((err as Error).message).toContain('request was GET /api/v1/query');
+  });
 });

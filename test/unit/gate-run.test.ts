@@ -1,12 +1,11 @@
 /** run(): outputs, report file, summary and the step's failure, with a fake Prometheus and fake time. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ServiceError } from '../../src/toolkit/errors';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { parseInputs } from '../../src/health-gate/inputs';
 import type { Fetch } from '../../src/health-gate/prometheus';
 import { run } from '../../src/health-gate/run';
+import { testTempDir } from '../helpers/temp';
 
 /** A fake Prometheus answering each query from a function of the query and the call number. */
 function prometheus(answer: (query: string, n: number) => string | number | 'bad'): Fetch & { calls: number } {
@@ -32,7 +31,7 @@ function prometheus(answer: (query: string, n: number) => string | number | 'bad
 
 function deps(fetch: Fetch) {
   let now = 1_700_000_000_000;
-  return { fetch, clock: () => now, sleep: async (ms: number) => void (now += ms), tempDir: mkdtempSync(path.join(tmpdir(), 'gate-run-')) };
+  return { fetch, clock: () => now, sleep: async (ms: number) => void (now += ms), tempDir: testTempDir('gate-run-') };
 }
 
 const METRICS = '- name: latency\n  query: canary_latency\n  baseline: stable_latency\n  max: 2\n';

@@ -76,6 +76,10 @@ describe('which failed pushes lost a race', () => {
     [' ! [rejected]        main -> main (non-fast-forward)', true],
     [" ! [remote rejected] main -> main (cannot lock ref 'refs/heads/main': is at 1a2b but expected 3c4d)", true],
     [' ! [remote rejected] main -> main (failed to update ref)', true],
+    [
+      "remote: error: cannot lock ref 'refs/heads/main': is at c4a44145f4ef2403c1dd49097dc267d18bf9a44b but expected 4bcc4d5f345c9ced6b1aa7c89ed37dc90537d401",
+      true,
+    ],
     [' ! [remote rejected] main -> main (pre-receive hook declined)', false],
     [' ! [remote rejected] main -> main (protected branch hook declined)', false],
     ["remote: Permission to acme/m.git denied to bot.\nfatal: unable to access 'https://github.com/acme/m.git/': The requested URL returned error: 403", false],

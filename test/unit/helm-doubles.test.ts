@@ -5,16 +5,16 @@
  * pkg/kube/statuswait.go (Helm 4 kstatus waits), pkg/cmd/flags.go (Helm 4 --wait).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { testTempDir } from '../helpers/temp';
 
 const HELM = path.join(__dirname, '..', 'doubles', 'bin', 'helm');
 const CHART = path.join(__dirname, '..', '..', 'charts', 'app');
 const IMAGE = ['--set-string', 'image.repository=registry.example.com/app', '--set-string', `image.digest=sha256:${'a'.repeat(64)}`];
 
 function helmDouble(version: string) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-text-'));
+  const dir = testTempDir('helm-text-');
   const run = (...args: string[]) => {
     const r = spawnSync(process.execPath, [HELM, ...args], { env: { ...process.env, HELM_DOUBLE_STATE: dir, HELM_DOUBLE_VERSION: version }, encoding: 'utf8' });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -30,7 +30,7 @@ describe('Helm 3', () => {
     const install = h.upgrade('--wait', '--atomic');
     expect(install.code).toBe(0);
     expect(install.stdout).toMatch(
-      /^Release "web" does not exist\. Installing it now\.\nNAME: web\nLAST DEPLOYED: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nNAMESPACE: default\nSTATUS: deployed\nREVISION: 1\nTEST SUITE: None\nNOTES:\nweb is running in default \(no Ingress from this release\)\.\n$/,
+      /^Release "web" does not exist\. Installing it now\.\nNAME: web\nLAST DEPLOYED: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\nNAMESPACE: default\nSTATUS: deployed\nREVISION: 1\nTEST SUITE: None\nNOTES:\nweb is served by its Ingress on every host \(set ingress\.host to name yours\)\.\n$/,
     );
     expect(h.upgrade('--wait', '--atomic').stdout).toMatch(/^Release "web" has been upgraded\. Happy Helming!\nNAME: web\n/);
   });
@@ -77,7 +77,7 @@ describe('Helm 3', () => {
 
   it('--set-file sets the file content as a string, applied after --set-string; a missing file fails like Helm', () => {
     const h = helmDouble('v3.19.0');
-    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-helm-set-file-'));
+    const dir = testTempDir('helm-set-file-');
     writeFileSync(path.join(dir, 'pw'), 'hunter2,s3cr3t');
     writeFileSync(path.join(dir, 'n'), '42');
     expect(
@@ -184,7 +184,6 @@ describe('Helm 3: histories with no deployed revision (issue 9)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('Error: UPGRADE FAILED: release web failed, and has been rolled back due to atomic being set: context deadline exceeded\n');
     expect(history(h).slice(3)).toEqual(['4:failed:Upgrade "web" failed: context deadline exceeded', '5:deployed:Rollback to 2']);
-    rmSync(h.dir, { recursive: true, force: true });
   });
 
   it('--atomic with nothing that ever served: "unable to find a previously successful release"', () => {
@@ -195,7 +194,6 @@ describe('Helm 3: histories with no deployed revision (issue 9)', () => {
       'Error: UPGRADE FAILED: unable to find a previously successful release when attempting to rollback. original upgrade error: context deadline exceeded\n',
     );
     expect(history(h)).toEqual(['1:failed:Upgrade complete', '2:failed:Upgrade "web" failed: context deadline exceeded']);
-    rmSync(h.dir, { recursive: true, force: true });
   });
 
   it('an upgrade is refused while the newest revision is pending-*', () => {
@@ -204,6 +202,5 @@ describe('Helm 3: histories with no deployed revision (issue 9)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress\n');
     expect(history(h)).toHaveLength(4);
-    rmSync(h.dir, { recursive: true, force: true });
   });
 });

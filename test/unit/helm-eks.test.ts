@@ -1,6 +1,5 @@
 /** EKS access: DescribeCluster (mocked AWS SDK) becomes a private kubeconfig whose user runs `aws eks get-token`. */
-import { statSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -8,6 +7,7 @@ import { parse } from 'yaml';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { openCluster } from '../../src/helm-deploy/cluster-access';
 import { eksDescriber } from '../../src/helm-deploy/eks';
+import { testTempDir } from '../helpers/temp';
 
 const eks = mockClient(EKSClient);
 afterEach(() => eks.reset());
@@ -16,7 +16,7 @@ it('writes a 0600 kubeconfig from DescribeCluster and removes it on close', asyn
   eks
     .on(DescribeClusterCommand, { name: 'prod' })
     .resolves({ cluster: { endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', certificateAuthority: { data: 'Q0EtREFUQQ==' }, status: 'ACTIVE' } });
-  const runnerTemp = mkdtempSync(path.join(tmpdir(), 'shipline-runner-temp-'));
+  const runnerTemp = testTempDir('runner-temp-');
   const session = await openCluster(
     { kind: 'eks', clusterName: 'prod', region: 'eu-west-1' },
     'shop',

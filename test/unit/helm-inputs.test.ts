@@ -1,9 +1,9 @@
 /** helm-deploy's parser: every bad input is one InputError naming the input and the fix. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { inputError } from '../helpers/input-error';
 import { parseInputs, parseKubeconfig, parseSetLines } from '../../src/helm-deploy/inputs';
+import { testTempDir } from '../helpers/temp';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIGEST = `sha256:${'c'.repeat(64)}`;
@@ -153,7 +153,7 @@ it('collects kubeconfig credentials for masking', () => {
 });
 
 it('reads EKS access and local .tgz charts', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-chart-'));
+  const dir = testTempDir('chart-');
   writeFileSync(path.join(dir, 'app-0.1.0.tgz'), '');
   const i = parseInputs({ ...base, chart: 'app-0.1.0.tgz', 'cluster-name': 'prod', 'aws-region': 'eu-west-1' }, dir);
   expect(i.cluster).toEqual({ kind: 'eks', clusterName: 'prod', region: 'eu-west-1' });

@@ -3,14 +3,14 @@
  * process.env: the helm and kubectl doubles are found through that env's PATH and keep their
  * state where that env says, so every assertion below holds only if run used deps.env.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseInputs } from '../../src/helm-deploy/inputs';
 import { run, type HelmDeployDeps } from '../../src/helm-deploy/run';
 import { exec, type Exec } from '../../src/toolkit/exec';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import type { ToolCache } from '../../src/toolkit/tools';
+import { testTempDir } from '../helpers/temp';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DOUBLES = path.join(ROOT, 'test', 'doubles', 'bin');
@@ -33,8 +33,8 @@ const noToolCache: ToolCache = {
 
 /** A step environment of its own: the doubles first on PATH, their state dir, a RUNNER_TEMP. */
 function stepEnv(extra: NodeJS.ProcessEnv = {}) {
-  const state = mkdtempSync(path.join(tmpdir(), 'shipline-helm-run-'));
-  const runnerTemp = mkdtempSync(path.join(tmpdir(), 'shipline-runner-temp-'));
+  const state = testTempDir('helm-run-');
+  const runnerTemp = testTempDir('runner-temp-');
   const env: NodeJS.ProcessEnv = { PATH: `${DOUBLES}${path.delimiter}${process.env.PATH ?? ''}`, HELM_DOUBLE_STATE: state, RUNNER_TEMP: runnerTemp, ...extra };
   const calls = (): DoubleCall[] => {
     const f = path.join(state, 'calls.log');

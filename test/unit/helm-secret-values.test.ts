@@ -1,12 +1,12 @@
 /** Secret `set` values go to helm as owner-only files in the step's temp dir, gone at the end. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseSetLines } from '../../src/helm-deploy/inputs';
 import { plannedSetArgs, unescapeSetValue, writeSecretValueFiles } from '../../src/helm-deploy/secret-values';
+import { testTempDir } from '../helpers/temp';
 
 it('writes each secret value 0600 under RUNNER_TEMP, literally (helm escapes undone), and removes them on close', () => {
-  const runnerTemp = mkdtempSync(path.join(tmpdir(), 'shipline-values-test-'));
+  const runnerTemp = testTempDir('values-test-');
   const set = parseSetLines('db.password=hunter2\\,s3cr3t\nreplicaCount=3\napi.token=t0k3n\\\\x');
   const files = writeSecretValueFiles(set, { RUNNER_TEMP: runnerTemp });
   expect(files.set.map((s) => [s.key, s.file !== undefined])).toEqual([
@@ -25,7 +25,7 @@ it('writes each secret value 0600 under RUNNER_TEMP, literally (helm escapes und
 });
 
 it('writes nothing when no value is secret', () => {
-  const runnerTemp = mkdtempSync(path.join(tmpdir(), 'shipline-values-test-'));
+  const runnerTemp = testTempDir('values-test-');
   const files = writeSecretValueFiles(parseSetLines('replicaCount=3\nauth.enabled=true'), { RUNNER_TEMP: runnerTemp });
   expect(files.set.every((s) => s.file === undefined)).toBe(true);
   expect(readdirSync(runnerTemp)).toEqual([]);

@@ -20,7 +20,7 @@ it('turns the raw strings into a typed object, with action.yml defaults', () => 
     ],
     insecureRegistries: [],
     awsRegion: undefined,
-    concurrency: 4,
+    concurrency: 6,
     referrers: true,
     immutableTags: false,
     dryRun: false,

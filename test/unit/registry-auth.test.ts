@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceError } from '../../src/toolkit/errors';
 import { exec } from '../../src/toolkit/exec';
@@ -8,6 +7,7 @@ import { RegistryAuth, type TokenFetch } from '../../src/toolkit/registry/auth';
 import { parseChallenges, scopesCover } from '../../src/toolkit/registry/challenge';
 import { configKeyHost, credentialsFromConfig, dockerConfigDir, loadDockerConfig, type RegistryCredentials } from '../../src/toolkit/registry/docker-config';
 import { describeErrors, isLoopbackHost, RegistryHttp } from '../../src/toolkit/registry/http-session';
+import { testTempDir } from '../helpers/temp';
 
 describe('WWW-Authenticate challenges', () => {
   it('parses a Docker Hub style Bearer challenge', () => {
@@ -79,7 +79,7 @@ describe('Docker config.json', () => {
   let dir: string;
   const reporter = new MemoryReporter();
   beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'shipline-cfg-'));
+    dir = testTempDir('cfg-');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const write = (config: unknown) => writeFileSync(path.join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
@@ -232,19 +232,21 @@ describe('RegistryAuth', () => {
     const basic = setup({ username: 'ci', password: 'pw' });
     await basic.auth.answer('r', 'Basic realm="x"', [], false);
     await Promise.all([1, 2, 3].map(() => basic.auth.headerFor('r', ['repository:z:pull'])));
-    expect(basic.reporter.secrets).toEqual([Buffer.from('ci:pw').toString('base64')]);
+    // each form of the login once: the password, user:password, its base64 and the header
+    expect(new Set(basic.reporter.secrets).size).toBe(basic.reporter.secrets.length);
+    expect(basic.reporter.secrets).toEqual(expect.arrayContaining(['pw', 'ci:pw', 'Y2k6cHc=', 'Basic Y2k6cHc=']));
 
     const bearer = setup({ username: 'u', password: 'p' });
     await bearer.auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false);
     await bearer.auth.headerFor('reg.example.com', ['repository:a:pull']);
     await bearer.auth.headerFor('reg.example.com', ['repository:b:pull']);
-    expect(bearer.reporter.secrets.filter((v) => v === Buffer.from('u:p').toString('base64'))).toHaveLength(1);
+    expect(bearer.reporter.secrets.filter((v) => v === `Basic ${Buffer.from('u:p').toString('base64')}`)).toHaveLength(1);
     expect(bearer.reporter.secrets.filter((v) => v === 'tok-1')).toHaveLength(1);
 
     const ready = setup({ registryToken: 'ready-token' });
     await ready.auth.answer('reg.example.com', BEARER, ['repository:a:pull'], false);
     await ready.auth.headerFor('reg.example.com', ['repository:b:pull']);
-    expect(ready.reporter.secrets).toEqual(['ready-token']);
+    expect(ready.reporter.secrets.filter((v) => v.includes('ready-token'))).toEqual(['ready-token', 'Bearer ready-token']);
   });
 
   it('trades an identity token with the OAuth2 refresh-token grant', async () => {
@@ -276,6 +278,18 @@ describe('RegistryAuth', () => {
     await expect(basic.auth.answer('r', 'Basic realm="x"', [], true)).rejects.toThrow(/registry r: refused the credentials.*wrong credentials/);
     const none = setup(undefined);
     await expect(none.auth.answer('r', 'Basic realm="x"', [], false)).rejects.toThrow(/no credentials were found/);
+  });
+
+  it('quotes a token server error without the login or refresh token it echoes', async () => {
+    const pw = 'Tok3n-server-pw';
+    const echo = `upstream 500: Authorization: Basic ${Buffer.from(`u:${pw}`).toString('base64')} user u:${pw} refresh_token=rt-abcdef123`;
+    const basic = setup({ username: 'u', password: pw }, () => ({ status: 500, text: echo }));
+    const err = (await basic.auth.answer('reg.example.com', BEARER, [], false).catch((e: Error) => e)) as Error;
+    expect(err.message).toContain('token server https://auth.example.com answered 500: upstream 500:');
+    expect(err.message).not.toMatch(/Tok3n|VG9rM2|dTpUb2t|rt-abcdef/);
+    const refresh = setup({ identityToken: 'rt-abcdef123' }, () => ({ status: 500, text: echo }));
+    const err2 = (await refresh.auth.answer('reg.example.com', BEARER, [], false).catch((e: Error) => e)) as Error;
+    expect(err2.message).not.toContain('rt-abcdef');
   });
 
   it('asks again with more scope on insufficient_scope', async () => {

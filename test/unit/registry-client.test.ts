@@ -3,15 +3,15 @@
  * provider, over https, and the password never reaches the log. (Everything else is
  * tested against a real registry in test/integration/registry-client.test.ts.)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { createRegistryClient } from '../../src/toolkit/registry/client';
 import { digestOf } from '../../src/toolkit/registry/digest';
 import type { HttpRequest, HttpResponse, Transport } from '../../src/toolkit/registry/transport';
+import { testTempDir } from '../helpers/temp';
 
 const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const MANIFEST = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[]}');
@@ -79,7 +79,7 @@ it('a manifest whose bytes do not hash to the registry-given digest is refused',
 });
 
 it('never follows a token-server redirect to another host with the Basic login', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-redirect-cfg-'));
+  const dir = testTempDir('redirect-cfg-');
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'reg.example.com': { auth: Buffer.from('ci:login-pw').toString('base64') } } }));
   const seen: HttpRequest[] = [];
   const respond = fakeResponse;
@@ -109,7 +109,7 @@ it('never follows a token-server redirect to another host with the Basic login',
 });
 
 it('never sends the login along a redirect from https to plain http on the same host', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipline-downgrade-cfg-'));
+  const dir = testTempDir('downgrade-cfg-');
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'reg.example.com': { auth: Buffer.from('ci:login-pw').toString('base64') } } }));
   const seen: HttpRequest[] = [];
   const transport: Transport = {

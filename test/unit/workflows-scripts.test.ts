@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT, callerMismatches, jobs, loadWorkflow, steps, unpinnedUses } from '../helpers/workflow-rules';
 import { runScript, stepScript } from '../helpers/workflow-script';
+import { testTempDir } from '../helpers/temp';
 
 /** Scratch workspaces shared by several script runs; removed after the file's tests. */
 const workspaces: string[] = [];
@@ -357,7 +358,7 @@ describe('release.yml: the starter workflows asset', () => {
 describe('ci.yml registry login and logout', () => {
   /** A `docker` stand-in that records its arguments and stdin, one call per line. */
   function fakeDocker() {
-    const dir = mkdtempSync(path.join(tmpdir(), 'shipline-fake-docker-'));
+    const dir = testTempDir('fake-docker-');
     const log = path.join(dir, 'calls');
     writeFileSync(path.join(dir, 'docker'), `#!/bin/bash\nstdin=""; if [ "$1" = login ]; then stdin=$(cat); fi\necho "$* stdin=$stdin" >> "${log}"\n`, {
       mode: 0o755,
@@ -421,5 +422,37 @@ describe('gitops.yml: per-service settings', () => {
     expect(r.outputs).toEqual(
       expect.objectContaining({ image: 'ghcr.io/acme/web', 'image-name': '', path: 'envs/prod/web.yaml', 'yaml-path': 'web.image.digest' }),
     );
+  });
+});
+
+describe('static-site.yml scripts', () => {
+  const urls = stepScript('.github/workflows/static-site.yml', 'staging-health', 'urls');
+  const approved = stepScript('.github/workflows/static-site.yml', 'approve', 'What was approved');
+
+  it('joins the health paths to the site URL, one URL a line, blank lines dropped', async () => {
+    const r = await runScript(urls, { BASE: 'https://staging.example.com/', PATHS: '/\n\nabout/\n/assets/app.js\n' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs.urls).toBe('https://staging.example.com/\nhttps://staging.example.com/about/\nhttps://staging.example.com/assets/app.js');
+    expect(stepScript('.github/workflows/static-site.yml', 'production', 'urls')).toBe(urls);
+  });
+
+  it('writes what was approved, and fails closed when the staging gate did not pass', async () => {
+    const env = {
+      STAGING_URL: 'https://staging.example.com',
+      PRODUCTION_URL: 'https://www.example.com',
+      VERDICT: 'pass',
+      UPLOADED: '12',
+      APPROVER: 'octocat',
+      GITHUB_SHA: 'a'.repeat(40),
+    };
+    const ok = await runScript(approved, env);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.summary).toContain('| staging | https://staging.example.com (12 files uploaded, health gate pass) |');
+    expect(ok.summary).toContain(`| commit | \`${'a'.repeat(40)}\` |`);
+    for (const verdict of ['', 'inconclusive', 'fail']) {
+      const r = await runScript(approved, { ...env, VERDICT: verdict });
+      expect(r.exitCode).toBe(1);
+      expect(r.errors).toEqual([`::error::staging health verdict is '${verdict}', not pass`]);
+    }
   });
 });

@@ -29,7 +29,7 @@ const workflows = files.map((f) => loadWorkflow(f));
 const snippet = (text: string) => loadWorkflow('snippet.yml', text);
 
 it('finds the reusable workflows, the project workflows and the templates', () => {
-  for (const f of ['ci', 'staging', 'approval', 'production', 'gitops', 'pipeline', 'test', 'check-dist', 'release'])
+  for (const f of ['ci', 'staging', 'approval', 'production', 'gitops', 'static-site', 'pipeline', 'test', 'check-dist', 'release'])
     expect(files).toContain(`.github/workflows/${f}.yml`);
   expect(files.filter((f) => f.startsWith('workflows-templates/')).length).toBeGreaterThanOrEqual(3);
 });
@@ -352,6 +352,11 @@ describe('docs/workflows.md', () => {
     expect(readmeTables(readFileSync(path.join(ROOT, 'docs', 'gitops-promote.md'), 'utf8'), 'gitops.yml')).toBe(
       interfaceTables('.github/workflows/gitops.yml'),
     );
+  });
+
+  it('documents static-site.yml in docs/static-site-deploy.md as the YAML declares it', () => {
+    const page = readFileSync(path.join(ROOT, 'docs', 'static-site-deploy.md'), 'utf8');
+    expect(readmeTables(page, 'static-site.yml')).toBe(interfaceTables('.github/workflows/static-site.yml'));
   });
 
   it('notices a table that drifted from the YAML', () => {

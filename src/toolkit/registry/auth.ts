@@ -8,6 +8,7 @@
  */
 import { ServiceError } from '../errors';
 import type { Reporter } from '../reporter';
+import { basicAuthorization, bearerAuthorization, scrubServiceText } from '../secrets';
 import { parseChallenges, scopesCover, type Challenge } from './challenge';
 import type { RegistryCredentials } from './docker-config';
 
@@ -137,9 +138,7 @@ export class RegistryAuth {
     const s = this.state(registry);
     s.basic ??= this.credentials(registry).then((creds) => {
       if (!creds?.username || creds.password === undefined) throw noCredentials(registry);
-      const encoded = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
-      this.deps.reporter.setSecret(encoded);
-      return `Basic ${encoded}`;
+      return basicAuthorization(this.deps.reporter, creds.username, creds.password);
     });
     return s.basic;
   }
@@ -186,7 +185,7 @@ export class RegistryAuth {
       throw creds ? wrongCredentials(registry) : noCredentials(registry);
     }
     if (answer.status !== 200) {
-      throw new ServiceError(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+      throw new ServiceError(`registry ${registry}`, `token server ${url.origin} answered ${answer.status}: ${quoteTokenAnswer(answer.text, creds)}`);
     }
     let body: { token?: string; access_token?: string; expires_in?: number };
     try {
@@ -201,13 +200,25 @@ export class RegistryAuth {
 
   private remember(registry: string, scopes: readonly string[], token: string, expiresIn: number | undefined): string {
     // A registrytoken from config.json is the same value for every scope (and masked there already).
-    if (!this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`)) this.deps.reporter.setSecret(token);
+    const known = this.state(registry).tokens.some((t) => t.header === `Bearer ${token}`);
+    const header = known ? `Bearer ${token}` : bearerAuthorization(this.deps.reporter, token);
     const seconds = expiresIn && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS;
-    const header = `Bearer ${token}`;
     // Renew 10 s early so a token never expires between our check and the registry's.
     this.state(registry).tokens.push({ scopes: [...scopes], header, expiresAt: this.now() + seconds * 1000 - 10_000 });
     return header;
   }
+}
+
+/** A token server's error body, credentials removed, at most 200 characters. */
+function quoteTokenAnswer(text: string, creds: RegistryCredentials | undefined): string {
+  const known = [creds?.password, creds?.identityToken, creds?.registryToken, creds && `${creds.username ?? ''}:${creds.password ?? ''}`];
+  return scrubServiceText(
+    text,
+    known.filter((s): s is string => Boolean(s)),
+  )
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 export function wrongCredentials(registry: string): ServiceError {

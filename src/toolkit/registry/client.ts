@@ -6,6 +6,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import { ServiceError } from '../errors';
 import { exec as realExec, type Exec } from '../exec';
+import { createLimit, type Limit } from '../pool';
 import type { Reporter } from '../reporter';
 import type { RetryPolicy } from '../retry';
 import { RegistryAuth } from './auth';
@@ -61,7 +62,8 @@ export class HttpRegistryClient implements RegistryClient {
   private readonly transport: Transport;
   private readonly upload: UploadOptions;
   private readonly pendingSessions = new Map<string, string>();
-  private readonly slots: { free: number; waiting: (() => void)[] };
+  /** Blob uploads in flight at once (`concurrency`). */
+  private readonly uploads: Limit;
   private config: Promise<DockerConfig> | undefined;
   private readonly reporter: Reporter;
 
@@ -69,7 +71,7 @@ export class HttpRegistryClient implements RegistryClient {
     this.reporter = maskOnce(opts.reporter);
     this.transport = opts.transport ?? createTransport();
     this.upload = { ...DEFAULT_UPLOAD, ...opts.upload };
-    this.slots = { free: Math.max(1, opts.concurrency ?? 4), waiting: [] };
+    this.uploads = createLimit(opts.concurrency ?? 4);
     const auth = new RegistryAuth({
       reporter: this.reporter,
       credentials: (registry) => this.credentialsFor(registry),
@@ -202,17 +204,14 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async putBlob(repo: RepositoryRef, digest: string, size: number, open: () => Promise<Readable> | Readable): Promise<void> {
-    await this.acquire();
-    try {
-      await uploadBlob(this.http, this.stats, repo, digest, size, open, this.upload, () => {
+    await this.uploads(() =>
+      uploadBlob(this.http, this.stats, repo, digest, size, open, this.upload, () => {
         const key = sessionKey(repo, digest);
         const location = this.pendingSessions.get(key);
         this.pendingSessions.delete(key);
         return location;
-      });
-    } finally {
-      this.release();
-    }
+      }),
+    );
   }
 
   async referrers(repo: RepositoryRef, digest: string): Promise<{ descriptors: Descriptor[]; via: 'api' | 'tag-schema' }> {
@@ -290,20 +289,6 @@ export class HttpRegistryClient implements RegistryClient {
       });
       return { status: res.status, text: (await readBody(res, 1024 * 1024)).toString('utf8') };
     });
-  }
-
-  private async acquire(): Promise<void> {
-    if (this.slots.free > 0) {
-      this.slots.free--;
-      return;
-    }
-    await new Promise<void>((resolve) => this.slots.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.slots.waiting.shift();
-    if (next) next();
-    else this.slots.free++;
   }
 }
 

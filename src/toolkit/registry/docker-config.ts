@@ -4,12 +4,13 @@
  * `credHelpers` per host and `credsStore` for all hosts (docker-credential-* programs, run
  * with an argument array, the server URL on stdin). DOCKER_CONFIG names the directory.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { ServiceError } from '../errors';
 import type { Exec } from '../exec';
 import type { Reporter } from '../reporter';
+import { maskSecret, scrubServiceText } from '../secrets';
 import { DOCKER_HUB } from './reference';
 
 export interface RegistryCredentials {
@@ -47,7 +48,7 @@ export async function loadDockerConfig(dir: string): Promise<DockerConfig> {
   const file = path.join(dir, 'config.json');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8'); // a small file; node:fs is loaded already, node:fs/promises would be one more module at start-up
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, auths: {}, credHelpers: {} };
     throw new ServiceError('Docker config', `cannot read ${file}: ${(e as Error).message}`);
@@ -116,12 +117,13 @@ export async function credentialsFromConfig(
     creds.username = decoded.slice(0, colon);
     creds.password = decoded.slice(colon + 1);
     reporter.setSecret(entry.auth);
+    maskSecret(reporter, decoded);
   }
   if (entry.username) creds.username = entry.username;
   if (entry.password) creds.password = entry.password;
   if (entry.identitytoken) creds.identityToken = entry.identitytoken;
   if (entry.registrytoken) creds.registryToken = entry.registrytoken;
-  for (const secret of [creds.password, creds.identityToken, creds.registryToken]) if (secret) reporter.setSecret(secret);
+  for (const secret of [creds.password, creds.identityToken, creds.registryToken]) if (secret) maskSecret(reporter, secret);
   return creds.username || creds.password || creds.identityToken || creds.registryToken ? creds : undefined;
 }
 
@@ -129,7 +131,7 @@ async function fromHelper(helper: string, server: string, exec: Exec, reporter: 
   const program = `docker-credential-${helper}`;
   const r = await exec(program, ['get'], { input: server, env, timeoutMs: 30_000 });
   if (r.exitCode !== 0) {
-    const said = (r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '';
+    const said = scrubServiceText((r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '');
     if (/credentials not found/i.test(said)) return undefined;
     throw new ServiceError(
       program,
@@ -144,7 +146,7 @@ async function fromHelper(helper: string, server: string, exec: Exec, reporter: 
     throw new ServiceError(program, `answered something other than JSON for ${server}`);
   }
   if (!answer.Secret) return undefined;
-  reporter.setSecret(answer.Secret);
+  maskSecret(reporter, answer.Secret);
   // Docker's convention: the user name '<token>' marks the secret as an identity token.
   if (answer.Username === '<token>') return { identityToken: answer.Secret };
   return { username: answer.Username, password: answer.Secret };

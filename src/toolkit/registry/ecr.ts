@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { ServiceError } from '../errors';
 import type { Reporter } from '../reporter';
+import { maskSecret } from '../secrets';
 import { isEcrHost, type EcrCredentialProvider } from './ecr-host';
 import { MANIFEST_ACCEPT } from './types';
 
@@ -62,7 +63,7 @@ export function createEcrCredentialProvider(opts: EcrProviderOptions): EcrCreden
           'Check the AWS credentials and ecr:GetAuthorizationToken permission',
         );
       }
-      opts.reporter.setSecret(data.authorizationToken);
+      maskSecret(opts.reporter, data.authorizationToken);
       const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) throw new ServiceError('Amazon ECR', 'GetAuthorizationToken returned a token that is not user:password');
@@ -71,7 +72,8 @@ export function createEcrCredentialProvider(opts: EcrProviderOptions): EcrCreden
         password: decoded.slice(colon + 1),
         expiresAt: data.expiresAt ? data.expiresAt.getTime() : now() + 12 * 3600_000,
       };
-      opts.reporter.setSecret(creds.password);
+      maskSecret(opts.reporter, creds.password);
+      maskSecret(opts.reporter, decoded);
       cache.set(host, creds);
       return creds;
     },

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { ServiceError } from '../errors';
 import type { Reporter } from '../reporter';
 import { DEFAULT_RETRY, parseRetryAfter, RetryableError, withRetry, type RetryPolicy } from '../retry';
+import { scrubServiceText } from '../secrets';
 import { wrongCredentials, type RegistryAuth } from './auth';
 import { DOCKER_HUB } from './reference';
 import { drain, header, isNetworkError, readBody, type HttpResponse, type Transport } from './transport';
@@ -178,10 +179,10 @@ export function describeErrors(body: Buffer): string {
   try {
     const json = JSON.parse(text) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
     if (Array.isArray(json.errors) && json.errors.length) {
-      return `: ${json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ')}`;
+      return `: ${scrubServiceText(json.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; '))}`;
     }
   } catch {
     /* not JSON */
   }
-  return `: ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}`;
+  return `: ${scrubServiceText(text).replace(/\s+/g, ' ').trim().slice(0, 200)}`;
 }

@@ -22,5 +22,6 @@ export function maskOnce(reporter: Reporter): Reporter {
     },
     setOutput: (name, value) => reporter.setOutput(name, value),
     summary: (markdown) => reporter.summary(markdown),
+    redact: (text) => reporter.redact(text),
   } as Reporter;
 }

@@ -6,7 +6,7 @@
  * stay under our control (Authorization is never forwarded to another host).
  */
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 
 export interface HttpRequest {
@@ -34,22 +34,24 @@ export interface Transport {
 const IDLE_TIMEOUT_MS = 120_000;
 
 export function createTransport(): Transport {
-  const agents = {
-    http: new http.Agent({ keepAlive: true }),
-    https: new https.Agent({ keepAlive: true }),
-  };
+  const httpAgent = new http.Agent({ keepAlive: true });
+  // node:https (and TLS with it) loads on the first https request: loopback registries and a
+  // run that fails on its inputs never pay for it at start-up.
+  let httpsAgent: HttpsAgent | undefined;
   return {
-    send: (req) => send(req, req.url.protocol === 'https:' ? agents.https : agents.http),
+    send: (req) =>
+      req.url.protocol === 'https:'
+        ? send(req, process.getBuiltinModule('node:https'), (httpsAgent ??= new (process.getBuiltinModule('node:https').Agent)({ keepAlive: true })))
+        : send(req, http, httpAgent),
     close: () => {
-      agents.http.destroy();
-      agents.https.destroy();
+      httpAgent.destroy();
+      httpsAgent?.destroy();
     },
   };
 }
 
-function send(req: HttpRequest, agent: http.Agent): Promise<HttpResponse> {
+function send(req: HttpRequest, lib: Pick<typeof http, 'request'>, agent: http.Agent): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const lib = req.url.protocol === 'https:' ? https : http;
     const headers = { ...req.headers };
     if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
     const outgoing = lib.request(req.url, { method: req.method, headers, agent }, (res) => {

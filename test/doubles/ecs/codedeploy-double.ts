@@ -33,6 +33,8 @@ interface CdDeployment {
   steps: { status: string; ms: number }[];
   step: number;
   stepStartedAt: number;
+  /** When each step was entered (ms epoch), for the target's lifecycle events. */
+  entered: number[];
   errorInformation?: { code: string; message: string };
   rollbackInfo?: { rollbackDeploymentId?: string; rollbackMessage?: string };
 }
@@ -70,6 +72,7 @@ export class CodeDeployModel {
   private enter(d: CdDeployment, index: number, at: number): void {
     d.step = index;
     d.stepStartedAt = at;
+    d.entered[index] = at;
     const status = d.steps[index].status;
     if (status === 'InProgress') d.startTime ??= new Date(at);
     if (status === 'Succeeded') {
@@ -155,6 +158,7 @@ export class CodeDeployModel {
             steps,
             step: 0,
             stepStartedAt: now,
+            entered: [now],
           };
           this.deployments.push(d);
           return { deploymentId: d.id };
@@ -213,10 +217,59 @@ export class CodeDeployModel {
             d.rollbackInfo = { rollbackDeploymentId: this.newId(), rollbackMessage: `Deployment ${d.id} was stopped; automatic rollback deployment started.` };
           return { status: 'Pending', statusMessage: 'Stopping Pending. Stopping to schedule.' };
         }
+        case 'ListDeploymentTargets': {
+          const d = this.find(String(body.deploymentId ?? ''));
+          return { targetIds: [`${d.group.cluster}:${d.group.service}`] };
+        }
+        case 'GetDeploymentTarget': {
+          const d = this.find(String(body.deploymentId ?? ''));
+          const targetId = `${d.group.cluster}:${d.group.service}`;
+          if (body.targetId !== targetId)
+            throw new AwsError('DeploymentTargetDoesNotExistException', `The deployment target ${String(body.targetId)} does not exist.`);
+          return {
+            deploymentTarget: {
+              deploymentTargetType: 'ECSTarget',
+              ecsTarget: {
+                deploymentId: d.id,
+                targetId,
+                targetArn: `arn:aws:ecs:us-east-1:123456789012:service/${d.group.cluster}/${d.group.service}`,
+                lastUpdatedAt: new Date(d.stepStartedAt),
+                lifecycleEvents: this.lifecycleEvents(d, now),
+                status: d.steps[d.step].status,
+              },
+            },
+          };
+        }
         default:
           throw new AwsError('UnknownOperationException', `The double does not implement ${operation}`);
       }
     };
+  }
+
+  /**
+   * The ECS blue/green lifecycle events of the CodeDeploy user guide, spread over the two
+   * InProgress steps (install and test traffic, then production traffic); events not reached
+   * are Pending, or Skipped once the deployment ended.
+   */
+  private lifecycleEvents(d: CdDeployment, now: number) {
+    const phases = [
+      ['BeforeInstall', 'Install', 'AfterInstall', 'AllowTestTraffic', 'AfterAllowTestTraffic'],
+      ['BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic'],
+    ];
+    const ended = ['Succeeded', 'Failed', 'Stopped'].includes(d.steps[d.step].status);
+    const inProgress = d.steps.map((st, i) => (st.status === 'InProgress' ? i : -1)).filter((i) => i >= 0);
+    return phases.flatMap((names, p) => {
+      const idx = inProgress[p];
+      const start = idx === undefined ? undefined : d.entered[idx];
+      const end = idx === undefined ? undefined : (d.entered[idx + 1] ?? now);
+      return names.map((name, k) => {
+        if (start === undefined || end === undefined) return { lifecycleEventName: name, status: ended ? 'Skipped' : 'Pending' };
+        const a = start + ((end - start) * k) / names.length;
+        const b = start + ((end - start) * (k + 1)) / names.length;
+        const done = d.entered[idx + 1] !== undefined;
+        return { lifecycleEventName: name, startTime: new Date(a), endTime: done ? new Date(b) : undefined, status: done ? 'Succeeded' : 'InProgress' };
+      });
+    });
   }
 
   private find(id: string): CdDeployment {

@@ -171,7 +171,8 @@ export function ecsHandler(model: EcsModel): Handler {
       clusterArn: clusterArn(d.service.cluster),
       createdAt: d.createdAt,
       startedAt: d.startedAt,
-      finishedAt: d.finishedAt,
+      finishedAt: step.status === 'STOPPED' ? undefined : d.finishedAt,
+      stoppedAt: step.status === 'STOPPED' ? d.finishedAt : undefined,
       updatedAt: d.updatedAt,
       sourceServiceRevisions: [
         {

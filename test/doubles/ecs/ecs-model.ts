@@ -9,14 +9,15 @@
  * stage, `minuteMs` per minute of bake time. Progress is computed from the clock on every call,
  * so a transition happens at its scheduled time however often anyone polls.
  */
-import { randomBytes } from 'node:crypto';
 import { AwsError } from './protocol';
-import { deploymentPlan, type PlanStep, type Scenario } from './plans';
+import { arn, deploymentId, id } from './ids';
 
-export const ACCOUNT = '123456789012';
-export const REGION = 'us-east-1';
-const arn = (resource: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:${resource}`;
-const id = (n = 16) => randomBytes(n).toString('hex');
+export { ACCOUNT, REGION } from './ids';
+import { deploymentPlan, type PlanStep, type Scenario } from './plans';
+import { seedService, type SeedServiceInput } from './seed';
+import { advanceOneOffTask, newOneOffTask, type TaskRecord } from './one-off-tasks';
+
+export type { TaskRecord } from './one-off-tasks';
 
 export interface TaskDefinitionRecord {
   arn: string;
@@ -26,7 +27,7 @@ export interface TaskDefinitionRecord {
   registeredAt: Date;
 }
 
-interface Revision {
+export interface Revision {
   arn: string;
   taskDefinition: string;
   createdAt: Date;
@@ -78,26 +79,6 @@ export interface ServiceDeploymentRecord {
   triggeredAlarms: string[];
 }
 
-export interface TaskRecord {
-  taskArn: string;
-  taskDefinitionArn: string;
-  group: string;
-  startedBy?: string;
-  createdAt: Date;
-  stoppedAt?: Date;
-  stoppedReason?: string;
-  stopCode?: string;
-  lastStatus: string;
-  desiredStatus: string;
-  containers: { name: string; exitCode?: number; lastStatus: string; reason?: string }[];
-  /** RunTask lifecycle: times at which it becomes PENDING, RUNNING, STOPPED. */
-  schedule?: { pending: number; running: number; stopped: number; exitCode: number };
-  overrides?: Record<string, unknown>;
-  networkConfiguration?: Record<string, unknown>;
-  /** Log lines still being written to CloudWatch Logs. */
-  printing?: boolean;
-}
-
 export interface EcsModelOptions {
   stageMs: number;
   minuteMs: number;
@@ -119,88 +100,9 @@ export class EcsModel {
     return Date.now();
   }
 
-  /** Test set-up: a service running `image` in container `app` (and a sidecar), like a real one. */
-  seedService(input: {
-    cluster?: string;
-    service?: string;
-    desiredCount?: number;
-    controller?: 'ECS' | 'CODE_DEPLOY';
-    strategy?: string;
-    containers?: Record<string, unknown>[];
-    family?: string;
-  }): ServiceRecord {
-    const cluster = input.cluster ?? 'default';
-    const name = input.service ?? 'web';
-    const td = this.register({
-      family: input.family ?? name,
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
-      containerDefinitions: input.containers ?? [
-        {
-          name: 'app',
-          image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/web@sha256:${'1'.repeat(64)}`,
-          essential: true,
-          portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
-          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/web', 'awslogs-region': REGION, 'awslogs-stream-prefix': 'web' } },
-        },
-        { name: 'log-router', image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0', essential: false },
-      ],
-    });
-    const rev = this.newRevision(cluster, name, td.arn);
-    const svc: ServiceRecord = {
-      name,
-      arn: arn(`service/${cluster}/${name}`),
-      cluster,
-      taskDefinition: td.arn,
-      desiredCount: input.desiredCount ?? 2,
-      controller: input.controller ?? 'ECS',
-      deploymentConfiguration: {
-        deploymentCircuitBreaker: { enable: true, rollback: true },
-        maximumPercent: 200,
-        minimumHealthyPercent: 100,
-        strategy: input.strategy ?? 'ROLLING',
-      },
-      networkConfiguration: {
-        awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d4e5f60718'], securityGroups: ['sg-0123456789abcdef0'], assignPublicIp: 'DISABLED' },
-      },
-      loadBalancers: [
-        {
-          targetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/web-blue/0123456789abcdef`,
-          containerName: 'app',
-          containerPort: 8080,
-        },
-      ],
-      createdAt: new Date(this.now() - 86_400_000),
-      revision: rev,
-      revisions: [rev],
-      events: [],
-    };
-    this.services.set(`${cluster}/${name}`, svc);
-    // A first deployment that succeeded a day ago, as a real service would have.
-    const first: ServiceDeploymentRecord = {
-      arn: arn(`service-deployment/${cluster}/${name}/${id(11)}`),
-      service: svc,
-      source: rev,
-      target: rev,
-      config: svc.deploymentConfiguration,
-      createdAt: svc.createdAt,
-      startedAt: svc.createdAt,
-      finishedAt: new Date(svc.createdAt.getTime() + 60_000),
-      updatedAt: svc.createdAt,
-      plan: [{ status: 'SUCCESSFUL', ms: 0 }],
-      step: 0,
-      stepStartedAt: svc.createdAt.getTime(),
-      hooks: [],
-      pausedStages: new Set(),
-      failureCount: 0,
-      triggeredAlarms: [],
-    };
-    this.deployments.push(first);
-    svc.currentServiceDeployment = first.arn;
-    return svc;
+  /** Test set-up: a service that has run for a day (seed.ts). */
+  seedService(input: SeedServiceInput): ServiceRecord {
+    return seedService(this, input);
   }
 
   register(body: Record<string, unknown>): TaskDefinitionRecord {
@@ -231,7 +133,7 @@ export class EcsModel {
     return svc;
   }
 
-  private newRevision(cluster: string, name: string, taskDefinition: string): Revision {
+  newRevision(cluster: string, name: string, taskDefinition: string): Revision {
     return { arn: arn(`service-revision/${cluster}/${name}/${this.revisionCounter++}${id(4)}`), taskDefinition, createdAt: new Date(this.now()) };
   }
 
@@ -259,7 +161,7 @@ export class EcsModel {
     const plan = deploymentPlan(svc.deploymentConfiguration, svc.desiredCount, this.opts.scenario(), this.opts.stageMs, this.opts.minuteMs);
     const now = this.now();
     const d: ServiceDeploymentRecord = {
-      arn: arn(`service-deployment/${svc.cluster}/${svc.name}/${id(11)}`),
+      arn: arn(`service-deployment/${svc.cluster}/${svc.name}/${deploymentId()}`),
       service: svc,
       source,
       target,
@@ -294,7 +196,7 @@ export class EcsModel {
   advanceAll(): void {
     const now = this.now();
     for (const d of [...this.deployments]) this.advance(d, now);
-    for (const t of this.tasks) this.advanceTask(t, now);
+    for (const t of this.tasks) advanceOneOffTask(t, now);
     const competing = this.competing;
     this.competing = undefined;
     if (competing) {
@@ -428,26 +330,15 @@ export class EcsModel {
     return d;
   }
 
-  /** RunTask: PROVISIONING -> PENDING -> RUNNING -> STOPPED, exit code by scenario. */
+  /** RunTask: PROVISIONING -> PENDING -> RUNNING -> STOPPED, exit code by scenario (one-off-tasks.ts). */
   runTask(body: Record<string, unknown>): TaskRecord {
     const td = this.findTaskDefinition(String(body.taskDefinition ?? ''));
-    const cluster = String(body.cluster ?? 'default');
-    const now = this.now();
-    const s = this.opts.stageMs;
-    const fails = this.opts.scenario() === 'migration-fails';
-    const task: TaskRecord = {
-      taskArn: arn(`task/${cluster}/${id(16)}`),
-      taskDefinitionArn: td.arn,
-      group: String(body.group ?? `family:${td.family}`),
-      startedBy: body.startedBy as string | undefined,
-      createdAt: new Date(now),
-      lastStatus: 'PROVISIONING',
-      desiredStatus: 'RUNNING',
-      containers: ((td.body.containerDefinitions as { name: string }[]) ?? []).map((c) => ({ name: c.name, lastStatus: 'PENDING' })),
-      schedule: { pending: now + s, running: now + 2 * s, stopped: now + 4 * s, exitCode: fails ? 1 : 0 },
-      overrides: body.overrides as Record<string, unknown> | undefined,
-      networkConfiguration: body.networkConfiguration as Record<string, unknown> | undefined,
-    };
+    const task = newOneOffTask(body, td, {
+      now: this.now(),
+      stageMs: this.opts.stageMs,
+      exitCode: this.opts.scenario() === 'migration-fails' ? 1 : 0,
+      taskArn: arn(`task/${String(body.cluster ?? 'default')}/${id(16)}`),
+    });
     this.tasks.push(task);
     const writing = this.opts.onTaskRunning?.(task, td, task.schedule?.exitCode ?? 0);
     if (writing) {
@@ -456,27 +347,6 @@ export class EcsModel {
       void Promise.resolve(writing).finally(() => (task.printing = false));
     }
     return task;
-  }
-
-  private advanceTask(t: TaskRecord, now: number): void {
-    const s = t.schedule;
-    if (!s || t.lastStatus === 'STOPPED') return;
-    if (now >= s.pending) t.lastStatus = 'PENDING';
-    if (now >= s.running) {
-      t.lastStatus = 'RUNNING';
-      for (const c of t.containers) c.lastStatus = 'RUNNING';
-    }
-    if (now >= s.stopped && !t.printing) {
-      t.lastStatus = 'STOPPED';
-      t.desiredStatus = 'STOPPED';
-      t.stoppedAt = new Date(Math.max(s.stopped, now - 1));
-      t.stopCode = 'EssentialContainerExited';
-      t.stoppedReason = 'Essential container in task exited';
-      for (const c of t.containers) {
-        c.lastStatus = 'STOPPED';
-        c.exitCode = s.exitCode;
-      }
-    }
   }
 }
 

@@ -1,0 +1,64 @@
+/**
+ * The local side: every file of the built frontend, with its key, phase, headers and the
+ * digests S3 would give it. Read once; nothing remote is touched here.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { InputError } from '../toolkit/errors';
+import { mapLimit } from '../toolkit/pool';
+import { classify, type ClassifyOptions, type Headers, type Phase } from './classify';
+import { MULTIPART_THRESHOLD, PART_SIZE, multipartETag, partDigests } from './etag';
+import { headerSignature, MANIFEST_NAME } from './manifest';
+
+export interface BuildFile {
+  /** Key under the prefix, `/`-separated, e.g. `assets/app.3f9a1c.js`. */
+  key: string;
+  file: string;
+  /** Bytes. */
+  size: number;
+  phase: Phase;
+  headers: Headers;
+  /** See headerSignature. */
+  signature: string;
+  /** The ETag S3 gives this file as we upload it (no quotes). */
+  etag: string;
+  /** Binary MD5 per uploaded part (one entry for a single PutObject). */
+  md5: Buffer[];
+}
+
+async function walk(dir: string, rel: string, out: { key: string; file: string; size: number }[]): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    const key = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) await walk(file, key, out);
+    else if (entry.isFile() || entry.isSymbolicLink()) {
+      const s = await stat(file);
+      if (s.isFile()) out.push({ key, file, size: s.size });
+    }
+  }
+}
+
+/**
+ * Lists, classifies and digests the build. InputError (naming source-dir) when the directory is
+ * missing, not a directory, empty, or holds the manifest's own key.
+ */
+export async function readBuild(sourceDir: string, opts: ClassifyOptions, concurrency: number): Promise<BuildFile[]> {
+  const dir = path.resolve(sourceDir);
+  const s = await stat(dir).catch(() => undefined);
+  if (!s) throw new InputError('source-dir', `'${sourceDir}' does not exist`, 'Point it at the build output (e.g. dist or build) and run the build first');
+  if (!s.isDirectory()) throw new InputError('source-dir', `'${sourceDir}' is not a directory`, 'Point it at the build output directory');
+  const found: { key: string; file: string; size: number }[] = [];
+  await walk(dir, '', found);
+  if (found.length === 0) throw new InputError('source-dir', `'${sourceDir}' holds no files`, 'Run the build first: an empty deploy would take the site down');
+  if (found.some((f) => f.key === MANIFEST_NAME))
+    throw new InputError('source-dir', `'${sourceDir}' contains ${MANIFEST_NAME}, the key of Shipline's deploy manifest`, 'Remove it from the build');
+  found.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const keys = new Set(found.map((f) => f.key));
+  return mapLimit(found, Math.max(4, concurrency), async (f) => {
+    const { phase, headers } = classify(f.key, keys, opts);
+    const multipart = f.size >= MULTIPART_THRESHOLD;
+    const md5 = await partDigests(f.file, multipart ? PART_SIZE : Number.MAX_SAFE_INTEGER);
+    const etag = multipart ? multipartETag(md5) : md5[0].toString('hex');
+    return { ...f, phase, headers, signature: headerSignature(headers), etag, md5 };
+  });
+}

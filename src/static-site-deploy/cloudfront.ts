@@ -1,0 +1,104 @@
+/**
+ * The CloudFront side of a deploy on the AWS SDK v3 client (loaded on first use): the
+ * distribution's domain, CreateInvalidation with TooManyInvalidationsInProgress retried with
+ * backoff, and the SDK's waitUntilInvalidationCompleted waiter bounded by a timeout.
+ */
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { ServiceError } from '../toolkit/errors';
+import { RetryableError, withRetry, type RetryPolicy, type Sleep, sleep } from '../toolkit/retry';
+import { awsCall, awsErrorName, awsFailure } from './aws-errors';
+
+const CF = 'Amazon CloudFront';
+
+export interface Cdn {
+  /** The distribution's domain name (d111111abcdef8.cloudfront.net, or its first alias). GetDistribution. */
+  domainName(): Promise<string>;
+  /** CreateInvalidation; returns the invalidation id. Idempotent for a repeated caller reference. */
+  invalidate(paths: readonly string[], callerReference: string): Promise<string>;
+  /** Resolves once GetInvalidation says Completed; ServiceError when `timeoutMs` passes first. */
+  waitCompleted(id: string, timeoutMs: number): Promise<void>;
+}
+
+export interface CdnOptions {
+  /** Retries of CreateInvalidation while 15 wildcard / 3,000 path invalidations are in progress. */
+  retry?: RetryPolicy;
+  /** The waiter's polling delays in seconds (SDK default 20 s minimum, 600 s maximum). */
+  minDelaySec?: number;
+  maxDelaySec?: number;
+  wait?: Sleep;
+  onRetry?: (message: string) => void;
+  client?: CloudFrontClient;
+}
+
+/** In-progress invalidations usually finish in under a minute: wait up to ~5 minutes in all. */
+export const TOO_MANY_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 5_000, maxDelayMs: 60_000 };
+
+/** The endpoint comes from AWS_ENDPOINT_URL_CLOUDFRONT / AWS_ENDPOINT_URL when set (never from here). */
+export async function createCdn(distributionId: string, opts: CdnOptions = {}): Promise<Cdn> {
+  const sdk = await import('@aws-sdk/client-cloudfront');
+  const client = opts.client ?? new sdk.CloudFrontClient({ region: 'us-east-1' });
+  return {
+    async domainName() {
+      const r = await awsCall(
+        CF,
+        `GetDistribution ${distributionId}`,
+        () => client.send(new sdk.GetDistributionCommand({ Id: distributionId })),
+        'Check distribution-id and that the role may cloudfront:GetDistribution',
+      );
+      const config = r.Distribution?.DistributionConfig;
+      return config?.Aliases?.Items?.[0] ?? r.Distribution?.DomainName ?? '';
+    },
+    async invalidate(paths, callerReference) {
+      const r = await withRetry(
+        async () => {
+          try {
+            return await client.send(
+              new sdk.CreateInvalidationCommand({
+                DistributionId: distributionId,
+                InvalidationBatch: { CallerReference: callerReference, Paths: { Quantity: paths.length, Items: [...paths] } },
+              }),
+            );
+          } catch (e) {
+            if (awsErrorName(e) === 'TooManyInvalidationsInProgress') throw new RetryableError((e as Error).message);
+            throw awsFailure(CF, `CreateInvalidation on ${distributionId}`, e, 'Check that the role may cloudfront:CreateInvalidation');
+          }
+        },
+        opts.retry ?? TOO_MANY_RETRY,
+        (_e, waitMs, n) => opts.onRetry?.(`CloudFront: too many invalidations in progress on ${distributionId}; retry ${n} in ${Math.round(waitMs / 1000)} s`),
+        opts.wait ?? sleep,
+      ).catch((e: unknown) => {
+        if (e instanceof RetryableError) {
+          throw new ServiceError(
+            CF,
+            `CreateInvalidation on ${distributionId}: TooManyInvalidationsInProgress after ${(opts.retry ?? TOO_MANY_RETRY).attempts} attempts`,
+            'Wait for the running invalidations to finish and re-run',
+          );
+        }
+        throw e;
+      });
+      const id = r.Invalidation?.Id;
+      if (!id) throw new ServiceError(CF, `CreateInvalidation on ${distributionId} answered without an invalidation id`);
+      return id;
+    },
+    async waitCompleted(id, timeoutMs) {
+      const maxWaitTime = Math.max(1, Math.ceil(timeoutMs / 1000));
+      const minDelay = Math.min(opts.minDelaySec ?? 20, maxWaitTime);
+      try {
+        await sdk.waitUntilInvalidationCompleted(
+          { client, maxWaitTime, minDelay, maxDelay: Math.max(minDelay, opts.maxDelaySec ?? 600) },
+          { DistributionId: distributionId, Id: id },
+        );
+      } catch (e) {
+        const state = (e as Error).message ?? '';
+        if (/TIMEOUT/i.test(state) || awsErrorName(e) === 'TimeoutError') {
+          throw new ServiceError(
+            CF,
+            `invalidation ${id} on ${distributionId} was not Completed within ${maxWaitTime} s`,
+            'Raise invalidation-timeout, or set wait-for-invalidation: false',
+          );
+        }
+        throw awsFailure(CF, `GetInvalidation ${id} on ${distributionId}`, e);
+      }
+    },
+  };
+}
