@@ -29,10 +29,17 @@ for (const name of names) {
     cwd: root,
     stdio: 'inherit',
   });
-  if (r.status !== 0) {
+  // An action with a `post:` step (src/<name>/post.ts) gets a second bundle, dist/<name>/post/index.js.
+  const post = existsSync(join(root, 'src', name, 'post.ts'))
+    ? spawnSync(process.execPath, [ncc, 'build', join('src', name, 'post.ts'), '-o', join(next, 'post'), '--license', 'licenses.txt', '-q'], {
+        cwd: root,
+        stdio: 'inherit',
+      })
+    : { status: 0 };
+  if (r.status !== 0 || post.status !== 0) {
     rmSync(next, { recursive: true, force: true });
     rmSync(stats, { force: true });
-    process.exit(r.status ?? 1);
+    process.exit(r.status || post.status || 1);
   }
   writeFileSync(join(next, 'licenses.txt'), licenses(JSON.parse(readFileSync(stats, 'utf8'))));
   rmSync(stats, { force: true });

@@ -179,10 +179,12 @@ export async function approvalBrief(images: { name: string; image: string; diges
     HEALTH_VERDICT: healthVerdict,
     STRATEGY: 'canary',
     ROLLOUT_STEPS,
-    ENVIRONMENT: 'production-approval',
+    ENVIRONMENT: 'production',
     ...runnerContext(),
   });
   showStep('approval brief (approval.yml, job brief)', { ...r, env: {}, addedPath: [], log: r.stdout + r.stderr, tempDir: '', state: {}, killed: false });
   if (r.exitCode !== 0) throw new StepFailed(`approval brief exited ${r.exitCode}`);
-  banner('Approval: in GitHub the `approve` job now waits for a required reviewer of the protected environment');
+  banner(
+    'Approval: in GitHub the production deploy jobs now wait for a required reviewer of the protected `production` environment, which holds the production role',
+  );
 }

@@ -41,6 +41,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Extra directories put first on PATH (test doubles). */
   path?: string[];
+  /** Which script of action.yml's `runs` to run: main (default) or post (as the runner runs a post step). */
+  entry?: 'main' | 'post';
+  /** post: the state main saved (the runner passes each GITHUB_STATE entry as STATE_<name>). */
+  state?: Record<string, string>;
+  /** Kills the process (SIGKILL, as a runner losing it) as soon as the log so far matches. */
+  killWhen?: (log: string) => boolean;
 }
 
 export interface StepResult {
@@ -56,6 +62,10 @@ export interface StepResult {
   /** The whole log as a user would see it (stdout and stderr). */
   log: string;
   tempDir: string;
+  /** What the step saved to GITHUB_STATE (what a post step of this action would get). */
+  state: Record<string, string>;
+  /** Whether killWhen killed it. */
+  killed: boolean;
 }
 
 function unescapeCommand(s: string): string {
@@ -65,13 +75,33 @@ function unescapeCommand(s: string): string {
 export async function runAction(action: string, inputs: Record<string, string>, opts: RunOptions = {}): Promise<StepResult> {
   // the step's files stay readable for the test (tempDir) and go when the test file ends
   const temp = removeAfterFile(mkdtempSync(path.join(tmpdir(), `shipline-step-${action}-`)));
-  const { main, env, files } = prepareStep(ROOT, action, inputs, temp, { env: opts.env, workspace: opts.cwd, path: opts.path });
+  const { main, env, files } = prepareStep(ROOT, action, inputs, temp, {
+    env: opts.env,
+    workspace: opts.cwd,
+    path: opts.path,
+    entry: opts.entry,
+    state: opts.state,
+  });
+  let killed = false;
+
   const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(node24(), [main], { cwd: opts.cwd ?? temp, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let so = '';
     let se = '';
-    child.stdout.on('data', (c: Buffer) => (so += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (se += c.toString()));
+    const watch = () => {
+      if (!killed && opts.killWhen?.(so + se)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    };
+    child.stdout.on('data', (c: Buffer) => {
+      so += c.toString();
+      watch();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      se += c.toString();
+      watch();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -94,7 +124,14 @@ export async function runAction(action: string, inputs: Record<string, string>, 
       .map((l) => unescapeCommand(l.replace(/^::error[^:]*::/, ''))),
     log,
     tempDir: temp,
+    state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
+    killed,
   };
+}
+
+/** Runs the action's post step as the runner does after `main`: same inputs, main's state as STATE_<name>. */
+export function runPost(action: string, inputs: Record<string, string>, main: Pick<StepResult, 'state'>, opts: RunOptions = {}): Promise<StepResult> {
+  return runAction(action, inputs, { ...opts, entry: 'post', state: main.state });
 }
 
 /** What a user-facing failure must look like: one ::error:: line, exit 1, no stack trace in the visible log. */

@@ -12,7 +12,7 @@ export interface ActionYml {
   name: string;
   inputs?: Record<string, { description?: string; required?: boolean; default?: string | number | boolean }>;
   outputs?: Record<string, { description?: string }>;
-  runs: { using: string; main: string; post?: string };
+  runs: { using: string; main: string; post?: string; 'post-if'?: string };
 }
 
 /** `setup` is the root action.yml; any other name is actions/<name>/action.yml. */
@@ -52,6 +52,10 @@ export interface StepEnvOptions {
   workspace?: string;
   /** Extra directories put first on PATH (test doubles). */
   path?: string[];
+  /** Which script of action.yml's `runs` to prepare: `main` (default) or `post`. */
+  entry?: 'main' | 'post';
+  /** For post: the state main saved; the runner passes each GITHUB_STATE entry as STATE_<name>. */
+  state?: Record<string, string>;
 }
 
 /**
@@ -61,7 +65,9 @@ export interface StepEnvOptions {
  */
 export function prepareStep(root: string, action: string, inputs: Record<string, string>, temp: string, opts: StepEnvOptions = {}): PreparedStep {
   const yml = readActionYmlIn(root, action);
-  const main = path.resolve(path.dirname(actionYmlPathIn(root, action)), yml.runs.main);
+  const script = opts.entry === 'post' ? yml.runs.post : yml.runs.main;
+  if (!script) throw new Error(`${action}/action.yml has no runs.${opts.entry}`);
+  const main = path.resolve(path.dirname(actionYmlPathIn(root, action)), script);
   const files: StepFiles = {
     GITHUB_OUTPUT: path.join(temp, 'output'),
     GITHUB_STEP_SUMMARY: path.join(temp, 'summary.md'),
@@ -100,6 +106,7 @@ export function prepareStep(root: string, action: string, inputs: Record<string,
     if (!(name in (yml.inputs ?? {}))) throw new Error(`input '${name}' is not declared in ${action}'s action.yml`);
     env[inputName(name)] = value;
   }
+  for (const [name, value] of Object.entries(opts.state ?? {})) env[`STATE_${name}`] = value;
   Object.assign(env, opts.env ?? {});
   return { main, env, files };
 }

@@ -54,17 +54,22 @@ function workflowCall(doc: Dict): Dict | undefined {
 const SHA_PINNED = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[^@\s]+)?@[0-9a-f]{40}$/;
 /** A reusable workflow of the organisation's own Shipline repository (any owner: forks and mirrors alike). */
 const FIRST_PARTY_WORKFLOW = /^[A-Za-z0-9_.-]+\/shipline\/\.github\/workflows\/[^@\s]+\.ya?ml@(.+)$/;
-/** Release tags made by release.yml: the moving major tag (v1) or an immutable release (v1.4.0). */
-const RELEASE_TAG = /^v\d+(\.\d+\.\d+)?$/;
+/** Any of Shipline's own references: a reusable workflow, an action, or the root setup action. */
+const FIRST_PARTY_REF = /^[A-Za-z0-9_.-]+\/shipline(\/\.github\/workflows\/[^@\s]+\.ya?ml|\/actions\/[a-z-]+)?@/;
 /** A 40-character SHA of zeros is a placeholder, not a commit. */
 const PLACEHOLDER_SHA = /@0{40}$/;
+/**
+ * Where the source may hold the release placeholder (zeros, `# v0.0.0`) that release.yml replaces
+ * with the release commit's SHA and version: the starter templates and the documentation.
+ */
+export const releasePlaceholderAllowed = (file: string) => file.startsWith('workflows-templates/') || /(^|\/)(README|docs\/[^/]+)\.md(#|$)/.test(file);
 
 /**
- * Pinning rule. Third-party actions and workflows: a full 40-character commit SHA with the version
- * in a comment (a tag could be moved by someone outside the organisation). First-party: the
- * organisation's own Shipline reusable workflows may also be called by a release tag (`@v1`, or an
- * immutable `@v1.4.0`); only release.yml writes those tags, from a tested commit on main. Never a
- * branch, never a placeholder SHA. Local paths (`./...`) are always fine.
+ * Pinning rule. Every action and reusable workflow outside this repository, Shipline's own
+ * included: a full 40-character commit SHA with the version in a comment. A tag (even Shipline's
+ * `@v1`) or a branch can be moved, and whatever it points to runs with the job's permissions.
+ * A SHA of zeros is a placeholder: refused, except `@0{40} # v0.0.0` on a Shipline workflow in
+ * the templates and docs, which release.yml fills in. Local paths (`./...`) are always fine.
  */
 export function unpinnedUses(wf: WorkflowFile): string[] {
   const problems: string[] = [];
@@ -79,14 +84,13 @@ export function unpinnedUses(wf: WorkflowFile): string[] {
       if (!/@sha256:[0-9a-f]{64}$/.test(ref)) problems.push(`${where}: docker image not pinned by digest: ${ref}`);
       return;
     }
+    const firstParty = FIRST_PARTY_WORKFLOW.test(ref);
     if (PLACEHOLDER_SHA.test(ref)) {
-      problems.push(`${where}: placeholder SHA, not a commit: ${ref}`);
+      const released = FIRST_PARTY_REF.test(ref) && releasePlaceholderAllowed(wf.file) && /^#\s*v0\.0\.0\b/.test(m[3] ?? '');
+      if (!released) problems.push(`${where}: placeholder SHA, not a commit: ${ref}`);
       return;
     }
-    const firstParty = FIRST_PARTY_WORKFLOW.exec(ref);
-    if (firstParty && RELEASE_TAG.test(firstParty[1])) return;
-    if (!SHA_PINNED.test(ref))
-      problems.push(`${where}: not pinned to a 40-character SHA${firstParty ? ' or a Shipline release tag (v1, v1.4.0)' : ''}: ${ref}`);
+    if (!SHA_PINNED.test(ref)) problems.push(`${where}: not pinned to a 40-character SHA${firstParty ? ' (a Shipline tag can be moved too)' : ''}: ${ref}`);
     else if (!/#\s*v\d/.test(m[3] ?? '')) problems.push(`${where}: pinned SHA without a version comment: ${ref}`);
   });
   return problems;

@@ -4,6 +4,7 @@
  * deploy template's image check, and the notification webhook. (The rollout's steps are no bash:
  * the rollout action validates and runs them; see test/unit/rollout-*.test.ts.)
  */
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ describe('approval.yml brief', () => {
     HEALTH_VERDICT: 'pass',
     STRATEGY: 'canary',
     ROLLOUT_STEPS: '- setWeight: 10\n- analysis: {}\n- setWeight: 100',
-    ENVIRONMENT: 'production-approval',
+    ENVIRONMENT: 'production',
     ...over,
   });
 
@@ -93,6 +94,15 @@ describe('ci.yml: per-service records and their merge', () => {
     ]);
     expect(JSON.parse(r.outputs.vulnerabilities)).toEqual({ web: { HIGH: 1 }, worker: {} });
     expect(r.summary).toContain(`| web | \`reg/web@${DIGEST}\` | yes |`);
+    expect([r.outputs.digest, r.outputs.image, r.outputs['image-ref']]).toEqual([undefined, undefined, undefined]); // several services: use images
+  });
+
+  it('gives one service its digest, image and image-ref as plain outputs too', async () => {
+    const ws = workspace('shipline-ci-');
+    await runScript(record, { NAME: 'shop', IMAGE: 'ghcr.io/acme/shop', DIGEST, IMAGE_REF: `ghcr.io/acme/shop@${DIGEST}`, VULNERABILITIES: '{}' }, ws);
+    const r = await runScript(merge, { SERVICES: JSON.stringify([{ name: 'shop', context: '.' }]) }, ws);
+    expect(r.exitCode).toBe(0);
+    expect([r.outputs.digest, r.outputs.image, r.outputs['image-ref']]).toEqual([DIGEST, 'ghcr.io/acme/shop', `ghcr.io/acme/shop@${DIGEST}`]);
   });
 
   it('keeps the digest of an image built and scanned without a push (pull requests), and says it was not pushed', async () => {
@@ -111,6 +121,40 @@ describe('ci.yml: per-service records and their merge', () => {
     const r = await runScript(merge, { SERVICES: services }, ws);
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual([expect.stringContaining('expected 2 built services with digests, got 1')]);
+  });
+});
+
+describe('ci.yml: defaults for one service at the root, GHCR, and forks', () => {
+  const plan = stepScript('.github/workflows/ci.yml', 'plan', 'plan');
+  const env = (over: Record<string, string> = {}) => ({ SERVICES: '', REGISTRY: '', REPOSITORY: 'Acme/Web-Shop', HEAD_REPOSITORY: '', ...over });
+
+  it('builds one image named after the repository, in ghcr.io/<owner>, both lowercased', async () => {
+    const r = await runScript(plan, env());
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toEqual({ services: '[{"name":"web-shop","context":"."}]', registry: 'ghcr.io/acme', fork: 'false' });
+    expect(r.summary).toContain('Building web-shop for ghcr.io/acme');
+  });
+
+  it('keeps explicit services and registry as given', async () => {
+    const services = '[{"name":"api","context":"api"},{"name":"worker","dockerfile":"worker/Dockerfile"}]';
+    const r = await runScript(plan, env({ SERVICES: services, REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop' }));
+    expect(r.outputs).toEqual({ services: JSON.stringify(JSON.parse(services)), registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop', fork: 'false' });
+  });
+
+  it('knows a pull request from a fork (no push, no AWS role, no SARIF upload follow from it)', async () => {
+    expect((await runScript(plan, env({ HEAD_REPOSITORY: 'mallory/web-shop' }))).outputs.fork).toBe('true');
+    expect((await runScript(plan, env({ HEAD_REPOSITORY: 'Acme/Web-Shop' }))).outputs.fork).toBe('false');
+    const build = Object.fromEntries(jobs(loadWorkflow('.github/workflows/ci.yml'))).build;
+    const step = (name: string) => steps(build).find((s) => s.name === name || s.id === name)!;
+    expect(String(step('AWS credentials (OIDC)').if)).toContain("needs.plan.outputs.fork != 'true'");
+    expect(String(step('Upload SARIF to code scanning').if)).toContain("needs.plan.outputs.fork != 'true'");
+    expect((step('build').with as Record<string, string>).push).toBe("${{ inputs.push && needs.plan.outputs.fork != 'true' }}");
+  });
+
+  it.each(['[]', '{"name":"web"}', '[{"name":"Web"}]', 'not json'])('refuses services %s with one error', async (services) => {
+    const r = await runScript(plan, env({ SERVICES: services }));
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining('services must be a non-empty JSON list')]);
   });
 });
 
@@ -208,7 +252,7 @@ describe('starter templates: the settings check', () => {
     expect((await runScript(pipeline, { ...complete, REPOSITORY_NAME: 'WebShop', SHIPLINE_SERVICES: '[{"name": "web"}]' })).exitCode).toBe(0);
   });
 
-  it.each(['shipline-ci.yml', 'shipline-deploy.yml'])('%s checks its settings the same way', (file) => {
+  it.each(['shipline-deploy.yml'])('%s checks its settings the same way', (file) => {
     const script = stepScript(`workflows-templates/${file}`, 'settings', 'settings');
     expect(script.split('\n').slice(0, 3)).toEqual(pipeline.split('\n').slice(0, 3));
   });
@@ -264,9 +308,27 @@ describe('production.yml notification', () => {
     ]);
   });
 
-  it('is also sent, by the same script, when the promotion to the production registry fails', () => {
-    const promote = stepScript('.github/workflows/production.yml', 'promote', 'Notify');
-    expect(promote).toBe(notify);
+  it('is also sent when the promotion to the production registry fails: promotion and rollout are one job, notified last, always', () => {
+    const deploy = steps(Object.fromEntries(jobs(loadWorkflow('.github/workflows/production.yml'))).deploy);
+    const names = deploy.map((s) => String(s.id ?? s.name ?? ''));
+    expect(names.indexOf('promote')).toBeLessThan(names.indexOf('rollout'));
+    expect(deploy[deploy.length - 1]).toMatchObject({ name: 'Notify', if: 'always()' });
+  });
+
+  it('fails the run loudly, and tells the webhook, when an approved deploy was cancelled before it finished (replaced in the queue)', async () => {
+    const outcome = stepScript('.github/workflows/production.yml', 'outcome', 'Fail loudly when an approved deploy did not run');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const images = JSON.stringify([{ name: 'web' }, { name: 'worker' }]);
+    const base = { WEBHOOK_URL: url, IMAGES: images, RUN_URL: 'https://github.com/o/r/actions/runs/7' };
+    const dropped = await runScript(outcome, { ...base, DEPLOY_RESULT: 'cancelled' });
+    expect(dropped.exitCode).toBe(1);
+    expect(dropped.errors).toEqual([expect.stringContaining('Production deploy of web, worker was CANCELLED before it finished')]);
+    expect(texts()).toEqual([expect.stringContaining('re-run it to deploy them. https://github.com/o/r/actions/runs/7')]);
+    for (const result of ['success', 'failure']) {
+      const r = await runScript(outcome, { ...base, DEPLOY_RESULT: result });
+      expect([result, r.exitCode, r.summary]).toEqual([result, 0, `production deploy: ${result}\n`]); // the deploy job itself reported those
+    }
+    expect(texts()).toHaveLength(1);
   });
 
   it('sends nothing without a webhook, and fails when the webhook refuses', async () => {
@@ -306,6 +368,21 @@ describe('locating the Shipline revision from the job OIDC token', () => {
     expect(r.stdout).toContain('::add-mask::'); // the token is masked before anything else
   });
 
+  it('needs no token at all in a released workflow, which names its own revision (pull requests from forks)', async () => {
+    const before = requests.length;
+    const r = await runScript(locate, { SHIPLINE_REPOSITORY: 'acme/shipline', SHIPLINE_SHA: 'c'.repeat(40) });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toEqual({ repository: 'acme/shipline', sha: 'c'.repeat(40) });
+    expect(requests.length).toBe(before);
+    // every workflow that locates Shipline carries the lines release.yml fills in
+    const locating = readdirSync(path.join(ROOT, '.github', 'workflows')).filter((f) =>
+      readFileSync(path.join(ROOT, '.github', 'workflows', f), 'utf8').includes('job_workflow_sha'),
+    );
+    expect(locating).toEqual(expect.arrayContaining(['ci.yml', 'staging.yml', 'production.yml', 'gitops.yml']));
+    for (const file of locating)
+      expect([file, loadWorkflow(`.github/workflows/${file}`).doc.env]).toEqual([file, expect.objectContaining({ SHIPLINE_REPOSITORY: '', SHIPLINE_SHA: '' })]);
+  });
+
   it('says which permission is missing when the job has no OIDC token', async () => {
     const r = await runScript(locate, {});
     expect(r.exitCode).toBe(1);
@@ -323,35 +400,89 @@ describe('locating the Shipline revision from the job OIDC token', () => {
   });
 });
 
-describe('release.yml: the starter workflows asset', () => {
-  const script = stepScript('.github/workflows/release.yml', 'release', 'Starter workflows for this repository');
+describe('release.yml: the release commit and the pinned starter workflows', () => {
+  const commit = stepScript('.github/workflows/release.yml', 'release', 'Release commit naming its own Shipline revision');
+  const pins = stepScript('.github/workflows/release.yml', 'release', 'Starter workflows and pins for this release');
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+  const RELEASE_SHA = 'e'.repeat(40);
+
+  it('commits the tested commit’s SHA into every reusable workflow, so the released workflows locate Shipline without a token', async () => {
+    const ws = workspace('shipline-release-');
+    cpSync(path.join(ROOT, '.github', 'workflows'), path.join(ws, '.github', 'workflows'), { recursive: true });
+    git(ws, 'init', '--quiet', '-b', 'main');
+    git(ws, 'add', '.');
+    git(ws, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'tested');
+    const tested = git(ws, 'rev-parse', 'HEAD');
+    const r = await runScript(commit, { REPOSITORY: 'acme/shipline', TAG: 'v1.4.0' }, ws);
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs.sha).toBe(git(ws, 'rev-parse', 'HEAD'));
+    expect(git(ws, 'rev-parse', 'HEAD^')).toBe(tested);
+    // every reusable workflow that locates Shipline, and nothing else
+    const locating = readdirSync(path.join(ROOT, '.github', 'workflows'))
+      .filter((f) => /^ {2}SHIPLINE_SHA: ''$/m.test(readFileSync(path.join(ROOT, '.github', 'workflows', f), 'utf8')))
+      .map((f) => `.github/workflows/${f}`)
+      .sort();
+    expect(locating).toEqual(expect.arrayContaining(['ci', 'gitops', 'production', 'staging'].map((w) => `.github/workflows/${w}.yml`)));
+    expect(git(ws, 'diff', '--name-only', 'HEAD^', 'HEAD').split('\n').sort()).toEqual(locating);
+    for (const w of ['ci', 'staging', 'production', 'gitops']) {
+      const wf = loadWorkflow(`release/${w}.yml`, readFileSync(path.join(ws, '.github', 'workflows', `${w}.yml`), 'utf8'));
+      expect(wf.doc.env).toEqual({ SHIPLINE_REPOSITORY: 'acme/shipline', SHIPLINE_SHA: tested });
+    }
+  });
+
   const build = async (tag: string) => {
     const ws = workspace('shipline-release-');
     cpSync(path.join(ROOT, 'workflows-templates'), path.join(ws, 'workflows-templates'), { recursive: true });
-    const r = await runScript(script, { REPOSITORY: 'acme/shipline', TAG: tag }, ws);
+    const r = await runScript(pins, { REPOSITORY: 'acme/shipline', TAG: tag, RELEASE_SHA }, ws);
     const dir = path.join(ws, 'release', 'workflow-templates');
-    return { r, dir, files: r.exitCode === 0 ? readdirSync(dir).sort() : [] };
+    return { r, ws, dir, files: r.exitCode === 0 ? readdirSync(dir).sort() : [] };
   };
 
-  it('names the releasing repository and calls it by the moving major tag; the result passes the same rules', async () => {
-    const { r, dir, files } = await build('v1.4.0');
+  it('pins the templates to the release commit with the version in a comment; the result passes the same rules with no placeholder left', async () => {
+    const { r, ws, dir, files } = await build('v1.4.0');
     expect(r.exitCode).toBe(0);
     expect(files).toEqual(readdirSync(path.join(ROOT, 'workflows-templates')).sort());
     const pipeline = readFileSync(path.join(dir, 'shipline-pipeline.yml'), 'utf8');
-    expect(pipeline).toContain('uses: acme/shipline/.github/workflows/ci.yml@v1 # first-party');
-    expect(pipeline).toContain('uses: acme/shipline/.github/workflows/production.yml@v1 # first-party');
+    expect(pipeline).toContain(`uses: acme/shipline/.github/workflows/ci.yml@${RELEASE_SHA} # v1.4.0\n`);
+    expect(pipeline).toContain(`uses: acme/shipline/.github/workflows/production.yml@${RELEASE_SHA} # v1.4.0\n`);
     for (const f of files.filter((x) => x.endsWith('.yml'))) {
       const wf = loadWorkflow(`asset/${f}`, readFileSync(path.join(dir, f), 'utf8'));
       expect(unpinnedUses(wf)).toEqual([]);
       expect(callerMismatches(wf)).toEqual([]);
-      expect(wf.text).not.toMatch(/uses: shipline\/shipline\//);
+      expect(wf.text).not.toMatch(/shipline\/shipline\/|@0{40}/);
     }
+    expect(readFileSync(path.join(ws, 'release', 'notes.md'), 'utf8')).toContain(`uses: acme/shipline/.github/workflows/staging.yml@${RELEASE_SHA} # v1.4.0`);
   });
 
-  it('pins a pre-release to its own tag (the major tag stays on the last release)', async () => {
-    const { r, dir } = await build('v2.0.0-rc.1');
+  it('pins every example in the README and docs the same way (the docs.tar.gz asset)', async () => {
+    const ws = workspace('shipline-release-');
+    cpSync(path.join(ROOT, 'workflows-templates'), path.join(ws, 'workflows-templates'), { recursive: true });
+    cpSync(path.join(ROOT, 'docs'), path.join(ws, 'docs'), { recursive: true });
+    cpSync(path.join(ROOT, 'README.md'), path.join(ws, 'README.md'));
+    const r = await runScript(pins, { REPOSITORY: 'acme/shipline', TAG: 'v1.4.0', RELEASE_SHA }, ws);
     expect(r.exitCode).toBe(0);
-    expect(readFileSync(path.join(dir, 'shipline-ci.yml'), 'utf8')).toContain('uses: acme/shipline/.github/workflows/ci.yml@v2.0.0-rc.1 # first-party');
+    const readme = readFileSync(path.join(ws, 'release', 'docs', 'README.md'), 'utf8');
+    expect(readme).toContain(`uses: acme/shipline/.github/workflows/production.yml@${RELEASE_SHA} # v1.4.0\n`);
+    expect(readFileSync(path.join(ws, 'release', 'docs', 'docs', 'setup.md'), 'utf8')).toContain(`- uses: acme/shipline@${RELEASE_SHA} # v1.4.0\n`);
+    expect(readFileSync(path.join(ws, 'release', 'docs', 'docs', 'rollout.md'), 'utf8')).toContain(
+      `uses: acme/shipline/actions/rollout@${RELEASE_SHA} # v1.4.0`,
+    );
+    for (const f of ['README.md', ...readdirSync(path.join(ws, 'release', 'docs', 'docs')).map((d) => `docs/${d}`)])
+      expect([f, readFileSync(path.join(ws, 'release', 'docs', f), 'utf8')]).toEqual([f, expect.not.stringMatching(/@0{40}|shipline\/shipline[^`\s]*@/)]);
+  });
+
+  it('refuses a release SHA that is not a full commit SHA', async () => {
+    const ws = workspace('shipline-release-');
+    cpSync(path.join(ROOT, 'workflows-templates'), path.join(ws, 'workflows-templates'), { recursive: true });
+    const r = await runScript(pins, { REPOSITORY: 'acme/shipline', TAG: 'v1.4.0', RELEASE_SHA: 'v1' }, ws);
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining('is not a full SHA')]);
+  });
+
+  it('moves the version tag and the major tag to the release commit, never to the tested commit', () => {
+    const tag = stepScript('.github/workflows/release.yml', 'release', 'Tag the release commit');
+    expect(tag).toContain('git tag --force "$TAG" "$RELEASE_SHA"');
+    expect(stepScript('.github/workflows/release.yml', 'release', 'Move the major tag')).toContain('git tag --force "$major" "$RELEASE_SHA"');
   });
 });
 
@@ -360,7 +491,14 @@ describe('ci.yml registry login and logout', () => {
   function fakeDocker() {
     const dir = testTempDir('fake-docker-');
     const log = path.join(dir, 'calls');
-    writeFileSync(path.join(dir, 'docker'), `#!/bin/bash\nstdin=""; if [ "$1" = login ]; then stdin=$(cat); fi\necho "$* stdin=$stdin" >> "${log}"\n`, {
+    // login stores the credentials in ~/.docker/config.json, as docker does
+    const script = [
+      '#!/bin/bash',
+      'stdin=""; if [ "$1" = login ]; then stdin=$(cat); mkdir -p ~/.docker; echo "{\\"auths\\":{\\"$2\\":{}}}" > ~/.docker/config.json; fi',
+      `echo "$* stdin=$stdin" >> "${log}"`,
+      '',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'docker'), script, {
       mode: 0o755,
     });
     return {
@@ -372,7 +510,14 @@ describe('ci.yml registry login and logout', () => {
 
   it('logs in with the password on stdin and logs out at the end of the job, so a self-hosted runner keeps no credentials', async () => {
     const docker = fakeDocker();
-    const env = { PATH: docker.PATH, REGISTRY: 'ghcr.io/team', REGISTRY_USERNAME: 'ci', REGISTRY_PASSWORD: 'reg-pw-123' };
+    const env = {
+      PATH: docker.PATH,
+      HOME: workspace('shipline-home-'),
+      REGISTRY: 'ghcr.io/team',
+      REGISTRY_USERNAME: 'ci',
+      REGISTRY_PASSWORD: 'reg-pw-123',
+      PUSH: 'true',
+    };
     try {
       expect((await runScript(stepScript('.github/workflows/ci.yml', 'build', 'Registry login'), env)).exitCode).toBe(0);
       expect((await runScript(stepScript('.github/workflows/ci.yml', 'build', 'Registry logout'), env)).exitCode).toBe(0);
@@ -380,8 +525,47 @@ describe('ci.yml registry login and logout', () => {
     } finally {
       docker.remove();
     }
-    const logout = steps(jobs(loadWorkflow('.github/workflows/ci.yml')).find(([id]) => id === 'build')![1]).find((s) => s.name === 'Registry logout')!;
+    const build = jobs(loadWorkflow('.github/workflows/ci.yml')).find(([id]) => id === 'build')![1];
+    expect((build.permissions as Record<string, string>).packages).toBe('write');
+    const logout = steps(build).find((s) => s.name === 'Registry logout')!;
     expect(logout.if).toBe('always()'); // also after a failed or cancelled build
+  });
+});
+
+describe('ci.yml: GHCR with the job token', () => {
+  const login = stepScript('.github/workflows/ci.yml', 'build', 'Registry login');
+  const fake = () => {
+    const dir = workspace('shipline-fake-docker-');
+    writeFileSync(path.join(dir, 'docker'), `#!/bin/bash\necho "$* stdin=$(cat)" >> "${dir}/calls"\n`, { mode: 0o755 });
+    return { PATH: `${dir}:${process.env.PATH ?? ''}`, calls: () => readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n') };
+  };
+  const base = {
+    REGISTRY: 'ghcr.io/acme',
+    REGISTRY_USERNAME: '',
+    REGISTRY_PASSWORD: '',
+    PUSH: 'true',
+    FORK: 'false',
+    JOB_TOKEN: 'ghs_jobtoken',
+    ACTOR: 'octocat',
+  };
+
+  it('logs in to ghcr.io as the actor with the job token when pushing', async () => {
+    const docker = fake();
+    const r = await runScript(login, { ...base, PATH: docker.PATH });
+    expect(r.exitCode).toBe(0);
+    expect(docker.calls()).toEqual(['login ghcr.io --username octocat --password-stdin stdin=ghs_jobtoken']);
+  });
+
+  it.each([
+    ['no push', { PUSH: 'false' }],
+    ['a fork', { FORK: 'true' }],
+    ['another registry', { REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop' }],
+  ])('does not log in for %s', async (_what, over) => {
+    const docker = fake();
+    const r = await runScript(login, { ...base, ...over, PATH: docker.PATH });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('no registry-password secret');
+    expect(() => docker.calls()).toThrow(); // docker never called
   });
 });
 

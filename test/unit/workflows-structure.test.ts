@@ -23,6 +23,7 @@ import {
   undocumentedInterface,
   unpinnedUses,
 } from '../helpers/workflow-rules';
+import { callerTypeMismatches, undeclaredNeedsOutputs } from '../helpers/caller-rules';
 
 const files = allWorkflowFiles();
 const workflows = files.map((f) => loadWorkflow(f));
@@ -44,6 +45,8 @@ describe.each([
   ['steps of the suite actions pass only inputs their action.yml declares', actionInputMismatches],
   ['production needs the approval job', productionWithoutApproval],
   ['callers grant every permission the called jobs ask for', insufficientCallerPermissions],
+  ['callers pass values of the type each input declares', callerTypeMismatches],
+  ['jobs read only declared outputs of jobs they need', undeclaredNeedsOutputs],
   ['jobs running Shipline actions check out their own Shipline revision first', shiplineCheckoutMissing],
 ])('%s', (_title, rule) => {
   it.each(files)('%s', (file) => {
@@ -70,19 +73,17 @@ describe('each rule catches a deliberately bad snippet', () => {
     expect(problems[1]).toContain('without a version comment');
   });
 
-  it('first-party Shipline workflows: a release tag or a SHA, never a branch or a placeholder; third parties: a SHA only', () => {
-    const call = (uses: string) => snippet(`jobs:\n  a:\n    uses: ${uses}\n`);
-    for (const ok of [
-      'acme/shipline/.github/workflows/ci.yml@v1',
-      'acme/shipline/.github/workflows/ci.yml@v1.4.0',
-      'acme/shipline/.github/workflows/ci.yml@1234567890abcdef1234567890abcdef12345678 # v1.4.0',
-    ])
-      expect(unpinnedUses(call(ok))).toEqual([]);
-    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@main'))).toEqual([expect.stringContaining('or a Shipline release tag')]);
-    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@v1-beta'))).toEqual([expect.stringContaining('or a Shipline release tag')]);
-    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@0000000000000000000000000000000000000000 # v1'))).toEqual([
-      expect.stringContaining('placeholder SHA'),
-    ]);
+  it('Shipline workflows too: a SHA with its version, never a tag or a branch; the zero placeholder only in templates and docs, as v0.0.0', () => {
+    const call = (uses: string, file = 'snippet.yml') => loadWorkflow(file, `jobs:\n  a:\n    uses: ${uses}\n`);
+    expect(unpinnedUses(call('acme/shipline/.github/workflows/ci.yml@1234567890abcdef1234567890abcdef12345678 # v1.4.0'))).toEqual([]);
+    for (const movable of ['@v1', '@v1.4.0', '@main'])
+      expect(unpinnedUses(call(`acme/shipline/.github/workflows/ci.yml${movable}`))).toEqual([expect.stringContaining('a Shipline tag can be moved too')]);
+    const placeholder = 'shipline/shipline/.github/workflows/ci.yml@0000000000000000000000000000000000000000 # v0.0.0';
+    expect(unpinnedUses(call(placeholder))).toEqual([expect.stringContaining('placeholder SHA')]);
+    expect(unpinnedUses(call(placeholder, 'workflows-templates/x.yml'))).toEqual([]);
+    expect(unpinnedUses(call(placeholder, 'README.md#12'))).toEqual([]);
+    expect(unpinnedUses(call(placeholder.replace('v0.0.0', 'v1'), 'README.md#12'))).toEqual([expect.stringContaining('placeholder SHA')]);
+    expect(unpinnedUses(call('acme/other/.github/workflows/ci.yml@0000000000000000000000000000000000000000 # v0.0.0', 'README.md#3'))).toHaveLength(1);
     expect(unpinnedUses(call('acme/other/.github/workflows/ci.yml@v1'))).toEqual([expect.stringContaining('not pinned to a 40-character SHA: acme/other')]);
     expect(unpinnedUses(call('aws-actions/configure-aws-credentials@v5'))).toHaveLength(1);
   });
@@ -197,10 +198,47 @@ describe('the pipeline', () => {
     expect(deploy.environment).toEqual(expect.objectContaining({ name: '${{ inputs.environment }}' }));
   });
 
-  it('the approval job is bound to a protected environment and comes after the brief the reviewer reads', () => {
+  it('approval guards the credentials: every production job that can get the production role is bound to the protected environment', () => {
+    const production = loadWorkflow('.github/workflows/production.yml');
+    const credentialed = jobs(production).filter(([, job]) =>
+      steps(job).some(
+        (s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') || String(s.uses ?? '').startsWith('./.shipline/actions/'),
+      ),
+    );
+    expect(credentialed.map(([id]) => id)).toEqual(['deploy']);
+    for (const [, job] of credentialed) expect(job.environment).toEqual(expect.objectContaining({ name: '${{ inputs.environment }}' }));
+    // approval.yml is the brief only: a gate on a job without credentials would guard nothing
     const approval = Object.fromEntries(jobs(loadWorkflow('.github/workflows/approval.yml')));
-    expect(approval.approve.environment).toBe('${{ inputs.environment }}');
-    expect(approval.approve.needs).toBe('brief');
+    expect(Object.keys(approval)).toEqual(['brief']);
+    expect(approval.brief.environment).toBeUndefined();
+    expect(
+      (readRepoYaml('.github/workflows/approval.yml') as Record<string, Record<string, Record<string, Record<string, Record<string, string>>>>>).on
+        .workflow_call.inputs.environment.default,
+    ).toBe('production');
+  });
+
+  it('every reusable workflow but ci serialises what it changes per environment and service, and never cancels a run in progress', () => {
+    const group = (c: unknown) => (c as Record<string, unknown> | undefined)?.group as string | undefined;
+    const staging = loadWorkflow('.github/workflows/staging.yml').doc;
+    expect(staging.concurrency).toEqual({ group: expect.stringContaining('inputs.environment'), 'cancel-in-progress': false });
+    expect(group(staging.concurrency)).toContain('fromJSON(inputs.images).*.name'); // deploy, tests and rollback of one run are one unit
+    for (const [file, job] of [
+      ['production.yml', 'deploy'],
+      ['gitops.yml', 'promote'],
+    ]) {
+      const c = Object.fromEntries(jobs(loadWorkflow(`.github/workflows/${file}`)))[job].concurrency;
+      expect([file, c]).toEqual([file, { group: expect.stringMatching(/inputs\.environment.*matrix\.service\.name/), 'cancel-in-progress': false }]);
+    }
+  });
+
+  it('production never drops an approved run silently: a cancelled deploy fails the outcome job loudly', () => {
+    const all = Object.fromEntries(jobs(loadWorkflow('.github/workflows/production.yml')));
+    expect(all.outcome).toMatchObject({ needs: 'deploy', if: 'always()', permissions: {} });
+  });
+
+  it('callers set no concurrency of their own on the reusable workflows (GitHub would cancel a pending approved run)', () => {
+    for (const wf of workflows.filter((w) => !w.file.startsWith('.github/workflows/') || w.file.endsWith('pipeline.yml')))
+      for (const [id, job] of jobs(wf)) if (typeof job.uses === 'string') expect([wf.file, id, job.concurrency]).toEqual([wf.file, id, undefined]);
   });
 
   it('staging rolls back when tests or the gate fail, and only after a deploy that succeeded', () => {
@@ -256,9 +294,13 @@ describe('the pipeline', () => {
 
     it('reads the Shipline revision from the first job, which alone asks for the OIDC token to locate it', () => {
       const all = Object.fromEntries(jobs(loadWorkflow('.github/workflows/production.yml')));
-      expect(all.deploy.needs).toEqual(['shipline', 'promote']);
-      expect(all.promote.needs).toBe('shipline');
+      expect(all.deploy.needs).toBe('shipline');
       expect(Object.keys(all)[0]).toBe('shipline');
+      expect(
+        Object.entries(all)
+          .filter(([, job]) => (job.permissions as Record<string, string>)['id-token'])
+          .map(([id]) => id),
+      ).toEqual(['shipline', 'deploy']);
     });
 
     it('reports the result over every service of the matrix, not the last one to finish', () => {
@@ -290,7 +332,7 @@ describe('the pipeline', () => {
 
   it('outputs flow from ci into staging, approval and production', () => {
     const ci = reusableInterface(loadWorkflow('.github/workflows/ci.yml').doc)!;
-    expect(Object.keys(ci.outputs)).toEqual(['images', 'vulnerabilities']);
+    expect(Object.keys(ci.outputs)).toEqual(['images', 'vulnerabilities', 'digest', 'image', 'image-ref']);
     const pipeline = Object.fromEntries(jobs(loadWorkflow('.github/workflows/pipeline.yml')));
     expect((pipeline.staging.with as Record<string, string>).images).toBe('${{ needs.ci.outputs.images }}');
     expect((pipeline.approval.with as Record<string, string>)['health-verdict']).toBe('${{ needs.staging.outputs.health-verdict }}');
@@ -301,18 +343,39 @@ describe('the pipeline', () => {
 describe('starter workflow templates', () => {
   const templates = files.filter((f) => f.startsWith('workflows-templates/'));
 
-  it.each(templates)('%s calls the organisation’s Shipline workflows by the major release tag (first-party rule)', (file) => {
-    const calls = jobs(loadWorkflow(file))
+  it.each(templates)('%s calls Shipline’s workflows by the release placeholder release.yml fills in (SHA, version comment)', (file) => {
+    const wf = loadWorkflow(file);
+    const calls = jobs(wf)
       .map(([, job]) => job.uses)
       .filter((u): u is string => typeof u === 'string');
     expect(calls.length).toBeGreaterThan(0);
-    for (const uses of calls) expect(uses).toMatch(/^shipline\/shipline\/\.github\/workflows\/(ci|staging|approval|production)\.yml@v1$/);
+    for (const uses of calls) expect(uses).toMatch(/^shipline\/shipline\/\.github\/workflows\/(ci|staging|approval|production)\.yml@0{40}$/);
+    for (const line of wf.text.split('\n').filter((l) => /^\s+uses: shipline\//.test(l))) expect(line).toMatch(/ # v0\.0\.0$/);
+  });
+
+  it.each(templates)('%s passes values files per environment to each deploy stage', (file) => {
+    for (const [, job] of jobs(loadWorkflow(file))) {
+      const stage = /\/(staging|production)\.yml@/.exec(String(job.uses ?? ''));
+      if (stage) expect((job.with as Record<string, string>)['values-files']).toBe(`chart/values-${stage[1]}.yaml`);
+    }
+  });
+
+  it('the CI-only template is at most 5 lines under with: and grants what ci.yml’s jobs ask for, packages included', () => {
+    const ci = Object.fromEntries(jobs(loadWorkflow('workflows-templates/shipline-ci.yml'))).ci;
+    expect(Object.keys(ci.with as object).length).toBeLessThanOrEqual(5);
+    expect(ci.permissions).toEqual({ contents: 'read', 'id-token': 'write', packages: 'write', 'security-events': 'write', actions: 'read' });
   });
 
   it.each(templates)('%s checks every variable a required input needs, and documents every variable it reads', (file) => {
     const wf = loadWorkflow(file);
     const header = wf.text.slice(0, wf.text.indexOf('\nname:'));
+    for (const m of wf.text.matchAll(/\b(?:vars|secrets)\.([A-Z0-9_]+)/g)) expect(header).toContain(m[1]);
     const settings = Object.fromEntries(jobs(wf)).settings;
+    if (!settings) {
+      // no settings job: nothing is required, every variable is optional
+      expect(header).not.toContain('Required:');
+      return;
+    }
     const checked = Object.keys((steps(settings)[0].env ?? {}) as Record<string, string>)
       .filter((k) => k.startsWith('REQUIRED_'))
       .map((k) => k.replace(/^REQUIRED_/, ''));
