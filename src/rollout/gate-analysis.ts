@@ -32,6 +32,7 @@ function stepReporter(outer: Reporter, prefix: string): Reporter {
     setSecret: (v) => outer.setSecret(v),
     setOutput: () => undefined,
     summary: async () => undefined,
+    redact: (text) => outer.redact(text),
   };
 }
 

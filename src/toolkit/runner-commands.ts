@@ -80,6 +80,17 @@ export function setOutput(name: string, value: string): void {
   process.stdout.write(`::set-output name=${name.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C')}::${escapeData(value)}${EOL}`);
 }
 
+/** Saves state for the action's `post:` step (GITHUB_STATE; the deprecated `::save-state::` when it is unset). */
+export function saveState(name: string, value: string): void {
+  if (process.env.GITHUB_STATE) return issueFileCommand('STATE', keyValueMessage(name, value));
+  process.stdout.write(`::save-state name=${name.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C')}::${escapeData(value)}${EOL}`);
+}
+
+/** State main saved, as the runner passes it to the post step (STATE_<name>); '' when unset. */
+export function getState(name: string): string {
+  return process.env[`STATE_${name}`] ?? '';
+}
+
 /** Puts `dir` first on PATH for this step (process.env) and every later one (GITHUB_PATH). */
 export function addPath(dir: string): void {
   if (process.env.GITHUB_PATH) issueFileCommand('PATH', dir);
