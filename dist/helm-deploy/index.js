@@ -9143,6 +9143,16 @@ function setOutput(name, value) {
     process.stdout.write(external_node_os_.EOL);
     process.stdout.write(`::set-output name=${name.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C')}::${escapeData(value)}${external_node_os_.EOL}`);
 }
+/** Saves state for the action's `post:` step (GITHUB_STATE; the deprecated `::save-state::` when it is unset). */
+function saveState(name, value) {
+    if (process.env.GITHUB_STATE)
+        return issueFileCommand('STATE', keyValueMessage(name, value));
+    process.stdout.write(`::save-state name=${name.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C')}::${escapeData(value)}${external_node_os_.EOL}`);
+}
+/** State main saved, as the runner passes it to the post step (STATE_<name>); '' when unset. */
+function getState(name) {
+    return process.env[`STATE_${name}`] ?? '';
+}
 /** Puts `dir` first on PATH for this step (process.env) and every later one (GITHUB_PATH). */
 function addPath(dir) {
     if (process.env.GITHUB_PATH)

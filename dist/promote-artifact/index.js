@@ -615,6 +615,16 @@ function setOutput(name, value) {
     process.stdout.write(external_node_os_.EOL);
     process.stdout.write(`::set-output name=${name.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C')}::${escapeData(value)}${external_node_os_.EOL}`);
 }
+/** Saves state for the action's `post:` step (GITHUB_STATE; the deprecated `::save-state::` when it is unset). */
+function saveState(name, value) {
+    if (process.env.GITHUB_STATE)
+        return issueFileCommand('STATE', keyValueMessage(name, value));
+    process.stdout.write(`::save-state name=${name.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C')}::${escapeData(value)}${external_node_os_.EOL}`);
+}
+/** State main saved, as the runner passes it to the post step (STATE_<name>); '' when unset. */
+function getState(name) {
+    return process.env[`STATE_${name}`] ?? '';
+}
 /** Puts `dir` first on PATH for this step (process.env) and every later one (GITHUB_PATH). */
 function addPath(dir) {
     if (process.env.GITHUB_PATH)
@@ -2517,25 +2527,54 @@ function details(summaryText, body) {
 function codeBlock(text, lang = '') {
     return '```' + lang + '\n' + text.replace(/```/g, '`\u200b``') + '\n```\n\n';
 }
-/** A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). */
-function lineChart(title, xLabels, series, yTitle = '', options = {}) {
+/**
+ * The colours lines get, in series order, by name: xychart has no legend, so the chart's title
+ * names each line's colour. Chosen to stay apart for the common colour-vision deficiencies
+ * (orange/blue first) and on GitHub's light and dark backgrounds.
+ */
+const LINE_COLOURS = [
+    { name: 'orange', hex: '#e8590c' },
+    { name: 'blue', hex: '#1c7ed6' },
+    { name: 'red', hex: '#c92a2a' },
+    { name: 'grey', hex: '#868e96' },
+    { name: 'green', hex: '#2b8a3e' },
+    { name: 'purple', hex: '#862e9c' },
+];
+/**
+ * A Mermaid `xychart-beta` line chart (GitHub renders it in job summaries). Each series gets a
+ * named colour (Mermaid front matter `config.themeVariables.xyChart.plotColorPalette`) and the
+ * title says which is which ("… — canary orange, baseline blue"); `yTitle` is the y axis with
+ * its unit (e.g. "error rate (share of requests)"). At most LINE_COLOURS.length series.
+ */
+function lineChart(title, xLabels, series, yTitle, options = {}) {
+    if (series.length > LINE_COLOURS.length)
+        throw new Error(`lineChart: ${series.length} series, at most ${LINE_COLOURS.length} colours`);
     const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '0');
+    const text = (t) => t.replace(/"/g, "'");
     let positions = xLabels.map((_, i) => i);
     if (options.missing === 'skip') {
         positions = positions.filter((i) => series.every((s) => Number.isFinite(s.values[i])));
         if (positions.length < 2)
             return '';
     }
+    const colours = series.map((s, i) => ({ series: s.name, ...LINE_COLOURS[i] }));
+    const key = colours.map((c) => `${c.series} ${c.name}`).join(', ');
     const lines = [
         '```mermaid',
+        '---',
+        'config:',
+        '  themeVariables:',
+        '    xyChart:',
+        `      plotColorPalette: "${colours.map((c) => c.hex).join(', ')}"`,
+        '---',
         'xychart-beta',
-        `  title "${title.replace(/"/g, "'")}"`,
-        `  x-axis [${positions.map((i) => `"${xLabels[i].replace(/"/g, "'")}"`).join(', ')}]`,
-        yTitle ? `  y-axis "${yTitle.replace(/"/g, "'")}"` : '',
+        `  title "${text(`${title} — ${key}`)}"`,
+        `  x-axis [${positions.map((i) => `"${text(xLabels[i])}"`).join(', ')}]`,
+        `  y-axis "${text(yTitle)}"`,
         ...series.map((s) => `  line [${positions.map((i) => num(s.values[i])).join(', ')}]`),
         '```',
-    ].filter((l) => l !== '');
-    const legend = series.length > 1 ? `\n_Lines, in order: ${series.map((s) => s.name).join(', ')}_\n` : '';
+    ];
+    const legend = `\n_Lines: ${colours.map((c) => `${c.series} (${c.name})`).join(', ')}_\n`;
     return lines.join('\n') + '\n' + legend + '\n';
 }
 function formatBytes(n) {
