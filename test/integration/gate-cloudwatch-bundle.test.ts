@@ -110,7 +110,7 @@ it('passes a healthy canary read live from moto, and fails at once on an alarm a
     expect(healthy.exitCode).toBe(0);
     expect(healthy.outputs.verdict).toBe('pass');
     expect(healthy.summary).toContain('| shop-5xx | 🟢 OK | Threshold Crossed: no datapoint above 10 |');
-    expect(healthy.summary).toContain('errors: canary');
+    expect(healthy.summary).toContain('title "errors — canary orange"');
 
     await cw.send(
       new SetAlarmStateCommand({

@@ -124,7 +124,7 @@ it('passes a healthy canary: alarms OK, 5XX like the baseline; summary has the a
   const md = reporter.summaryMarkdown;
   expect(md).toContain('### CloudWatch alarms');
   expect(md).toMatch(/\| shop-prod-5xx \| 🟢 OK \| Threshold Crossed: 1 datapoint \[2\.0\] was not greater than the threshold \(10\.0\)\. \| \d{4}-\d\d-\d\dT/);
-  expect(md).toContain('target-5xx: canary vs baseline');
+  expect(md).toContain('title "target-5xx — canary orange, baseline blue"');
   expect(md).toContain('line [4, 5, 3, 4, 5, 3]');
 });
 
