@@ -9918,8 +9918,12 @@ function parseInputs(raw) {
     const waitMs = parseDuration('wait', get('wait'));
     if (waitMs <= 0)
         throw new errors_InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
-    const pollIntervalMs = parseDuration('poll-interval', get('poll-interval'));
-    if (pollIntervalMs < 100)
+    // The default never conflicts with an explicit wait: it shrinks to the wait; only an explicit value is checked.
+    const pollExplicit = (raw['poll-interval'] ?? '').trim() !== '';
+    const pollIntervalMs = pollExplicit
+        ? parseDuration('poll-interval', get('poll-interval'))
+        : Math.min(parseDuration('poll-interval', get('poll-interval')), waitMs);
+    if (pollExplicit && pollIntervalMs < 100)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is shorter than 100ms`, 'Give a duration such as 15s');
     if (pollIntervalMs > waitMs)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is longer than wait '${get('wait')}'`, 'Poll at least once within the wait');
