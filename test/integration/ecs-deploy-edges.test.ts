@@ -133,9 +133,42 @@ describe('more bad input: one ::error::, exit 1, no AWS call', () => {
     [{ images: `app=${IMAGE}`, 'poll-interval': '0s' }, 'poll-interval'],
     [{ images: `app=${IMAGE}`, 'on-timeout': 'ignore' }, 'on-timeout'],
     [{ images: `app=${IMAGE}`, environment: 'app MODE=b' }, 'environment'],
+    [{ images: 'app=123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:abc' }, 'images'],
+    [{ images: `=${IMAGE}` }, 'images'],
+    [{ images: 'app=' }, 'images'],
+    [{ images: '' }, 'images'],
+    [{ images: `app=${IMAGE}`, 'require-digest': 'maybe' }, 'require-digest'],
   ])('%p names %s', async (inputs, name) => {
     const r = await deploy(inputs);
     expectCleanFailure(r, `Input '${name}'`);
     expect(double.calls).toEqual([]);
+  });
+});
+
+describe('probes', () => {
+  it('a throttling storm on every read for 2 s while waiting still ends succeeded', async () => {
+    await withDouble();
+    let until = 0;
+    double.refuseWhen((c) => {
+      if (double.callsOf('UpdateService').length === 0 || !/^Describe|^List/.test(c.operation)) return undefined;
+      until ||= Date.now() + 2000;
+      return Date.now() < until ? new AwsError('ThrottlingException', 'Rate exceeded') : undefined;
+    });
+    const r = await deploy({ images: `app=${IMAGE}`, 'poll-interval': '200ms' });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs.status).toBe('succeeded');
+  });
+
+  it('a tag-only image with require-digest: false deploys that tag', async () => {
+    await withDouble();
+    const r = await deploy({ images: 'app=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.2.3', 'require-digest': 'false' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs.status).toBe('succeeded');
+  });
+
+  it('tag plus digest is accepted', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.2.3@${DIGEST}` });
+    expect(r.exitCode).toBe(0);
   });
 });
