@@ -10814,9 +10814,14 @@ const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'supersed
  * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
  * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
  * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest).
+ * failRelease filters superseded|deployed and takes the newest). None when the newest revision
+ * is `uninstalled`.
  */
 function lastGood(history) {
+    // `helm uninstall --keep-history` marks the newest revision `uninstalled`: nothing serves, and
+    // going "back" would bring back what a person removed.
+    if (latest(history)?.status === 'uninstalled')
+        return undefined;
     return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
 }
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
@@ -10965,7 +10970,7 @@ async function goBack(ops, release, before, failed, after, why) {
     }
     if (previous === undefined) {
         // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; ${latest(after)?.status === 'uninstalled' ? 'the release was uninstalled (--keep-history) and is not brought back' : 'no kept revision is deployed or superseded'}, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = nextRevision(after);

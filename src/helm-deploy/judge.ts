@@ -25,9 +25,13 @@ export const hasServedStatus = (e: HistoryEntry) => e.status === 'deployed' || e
  * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
  * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
  * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest).
+ * failRelease filters superseded|deployed and takes the newest). None when the newest revision
+ * is `uninstalled`.
  */
 export function lastGood(history: readonly HistoryEntry[]): HistoryEntry | undefined {
+  // `helm uninstall --keep-history` marks the newest revision `uninstalled`: nothing serves, and
+  // going "back" would bring back what a person removed.
+  if (latest(history)?.status === 'uninstalled') return undefined;
   return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
 }
 
