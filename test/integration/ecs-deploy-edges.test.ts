@@ -52,6 +52,20 @@ describe('success needs ECS to confirm the service runs the new task definition'
     expectCleanFailure(r, 'Amazon ECS', 'could not confirm which task definition the service runs');
     expect(r.outputs.status).toBe('failed');
   });
+  it('CodeDeploy Succeeded but DescribeServices refused afterwards: failed, exit 1, never succeeded', async () => {
+    double = await startEcsDouble({ scenario: 'healthy', stageMs: 150, minuteMs: 10 });
+    double.seedService({ controller: 'CODE_DEPLOY' });
+    double.seedDeploymentGroup({ application: 'web-app', deploymentGroup: 'web-dg', cluster: 'default', service: 'web', holdAtReady: false, alarms: [] });
+    double.refuseWhen((c) =>
+      c.operation === 'DescribeServices' && double.callsOf('CreateDeployment').length > 0
+        ? new AwsError('AccessDeniedException', 'User is not authorized to perform: ecs:DescribeServices')
+        : undefined,
+    );
+    const r = await deploy({ images: `app=${IMAGE}`, strategy: 'codedeploy', 'codedeploy-application': 'web-app', 'codedeploy-deployment-group': 'web-dg' });
+    expect(r.outputs.status).not.toBe('succeeded');
+    expectCleanFailure(r, 'AWS CodeDeploy', 'could not confirm');
+    expect(r.outputs.status).toBe('failed');
+  });
 });
 
 describe('ECS that cannot be reached or asked: fail closed', () => {
