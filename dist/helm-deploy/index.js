@@ -10814,15 +10814,15 @@ const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'supersed
  * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
  * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
  * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest). None when the newest revision
- * is `uninstalled`.
+ * failRelease filters superseded|deployed and takes the newest). Only revisions after the newest
+ * `uninstalled` one count.
  */
 function lastGood(history) {
-    // `helm uninstall --keep-history` marks the newest revision `uninstalled`: nothing serves, and
-    // going "back" would bring back what a person removed.
-    if (latest(history)?.status === 'uninstalled')
-        return undefined;
-    return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+    // `helm uninstall --keep-history` marks the revision `uninstalled`: what served before it was
+    // removed by a person, and going "back" to it would bring it back.
+    const removedAt = latest(history.filter((e) => e.status === 'uninstalled'))?.revision ?? 0;
+    const since = history.filter((e) => e.revision > removedAt);
+    return lastDeployed(since) ?? latest(since.filter(hasServedStatus));
 }
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function previousGood(history, before) {
@@ -10908,7 +10908,7 @@ async function clearPending(ops, release, history) {
     const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
     if (!good && hasServed(history)) {
         // history-max pruned the revisions that could tell: never uninstall what may have served
-        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and ${history.some((e) => e.status === 'uninstalled') ? 'no revision since it was uninstalled (--keep-history) is deployed or superseded' : `no kept revision is deployed or superseded (oldest kept: ${history[0].revision})`}, so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     const cure = good
         ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`

@@ -53,7 +53,7 @@ async function clearPending(ops: ReleaseOps, release: string, history: HistoryEn
     // history-max pruned the revisions that could tell: never uninstall what may have served
     throw new DeployFailed(
       { release, status: 'pending', history },
-      `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`,
+      `${stuckText}, and ${history.some((e) => e.status === 'uninstalled') ? 'no revision since it was uninstalled (--keep-history) is deployed or superseded' : `no kept revision is deployed or superseded (oldest kept: ${history[0].revision})`}, so there is nothing proven good to roll back to`,
       `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`,
     );
   }

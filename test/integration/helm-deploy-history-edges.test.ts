@@ -24,3 +24,13 @@ it('1 superseded, 2 uninstalled (helm uninstall --keep-history): a failed deploy
   expect(c.writes().filter((w) => /^helm (rollback|uninstall)/.test(w))).toEqual([]);
   expect(c.history('shop').map((e) => `${e.revision}:${e.status}`)).toEqual(['1:superseded', '2:uninstalled']);
 });
+
+it('1 superseded, 2 uninstalled, 3 pending-install (a re-install that was cancelled), recover-pending: revision 1 is not brought back', async () => {
+  const c = new Cluster();
+  clusters.push(c);
+  c.seedHistory('shop', ['superseded', 'uninstalled', 'pending-install']);
+  const r = await c.deploy({ release: 'shop', image: IMAGE_B, 'recover-pending': 'true' });
+  expectCleanFailure(r, 'stuck in pending-install at revision 3', 'no revision since it was uninstalled');
+  expect(c.writes().filter((w) => w.startsWith('helm rollback'))).toEqual([]);
+  expect(c.history('shop').map((e) => `${e.revision}:${e.status}`)).toEqual(['1:superseded', '2:uninstalled', '3:pending-install']);
+});
