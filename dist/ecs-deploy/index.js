@@ -11354,6 +11354,18 @@ function checkStrategy(inputs, strategy, configured) {
     if (strategy !== 'codedeploy' && configured === 'codedeploy') {
         throw new errors_InputError('strategy', `is ${strategy}, but service '${inputs.service}' uses the CODE_DEPLOY deployment controller`, 'Set strategy: codedeploy with codedeploy-application and codedeploy-deployment-group');
     }
+    // With strategy empty the parser could not tell; a setting the deployment would ignore is refused here.
+    const settings = [
+        ['canary-percent', inputs.native.canaryPercent, 'canary'],
+        ['canary-bake-time', inputs.native.canaryBakeTimeMinutes, 'canary'],
+        ['linear-step-percent', inputs.native.linearStepPercent, 'linear'],
+        ['linear-step-bake-time', inputs.native.linearStepBakeTimeMinutes, 'linear'],
+    ];
+    for (const [name, given, wanted] of settings) {
+        if (given !== undefined && strategy !== wanted) {
+            throw new errors_InputError(name, `applies to strategy: ${wanted}, but service '${inputs.service}' deploys by ${strategy}`, `Remove ${name}, or set strategy: ${wanted}`);
+        }
+    }
     if (inputs.native.pauseAt !== 'none' && strategy === 'rolling') {
         throw new errors_InputError('pause-at', `'${inputs.native.pauseAt}' needs lifecycle hooks, but service '${inputs.service}' deploys by rolling update`, 'Set strategy: blue-green, canary or linear, or pause-at: none');
     }

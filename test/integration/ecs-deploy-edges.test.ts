@@ -186,3 +186,12 @@ describe('probes', () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+describe('settings for a strategy the service does not use', () => {
+  it('canary-percent with strategy empty on a rolling service: input error naming it, nothing written', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, 'canary-percent': '10' });
+    expectCleanFailure(r, "Input 'canary-percent'", 'rolling');
+    expect(double.calls.filter((c) => !/^(Describe|List|Get)/.test(c.operation))).toEqual([]);
+  });
+});
