@@ -9928,8 +9928,12 @@ function parseInputs(raw) {
     const waitMs = parseDuration('wait', get('wait'));
     if (waitMs <= 0)
         throw new errors_InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
-    const pollIntervalMs = parseDuration('poll-interval', get('poll-interval'));
-    if (pollIntervalMs < 100)
+    // The default never conflicts with an explicit wait: it shrinks to the wait; only an explicit value is checked.
+    const pollExplicit = (raw['poll-interval'] ?? '').trim() !== '';
+    const pollIntervalMs = pollExplicit
+        ? parseDuration('poll-interval', get('poll-interval'))
+        : Math.min(parseDuration('poll-interval', get('poll-interval')), waitMs);
+    if (pollExplicit && pollIntervalMs < 100)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is shorter than 100ms`, 'Give a duration such as 15s');
     if (pollIntervalMs > waitMs)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is longer than wait '${get('wait')}'`, 'Poll at least once within the wait');
@@ -10715,7 +10719,12 @@ async function finish(ctx, out, sd, result, opts) {
     out.noticedAt = ctx.clock.now();
     out.result = result;
     const service = await addServiceCounts(ctx, out);
-    if (result === 'succeeded' && service) {
+    if (result === 'succeeded' && !service) {
+        // Success is the deployment SUCCESSFUL and the service seen running it: unconfirmed is not success.
+        out.result = 'failed';
+        out.statusReason = 'ECS reports SUCCESSFUL, but DescribeServices could not confirm which task definition the service runs';
+    }
+    else if (result === 'succeeded' && service) {
         const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
         if (service.currentServiceDeployment && service.currentServiceDeployment !== out.deploymentId) {
             out.result = 'superseded';
@@ -10725,7 +10734,11 @@ async function finish(ctx, out, sd, result, opts) {
             out.result = 'failed';
             out.statusReason = `ECS reports SUCCESSFUL, but the primary deployment runs ${primary?.taskDefinition ?? 'nothing'}, not ${opts.taskDefinitionArn}`;
         }
-        else if ((primary?.runningCount ?? 0) < (primary?.desiredCount ?? 0)) {
+        else if (!primary) {
+            out.result = 'failed';
+            out.statusReason = 'ECS reports SUCCESSFUL, but the service has no PRIMARY deployment';
+        }
+        else if ((primary.runningCount ?? 0) < (primary.desiredCount ?? 0)) {
             out.result = 'failed';
             out.statusReason = `ECS reports SUCCESSFUL, but only ${primary?.runningCount ?? 0} of ${primary?.desiredCount ?? 0} tasks of the new task definition run`;
         }
@@ -10736,7 +10749,8 @@ async function finish(ctx, out, sd, result, opts) {
     }
     if (out.result === 'rolled-back' || out.result === 'failed') {
         out.stoppedTasks = await stoppedTasks(ctx, opts.taskDefinitionArn);
-        out.rollbackReason = rollbackReason(sd, out.stoppedTasks);
+        // ECS said SUCCESSFUL but the service did not show it: that check is the reason, not ECS's text.
+        out.rollbackReason = result === 'succeeded' ? scrubServiceText(out.statusReason ?? '') : rollbackReason(sd, out.stoppedTasks);
     }
     return out;
 }
@@ -10889,9 +10903,16 @@ async function countTasksAfterCodeDeploy(ctx, outcome) {
         outcome.runningCount = svc?.runningCount;
         outcome.desiredCount = svc?.desiredCount;
         outcome.pendingCount = svc?.pendingCount;
+        if (!svc)
+            throw new Error('no service in the answer');
     }
     catch {
         ctx.reporter.warning('DescribeServices failed after the CodeDeploy deployment: running-count is left empty');
+        // Success needs ECS to show the service: a Succeeded that ECS cannot confirm is not reported as one.
+        if (outcome.result === 'succeeded') {
+            outcome.result = 'failed';
+            outcome.rollbackReason = 'CodeDeploy reports Succeeded, but DescribeServices could not confirm the service runs it';
+        }
     }
 }
 
@@ -11371,6 +11392,18 @@ function checkStrategy(inputs, strategy, configured) {
     }
     if (strategy !== 'codedeploy' && configured === 'codedeploy') {
         throw new errors_InputError('strategy', `is ${strategy}, but service '${inputs.service}' uses the CODE_DEPLOY deployment controller`, 'Set strategy: codedeploy with codedeploy-application and codedeploy-deployment-group');
+    }
+    // With strategy empty the parser could not tell; a setting the deployment would ignore is refused here.
+    const settings = [
+        ['canary-percent', inputs.native.canaryPercent, 'canary'],
+        ['canary-bake-time', inputs.native.canaryBakeTimeMinutes, 'canary'],
+        ['linear-step-percent', inputs.native.linearStepPercent, 'linear'],
+        ['linear-step-bake-time', inputs.native.linearStepBakeTimeMinutes, 'linear'],
+    ];
+    for (const [name, given, wanted] of settings) {
+        if (given !== undefined && strategy !== wanted) {
+            throw new errors_InputError(name, `applies to strategy: ${wanted}, but service '${inputs.service}' deploys by ${strategy}`, `Remove ${name}, or set strategy: ${wanted}`);
+        }
     }
     if (inputs.native.pauseAt !== 'none' && strategy === 'rolling') {
         throw new errors_InputError('pause-at', `'${inputs.native.pauseAt}' needs lifecycle hooks, but service '${inputs.service}' deploys by rolling update`, 'Set strategy: blue-green, canary or linear, or pause-at: none');

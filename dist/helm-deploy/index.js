@@ -10824,10 +10824,15 @@ const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'supersed
  * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
  * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
  * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest).
+ * failRelease filters superseded|deployed and takes the newest). Only revisions after the newest
+ * `uninstalled` one count.
  */
 function lastGood(history) {
-    return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+    // `helm uninstall --keep-history` marks the revision `uninstalled`: what served before it was
+    // removed by a person, and going "back" to it would bring it back.
+    const removedAt = latest(history.filter((e) => e.status === 'uninstalled'))?.revision ?? 0;
+    const since = history.filter((e) => e.revision > removedAt);
+    return lastDeployed(since) ?? latest(since.filter(hasServedStatus));
 }
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function previousGood(history, before) {
@@ -10913,7 +10918,7 @@ async function clearPending(ops, release, history) {
     const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
     if (!good && hasServed(history)) {
         // history-max pruned the revisions that could tell: never uninstall what may have served
-        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and ${history.some((e) => e.status === 'uninstalled') ? 'no revision since it was uninstalled (--keep-history) is deployed or superseded' : `no kept revision is deployed or superseded (oldest kept: ${history[0].revision})`}, so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     const cure = good
         ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
@@ -10975,7 +10980,7 @@ async function goBack(ops, release, before, failed, after, why) {
     }
     if (previous === undefined) {
         // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; ${latest(after)?.status === 'uninstalled' ? 'the release was uninstalled (--keep-history) and is not brought back' : 'no kept revision is deployed or superseded'}, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = nextRevision(after);

@@ -2972,18 +2972,27 @@ async function syncSignatureTags(client, from, to, tags, mode, concurrency, repo
     }
     return out;
 }
-function layerDigests(m) {
+/**
+ * One key per layer descriptor: digest plus annotations. cosign's payload (the layer blob) is the
+ * same for every signature of one image; the signature itself is the layer's
+ * `dev.cosignproject.cosign/signature` annotation (and certificate/bundle), so the digest alone
+ * cannot tell two signatures apart.
+ */
+function layerKeys(m) {
     try {
         const json = JSON.parse(m.bytes.toString('utf8'));
-        return (json.layers ?? []).map((l) => l.digest ?? '');
+        return (json.layers ?? []).map((l) => {
+            const annotations = Object.entries(l.annotations ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+            return JSON.stringify([l.digest ?? '', annotations]);
+        });
     }
     catch {
         return [];
     }
 }
 function holdsAllLayers(destination, source) {
-    const have = new Set(layerDigests(destination));
-    const want = layerDigests(source);
+    const have = new Set(layerKeys(destination));
+    const want = layerKeys(source);
     return want.length > 0 && want.every((d) => have.has(d));
 }
 

@@ -150,8 +150,13 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): EcsDeployInputs {
   const codedeploy = parseCodeDeploy(get, strategy, action);
   const waitMs = parseDuration('wait', get('wait'));
   if (waitMs <= 0) throw new InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
-  const pollIntervalMs = parseDuration('poll-interval', get('poll-interval'));
-  if (pollIntervalMs < 100) throw new InputError('poll-interval', `'${get('poll-interval')}' is shorter than 100ms`, 'Give a duration such as 15s');
+  // The default never conflicts with an explicit wait: it shrinks to the wait; only an explicit value is checked.
+  const pollExplicit = (raw['poll-interval'] ?? '').trim() !== '';
+  const pollIntervalMs = pollExplicit
+    ? parseDuration('poll-interval', get('poll-interval'))
+    : Math.min(parseDuration('poll-interval', get('poll-interval')), waitMs);
+  if (pollExplicit && pollIntervalMs < 100)
+    throw new InputError('poll-interval', `'${get('poll-interval')}' is shorter than 100ms`, 'Give a duration such as 15s');
   if (pollIntervalMs > waitMs)
     throw new InputError('poll-interval', `'${get('poll-interval')}' is longer than wait '${get('wait')}'`, 'Poll at least once within the wait');
   const onTimeout = parseEnum('on-timeout', get('on-timeout'), ['fail', 'rollback'] as const);

@@ -98,7 +98,13 @@ export async function countTasksAfterCodeDeploy(ctx: EcsContext, outcome: Deploy
     outcome.runningCount = svc?.runningCount;
     outcome.desiredCount = svc?.desiredCount;
     outcome.pendingCount = svc?.pendingCount;
+    if (!svc) throw new Error('no service in the answer');
   } catch {
     ctx.reporter.warning('DescribeServices failed after the CodeDeploy deployment: running-count is left empty');
+    // Success needs ECS to show the service: a Succeeded that ECS cannot confirm is not reported as one.
+    if (outcome.result === 'succeeded') {
+      outcome.result = 'failed';
+      outcome.rollbackReason = 'CodeDeploy reports Succeeded, but DescribeServices could not confirm the service runs it';
+    }
   }
 }

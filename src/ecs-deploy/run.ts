@@ -209,6 +209,22 @@ function checkStrategy(inputs: EcsDeployInputs, strategy: Strategy, configured: 
       'Set strategy: codedeploy with codedeploy-application and codedeploy-deployment-group',
     );
   }
+  // With strategy empty the parser could not tell; a setting the deployment would ignore is refused here.
+  const settings: [string, number | undefined, Strategy][] = [
+    ['canary-percent', inputs.native.canaryPercent, 'canary'],
+    ['canary-bake-time', inputs.native.canaryBakeTimeMinutes, 'canary'],
+    ['linear-step-percent', inputs.native.linearStepPercent, 'linear'],
+    ['linear-step-bake-time', inputs.native.linearStepBakeTimeMinutes, 'linear'],
+  ];
+  for (const [name, given, wanted] of settings) {
+    if (given !== undefined && strategy !== wanted) {
+      throw new InputError(
+        name,
+        `applies to strategy: ${wanted}, but service '${inputs.service}' deploys by ${strategy}`,
+        `Remove ${name}, or set strategy: ${wanted}`,
+      );
+    }
+  }
   if (inputs.native.pauseAt !== 'none' && strategy === 'rolling') {
     throw new InputError(
       'pause-at',

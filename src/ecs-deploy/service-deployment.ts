@@ -152,7 +152,11 @@ async function finish(
   out.noticedAt = ctx.clock.now();
   out.result = result;
   const service = await addServiceCounts(ctx, out);
-  if (result === 'succeeded' && service) {
+  if (result === 'succeeded' && !service) {
+    // Success is the deployment SUCCESSFUL and the service seen running it: unconfirmed is not success.
+    out.result = 'failed';
+    out.statusReason = 'ECS reports SUCCESSFUL, but DescribeServices could not confirm which task definition the service runs';
+  } else if (result === 'succeeded' && service) {
     const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
     if (service.currentServiceDeployment && service.currentServiceDeployment !== out.deploymentId) {
       out.result = 'superseded';
@@ -160,7 +164,10 @@ async function finish(
     } else if (opts.taskDefinitionArn && primary?.taskDefinition !== opts.taskDefinitionArn) {
       out.result = 'failed';
       out.statusReason = `ECS reports SUCCESSFUL, but the primary deployment runs ${primary?.taskDefinition ?? 'nothing'}, not ${opts.taskDefinitionArn}`;
-    } else if ((primary?.runningCount ?? 0) < (primary?.desiredCount ?? 0)) {
+    } else if (!primary) {
+      out.result = 'failed';
+      out.statusReason = 'ECS reports SUCCESSFUL, but the service has no PRIMARY deployment';
+    } else if ((primary.runningCount ?? 0) < (primary.desiredCount ?? 0)) {
       out.result = 'failed';
       out.statusReason = `ECS reports SUCCESSFUL, but only ${primary?.runningCount ?? 0} of ${primary?.desiredCount ?? 0} tasks of the new task definition run`;
     }
@@ -171,7 +178,8 @@ async function finish(
   }
   if (out.result === 'rolled-back' || out.result === 'failed') {
     out.stoppedTasks = await stoppedTasks(ctx, opts.taskDefinitionArn);
-    out.rollbackReason = rollbackReason(sd, out.stoppedTasks);
+    // ECS said SUCCESSFUL but the service did not show it: that check is the reason, not ECS's text.
+    out.rollbackReason = result === 'succeeded' ? scrubServiceText(out.statusReason ?? '') : rollbackReason(sd, out.stoppedTasks);
   }
   return out;
 }

@@ -25,10 +25,15 @@ export const hasServedStatus = (e: HistoryEntry) => e.status === 'deployed' || e
  * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
  * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
  * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest).
+ * failRelease filters superseded|deployed and takes the newest). Only revisions after the newest
+ * `uninstalled` one count.
  */
 export function lastGood(history: readonly HistoryEntry[]): HistoryEntry | undefined {
-  return lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+  // `helm uninstall --keep-history` marks the revision `uninstalled`: what served before it was
+  // removed by a person, and going "back" to it would bring it back.
+  const removedAt = latest(history.filter((e) => e.status === 'uninstalled'))?.revision ?? 0;
+  const since = history.filter((e) => e.revision > removedAt);
+  return lastDeployed(since) ?? latest(since.filter(hasServedStatus));
 }
 
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */

@@ -53,7 +53,7 @@ async function clearPending(ops: ReleaseOps, release: string, history: HistoryEn
     // history-max pruned the revisions that could tell: never uninstall what may have served
     throw new DeployFailed(
       { release, status: 'pending', history },
-      `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`,
+      `${stuckText}, and ${history.some((e) => e.status === 'uninstalled') ? 'no revision since it was uninstalled (--keep-history) is deployed or superseded' : `no kept revision is deployed or superseded (oldest kept: ${history[0].revision})`}, so there is nothing proven good to roll back to`,
       `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`,
     );
   }
@@ -150,7 +150,7 @@ async function goBack(
     // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
     throw new DeployFailed(
       { ...base, revision: failed, status: 'failed', history: after },
-      `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`,
+      `deploy of ${release} failed at revision ${failed}; ${latest(after)?.status === 'uninstalled' ? 'the release was uninstalled (--keep-history) and is not brought back' : 'no kept revision is deployed or superseded'}, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`,
       `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`,
     );
   }

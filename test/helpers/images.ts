@@ -223,7 +223,7 @@ export async function attachCosignSignature(
   host: string,
   repo: string,
   subjectDigest: string,
-  opts: { suffix?: 'sig' | 'att' | 'sbom'; credentials?: string; appendTo?: Buffer } = {},
+  opts: { suffix?: 'sig' | 'att' | 'sbom'; credentials?: string; appendTo?: Buffer; cosignPayload?: boolean } = {},
 ): Promise<{ tag: string; digest: string; bytes: Buffer; layers: string[] }> {
   const base = `http://${host}`;
   const payload = Buffer.from(
@@ -233,7 +233,8 @@ export async function attachCosignSignature(
         image: { 'docker-manifest-digest': subjectDigest },
         type: 'cosign container image signature',
       },
-      optional: { nonce: randomBytes(8).toString('hex') },
+      // cosignPayload: cosign's default payload ("optional": null), byte-identical for every signature of one image
+      optional: opts.cosignPayload ? null : { nonce: randomBytes(8).toString('hex') },
     }),
   );
   const payloadDigest = await rawBlob(base, repo, opts.credentials, payload);

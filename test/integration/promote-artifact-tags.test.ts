@@ -162,6 +162,24 @@ describe('cosign signature tags travel with the image (issue 9 §3)', () => {
   });
 });
 
+describe('cosign signatures are told apart by their signature, not only their payload', () => {
+  it('a destination tag whose layer has the same payload but lacks a signature the source added (key rotation) is not "already there"', async () => {
+    // cosign's payload is the same for every signature of one image: only the layer's annotations differ.
+    const image = await pushTestImage(dev.host, 'team/rotated', 'rc', { layerSizes: [2_000] });
+    const first = await attachCosignSignature(dev.host, 'team/rotated', image.digest, { cosignPayload: true });
+    const src = `${devProxy.host}/team/rotated@${image.digest}`;
+    const once = await promote({ source: src, destinations: `${prodProxy.host}/rotated/app:1.0` });
+    expect(once.exitCode).toBe(0);
+    expect(await digestAt(prod.host, 'rotated/app', first.tag)).toBe(first.digest);
+    const both = await attachCosignSignature(dev.host, 'team/rotated', image.digest, { cosignPayload: true, appendTo: first.bytes });
+    expect(both.layers[0]).toBe(both.layers[1]);
+    const r = await promote({ source: src, destinations: `${prodProxy.host}/rotated/app:1.0` });
+    expect(r.summary).not.toContain('already there');
+    expectCleanFailure(r, first.tag, first.digest, both.digest, 'not overwritten');
+    expect(await digestAt(prod.host, 'rotated/app', first.tag)).toBe(first.digest);
+  });
+});
+
 describe('a tag write is read back (issue 9 §4)', () => {
   let x: PushedImage;
   let y: PushedImage;

@@ -13,6 +13,7 @@ import type { Scenario } from './plans';
 
 export type { Scenario } from './plans';
 export type { RecordedCall } from './protocol';
+export { AwsError } from './protocol';
 export { ACCOUNT, REGION } from './ecs-model';
 export { CIRCUIT_BREAKER_REASON, ALARM_REASON } from './plans';
 
@@ -38,6 +39,8 @@ export interface EcsDouble {
   seedDeploymentGroup(g: DeploymentGroupSeed): void;
   /** Calls of one operation (e.g. 'DescribeServiceDeployments'). */
   callsOf(operation: string): RecordedCall[];
+  /** Refuse calls as ECS would (an AWS error shape) wherever `refuse` returns one; undefined answers normally. */
+  refuseWhen(refuse: ((call: RecordedCall) => AwsError | undefined) | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -102,7 +105,10 @@ export async function startEcsDouble(opts: EcsDoubleOptions = {}): Promise<EcsDo
   });
   const codedeploy = new CodeDeployModel(ecs, { stageMs, scenario: () => scenario });
   let throttleCount = 0;
+  let refuse: ((call: RecordedCall) => AwsError | undefined) | undefined;
   const server = await startJsonServer({ ecs: ecsHandler(ecs), codedeploy: codedeploy.handler() }, (call) => {
+    const refusal = refuse?.(call);
+    if (refusal) throw refusal;
     // Throttling: every other read is refused the way ECS does ("Rate exceeded"); the SDK retries.
     if (scenario === 'throttle' && /^Describe|^List|^GetDeployment$/.test(call.operation) && throttleCount++ % 2 === 0) {
       throw new AwsError('ThrottlingException', 'Rate exceeded');
@@ -128,6 +134,9 @@ export async function startEcsDouble(opts: EcsDoubleOptions = {}): Promise<EcsDo
     seedService: (input) => ecs.seedService(input),
     seedDeploymentGroup: (g) => codedeploy.seedGroup(g),
     callsOf: (operation) => server.calls.filter((c) => c.operation === operation),
+    refuseWhen: (fn) => {
+      refuse = fn;
+    },
     stop: async () => {
       await Promise.all(pendingLogs);
       await server.close();
