@@ -155,3 +155,52 @@ describe('special file names under a prefix without its trailing slash, beside s
     );
   });
 });
+
+it('an index.html whose hashed asset is refused never goes live', async () => {
+  const before = await body('site/index.html');
+  proxy.clear();
+  proxy.answer = (q) =>
+    q.method === 'PUT' && q.url.includes('/assets/app-9d9d9d9d.js')
+      ? { status: 403, body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' }
+      : undefined;
+  try {
+    const r = await step({
+      'source-dir': writeBuild('b4', { 'index.html': '<script src="assets/app-9d9d9d9d.js">', 'assets/app-9d9d9d9d.js': 'x', 'other.txt': 'o' }),
+      prefix: 'site',
+      concurrency: '1',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout.match(/::error::/g)).toHaveLength(1);
+    expect(await body('site/index.html')).toBe(before);
+    expect(proxy.requests.filter((q) => q.method === 'PUT').map((q) => decodeURIComponent(q.url.split('?')[0]))).toEqual([
+      `/${BUCKET}/site/assets/app-9d9d9d9d.js`,
+    ]);
+  } finally {
+    proxy.answer = undefined;
+  }
+});
+
+describe('keep-previous and other inputs at and past their limits: one ::error::, exit 1, no request', () => {
+  it.each([
+    ['keep-previous', '-1'],
+    ['keep-previous', '51'],
+    ['keep-previous', '1.5'],
+    ['keep-previous', 'all'],
+    ['prefix', 'site/../etc'],
+    ['invalidate', '/site/a*b'],
+    ['invalidate', 'site/index.html'],
+    ['concurrency', '0'],
+    ['aws-region', 'eu_west_1'],
+  ])('%s: %s', async (input, value) => {
+    proxy.clear();
+    const r = await step({ 'source-dir': path.join(temp, 'b1'), prefix: 'site', [input]: value });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout.match(/::error::/g)).toHaveLength(1);
+    expect(r.stdout).toContain(`Input '${input}'`);
+    expect(proxy.requests).toEqual([]);
+  });
+  it('keep-previous 50 is accepted', async () => {
+    const r = await step({ 'source-dir': path.join(temp, 'b1'), prefix: 'site', 'keep-previous': '50', delete: 'true' });
+    expect(r.exitCode).toBe(0);
+  });
+});
