@@ -2648,7 +2648,7 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;
@@ -9373,6 +9373,9 @@ function resolveYamlPath(doc, segments) {
         if (key === undefined || next === undefined)
             return { keys, missingAt: n, parent: node ?? undefined };
         keys.push(key);
+        // An alias is not the node: editing through it would change every other use of the anchor.
+        if ((0,dist/* isAlias */.Vj)(next))
+            return { keys, alias: { at: n + 1, source: next.source } };
         node = next;
     }
     return { keys, node: node ?? undefined };
@@ -10035,6 +10038,10 @@ function setAtPath(text, file, path, value, createEntry, input) {
     let deepest;
     for (const doc of docs) {
         const r = resolveYamlPath(doc, path);
+        if (r.alias) {
+            const at = formatYamlPath(path.slice(0, r.alias.at));
+            throw new errors_InputError(input, `${file}: '${at}' is an alias (*${r.alias.source}) of the node anchored &${r.alias.source}, so ${formatYamlPath(path)} is not written there`, `Point ${input} at the anchored node itself (every *${r.alias.source} would change with it), or replace the alias in the file`);
+        }
         if (r.node) {
             if (!(0,dist/* isScalar */.jn)(r.node)) {
                 throw new errors_InputError(input, `${file}: '${formatYamlPath(path)}' is a ${(0,dist/* isMap */.jh)(r.node) ? 'map' : 'list'}, not a value`, `Name the key inside it, e.g. ${formatYamlPath(path)}.digest`);
