@@ -10720,6 +10720,10 @@ function decide(states, limits, final) {
     for (const { spec, samples } of states) {
         const inconclusive = samples.filter((x) => x.status === 'inconclusive' && !x.warmUp).length;
         if (inconclusive > limits.inconclusiveLimit) {
+            // Another metric's measured failure or outage is never excused as a lack of data.
+            const measured = measuredShortfall(states, limits);
+            if (measured)
+                return measured;
             return {
                 verdict: 'inconclusive',
                 rule: 'inconclusive-limit',
@@ -10746,6 +10750,24 @@ function decide(states, limits, final) {
             reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
         };
     }
+    const measured = measuredShortfall(states, limits);
+    if (measured)
+        return measured;
+    const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
+    const lacking = short[0];
+    return {
+        verdict: 'inconclusive',
+        rule: 'not-enough-samples',
+        metric: lacking.spec.name,
+        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
+    };
+}
+/**
+ * Rows 7 and 8 of the table: a metric short of min-samples successes that was measured failing
+ * (fail) or could not be measured (error); undefined when every shortfall is a lack of data.
+ */
+function measuredShortfall(states, limits) {
     const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
     const shortBy = (status) => short.find(({ samples }) => countOf(samples, status) > 0);
     const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
@@ -10767,13 +10789,7 @@ function decide(states, limits, final) {
             reason: `'${errored.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it could not be measured (${tally(errored)}); last error: ${last(errored.samples.filter((x) => x.status === 'error'))?.reason}`,
         };
     }
-    const lacking = short[0];
-    return {
-        verdict: 'inconclusive',
-        rule: 'not-enough-samples',
-        metric: lacking.spec.name,
-        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
-    };
+    return undefined;
 }
 /** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
 function rules_score(states) {
