@@ -9772,7 +9772,11 @@ function replaceScalar(source, node, value) {
     const [start, end] = rangeOf(node);
     // A block scalar (| or >) becomes one line: its header and body are replaced together.
     const block = node.type === dist/* Scalar */.X5.BLOCK_FOLDED || node.type === dist/* Scalar */.X5.BLOCK_LITERAL;
-    return { start, end: block ? Math.max(start, end - 1) : end, text: scalarText(value, block ? undefined : node.type) };
+    const text = scalarText(value, block ? undefined : node.type);
+    // An empty value (`digest:` with nothing after it) has an empty range right after the colon:
+    // without a space, `digest:sha256:...` would read back as one plain scalar.
+    const gap = start === end && start > 0 && !/\s/.test(source[start - 1]) ? ' ' : '';
+    return { start, end: block ? Math.max(start, end - 1) : end, text: gap + text };
 }
 /** Where a new pair goes in a block map, and the indentation of its keys. */
 function blockInsertPoint(source, map) {

@@ -55,7 +55,11 @@ export function replaceScalar(source: string, node: Scalar, value: string): Text
   const [start, end] = rangeOf(node);
   // A block scalar (| or >) becomes one line: its header and body are replaced together.
   const block = node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL;
-  return { start, end: block ? Math.max(start, end - 1) : end, text: scalarText(value, block ? undefined : node.type) };
+  const text = scalarText(value, block ? undefined : node.type);
+  // An empty value (`digest:` with nothing after it) has an empty range right after the colon:
+  // without a space, `digest:sha256:...` would read back as one plain scalar.
+  const gap = start === end && start > 0 && !/\s/.test(source[start - 1]) ? ' ' : '';
+  return { start, end: block ? Math.max(start, end - 1) : end, text: gap + text };
 }
 
 /** Where a new pair goes in a block map, and the indentation of its keys. */

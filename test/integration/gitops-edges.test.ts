@@ -23,6 +23,8 @@ const files: Record<string, string> = {
   'comment/values.yaml': `image:\n  # the digest promote-artifact pushed\n  digest: ${OLD}   # keep me\n  pullPolicy: IfNotPresent\n`,
   'crlf/kustomization.yaml': `resources:\r\n- deploy.yaml\r\nimages:\r\n- name: web # the app\r\n  newName: ${WEB}\r\n  newTag: "1.0.0" # old tag\r\n`,
   'crlf/deploy.yaml': DEPLOY,
+  // Charts often ship the key with no value: `digest:` is null until CI sets it.
+  'empty/values.yaml': `image:\n  repository: ${WEB}\n  digest:\n  pullPolicy: IfNotPresent\n`,
 };
 
 let repo: ManifestsRepo;
@@ -43,6 +45,7 @@ describe('edits that keep every other byte', () => {
     ['comment/values.yaml', { format: 'helm-values' }, (t: string) => t.replace(OLD, D1)],
     ['multi/app.yaml', { format: 'yaml-path', 'yaml-path': 'spec.template.spec.containers[0].image' }, (t: string) => t.replace('web:v0', `${WEB}@${D1}`)],
     ['crlf/kustomization.yaml', { format: 'kustomize', 'image-name': 'web' }, (t: string) => t.replace('newTag: "1.0.0"', `digest: "${D1}"`)],
+    ['empty/values.yaml', { format: 'helm-values' }, (t: string) => t.replace('digest:\n', `digest: ${D1}\n`)],
   ])('%s', async (file, inputs, expected) => {
     const r = await promote({ path: file.endsWith('kustomization.yaml') ? 'crlf' : file, ...inputs });
     expect(r.errors).toEqual([]);
