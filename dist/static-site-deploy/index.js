@@ -1869,16 +1869,23 @@ function manifestChanged(previous, next) {
 
 
 
-async function walk(dir, rel, out) {
+/** Symlinks are followed, as `aws s3 sync` does by default; `ancestors` (real paths) stops a cycle. */
+async function walk(dir, rel, out, ancestors = new Set()) {
+    const real = await (0,promises_.realpath)(dir);
+    if (ancestors.has(real))
+        return;
+    const seen = new Set([...ancestors, real]);
     for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
         const file = external_node_path_.join(dir, entry.name);
         const key = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.isDirectory())
-            await walk(file, key, out);
+            await walk(file, key, out, seen);
         else if (entry.isFile() || entry.isSymbolicLink()) {
             const s = await (0,promises_.stat)(file);
             if (s.isFile())
                 out.push({ key, file, size: s.size });
+            else if (s.isDirectory())
+                await walk(file, key, out, seen);
         }
     }
 }

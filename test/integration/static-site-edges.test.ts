@@ -4,7 +4,7 @@
  * empty files and a 0-byte `.gz`; a prefix given without its trailing slash beside another site
  * whose prefix starts with the same characters (`site` and `site2/`).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudFrontClient, CreateDistributionCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
@@ -203,4 +203,22 @@ describe('keep-previous and other inputs at and past their limits: one ::error::
     const r = await step({ 'source-dir': path.join(temp, 'b1'), prefix: 'site', 'keep-previous': '50', delete: 'true' });
     expect(r.exitCode).toBe(0);
   });
+});
+
+it('follows a symlinked directory in the build as aws s3 sync does: its files are uploaded, never silently left out', async () => {
+  const shared = writeBuild('shared', { 'fonts/inter-3f9a1c7e.woff2': 'font', 'logo.svg': '<svg/>' });
+  const dir = writeBuild('b6', { 'index.html': '<link href="shared/fonts/inter-3f9a1c7e.woff2">' });
+  symlinkSync(shared, path.join(dir, 'shared'));
+  mkdirSync(path.join(dir, 'docs'));
+  symlinkSync(shared, path.join(dir, 'docs', 'shared')); // the same directory under a second key
+  symlinkSync(dir, path.join(shared, 'loop')); // a cycle is walked once
+  const r = await step({ 'source-dir': dir, prefix: 'linked' });
+  expect(r.exitCode).toBe(0);
+  expect((await objects()).filter((k) => k.startsWith('linked/') && !k.includes('.shipline'))).toEqual([
+    'linked/docs/shared/fonts/inter-3f9a1c7e.woff2',
+    'linked/docs/shared/logo.svg',
+    'linked/index.html',
+    'linked/shared/fonts/inter-3f9a1c7e.woff2',
+    'linked/shared/logo.svg',
+  ]);
 });
