@@ -1881,7 +1881,9 @@ async function walk(dir, rel, out, ancestors = new Set()) {
         if (entry.isDirectory())
             await walk(file, key, out, seen);
         else if (entry.isFile() || entry.isSymbolicLink()) {
-            const s = await (0,promises_.stat)(file);
+            const s = await (0,promises_.stat)(file).catch(() => {
+                throw new errors_InputError('source-dir', `'${key}' is a symbolic link to nothing`, 'Fix or remove the link in the build: its file cannot be uploaded');
+            });
             if (s.isFile())
                 out.push({ key, file, size: s.size });
             else if (s.isDirectory())

@@ -36,7 +36,9 @@ async function walk(dir: string, rel: string, out: { key: string; file: string; 
     const key = rel ? `${rel}/${entry.name}` : entry.name;
     if (entry.isDirectory()) await walk(file, key, out, seen);
     else if (entry.isFile() || entry.isSymbolicLink()) {
-      const s = await stat(file);
+      const s = await stat(file).catch(() => {
+        throw new InputError('source-dir', `'${key}' is a symbolic link to nothing`, 'Fix or remove the link in the build: its file cannot be uploaded');
+      });
       if (s.isFile()) out.push({ key, file, size: s.size });
       else if (s.isDirectory()) await walk(file, key, out, seen);
     }

@@ -222,3 +222,14 @@ it('follows a symlinked directory in the build as aws s3 sync does: its files ar
     'linked/shared/logo.svg',
   ]);
 });
+
+it('a symbolic link to nothing is a source-dir error before any request', async () => {
+  const dir = writeBuild('dangling', { 'index.html': 'x' });
+  symlinkSync(path.join(temp, 'nowhere.js'), path.join(dir, 'app.js'));
+  proxy.clear();
+  const r = await step({ 'source-dir': dir, prefix: 'dangling' });
+  expect(r.exitCode).toBe(1);
+  expect(r.stdout.match(/::error::/g)).toHaveLength(1);
+  expect(r.stdout).toContain("Input 'source-dir': 'app.js' is a symbolic link to nothing");
+  expect(proxy.requests).toEqual([]);
+});
