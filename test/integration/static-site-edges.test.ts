@@ -189,6 +189,10 @@ describe('keep-previous and other inputs at and past their limits: one ::error::
     ['prefix', 'site/../etc'],
     ['invalidate', '/site/a*b'],
     ['invalidate', 'site/index.html'],
+    // CloudFront refuses (InvalidArgument) a path with unencoded non-ASCII or unsafe characters: after the upload.
+    ['invalidate', '/site/my page.html'],
+    ['invalidate', '/site/café.html'],
+    ['invalidate', '/site/{a}.html'],
     ['concurrency', '0'],
     ['aws-region', 'eu_west_1'],
   ])('%s: %s', async (input, value) => {
