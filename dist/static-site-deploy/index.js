@@ -1477,8 +1477,8 @@ function parseInvalidate(value) {
             throw new errors_InputError('invalidate', `'${p}' is not a CloudFront invalidation path`, "Start each path with '/' and put a '*' only at the end (e.g. /index.html, /docs/*), or use changed, all or none");
         }
         // CloudFront refuses unencoded non-ASCII and RFC 1738 unsafe characters (InvalidArgument), after the upload.
-        if (/[^\x21-\x7e]|[<>"{}|\\^`[\]]|%(?![0-9A-Fa-f]{2})/.test(p)) {
-            const encoded = p.replace(/[^\x21-\x7e]+|[<>"{}|\\^`[\]]|%(?![0-9A-Fa-f]{2})/g, (c) => encodeURIComponent(c).replace(/[[\]]/g, (b) => `%${b.charCodeAt(0).toString(16).toUpperCase()}`));
+        if (/[^\x21-\x7e]|[<>"{}|\\^`[\]#]|%(?![0-9A-Fa-f]{2})/.test(p)) {
+            const encoded = p.replace(/[^\x21-\x7e]+|[<>"{}|\\^`[\]#]|%(?![0-9A-Fa-f]{2})/g, (c) => encodeURIComponent(c).replace(/[[\]]/g, (b) => `%${b.charCodeAt(0).toString(16).toUpperCase()}`));
             throw new errors_InputError('invalidate', `'${p}' has characters CloudFront needs percent-encoded`, `Write it as ${encoded}`);
         }
     }

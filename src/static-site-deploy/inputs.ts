@@ -143,8 +143,8 @@ export function parseInvalidate(value: string): InvalidateMode {
       );
     }
     // CloudFront refuses unencoded non-ASCII and RFC 1738 unsafe characters (InvalidArgument), after the upload.
-    if (/[^\x21-\x7e]|[<>"{}|\\^`[\]]|%(?![0-9A-Fa-f]{2})/.test(p)) {
-      const encoded = p.replace(/[^\x21-\x7e]+|[<>"{}|\\^`[\]]|%(?![0-9A-Fa-f]{2})/g, (c) =>
+    if (/[^\x21-\x7e]|[<>"{}|\\^`[\]#]|%(?![0-9A-Fa-f]{2})/.test(p)) {
+      const encoded = p.replace(/[^\x21-\x7e]+|[<>"{}|\\^`[\]#]|%(?![0-9A-Fa-f]{2})/g, (c) =>
         encodeURIComponent(c).replace(/[[\]]/g, (b) => `%${b.charCodeAt(0).toString(16).toUpperCase()}`),
       );
       throw new InputError('invalidate', `'${p}' has characters CloudFront needs percent-encoded`, `Write it as ${encoded}`);

@@ -193,6 +193,7 @@ describe('keep-previous and other inputs at and past their limits: one ::error::
     ['invalidate', '/site/my page.html'],
     ['invalidate', '/site/café.html'],
     ['invalidate', '/site/{a}.html'],
+    ['invalidate', '/site/notes#1.txt'],
     ['concurrency', '0'],
     ['aws-region', 'eu_west_1'],
   ])('%s: %s', async (input, value) => {
