@@ -55,3 +55,18 @@ it('a prefix matching 150 alarms reads every page and fails on the one in ALARM 
   const report = JSON.parse(r.outputs.report) as { metrics?: { name: string }[] };
   expect(JSON.stringify(report)).toContain('shop-prod-149');
 });
+
+it('warns when the interval is longer than the CloudWatch period: the periods between measurements are never read', async () => {
+  const r = await runAction(
+    'health-gate',
+    {
+      'aws-region': MOTO_REGION,
+      metrics: '- name: errors\n  cloudwatch: {namespace: Shop, metric: Errors, stat: Sum, period: 1}\n  max: 5\n',
+      interval: '3s',
+      count: '2',
+    },
+    { env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url } },
+  );
+  results.push(r);
+  expect(r.stdout).toMatch(/::warning::'errors': interval 3 s is longer than the CloudWatch period 1 s/);
+});
