@@ -24,7 +24,8 @@ const lineStart = (s: string, at: number) => s.lastIndexOf('\n', at - 1) + 1;
 const lineEnd = (s: string, at: number) => {
   const n = s.indexOf('\n', at);
   if (n < 0) return s.length;
-  return n > 0 && s[n - 1] === '\r' && n - 1 >= at ? n - 1 : n;
+  // `at` may be the `\n` itself (a node's range ends after its line break): its `\r` still belongs to the break.
+  return n > 0 && s[n - 1] === '\r' ? n - 1 : n;
 };
 /** The file's own line break, so inserted lines match it. */
 const eol = (s: string) => (s.includes('\r\n') ? '\r\n' : '\n');

@@ -24,6 +24,8 @@ const files: Record<string, string> = {
   'crlf/kustomization.yaml': `resources:\r\n- deploy.yaml\r\nimages:\r\n- name: web # the app\r\n  newName: ${WEB}\r\n  newTag: "1.0.0" # old tag\r\n`,
   'crlf/deploy.yaml': DEPLOY,
   // Charts often ship the key with no value: `digest:` is null until CI sets it.
+  'crlf-new/kustomization.yaml': `resources:\r\n- deploy.yaml\r\nimages:\r\n- name: api\r\n  newTag: "2.0.0"\r\n`,
+  'crlf-new/deploy.yaml': DEPLOY,
   'empty/values.yaml': `image:\n  repository: ${WEB}\n  digest:\n  pullPolicy: IfNotPresent\n`,
 };
 
@@ -45,9 +47,14 @@ describe('edits that keep every other byte', () => {
     ['comment/values.yaml', { format: 'helm-values' }, (t: string) => t.replace(OLD, D1)],
     ['multi/app.yaml', { format: 'yaml-path', 'yaml-path': 'spec.template.spec.containers[0].image' }, (t: string) => t.replace('web:v0', `${WEB}@${D1}`)],
     ['crlf/kustomization.yaml', { format: 'kustomize', 'image-name': 'web' }, (t: string) => t.replace('newTag: "1.0.0"', `digest: "${D1}"`)],
+    [
+      'crlf-new/kustomization.yaml',
+      { format: 'kustomize', 'image-name': 'web', 'create-entry': 'true' },
+      (t: string) => `${t}- name: web\r\n  newName: ${WEB}\r\n  digest: ${D1}\r\n`,
+    ],
     ['empty/values.yaml', { format: 'helm-values' }, (t: string) => t.replace('digest:\n', `digest: ${D1}\n`)],
   ])('%s', async (file, inputs, expected) => {
-    const r = await promote({ path: file.endsWith('kustomization.yaml') ? 'crlf' : file, ...inputs });
+    const r = await promote({ path: file.endsWith('kustomization.yaml') ? file.split('/')[0] : file, ...inputs });
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
     expect(repo.show(file)).toBe(expected(files[file]));
