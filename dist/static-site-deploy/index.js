@@ -2038,7 +2038,10 @@ async function planDeploy(p) {
         }
     }
     const manifestKey = p.prefix + MANIFEST_NAME;
-    const foundKeys = [...p.stored.keys()].filter((k) => k !== manifestKey).map((k) => k.slice(p.prefix.length));
+    // Another site deployed under a sub-prefix (its own manifest there) is not this site's to delete.
+    const relative = [...p.stored.keys()].filter((k) => k !== manifestKey).map((k) => k.slice(p.prefix.length));
+    const otherSites = relative.filter((k) => k.endsWith(`/${MANIFEST_NAME}`)).map((k) => k.slice(0, -MANIFEST_NAME.length));
+    const foundKeys = relative.filter((k) => !otherSites.some((site) => k.startsWith(site)));
     const current = { ...p.build, objects: Object.fromEntries(p.files.map((f) => [f.key, f.signature])) };
     const manifest = nextManifest(p.previous, foundKeys, current, p.keepPrevious);
     const needed = keptKeys(manifest);

@@ -238,3 +238,11 @@ it('a symbolic link to nothing is a source-dir error before any request', async 
   expect(r.stdout).toContain("Input 'source-dir': 'app.js' is a symbolic link to nothing");
   expect(proxy.requests).toEqual([]);
 });
+
+it('a deploy at the bucket root with delete never deletes another Shipline site deployed under a prefix', async () => {
+  const before = (await objects()).filter((k) => k.startsWith('site2/'));
+  expect(before).toContain('site2/.shipline/deploys.json');
+  const r = await step({ 'source-dir': writeBuild('root', { 'index.html': 'root site' }), delete: 'true', 'keep-previous': '0' });
+  expect(r.exitCode).toBe(0);
+  expect((await objects()).filter((k) => k.startsWith('site2/'))).toEqual(before);
+});
