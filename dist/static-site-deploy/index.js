@@ -1396,7 +1396,8 @@ const INPUTS = {
     'dry-run': { default: 'false' },
 };
 const OUTPUTS = (/* unused pure expression or super */ null && (['uploaded', 'skipped', 'deleted', 'bytes', 'invalidation-id', 'url']));
-function parseInputs(raw) {
+/** `env` supplies the region when aws-region is empty (AWS_REGION / AWS_DEFAULT_REGION, as configure-aws-credentials exports them). */
+function parseInputs(raw, env = process.env) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const distributionId = parseDistributionId(get('distribution-id'));
     const invalidate = parseInvalidate(get('invalidate'));
@@ -1407,7 +1408,7 @@ function parseInputs(raw) {
     const timeout = parseDuration('invalidation-timeout', get('invalidation-timeout'));
     if (timeout < 1000)
         throw new errors_InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under a second`, 'Give at least 1s, e.g. 10m');
-    return {
+    const inputs = {
         sourceDir: get('source-dir'),
         bucket: parseBucket(get('bucket')),
         prefix: parsePrefix(get('prefix')),
@@ -1425,6 +1426,11 @@ function parseInputs(raw) {
         concurrency: parseInteger('concurrency', get('concurrency'), { min: 1, max: 64 }),
         dryRun: parseBoolean('dry-run', get('dry-run')),
     };
+    // Without a region the SDK fails at the first call, with a message that blames the bucket.
+    if (!inputs.awsRegion && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+        throw new errors_InputError('aws-region', 'is empty and AWS_REGION is not set', 'Set aws-region to the bucket region such as eu-west-1 (or configure AWS credentials with a region first)');
+    }
+    return inputs;
 }
 /**
  * S3 general purpose bucket naming rules: 3-63 characters of a-z, 0-9, `.` and `-`, starting and

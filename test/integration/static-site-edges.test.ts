@@ -246,3 +246,17 @@ it('a deploy at the bucket root with delete never deletes another Shipline site 
   expect(r.exitCode).toBe(0);
   expect((await objects()).filter((k) => k.startsWith('site2/'))).toEqual(before);
 });
+
+it('no aws-region and no AWS_REGION is an aws-region input error, not an S3 failure blaming the bucket', async () => {
+  proxy.clear();
+  const r = await runAction(
+    'static-site-deploy',
+    { 'source-dir': path.join(temp, 'b1'), bucket: BUCKET, prefix: 'site' },
+    { env: { ...moto.env, AWS_ENDPOINT_URL: proxy.url, AWS_REGION: '', AWS_DEFAULT_REGION: '' } },
+  );
+  stepDirs.push(r.tempDir);
+  expect(r.exitCode).toBe(1);
+  expect(r.stdout.match(/::error::/g)).toHaveLength(1);
+  expect(r.stdout).toContain("::error::Input 'aws-region'");
+  expect(proxy.requests).toEqual([]);
+});
