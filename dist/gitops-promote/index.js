@@ -2648,7 +2648,7 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;
@@ -9383,6 +9383,9 @@ function resolveYamlPath(doc, segments) {
         if (key === undefined || next === undefined)
             return { keys, missingAt: n, parent: node ?? undefined };
         keys.push(key);
+        // An alias is not the node: editing through it would change every other use of the anchor.
+        if ((0,dist/* isAlias */.Vj)(next))
+            return { keys, alias: { at: n + 1, source: next.source } };
         node = next;
     }
     return { keys, node: node ?? undefined };
@@ -9746,7 +9749,8 @@ const lineEnd = (s, at) => {
     const n = s.indexOf('\n', at);
     if (n < 0)
         return s.length;
-    return n > 0 && s[n - 1] === '\r' && n - 1 >= at ? n - 1 : n;
+    // `at` may be the `\n` itself (a node's range ends after its line break): its `\r` still belongs to the break.
+    return n > 0 && s[n - 1] === '\r' ? n - 1 : n;
 };
 /** The file's own line break, so inserted lines match it. */
 const eol = (s) => (s.includes('\r\n') ? '\r\n' : '\n');
@@ -9779,7 +9783,11 @@ function replaceScalar(source, node, value) {
     const [start, end] = rangeOf(node);
     // A block scalar (| or >) becomes one line: its header and body are replaced together.
     const block = node.type === dist/* Scalar */.X5.BLOCK_FOLDED || node.type === dist/* Scalar */.X5.BLOCK_LITERAL;
-    return { start, end: block ? Math.max(start, end - 1) : end, text: scalarText(value, block ? undefined : node.type) };
+    const text = scalarText(value, block ? undefined : node.type);
+    // An empty value (`digest:` with nothing after it) has an empty range right after the colon:
+    // without a space, `digest:sha256:...` would read back as one plain scalar.
+    const gap = start === end && start > 0 && !/\s/.test(source[start - 1]) ? ' ' : '';
+    return { start, end: block ? Math.max(start, end - 1) : end, text: gap + text };
 }
 /** Where a new pair goes in a block map, and the indentation of its keys. */
 function blockInsertPoint(source, map) {
@@ -10045,6 +10053,10 @@ function setAtPath(text, file, path, value, createEntry, input) {
     let deepest;
     for (const doc of docs) {
         const r = resolveYamlPath(doc, path);
+        if (r.alias) {
+            const at = formatYamlPath(path.slice(0, r.alias.at));
+            throw new errors_InputError(input, `${file}: '${at}' is an alias (*${r.alias.source}) of the node anchored &${r.alias.source}, so ${formatYamlPath(path)} is not written there`, `Point ${input} at the anchored node itself (every *${r.alias.source} would change with it), or replace the alias in the file`);
+        }
         if (r.node) {
             if (!(0,dist/* isScalar */.jn)(r.node)) {
                 throw new errors_InputError(input, `${file}: '${formatYamlPath(path)}' is a ${(0,dist/* isMap */.jh)(r.node) ? 'map' : 'list'}, not a value`, `Name the key inside it, e.g. ${formatYamlPath(path)}.digest`);

@@ -10730,6 +10730,10 @@ function decide(states, limits, final) {
     for (const { spec, samples } of states) {
         const inconclusive = samples.filter((x) => x.status === 'inconclusive' && !x.warmUp).length;
         if (inconclusive > limits.inconclusiveLimit) {
+            // Another metric's measured failure or outage is never excused as a lack of data.
+            const measured = measuredShortfall(states, limits);
+            if (measured)
+                return measured;
             return {
                 verdict: 'inconclusive',
                 rule: 'inconclusive-limit',
@@ -10756,6 +10760,24 @@ function decide(states, limits, final) {
             reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
         };
     }
+    const measured = measuredShortfall(states, limits);
+    if (measured)
+        return measured;
+    const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
+    const lacking = short[0];
+    return {
+        verdict: 'inconclusive',
+        rule: 'not-enough-samples',
+        metric: lacking.spec.name,
+        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
+    };
+}
+/**
+ * Rows 7 and 8 of the table: a metric short of min-samples successes that was measured failing
+ * (fail) or could not be measured (error); undefined when every shortfall is a lack of data.
+ */
+function measuredShortfall(states, limits) {
     const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
     const shortBy = (status) => short.find(({ samples }) => countOf(samples, status) > 0);
     const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
@@ -10777,13 +10799,7 @@ function decide(states, limits, final) {
             reason: `'${errored.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it could not be measured (${tally(errored)}); last error: ${last(errored.samples.filter((x) => x.status === 'error'))?.reason}`,
         };
     }
-    const lacking = short[0];
-    return {
-        verdict: 'inconclusive',
-        rule: 'not-enough-samples',
-        metric: lacking.spec.name,
-        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
-    };
+    return undefined;
 }
 /** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
 function rules_score(states) {
@@ -11375,7 +11391,7 @@ async function runHttpChecks(s, deps) {
 /**
  * What the log says before the analysis starts, about settings that change how it can judge:
  * the first look at which a comparison can fail, overlapping count windows, raw counters, and
- * CloudWatch periods longer than the interval.
+ * CloudWatch periods longer or shorter than the interval.
  */
 
 
@@ -11404,6 +11420,13 @@ function analysisNotes(a) {
             notes.push({
                 level: 'warning',
                 text: `'${m.name}': interval ${a.intervalMs / 1000} s is shorter than the CloudWatch period ${periodS} s, so measurements re-read the same period; each datapoint is counted once (a re-read period is no new data). Set interval to ${periodS}s or more`,
+            });
+        }
+        // Each measurement judges the newest period only: the ones in between are never read.
+        if (periodS !== undefined && periodS * 1000 < a.intervalMs && a.count > 1) {
+            notes.push({
+                level: 'warning',
+                text: `'${m.name}': interval ${a.intervalMs / 1000} s is longer than the CloudWatch period ${periodS} s, so each measurement reads only the newest period and the periods between measurements are never judged. Set period to ${Math.ceil(a.intervalMs / 60_000) * 60} (or interval to ${periodS}s)`,
             });
         }
     }

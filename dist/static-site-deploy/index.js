@@ -1406,7 +1406,8 @@ const INPUTS = {
     'dry-run': { default: 'false' },
 };
 const OUTPUTS = (/* unused pure expression or super */ null && (['uploaded', 'skipped', 'deleted', 'bytes', 'invalidation-id', 'url']));
-function parseInputs(raw) {
+/** `env` supplies the region when aws-region is empty (AWS_REGION / AWS_DEFAULT_REGION, as configure-aws-credentials exports them). */
+function parseInputs(raw, env = process.env) {
     const get = (n) => rawValue(INPUTS, raw, n);
     const distributionId = parseDistributionId(get('distribution-id'));
     const invalidate = parseInvalidate(get('invalidate'));
@@ -1417,7 +1418,7 @@ function parseInputs(raw) {
     const timeout = parseDuration('invalidation-timeout', get('invalidation-timeout'));
     if (timeout < 1000)
         throw new errors_InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under a second`, 'Give at least 1s, e.g. 10m');
-    return {
+    const inputs = {
         sourceDir: get('source-dir'),
         bucket: parseBucket(get('bucket')),
         prefix: parsePrefix(get('prefix')),
@@ -1435,6 +1436,11 @@ function parseInputs(raw) {
         concurrency: parseInteger('concurrency', get('concurrency'), { min: 1, max: 64 }),
         dryRun: parseBoolean('dry-run', get('dry-run')),
     };
+    // Without a region the SDK fails at the first call, with a message that blames the bucket.
+    if (!inputs.awsRegion && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+        throw new errors_InputError('aws-region', 'is empty and AWS_REGION is not set', 'Set aws-region to the bucket region such as eu-west-1 (or configure AWS credentials with a region first)');
+    }
+    return inputs;
 }
 /**
  * S3 general purpose bucket naming rules: 3-63 characters of a-z, 0-9, `.` and `-`, starting and
@@ -1485,6 +1491,11 @@ function parseInvalidate(value) {
     for (const p of paths) {
         if (!p.startsWith('/') || p.slice(0, -1).includes('*')) {
             throw new errors_InputError('invalidate', `'${p}' is not a CloudFront invalidation path`, "Start each path with '/' and put a '*' only at the end (e.g. /index.html, /docs/*), or use changed, all or none");
+        }
+        // CloudFront refuses unencoded non-ASCII and RFC 1738 unsafe characters (InvalidArgument), after the upload.
+        if (/[^\x21-\x7e]|[<>"{}|\\^`[\]#]|%(?![0-9A-Fa-f]{2})/.test(p)) {
+            const encoded = p.replace(/[^\x21-\x7e]+|[<>"{}|\\^`[\]#]|%(?![0-9A-Fa-f]{2})/g, (c) => encodeURIComponent(c).replace(/[[\]]/g, (b) => `%${b.charCodeAt(0).toString(16).toUpperCase()}`));
+            throw new errors_InputError('invalidate', `'${p}' has characters CloudFront needs percent-encoded`, `Write it as ${encoded}`);
         }
     }
     return { kind: 'paths', paths };
@@ -1908,16 +1919,25 @@ function manifestChanged(previous, next) {
 
 
 
-async function walk(dir, rel, out) {
+/** Symlinks are followed, as `aws s3 sync` does by default; `ancestors` (real paths) stops a cycle. */
+async function walk(dir, rel, out, ancestors = new Set()) {
+    const real = await (0,promises_.realpath)(dir);
+    if (ancestors.has(real))
+        return;
+    const seen = new Set([...ancestors, real]);
     for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
         const file = external_node_path_.join(dir, entry.name);
         const key = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.isDirectory())
-            await walk(file, key, out);
+            await walk(file, key, out, seen);
         else if (entry.isFile() || entry.isSymbolicLink()) {
-            const s = await (0,promises_.stat)(file);
+            const s = await (0,promises_.stat)(file).catch(() => {
+                throw new errors_InputError('source-dir', `'${key}' is a symbolic link to nothing`, 'Fix or remove the link in the build: its file cannot be uploaded');
+            });
             if (s.isFile())
                 out.push({ key, file, size: s.size });
+            else if (s.isDirectory())
+                await walk(file, key, out, seen);
         }
     }
 }
@@ -1958,9 +1978,17 @@ async function readBuild(sourceDir, opts, concurrency) {
 
 const MAX_PATHS_PER_BATCH = 3000;
 const MAX_WILDCARDS_PER_BATCH = 15;
-/** A key's URL path: each segment percent-encoded (RFC 3986), as CloudFront matches request URIs. */
+/**
+ * A key's URL path as browsers request it and CloudFront matches it: non-ASCII and RFC 1738 unsafe
+ * characters, `?` and a literal `*` (a wildcard anywhere but the end is refused) percent-encoded;
+ * nothing else, since CloudFront does not invalidate a path whose other characters are encoded
+ * (Developer Guide, "Non-ASCII or unsafe characters in the path"): `+ $ & , : ; = @` stay as they are.
+ */
 function urlPath(key) {
-    return '/' + key.split('/').map(encodeURIComponent).join('/');
+    const segment = (s) => encodeURIComponent(s)
+        .replace(/%(2B|24|26|2C|3A|3B|3D|40)/g, (m) => decodeURIComponent(m))
+        .replace(/\*/g, '%2A');
+    return '/' + key.split('/').map(segment).join('/');
 }
 /**
  * Paths for the `changed` mode: every changed key that is not content-hashed (a hashed name is new
@@ -2055,7 +2083,10 @@ async function planDeploy(p) {
         }
     }
     const manifestKey = p.prefix + MANIFEST_NAME;
-    const foundKeys = [...p.stored.keys()].filter((k) => k !== manifestKey).map((k) => k.slice(p.prefix.length));
+    // Another site deployed under a sub-prefix (its own manifest there) is not this site's to delete.
+    const relative = [...p.stored.keys()].filter((k) => k !== manifestKey).map((k) => k.slice(p.prefix.length));
+    const otherSites = relative.filter((k) => k.endsWith(`/${MANIFEST_NAME}`)).map((k) => k.slice(0, -MANIFEST_NAME.length));
+    const foundKeys = relative.filter((k) => !otherSites.some((site) => k.startsWith(site)));
     const current = { ...p.build, objects: Object.fromEntries(p.files.map((f) => [f.key, f.signature])) };
     const manifest = nextManifest(p.previous, foundKeys, current, p.keepPrevious);
     const needed = keptKeys(manifest);

@@ -167,6 +167,14 @@ function setAtPath(
   let deepest: { doc: Document; at: number; parent?: unknown } | undefined;
   for (const doc of docs) {
     const r = resolveYamlPath(doc, path);
+    if (r.alias) {
+      const at = formatYamlPath(path.slice(0, r.alias.at));
+      throw new InputError(
+        input,
+        `${file}: '${at}' is an alias (*${r.alias.source}) of the node anchored &${r.alias.source}, so ${formatYamlPath(path)} is not written there`,
+        `Point ${input} at the anchored node itself (every *${r.alias.source} would change with it), or replace the alias in the file`,
+      );
+    }
     if (r.node) {
       if (!isScalar(r.node)) {
         throw new InputError(

@@ -4,7 +4,7 @@
  * `name` is `app`, as kyaml and yq select), `"a.b".c` (a key holding a dot). Resolution walks a
  * `yaml` Document and names the first key that is missing.
  */
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import { InputError } from '../toolkit/errors';
 
 export type PathSegment = { key: string } | { index: number } | { match: { key: string; value: string } };
@@ -72,6 +72,8 @@ export interface Resolved {
   missingAt?: number;
   /** The node of the last segment that did resolve (the parent of missingAt). */
   parent?: Node;
+  /** The path up to segment `at` (exclusive) is an alias (`*name`) of the node anchored `&name`. */
+  alias?: { at: number; source: string };
 }
 
 /** Walks the document; stops at the first segment that does not resolve. */
@@ -94,6 +96,8 @@ export function resolveYamlPath(doc: Document, segments: readonly PathSegment[])
     }
     if (key === undefined || next === undefined) return { keys, missingAt: n, parent: node ?? undefined };
     keys.push(key);
+    // An alias is not the node: editing through it would change every other use of the anchor.
+    if (isAlias(next)) return { keys, alias: { at: n + 1, source: next.source } };
     node = next;
   }
   return { keys, node: node ?? undefined };

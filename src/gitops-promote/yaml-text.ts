@@ -24,7 +24,8 @@ const lineStart = (s: string, at: number) => s.lastIndexOf('\n', at - 1) + 1;
 const lineEnd = (s: string, at: number) => {
   const n = s.indexOf('\n', at);
   if (n < 0) return s.length;
-  return n > 0 && s[n - 1] === '\r' && n - 1 >= at ? n - 1 : n;
+  // `at` may be the `\n` itself (a node's range ends after its line break): its `\r` still belongs to the break.
+  return n > 0 && s[n - 1] === '\r' ? n - 1 : n;
 };
 /** The file's own line break, so inserted lines match it. */
 const eol = (s: string) => (s.includes('\r\n') ? '\r\n' : '\n');
@@ -55,7 +56,11 @@ export function replaceScalar(source: string, node: Scalar, value: string): Text
   const [start, end] = rangeOf(node);
   // A block scalar (| or >) becomes one line: its header and body are replaced together.
   const block = node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL;
-  return { start, end: block ? Math.max(start, end - 1) : end, text: scalarText(value, block ? undefined : node.type) };
+  const text = scalarText(value, block ? undefined : node.type);
+  // An empty value (`digest:` with nothing after it) has an empty range right after the colon:
+  // without a space, `digest:sha256:...` would read back as one plain scalar.
+  const gap = start === end && start > 0 && !/\s/.test(source[start - 1]) ? ' ' : '';
+  return { start, end: block ? Math.max(start, end - 1) : end, text: gap + text };
 }
 
 /** Where a new pair goes in a block map, and the indentation of its keys. */

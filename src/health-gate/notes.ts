@@ -1,7 +1,7 @@
 /**
  * What the log says before the analysis starts, about settings that change how it can judge:
  * the first look at which a comparison can fail, overlapping count windows, raw counters, and
- * CloudWatch periods longer than the interval.
+ * CloudWatch periods longer or shorter than the interval.
  */
 import { comparisonAlpha } from './analysis/measurement';
 import { minSamplesToReject } from './analysis/statistics';
@@ -36,6 +36,13 @@ export function analysisNotes(a: AnalysisSettings): Note[] {
       notes.push({
         level: 'warning',
         text: `'${m.name}': interval ${a.intervalMs / 1000} s is shorter than the CloudWatch period ${periodS} s, so measurements re-read the same period; each datapoint is counted once (a re-read period is no new data). Set interval to ${periodS}s or more`,
+      });
+    }
+    // Each measurement judges the newest period only: the ones in between are never read.
+    if (periodS !== undefined && periodS * 1000 < a.intervalMs && a.count > 1) {
+      notes.push({
+        level: 'warning',
+        text: `'${m.name}': interval ${a.intervalMs / 1000} s is longer than the CloudWatch period ${periodS} s, so each measurement reads only the newest period and the periods between measurements are never judged. Set period to ${Math.ceil(a.intervalMs / 60_000) * 60} (or interval to ${periodS}s)`,
       });
     }
   }

@@ -2,7 +2,7 @@
  * The local side: every file of the built frontend, with its key, phase, headers and the
  * digests S3 would give it. Read once; nothing remote is touched here.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError } from '../toolkit/errors';
 import { mapLimit } from '../toolkit/pool';
@@ -26,14 +26,21 @@ export interface BuildFile {
   md5: Buffer[];
 }
 
-async function walk(dir: string, rel: string, out: { key: string; file: string; size: number }[]): Promise<void> {
+/** Symlinks are followed, as `aws s3 sync` does by default; `ancestors` (real paths) stops a cycle. */
+async function walk(dir: string, rel: string, out: { key: string; file: string; size: number }[], ancestors = new Set<string>()): Promise<void> {
+  const real = await realpath(dir);
+  if (ancestors.has(real)) return;
+  const seen = new Set([...ancestors, real]);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     const key = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) await walk(file, key, out);
+    if (entry.isDirectory()) await walk(file, key, out, seen);
     else if (entry.isFile() || entry.isSymbolicLink()) {
-      const s = await stat(file);
+      const s = await stat(file).catch(() => {
+        throw new InputError('source-dir', `'${key}' is a symbolic link to nothing`, 'Fix or remove the link in the build: its file cannot be uploaded');
+      });
       if (s.isFile()) out.push({ key, file, size: s.size });
+      else if (s.isDirectory()) await walk(file, key, out, seen);
     }
   }
 }

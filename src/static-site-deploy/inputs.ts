@@ -56,7 +56,8 @@ export interface StaticSiteInputs {
   dryRun: boolean;
 }
 
-export function parseInputs(raw: RawInputs<typeof INPUTS>): StaticSiteInputs {
+/** `env` supplies the region when aws-region is empty (AWS_REGION / AWS_DEFAULT_REGION, as configure-aws-credentials exports them). */
+export function parseInputs(raw: RawInputs<typeof INPUTS>, env: Readonly<Record<string, string | undefined>> = process.env): StaticSiteInputs {
   const get = (n: keyof typeof INPUTS) => rawValue(INPUTS, raw, n);
   const distributionId = parseDistributionId(get('distribution-id'));
   const invalidate = parseInvalidate(get('invalidate'));
@@ -66,7 +67,7 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): StaticSiteInputs {
   }
   const timeout = parseDuration('invalidation-timeout', get('invalidation-timeout'));
   if (timeout < 1000) throw new InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under a second`, 'Give at least 1s, e.g. 10m');
-  return {
+  const inputs: StaticSiteInputs = {
     sourceDir: get('source-dir'),
     bucket: parseBucket(get('bucket')),
     prefix: parsePrefix(get('prefix')),
@@ -84,6 +85,15 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>): StaticSiteInputs {
     concurrency: parseInteger('concurrency', get('concurrency'), { min: 1, max: 64 }),
     dryRun: parseBoolean('dry-run', get('dry-run')),
   };
+  // Without a region the SDK fails at the first call, with a message that blames the bucket.
+  if (!inputs.awsRegion && !env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+    throw new InputError(
+      'aws-region',
+      'is empty and AWS_REGION is not set',
+      'Set aws-region to the bucket region such as eu-west-1 (or configure AWS credentials with a region first)',
+    );
+  }
+  return inputs;
 }
 
 /**
@@ -141,6 +151,13 @@ export function parseInvalidate(value: string): InvalidateMode {
         `'${p}' is not a CloudFront invalidation path`,
         "Start each path with '/' and put a '*' only at the end (e.g. /index.html, /docs/*), or use changed, all or none",
       );
+    }
+    // CloudFront refuses unencoded non-ASCII and RFC 1738 unsafe characters (InvalidArgument), after the upload.
+    if (/[^\x21-\x7e]|[<>"{}|\\^`[\]#]|%(?![0-9A-Fa-f]{2})/.test(p)) {
+      const encoded = p.replace(/[^\x21-\x7e]+|[<>"{}|\\^`[\]#]|%(?![0-9A-Fa-f]{2})/g, (c) =>
+        encodeURIComponent(c).replace(/[[\]]/g, (b) => `%${b.charCodeAt(0).toString(16).toUpperCase()}`),
+      );
+      throw new InputError('invalidate', `'${p}' has characters CloudFront needs percent-encoded`, `Write it as ${encoded}`);
     }
   }
   return { kind: 'paths', paths };

@@ -9,9 +9,18 @@ import type { InvalidateMode } from './inputs';
 export const MAX_PATHS_PER_BATCH = 3000;
 export const MAX_WILDCARDS_PER_BATCH = 15;
 
-/** A key's URL path: each segment percent-encoded (RFC 3986), as CloudFront matches request URIs. */
+/**
+ * A key's URL path as browsers request it and CloudFront matches it: non-ASCII and RFC 1738 unsafe
+ * characters, `?` and a literal `*` (a wildcard anywhere but the end is refused) percent-encoded;
+ * nothing else, since CloudFront does not invalidate a path whose other characters are encoded
+ * (Developer Guide, "Non-ASCII or unsafe characters in the path"): `+ $ & , : ; = @` stay as they are.
+ */
 export function urlPath(key: string): string {
-  return '/' + key.split('/').map(encodeURIComponent).join('/');
+  const segment = (s: string) =>
+    encodeURIComponent(s)
+      .replace(/%(2B|24|26|2C|3A|3B|3D|40)/g, (m) => decodeURIComponent(m))
+      .replace(/\*/g, '%2A');
+  return '/' + key.split('/').map(segment).join('/');
 }
 
 /**

@@ -57,7 +57,10 @@ export async function planDeploy(p: PlanInput): Promise<DeployPlan> {
     }
   }
   const manifestKey = p.prefix + MANIFEST_NAME;
-  const foundKeys = [...p.stored.keys()].filter((k) => k !== manifestKey).map((k) => k.slice(p.prefix.length));
+  // Another site deployed under a sub-prefix (its own manifest there) is not this site's to delete.
+  const relative = [...p.stored.keys()].filter((k) => k !== manifestKey).map((k) => k.slice(p.prefix.length));
+  const otherSites = relative.filter((k) => k.endsWith(`/${MANIFEST_NAME}`)).map((k) => k.slice(0, -MANIFEST_NAME.length));
+  const foundKeys = relative.filter((k) => !otherSites.some((site) => k.startsWith(site)));
   const current: BuildRecord = { ...p.build, objects: Object.fromEntries(p.files.map((f) => [f.key, f.signature])) };
   const manifest = nextManifest(p.previous, foundKeys, current, p.keepPrevious);
   const needed = keptKeys(manifest);

@@ -77,6 +77,12 @@ describe('end-of-analysis rules, one test per row of the table', () => {
     const d = await decide(ERR, [EMPTY], { inconclusiveLimit: 1, count: 5 });
     expect(d).toMatchObject({ verdict: 'inconclusive', rule: 'inconclusive-limit', rounds: 2, outcome: { passes: true } });
   });
+  it('4 inconclusive-limit never excuses a measured failure or an outage of a metric short of min-samples', async () => {
+    const failing = await decide(ERR, [value(0.3), EMPTY], { inconclusiveLimit: 1, count: 5 });
+    expect(failing).toMatchObject({ verdict: 'fail', rule: 'failed-measurements', rounds: 3, outcome: { passes: false } });
+    const erroring = await decide(ERR, [HTTP_503, EMPTY], { inconclusiveLimit: 1, count: 5 });
+    expect(erroring).toMatchObject({ verdict: 'error', rule: 'measurement-errors', rounds: 3, outcome: { passes: false } });
+  });
   it('5 consecutive-success-limit: passes early', async () => {
     const d = await decide(ERR, [value(0.01)], { consecutiveSuccessLimit: 2, count: 10 });
     expect(d).toMatchObject({ verdict: 'pass', rule: 'consecutive-success-limit', rounds: 2 });

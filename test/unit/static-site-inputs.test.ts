@@ -3,6 +3,16 @@ import { INPUTS, parseInputs } from '../../src/static-site-deploy/inputs';
 import { parseCacheControl } from '../../src/static-site-deploy/cache-control';
 import { inputError } from '../helpers/input-error';
 
+// The job's region, as configure-aws-credentials exports it (aws-region may then stay empty).
+const savedRegion = process.env.AWS_REGION;
+beforeAll(() => {
+  process.env.AWS_REGION = 'eu-west-1';
+});
+afterAll(() => {
+  if (savedRegion === undefined) delete process.env.AWS_REGION;
+  else process.env.AWS_REGION = savedRegion;
+});
+
 const base = { 'source-dir': 'dist', bucket: 'example-site' };
 
 it('applies the defaults action.yml declares', () => {

@@ -24,8 +24,8 @@ it('collapses to one wildcard under the prefix above the threshold', () => {
   expect(invalidationPaths({ kind: 'paths', paths: ['/a', '/a', '/b/*'] }, [], '', 30)).toEqual(['/a', '/b/*']);
 });
 
-it('percent-encodes each path segment', () => {
-  expect(urlPath('docs/über uns/a+b.html')).toBe('/docs/%C3%BCber%20uns/a%2Bb.html');
+it('percent-encodes only what CloudFront wants encoded in each path segment', () => {
+  expect(urlPath('docs/über uns/a+b.html')).toBe('/docs/%C3%BCber%20uns/a+b.html');
 });
 
 it('batches at most 3,000 paths and 15 wildcards per CreateInvalidation', () => {

@@ -5,7 +5,8 @@
  *   failure-limit            failed measurements of a metric > limit         -> fail
  *   consecutive-error-limit  consecutive errors of a metric > limit          -> error
  *   inconclusive-limit       inconclusive measurements of a metric > limit   -> inconclusive
- *                            (a raw counter's first reading, a warm-up, does not count)
+ *                            (a raw counter's first reading, a warm-up, does not count), unless
+ *                            failed-measurements or measurement-errors below applies first
  *   consecutive-success-limit (when > 0) every metric has that many successes in a row and
  *                            at least min-samples successful                 -> pass early
  * and after the last measurement (Argo Rollouts' order: failed, then errors, then inconclusive):
@@ -113,6 +114,9 @@ export function decide(states: readonly MetricState[], limits: Limits, final: bo
   for (const { spec, samples } of states) {
     const inconclusive = samples.filter((x) => x.status === 'inconclusive' && !x.warmUp).length;
     if (inconclusive > limits.inconclusiveLimit) {
+      // Another metric's measured failure or outage is never excused as a lack of data.
+      const measured = measuredShortfall(states, limits);
+      if (measured) return measured;
       return {
         verdict: 'inconclusive',
         rule: 'inconclusive-limit',
@@ -138,6 +142,25 @@ export function decide(states: readonly MetricState[], limits: Limits, final: bo
       reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
     };
   }
+  const measured = measuredShortfall(states, limits);
+  if (measured) return measured;
+  const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+  const tally = ({ samples }: MetricState) =>
+    `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
+  const lacking = short[0];
+  return {
+    verdict: 'inconclusive',
+    rule: 'not-enough-samples',
+    metric: lacking.spec.name,
+    reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
+  };
+}
+
+/**
+ * Rows 7 and 8 of the table: a metric short of min-samples successes that was measured failing
+ * (fail) or could not be measured (error); undefined when every shortfall is a lack of data.
+ */
+function measuredShortfall(states: readonly MetricState[], limits: Limits): Decision | undefined {
   const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
   const shortBy = (status: MeasurementStatus) => short.find(({ samples }) => countOf(samples, status) > 0);
   const tally = ({ samples }: MetricState) =>
@@ -160,13 +183,7 @@ export function decide(states: readonly MetricState[], limits: Limits, final: bo
       reason: `'${errored.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it could not be measured (${tally(errored)}); last error: ${last(errored.samples.filter((x) => x.status === 'error'))?.reason}`,
     };
   }
-  const lacking = short[0];
-  return {
-    verdict: 'inconclusive',
-    rule: 'not-enough-samples',
-    metric: lacking.spec.name,
-    reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
-  };
+  return undefined;
 }
 
 /** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
