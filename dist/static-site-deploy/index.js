@@ -1064,6 +1064,10 @@ async function awsCall(service, call, fn, hint) {
 
 
 const CF = 'Amazon CloudFront';
+/** The first wait between GetInvalidation polls, in seconds (the SDK waiter's default minDelay). */
+const INVALIDATION_POLL_MIN_DELAY_SEC = 20;
+/** Shortest invalidation-timeout, in ms: above the first poll delay, so at least two polls fit. */
+const MIN_INVALIDATION_TIMEOUT_MS = 30_000;
 /** In-progress invalidations usually finish in under a minute: wait up to ~5 minutes in all. */
 const TOO_MANY_RETRY = { attempts: 8, baseDelayMs: 5_000, maxDelayMs: 60_000 };
 /** The endpoint comes from AWS_ENDPOINT_URL_CLOUDFRONT / AWS_ENDPOINT_URL when set (never from here). */
@@ -1102,7 +1106,7 @@ async function createCdn(distributionId, opts = {}) {
         },
         async waitCompleted(id, timeoutMs) {
             const maxWaitTime = Math.max(1, Math.ceil(timeoutMs / 1000));
-            const minDelay = Math.min(opts.minDelaySec ?? 20, maxWaitTime);
+            const minDelay = Math.min(opts.minDelaySec ?? INVALIDATION_POLL_MIN_DELAY_SEC, maxWaitTime);
             try {
                 await sdk.waitUntilInvalidationCompleted({ client, maxWaitTime, minDelay, maxDelay: Math.max(minDelay, opts.maxDelaySec ?? 600) }, { DistributionId: distributionId, Id: id });
             }
@@ -1387,6 +1391,7 @@ const REVALIDATE = 'public, max-age=0, must-revalidate';
 
 
 
+
 const INPUTS = {
     'source-dir': { required: true },
     bucket: { required: true },
@@ -1415,8 +1420,11 @@ function parseInputs(raw) {
         throw new errors_InputError('invalidate', `is '${get('invalidate')}' but no distribution-id is set`, 'Set distribution-id, or set invalidate: none');
     }
     const timeout = parseDuration('invalidation-timeout', get('invalidation-timeout'));
-    if (timeout < 1000)
-        throw new errors_InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under a second`, 'Give at least 1s, e.g. 10m');
+    // A bare number is seconds; under the poll delay the wait could never poll twice.
+    if (timeout < MIN_INVALIDATION_TIMEOUT_MS) {
+        const min = `${MIN_INVALIDATION_TIMEOUT_MS / 1000}s`;
+        throw new errors_InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under the minimum of ${min}`, `Give at least ${min}, e.g. 10m`);
+    }
     return {
         sourceDir: get('source-dir'),
         bucket: parseBucket(get('bucket')),

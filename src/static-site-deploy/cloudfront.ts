@@ -30,6 +30,12 @@ export interface CdnOptions {
   client?: CloudFrontClient;
 }
 
+/** The first wait between GetInvalidation polls, in seconds (the SDK waiter's default minDelay). */
+export const INVALIDATION_POLL_MIN_DELAY_SEC = 20;
+
+/** Shortest invalidation-timeout, in ms: above the first poll delay, so at least two polls fit. */
+export const MIN_INVALIDATION_TIMEOUT_MS = 30_000;
+
 /** In-progress invalidations usually finish in under a minute: wait up to ~5 minutes in all. */
 export const TOO_MANY_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 5_000, maxDelayMs: 60_000 };
 
@@ -82,7 +88,7 @@ export async function createCdn(distributionId: string, opts: CdnOptions = {}): 
     },
     async waitCompleted(id, timeoutMs) {
       const maxWaitTime = Math.max(1, Math.ceil(timeoutMs / 1000));
-      const minDelay = Math.min(opts.minDelaySec ?? 20, maxWaitTime);
+      const minDelay = Math.min(opts.minDelaySec ?? INVALIDATION_POLL_MIN_DELAY_SEC, maxWaitTime);
       try {
         await sdk.waitUntilInvalidationCompleted(
           { client, maxWaitTime, minDelay, maxDelay: Math.max(minDelay, opts.maxDelaySec ?? 600) },
