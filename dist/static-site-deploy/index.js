@@ -1105,17 +1105,27 @@ async function createCdn(distributionId, opts = {}) {
             return id;
         },
         async waitCompleted(id, timeoutMs) {
-            const maxWaitTime = Math.max(1, Math.ceil(timeoutMs / 1000));
-            const minDelay = Math.min(opts.minDelaySec ?? INVALIDATION_POLL_MIN_DELAY_SEC, maxWaitTime);
-            try {
-                await sdk.waitUntilInvalidationCompleted({ client, maxWaitTime, minDelay, maxDelay: Math.max(minDelay, opts.maxDelaySec ?? 600) }, { DistributionId: distributionId, Id: id });
-            }
-            catch (e) {
-                const state = e.message ?? '';
-                if (/TIMEOUT/i.test(state) || awsErrorName(e) === 'TimeoutError') {
-                    throw new ServiceError(CF, `invalidation ${id} on ${distributionId} was not Completed within ${maxWaitTime} s`, 'Raise invalidation-timeout, or set wait-for-invalidation: false');
+            // Our own GetInvalidation polling, not the SDK waiter: the waiter gives up as soon as its next
+            // backoff would pass maxWaitTime (a 600 s wait ended after ~411 s); here the delays double from
+            // minDelay up to maxDelay and the last one is cut so that the final poll lands on the deadline.
+            const now = opts.now ?? Date.now;
+            const wait = opts.wait ?? sleep;
+            const started = now();
+            const deadline = started + timeoutMs;
+            let delayMs = (opts.minDelaySec ?? INVALIDATION_POLL_MIN_DELAY_SEC) * 1000;
+            const maxDelayMs = Math.max(delayMs, (opts.maxDelaySec ?? 120) * 1000);
+            for (;;) {
+                const r = await awsCall(CF, `GetInvalidation ${id} on ${distributionId}`, () => client.send(new sdk.GetInvalidationCommand({ DistributionId: distributionId, Id: id })), 'Check that the role may cloudfront:GetInvalidation');
+                const status = r.Invalidation?.Status ?? 'unknown';
+                // The API's states are InProgress and Completed (exact case); anything else is not done.
+                if (status === 'Completed')
+                    return;
+                const remaining = deadline - now();
+                if (remaining <= 0) {
+                    throw new ServiceError(CF, `invalidation ${id} on ${distributionId} was not Completed within ${Math.round((now() - started) / 1000)} s (status ${status})`, 'Raise invalidation-timeout, or set wait-for-invalidation: false');
                 }
-                throw awsFailure(CF, `GetInvalidation ${id} on ${distributionId}`, e);
+                await wait(Math.min(delayMs, remaining));
+                delayMs = Math.min(delayMs * 2, maxDelayMs);
             }
         },
     };
