@@ -10051,6 +10051,21 @@ function parsePercent(name, value, min) {
         throw new errors_InputError(name, `${value} is not a multiple of 0.1`, 'ECS takes percentages in steps of 0.1');
     return n;
 }
+/**
+ * The native-strategy inputs given that the effective `strategy` does not use (input names, in
+ * action.yml order): with an empty `strategy` the service's own decides, so these are only known
+ * after DescribeServices, and are warned about rather than refused.
+ */
+function ignoredNativeInputs(native, strategy) {
+    const uses = [
+        ['bake-time', native.bakeTimeMinutes, ['blue-green', 'canary', 'linear']],
+        ['canary-percent', native.canaryPercent, ['canary']],
+        ['canary-bake-time', native.canaryBakeTimeMinutes, ['canary']],
+        ['linear-step-percent', native.linearStepPercent, ['linear']],
+        ['linear-step-bake-time', native.linearStepBakeTimeMinutes, ['linear']],
+    ];
+    return uses.filter(([, given, strategies]) => given !== undefined && !strategies.includes(strategy)).map(([name]) => name);
+}
 function parseNative(get, strategy) {
     const native = {
         bakeTimeMinutes: parseBakeMinutes('bake-time', get('bake-time')),
@@ -10071,6 +10086,10 @@ function parseNative(get, strategy) {
     only('canary-bake-time', native.canaryBakeTimeMinutes, 'canary');
     only('linear-step-percent', native.linearStepPercent, 'linear');
     only('linear-step-bake-time', native.linearStepBakeTimeMinutes, 'linear');
+    // ECS bakes only blue/green, canary and linear deployments: with rolling it would be dropped.
+    if (strategy === 'rolling' && native.bakeTimeMinutes !== undefined) {
+        throw new errors_InputError('bake-time', 'applies to strategy: blue-green, canary or linear, but strategy is rolling', 'Remove bake-time, or set strategy: blue-green, canary or linear');
+    }
     if (native.pauseAt !== 'none' && (strategy === 'rolling' || strategy === 'codedeploy')) {
         throw new errors_InputError('pause-at', `'${native.pauseAt}' needs an ECS blue-green, canary or linear deployment (lifecycle hooks), but strategy is ${strategy}`, strategy === 'codedeploy'
             ? 'Use wait-at-ready: true to stop a CodeDeploy deployment when test traffic reaches the new task set'
@@ -11213,6 +11232,7 @@ function deploySummary(s) {
 
 
 
+
 async function run(inputs, clients, reporter) {
     const ctx = { ecs: await clients.ecs(), clock: clients.clock, reporter, cluster: inputs.cluster, service: inputs.service };
     const summary = {
@@ -11255,6 +11275,10 @@ async function deploy(inputs, ctx, clients, summary) {
     const strategy = inputs.strategy ?? configured;
     summary.strategy = strategy;
     checkStrategy(inputs, strategy, configured);
+    const ignored = inputs.strategy === undefined ? ignoredNativeInputs(inputs.native, strategy) : [];
+    if (ignored.length) {
+        reporter.warning(`Ignored ${ignored.join(', ')}: strategy is empty and service '${inputs.service}' deploys by ${strategy}, which does not use them. Set strategy (e.g. canary) to change how it deploys, or remove them`);
+    }
     // CodeDeploy: the group is checked before anything is registered.
     const cd = inputs.codedeploy;
     let cdCtx;

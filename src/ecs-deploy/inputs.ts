@@ -294,6 +294,22 @@ function parsePercent(name: string, value: string, min: number): number | undefi
   return n;
 }
 
+/**
+ * The native-strategy inputs given that the effective `strategy` does not use (input names, in
+ * action.yml order): with an empty `strategy` the service's own decides, so these are only known
+ * after DescribeServices, and are warned about rather than refused.
+ */
+export function ignoredNativeInputs(native: NativeSettings, strategy: Strategy): string[] {
+  const uses: [string, unknown, readonly Strategy[]][] = [
+    ['bake-time', native.bakeTimeMinutes, ['blue-green', 'canary', 'linear']],
+    ['canary-percent', native.canaryPercent, ['canary']],
+    ['canary-bake-time', native.canaryBakeTimeMinutes, ['canary']],
+    ['linear-step-percent', native.linearStepPercent, ['linear']],
+    ['linear-step-bake-time', native.linearStepBakeTimeMinutes, ['linear']],
+  ];
+  return uses.filter(([, given, strategies]) => given !== undefined && !strategies.includes(strategy)).map(([name]) => name);
+}
+
 function parseNative(get: (n: keyof typeof INPUTS) => string, strategy: Strategy | undefined): NativeSettings {
   const native: NativeSettings = {
     bakeTimeMinutes: parseBakeMinutes('bake-time', get('bake-time')),
@@ -314,6 +330,14 @@ function parseNative(get: (n: keyof typeof INPUTS) => string, strategy: Strategy
   only('canary-bake-time', native.canaryBakeTimeMinutes, 'canary');
   only('linear-step-percent', native.linearStepPercent, 'linear');
   only('linear-step-bake-time', native.linearStepBakeTimeMinutes, 'linear');
+  // ECS bakes only blue/green, canary and linear deployments: with rolling it would be dropped.
+  if (strategy === 'rolling' && native.bakeTimeMinutes !== undefined) {
+    throw new InputError(
+      'bake-time',
+      'applies to strategy: blue-green, canary or linear, but strategy is rolling',
+      'Remove bake-time, or set strategy: blue-green, canary or linear',
+    );
+  }
   if (native.pauseAt !== 'none' && (strategy === 'rolling' || strategy === 'codedeploy')) {
     throw new InputError(
       'pause-at',

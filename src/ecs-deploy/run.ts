@@ -10,7 +10,7 @@ import { withWorkflowCommandsStopped } from '../toolkit/untrusted-output';
 import { buildAppSpec, deploymentGroupFacts, startCodeDeployDeployment, waitForCodeDeploy, type CodeDeployContext, type GroupFacts } from './codedeploy';
 import { describeService, describeTaskDefinition, registerTaskDefinition, startDeployment } from './deployer';
 import { buildDeploymentConfiguration, serviceStrategy } from './deployment-config';
-import type { EcsDeployInputs, Strategy } from './inputs';
+import { ignoredNativeInputs, type EcsDeployInputs, type Strategy } from './inputs';
 import { runMigration, type MigrationResult } from './migration';
 import { continueAction, rollbackAction } from './run-followups';
 export type { Clients } from './result';
@@ -61,6 +61,12 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
   const strategy: Strategy = inputs.strategy ?? configured;
   summary.strategy = strategy;
   checkStrategy(inputs, strategy, configured);
+  const ignored = inputs.strategy === undefined ? ignoredNativeInputs(inputs.native, strategy) : [];
+  if (ignored.length) {
+    reporter.warning(
+      `Ignored ${ignored.join(', ')}: strategy is empty and service '${inputs.service}' deploys by ${strategy}, which does not use them. Set strategy (e.g. canary) to change how it deploys, or remove them`,
+    );
+  }
   // CodeDeploy: the group is checked before anything is registered.
   const cd = inputs.codedeploy;
   let cdCtx: CodeDeployContext | undefined;

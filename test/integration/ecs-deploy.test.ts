@@ -72,6 +72,22 @@ describe('rolling update', () => {
     expect(double.callsOf('DescribeServices').length).toBe(2);
   });
 
+  it('warns, naming them, when strategy is empty and the rolling service ignores native-strategy inputs', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, 'canary-percent': '5', 'bake-time': '10m' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs.status).toBe('succeeded');
+    expect(r.log).toContain("::warning::Ignored bake-time, canary-percent: strategy is empty and service 'web' deploys by rolling, which does not use them");
+    expect(writes()).toEqual(['RegisterTaskDefinition', 'UpdateService']);
+  });
+
+  it('with strategy: rolling refuses canary-percent before any call', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, strategy: 'rolling', 'canary-percent': '5' });
+    expectCleanFailure(r, 'canary-percent', 'strategy is rolling');
+    expect(double.calls).toEqual([]);
+  });
+
   it("reports rolled-back with the circuit breaker and the stopped tasks' reason, exit 1", async () => {
     await withDouble('circuit-breaker');
     const r = await deploy({ images: `app=${IMAGE}` });
