@@ -10075,6 +10075,10 @@ function parseNative(get, strategy) {
     only('canary-bake-time', native.canaryBakeTimeMinutes, 'canary');
     only('linear-step-percent', native.linearStepPercent, 'linear');
     only('linear-step-bake-time', native.linearStepBakeTimeMinutes, 'linear');
+    // ECS bakes only blue/green, canary and linear deployments: with rolling it would be dropped.
+    if (strategy === 'rolling' && native.bakeTimeMinutes !== undefined) {
+        throw new errors_InputError('bake-time', 'applies to strategy: blue-green, canary or linear, but strategy is rolling', 'Remove bake-time, or set strategy: blue-green, canary or linear');
+    }
     if (native.pauseAt !== 'none' && (strategy === 'rolling' || strategy === 'codedeploy')) {
         throw new errors_InputError('pause-at', `'${native.pauseAt}' needs an ECS blue-green, canary or linear deployment (lifecycle hooks), but strategy is ${strategy}`, strategy === 'codedeploy'
             ? 'Use wait-at-ready: true to stop a CodeDeploy deployment when test traffic reaches the new task set'
@@ -11404,6 +11408,10 @@ function checkStrategy(inputs, strategy, configured) {
         if (given !== undefined && strategy !== wanted) {
             throw new errors_InputError(name, `applies to strategy: ${wanted}, but service '${inputs.service}' deploys by ${strategy}`, `Remove ${name}, or set strategy: ${wanted}`);
         }
+    }
+    // ECS bakes only blue/green, canary and linear deployments: with rolling it would be dropped.
+    if (inputs.native.bakeTimeMinutes !== undefined && strategy === 'rolling') {
+        throw new errors_InputError('bake-time', `applies to strategy: blue-green, canary or linear, but service '${inputs.service}' deploys by rolling update`, 'Remove bake-time, or set strategy: blue-green, canary or linear');
     }
     if (inputs.native.pauseAt !== 'none' && strategy === 'rolling') {
         throw new errors_InputError('pause-at', `'${inputs.native.pauseAt}' needs lifecycle hooks, but service '${inputs.service}' deploys by rolling update`, 'Set strategy: blue-green, canary or linear, or pause-at: none');

@@ -1064,6 +1064,10 @@ async function awsCall(service, call, fn, hint) {
 
 
 const CF = 'Amazon CloudFront';
+/** The first wait between GetInvalidation polls, in seconds (the SDK waiter's default minDelay). */
+const INVALIDATION_POLL_MIN_DELAY_SEC = 20;
+/** Shortest invalidation-timeout, in ms: above the first poll delay, so at least two polls fit. */
+const MIN_INVALIDATION_TIMEOUT_MS = 30_000;
 /** In-progress invalidations usually finish in under a minute: wait up to ~5 minutes in all. */
 const TOO_MANY_RETRY = { attempts: 8, baseDelayMs: 5_000, maxDelayMs: 60_000 };
 /** The endpoint comes from AWS_ENDPOINT_URL_CLOUDFRONT / AWS_ENDPOINT_URL when set (never from here). */
@@ -1101,17 +1105,27 @@ async function createCdn(distributionId, opts = {}) {
             return id;
         },
         async waitCompleted(id, timeoutMs) {
-            const maxWaitTime = Math.max(1, Math.ceil(timeoutMs / 1000));
-            const minDelay = Math.min(opts.minDelaySec ?? 20, maxWaitTime);
-            try {
-                await sdk.waitUntilInvalidationCompleted({ client, maxWaitTime, minDelay, maxDelay: Math.max(minDelay, opts.maxDelaySec ?? 600) }, { DistributionId: distributionId, Id: id });
-            }
-            catch (e) {
-                const state = e.message ?? '';
-                if (/TIMEOUT/i.test(state) || awsErrorName(e) === 'TimeoutError') {
-                    throw new ServiceError(CF, `invalidation ${id} on ${distributionId} was not Completed within ${maxWaitTime} s`, 'Raise invalidation-timeout, or set wait-for-invalidation: false');
+            // Our own GetInvalidation polling, not the SDK waiter: the waiter gives up as soon as its next
+            // backoff would pass maxWaitTime (a 600 s wait ended after ~411 s); here the delays double from
+            // minDelay up to maxDelay and the last one is cut so that the final poll lands on the deadline.
+            const now = opts.now ?? Date.now;
+            const wait = opts.wait ?? sleep;
+            const started = now();
+            const deadline = started + timeoutMs;
+            let delayMs = (opts.minDelaySec ?? INVALIDATION_POLL_MIN_DELAY_SEC) * 1000;
+            const maxDelayMs = Math.max(delayMs, (opts.maxDelaySec ?? 120) * 1000);
+            for (;;) {
+                const r = await awsCall(CF, `GetInvalidation ${id} on ${distributionId}`, () => client.send(new sdk.GetInvalidationCommand({ DistributionId: distributionId, Id: id })), 'Check that the role may cloudfront:GetInvalidation');
+                const status = r.Invalidation?.Status ?? 'unknown';
+                // The API's states are InProgress and Completed (exact case); anything else is not done.
+                if (status === 'Completed')
+                    return;
+                const remaining = deadline - now();
+                if (remaining <= 0) {
+                    throw new ServiceError(CF, `invalidation ${id} on ${distributionId} was not Completed within ${Math.round((now() - started) / 1000)} s (status ${status})`, 'Raise invalidation-timeout, or set wait-for-invalidation: false');
                 }
-                throw awsFailure(CF, `GetInvalidation ${id} on ${distributionId}`, e);
+                await wait(Math.min(delayMs, remaining));
+                delayMs = Math.min(delayMs * 2, maxDelayMs);
             }
         },
     };
@@ -1387,6 +1401,7 @@ const REVALIDATE = 'public, max-age=0, must-revalidate';
 
 
 
+
 const INPUTS = {
     'source-dir': { required: true },
     bucket: { required: true },
@@ -1416,8 +1431,11 @@ function parseInputs(raw, env = process.env) {
         throw new errors_InputError('invalidate', `is '${get('invalidate')}' but no distribution-id is set`, 'Set distribution-id, or set invalidate: none');
     }
     const timeout = parseDuration('invalidation-timeout', get('invalidation-timeout'));
-    if (timeout < 1000)
-        throw new errors_InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under a second`, 'Give at least 1s, e.g. 10m');
+    // A bare number is seconds; under the poll delay the wait could never poll twice.
+    if (timeout < MIN_INVALIDATION_TIMEOUT_MS) {
+        const min = `${MIN_INVALIDATION_TIMEOUT_MS / 1000}s`;
+        throw new errors_InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under the minimum of ${min}`, `Give at least ${min}, e.g. 10m`);
+    }
     const inputs = {
         sourceDir: get('source-dir'),
         bucket: parseBucket(get('bucket')),

@@ -319,6 +319,14 @@ function parseNative(get: (n: keyof typeof INPUTS) => string, strategy: Strategy
   only('canary-bake-time', native.canaryBakeTimeMinutes, 'canary');
   only('linear-step-percent', native.linearStepPercent, 'linear');
   only('linear-step-bake-time', native.linearStepBakeTimeMinutes, 'linear');
+  // ECS bakes only blue/green, canary and linear deployments: with rolling it would be dropped.
+  if (strategy === 'rolling' && native.bakeTimeMinutes !== undefined) {
+    throw new InputError(
+      'bake-time',
+      'applies to strategy: blue-green, canary or linear, but strategy is rolling',
+      'Remove bake-time, or set strategy: blue-green, canary or linear',
+    );
+  }
   if (native.pauseAt !== 'none' && (strategy === 'rolling' || strategy === 'codedeploy')) {
     throw new InputError(
       'pause-at',

@@ -225,6 +225,14 @@ function checkStrategy(inputs: EcsDeployInputs, strategy: Strategy, configured: 
       );
     }
   }
+  // ECS bakes only blue/green, canary and linear deployments: with rolling it would be dropped.
+  if (inputs.native.bakeTimeMinutes !== undefined && strategy === 'rolling') {
+    throw new InputError(
+      'bake-time',
+      `applies to strategy: blue-green, canary or linear, but service '${inputs.service}' deploys by rolling update`,
+      'Remove bake-time, or set strategy: blue-green, canary or linear',
+    );
+  }
   if (inputs.native.pauseAt !== 'none' && strategy === 'rolling') {
     throw new InputError(
       'pause-at',

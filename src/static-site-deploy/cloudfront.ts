@@ -1,7 +1,7 @@
 /**
  * The CloudFront side of a deploy on the AWS SDK v3 client (loaded on first use): the
  * distribution's domain, CreateInvalidation with TooManyInvalidationsInProgress retried with
- * backoff, and the SDK's waitUntilInvalidationCompleted waiter bounded by a timeout.
+ * backoff, and GetInvalidation polled until Completed or the timeout, whichever comes first.
  */
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { ServiceError } from '../toolkit/errors';
@@ -15,20 +15,28 @@ export interface Cdn {
   domainName(): Promise<string>;
   /** CreateInvalidation; returns the invalidation id. Idempotent for a repeated caller reference. */
   invalidate(paths: readonly string[], callerReference: string): Promise<string>;
-  /** Resolves once GetInvalidation says Completed; ServiceError when `timeoutMs` passes first. */
+  /** Resolves once GetInvalidation says Completed; ServiceError (naming the seconds waited) when `timeoutMs` passes first. */
   waitCompleted(id: string, timeoutMs: number): Promise<void>;
 }
 
 export interface CdnOptions {
   /** Retries of CreateInvalidation while 15 wildcard / 3,000 path invalidations are in progress. */
   retry?: RetryPolicy;
-  /** The waiter's polling delays in seconds (SDK default 20 s minimum, 600 s maximum). */
+  /** GetInvalidation polling delays in seconds: doubling from minDelaySec (20) up to maxDelaySec (120). */
   minDelaySec?: number;
   maxDelaySec?: number;
+  /** Sleeps between polls and retries (ms); `now` is the clock (ms since the epoch) the deadline uses. */
   wait?: Sleep;
+  now?: () => number;
   onRetry?: (message: string) => void;
   client?: CloudFrontClient;
 }
+
+/** The first wait between GetInvalidation polls, in seconds (the SDK waiter's default minDelay). */
+export const INVALIDATION_POLL_MIN_DELAY_SEC = 20;
+
+/** Shortest invalidation-timeout, in ms: above the first poll delay, so at least two polls fit. */
+export const MIN_INVALIDATION_TIMEOUT_MS = 30_000;
 
 /** In-progress invalidations usually finish in under a minute: wait up to ~5 minutes in all. */
 export const TOO_MANY_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 5_000, maxDelayMs: 60_000 };
@@ -81,23 +89,35 @@ export async function createCdn(distributionId: string, opts: CdnOptions = {}): 
       return id;
     },
     async waitCompleted(id, timeoutMs) {
-      const maxWaitTime = Math.max(1, Math.ceil(timeoutMs / 1000));
-      const minDelay = Math.min(opts.minDelaySec ?? 20, maxWaitTime);
-      try {
-        await sdk.waitUntilInvalidationCompleted(
-          { client, maxWaitTime, minDelay, maxDelay: Math.max(minDelay, opts.maxDelaySec ?? 600) },
-          { DistributionId: distributionId, Id: id },
+      // Our own GetInvalidation polling, not the SDK waiter: the waiter gives up as soon as its next
+      // backoff would pass maxWaitTime (a 600 s wait ended after ~411 s); here the delays double from
+      // minDelay up to maxDelay and the last one is cut so that the final poll lands on the deadline.
+      const now = opts.now ?? Date.now;
+      const wait = opts.wait ?? sleep;
+      const started = now();
+      const deadline = started + timeoutMs;
+      let delayMs = (opts.minDelaySec ?? INVALIDATION_POLL_MIN_DELAY_SEC) * 1000;
+      const maxDelayMs = Math.max(delayMs, (opts.maxDelaySec ?? 120) * 1000);
+      for (;;) {
+        const r = await awsCall(
+          CF,
+          `GetInvalidation ${id} on ${distributionId}`,
+          () => client.send(new sdk.GetInvalidationCommand({ DistributionId: distributionId, Id: id })),
+          'Check that the role may cloudfront:GetInvalidation',
         );
-      } catch (e) {
-        const state = (e as Error).message ?? '';
-        if (/TIMEOUT/i.test(state) || awsErrorName(e) === 'TimeoutError') {
+        const status = r.Invalidation?.Status ?? 'unknown';
+        // The API's states are InProgress and Completed (exact case); anything else is not done.
+        if (status === 'Completed') return;
+        const remaining = deadline - now();
+        if (remaining <= 0) {
           throw new ServiceError(
             CF,
-            `invalidation ${id} on ${distributionId} was not Completed within ${maxWaitTime} s`,
+            `invalidation ${id} on ${distributionId} was not Completed within ${Math.round((now() - started) / 1000)} s (status ${status})`,
             'Raise invalidation-timeout, or set wait-for-invalidation: false',
           );
         }
-        throw awsFailure(CF, `GetInvalidation ${id} on ${distributionId}`, e);
+        await wait(Math.min(delayMs, remaining));
+        delayMs = Math.min(delayMs * 2, maxDelayMs);
       }
     },
   };

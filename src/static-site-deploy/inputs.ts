@@ -4,6 +4,7 @@
  * Everything a user can get wrong in the text is refused here, before any AWS call.
  */
 import { InputError } from '../toolkit/errors';
+import { MIN_INVALIDATION_TIMEOUT_MS } from './cloudfront';
 import { parseAwsRegion, parseBoolean, parseDuration, parseInteger, parseLines, parseList, rawValue, type InputSpecs, type RawInputs } from '../toolkit/inputs';
 import { globTest, parseCacheRules, type CacheRule } from './cache-control';
 
@@ -66,7 +67,11 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, env: Readonly<Record<
     throw new InputError('invalidate', `is '${get('invalidate')}' but no distribution-id is set`, 'Set distribution-id, or set invalidate: none');
   }
   const timeout = parseDuration('invalidation-timeout', get('invalidation-timeout'));
-  if (timeout < 1000) throw new InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under a second`, 'Give at least 1s, e.g. 10m');
+  // A bare number is seconds; under the poll delay the wait could never poll twice.
+  if (timeout < MIN_INVALIDATION_TIMEOUT_MS) {
+    const min = `${MIN_INVALIDATION_TIMEOUT_MS / 1000}s`;
+    throw new InputError('invalidation-timeout', `'${get('invalidation-timeout')}' is under the minimum of ${min}`, `Give at least ${min}, e.g. 10m`);
+  }
   const inputs: StaticSiteInputs = {
     sourceDir: get('source-dir'),
     bucket: parseBucket(get('bucket')),

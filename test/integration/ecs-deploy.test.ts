@@ -72,6 +72,20 @@ describe('rolling update', () => {
     expect(double.callsOf('DescribeServices').length).toBe(2);
   });
 
+  it('with strategy empty, refuses bake-time on a rolling service before anything is written', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, 'bake-time': '10m' });
+    expectCleanFailure(r, "Input 'bake-time'", 'deploys by rolling update');
+    expect(writes()).toEqual([]);
+  });
+
+  it('with strategy: rolling refuses canary-percent before any call', async () => {
+    await withDouble();
+    const r = await deploy({ images: `app=${IMAGE}`, strategy: 'rolling', 'canary-percent': '5' });
+    expectCleanFailure(r, 'canary-percent', 'strategy is rolling');
+    expect(double.calls).toEqual([]);
+  });
+
   it("reports rolled-back with the circuit breaker and the stopped tasks' reason, exit 1", async () => {
     await withDouble('circuit-breaker');
     const r = await deploy({ images: `app=${IMAGE}` });

@@ -314,6 +314,7 @@ describe('bad input: one ::error::, exit 1, no request reaches AWS', () => {
     ['an invalid bucket name', { bucket: 'My_Bucket' }, 'bucket'],
     ['a cache-control rule that does not parse', { 'cache-control': '*.js: max-age=forever' }, 'cache-control'],
     ['a malformed distribution id', { 'distribution-id': 'arn:aws:cloudfront::123:distribution/E1' }, 'distribution-id'],
+    ['an invalidation-timeout under the 30s minimum (a bare 10 is 10 s)', { 'invalidation-timeout': '10' }, 'invalidation-timeout'],
   ];
   it.each(cases)('%s', async (_title, over, input) => {
     const empty = path.join(temp, 'empty');

@@ -85,6 +85,17 @@ it.each([
   [{ service: 'web', images: `app=${IMAGE}`, 'canary-percent': '101', strategy: 'canary' }, 'canary-percent', 'outside 0.1-100'],
   [{ service: 'web', images: `app=${IMAGE}`, 'canary-percent': '5.55', strategy: 'canary' }, 'canary-percent', 'multiple of 0.1'],
   [{ service: 'web', images: `app=${IMAGE}`, 'canary-percent': '5', strategy: 'linear' }, 'canary-percent', 'applies to strategy: canary'],
+  [
+    { service: 'web', images: `app=${IMAGE}`, 'canary-percent': '5', strategy: 'rolling' },
+    'canary-percent',
+    'applies to strategy: canary, but strategy is rolling',
+  ],
+  [{ service: 'web', images: `app=${IMAGE}`, 'linear-step-percent': '10', strategy: 'rolling' }, 'linear-step-percent', 'but strategy is rolling'],
+  [
+    { service: 'web', images: `app=${IMAGE}`, 'bake-time': '5m', strategy: 'rolling' },
+    'bake-time',
+    'applies to strategy: blue-green, canary or linear, but strategy is rolling',
+  ],
   [{ service: 'web', images: `app=${IMAGE}`, 'linear-step-percent': '2.9', strategy: 'linear' }, 'linear-step-percent', 'outside 3-100'],
   [{ service: 'web', images: `app=${IMAGE}`, 'linear-step-bake-time': '90s', strategy: 'linear' }, 'linear-step-bake-time', 'whole number of minutes'],
   [{ service: 'web', images: `app=${IMAGE}`, 'bake-time': '25h' }, 'bake-time', 'outside 0-1440'],

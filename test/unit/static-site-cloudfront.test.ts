@@ -71,22 +71,61 @@ describe('CreateInvalidation', () => {
   });
 });
 
-describe('waitUntilInvalidationCompleted', () => {
-  it('polls GetInvalidation through InProgress until Completed', async () => {
+/** A virtual clock: `wait` advances it and records each delay, so a 10-minute wait runs at once. */
+function virtualClock() {
+  let t = 1_000_000;
+  const waits: number[] = [];
+  return { waits, now: () => t, wait: async (ms: number) => void (waits.push(ms), (t += ms)), elapsed: () => t - 1_000_000 };
+}
+
+describe('waiting for the invalidation (GetInvalidation polling)', () => {
+  const client = () => new CloudFrontClient({ region: 'us-east-1' });
+
+  it('polls GetInvalidation through InProgress until Completed, delays doubling from 20 s', async () => {
     cf.on(GetInvalidationCommand).resolvesOnce(invalidation('InProgress')).resolvesOnce(invalidation('InProgress')).resolves(invalidation('Completed'));
-    const cdn = await createCdn('E2QWRUHAPOMQZL', { client: new CloudFrontClient({ region: 'us-east-1' }), minDelaySec: 1, maxDelaySec: 1 });
-    await cdn.waitCompleted('I2J0I21PCUYOIK', 30_000);
+    const clock = virtualClock();
+    const cdn = await createCdn('E2QWRUHAPOMQZL', { client: client(), now: clock.now, wait: clock.wait });
+    await cdn.waitCompleted('I2J0I21PCUYOIK', 600_000);
     const calls = cf.commandCalls(GetInvalidationCommand);
     expect(calls).toHaveLength(3);
     expect(calls[0].args[0].input).toEqual({ DistributionId: 'E2QWRUHAPOMQZL', Id: 'I2J0I21PCUYOIK' });
-  }, 20_000);
+    expect(clock.waits).toEqual([20_000, 40_000]);
+  });
 
-  it('fails the step when the invalidation is still InProgress at the timeout', async () => {
+  it('keeps polling up to the full timeout: the last poll lands on the deadline', async () => {
+    // Completed only at the poll at 600 s, where the SDK waiter would have given up after ~411 s.
+    const clock = virtualClock();
+    cf.on(GetInvalidationCommand).callsFake(() => invalidation(clock.elapsed() >= 600_000 ? 'Completed' : 'InProgress'));
+    const cdn = await createCdn('E2QWRUHAPOMQZL', { client: client(), now: clock.now, wait: clock.wait });
+    await cdn.waitCompleted('I2J0I21PCUYOIK', 600_000);
+    expect(clock.elapsed()).toBe(600_000);
+    // 20, 40, 80, then 120 s (maxDelay) until the last delay is cut to the time left.
+    expect(clock.waits).toEqual([20_000, 40_000, 80_000, 120_000, 120_000, 120_000, 100_000]);
+  });
+
+  it('fails the step with the real time waited when the invalidation is still InProgress at the timeout', async () => {
     cf.on(GetInvalidationCommand).resolves(invalidation('InProgress'));
-    const cdn = await createCdn('E2QWRUHAPOMQZL', { client: new CloudFrontClient({ region: 'us-east-1' }), minDelaySec: 1, maxDelaySec: 1 });
-    await expect(cdn.waitCompleted('I2J0I21PCUYOIK', 2_000)).rejects.toThrow(
-      'Amazon CloudFront: invalidation I2J0I21PCUYOIK on E2QWRUHAPOMQZL was not Completed within 2 s. Raise invalidation-timeout, or set wait-for-invalidation: false',
+    const clock = virtualClock();
+    const cdn = await createCdn('E2QWRUHAPOMQZL', { client: client(), now: clock.now, wait: clock.wait });
+    await expect(cdn.waitCompleted('I2J0I21PCUYOIK', 600_000)).rejects.toThrow(
+      'Amazon CloudFront: invalidation I2J0I21PCUYOIK on E2QWRUHAPOMQZL was not Completed within 600 s (status InProgress). Raise invalidation-timeout, or set wait-for-invalidation: false',
     );
-    expect(cf.commandCalls(GetInvalidationCommand).length).toBeGreaterThanOrEqual(1);
-  }, 20_000);
+    expect(clock.elapsed()).toBe(600_000);
+    expect(cf.commandCalls(GetInvalidationCommand)).toHaveLength(8);
+  });
+
+  it("is not fooled by another case: moto's COMPLETED is not the API's Completed", async () => {
+    cf.on(GetInvalidationCommand).resolves(invalidation('COMPLETED'));
+    const clock = virtualClock();
+    const cdn = await createCdn('E2QWRUHAPOMQZL', { client: client(), now: clock.now, wait: clock.wait });
+    await expect(cdn.waitCompleted('I2J0I21PCUYOIK', 30_000)).rejects.toThrow('was not Completed within 30 s (status COMPLETED)');
+  });
+
+  it('fails closed when GetInvalidation is refused', async () => {
+    cf.on(GetInvalidationCommand).rejects(Object.assign(new Error('User is not authorized to perform: cloudfront:GetInvalidation'), { name: 'AccessDenied' }));
+    const clock = virtualClock();
+    const cdn = await createCdn('E2QWRUHAPOMQZL', { client: client(), now: clock.now, wait: clock.wait });
+    await expect(cdn.waitCompleted('I2J0I21PCUYOIK', 600_000)).rejects.toThrow(ServiceError);
+    expect(clock.waits).toEqual([]);
+  });
 });

@@ -114,6 +114,18 @@ it.each([
   expect(inputError(() => parseInputs({ ...base, [name]: value })).input).toBe(name);
 });
 
+it.each(['10', '10s', '29s'])('refuses invalidation-timeout %s, under the 30s minimum above the 20 s poll delay', (value) => {
+  const e = inputError(() => parseInputs({ ...base, 'invalidation-timeout': value }));
+  expect(e.input).toBe('invalidation-timeout');
+  expect(e.message).toContain(`'${value}' is under the minimum of 30s`);
+  expect(e.message).toContain('Give at least 30s');
+});
+
+it('accepts invalidation-timeout from 30s (a bare number is seconds)', () => {
+  expect(parseInputs({ ...base, 'invalidation-timeout': '30' }).invalidationTimeoutMs).toBe(30_000);
+  expect(parseInputs({ ...base, 'invalidation-timeout': '10m' }).invalidationTimeoutMs).toBe(600_000);
+});
+
 it('splits immutable globs on newlines and commas, but not on the commas of {a,b}', () => {
   const globs = parseInputs({ ...base, immutable: 'static/{js,css}/**, fonts/*\nmedia/**' }).immutable;
   expect(globs.map((g) => g.glob)).toEqual(['static/{js,css}/**', 'fonts/*', 'media/**']);

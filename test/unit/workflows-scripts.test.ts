@@ -611,7 +611,7 @@ describe('gitops.yml: per-service settings', () => {
 
 describe('static-site.yml scripts', () => {
   const urls = stepScript('.github/workflows/static-site.yml', 'staging-health', 'urls');
-  const approved = stepScript('.github/workflows/static-site.yml', 'approve', 'What was approved');
+  const approved = stepScript('.github/workflows/static-site.yml', 'production', 'What was approved');
 
   it('joins the health paths to the site URL, one URL a line, blank lines dropped', async () => {
     const r = await runScript(urls, { BASE: 'https://staging.example.com/', PATHS: '/\n\nabout/\n/assets/app.js\n' });
