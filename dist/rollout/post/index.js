@@ -10228,8 +10228,12 @@ function parseInputs(raw) {
     const waitMs = parseDuration('wait', get('wait'));
     if (waitMs <= 0)
         throw new errors_InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
-    const pollIntervalMs = parseDuration('poll-interval', get('poll-interval'));
-    if (pollIntervalMs < 100)
+    // The default never conflicts with an explicit wait: it shrinks to the wait; only an explicit value is checked.
+    const pollExplicit = (raw['poll-interval'] ?? '').trim() !== '';
+    const pollIntervalMs = pollExplicit
+        ? parseDuration('poll-interval', get('poll-interval'))
+        : Math.min(parseDuration('poll-interval', get('poll-interval')), waitMs);
+    if (pollExplicit && pollIntervalMs < 100)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is shorter than 100ms`, 'Give a duration such as 15s');
     if (pollIntervalMs > waitMs)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is longer than wait '${get('wait')}'`, 'Poll at least once within the wait');
@@ -10602,7 +10606,12 @@ async function finish(ctx, out, sd, result, opts) {
     out.noticedAt = ctx.clock.now();
     out.result = result;
     const service = await addServiceCounts(ctx, out);
-    if (result === 'succeeded' && service) {
+    if (result === 'succeeded' && !service) {
+        // Success is the deployment SUCCESSFUL and the service seen running it: unconfirmed is not success.
+        out.result = 'failed';
+        out.statusReason = 'ECS reports SUCCESSFUL, but DescribeServices could not confirm which task definition the service runs';
+    }
+    else if (result === 'succeeded' && service) {
         const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
         if (service.currentServiceDeployment && service.currentServiceDeployment !== out.deploymentId) {
             out.result = 'superseded';
@@ -10612,7 +10621,11 @@ async function finish(ctx, out, sd, result, opts) {
             out.result = 'failed';
             out.statusReason = `ECS reports SUCCESSFUL, but the primary deployment runs ${primary?.taskDefinition ?? 'nothing'}, not ${opts.taskDefinitionArn}`;
         }
-        else if ((primary?.runningCount ?? 0) < (primary?.desiredCount ?? 0)) {
+        else if (!primary) {
+            out.result = 'failed';
+            out.statusReason = 'ECS reports SUCCESSFUL, but the service has no PRIMARY deployment';
+        }
+        else if ((primary.runningCount ?? 0) < (primary.desiredCount ?? 0)) {
             out.result = 'failed';
             out.statusReason = `ECS reports SUCCESSFUL, but only ${primary?.runningCount ?? 0} of ${primary?.desiredCount ?? 0} tasks of the new task definition run`;
         }
@@ -10623,7 +10636,8 @@ async function finish(ctx, out, sd, result, opts) {
     }
     if (out.result === 'rolled-back' || out.result === 'failed') {
         out.stoppedTasks = await stoppedTasks(ctx, opts.taskDefinitionArn);
-        out.rollbackReason = rollbackReason(sd, out.stoppedTasks);
+        // ECS said SUCCESSFUL but the service did not show it: that check is the reason, not ECS's text.
+        out.rollbackReason = result === 'succeeded' ? secrets_scrubServiceText(out.statusReason ?? '') : rollbackReason(sd, out.stoppedTasks);
     }
     return out;
 }
@@ -11708,10 +11722,15 @@ const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'supersed
  * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
  * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
  * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest).
+ * failRelease filters superseded|deployed and takes the newest). Only revisions after the newest
+ * `uninstalled` one count.
  */
 function judge_lastGood(history) {
-    return judge_lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+    // `helm uninstall --keep-history` marks the revision `uninstalled`: what served before it was
+    // removed by a person, and going "back" to it would bring it back.
+    const removedAt = latest(history.filter((e) => e.status === 'uninstalled'))?.revision ?? 0;
+    const since = history.filter((e) => e.revision > removedAt);
+    return judge_lastDeployed(since) ?? latest(since.filter(hasServedStatus));
 }
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function judge_previousGood(history, before) {
@@ -11797,7 +11816,7 @@ async function clearPending(ops, release, history) {
     const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
     if (!good && hasServed(history)) {
         // history-max pruned the revisions that could tell: never uninstall what may have served
-        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and ${history.some((e) => e.status === 'uninstalled') ? 'no revision since it was uninstalled (--keep-history) is deployed or superseded' : `no kept revision is deployed or superseded (oldest kept: ${history[0].revision})`}, so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     const cure = good
         ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
@@ -11859,7 +11878,7 @@ async function goBack(ops, release, before, failed, after, why) {
     }
     if (previous === undefined) {
         // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; ${latest(after)?.status === 'uninstalled' ? 'the release was uninstalled (--keep-history) and is not brought back' : 'no kept revision is deployed or superseded'}, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = judge_nextRevision(after);
@@ -12749,7 +12768,9 @@ async function abortLeftover(state, open, save, reporter) {
     }
     await reporter.summary(summary_heading('↩️ Rollout aborted by its post step', 2) +
         'The rollout did not reach its end (cancelled or killed), so its post step put all traffic back on stable.\n\n' +
-        summary_table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]]));
+        (state.codeDeployDeploymentId
+            ? summary_table(['stopped at step', 'phase', 'weight reached', 'CodeDeploy deployment'], [[state.step, state.phase, `${state.weight} %`, `${state.codeDeployDeploymentId} stopped with auto-rollback`]])
+            : summary_table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]])));
     return 'aborted';
 }
 
@@ -14314,7 +14335,7 @@ async function http_checks_runHttpChecks(s, deps) {
 /**
  * What the log says before the analysis starts, about settings that change how it can judge:
  * the first look at which a comparison can fail, overlapping count windows, raw counters, and
- * CloudWatch periods longer than the interval.
+ * CloudWatch periods longer or shorter than the interval.
  */
 
 
@@ -14343,6 +14364,13 @@ function notes_analysisNotes(a) {
             notes.push({
                 level: 'warning',
                 text: `'${m.name}': interval ${a.intervalMs / 1000} s is shorter than the CloudWatch period ${periodS} s, so measurements re-read the same period; each datapoint is counted once (a re-read period is no new data). Set interval to ${periodS}s or more`,
+            });
+        }
+        // Each measurement judges the newest period only: the ones in between are never read.
+        if (periodS !== undefined && periodS * 1000 < a.intervalMs && a.count > 1) {
+            notes.push({
+                level: 'warning',
+                text: `'${m.name}': interval ${a.intervalMs / 1000} s is longer than the CloudWatch period ${periodS} s, so each measurement reads only the newest period and the periods between measurements are never judged. Set period to ${Math.ceil(a.intervalMs / 60_000) * 60} (or interval to ${periodS}s)`,
             });
         }
     }
@@ -15073,11 +15101,13 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
  * serving it; the deployment group must "specify when to reroute traffic"); promote answers
  * ContinueDeployment (READY_WAIT): production traffic reroutes; finish waits for Succeeded; abort
  * stops the deployment with auto-rollback (StopDeployment) and waits until CodeDeploy reports it
- * rolled back.
+ * rolled back. The deployment id is handed to `remember` as soon as CreateDeployment returns (the
+ * rollout saves it in GITHUB_STATE before waiting), so the post step of a killed run stops that
+ * deployment with rollback from the saved state (abort reads `state.codeDeployDeploymentId`).
  */
 
 
-function codeDeployDeployer(ctx, cd, inputs) {
+function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
     const group = inputs.codedeploy;
     if (!group)
         throw new errors_ServiceError('AWS CodeDeploy', 'no deployment group given');
@@ -15104,6 +15134,7 @@ function codeDeployDeployer(ctx, cd, inputs) {
             appspec,
             description: `shipline rollout ${registered.arn}`,
         });
+        remember(id);
         ctx.reporter.info(`CodeDeploy deployment ${id} of ${registered.arn}`);
         const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
         if (o.result !== 'paused') {
@@ -15128,11 +15159,28 @@ function codeDeployDeployer(ctx, cd, inputs) {
                 throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
             return { taskDefinitionArn };
         },
-        async abort() {
-            if (!id)
-                throw new errors_ServiceError('AWS CodeDeploy', 'the deployment id is not known here, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
+        async abort(state) {
+            const restored = !id && state.codeDeployDeploymentId !== undefined;
+            if (restored)
+                id = state.codeDeployDeploymentId;
+            if (!id) {
+                if (!state.previewed && !state.switched)
+                    return; // CreateDeployment never returned: nothing to stop
+                throw new errors_ServiceError('AWS CodeDeploy', 'the deployment id was not saved, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
+            }
             if (ended)
                 return;
+            if (restored) {
+                // a restarted run: the deployment may have ended while nobody watched
+                const status = (await cd.codedeploy.getDeployment({ deploymentId: id })).deploymentInfo?.status;
+                if (status === 'Failed' || status === 'Stopped') {
+                    ended = true;
+                    ctx.reporter.info(`abort: CodeDeploy ${id} already ${status}; nothing to stop`);
+                    return;
+                }
+                if (status === 'Succeeded')
+                    throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} already Succeeded: production serves the new task definition although the rollout did not finish`, 'Redeploy the previous task definition if it must not serve');
+            }
             await continueCodeDeploy(cd, id, 'rollback');
             const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: false });
             ended = true;
@@ -15566,6 +15614,30 @@ function rollout_summary_renderSummary(outcome, description) {
 
 
 /**
+ * Wraps a StateStore so a deployer can add what only it learns mid-step (the CodeDeploy
+ * deployment id) to the state the machine saves: `remember` re-saves the last state at once,
+ * before the deployer waits, and every later save keeps it.
+ */
+function trackDeployerState(store) {
+    let last;
+    let extra = {};
+    return {
+        store: {
+            save(s) {
+                last = { ...s, ...extra };
+                store.save(last);
+            },
+        },
+        remember(patch) {
+            extra = { ...extra, ...patch };
+            if (last) {
+                last = { ...last, ...extra };
+                store.save(last);
+            }
+        },
+    };
+}
+/**
  * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
  * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
  */
@@ -15587,11 +15659,13 @@ async function openDeployer(inputs, deps, reporter) {
     if (inputs.deploy.target === 'ecs') {
         const e = inputs.deploy.ecs;
         const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+        const tracked = trackDeployerState(deps.state);
         const deployer = e.codedeploy
-            ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e)
+            ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e, (id) => tracked.remember({ codeDeployDeploymentId: id }))
             : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
         return {
             deployer,
+            state: tracked.store,
             describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
             close: () => undefined,
         };
@@ -15630,7 +15704,7 @@ async function run_run(inputs, deps, reporter) {
         outcome = await runRollout(inputs.steps, {
             deployer: opened.deployer,
             analysis: inputs.gate ? gateAnalysis(inputs.gate, deps.gate, reporter) : noAnalysis,
-            state: deps.state,
+            state: opened.state ?? deps.state,
             policy: { inconclusiveIs: inputs.gate?.inconclusiveIs ?? 'fail', failOn: inputs.gate?.failOn ?? 'any' },
             clock: deps.gate.clock,
             sleep: deps.gate.sleep,
