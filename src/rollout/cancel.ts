@@ -52,7 +52,12 @@ export async function abortLeftover(
   await reporter.summary(
     heading('↩️ Rollout aborted by its post step', 2) +
       'The rollout did not reach its end (cancelled or killed), so its post step put all traffic back on stable.\n\n' +
-      table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]]),
+      (state.codeDeployDeploymentId
+        ? table(
+            ['stopped at step', 'phase', 'weight reached', 'CodeDeploy deployment'],
+            [[state.step, state.phase, `${state.weight} %`, `${state.codeDeployDeploymentId} stopped with auto-rollback`]],
+          )
+        : table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]])),
   );
   return 'aborted';
 }

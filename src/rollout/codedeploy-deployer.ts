@@ -5,7 +5,9 @@
  * serving it; the deployment group must "specify when to reroute traffic"); promote answers
  * ContinueDeployment (READY_WAIT): production traffic reroutes; finish waits for Succeeded; abort
  * stops the deployment with auto-rollback (StopDeployment) and waits until CodeDeploy reports it
- * rolled back.
+ * rolled back. The deployment id is handed to `remember` as soon as CreateDeployment returns (the
+ * rollout saves it in GITHUB_STATE before waiting), so the post step of a killed run stops that
+ * deployment with rollback from the saved state (abort reads `state.codeDeployDeploymentId`).
  */
 import {
   applyImagesAndEnvironment,
@@ -25,7 +27,12 @@ import {
 import { ServiceError } from '../toolkit/errors';
 import type { Deployer } from './machine';
 
-export function codeDeployDeployer(ctx: EcsContext, cd: CodeDeployContext, inputs: EcsDeployInputs): Deployer {
+export function codeDeployDeployer(
+  ctx: EcsContext,
+  cd: CodeDeployContext,
+  inputs: EcsDeployInputs,
+  remember: (deploymentId: string) => void = () => undefined,
+): Deployer {
   const group = inputs.codedeploy;
   if (!group) throw new ServiceError('AWS CodeDeploy', 'no deployment group given');
   let id: string | undefined;
@@ -55,6 +62,7 @@ export function codeDeployDeployer(ctx: EcsContext, cd: CodeDeployContext, input
       appspec,
       description: `shipline rollout ${registered.arn}`,
     });
+    remember(id);
     ctx.reporter.info(`CodeDeploy deployment ${id} of ${registered.arn}`);
     const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
     if (o.result !== 'paused') {
@@ -79,14 +87,29 @@ export function codeDeployDeployer(ctx: EcsContext, cd: CodeDeployContext, input
         throw new ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
       return { taskDefinitionArn };
     },
-    async abort() {
-      if (!id)
-        throw new ServiceError(
-          'AWS CodeDeploy',
-          'the deployment id is not known here, so it cannot be stopped',
-          'Stop it in the CodeDeploy console with rollback',
-        );
+    async abort(state) {
+      const restored = !id && state.codeDeployDeploymentId !== undefined;
+      if (restored) id = state.codeDeployDeploymentId;
+      if (!id) {
+        if (!state.previewed && !state.switched) return; // CreateDeployment never returned: nothing to stop
+        throw new ServiceError('AWS CodeDeploy', 'the deployment id was not saved, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
+      }
       if (ended) return;
+      if (restored) {
+        // a restarted run: the deployment may have ended while nobody watched
+        const status = (await cd.codedeploy.getDeployment({ deploymentId: id })).deploymentInfo?.status;
+        if (status === 'Failed' || status === 'Stopped') {
+          ended = true;
+          ctx.reporter.info(`abort: CodeDeploy ${id} already ${status}; nothing to stop`);
+          return;
+        }
+        if (status === 'Succeeded')
+          throw new ServiceError(
+            'AWS CodeDeploy',
+            `deployment ${id} already Succeeded: production serves the new task definition although the rollout did not finish`,
+            'Redeploy the previous task definition if it must not serve',
+          );
+      }
       await continueCodeDeploy(cd, id, 'rollback');
       const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: false });
       ended = true;

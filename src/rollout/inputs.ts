@@ -110,9 +110,37 @@ function checkWithGate(steps: readonly Step[], gate: GateInputs): void {
   }
 }
 
-/** An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then 100. */
+/**
+ * The ECS LINEAR step percent that `weights` (setWeight values in order) describe: equal
+ * increments of the first weight up to 100 (20, 40, 60, 80, 100 -> 20; 30, 60, 90, 100 -> 30,
+ * as ECS shifts the rest in its last step), at least three weights; undefined otherwise.
+ * ECS linearConfiguration.stepPercent takes 3.0-100.0.
+ */
+export function ecsLinearStepPercent(weights: readonly number[]): number | undefined {
+  const step = weights[0];
+  if (weights.length < 3 || step < 3 || weights[weights.length - 1] !== 100) return undefined;
+  const below = weights.slice(0, -1);
+  if (!below.every((w, i) => w === step * (i + 1))) return undefined;
+  return 100 - below[below.length - 1] <= step ? step : undefined;
+}
+
+/**
+ * An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then
+ * 100. Equal increments (an ECS LINEAR deployment) are refused: a PAUSE lifecycle hook may stop
+ * at PRE_/POST_PRODUCTION_TRAFFIC_SHIFT only (ECS developer guide, "Pause hooks for Amazon ECS
+ * service deployments"), not at each production traffic shift of a linear deployment, so ECS
+ * would move on after its step bake time whatever the analysis says.
+ */
 function checkEcsCanary(steps: readonly Step[]): void {
-  const weights = steps.flatMap((s) => (s.kind === 'setWeight' ? [s.weight] : []));
+  const setWeights = steps.filter((s): s is Extract<Step, { kind: 'setWeight' }> => s.kind === 'setWeight');
+  const weights = setWeights.map((s) => s.weight);
+  const linear = ecsLinearStepPercent(weights);
+  if (linear !== undefined)
+    throw new InputError(
+      'steps',
+      `step ${setWeights[1].index}: setWeight ${weights[1]} makes setWeight ${weights.join(', ')} an ECS linear deployment (linear-step-percent ${linear}), but ECS cannot pause at each linear step (PAUSE lifecycle hooks stop only before or after the whole production traffic shift), so no analysis could hold it`,
+      'target ecs supports setWeight P (1-99), its analysis steps, then setWeight 100 (an ECS native canary), or strategy blue-green with preview, analysis, promote; use target helm to analyse at each of several weights',
+    );
   if (weights.length !== 2 || weights[0] >= 100 || weights[1] !== 100 || weights[0] <= 0)
     throw new InputError(
       'steps',

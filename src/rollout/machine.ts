@@ -45,6 +45,8 @@ export interface RolloutState {
   previewed: boolean;
   /** Blue/green: traffic was switched to the new colour. */
   switched: boolean;
+  /** CodeDeploy: the deployment started, saved before waiting at Ready so post can stop it. */
+  codeDeployDeploymentId?: string;
 }
 
 export interface SetWeightResult {

@@ -14,7 +14,7 @@ import { ecsDeployer } from './ecs-deployer';
 import { gateAnalysis, type GateAnalysisDeps } from './gate-analysis';
 import { helmDeployer } from './helm-deployer';
 import type { RolloutInputs } from './inputs';
-import { runRollout, type Analysis, type Deployer, type RolloutOutcome, type StateStore } from './machine';
+import { runRollout, type Analysis, type Deployer, type RolloutOutcome, type RolloutState, type StateStore } from './machine';
 import { renderSummary } from './summary';
 
 export interface RolloutDeps {
@@ -34,6 +34,33 @@ export interface OpenedDeployer {
   deployer: Deployer;
   describe: string;
   close(): void;
+  /** The store the machine saves through (adds what the deployer learned, e.g. a deployment id). */
+  state?: StateStore;
+}
+
+/**
+ * Wraps a StateStore so a deployer can add what only it learns mid-step (the CodeDeploy
+ * deployment id) to the state the machine saves: `remember` re-saves the last state at once,
+ * before the deployer waits, and every later save keeps it.
+ */
+export function trackDeployerState(store: StateStore): { store: StateStore; remember(patch: Partial<RolloutState>): void } {
+  let last: RolloutState | undefined;
+  let extra: Partial<RolloutState> = {};
+  return {
+    store: {
+      save(s) {
+        last = { ...s, ...extra };
+        store.save(last);
+      },
+    },
+    remember(patch) {
+      extra = { ...extra, ...patch };
+      if (last) {
+        last = { ...last, ...extra };
+        store.save(last);
+      }
+    },
+  };
 }
 
 /**
@@ -58,11 +85,15 @@ export async function openDeployer(inputs: RolloutInputs, deps: RolloutDeps, rep
   if (inputs.deploy.target === 'ecs') {
     const e = inputs.deploy.ecs;
     const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+    const tracked = trackDeployerState(deps.state);
     const deployer = e.codedeploy
-      ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e)
+      ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e, (id) =>
+          tracked.remember({ codeDeployDeploymentId: id }),
+        )
       : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
     return {
       deployer,
+      state: tracked.store,
       describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
       close: () => undefined,
     };
@@ -105,7 +136,7 @@ export async function run(inputs: RolloutInputs, deps: RolloutDeps, reporter: Re
     outcome = await runRollout(inputs.steps, {
       deployer: opened.deployer,
       analysis: inputs.gate ? gateAnalysis(inputs.gate, deps.gate, reporter) : noAnalysis,
-      state: deps.state,
+      state: opened.state ?? deps.state,
       policy: { inconclusiveIs: inputs.gate?.inconclusiveIs ?? 'fail', failOn: inputs.gate?.failOn ?? 'any' },
       clock: deps.gate.clock,
       sleep: deps.gate.sleep,

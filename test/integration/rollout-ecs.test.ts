@@ -86,6 +86,11 @@ beforeAll(async () => {
       'codedeploy-deployment-group': 'web-dg',
       steps: '- preview\n- analysis: {}\n- promote\n- analysis: {compareBaseline: false}',
     });
+  cases.codedeployKilled = double('CODE_DEPLOY').then(async (d) => {
+    const i = cd('good');
+    const main = await run(d, i, (log) => log.includes('step 2: analysis'));
+    return { double: d, main, post: await runPost('rollout', i, main, { env: { ...d.env } }) };
+  });
   cases.codedeploy = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('good')) }));
   cases.codedeployBad = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('bad')) }));
   // CloudWatch (moto, a real emulator): the deployment alarm is already firing, so the first analysis fails
@@ -205,6 +210,26 @@ describe('rollout (ecs) from the committed bundle', () => {
     expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'StopDeployment']);
     expect(d.callsOf('StopDeployment')[0].body).toMatchObject({ autoRollbackEnabled: true });
     expect(serviceTd(d)).toBe(OLD_TD);
+  });
+
+  it('a killed main leaves CodeDeploy at Ready; the post step stops the saved deployment with auto-rollback and waits for it', async () => {
+    const { double: d, main, post } = await cases.codedeployKilled;
+    expect(main.killed).toBe(true);
+    const created = d.callsOf('CreateDeployment');
+    expect(created).toHaveLength(1);
+    const saved = JSON.parse(main.state.rollout) as { phase: string; previewed: boolean; codeDeployDeploymentId?: string };
+    expect(saved).toMatchObject({ phase: 'progressing', previewed: true, switched: false });
+    expect(saved.codeDeployDeploymentId).toMatch(/^d-[A-Z0-9]{9}$/);
+    expect({ exit: post?.exitCode, errors: post?.errors }).toEqual({ exit: 0, errors: [] });
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'StopDeployment']);
+    expect(d.callsOf('StopDeployment')[0].body).toEqual({ deploymentId: saved.codeDeployDeploymentId, autoRollbackEnabled: true });
+    // waited for the rollback: the post step read the Stopped status after StopDeployment
+    const stopAt = d.calls.findIndex((c) => c.operation === 'StopDeployment');
+    expect(d.calls.slice(stopAt + 1).some((c) => c.operation === 'GetDeployment')).toBe(true);
+    expect(post?.log).toContain('stopped with auto-rollback (rolled-back');
+    expect(serviceTd(d)).toBe(OLD_TD);
+    expect(post?.summary).toContain('Rollout aborted by its post step');
+    expect(post?.summary).toContain(`${saved.codeDeployDeploymentId} stopped with auto-rollback`);
   });
 
   it('a CloudWatch alarm in ALARM (moto) fails the analysis at 10 %: the ECS canary is rolled back', async () => {

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseInputs } from '../../src/rollout/inputs';
+import { ecsLinearStepPercent, parseInputs } from '../../src/rollout/inputs';
 import { parseSteps, validateSteps } from '../../src/rollout/steps';
 import { inputError } from '../helpers/input-error';
 
@@ -117,6 +117,39 @@ describe('rollout inputs', () => {
     expect(bg.kind).toBe('blue-green');
     expect(problem({ strategy: 'blue-green', steps: '- setWeight: 10\n- promote' })).toContain('step 1: setWeight does not apply to blue-green');
     expect(problem({ strategy: 'blue-green', steps: '- preview\n- analysis: {}' })).toBe('steps: has no promote step');
+  });
+});
+
+describe('target ecs: linear step lists', () => {
+  const ecs = { target: 'ecs', service: 'web', images: `app=${IMAGE}`, 'aws-region': 'us-east-1', release: '', chart: '', image: '' };
+  const linear = [20, 40, 60, 80, 100].map((w) => `- setWeight: ${w}\n- analysis: {}`).join('\n');
+
+  it('maps equal weight increments to the ECS LINEAR step percent, and nothing else', () => {
+    expect(ecsLinearStepPercent([20, 40, 60, 80, 100])).toBe(20);
+    expect(ecsLinearStepPercent([25, 50, 75, 100])).toBe(25);
+    expect(ecsLinearStepPercent([30, 60, 90, 100])).toBe(30); // ECS shifts the last 10 % in its last step
+    expect(ecsLinearStepPercent([10, 100])).toBeUndefined(); // the ECS canary
+    expect(ecsLinearStepPercent([10, 50, 100])).toBeUndefined();
+    expect(ecsLinearStepPercent([20, 40, 100])).toBeUndefined(); // 60 % in one step is not linear
+    expect(ecsLinearStepPercent([2, 4, 100])).toBeUndefined(); // below ECS's 3 % minimum step
+  });
+
+  it('refuses a linear step list with one error naming the step and the step lists ECS supports', () => {
+    const e = inputError(() => parse({ ...ecs, steps: linear }));
+    expect(e.input).toBe('steps');
+    expect(e.problem).toBe(
+      'step 3: setWeight 40 makes setWeight 20, 40, 60, 80, 100 an ECS linear deployment (linear-step-percent 20), but ECS cannot pause at each linear step (PAUSE lifecycle hooks stop only before or after the whole production traffic shift), so no analysis could hold it',
+    );
+    expect(e.fix).toContain('target ecs supports setWeight P (1-99), its analysis steps, then setWeight 100');
+    expect(e.fix).toContain('strategy blue-green with preview, analysis, promote');
+  });
+
+  it('still takes the ECS canary (setWeight P, analyses, setWeight 100) and still refuses other weight lists as before', () => {
+    const i = parse({ ...ecs, steps: '- setWeight: 20\n- analysis: {}\n- setWeight: 100' });
+    expect(i.steps.filter((s) => s.kind === 'setWeight').map((s) => (s.kind === 'setWeight' ? s.weight : 0))).toEqual([20, 100]);
+    expect(problem({ ...ecs, steps: '- setWeight: 10\n- setWeight: 50\n- setWeight: 100' })).toBe(
+      'steps: target ecs takes setWeight 10, 50, 100, but an ECS native canary has one canary percent and then all traffic',
+    );
   });
 });
 
