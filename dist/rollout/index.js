@@ -10249,8 +10249,12 @@ function parseInputs(raw) {
     const waitMs = parseDuration('wait', get('wait'));
     if (waitMs <= 0)
         throw new errors_InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
-    const pollIntervalMs = parseDuration('poll-interval', get('poll-interval'));
-    if (pollIntervalMs < 100)
+    // The default never conflicts with an explicit wait: it shrinks to the wait; only an explicit value is checked.
+    const pollExplicit = (raw['poll-interval'] ?? '').trim() !== '';
+    const pollIntervalMs = pollExplicit
+        ? parseDuration('poll-interval', get('poll-interval'))
+        : Math.min(parseDuration('poll-interval', get('poll-interval')), waitMs);
+    if (pollExplicit && pollIntervalMs < 100)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is shorter than 100ms`, 'Give a duration such as 15s');
     if (pollIntervalMs > waitMs)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is longer than wait '${get('wait')}'`, 'Poll at least once within the wait');
@@ -10623,7 +10627,12 @@ async function finish(ctx, out, sd, result, opts) {
     out.noticedAt = ctx.clock.now();
     out.result = result;
     const service = await addServiceCounts(ctx, out);
-    if (result === 'succeeded' && service) {
+    if (result === 'succeeded' && !service) {
+        // Success is the deployment SUCCESSFUL and the service seen running it: unconfirmed is not success.
+        out.result = 'failed';
+        out.statusReason = 'ECS reports SUCCESSFUL, but DescribeServices could not confirm which task definition the service runs';
+    }
+    else if (result === 'succeeded' && service) {
         const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
         if (service.currentServiceDeployment && service.currentServiceDeployment !== out.deploymentId) {
             out.result = 'superseded';
@@ -10633,7 +10642,11 @@ async function finish(ctx, out, sd, result, opts) {
             out.result = 'failed';
             out.statusReason = `ECS reports SUCCESSFUL, but the primary deployment runs ${primary?.taskDefinition ?? 'nothing'}, not ${opts.taskDefinitionArn}`;
         }
-        else if ((primary?.runningCount ?? 0) < (primary?.desiredCount ?? 0)) {
+        else if (!primary) {
+            out.result = 'failed';
+            out.statusReason = 'ECS reports SUCCESSFUL, but the service has no PRIMARY deployment';
+        }
+        else if ((primary.runningCount ?? 0) < (primary.desiredCount ?? 0)) {
             out.result = 'failed';
             out.statusReason = `ECS reports SUCCESSFUL, but only ${primary?.runningCount ?? 0} of ${primary?.desiredCount ?? 0} tasks of the new task definition run`;
         }
@@ -10644,7 +10657,8 @@ async function finish(ctx, out, sd, result, opts) {
     }
     if (out.result === 'rolled-back' || out.result === 'failed') {
         out.stoppedTasks = await stoppedTasks(ctx, opts.taskDefinitionArn);
-        out.rollbackReason = rollbackReason(sd, out.stoppedTasks);
+        // ECS said SUCCESSFUL but the service did not show it: that check is the reason, not ECS's text.
+        out.rollbackReason = result === 'succeeded' ? scrubServiceText(out.statusReason ?? '') : rollbackReason(sd, out.stoppedTasks);
     }
     return out;
 }
@@ -11081,124 +11095,6 @@ async function rollback(ctx, serviceDeploymentArn, opts) {
     return waitForPauseOrEnd(ctx, serviceDeploymentArn, { ...opts, stopAtPause: false });
 }
 
-;// CONCATENATED MODULE: ./src/toolkit/tools.ts
-/**
- * Installs pinned command-line tools through the runner's tool cache, verifying the download
- * against its published SHA-256 before anything is extracted or put on PATH.
- */
-
-
-
-
-const HEX64 = /^[a-f0-9]{64}$/;
-/** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
-function checksumFromFile(text, fileName) {
-    const lines = text
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter(Boolean);
-    for (const l of lines) {
-        const [sum, name] = l.split(/\s+\*?/);
-        if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || external_node_path_.basename(name) === fileName))
-            return sum.toLowerCase();
-    }
-    return undefined;
-}
-async function sha256File(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
-}
-/** Returns the directory now on PATH holding the tool's binary. */
-async function installTool(tc, spec, reporter, opts = {}) {
-    if (opts.sha256 !== undefined && !HEX64.test(opts.sha256)) {
-        throw new errors_InputError(`${spec.name}-sha256`, `'${opts.sha256}' is not a SHA-256`, 'Give 64 lowercase hex characters');
-    }
-    const cached = await tc.find(spec.name, spec.version);
-    if (cached) {
-        reporter.info(`${spec.name} ${spec.version} found in the tool cache`);
-        tc.addPath(cached);
-        return cached;
-    }
-    const base = (opts.baseUrl ?? spec.defaultBase).replace(/\/+$/, '');
-    const url = spec.archiveUrl(base, spec.version);
-    const fileName = external_node_path_.basename(new URL(url).pathname);
-    // Said before the first request: a slow checksum or archive download shows what it waits for.
-    reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
-    let expected = opts.sha256;
-    if (!expected) {
-        const sumUrl = spec.checksumUrl(base, spec.version);
-        const sumFile = await download(tc, sumUrl, spec.name);
-        const { readFile } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1455, 23));
-        expected = checksumFromFile(await readFile(sumFile, 'utf8'), fileName);
-        if (!expected)
-            throw new errors_ServiceError(spec.name, `no SHA-256 for ${fileName} in ${sumUrl}`, 'Pin the checksum with the sha256 input');
-    }
-    const archive = await download(tc, url, spec.name);
-    const actual = await sha256File(archive);
-    if (actual !== expected) {
-        throw new errors_ServiceError(spec.name, `checksum mismatch for ${fileName}: expected sha256 ${expected}, downloaded ${actual}`, 'The download was refused and nothing was added to PATH; check the version, the mirror and the pinned checksum');
-    }
-    reporter.info(`${fileName}: sha256 ${actual} verified`);
-    const extracted = await tc.extractTar(archive);
-    const dir = await tc.cacheDir(external_node_path_.join(extracted, spec.binDir(spec.version)), spec.name, spec.version);
-    tc.addPath(dir);
-    return dir;
-}
-async function download(tc, url, name) {
-    try {
-        return await tc.downloadTool(url);
-    }
-    catch (e) {
-        throw new errors_ServiceError(name, `download of ${url} failed: ${e.message}`, 'Check the version and the network or mirror');
-    }
-}
-/** The tools Shipline pins. Versions are the defaults; each action may take a version input. */
-const TOOLS = {
-    helm: {
-        name: 'helm',
-        version: '3.19.0',
-        defaultBase: 'https://get.helm.sh',
-        archiveUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz`,
-        checksumUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz.sha256sum`,
-        binDir: () => 'linux-amd64',
-    },
-    trivy: {
-        name: 'trivy',
-        version: '0.67.2',
-        defaultBase: 'https://github.com/aquasecurity/trivy/releases/download',
-        archiveUrl: (b, v) => `${b}/v${v}/trivy_${v}_Linux-64bit.tar.gz`,
-        checksumUrl: (b, v) => `${b}/v${v}/trivy_${v}_checksums.txt`,
-        binDir: () => '.',
-    },
-};
-const RELEASE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-/**
- * A `<tool>-version` input: a release such as 3.19.0 (a leading v is dropped) or, where the
- * action allows it, `path` for the tool already on PATH.
- */
-function parseToolVersion(name, value, opts = {}) {
-    if (opts.allowPath && value === 'path')
-        return value;
-    if (!RELEASE.test(value)) {
-        const orPath = opts.allowPath ? `, or 'path' to use the ${name} on PATH` : '';
-        throw new errors_InputError(`${name}-version`, `'${value}' is not a version`, `Give a release such as ${TOOLS[name].version}${orPath}`);
-    }
-    return value.replace(/^v/, '');
-}
-/** A `<tool>-sha256` input: empty (the published checksum is checked) or 64 hex digits. */
-function parseToolSha256(name, value) {
-    const sha = value.toLowerCase();
-    if (sha && !HEX64.test(sha))
-        throw new errors_InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
-    return sha || undefined;
-}
-function toolSpec(name, version) {
-    const spec = TOOLS[name];
-    return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
-}
-
 ;// CONCATENATED MODULE: ./src/toolkit/temp-files.ts
 /**
  * Files a step writes for itself: under the runner's temp directory ($RUNNER_TEMP, emptied
@@ -11632,6 +11528,155 @@ function helm_helmError(r) {
         .slice(0, 500);
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/tools.ts
+/**
+ * Installs pinned command-line tools through the runner's tool cache, verifying the download
+ * against its published SHA-256 before anything is extracted or put on PATH.
+ */
+
+
+
+
+const HEX64 = /^[a-f0-9]{64}$/;
+/** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
+function checksumFromFile(text, fileName) {
+    const lines = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
+    for (const l of lines) {
+        const [sum, name] = l.split(/\s+\*?/);
+        if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || external_node_path_.basename(name) === fileName))
+            return sum.toLowerCase();
+    }
+    return undefined;
+}
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+/** Returns the directory now on PATH holding the tool's binary. */
+async function installTool(tc, spec, reporter, opts = {}) {
+    if (opts.sha256 !== undefined && !HEX64.test(opts.sha256)) {
+        throw new errors_InputError(`${spec.name}-sha256`, `'${opts.sha256}' is not a SHA-256`, 'Give 64 lowercase hex characters');
+    }
+    const cached = await tc.find(spec.name, spec.version);
+    if (cached) {
+        reporter.info(`${spec.name} ${spec.version} found in the tool cache`);
+        tc.addPath(cached);
+        return cached;
+    }
+    const base = (opts.baseUrl ?? spec.defaultBase).replace(/\/+$/, '');
+    const url = spec.archiveUrl(base, spec.version);
+    const fileName = external_node_path_.basename(new URL(url).pathname);
+    // Said before the first request: a slow checksum or archive download shows what it waits for.
+    reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
+    let expected = opts.sha256;
+    if (!expected) {
+        const sumUrl = spec.checksumUrl(base, spec.version);
+        const sumFile = await download(tc, sumUrl, spec.name);
+        const { readFile } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1455, 23));
+        expected = checksumFromFile(await readFile(sumFile, 'utf8'), fileName);
+        if (!expected)
+            throw new errors_ServiceError(spec.name, `no SHA-256 for ${fileName} in ${sumUrl}`, 'Pin the checksum with the sha256 input');
+    }
+    const archive = await download(tc, url, spec.name);
+    const actual = await sha256File(archive);
+    if (actual !== expected) {
+        throw new errors_ServiceError(spec.name, `checksum mismatch for ${fileName}: expected sha256 ${expected}, downloaded ${actual}`, 'The download was refused and nothing was added to PATH; check the version, the mirror and the pinned checksum');
+    }
+    reporter.info(`${fileName}: sha256 ${actual} verified`);
+    const extracted = await tc.extractTar(archive);
+    const dir = await tc.cacheDir(external_node_path_.join(extracted, spec.binDir(spec.version)), spec.name, spec.version);
+    tc.addPath(dir);
+    return dir;
+}
+async function download(tc, url, name) {
+    try {
+        return await tc.downloadTool(url);
+    }
+    catch (e) {
+        throw new errors_ServiceError(name, `download of ${url} failed: ${e.message}`, 'Check the version and the network or mirror');
+    }
+}
+/** The tools Shipline pins. Versions are the defaults; each action may take a version input. */
+const TOOLS = {
+    helm: {
+        name: 'helm',
+        version: '3.19.0',
+        defaultBase: 'https://get.helm.sh',
+        archiveUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz`,
+        checksumUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz.sha256sum`,
+        binDir: () => 'linux-amd64',
+    },
+    trivy: {
+        name: 'trivy',
+        version: '0.67.2',
+        defaultBase: 'https://github.com/aquasecurity/trivy/releases/download',
+        archiveUrl: (b, v) => `${b}/v${v}/trivy_${v}_Linux-64bit.tar.gz`,
+        checksumUrl: (b, v) => `${b}/v${v}/trivy_${v}_checksums.txt`,
+        binDir: () => '.',
+    },
+};
+const RELEASE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/**
+ * A `<tool>-version` input: a release such as 3.19.0 (a leading v is dropped) or, where the
+ * action allows it, `path` for the tool already on PATH.
+ */
+function parseToolVersion(name, value, opts = {}) {
+    if (opts.allowPath && value === 'path')
+        return value;
+    if (!RELEASE.test(value)) {
+        const orPath = opts.allowPath ? `, or 'path' to use the ${name} on PATH` : '';
+        throw new errors_InputError(`${name}-version`, `'${value}' is not a version`, `Give a release such as ${TOOLS[name].version}${orPath}`);
+    }
+    return value.replace(/^v/, '');
+}
+/** A `<tool>-sha256` input: empty (the published checksum is checked) or 64 hex digits. */
+function parseToolSha256(name, value) {
+    const sha = value.toLowerCase();
+    if (sha && !HEX64.test(sha))
+        throw new errors_InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
+    return sha || undefined;
+}
+function toolSpec(name, version) {
+    const spec = TOOLS[name];
+    return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
+}
+
+;// CONCATENATED MODULE: ./src/helm-deploy/helm-setup.ts
+/**
+ * The first steps helm-deploy's run and its library surface (rollout) share: mask the
+ * credentials the inputs carry, and find or install the helm binary.
+ */
+
+
+
+/**
+ * Masks every `set` value marked secret (as given and with helm's `\,` escapes removed) and
+ * a kubeconfig's credentials; returns the secret `set` values (Helm masks them in its argv).
+ */
+function maskDeploySecrets(inputs, reporter) {
+    const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
+    // helm sees `a\,b` as `a,b`: mask what it may print back too
+    for (const s of secrets)
+        for (const form of new Set([s, s.replace(/\\(.)/g, '$1')]))
+            maskSecret(reporter, form);
+    if (inputs.cluster.kind === 'kubeconfig')
+        for (const s of inputs.cluster.secrets)
+            maskSecret(reporter, s);
+    return secrets;
+}
+/** The helm binary to run: `helm` from PATH (helm-version: path), else the pinned release installed in the tool cache. */
+async function helmBinary(inputs, toolCache, reporter) {
+    if (inputs.helmVersion === 'path')
+        return 'helm';
+    const dir = await installTool(toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 });
+    return external_node_path_.join(dir, 'helm');
+}
+
 ;// CONCATENATED MODULE: ./src/helm-deploy/kubectl.ts
 /**
  * The few kubectl calls Helm cannot make: warning events for the failure summary, the stable
@@ -11729,10 +11774,15 @@ const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'supersed
  * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
  * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
  * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest).
+ * failRelease filters superseded|deployed and takes the newest). Only revisions after the newest
+ * `uninstalled` one count.
  */
 function judge_lastGood(history) {
-    return judge_lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+    // `helm uninstall --keep-history` marks the revision `uninstalled`: what served before it was
+    // removed by a person, and going "back" to it would bring it back.
+    const removedAt = latest(history.filter((e) => e.status === 'uninstalled'))?.revision ?? 0;
+    const since = history.filter((e) => e.revision > removedAt);
+    return judge_lastDeployed(since) ?? latest(since.filter(hasServedStatus));
 }
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function judge_previousGood(history, before) {
@@ -11818,7 +11868,7 @@ async function clearPending(ops, release, history) {
     const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
     if (!good && hasServed(history)) {
         // history-max pruned the revisions that could tell: never uninstall what may have served
-        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and ${history.some((e) => e.status === 'uninstalled') ? 'no revision since it was uninstalled (--keep-history) is deployed or superseded' : `no kept revision is deployed or superseded (oldest kept: ${history[0].revision})`}, so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     const cure = good
         ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
@@ -11880,7 +11930,7 @@ async function goBack(ops, release, before, failed, after, why) {
     }
     if (previous === undefined) {
         // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; ${latest(after)?.status === 'uninstalled' ? 'the release was uninstalled (--keep-history) and is not brought back' : 'no kept revision is deployed or superseded'}, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = judge_nextRevision(after);
@@ -12551,19 +12601,10 @@ function inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? pro
 
 
 
-
 /** Opens cluster access and helm as helm-deploy's run does; `inputs` is a parsed deploy (action deploy). */
 async function openHelmRollout(inputs, deps, reporter) {
-    const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
-    for (const s of secrets)
-        for (const form of new Set([s, s.replace(/\\(.)/g, '$1')]))
-            reporter.setSecret(form);
-    if (inputs.cluster.kind === 'kubeconfig')
-        for (const s of inputs.cluster.secrets)
-            reporter.setSecret(s);
-    const binary = inputs.helmVersion === 'path'
-        ? 'helm'
-        : external_node_path_.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }), 'helm');
+    const secrets = maskDeploySecrets(inputs, reporter);
+    const binary = await helmBinary(inputs, deps.toolCache, reporter);
     const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
     let values;
     try {
@@ -14048,6 +14089,10 @@ function decide(states, limits, final) {
     for (const { spec, samples } of states) {
         const inconclusive = samples.filter((x) => x.status === 'inconclusive' && !x.warmUp).length;
         if (inconclusive > limits.inconclusiveLimit) {
+            // Another metric's measured failure or outage is never excused as a lack of data.
+            const measured = measuredShortfall(states, limits);
+            if (measured)
+                return measured;
             return {
                 verdict: 'inconclusive',
                 rule: 'inconclusive-limit',
@@ -14074,6 +14119,24 @@ function decide(states, limits, final) {
             reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
         };
     }
+    const measured = measuredShortfall(states, limits);
+    if (measured)
+        return measured;
+    const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
+    const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
+    const lacking = short[0];
+    return {
+        verdict: 'inconclusive',
+        rule: 'not-enough-samples',
+        metric: lacking.spec.name,
+        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
+    };
+}
+/**
+ * Rows 7 and 8 of the table: a metric short of min-samples successes that was measured failing
+ * (fail) or could not be measured (error); undefined when every shortfall is a lack of data.
+ */
+function measuredShortfall(states, limits) {
     const short = states.filter(({ samples }) => countOf(samples, 'successful') < limits.minSamples);
     const shortBy = (status) => short.find(({ samples }) => countOf(samples, status) > 0);
     const tally = ({ samples }) => `${countOf(samples, 'successful')} successful, ${countOf(samples, 'failed')} failed, ${countOf(samples, 'error')} error, ${countOf(samples, 'inconclusive')} without data`;
@@ -14095,13 +14158,7 @@ function decide(states, limits, final) {
             reason: `'${errored.spec.name}' ended with fewer than min-samples ${limits.minSamples} successful measurements because it could not be measured (${tally(errored)}); last error: ${last(errored.samples.filter((x) => x.status === 'error'))?.reason}`,
         };
     }
-    const lacking = short[0];
-    return {
-        verdict: 'inconclusive',
-        rule: 'not-enough-samples',
-        metric: lacking.spec.name,
-        reason: `'${lacking.spec.name}' has only ${countOf(lacking.samples, 'successful')} successful measurement(s), min-samples is ${limits.minSamples}: no data (${tally(lacking)})`,
-    };
+    return undefined;
 }
 /** Share of successful measurements over all metrics, 0-100 (what Kayenta calls the score); warm-ups do not count. */
 function rules_score(states) {
@@ -14693,7 +14750,7 @@ async function runHttpChecks(s, deps) {
 /**
  * What the log says before the analysis starts, about settings that change how it can judge:
  * the first look at which a comparison can fail, overlapping count windows, raw counters, and
- * CloudWatch periods longer than the interval.
+ * CloudWatch periods longer or shorter than the interval.
  */
 
 
@@ -14722,6 +14779,13 @@ function analysisNotes(a) {
             notes.push({
                 level: 'warning',
                 text: `'${m.name}': interval ${a.intervalMs / 1000} s is shorter than the CloudWatch period ${periodS} s, so measurements re-read the same period; each datapoint is counted once (a re-read period is no new data). Set interval to ${periodS}s or more`,
+            });
+        }
+        // Each measurement judges the newest period only: the ones in between are never read.
+        if (periodS !== undefined && periodS * 1000 < a.intervalMs && a.count > 1) {
+            notes.push({
+                level: 'warning',
+                text: `'${m.name}': interval ${a.intervalMs / 1000} s is longer than the CloudWatch period ${periodS} s, so each measurement reads only the newest period and the periods between measurements are never judged. Set period to ${Math.ceil(a.intervalMs / 60_000) * 60} (or interval to ${periodS}s)`,
             });
         }
     }
