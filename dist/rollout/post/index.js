@@ -15113,6 +15113,25 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     return { deploy, kind, gate, steps, reportFile: gate?.reportFile };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/new-task-definition.ts
+
+
+/**
+ * DescribeServices, then RegisterTaskDefinition of the new revision. Returns the service as
+ * described and the new task definition's ARN. Throws ServiceError (Amazon ECS) when a
+ * container named in the images or environment is not in the task definition, and what
+ * describeService / registerTaskDefinition throw.
+ */
+async function registerNewTaskDefinition(ctx, inputs) {
+    const service = await describeService(ctx);
+    const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
+    const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
+    if (applied.missing.length)
+        throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
+    const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
+    return { service, arn: registered.arn };
+}
+
 ;// CONCATENATED MODULE: ./src/rollout/codedeploy-deployer.ts
 /**
  * The CodeDeploy Deployer: an ECS blue/green deployment by AWS CodeDeploy (services with the
@@ -15123,6 +15142,7 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
  * stops the deployment with auto-rollback (StopDeployment) and waits until CodeDeploy reports it
  * rolled back.
  */
+
 
 
 function codeDeployDeployer(ctx, cd, inputs) {
@@ -15137,22 +15157,17 @@ function codeDeployDeployer(ctx, cd, inputs) {
         const facts = await deploymentGroupFacts(cd, group.application, group.deploymentGroup);
         if (!facts.holdsAtReady)
             throw new errors_ServiceError('AWS CodeDeploy', `deployment group '${group.deploymentGroup}' does not hold the replacement task set at Ready, so there is no moment to analyse before traffic moves`, 'Set its deployment ready option to "Specify when to reroute traffic"');
-        const service = await describeService(ctx);
-        const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
-        const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
-        if (applied.missing.length)
-            throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
-        const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
-        taskDefinitionArn = registered.arn;
+        const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
+        taskDefinitionArn = registeredArn;
         const lb = service.loadBalancers?.[0];
-        const appspec = buildAppSpec(registered.arn, group.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
+        const appspec = buildAppSpec(registeredArn, group.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
         id = await startCodeDeployDeployment(cd, {
             application: group.application,
             deploymentGroup: group.deploymentGroup,
             appspec,
-            description: `shipline rollout ${registered.arn}`,
+            description: `shipline rollout ${registeredArn}`,
         });
-        ctx.reporter.info(`CodeDeploy deployment ${id} of ${registered.arn}`);
+        ctx.reporter.info(`CodeDeploy deployment ${id} of ${registeredArn}`);
         const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
         if (o.result !== 'paused') {
             ended = true;
@@ -15194,6 +15209,7 @@ function codeDeployDeployer(ctx, cd, inputs) {
 ;// CONCATENATED MODULE: ./src/rollout/ecs-deployer.ts
 
 
+
 function ecsDeployer(ctx, inputs, plan) {
     let arn;
     let hookId;
@@ -15202,13 +15218,8 @@ function ecsDeployer(ctx, inputs, plan) {
     const log = (l) => ctx.reporter.info(l);
     /** Registers the new task definition and starts the service deployment with PAUSE hooks at `stages`. */
     async function start(strategy, stages, canaryPercent) {
-        const service = await describeService(ctx);
-        const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
-        const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
-        if (applied.missing.length)
-            throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
-        const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
-        taskDefinitionArn = registered.arn;
+        const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
+        taskDefinitionArn = registeredArn;
         const native = {
             ...inputs.native,
             pauseAt: 'none',
@@ -15216,9 +15227,9 @@ function ecsDeployer(ctx, inputs, plan) {
         };
         const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, native);
         configuration.lifecycleHooks = [...(configuration.lifecycleHooks ?? []), { targetType: 'PAUSE', lifecycleStages: stages }];
-        const started = await startDeployment(ctx, { taskDefinitionArn: registered.arn, deploymentConfiguration: configuration });
+        const started = await startDeployment(ctx, { taskDefinitionArn: registeredArn, deploymentConfiguration: configuration });
         arn = started.serviceDeploymentArn;
-        log(`ECS ${strategy} service deployment ${arn} of ${registered.arn} (PAUSE hooks at ${stages.join(', ')})`);
+        log(`ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')})`);
     }
     /** Waits for the PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */
     async function untilPaused(what) {
