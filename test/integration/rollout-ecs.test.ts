@@ -8,7 +8,8 @@
  */
 import { expectCleanFailure, runAction, runPost, type StepResult } from '../harness/run-action';
 import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { putErrorsAlarm } from '../helpers/cloudwatch-alarm';
 import { MOTO_REGION, startMoto, type TestMoto } from '../helpers/moto';
 import { analysisInputs, removeCaseDirs, startCanaryMetrics, type CanaryMetrics, type Job } from '../helpers/canary-metrics';
 
@@ -74,25 +75,7 @@ beforeAll(async () => {
   // CloudWatch (moto, a real emulator): the deployment alarm is already firing, so the first analysis fails
   moto = await startMoto();
   const cw = new CloudWatchClient({ region: MOTO_REGION, endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  await cw.send(
-    new PutMetricAlarmCommand({
-      AlarmName: 'web-5xx',
-      Namespace: 'Shop',
-      MetricName: 'Errors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 5,
-      ComparisonOperator: 'GreaterThanThreshold',
-    }),
-  );
-  await cw.send(
-    new SetAlarmStateCommand({
-      AlarmName: 'web-5xx',
-      StateValue: 'ALARM',
-      StateReason: 'Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (5.0).',
-    }),
-  );
+  await putErrorsAlarm(cw, 'web-5xx', 'ALARM', 'Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (5.0).', 5);
   cw.destroy();
   const motoEnv = Object.fromEntries(Object.entries(moto.env).filter(([k]) => k.startsWith('AWS_')));
   cases.alarm = double().then(async (d) => ({
