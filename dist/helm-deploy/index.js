@@ -10407,8 +10407,8 @@ async function openCluster(access, namespace, env, describeEks, reporter) {
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/helm-setup.ts
 /**
- * The first steps helm-deploy's run and its library surface (rollout) share: mask the
- * credentials the inputs carry, and find or install the helm binary.
+ * The set-up helm-deploy's run and its library surface (rollout) share: mask the credentials
+ * the inputs carry, find or install the helm binary, and the release operations' settings.
  */
 
 
@@ -10434,6 +10434,18 @@ async function helmBinary(inputs, toolCache, reporter) {
         return 'helm';
     const dir = await installTool(toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 });
     return external_node_path_.join(dir, 'helm');
+}
+/** The release operations' settings (namespace, timeout in ms, wait, rollback-on-failure, recover-pending) from the inputs. */
+function releaseOps(inputs, helm, reporter) {
+    return {
+        helm,
+        reporter,
+        namespace: inputs.namespace,
+        timeoutMs: inputs.timeoutMs,
+        wait: inputs.wait,
+        rollbackOnFailure: inputs.rollbackOnFailure,
+        recoverPending: inputs.recoverPending,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/untrusted-output.ts
@@ -11695,15 +11707,7 @@ async function run(inputs, deps, reporter) {
         reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
         helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
         kubectl = new Kubectl(deps.exec, session.env, reporter);
-        const ops = {
-            helm,
-            reporter,
-            namespace: inputs.namespace,
-            timeoutMs: inputs.timeoutMs,
-            wait: inputs.wait,
-            rollbackOnFailure: inputs.rollbackOnFailure,
-            recoverPending: inputs.recoverPending,
-        };
+        const ops = releaseOps(inputs, helm, reporter);
         const outcome = await step({ inputs, set: values.set, helm, kubectl, ops, reporter });
         const r = outcome.result;
         // the release users reach is always <release>: the stable release, or the blue/green router

@@ -11648,8 +11648,8 @@ function toolSpec(name, version) {
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/helm-setup.ts
 /**
- * The first steps helm-deploy's run and its library surface (rollout) share: mask the
- * credentials the inputs carry, and find or install the helm binary.
+ * The set-up helm-deploy's run and its library surface (rollout) share: mask the credentials
+ * the inputs carry, find or install the helm binary, and the release operations' settings.
  */
 
 
@@ -11675,6 +11675,18 @@ async function helmBinary(inputs, toolCache, reporter) {
         return 'helm';
     const dir = await installTool(toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 });
     return external_node_path_.join(dir, 'helm');
+}
+/** The release operations' settings (namespace, timeout in ms, wait, rollback-on-failure, recover-pending) from the inputs. */
+function releaseOps(inputs, helm, reporter) {
+    return {
+        helm,
+        reporter,
+        namespace: inputs.namespace,
+        timeoutMs: inputs.timeoutMs,
+        wait: inputs.wait,
+        rollbackOnFailure: inputs.rollbackOnFailure,
+        recoverPending: inputs.recoverPending,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/kubectl.ts
@@ -12613,15 +12625,7 @@ async function openHelmRollout(inputs, deps, reporter) {
         reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
         const helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
         const kubectl = new Kubectl(deps.exec, session.env, reporter);
-        const ops = {
-            helm,
-            reporter,
-            namespace: inputs.namespace,
-            timeoutMs: inputs.timeoutMs,
-            wait: inputs.wait,
-            rollbackOnFailure: inputs.rollbackOnFailure,
-            recoverPending: inputs.recoverPending,
-        };
+        const ops = releaseOps(inputs, helm, reporter);
         const set = values.set;
         const ctx = (patch = {}) => ({ inputs: { ...inputs, ...patch }, set, helm, kubectl, ops, reporter });
         const digest = inputs.image?.digest ?? '';

@@ -1,12 +1,14 @@
 /**
- * The first steps helm-deploy's run and its library surface (rollout) share: mask the
- * credentials the inputs carry, and find or install the helm binary.
+ * The set-up helm-deploy's run and its library surface (rollout) share: mask the credentials
+ * the inputs carry, find or install the helm binary, and the release operations' settings.
  */
 import * as path from 'node:path';
 import type { Reporter } from '../toolkit/reporter';
 import { maskSecret } from '../toolkit/secrets';
 import { installTool, toolSpec, type ToolCache } from '../toolkit/tools';
+import type { Helm } from './helm';
 import type { HelmDeployInputs } from './inputs';
+import type { ReleaseOps } from './release-ops';
 
 /**
  * Masks every `set` value marked secret (as given and with helm's `\,` escapes removed) and
@@ -25,4 +27,17 @@ export async function helmBinary(inputs: HelmDeployInputs, toolCache: ToolCache,
   if (inputs.helmVersion === 'path') return 'helm';
   const dir = await installTool(toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 });
   return path.join(dir, 'helm');
+}
+
+/** The release operations' settings (namespace, timeout in ms, wait, rollback-on-failure, recover-pending) from the inputs. */
+export function releaseOps(inputs: HelmDeployInputs, helm: Helm, reporter: Reporter): ReleaseOps {
+  return {
+    helm,
+    reporter,
+    namespace: inputs.namespace,
+    timeoutMs: inputs.timeoutMs,
+    wait: inputs.wait,
+    rollbackOnFailure: inputs.rollbackOnFailure,
+    recoverPending: inputs.recoverPending,
+  };
 }

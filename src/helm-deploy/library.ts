@@ -7,10 +7,9 @@ import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
 import { openCluster } from './cluster-access';
 import { hardStopMs, Helm } from './helm';
-import { helmBinary, maskDeploySecrets } from './helm-setup';
+import { helmBinary, maskDeploySecrets, releaseOps } from './helm-setup';
 import type { HelmDeployInputs } from './inputs';
 import { Kubectl } from './kubectl';
-import type { ReleaseOps } from './release-ops';
 import type { HelmDeployDeps } from './run';
 import { blueGreenColours, blueGreenPreview, blueGreenPromote, blueGreenSwitchTo } from './strategies/blue-green';
 import { canaryAbort, canaryDeploy, canaryPromote } from './strategies/canary';
@@ -55,15 +54,7 @@ export async function openHelmRollout(inputs: HelmDeployInputs, deps: HelmDeploy
     reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
     const helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
     const kubectl = new Kubectl(deps.exec, session.env, reporter);
-    const ops: ReleaseOps = {
-      helm,
-      reporter,
-      namespace: inputs.namespace,
-      timeoutMs: inputs.timeoutMs,
-      wait: inputs.wait,
-      rollbackOnFailure: inputs.rollbackOnFailure,
-      recoverPending: inputs.recoverPending,
-    };
+    const ops = releaseOps(inputs, helm, reporter);
     const set = values.set;
     const ctx = (patch: Partial<HelmDeployInputs> = {}): StrategyContext => ({ inputs: { ...inputs, ...patch }, set, helm, kubectl, ops, reporter });
     const digest = inputs.image?.digest ?? '';

@@ -7,13 +7,13 @@ import type { Reporter } from '../toolkit/reporter';
 import type { ToolCache } from '../toolkit/tools';
 import { openCluster } from './cluster-access';
 import type { EksDescriber } from './eks';
-import { helmBinary, maskDeploySecrets } from './helm-setup';
+import { helmBinary, maskDeploySecrets, releaseOps } from './helm-setup';
 import { hardStopMs, Helm, type HelmMajor } from './helm';
 import { releaseUrl } from './helm-json';
 import type { HelmDeployInputs } from './inputs';
 import { Kubectl, type ClusterEvent } from './kubectl';
 import { planCommands } from './plan';
-import { DeployFailed, type ReleaseOps } from './release-ops';
+import { DeployFailed } from './release-ops';
 import { blueGreenDeploy, blueGreenPromote, blueGreenSwitchBack } from './strategies/blue-green';
 import { canaryAbort, canaryDeploy, canaryPromote, canaryRollback } from './strategies/canary';
 import { rollingDeploy, rollingRollback } from './strategies/rolling';
@@ -97,15 +97,7 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
     reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
     helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
     kubectl = new Kubectl(deps.exec, session.env, reporter);
-    const ops: ReleaseOps = {
-      helm,
-      reporter,
-      namespace: inputs.namespace,
-      timeoutMs: inputs.timeoutMs,
-      wait: inputs.wait,
-      rollbackOnFailure: inputs.rollbackOnFailure,
-      recoverPending: inputs.recoverPending,
-    };
+    const ops = releaseOps(inputs, helm, reporter);
     const outcome = await step({ inputs, set: values.set, helm, kubectl, ops, reporter });
     const r = outcome.result;
     // the release users reach is always <release>: the stable release, or the blue/green router
