@@ -10405,6 +10405,49 @@ async function openCluster(access, namespace, env, describeEks, reporter) {
     return { env: { ...base, KUBECONFIG: file }, describe, close: () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true }) };
 }
 
+;// CONCATENATED MODULE: ./src/helm-deploy/helm-setup.ts
+/**
+ * The set-up helm-deploy's run and its library surface (rollout) share: mask the credentials
+ * the inputs carry, find or install the helm binary, and the release operations' settings.
+ */
+
+
+
+/**
+ * Masks every `set` value marked secret (as given and with helm's `\,` escapes removed) and
+ * a kubeconfig's credentials; returns the secret `set` values (Helm masks them in its argv).
+ */
+function maskDeploySecrets(inputs, reporter) {
+    const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
+    // helm sees `a\,b` as `a,b`: mask what it may print back too
+    for (const s of secrets)
+        for (const form of new Set([s, s.replace(/\\(.)/g, '$1')]))
+            maskSecret(reporter, form);
+    if (inputs.cluster.kind === 'kubeconfig')
+        for (const s of inputs.cluster.secrets)
+            maskSecret(reporter, s);
+    return secrets;
+}
+/** The helm binary to run: `helm` from PATH (helm-version: path), else the pinned release installed in the tool cache. */
+async function helmBinary(inputs, toolCache, reporter) {
+    if (inputs.helmVersion === 'path')
+        return 'helm';
+    const dir = await installTool(toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 });
+    return external_node_path_.join(dir, 'helm');
+}
+/** The release operations' settings (namespace, timeout in ms, wait, rollback-on-failure, recover-pending) from the inputs. */
+function releaseOps(inputs, helm, reporter) {
+    return {
+        helm,
+        reporter,
+        namespace: inputs.namespace,
+        timeoutMs: inputs.timeoutMs,
+        wait: inputs.wait,
+        rollbackOnFailure: inputs.rollbackOnFailure,
+        recoverPending: inputs.recoverPending,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/toolkit/untrusted-output.ts
 /**
  * Output of programs that run code we do not control (a Dockerfile's RUN steps, their package
@@ -11589,12 +11632,6 @@ function renderSummary(d) {
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/run.ts
-/**
- * helm-deploy: mask credentials, get helm, open cluster access, run the strategy's step,
- * and report the release as Helm records it (outputs and summary), success or not.
- */
-
-
 
 
 
@@ -11654,19 +11691,10 @@ async function dryRun(inputs, exec, env, reporter) {
     await reporter.summary(renderSummary(data));
 }
 async function run(inputs, deps, reporter) {
-    const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
-    // helm sees `a\,b` as `a,b`: mask what it may print back too
-    for (const s of secrets)
-        for (const form of new Set([s, s.replace(/\\(.)/g, '$1')]))
-            maskSecret(reporter, form);
-    if (inputs.cluster.kind === 'kubeconfig')
-        for (const s of inputs.cluster.secrets)
-            maskSecret(reporter, s);
+    const secrets = maskDeploySecrets(inputs, reporter);
     if (inputs.dryRun)
         return dryRun(inputs, deps.exec, deps.env, reporter);
-    const binary = inputs.helmVersion === 'path'
-        ? 'helm'
-        : external_node_path_.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }), 'helm');
+    const binary = await helmBinary(inputs, deps.toolCache, reporter);
     const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
     const summary = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
     let helm;
@@ -11679,15 +11707,7 @@ async function run(inputs, deps, reporter) {
         reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
         helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
         kubectl = new Kubectl(deps.exec, session.env, reporter);
-        const ops = {
-            helm,
-            reporter,
-            namespace: inputs.namespace,
-            timeoutMs: inputs.timeoutMs,
-            wait: inputs.wait,
-            rollbackOnFailure: inputs.rollbackOnFailure,
-            recoverPending: inputs.recoverPending,
-        };
+        const ops = releaseOps(inputs, helm, reporter);
         const outcome = await step({ inputs, set: values.set, helm, kubectl, ops, reporter });
         const r = outcome.result;
         // the release users reach is always <release>: the stable release, or the blue/green router

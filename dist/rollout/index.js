@@ -10396,10 +10396,6 @@ function parseNative(get, strategy) {
     only('canary-bake-time', native.canaryBakeTimeMinutes, 'canary');
     only('linear-step-percent', native.linearStepPercent, 'linear');
     only('linear-step-bake-time', native.linearStepBakeTimeMinutes, 'linear');
-    // ECS bakes only blue/green, canary and linear deployments: with rolling it would be dropped.
-    if (strategy === 'rolling' && native.bakeTimeMinutes !== undefined) {
-        throw new errors_InputError('bake-time', 'applies to strategy: blue-green, canary or linear, but strategy is rolling', 'Remove bake-time, or set strategy: blue-green, canary or linear');
-    }
     if (native.pauseAt !== 'none' && (strategy === 'rolling' || strategy === 'codedeploy')) {
         throw new errors_InputError('pause-at', `'${native.pauseAt}' needs an ECS blue-green, canary or linear deployment (lifecycle hooks), but strategy is ${strategy}`, strategy === 'codedeploy'
             ? 'Use wait-at-ready: true to stop a CodeDeploy deployment when test traffic reaches the new task set'
@@ -11099,124 +11095,6 @@ async function rollback(ctx, serviceDeploymentArn, opts) {
     return waitForPauseOrEnd(ctx, serviceDeploymentArn, { ...opts, stopAtPause: false });
 }
 
-;// CONCATENATED MODULE: ./src/toolkit/tools.ts
-/**
- * Installs pinned command-line tools through the runner's tool cache, verifying the download
- * against its published SHA-256 before anything is extracted or put on PATH.
- */
-
-
-
-
-const HEX64 = /^[a-f0-9]{64}$/;
-/** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
-function checksumFromFile(text, fileName) {
-    const lines = text
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter(Boolean);
-    for (const l of lines) {
-        const [sum, name] = l.split(/\s+\*?/);
-        if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || external_node_path_.basename(name) === fileName))
-            return sum.toLowerCase();
-    }
-    return undefined;
-}
-async function sha256File(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
-}
-/** Returns the directory now on PATH holding the tool's binary. */
-async function installTool(tc, spec, reporter, opts = {}) {
-    if (opts.sha256 !== undefined && !HEX64.test(opts.sha256)) {
-        throw new errors_InputError(`${spec.name}-sha256`, `'${opts.sha256}' is not a SHA-256`, 'Give 64 lowercase hex characters');
-    }
-    const cached = await tc.find(spec.name, spec.version);
-    if (cached) {
-        reporter.info(`${spec.name} ${spec.version} found in the tool cache`);
-        tc.addPath(cached);
-        return cached;
-    }
-    const base = (opts.baseUrl ?? spec.defaultBase).replace(/\/+$/, '');
-    const url = spec.archiveUrl(base, spec.version);
-    const fileName = external_node_path_.basename(new URL(url).pathname);
-    // Said before the first request: a slow checksum or archive download shows what it waits for.
-    reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
-    let expected = opts.sha256;
-    if (!expected) {
-        const sumUrl = spec.checksumUrl(base, spec.version);
-        const sumFile = await download(tc, sumUrl, spec.name);
-        const { readFile } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1455, 23));
-        expected = checksumFromFile(await readFile(sumFile, 'utf8'), fileName);
-        if (!expected)
-            throw new errors_ServiceError(spec.name, `no SHA-256 for ${fileName} in ${sumUrl}`, 'Pin the checksum with the sha256 input');
-    }
-    const archive = await download(tc, url, spec.name);
-    const actual = await sha256File(archive);
-    if (actual !== expected) {
-        throw new errors_ServiceError(spec.name, `checksum mismatch for ${fileName}: expected sha256 ${expected}, downloaded ${actual}`, 'The download was refused and nothing was added to PATH; check the version, the mirror and the pinned checksum');
-    }
-    reporter.info(`${fileName}: sha256 ${actual} verified`);
-    const extracted = await tc.extractTar(archive);
-    const dir = await tc.cacheDir(external_node_path_.join(extracted, spec.binDir(spec.version)), spec.name, spec.version);
-    tc.addPath(dir);
-    return dir;
-}
-async function download(tc, url, name) {
-    try {
-        return await tc.downloadTool(url);
-    }
-    catch (e) {
-        throw new errors_ServiceError(name, `download of ${url} failed: ${e.message}`, 'Check the version and the network or mirror');
-    }
-}
-/** The tools Shipline pins. Versions are the defaults; each action may take a version input. */
-const TOOLS = {
-    helm: {
-        name: 'helm',
-        version: '3.19.0',
-        defaultBase: 'https://get.helm.sh',
-        archiveUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz`,
-        checksumUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz.sha256sum`,
-        binDir: () => 'linux-amd64',
-    },
-    trivy: {
-        name: 'trivy',
-        version: '0.67.2',
-        defaultBase: 'https://github.com/aquasecurity/trivy/releases/download',
-        archiveUrl: (b, v) => `${b}/v${v}/trivy_${v}_Linux-64bit.tar.gz`,
-        checksumUrl: (b, v) => `${b}/v${v}/trivy_${v}_checksums.txt`,
-        binDir: () => '.',
-    },
-};
-const RELEASE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-/**
- * A `<tool>-version` input: a release such as 3.19.0 (a leading v is dropped) or, where the
- * action allows it, `path` for the tool already on PATH.
- */
-function parseToolVersion(name, value, opts = {}) {
-    if (opts.allowPath && value === 'path')
-        return value;
-    if (!RELEASE.test(value)) {
-        const orPath = opts.allowPath ? `, or 'path' to use the ${name} on PATH` : '';
-        throw new errors_InputError(`${name}-version`, `'${value}' is not a version`, `Give a release such as ${TOOLS[name].version}${orPath}`);
-    }
-    return value.replace(/^v/, '');
-}
-/** A `<tool>-sha256` input: empty (the published checksum is checked) or 64 hex digits. */
-function parseToolSha256(name, value) {
-    const sha = value.toLowerCase();
-    if (sha && !HEX64.test(sha))
-        throw new errors_InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
-    return sha || undefined;
-}
-function toolSpec(name, version) {
-    const spec = TOOLS[name];
-    return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
-}
-
 ;// CONCATENATED MODULE: ./src/toolkit/temp-files.ts
 /**
  * Files a step writes for itself: under the runner's temp directory ($RUNNER_TEMP, emptied
@@ -11648,6 +11526,167 @@ function helm_helmError(r) {
         .replace(/\s+/g, ' ')
         .trim()
         .slice(0, 500);
+}
+
+;// CONCATENATED MODULE: ./src/toolkit/tools.ts
+/**
+ * Installs pinned command-line tools through the runner's tool cache, verifying the download
+ * against its published SHA-256 before anything is extracted or put on PATH.
+ */
+
+
+
+
+const HEX64 = /^[a-f0-9]{64}$/;
+/** Finds the SHA-256 for `fileName` in a checksum file (`<sum>  <name>` lines, or a bare sum). */
+function checksumFromFile(text, fileName) {
+    const lines = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
+    for (const l of lines) {
+        const [sum, name] = l.split(/\s+\*?/);
+        if (HEX64.test(sum?.toLowerCase() ?? '') && (name === undefined || external_node_path_.basename(name) === fileName))
+            return sum.toLowerCase();
+    }
+    return undefined;
+}
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+/** Returns the directory now on PATH holding the tool's binary. */
+async function installTool(tc, spec, reporter, opts = {}) {
+    if (opts.sha256 !== undefined && !HEX64.test(opts.sha256)) {
+        throw new errors_InputError(`${spec.name}-sha256`, `'${opts.sha256}' is not a SHA-256`, 'Give 64 lowercase hex characters');
+    }
+    const cached = await tc.find(spec.name, spec.version);
+    if (cached) {
+        reporter.info(`${spec.name} ${spec.version} found in the tool cache`);
+        tc.addPath(cached);
+        return cached;
+    }
+    const base = (opts.baseUrl ?? spec.defaultBase).replace(/\/+$/, '');
+    const url = spec.archiveUrl(base, spec.version);
+    const fileName = external_node_path_.basename(new URL(url).pathname);
+    // Said before the first request: a slow checksum or archive download shows what it waits for.
+    reporter.info(`Downloading ${spec.name} ${spec.version} from ${url}`);
+    let expected = opts.sha256;
+    if (!expected) {
+        const sumUrl = spec.checksumUrl(base, spec.version);
+        const sumFile = await download(tc, sumUrl, spec.name);
+        const { readFile } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1455, 23));
+        expected = checksumFromFile(await readFile(sumFile, 'utf8'), fileName);
+        if (!expected)
+            throw new errors_ServiceError(spec.name, `no SHA-256 for ${fileName} in ${sumUrl}`, 'Pin the checksum with the sha256 input');
+    }
+    const archive = await download(tc, url, spec.name);
+    const actual = await sha256File(archive);
+    if (actual !== expected) {
+        throw new errors_ServiceError(spec.name, `checksum mismatch for ${fileName}: expected sha256 ${expected}, downloaded ${actual}`, 'The download was refused and nothing was added to PATH; check the version, the mirror and the pinned checksum');
+    }
+    reporter.info(`${fileName}: sha256 ${actual} verified`);
+    const extracted = await tc.extractTar(archive);
+    const dir = await tc.cacheDir(external_node_path_.join(extracted, spec.binDir(spec.version)), spec.name, spec.version);
+    tc.addPath(dir);
+    return dir;
+}
+async function download(tc, url, name) {
+    try {
+        return await tc.downloadTool(url);
+    }
+    catch (e) {
+        throw new errors_ServiceError(name, `download of ${url} failed: ${e.message}`, 'Check the version and the network or mirror');
+    }
+}
+/** The tools Shipline pins. Versions are the defaults; each action may take a version input. */
+const TOOLS = {
+    helm: {
+        name: 'helm',
+        version: '3.19.0',
+        defaultBase: 'https://get.helm.sh',
+        archiveUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz`,
+        checksumUrl: (b, v) => `${b}/helm-v${v}-linux-amd64.tar.gz.sha256sum`,
+        binDir: () => 'linux-amd64',
+    },
+    trivy: {
+        name: 'trivy',
+        version: '0.67.2',
+        defaultBase: 'https://github.com/aquasecurity/trivy/releases/download',
+        archiveUrl: (b, v) => `${b}/v${v}/trivy_${v}_Linux-64bit.tar.gz`,
+        checksumUrl: (b, v) => `${b}/v${v}/trivy_${v}_checksums.txt`,
+        binDir: () => '.',
+    },
+};
+const RELEASE = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+/**
+ * A `<tool>-version` input: a release such as 3.19.0 (a leading v is dropped) or, where the
+ * action allows it, `path` for the tool already on PATH.
+ */
+function parseToolVersion(name, value, opts = {}) {
+    if (opts.allowPath && value === 'path')
+        return value;
+    if (!RELEASE.test(value)) {
+        const orPath = opts.allowPath ? `, or 'path' to use the ${name} on PATH` : '';
+        throw new errors_InputError(`${name}-version`, `'${value}' is not a version`, `Give a release such as ${TOOLS[name].version}${orPath}`);
+    }
+    return value.replace(/^v/, '');
+}
+/** A `<tool>-sha256` input: empty (the published checksum is checked) or 64 hex digits. */
+function parseToolSha256(name, value) {
+    const sha = value.toLowerCase();
+    if (sha && !HEX64.test(sha))
+        throw new errors_InputError(`${name}-sha256`, 'is not a SHA-256', 'Give 64 hex characters');
+    return sha || undefined;
+}
+function toolSpec(name, version) {
+    const spec = TOOLS[name];
+    return version ? { ...spec, version: version.replace(/^v/, '') } : spec;
+}
+
+;// CONCATENATED MODULE: ./src/helm-deploy/helm-setup.ts
+/**
+ * The set-up helm-deploy's run and its library surface (rollout) share: mask the credentials
+ * the inputs carry, find or install the helm binary, and the release operations' settings.
+ */
+
+
+
+/**
+ * Masks every `set` value marked secret (as given and with helm's `\,` escapes removed) and
+ * a kubeconfig's credentials; returns the secret `set` values (Helm masks them in its argv).
+ */
+function maskDeploySecrets(inputs, reporter) {
+    const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
+    // helm sees `a\,b` as `a,b`: mask what it may print back too
+    for (const s of secrets)
+        for (const form of new Set([s, s.replace(/\\(.)/g, '$1')]))
+            maskSecret(reporter, form);
+    if (inputs.cluster.kind === 'kubeconfig')
+        for (const s of inputs.cluster.secrets)
+            maskSecret(reporter, s);
+    return secrets;
+}
+/** The helm binary to run: `helm` from PATH (helm-version: path), else the pinned release installed in the tool cache. */
+async function helmBinary(inputs, toolCache, reporter) {
+    if (inputs.helmVersion === 'path')
+        return 'helm';
+    const dir = await installTool(toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 });
+    return external_node_path_.join(dir, 'helm');
+}
+/** The release operations' settings (namespace, timeout in ms, wait, rollback-on-failure, recover-pending) from the inputs. */
+function releaseOps(inputs, helm, reporter) {
+    return {
+        helm,
+        reporter,
+        namespace: inputs.namespace,
+        timeoutMs: inputs.timeoutMs,
+        wait: inputs.wait,
+        rollbackOnFailure: inputs.rollbackOnFailure,
+        recoverPending: inputs.recoverPending,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/helm-deploy/kubectl.ts
@@ -12574,19 +12613,10 @@ function inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? pro
 
 
 
-
 /** Opens cluster access and helm as helm-deploy's run does; `inputs` is a parsed deploy (action deploy). */
 async function openHelmRollout(inputs, deps, reporter) {
-    const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
-    for (const s of secrets)
-        for (const form of new Set([s, s.replace(/\\(.)/g, '$1')]))
-            reporter.setSecret(form);
-    if (inputs.cluster.kind === 'kubeconfig')
-        for (const s of inputs.cluster.secrets)
-            reporter.setSecret(s);
-    const binary = inputs.helmVersion === 'path'
-        ? 'helm'
-        : external_node_path_.join(await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }), 'helm');
+    const secrets = maskDeploySecrets(inputs, reporter);
+    const binary = await helmBinary(inputs, deps.toolCache, reporter);
     const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
     let values;
     try {
@@ -12595,15 +12625,7 @@ async function openHelmRollout(inputs, deps, reporter) {
         reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
         const helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
         const kubectl = new Kubectl(deps.exec, session.env, reporter);
-        const ops = {
-            helm,
-            reporter,
-            namespace: inputs.namespace,
-            timeoutMs: inputs.timeoutMs,
-            wait: inputs.wait,
-            rollbackOnFailure: inputs.rollbackOnFailure,
-            recoverPending: inputs.recoverPending,
-        };
+        const ops = releaseOps(inputs, helm, reporter);
         const set = values.set;
         const ctx = (patch = {}) => ({ inputs: { ...inputs, ...patch }, set, helm, kubectl, ops, reporter });
         const digest = inputs.image?.digest ?? '';
@@ -12793,9 +12815,7 @@ async function abortLeftover(state, open, save, reporter) {
     }
     await reporter.summary(heading('↩️ Rollout aborted by its post step', 2) +
         'The rollout did not reach its end (cancelled or killed), so its post step put all traffic back on stable.\n\n' +
-        (state.codeDeployDeploymentId
-            ? table(['stopped at step', 'phase', 'weight reached', 'CodeDeploy deployment'], [[state.step, state.phase, `${state.weight} %`, `${state.codeDeployDeploymentId} stopped with auto-rollback`]])
-            : table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]])));
+        table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]]));
     return 'aborted';
 }
 
@@ -15562,34 +15582,9 @@ function checkWithGate(steps, gate) {
         }
     }
 }
-/**
- * The ECS LINEAR step percent that `weights` (setWeight values in order) describe: equal
- * increments of the first weight up to 100 (20, 40, 60, 80, 100 -> 20; 30, 60, 90, 100 -> 30,
- * as ECS shifts the rest in its last step), at least three weights; undefined otherwise.
- * ECS linearConfiguration.stepPercent takes 3.0-100.0.
- */
-function ecsLinearStepPercent(weights) {
-    const step = weights[0];
-    if (weights.length < 3 || step < 3 || weights[weights.length - 1] !== 100)
-        return undefined;
-    const below = weights.slice(0, -1);
-    if (!below.every((w, i) => w === step * (i + 1)))
-        return undefined;
-    return 100 - below[below.length - 1] <= step ? step : undefined;
-}
-/**
- * An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then
- * 100. Equal increments (an ECS LINEAR deployment) are refused: a PAUSE lifecycle hook may stop
- * at PRE_/POST_PRODUCTION_TRAFFIC_SHIFT only (ECS developer guide, "Pause hooks for Amazon ECS
- * service deployments"), not at each production traffic shift of a linear deployment, so ECS
- * would move on after its step bake time whatever the analysis says.
- */
+/** An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then 100. */
 function checkEcsCanary(steps) {
-    const setWeights = steps.filter((s) => s.kind === 'setWeight');
-    const weights = setWeights.map((s) => s.weight);
-    const linear = ecsLinearStepPercent(weights);
-    if (linear !== undefined)
-        throw new errors_InputError('steps', `step ${setWeights[1].index}: setWeight ${weights[1]} makes setWeight ${weights.join(', ')} an ECS linear deployment (linear-step-percent ${linear}), but ECS cannot pause at each linear step (PAUSE lifecycle hooks stop only before or after the whole production traffic shift), so no analysis could hold it`, 'target ecs supports setWeight P (1-99), its analysis steps, then setWeight 100 (an ECS native canary), or strategy blue-green with preview, analysis, promote; use target helm to analyse at each of several weights');
+    const weights = steps.flatMap((s) => (s.kind === 'setWeight' ? [s.weight] : []));
     if (weights.length !== 2 || weights[0] >= 100 || weights[1] !== 100 || weights[0] <= 0)
         throw new errors_InputError('steps', `target ecs takes setWeight ${weights.join(', ') || '(none)'}, but an ECS native canary has one canary percent and then all traffic`, 'Give setWeight P (1-99), its analysis steps, then setWeight 100');
 }
@@ -15637,6 +15632,25 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     return { deploy, kind, gate, steps, reportFile: gate?.reportFile };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/new-task-definition.ts
+
+
+/**
+ * DescribeServices, then RegisterTaskDefinition of the new revision. Returns the service as
+ * described and the new task definition's ARN. Throws ServiceError (Amazon ECS) when a
+ * container named in the images or environment is not in the task definition, and what
+ * describeService / registerTaskDefinition throw.
+ */
+async function registerNewTaskDefinition(ctx, inputs) {
+    const service = await describeService(ctx);
+    const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
+    const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
+    if (applied.missing.length)
+        throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
+    const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
+    return { service, arn: registered.arn };
+}
+
 ;// CONCATENATED MODULE: ./src/rollout/codedeploy-deployer.ts
 /**
  * The CodeDeploy Deployer: an ECS blue/green deployment by AWS CodeDeploy (services with the
@@ -15645,13 +15659,12 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
  * serving it; the deployment group must "specify when to reroute traffic"); promote answers
  * ContinueDeployment (READY_WAIT): production traffic reroutes; finish waits for Succeeded; abort
  * stops the deployment with auto-rollback (StopDeployment) and waits until CodeDeploy reports it
- * rolled back. The deployment id is handed to `remember` as soon as CreateDeployment returns (the
- * rollout saves it in GITHUB_STATE before waiting), so the post step of a killed run stops that
- * deployment with rollback from the saved state (abort reads `state.codeDeployDeploymentId`).
+ * rolled back.
  */
 
 
-function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
+
+function codeDeployDeployer(ctx, cd, inputs) {
     const group = inputs.codedeploy;
     if (!group)
         throw new errors_ServiceError('AWS CodeDeploy', 'no deployment group given');
@@ -15663,23 +15676,17 @@ function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
         const facts = await deploymentGroupFacts(cd, group.application, group.deploymentGroup);
         if (!facts.holdsAtReady)
             throw new errors_ServiceError('AWS CodeDeploy', `deployment group '${group.deploymentGroup}' does not hold the replacement task set at Ready, so there is no moment to analyse before traffic moves`, 'Set its deployment ready option to "Specify when to reroute traffic"');
-        const service = await describeService(ctx);
-        const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
-        const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
-        if (applied.missing.length)
-            throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
-        const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
-        taskDefinitionArn = registered.arn;
+        const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
+        taskDefinitionArn = registeredArn;
         const lb = service.loadBalancers?.[0];
-        const appspec = buildAppSpec(registered.arn, group.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
+        const appspec = buildAppSpec(registeredArn, group.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
         id = await startCodeDeployDeployment(cd, {
             application: group.application,
             deploymentGroup: group.deploymentGroup,
             appspec,
-            description: `shipline rollout ${registered.arn}`,
+            description: `shipline rollout ${registeredArn}`,
         });
-        remember(id);
-        ctx.reporter.info(`CodeDeploy deployment ${id} of ${registered.arn}`);
+        ctx.reporter.info(`CodeDeploy deployment ${id} of ${registeredArn}`);
         const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
         if (o.result !== 'paused') {
             ended = true;
@@ -15703,28 +15710,11 @@ function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
                 throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
             return { taskDefinitionArn };
         },
-        async abort(state) {
-            const restored = !id && state.codeDeployDeploymentId !== undefined;
-            if (restored)
-                id = state.codeDeployDeploymentId;
-            if (!id) {
-                if (!state.previewed && !state.switched)
-                    return; // CreateDeployment never returned: nothing to stop
-                throw new errors_ServiceError('AWS CodeDeploy', 'the deployment id was not saved, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
-            }
+        async abort() {
+            if (!id)
+                throw new errors_ServiceError('AWS CodeDeploy', 'the deployment id is not known here, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
             if (ended)
                 return;
-            if (restored) {
-                // a restarted run: the deployment may have ended while nobody watched
-                const status = (await cd.codedeploy.getDeployment({ deploymentId: id })).deploymentInfo?.status;
-                if (status === 'Failed' || status === 'Stopped') {
-                    ended = true;
-                    ctx.reporter.info(`abort: CodeDeploy ${id} already ${status}; nothing to stop`);
-                    return;
-                }
-                if (status === 'Succeeded')
-                    throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} already Succeeded: production serves the new task definition although the rollout did not finish`, 'Redeploy the previous task definition if it must not serve');
-            }
             await continueCodeDeploy(cd, id, 'rollback');
             const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: false });
             ended = true;
@@ -15738,6 +15728,7 @@ function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
 ;// CONCATENATED MODULE: ./src/rollout/ecs-deployer.ts
 
 
+
 function ecsDeployer(ctx, inputs, plan) {
     let arn;
     let hookId;
@@ -15746,13 +15737,8 @@ function ecsDeployer(ctx, inputs, plan) {
     const log = (l) => ctx.reporter.info(l);
     /** Registers the new task definition and starts the service deployment with PAUSE hooks at `stages`. */
     async function start(strategy, stages, canaryPercent) {
-        const service = await describeService(ctx);
-        const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
-        const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
-        if (applied.missing.length)
-            throw new errors_ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
-        const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
-        taskDefinitionArn = registered.arn;
+        const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
+        taskDefinitionArn = registeredArn;
         const native = {
             ...inputs.native,
             pauseAt: 'none',
@@ -15760,9 +15746,9 @@ function ecsDeployer(ctx, inputs, plan) {
         };
         const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, native);
         configuration.lifecycleHooks = [...(configuration.lifecycleHooks ?? []), { targetType: 'PAUSE', lifecycleStages: stages }];
-        const started = await startDeployment(ctx, { taskDefinitionArn: registered.arn, deploymentConfiguration: configuration });
+        const started = await startDeployment(ctx, { taskDefinitionArn: registeredArn, deploymentConfiguration: configuration });
         arn = started.serviceDeploymentArn;
-        log(`ECS ${strategy} service deployment ${arn} of ${registered.arn} (PAUSE hooks at ${stages.join(', ')})`);
+        log(`ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')})`);
     }
     /** Waits for the PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */
     async function untilPaused(what) {
@@ -16158,30 +16144,6 @@ function rollout_summary_renderSummary(outcome, description) {
 
 
 /**
- * Wraps a StateStore so a deployer can add what only it learns mid-step (the CodeDeploy
- * deployment id) to the state the machine saves: `remember` re-saves the last state at once,
- * before the deployer waits, and every later save keeps it.
- */
-function trackDeployerState(store) {
-    let last;
-    let extra = {};
-    return {
-        store: {
-            save(s) {
-                last = { ...s, ...extra };
-                store.save(last);
-            },
-        },
-        remember(patch) {
-            extra = { ...extra, ...patch };
-            if (last) {
-                last = { ...last, ...extra };
-                store.save(last);
-            }
-        },
-    };
-}
-/**
  * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
  * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
  */
@@ -16203,13 +16165,11 @@ async function openDeployer(inputs, deps, reporter) {
     if (inputs.deploy.target === 'ecs') {
         const e = inputs.deploy.ecs;
         const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
-        const tracked = trackDeployerState(deps.state);
         const deployer = e.codedeploy
-            ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e, (id) => tracked.remember({ codeDeployDeploymentId: id }))
+            ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e)
             : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
         return {
             deployer,
-            state: tracked.store,
             describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
             close: () => undefined,
         };
@@ -16248,7 +16208,7 @@ async function run_run(inputs, deps, reporter) {
         outcome = await runRollout(inputs.steps, {
             deployer: opened.deployer,
             analysis: inputs.gate ? gateAnalysis(inputs.gate, deps.gate, reporter) : noAnalysis,
-            state: opened.state ?? deps.state,
+            state: deps.state,
             policy: { inconclusiveIs: inputs.gate?.inconclusiveIs ?? 'fail', failOn: inputs.gate?.failOn ?? 'any' },
             clock: deps.gate.clock,
             sleep: deps.gate.sleep,

@@ -16,9 +16,9 @@ import {
   type InputSpecs,
   type RawInputs,
 } from '../toolkit/inputs';
-import type { ManifestFormat } from './edit';
+import type { ImageEdit, ManifestFormat } from './edit';
 import { checkTemplate } from './template';
-import { parseYamlPath, type PathSegment } from './yaml-path';
+import { parseYamlPath } from './yaml-path';
 
 export const DEFAULT_MESSAGE = 'Promote {image}@{short-digest} to {environment}';
 /** Added under a one-line message (the title): what changed and where it came from. */
@@ -72,26 +72,17 @@ export interface ArgoCdTarget {
   timeoutMs: number;
 }
 
-export interface GitopsInputs {
+/** The image edit (format, image, digest, entry or paths, value, policy, createEntry) and where and how to land it. */
+export interface GitopsInputs extends ImageEdit {
   repository: ManifestRepository;
   branch: string;
   /** Relative to the repository root, normalised, inside it. */
   path: string;
-  format: ManifestFormat;
-  image: string;
-  digest: string;
-  entryName: string;
-  valuePath: PathSegment[];
-  repositoryPath?: PathSegment[];
-  value: 'digest' | 'reference';
   environment: string;
   mode: 'push' | 'pull-request';
   token: string;
   commitMessage: string;
   commitAuthor: string;
-  createEntry: boolean;
-  /** flux-setters: `namespace:name` of the ImagePolicy named in the markers. */
-  policy?: string;
   verify: boolean;
   pushAttempts: number;
   argocd?: ArgoCdTarget;

@@ -12,7 +12,7 @@
 import { InputError } from '../toolkit/errors';
 import type { Fetch } from '../toolkit/fetch';
 import type { Reporter } from '../toolkit/reporter';
-import type { MeasurementStatus } from './analysis/measurement';
+import type { Sample } from './analysis/measurement';
 import type { RuleId, Verdict } from './analysis/rules';
 import type { CloudWatchApi } from './cloudwatch/api';
 import { INPUTS, parseInputs, resolveMinSamples, type GateInputs } from './inputs';
@@ -105,17 +105,11 @@ export interface AnalysisDeps {
   cloudWatch?: CloudWatchApi;
 }
 
-/** One sample of one metric, for charts (values are undefined when there was no data). */
-export interface SeriesSample {
-  /** 0-based measurement number. */
-  index: number;
-  /** Epoch ms of the measurement. */
-  atMs: number;
-  status: MeasurementStatus;
-  reason: string;
-  value?: number;
-  baselineValue?: number;
-}
+/**
+ * One sample of one metric, for charts: its 0-based measurement number `index`, epoch ms `atMs`,
+ * status, reason, and the canary and baseline values (undefined when there was no data).
+ */
+export type SeriesSample = Pick<Sample, 'index' | 'atMs' | 'status' | 'reason' | 'value' | 'baselineValue'>;
 
 export interface MetricSeries {
   name: string;

@@ -3,15 +3,13 @@
  * release opened for many traffic changes (the same strategy code the action runs: canary at a
  * weight, promote, abort; blue/green preview, switch, retire). Only what rollout needs.
  */
-import * as path from 'node:path';
 import { ServiceError } from '../toolkit/errors';
 import type { Reporter } from '../toolkit/reporter';
-import { installTool, toolSpec } from '../toolkit/tools';
 import { openCluster } from './cluster-access';
 import { hardStopMs, Helm } from './helm';
+import { helmBinary, maskDeploySecrets, releaseOps } from './helm-setup';
 import type { HelmDeployInputs } from './inputs';
 import { Kubectl } from './kubectl';
-import type { ReleaseOps } from './release-ops';
 import type { HelmDeployDeps } from './run';
 import { blueGreenColours, blueGreenPreview, blueGreenPromote, blueGreenSwitchTo } from './strategies/blue-green';
 import { canaryAbort, canaryDeploy, canaryPromote } from './strategies/canary';
@@ -46,16 +44,8 @@ export interface HelmRollout {
 
 /** Opens cluster access and helm as helm-deploy's run does; `inputs` is a parsed deploy (action deploy). */
 export async function openHelmRollout(inputs: HelmDeployInputs, deps: HelmDeployDeps, reporter: Reporter): Promise<HelmRollout> {
-  const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
-  for (const s of secrets) for (const form of new Set([s, s.replace(/\\(.)/g, '$1')])) reporter.setSecret(form);
-  if (inputs.cluster.kind === 'kubeconfig') for (const s of inputs.cluster.secrets) reporter.setSecret(s);
-  const binary =
-    inputs.helmVersion === 'path'
-      ? 'helm'
-      : path.join(
-          await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }),
-          'helm',
-        );
+  const secrets = maskDeploySecrets(inputs, reporter);
+  const binary = await helmBinary(inputs, deps.toolCache, reporter);
   const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
   let values: ReturnType<typeof writeSecretValueFiles> | undefined;
   try {
@@ -64,15 +54,7 @@ export async function openHelmRollout(inputs: HelmDeployInputs, deps: HelmDeploy
     reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
     const helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
     const kubectl = new Kubectl(deps.exec, session.env, reporter);
-    const ops: ReleaseOps = {
-      helm,
-      reporter,
-      namespace: inputs.namespace,
-      timeoutMs: inputs.timeoutMs,
-      wait: inputs.wait,
-      rollbackOnFailure: inputs.rollbackOnFailure,
-      recoverPending: inputs.recoverPending,
-    };
+    const ops = releaseOps(inputs, helm, reporter);
     const set = values.set;
     const ctx = (patch: Partial<HelmDeployInputs> = {}): StrategyContext => ({ inputs: { ...inputs, ...patch }, set, helm, kubectl, ops, reporter });
     const digest = inputs.image?.digest ?? '';

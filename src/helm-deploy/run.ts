@@ -2,19 +2,18 @@
  * helm-deploy: mask credentials, get helm, open cluster access, run the strategy's step,
  * and report the release as Helm records it (outputs and summary), success or not.
  */
-import * as path from 'node:path';
 import type { Exec } from '../toolkit/exec';
 import type { Reporter } from '../toolkit/reporter';
-import { maskSecret } from '../toolkit/secrets';
-import { installTool, toolSpec, type ToolCache } from '../toolkit/tools';
+import type { ToolCache } from '../toolkit/tools';
 import { openCluster } from './cluster-access';
 import type { EksDescriber } from './eks';
+import { helmBinary, maskDeploySecrets, releaseOps } from './helm-setup';
 import { hardStopMs, Helm, type HelmMajor } from './helm';
 import { releaseUrl } from './helm-json';
 import type { HelmDeployInputs } from './inputs';
 import { Kubectl, type ClusterEvent } from './kubectl';
 import { planCommands } from './plan';
-import { DeployFailed, type ReleaseOps } from './release-ops';
+import { DeployFailed } from './release-ops';
 import { blueGreenDeploy, blueGreenPromote, blueGreenSwitchBack } from './strategies/blue-green';
 import { canaryAbort, canaryDeploy, canaryPromote, canaryRollback } from './strategies/canary';
 import { rollingDeploy, rollingRollback } from './strategies/rolling';
@@ -82,19 +81,10 @@ async function dryRun(inputs: HelmDeployInputs, exec: Exec, env: NodeJS.ProcessE
 }
 
 export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, reporter: Reporter): Promise<void> {
-  const secrets = inputs.set.filter((s) => s.secret).map((s) => s.value);
-  // helm sees `a\,b` as `a,b`: mask what it may print back too
-  for (const s of secrets) for (const form of new Set([s, s.replace(/\\(.)/g, '$1')])) maskSecret(reporter, form);
-  if (inputs.cluster.kind === 'kubeconfig') for (const s of inputs.cluster.secrets) maskSecret(reporter, s);
+  const secrets = maskDeploySecrets(inputs, reporter);
   if (inputs.dryRun) return dryRun(inputs, deps.exec, deps.env, reporter);
 
-  const binary =
-    inputs.helmVersion === 'path'
-      ? 'helm'
-      : path.join(
-          await installTool(deps.toolCache, toolSpec('helm', inputs.helmVersion), reporter, { baseUrl: inputs.helmMirror, sha256: inputs.helmSha256 }),
-          'helm',
-        );
+  const binary = await helmBinary(inputs, deps.toolCache, reporter);
   const session = await openCluster(inputs.cluster, inputs.namespace, deps.env, deps.describeEks, reporter);
   const summary: SummaryData = { inputs, ok: false, status: 'failed', step: inputs.action, histories: [], commands: [], cluster: session.describe };
   let helm: Helm | undefined;
@@ -107,15 +97,7 @@ export async function run(inputs: HelmDeployInputs, deps: HelmDeployDeps, report
     reporter.info(`Helm ${found.version} (Helm ${found.major} flags); cluster: ${session.describe}`);
     helm = new Helm(deps.exec, binary, found.major, session.env, reporter, secrets, hardStopMs(inputs.timeoutMs));
     kubectl = new Kubectl(deps.exec, session.env, reporter);
-    const ops: ReleaseOps = {
-      helm,
-      reporter,
-      namespace: inputs.namespace,
-      timeoutMs: inputs.timeoutMs,
-      wait: inputs.wait,
-      rollbackOnFailure: inputs.rollbackOnFailure,
-      recoverPending: inputs.recoverPending,
-    };
+    const ops = releaseOps(inputs, helm, reporter);
     const outcome = await step({ inputs, set: values.set, helm, kubectl, ops, reporter });
     const r = outcome.result;
     // the release users reach is always <release>: the stable release, or the blue/green router

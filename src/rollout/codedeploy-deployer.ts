@@ -10,15 +10,10 @@
  * deployment with rollback from the saved state (abort reads `state.codeDeployDeploymentId`).
  */
 import {
-  applyImagesAndEnvironment,
   buildAppSpec,
   continueCodeDeploy,
   deploymentGroupFacts,
-  describeService,
-  describeTaskDefinition,
-  registerTaskDefinition,
   startCodeDeployDeployment,
-  toRegisterInput,
   waitForCodeDeploy,
   type CodeDeployContext,
   type EcsContext,
@@ -26,6 +21,7 @@ import {
 } from '../ecs-deploy/library';
 import { ServiceError } from '../toolkit/errors';
 import type { Deployer } from './machine';
+import { registerNewTaskDefinition } from './new-task-definition';
 
 export function codeDeployDeployer(
   ctx: EcsContext,
@@ -48,22 +44,18 @@ export function codeDeployDeployer(
         `deployment group '${group!.deploymentGroup}' does not hold the replacement task set at Ready, so there is no moment to analyse before traffic moves`,
         'Set its deployment ready option to "Specify when to reroute traffic"',
       );
-    const service = await describeService(ctx);
-    const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
-    const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
-    if (applied.missing.length) throw new ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
-    const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
-    taskDefinitionArn = registered.arn;
+    const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
+    taskDefinitionArn = registeredArn;
     const lb = service.loadBalancers?.[0];
-    const appspec = buildAppSpec(registered.arn, group!.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
+    const appspec = buildAppSpec(registeredArn, group!.appspecFile, lb ? { containerName: lb.containerName, containerPort: lb.containerPort } : undefined);
     id = await startCodeDeployDeployment(cd, {
       application: group!.application,
       deploymentGroup: group!.deploymentGroup,
       appspec,
-      description: `shipline rollout ${registered.arn}`,
+      description: `shipline rollout ${registeredArn}`,
     });
     remember(id);
-    ctx.reporter.info(`CodeDeploy deployment ${id} of ${registered.arn}`);
+    ctx.reporter.info(`CodeDeploy deployment ${id} of ${registeredArn}`);
     const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
     if (o.result !== 'paused') {
       ended = true;

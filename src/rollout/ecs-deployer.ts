@@ -12,22 +12,18 @@
  */
 import type { DeploymentLifecycleHookStage } from '@aws-sdk/client-ecs';
 import {
-  applyImagesAndEnvironment,
   buildDeploymentConfiguration,
   continueDeployment,
-  describeService,
-  describeTaskDefinition,
-  registerTaskDefinition,
   rollback,
   rollbackTarget,
   startDeployment,
-  toRegisterInput,
   waitForPauseOrEnd,
   type EcsContext,
   type EcsDeployInputs,
 } from '../ecs-deploy/library';
 import { ServiceError } from '../toolkit/errors';
 import type { Deployer } from './machine';
+import { registerNewTaskDefinition } from './new-task-definition';
 import type { RolloutKind } from './steps';
 
 export interface EcsRolloutPlan {
@@ -45,12 +41,8 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
 
   /** Registers the new task definition and starts the service deployment with PAUSE hooks at `stages`. */
   async function start(strategy: 'canary' | 'blue-green', stages: DeploymentLifecycleHookStage[], canaryPercent?: number): Promise<void> {
-    const service = await describeService(ctx);
-    const base = inputs.taskDefinition ?? (await describeTaskDefinition(ctx, service.taskDefinition ?? ''));
-    const applied = applyImagesAndEnvironment(base, inputs.images, inputs.environment);
-    if (applied.missing.length) throw new ServiceError('Amazon ECS', `the task definition has no container ${applied.missing.join(', ')}`, 'Check images');
-    const registered = await registerTaskDefinition(ctx, toRegisterInput(applied.taskDefinition).input);
-    taskDefinitionArn = registered.arn;
+    const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
+    taskDefinitionArn = registeredArn;
     const native = {
       ...inputs.native,
       pauseAt: 'none' as const,
@@ -58,9 +50,9 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
     };
     const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, native);
     configuration.lifecycleHooks = [...(configuration.lifecycleHooks ?? []), { targetType: 'PAUSE', lifecycleStages: stages }];
-    const started = await startDeployment(ctx, { taskDefinitionArn: registered.arn, deploymentConfiguration: configuration });
+    const started = await startDeployment(ctx, { taskDefinitionArn: registeredArn, deploymentConfiguration: configuration });
     arn = started.serviceDeploymentArn;
-    log(`ECS ${strategy} service deployment ${arn} of ${registered.arn} (PAUSE hooks at ${stages.join(', ')})`);
+    log(`ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')})`);
   }
 
   /** Waits for the PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */

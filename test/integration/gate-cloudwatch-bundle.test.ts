@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { putErrorsAlarm } from '../helpers/cloudwatch-alarm';
 import { expectCleanFailure, runAction, type StepResult } from '../harness/run-action';
 import { MOTO_REGION, startMoto, type TestMoto } from '../helpers/moto';
 
@@ -76,19 +77,7 @@ describe('bad CloudWatch input: one ::error::, exit 1, no AWS call', () => {
 });
 
 it('passes a healthy canary read live from moto, and fails at once on an alarm already firing', async () => {
-  await cw.send(
-    new PutMetricAlarmCommand({
-      AlarmName: 'shop-5xx',
-      Namespace: 'Shop',
-      MetricName: 'Errors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 10,
-      ComparisonOperator: 'GreaterThanThreshold',
-    }),
-  );
-  await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-5xx', StateValue: 'OK', StateReason: 'Threshold Crossed: no datapoint above 10' }));
+  await putErrorsAlarm(cw, 'shop-5xx', 'OK', 'Threshold Crossed: no datapoint above 10');
   // Feed the canary's metric every 200 ms with the current time, as a service would.
   const feed = setInterval(() => {
     void cw

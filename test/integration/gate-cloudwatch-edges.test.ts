@@ -4,7 +4,8 @@
  * moto does not evaluate alarms by itself, so the test sets the states with SetAlarmState.
  */
 import { rmSync } from 'node:fs';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { putErrorsAlarm } from '../helpers/cloudwatch-alarm';
 import { expectCleanFailure, runAction, type StepResult } from '../harness/run-action';
 import { MOTO_REGION, startMoto, type TestMoto } from '../helpers/moto';
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy';
@@ -20,19 +21,7 @@ beforeAll(async () => {
   cw = new CloudWatchClient({ region: MOTO_REGION, endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   for (let i = 0; i < 150; i++) {
     const AlarmName = `shop-prod-${String(i).padStart(3, '0')}`;
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName,
-        Namespace: 'Shop',
-        MetricName: 'Errors',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 10,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
-    await cw.send(new SetAlarmStateCommand({ AlarmName, StateValue: 'OK', StateReason: 'fine' }));
+    await putErrorsAlarm(cw, AlarmName, 'OK', 'fine');
   }
   await cw.send(new SetAlarmStateCommand({ AlarmName: 'shop-prod-145', StateValue: 'ALARM', StateReason: 'Threshold Crossed: 42 > 10' }));
 }, 120_000);

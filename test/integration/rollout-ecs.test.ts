@@ -6,13 +6,12 @@
  * asked and holds (the service's task definition, the service deployment's status).
  * Each case has its own double; all start in beforeAll and run at the same time.
  */
-import { rmSync } from 'node:fs';
 import { expectCleanFailure, runAction, runPost, type StepResult } from '../harness/run-action';
 import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { putErrorsAlarm } from '../helpers/cloudwatch-alarm';
 import { MOTO_REGION, startMoto, type TestMoto } from '../helpers/moto';
-import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
-import { startSampleService, type SampleService } from '../helpers/sample-service';
+import { analysisInputs, removeCaseDirs, startCanaryMetrics, type CanaryMetrics, type Job } from '../helpers/canary-metrics';
 
 jest.retryTimes(1, { logErrorsBeforeRetry: true }); // real Prometheus in real time, as health-gate's test
 
@@ -20,18 +19,11 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${DIGEST}`;
 const OLD_TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
 const NEW_TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
-const JOBS = ['stable', 'good', 'bad'] as const;
-type Job = (typeof JOBS)[number];
-const services = {} as Record<Job, SampleService>;
-const drivers: { stop(): Promise<void> }[] = [];
 const doubles: EcsDouble[] = [];
-let prometheus: TestPrometheus;
+let metrics: CanaryMetrics;
 let moto: TestMoto;
 const cases: Record<string, Promise<{ double: EcsDouble; main: StepResult; post?: StepResult }>> = {};
 
-const errorRate = (job: string) => `sum(rate(http_requests_total{job="${job}",code="500"}[3s])) / sum(rate(http_requests_total{job="${job}"}[3s]))`;
-const metrics = (job: Job) =>
-  ['- name: error-rate', `  query: ${errorRate(job)}`, `  baseline: ${errorRate('stable')}`, '  max: 0.05', '  critical: true'].join('\n');
 const CANARY = '- setWeight: 10\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
 
 async function double(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS'): Promise<EcsDouble> {
@@ -50,12 +42,7 @@ const inputs = (job: Job, extra: Record<string, string> = {}) => ({
   'poll-interval': '100ms',
   wait: '60s',
   steps: CANARY,
-  'prometheus-url': prometheus.url,
-  metrics: metrics(job),
-  interval: '1s',
-  count: '4',
-  'min-samples': '3',
-  'request-timeout': '2s',
+  ...analysisInputs(metrics.prometheus, job),
   ...extra,
 });
 const run = (d: EcsDouble, i: Record<string, string>, killWhen?: (log: string) => boolean, env: Record<string, string> = {}) =>
@@ -64,10 +51,7 @@ const writes = (d: EcsDouble) => d.calls.filter((c) => !/^(Describe|List|Get)/.t
 const serviceTd = (d: EcsDouble) => d.ecs.services.get('default/web')?.taskDefinition;
 
 beforeAll(async () => {
-  for (const job of JOBS) services[job] = await startSampleService({ errorRate: job === 'bad' ? 0.3 : 0.01 });
-  for (const job of JOBS) drivers.push(services[job].drive(30));
-  prometheus = await startPrometheus(Object.fromEntries(JOBS.map((j) => [j, services[j].host])));
-  await new Promise((r) => setTimeout(r, 3000));
+  metrics = await startCanaryMetrics();
   cases.healthy = double().then(async (d) => ({ double: d, main: await run(d, inputs('good')) }));
   cases.bad = double().then(async (d) => ({ double: d, main: await run(d, inputs('bad')) }));
   cases.blueGreen = double().then(async (d) => ({
@@ -96,25 +80,7 @@ beforeAll(async () => {
   // CloudWatch (moto, a real emulator): the deployment alarm is already firing, so the first analysis fails
   moto = await startMoto();
   const cw = new CloudWatchClient({ region: MOTO_REGION, endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  await cw.send(
-    new PutMetricAlarmCommand({
-      AlarmName: 'web-5xx',
-      Namespace: 'Shop',
-      MetricName: 'Errors',
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 5,
-      ComparisonOperator: 'GreaterThanThreshold',
-    }),
-  );
-  await cw.send(
-    new SetAlarmStateCommand({
-      AlarmName: 'web-5xx',
-      StateValue: 'ALARM',
-      StateReason: 'Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (5.0).',
-    }),
-  );
+  await putErrorsAlarm(cw, 'web-5xx', 'ALARM', 'Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (5.0).', 5);
   cw.destroy();
   const motoEnv = Object.fromEntries(Object.entries(moto.env).filter(([k]) => k.startsWith('AWS_')));
   cases.alarm = double().then(async (d) => ({
@@ -129,19 +95,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(Object.values(cases));
-  await Promise.all(drivers.map((d) => d.stop()));
-  await prometheus?.stop();
-  await Promise.all(JOBS.map((j) => services[j]?.close()));
+  await metrics?.stop();
   await Promise.all(doubles.map((d) => d.stop()));
   await moto?.stop();
 });
 
-afterEach(async () => {
-  for (const k of Object.keys(cases)) {
-    const c = await cases[k].catch(() => undefined);
-    for (const r of [c?.main, c?.post]) if (r) rmSync(r.tempDir, { recursive: true, force: true });
-  }
-});
+afterEach(() => removeCaseDirs(cases));
 
 describe('rollout (ecs) from the committed bundle', () => {
   it('promotes a healthy ECS native canary: 10 %, analysis, all traffic, PAUSE hook answered CONTINUE after the last analysis', async () => {

@@ -9,23 +9,14 @@
 import { rmSync } from 'node:fs';
 import { expectCleanFailure, runAction, runPost, type StepResult } from '../harness/run-action';
 import { CHART, Cluster, DIGEST_A, DIGEST_B, DOUBLES, digestOf, IMAGE_A, IMAGE_B } from '../helpers/helm-cluster';
-import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
-import { startSampleService, type SampleService } from '../helpers/sample-service';
+import { analysisInputs, removeCaseDirs, startCanaryMetrics, type CanaryMetrics, type Job } from '../helpers/canary-metrics';
 
 jest.retryTimes(1, { logErrorsBeforeRetry: true }); // real Prometheus in real time, as health-gate's test
 
 const INGRESS = 'ingress.enabled=true\ningress.host=web.example.com';
-const JOBS = ['stable', 'good', 'bad'] as const;
-type Job = (typeof JOBS)[number];
-const services = {} as Record<Job, SampleService>;
-const drivers: { stop(): Promise<void> }[] = [];
-let prometheus: TestPrometheus;
+let metrics: CanaryMetrics;
 const clusters: Cluster[] = [];
 const cases: Record<string, Promise<{ cluster: Cluster; main: StepResult; post?: StepResult }>> = {};
-
-const errorRate = (job: string) => `sum(rate(http_requests_total{job="${job}",code="500"}[3s])) / sum(rate(http_requests_total{job="${job}"}[3s]))`;
-const metrics = (job: Job) =>
-  ['- name: error-rate', `  query: ${errorRate(job)}`, `  baseline: ${errorRate('stable')}`, '  max: 0.05', '  critical: true'].join('\n');
 
 function rollout(c: Cluster, inputs: Record<string, string>, opts: { killWhen?: (log: string) => boolean } = {}): Promise<StepResult> {
   return runAction(
@@ -45,14 +36,7 @@ function post(c: Cluster, inputs: Record<string, string>, main: StepResult): Pro
     env: { HELM_DOUBLE_STATE: c.dir, HELM_DOUBLE_VERSION: c.helmVersion },
   });
 }
-const analysis = (job: Job) => ({
-  'prometheus-url': prometheus.url,
-  metrics: metrics(job),
-  interval: '1s',
-  count: '4',
-  'min-samples': '3',
-  'request-timeout': '2s',
-});
+const analysis = (job: Job) => analysisInputs(metrics.prometheus, job);
 const CANARY_STEPS = '- setWeight: 10\n- analysis: {}\n- setWeight: 50\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
 
 /** A cluster whose stable release `web` runs DIGEST_A (installed by helm-deploy itself). */
@@ -66,10 +50,7 @@ async function stableCluster(strategy = 'canary'): Promise<Cluster> {
 }
 
 beforeAll(async () => {
-  for (const job of JOBS) services[job] = await startSampleService({ errorRate: job === 'bad' ? 0.3 : 0.01 });
-  for (const job of JOBS) drivers.push(services[job].drive(30));
-  prometheus = await startPrometheus(Object.fromEntries(JOBS.map((j) => [j, services[j].host])));
-  await new Promise((r) => setTimeout(r, 3000)); // a rate over [3s] needs a few scrapes
+  metrics = await startCanaryMetrics();
   const inputs = (job: Job, extra: Record<string, string> = {}) => ({ image: IMAGE_B, set: INGRESS, steps: CANARY_STEPS, ...analysis(job), ...extra });
 
   cases.healthy = stableCluster().then(async (cluster) => ({ cluster, main: await rollout(cluster, inputs('good')) }));
@@ -93,18 +74,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(Object.values(cases));
-  await Promise.all(drivers.map((d) => d.stop()));
-  await prometheus?.stop();
-  await Promise.all(JOBS.map((j) => services[j]?.close()));
+  await metrics?.stop();
   for (const c of clusters) rmSync(c.dir, { recursive: true, force: true });
 });
 
-afterEach(async () => {
-  for (const k of Object.keys(cases)) {
-    const c = await cases[k].catch(() => undefined);
-    for (const r of [c?.main, c?.post]) if (r) rmSync(r.tempDir, { recursive: true, force: true });
-  }
-});
+afterEach(() => removeCaseDirs(cases));
 
 describe('rollout (helm) from the committed bundle', () => {
   it('promotes a healthy canary through 10, 50 and 100 %, judging each step against the real Prometheus', async () => {

@@ -5,16 +5,18 @@
  * moto completes invalidations at once, so the waiter's slow path and TooManyInvalidationsInProgress
  * are covered in test/unit/static-site-cloudfront.test.ts with aws-sdk-client-mock.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { CloudFrontClient, CreateDistributionCommand, ListInvalidationsCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
+import { CloudFrontClient, ListInvalidationsCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { expectCleanFailure, runAction, type StepResult } from '../harness/run-action';
-import { startMoto, type TestMoto } from '../helpers/moto';
-import { mendMotoInvalidationStatus, startRecordingProxy, type ProxiedRequest, type RecordingProxy } from '../helpers/recording-proxy';
+import type { TestMoto } from '../helpers/moto';
+import type { ProxiedRequest, RecordingProxy } from '../helpers/recording-proxy';
+import { startStaticSiteWorld, writeBuildDir, type StaticSiteWorld } from '../helpers/static-site';
 
+let world: StaticSiteWorld;
 let moto: TestMoto;
 let proxy: RecordingProxy;
 let s3: S3Client;
@@ -26,12 +28,7 @@ const MiB = 1024 * 1024;
 
 /** A Vite-like build: hashed assets (a 9 MiB one goes multipart), pre-compressed variants, pages, entry points. */
 function writeBuild(name: string, files: Record<string, string | Buffer>): string {
-  const dir = path.join(temp, name);
-  for (const [key, body] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
-    writeFileSync(path.join(dir, key), body);
-  }
-  return dir;
+  return writeBuildDir(path.join(temp, name), files);
 }
 const big = Buffer.alloc(9 * MiB, 7);
 const build1 = {
@@ -68,37 +65,12 @@ const puts = (reqs: ProxiedRequest[]) => reqs.filter((r) => r.method === 'PUT' &
 const keyOf = (r: ProxiedRequest) => decodeURIComponent(new URL(r.url, 'http://x').pathname.replace(`/${BUCKET}/site/`, ''));
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startRecordingProxy(moto.url, { rewrite: mendMotoInvalidationStatus });
-  const cfg = { region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  s3 = new S3Client({ ...cfg, forcePathStyle: true });
-  cloudfront = new CloudFrontClient(cfg);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const d = await cloudfront.send(
-    new CreateDistributionCommand({
-      DistributionConfig: {
-        CallerReference: 'test',
-        Comment: '',
-        Enabled: true,
-        Origins: { Quantity: 1, Items: [{ Id: 's3', DomainName: `${BUCKET}.s3.amazonaws.com`, S3OriginConfig: { OriginAccessIdentity: '' } }] },
-        DefaultCacheBehavior: {
-          TargetOriginId: 's3',
-          ViewerProtocolPolicy: 'redirect-to-https',
-          MinTTL: 0,
-          ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' } },
-          TrustedSigners: { Enabled: false, Quantity: 0 },
-        },
-      },
-    }),
-  );
-  distributionId = d.Distribution!.Id!;
+  world = await startStaticSiteWorld(BUCKET, 'test');
+  ({ moto, proxy, s3, cloudfront, distributionId } = world);
 }, 60_000);
 
 afterAll(async () => {
-  s3?.destroy();
-  cloudfront?.destroy();
-  await proxy?.close();
-  await moto?.stop();
+  await world?.close();
   rmSync(temp, { recursive: true, force: true });
   for (const d of stepDirs) rmSync(d, { recursive: true, force: true });
 });

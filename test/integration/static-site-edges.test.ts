@@ -4,15 +4,17 @@
  * empty files and a 0-byte `.gz`; a prefix given without its trailing slash beside another site
  * whose prefix starts with the same characters (`site` and `site2/`).
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CloudFrontClient, CreateDistributionCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CloudFrontClient, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { runAction, type StepResult } from '../harness/run-action';
-import { startMoto, type TestMoto } from '../helpers/moto';
-import { mendMotoInvalidationStatus, startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy';
+import type { TestMoto } from '../helpers/moto';
+import type { RecordingProxy } from '../helpers/recording-proxy';
+import { startStaticSiteWorld, writeBuildDir, type StaticSiteWorld } from '../helpers/static-site';
 
+let world: StaticSiteWorld;
 let moto: TestMoto;
 let proxy: RecordingProxy;
 let s3: S3Client;
@@ -23,12 +25,7 @@ const BUCKET = 'shipline-edges';
 const stepDirs: string[] = [];
 
 function writeBuild(name: string, files: Record<string, string | Buffer>): string {
-  const dir = path.join(temp, name);
-  for (const [key, body] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
-    writeFileSync(path.join(dir, key), body);
-  }
-  return dir;
+  return writeBuildDir(path.join(temp, name), files);
 }
 const step = async (inputs: Record<string, string>): Promise<StepResult> => {
   const r = await runAction(
@@ -61,37 +58,12 @@ const names = {
 };
 
 beforeAll(async () => {
-  moto = await startMoto();
-  proxy = await startRecordingProxy(moto.url, { rewrite: mendMotoInvalidationStatus });
-  const cfg = { region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  s3 = new S3Client({ ...cfg, forcePathStyle: true });
-  cloudfront = new CloudFrontClient(cfg);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const d = await cloudfront.send(
-    new CreateDistributionCommand({
-      DistributionConfig: {
-        CallerReference: 'edges',
-        Comment: '',
-        Enabled: true,
-        Origins: { Quantity: 1, Items: [{ Id: 's3', DomainName: `${BUCKET}.s3.amazonaws.com`, S3OriginConfig: { OriginAccessIdentity: '' } }] },
-        DefaultCacheBehavior: {
-          TargetOriginId: 's3',
-          ViewerProtocolPolicy: 'redirect-to-https',
-          MinTTL: 0,
-          ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' } },
-          TrustedSigners: { Enabled: false, Quantity: 0 },
-        },
-      },
-    }),
-  );
-  distributionId = d.Distribution!.Id!;
+  world = await startStaticSiteWorld(BUCKET, 'edges');
+  ({ moto, proxy, s3, cloudfront, distributionId } = world);
 }, 60_000);
 
 afterAll(async () => {
-  s3?.destroy();
-  cloudfront?.destroy();
-  await proxy?.close();
-  await moto?.stop();
+  await world?.close();
   rmSync(temp, { recursive: true, force: true });
   for (const d of stepDirs) rmSync(d, { recursive: true, force: true });
 });
