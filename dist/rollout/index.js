@@ -10396,6 +10396,10 @@ function parseNative(get, strategy) {
     only('canary-bake-time', native.canaryBakeTimeMinutes, 'canary');
     only('linear-step-percent', native.linearStepPercent, 'linear');
     only('linear-step-bake-time', native.linearStepBakeTimeMinutes, 'linear');
+    // ECS bakes only blue/green, canary and linear deployments: with rolling it would be dropped.
+    if (strategy === 'rolling' && native.bakeTimeMinutes !== undefined) {
+        throw new errors_InputError('bake-time', 'applies to strategy: blue-green, canary or linear, but strategy is rolling', 'Remove bake-time, or set strategy: blue-green, canary or linear');
+    }
     if (native.pauseAt !== 'none' && (strategy === 'rolling' || strategy === 'codedeploy')) {
         throw new errors_InputError('pause-at', `'${native.pauseAt}' needs an ECS blue-green, canary or linear deployment (lifecycle hooks), but strategy is ${strategy}`, strategy === 'codedeploy'
             ? 'Use wait-at-ready: true to stop a CodeDeploy deployment when test traffic reaches the new task set'
@@ -12815,7 +12819,9 @@ async function abortLeftover(state, open, save, reporter) {
     }
     await reporter.summary(heading('↩️ Rollout aborted by its post step', 2) +
         'The rollout did not reach its end (cancelled or killed), so its post step put all traffic back on stable.\n\n' +
-        table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]]));
+        (state.codeDeployDeploymentId
+            ? table(['stopped at step', 'phase', 'weight reached', 'CodeDeploy deployment'], [[state.step, state.phase, `${state.weight} %`, `${state.codeDeployDeploymentId} stopped with auto-rollback`]])
+            : table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]])));
     return 'aborted';
 }
 
@@ -15582,9 +15588,34 @@ function checkWithGate(steps, gate) {
         }
     }
 }
-/** An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then 100. */
+/**
+ * The ECS LINEAR step percent that `weights` (setWeight values in order) describe: equal
+ * increments of the first weight up to 100 (20, 40, 60, 80, 100 -> 20; 30, 60, 90, 100 -> 30,
+ * as ECS shifts the rest in its last step), at least three weights; undefined otherwise.
+ * ECS linearConfiguration.stepPercent takes 3.0-100.0.
+ */
+function ecsLinearStepPercent(weights) {
+    const step = weights[0];
+    if (weights.length < 3 || step < 3 || weights[weights.length - 1] !== 100)
+        return undefined;
+    const below = weights.slice(0, -1);
+    if (!below.every((w, i) => w === step * (i + 1)))
+        return undefined;
+    return 100 - below[below.length - 1] <= step ? step : undefined;
+}
+/**
+ * An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then
+ * 100. Equal increments (an ECS LINEAR deployment) are refused: a PAUSE lifecycle hook may stop
+ * at PRE_/POST_PRODUCTION_TRAFFIC_SHIFT only (ECS developer guide, "Pause hooks for Amazon ECS
+ * service deployments"), not at each production traffic shift of a linear deployment, so ECS
+ * would move on after its step bake time whatever the analysis says.
+ */
 function checkEcsCanary(steps) {
-    const weights = steps.flatMap((s) => (s.kind === 'setWeight' ? [s.weight] : []));
+    const setWeights = steps.filter((s) => s.kind === 'setWeight');
+    const weights = setWeights.map((s) => s.weight);
+    const linear = ecsLinearStepPercent(weights);
+    if (linear !== undefined)
+        throw new errors_InputError('steps', `step ${setWeights[1].index}: setWeight ${weights[1]} makes setWeight ${weights.join(', ')} an ECS linear deployment (linear-step-percent ${linear}), but ECS cannot pause at each linear step (PAUSE lifecycle hooks stop only before or after the whole production traffic shift), so no analysis could hold it`, 'target ecs supports setWeight P (1-99), its analysis steps, then setWeight 100 (an ECS native canary), or strategy blue-green with preview, analysis, promote; use target helm to analyse at each of several weights');
     if (weights.length !== 2 || weights[0] >= 100 || weights[1] !== 100 || weights[0] <= 0)
         throw new errors_InputError('steps', `target ecs takes setWeight ${weights.join(', ') || '(none)'}, but an ECS native canary has one canary percent and then all traffic`, 'Give setWeight P (1-99), its analysis steps, then setWeight 100');
 }
@@ -15659,12 +15690,14 @@ async function registerNewTaskDefinition(ctx, inputs) {
  * serving it; the deployment group must "specify when to reroute traffic"); promote answers
  * ContinueDeployment (READY_WAIT): production traffic reroutes; finish waits for Succeeded; abort
  * stops the deployment with auto-rollback (StopDeployment) and waits until CodeDeploy reports it
- * rolled back.
+ * rolled back. The deployment id is handed to `remember` as soon as CreateDeployment returns (the
+ * rollout saves it in GITHUB_STATE before waiting), so the post step of a killed run stops that
+ * deployment with rollback from the saved state (abort reads `state.codeDeployDeploymentId`).
  */
 
 
 
-function codeDeployDeployer(ctx, cd, inputs) {
+function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
     const group = inputs.codedeploy;
     if (!group)
         throw new errors_ServiceError('AWS CodeDeploy', 'no deployment group given');
@@ -15686,6 +15719,7 @@ function codeDeployDeployer(ctx, cd, inputs) {
             appspec,
             description: `shipline rollout ${registeredArn}`,
         });
+        remember(id);
         ctx.reporter.info(`CodeDeploy deployment ${id} of ${registeredArn}`);
         const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: true });
         if (o.result !== 'paused') {
@@ -15710,11 +15744,28 @@ function codeDeployDeployer(ctx, cd, inputs) {
                 throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
             return { taskDefinitionArn };
         },
-        async abort() {
-            if (!id)
-                throw new errors_ServiceError('AWS CodeDeploy', 'the deployment id is not known here, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
+        async abort(state) {
+            const restored = !id && state.codeDeployDeploymentId !== undefined;
+            if (restored)
+                id = state.codeDeployDeploymentId;
+            if (!id) {
+                if (!state.previewed && !state.switched)
+                    return; // CreateDeployment never returned: nothing to stop
+                throw new errors_ServiceError('AWS CodeDeploy', 'the deployment id was not saved, so it cannot be stopped', 'Stop it in the CodeDeploy console with rollback');
+            }
             if (ended)
                 return;
+            if (restored) {
+                // a restarted run: the deployment may have ended while nobody watched
+                const status = (await cd.codedeploy.getDeployment({ deploymentId: id })).deploymentInfo?.status;
+                if (status === 'Failed' || status === 'Stopped') {
+                    ended = true;
+                    ctx.reporter.info(`abort: CodeDeploy ${id} already ${status}; nothing to stop`);
+                    return;
+                }
+                if (status === 'Succeeded')
+                    throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} already Succeeded: production serves the new task definition although the rollout did not finish`, 'Redeploy the previous task definition if it must not serve');
+            }
             await continueCodeDeploy(cd, id, 'rollback');
             const o = await waitForCodeDeploy(cd, id, { ...wait, stopAtReady: false });
             ended = true;
@@ -16144,6 +16195,30 @@ function rollout_summary_renderSummary(outcome, description) {
 
 
 /**
+ * Wraps a StateStore so a deployer can add what only it learns mid-step (the CodeDeploy
+ * deployment id) to the state the machine saves: `remember` re-saves the last state at once,
+ * before the deployer waits, and every later save keeps it.
+ */
+function trackDeployerState(store) {
+    let last;
+    let extra = {};
+    return {
+        store: {
+            save(s) {
+                last = { ...s, ...extra };
+                store.save(last);
+            },
+        },
+        remember(patch) {
+            extra = { ...extra, ...patch };
+            if (last) {
+                last = { ...last, ...extra };
+                store.save(last);
+            }
+        },
+    };
+}
+/**
  * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
  * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
  */
@@ -16165,11 +16240,13 @@ async function openDeployer(inputs, deps, reporter) {
     if (inputs.deploy.target === 'ecs') {
         const e = inputs.deploy.ecs;
         const ctx = { ecs: await deps.loadEcs(e.awsRegion), clock: deps.ecsClock, reporter, cluster: e.cluster, service: e.service };
+        const tracked = trackDeployerState(deps.state);
         const deployer = e.codedeploy
-            ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e)
+            ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e, (id) => tracked.remember({ codeDeployDeploymentId: id }))
             : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
         return {
             deployer,
+            state: tracked.store,
             describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
             close: () => undefined,
         };
@@ -16208,7 +16285,7 @@ async function run_run(inputs, deps, reporter) {
         outcome = await runRollout(inputs.steps, {
             deployer: opened.deployer,
             analysis: inputs.gate ? gateAnalysis(inputs.gate, deps.gate, reporter) : noAnalysis,
-            state: deps.state,
+            state: opened.state ?? deps.state,
             policy: { inconclusiveIs: inputs.gate?.inconclusiveIs ?? 'fail', failOn: inputs.gate?.failOn ?? 'any' },
             clock: deps.gate.clock,
             sleep: deps.gate.sleep,
