@@ -12,6 +12,7 @@ import {
   buildAppSpec,
   continueCodeDeploy,
   deploymentGroupFacts,
+  primaryTaskSetProblem,
   describeService,
   describeTaskDefinition,
   registerTaskDefinition,
@@ -77,6 +78,9 @@ export function codeDeployDeployer(ctx: EcsContext, cd: CodeDeployContext, input
       ended = true;
       if (o.result !== 'succeeded')
         throw new ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
+      // Succeeded counts only when ECS runs it: the PRIMARY task set is the new task definition, all tasks up.
+      const problem = primaryTaskSetProblem(await describeService(ctx), { taskDefinitionArn, deploymentId: id ?? '' });
+      if (problem) throw new ServiceError('Amazon ECS', `deployment ${id}: ${problem}`, "Check the service's task sets in the ECS console");
       return { taskDefinitionArn };
     },
     async abort() {

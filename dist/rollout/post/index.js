@@ -10228,8 +10228,12 @@ function parseInputs(raw) {
     const waitMs = parseDuration('wait', get('wait'));
     if (waitMs <= 0)
         throw new errors_InputError('wait', 'must be longer than 0', 'Give a duration such as 30m or 1h30m');
-    const pollIntervalMs = parseDuration('poll-interval', get('poll-interval'));
-    if (pollIntervalMs < 100)
+    // The default never conflicts with an explicit wait: it shrinks to the wait; only an explicit value is checked.
+    const pollExplicit = (raw['poll-interval'] ?? '').trim() !== '';
+    const pollIntervalMs = pollExplicit
+        ? parseDuration('poll-interval', get('poll-interval'))
+        : Math.min(parseDuration('poll-interval', get('poll-interval')), waitMs);
+    if (pollExplicit && pollIntervalMs < 100)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is shorter than 100ms`, 'Give a duration such as 15s');
     if (pollIntervalMs > waitMs)
         throw new errors_InputError('poll-interval', `'${get('poll-interval')}' is longer than wait '${get('wait')}'`, 'Poll at least once within the wait');
@@ -10602,7 +10606,12 @@ async function finish(ctx, out, sd, result, opts) {
     out.noticedAt = ctx.clock.now();
     out.result = result;
     const service = await addServiceCounts(ctx, out);
-    if (result === 'succeeded' && service) {
+    if (result === 'succeeded' && !service) {
+        // Success is the deployment SUCCESSFUL and the service seen running it: unconfirmed is not success.
+        out.result = 'failed';
+        out.statusReason = 'ECS reports SUCCESSFUL, but DescribeServices could not confirm which task definition the service runs';
+    }
+    else if (result === 'succeeded' && service) {
         const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
         if (service.currentServiceDeployment && service.currentServiceDeployment !== out.deploymentId) {
             out.result = 'superseded';
@@ -10612,7 +10621,11 @@ async function finish(ctx, out, sd, result, opts) {
             out.result = 'failed';
             out.statusReason = `ECS reports SUCCESSFUL, but the primary deployment runs ${primary?.taskDefinition ?? 'nothing'}, not ${opts.taskDefinitionArn}`;
         }
-        else if ((primary?.runningCount ?? 0) < (primary?.desiredCount ?? 0)) {
+        else if (!primary) {
+            out.result = 'failed';
+            out.statusReason = 'ECS reports SUCCESSFUL, but the service has no PRIMARY deployment';
+        }
+        else if ((primary.runningCount ?? 0) < (primary.desiredCount ?? 0)) {
             out.result = 'failed';
             out.statusReason = `ECS reports SUCCESSFUL, but only ${primary?.runningCount ?? 0} of ${primary?.desiredCount ?? 0} tasks of the new task definition run`;
         }
@@ -10623,7 +10636,8 @@ async function finish(ctx, out, sd, result, opts) {
     }
     if (out.result === 'rolled-back' || out.result === 'failed') {
         out.stoppedTasks = await stoppedTasks(ctx, opts.taskDefinitionArn);
-        out.rollbackReason = rollbackReason(sd, out.stoppedTasks);
+        // ECS said SUCCESSFUL but the service did not show it: that check is the reason, not ECS's text.
+        out.rollbackReason = result === 'succeeded' ? secrets_scrubServiceText(out.statusReason ?? '') : rollbackReason(sd, out.stoppedTasks);
     }
     return out;
 }
@@ -11019,6 +11033,32 @@ async function continueCodeDeploy(ctx, deploymentId, decision) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/ecs-deploy/task-set-check.ts
+/**
+ * The reason a Succeeded CodeDeploy deployment is not what the service runs, or undefined when
+ * the PRIMARY task set confirms it. `taskDefinitionArn` is the new task definition when known
+ * (deploy); otherwise (continue) the PRIMARY task set must carry `deploymentId` as externalId.
+ */
+function primaryTaskSetProblem(service, expected) {
+    const sets = service.taskSets ?? [];
+    const primary = sets.find((t) => t.status === 'PRIMARY');
+    const seen = sets.map((t) => `${t.status ?? '?'} ${t.taskDefinition ?? '?'}`).join(', ') || 'no task sets';
+    if (!primary)
+        return `CodeDeploy reports Succeeded, but ECS shows no PRIMARY task set for the service (${seen})`;
+    const td = primary.taskDefinition ?? 'nothing';
+    if (expected.taskDefinitionArn && td !== expected.taskDefinitionArn)
+        return `CodeDeploy reports Succeeded, but the service's PRIMARY task set ${primary.id ?? ''} runs ${td}, not ${expected.taskDefinitionArn}`;
+    if (!expected.taskDefinitionArn && primary.externalId !== expected.deploymentId)
+        return `CodeDeploy reports Succeeded, but the service's PRIMARY task set ${primary.id ?? ''} (${td}) was created by ${primary.externalId ?? 'no CodeDeploy deployment'}, not ${expected.deploymentId}`;
+    const running = primary.runningCount ?? 0;
+    const desired = primary.computedDesiredCount ?? 0;
+    if (running < desired)
+        return `CodeDeploy reports Succeeded, but the PRIMARY task set ${primary.id ?? ''} runs ${running} of ${desired} tasks of ${td}`;
+    if (primary.stabilityStatus && primary.stabilityStatus !== 'STEADY_STATE')
+        return `CodeDeploy reports Succeeded, but the PRIMARY task set ${primary.id ?? ''} (${td}) is ${primary.stabilityStatus}, not STEADY_STATE`;
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/ecs-deploy/library.ts
 /**
  * ecs-deploy's library surface, for other actions (actions/rollout drives ECS canary, linear
@@ -11041,6 +11081,7 @@ async function continueCodeDeploy(ctx, deploymentId, decision) {
  *   if (o.result === 'paused') { await continueDeployment(ctx, { serviceDeploymentArn, hookId: o.hookId! }, 'continue');
  *     o = await waitForPauseOrEnd(ctx, serviceDeploymentArn, { waitMs, pollIntervalMs, taskDefinitionArn, outcome: o }); }
  */
+
 
 
 
@@ -11708,10 +11749,15 @@ const hasServedStatus = (e) => e.status === 'deployed' || e.status === 'supersed
  * The last good revision: the one `deployed`, or when none is (a failed rollback leaves such
  * histories, e.g. 1 superseded, 2 superseded, 3 failed) the newest `superseded` one. This is the
  * revision Helm's own `--atomic`/`--rollback-on-failure` goes back to (pkg/action/upgrade.go
- * failRelease filters superseded|deployed and takes the newest).
+ * failRelease filters superseded|deployed and takes the newest). Only revisions after the newest
+ * `uninstalled` one count.
  */
 function judge_lastGood(history) {
-    return judge_lastDeployed(history) ?? latest(history.filter(hasServedStatus));
+    // `helm uninstall --keep-history` marks the revision `uninstalled`: what served before it was
+    // removed by a person, and going "back" to it would bring it back.
+    const removedAt = latest(history.filter((e) => e.status === 'uninstalled'))?.revision ?? 0;
+    const since = history.filter((e) => e.revision > removedAt);
+    return judge_lastDeployed(since) ?? latest(since.filter(hasServedStatus));
 }
 /** The revision to go back to: the newest earlier one that once served (deployed or superseded). */
 function judge_previousGood(history, before) {
@@ -11797,7 +11843,7 @@ async function clearPending(ops, release, history) {
     const stuckText = `release ${release} is stuck in ${stuck.status} at revision ${stuck.revision}`;
     if (!good && hasServed(history)) {
         // history-max pruned the revisions that could tell: never uninstall what may have served
-        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and no kept revision is deployed or superseded (oldest kept: ${history[0].revision}), so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ release, status: 'pending', history }, `${stuckText}, and ${history.some((e) => e.status === 'uninstalled') ? 'no revision since it was uninstalled (--keep-history) is deployed or superseded' : `no kept revision is deployed or superseded (oldest kept: ${history[0].revision})`}, so there is nothing proven good to roll back to`, `Roll back by hand to a revision you know served: 'helm history ${release} --namespace ${ops.namespace}' then 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     const cure = good
         ? `roll back to revision ${good.revision} (the last ${good.status === 'deployed' ? 'deployed' : 'good: newest superseded'})`
@@ -11859,7 +11905,7 @@ async function goBack(ops, release, before, failed, after, why) {
     }
     if (previous === undefined) {
         // It may have served before history-max pruned the proof: never uninstall, never guess a revision.
-        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; no kept revision is deployed or superseded, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
+        throw new DeployFailed({ ...base, revision: failed, status: 'failed', history: after }, `deploy of ${release} failed at revision ${failed}; ${latest(after)?.status === 'uninstalled' ? 'the release was uninstalled (--keep-history) and is not brought back' : 'no kept revision is deployed or superseded'}, so there is nothing proven good to roll back to, and a release that may have served is never uninstalled: ${why}`, `Roll back by hand to a revision you know served: 'helm rollback ${release} <revision> --namespace ${ops.namespace}'`);
     }
     ops.reporter.warning(`Deploy of ${release} failed (${why}); rolling back to revision ${previous}`);
     const expected = judge_nextRevision(after);
@@ -14314,7 +14360,7 @@ async function http_checks_runHttpChecks(s, deps) {
 /**
  * What the log says before the analysis starts, about settings that change how it can judge:
  * the first look at which a comparison can fail, overlapping count windows, raw counters, and
- * CloudWatch periods longer than the interval.
+ * CloudWatch periods longer or shorter than the interval.
  */
 
 
@@ -14343,6 +14389,13 @@ function notes_analysisNotes(a) {
             notes.push({
                 level: 'warning',
                 text: `'${m.name}': interval ${a.intervalMs / 1000} s is shorter than the CloudWatch period ${periodS} s, so measurements re-read the same period; each datapoint is counted once (a re-read period is no new data). Set interval to ${periodS}s or more`,
+            });
+        }
+        // Each measurement judges the newest period only: the ones in between are never read.
+        if (periodS !== undefined && periodS * 1000 < a.intervalMs && a.count > 1) {
+            notes.push({
+                level: 'warning',
+                text: `'${m.name}': interval ${a.intervalMs / 1000} s is longer than the CloudWatch period ${periodS} s, so each measurement reads only the newest period and the periods between measurements are never judged. Set period to ${Math.ceil(a.intervalMs / 60_000) * 60} (or interval to ${periodS}s)`,
             });
         }
     }
@@ -15126,6 +15179,10 @@ function codeDeployDeployer(ctx, cd, inputs) {
             ended = true;
             if (o.result !== 'succeeded')
                 throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
+            // Succeeded counts only when ECS runs it: the PRIMARY task set is the new task definition, all tasks up.
+            const problem = primaryTaskSetProblem(await describeService(ctx), { taskDefinitionArn, deploymentId: id ?? '' });
+            if (problem)
+                throw new errors_ServiceError('Amazon ECS', `deployment ${id}: ${problem}`, "Check the service's task sets in the ECS console");
             return { taskDefinitionArn };
         },
         async abort() {
