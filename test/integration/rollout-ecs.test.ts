@@ -8,7 +8,7 @@
  */
 import { rmSync } from 'node:fs';
 import { expectCleanFailure, runAction, runPost, type StepResult } from '../harness/run-action';
-import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
+import { startEcsDouble, type EcsDouble, type Scenario } from '../doubles/ecs';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { MOTO_REGION, startMoto, type TestMoto } from '../helpers/moto';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus';
@@ -34,9 +34,9 @@ const metrics = (job: Job) =>
   ['- name: error-rate', `  query: ${errorRate(job)}`, `  baseline: ${errorRate('stable')}`, '  max: 0.05', '  critical: true'].join('\n');
 const CANARY = '- setWeight: 10\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
 
-async function double(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS'): Promise<EcsDouble> {
+async function double(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS', scenario: Scenario = 'healthy'): Promise<EcsDouble> {
   // a "minute" of canary bake time lasts 5 s here: the canary holds its percent through the analysis
-  const d = await startEcsDouble({ stageMs: 60, minuteMs: 5000 });
+  const d = await startEcsDouble({ stageMs: 60, minuteMs: 5000, scenario });
   d.seedService({ controller });
   if (controller === 'CODE_DEPLOY')
     d.seedDeploymentGroup({ application: 'web-app', deploymentGroup: 'web-dg', cluster: 'default', service: 'web', holdAtReady: true });
@@ -88,6 +88,7 @@ beforeAll(async () => {
     });
   cases.codedeploy = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('good')) }));
   cases.codedeployBad = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('bad')) }));
+  cases.codedeployStale = double('CODE_DEPLOY', 'codedeploy-stale-primary').then(async (d) => ({ double: d, main: await run(d, cd('good')) }));
   // CloudWatch (moto, a real emulator): the deployment alarm is already firing, so the first analysis fails
   moto = await startMoto();
   const cw = new CloudWatchClient({ region: MOTO_REGION, endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
@@ -205,6 +206,13 @@ describe('rollout (ecs) from the committed bundle', () => {
     expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'StopDeployment']);
     expect(d.callsOf('StopDeployment')[0].body).toMatchObject({ autoRollbackEnabled: true });
     expect(serviceTd(d)).toBe(OLD_TD);
+  });
+
+  it('CodeDeploy blue/green: Succeeded while the PRIMARY task set still runs the old task definition is not promoted', async () => {
+    const { double: d, main } = await cases.codedeployStale;
+    expectCleanFailure(main, 'PRIMARY task set', `runs ${OLD_TD}, not ${NEW_TD}`);
+    expect(main.outputs.result).not.toBe('promoted');
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'ContinueDeployment']);
   });
 
   it('a CloudWatch alarm in ALARM (moto) fails the analysis at 10 %: the ECS canary is rolled back', async () => {
