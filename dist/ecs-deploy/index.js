@@ -10823,11 +10823,39 @@ function rollbackReason(sd, tasks) {
     return scrubServiceText(parts.join('; '));
 }
 
+;// CONCATENATED MODULE: ./src/ecs-deploy/task-set-check.ts
+/**
+ * The reason a Succeeded CodeDeploy deployment is not what the service runs, or undefined when
+ * the PRIMARY task set confirms it. `taskDefinitionArn` is the new task definition when known
+ * (deploy); otherwise (continue) the PRIMARY task set must carry `deploymentId` as externalId.
+ */
+function primaryTaskSetProblem(service, expected) {
+    const sets = service.taskSets ?? [];
+    const primary = sets.find((t) => t.status === 'PRIMARY');
+    const seen = sets.map((t) => `${t.status ?? '?'} ${t.taskDefinition ?? '?'}`).join(', ') || 'no task sets';
+    if (!primary)
+        return `CodeDeploy reports Succeeded, but ECS shows no PRIMARY task set for the service (${seen})`;
+    const td = primary.taskDefinition ?? 'nothing';
+    if (expected.taskDefinitionArn && td !== expected.taskDefinitionArn)
+        return `CodeDeploy reports Succeeded, but the service's PRIMARY task set ${primary.id ?? ''} runs ${td}, not ${expected.taskDefinitionArn}`;
+    if (!expected.taskDefinitionArn && primary.externalId !== expected.deploymentId)
+        return `CodeDeploy reports Succeeded, but the service's PRIMARY task set ${primary.id ?? ''} (${td}) was created by ${primary.externalId ?? 'no CodeDeploy deployment'}, not ${expected.deploymentId}`;
+    const running = primary.runningCount ?? 0;
+    const desired = primary.computedDesiredCount ?? 0;
+    if (running < desired)
+        return `CodeDeploy reports Succeeded, but the PRIMARY task set ${primary.id ?? ''} runs ${running} of ${desired} tasks of ${td}`;
+    if (primary.stabilityStatus && primary.stabilityStatus !== 'STEADY_STATE')
+        return `CodeDeploy reports Succeeded, but the PRIMARY task set ${primary.id ?? ''} (${td}) is ${primary.stabilityStatus}, not STEADY_STATE`;
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/ecs-deploy/result.ts
 /**
  * How a deployment ends for the step: outputs set, the wait's end handled (on-timeout), and
  * one error line for every result that is not a success. Shared by deploy, continue, rollback.
  */
+
+
 
 
 
@@ -10899,11 +10927,16 @@ function report(inputs, ctx, summary, outcome, rollbackWanted = false) {
     };
     throw new DeploymentEnded(new ServiceError(outcome.deploymentId.startsWith('arn:') ? 'Amazon ECS' : 'AWS CodeDeploy', `deployment ${outcome.deploymentId} ${what[outcome.result] ?? outcome.result}`, 'See the job summary for the timeline and stopped tasks'));
 }
-/** Task counts of the service for a CodeDeploy outcome (GetDeployment has none); left out when ECS cannot say. */
-async function countTasksAfterCodeDeploy(ctx, outcome) {
+/**
+ * Task counts of the service for a CodeDeploy outcome (GetDeployment has none), and for a
+ * Succeeded one the check that ECS runs it (task-set-check.ts): otherwise the result is
+ * `failed` with what ECS shows. `taskDefinitionArn` is the new task definition when known.
+ */
+async function countTasksAfterCodeDeploy(ctx, outcome, taskDefinitionArn) {
+    let svc;
     try {
         const r = await ctx.ecs.describeServices({ cluster: ctx.cluster, services: [ctx.service] });
-        const svc = r.services?.[0];
+        svc = r.services?.[0];
         outcome.runningCount = svc?.runningCount;
         outcome.desiredCount = svc?.desiredCount;
         outcome.pendingCount = svc?.pendingCount;
@@ -10917,6 +10950,14 @@ async function countTasksAfterCodeDeploy(ctx, outcome) {
             outcome.result = 'failed';
             outcome.rollbackReason = 'CodeDeploy reports Succeeded, but DescribeServices could not confirm the service runs it';
         }
+        return;
+    }
+    if (outcome.result !== 'succeeded')
+        return;
+    const problem = primaryTaskSetProblem(svc, { taskDefinitionArn, deploymentId: outcome.deploymentId });
+    if (problem) {
+        outcome.result = 'failed';
+        outcome.rollbackReason = scrubServiceText(problem);
     }
 }
 
@@ -11356,7 +11397,7 @@ async function deploy(inputs, ctx, clients, summary) {
         reporter.setOutput('codedeploy-deployment-id', id);
         reporter.info(`CodeDeploy deployment ${id} created`);
         const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: remaining, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: cd.waitAtReady });
-        await countTasksAfterCodeDeploy(ctx, outcome);
+        await countTasksAfterCodeDeploy(ctx, outcome, registered.arn);
         outcome.alarms = facts.alarms;
         await finishCodeDeployTimeout(inputs, cdCtx, outcome);
         return report(inputs, ctx, summary, outcome);

@@ -38,6 +38,7 @@ export {
 export { buildDeploymentConfiguration, pauseStage, serviceStrategy, ECS_STRATEGY } from './deployment-config';
 export { deploymentGroupFacts, buildAppSpec, startCodeDeployDeployment, waitForCodeDeploy, continueCodeDeploy } from './codedeploy';
 export type { CodeDeployContext, GroupFacts } from './codedeploy';
+export { primaryTaskSetProblem } from './task-set-check';
 export { toRegisterInput, applyImagesAndEnvironment, parseTaskDefinitionText, imageDigest, DESCRIBE_ONLY_KEYS } from './task-definition';
 export type { TaskDefinitionJson, ContainerDefinitionJson } from './task-definition';
 

@@ -3,6 +3,7 @@
  * one error line for every result that is not a success. Shared by deploy, continue, rollback.
  */
 import { ServiceError } from '../toolkit/errors';
+import { scrubServiceText } from '../toolkit/secrets';
 import type { Clock, CodeDeployApi, EcsApi, LogsApi } from './aws';
 import { continueCodeDeploy, waitForCodeDeploy, type CodeDeployContext } from './codedeploy';
 import { stopWithRollback } from './deployer';
@@ -10,6 +11,7 @@ import type { EcsDeployInputs } from './inputs';
 import type { DeploymentOutcome } from './outcome';
 import { waitForPauseOrEnd, type EcsContext } from './service-deployment';
 import type { SummaryInput } from './summary';
+import { primaryTaskSetProblem } from './task-set-check';
 
 /** AWS clients, each created on first use (dynamic import in main), and the clock. */
 export interface Clients {
@@ -90,11 +92,16 @@ export function report(inputs: EcsDeployInputs, ctx: EcsContext, summary: Summar
   );
 }
 
-/** Task counts of the service for a CodeDeploy outcome (GetDeployment has none); left out when ECS cannot say. */
-export async function countTasksAfterCodeDeploy(ctx: EcsContext, outcome: DeploymentOutcome): Promise<void> {
+/**
+ * Task counts of the service for a CodeDeploy outcome (GetDeployment has none), and for a
+ * Succeeded one the check that ECS runs it (task-set-check.ts): otherwise the result is
+ * `failed` with what ECS shows. `taskDefinitionArn` is the new task definition when known.
+ */
+export async function countTasksAfterCodeDeploy(ctx: EcsContext, outcome: DeploymentOutcome, taskDefinitionArn?: string): Promise<void> {
+  let svc;
   try {
     const r = await ctx.ecs.describeServices({ cluster: ctx.cluster, services: [ctx.service] });
-    const svc = r.services?.[0];
+    svc = r.services?.[0];
     outcome.runningCount = svc?.runningCount;
     outcome.desiredCount = svc?.desiredCount;
     outcome.pendingCount = svc?.pendingCount;
@@ -106,5 +113,12 @@ export async function countTasksAfterCodeDeploy(ctx: EcsContext, outcome: Deploy
       outcome.result = 'failed';
       outcome.rollbackReason = 'CodeDeploy reports Succeeded, but DescribeServices could not confirm the service runs it';
     }
+    return;
+  }
+  if (outcome.result !== 'succeeded') return;
+  const problem = primaryTaskSetProblem(svc, { taskDefinitionArn, deploymentId: outcome.deploymentId });
+  if (problem) {
+    outcome.result = 'failed';
+    outcome.rollbackReason = scrubServiceText(problem);
   }
 }

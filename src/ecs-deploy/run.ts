@@ -154,7 +154,7 @@ async function deploy(inputs: EcsDeployInputs, ctx: EcsContext, clients: Clients
     reporter.setOutput('codedeploy-deployment-id', id);
     reporter.info(`CodeDeploy deployment ${id} created`);
     const outcome = await waitForCodeDeploy(cdCtx, id, { waitMs: remaining, pollIntervalMs: inputs.pollIntervalMs, stopAtReady: cd.waitAtReady });
-    await countTasksAfterCodeDeploy(ctx, outcome);
+    await countTasksAfterCodeDeploy(ctx, outcome, registered.arn);
     outcome.alarms = facts.alarms;
     await finishCodeDeployTimeout(inputs, cdCtx, outcome);
     return report(inputs, ctx, summary, outcome);

@@ -13,6 +13,8 @@ import {
   buildAppSpec,
   continueCodeDeploy,
   deploymentGroupFacts,
+  primaryTaskSetProblem,
+  describeService,
   startCodeDeployDeployment,
   waitForCodeDeploy,
   type CodeDeployContext,
@@ -77,6 +79,9 @@ export function codeDeployDeployer(
       ended = true;
       if (o.result !== 'succeeded')
         throw new ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
+      // Succeeded counts only when ECS runs it: the PRIMARY task set is the new task definition, all tasks up.
+      const problem = primaryTaskSetProblem(await describeService(ctx), { taskDefinitionArn, deploymentId: id ?? '' });
+      if (problem) throw new ServiceError('Amazon ECS', `deployment ${id}: ${problem}`, "Check the service's task sets in the ECS console");
       return { taskDefinitionArn };
     },
     async abort(state) {

@@ -357,6 +357,46 @@ describe('CodeDeploy blue/green', () => {
       deploymentWaitType: 'READY_WAIT',
     });
     expect(double.ecs.services.get('default/web')?.taskDefinition).toMatch(/web:2$/);
+    // What ECS shows afterwards: the replacement task set, created by this deployment, is PRIMARY.
+    expect(double.ecs.services.get('default/web')?.taskSets).toMatchObject([
+      { status: 'PRIMARY', taskDefinition: paused.outputs['task-definition-arn'], externalId: paused.outputs['codedeploy-deployment-id'], runningCount: 2 },
+    ]);
+  });
+
+  it('without wait-at-ready: succeeded once the PRIMARY task set runs the new task definition', async () => {
+    await withDouble('healthy', { controller: 'CODE_DEPLOY' });
+    double.seedDeploymentGroup({ ...group, holdAtReady: false });
+    const r = await deploy({ images: `app=${IMAGE}`, strategy: 'codedeploy', 'codedeploy-application': 'web-app', 'codedeploy-deployment-group': 'web-dg' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toMatchObject({ status: 'succeeded', 'running-count': '2', 'rollback-reason': '' });
+    expect(r.outputs['task-definition-arn']).toMatch(/task-definition\/web:2$/);
+  });
+
+  it('CodeDeploy says Succeeded but the PRIMARY task set still runs the old task definition: failed, exit 1, naming it', async () => {
+    await withDouble('codedeploy-stale-primary', { controller: 'CODE_DEPLOY' });
+    double.seedDeploymentGroup({ ...group, holdAtReady: false });
+    const r = await deploy({ images: `app=${IMAGE}`, strategy: 'codedeploy', 'codedeploy-application': 'web-app', 'codedeploy-deployment-group': 'web-dg' });
+    expectCleanFailure(r, 'PRIMARY task set');
+    expect(r.outputs.status).toBe('failed');
+    expect(r.outputs['rollback-reason']).toMatch(
+      /^CodeDeploy reports Succeeded, but the service's PRIMARY task set ecs-svc\/\d{19} runs arn:aws:ecs:us-east-1:123456789012:task-definition\/web:1, not arn:aws:ecs:us-east-1:123456789012:task-definition\/web:2$/,
+    );
+    expect(r.stdout).toContain('::error::');
+    expect(r.summary).toContain('PRIMARY task set');
+  });
+
+  it('continue after Ready: a Succeeded whose PRIMARY task set another deployment created is failed', async () => {
+    await withDouble('codedeploy-stale-primary', { controller: 'CODE_DEPLOY' });
+    double.seedDeploymentGroup(group);
+    const cd = { strategy: 'codedeploy', 'codedeploy-application': 'web-app', 'codedeploy-deployment-group': 'web-dg' };
+    const paused = await deploy({ images: `app=${IMAGE}`, ...cd, 'wait-at-ready': 'true' });
+    expect(paused.outputs.status).toBe('paused');
+    const r = await deploy({ action: 'continue', decision: 'continue', ...cd, 'codedeploy-deployment-id': paused.outputs['codedeploy-deployment-id'] });
+    expectCleanFailure(r, 'PRIMARY task set');
+    expect(r.outputs.status).toBe('failed');
+    expect(r.outputs['rollback-reason']).toContain(
+      `(arn:aws:ecs:us-east-1:123456789012:task-definition/web:1) was created by no CodeDeploy deployment, not ${paused.outputs['codedeploy-deployment-id']}`,
+    );
   });
 
   it('decision: rollback stops the deployment with auto-rollback', async () => {

@@ -7,7 +7,7 @@
  * Each case has its own double; all start in beforeAll and run at the same time.
  */
 import { expectCleanFailure, runAction, runPost, type StepResult } from '../harness/run-action';
-import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
+import { startEcsDouble, type EcsDouble, type Scenario } from '../doubles/ecs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { putErrorsAlarm } from '../helpers/cloudwatch-alarm';
 import { MOTO_REGION, startMoto, type TestMoto } from '../helpers/moto';
@@ -26,9 +26,9 @@ const cases: Record<string, Promise<{ double: EcsDouble; main: StepResult; post?
 
 const CANARY = '- setWeight: 10\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
 
-async function double(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS'): Promise<EcsDouble> {
+async function double(controller: 'ECS' | 'CODE_DEPLOY' = 'ECS', scenario: Scenario = 'healthy'): Promise<EcsDouble> {
   // a "minute" of canary bake time lasts 5 s here: the canary holds its percent through the analysis
-  const d = await startEcsDouble({ stageMs: 60, minuteMs: 5000 });
+  const d = await startEcsDouble({ stageMs: 60, minuteMs: 5000, scenario });
   d.seedService({ controller });
   if (controller === 'CODE_DEPLOY')
     d.seedDeploymentGroup({ application: 'web-app', deploymentGroup: 'web-dg', cluster: 'default', service: 'web', holdAtReady: true });
@@ -77,6 +77,7 @@ beforeAll(async () => {
   });
   cases.codedeploy = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('good')) }));
   cases.codedeployBad = double('CODE_DEPLOY').then(async (d) => ({ double: d, main: await run(d, cd('bad')) }));
+  cases.codedeployStale = double('CODE_DEPLOY', 'codedeploy-stale-primary').then(async (d) => ({ double: d, main: await run(d, cd('good')) }));
   // CloudWatch (moto, a real emulator): the deployment alarm is already firing, so the first analysis fails
   moto = await startMoto();
   const cw = new CloudWatchClient({ region: MOTO_REGION, endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
@@ -189,6 +190,13 @@ describe('rollout (ecs) from the committed bundle', () => {
     expect(serviceTd(d)).toBe(OLD_TD);
     expect(post?.summary).toContain('Rollout aborted by its post step');
     expect(post?.summary).toContain(`${saved.codeDeployDeploymentId} stopped with auto-rollback`);
+  });
+
+  it('CodeDeploy blue/green: Succeeded while the PRIMARY task set still runs the old task definition is not promoted', async () => {
+    const { double: d, main } = await cases.codedeployStale;
+    expectCleanFailure(main, 'PRIMARY task set', `runs ${OLD_TD}, not ${NEW_TD}`);
+    expect(main.outputs.result).not.toBe('promoted');
+    expect(writes(d)).toEqual(['RegisterTaskDefinition', 'CreateDeployment', 'ContinueDeployment']);
   });
 
   it('a CloudWatch alarm in ALARM (moto) fails the analysis at 10 %: the ECS canary is rolled back', async () => {

@@ -9,7 +9,10 @@ import {
   UpdateServiceCommand,
   ServiceNotFoundException,
   ContinueServiceDeploymentCommand,
+  RegisterTaskDefinitionCommand,
+  type TaskSet,
 } from '@aws-sdk/client-ecs';
+import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
 
 let double: EcsDouble;
@@ -96,4 +99,71 @@ it('answers AWS error shapes the SDK turns into typed exceptions, and retries Th
   const r = await client.send(new DescribeServicesCommand({ cluster: 'default', services: ['web'] }));
   expect(r.services![0].serviceName).toBe('web');
   expect(double.callsOf('DescribeServices').map((c) => c.error ?? 'ok')).toEqual(['ThrottlingException', 'ok']);
+});
+
+describe('CODE_DEPLOY services carry task sets that move with the CodeDeploy deployment', () => {
+  async function deployAndWatch(scenario: 'healthy' | 'codedeploy-stale-primary') {
+    await start({ scenario });
+    const oldTd = double.seedService({ controller: 'CODE_DEPLOY' }).taskDefinition;
+    double.seedDeploymentGroup({ application: 'web-app', deploymentGroup: 'web-dg', cluster: 'default', service: 'web', holdAtReady: false });
+    const cd = new CodeDeployClient({ region: 'us-east-1', endpoint: double.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    try {
+      const td = await client.send(
+        new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [{ name: 'app', image: 'web@sha256:' + 'cd'.repeat(32) }] }),
+      );
+      const newTd = td.taskDefinition!.taskDefinitionArn!;
+      const content = JSON.stringify({ version: 0.0, Resources: [{ TargetService: { Type: 'AWS::ECS::Service', Properties: { TaskDefinition: newTd } } }] });
+      const before = (await client.send(new DescribeServicesCommand({ cluster: 'default', services: ['web'] }))).services![0].taskSets!;
+      const { deploymentId } = await cd.send(
+        new CreateDeploymentCommand({
+          applicationName: 'web-app',
+          deploymentGroupName: 'web-dg',
+          revision: { revisionType: 'AppSpecContent', appSpecContent: { content } },
+        }),
+      );
+      const seen: string[] = [];
+      let sets: TaskSet[] = [];
+      for (let i = 0; i < 200; i++) {
+        const status = (await cd.send(new GetDeploymentCommand({ deploymentId }))).deploymentInfo!.status!;
+        sets = (await client.send(new DescribeServicesCommand({ cluster: 'default', services: ['web'] }))).services![0].taskSets!;
+        const label = `${status}: ${sets.map((t) => `${t.status} ${t.taskDefinition === newTd ? 'new' : 'old'} ${t.runningCount}/${t.computedDesiredCount} ${t.stabilityStatus}`).join(', ')}`;
+        if (seen[seen.length - 1] !== label) seen.push(label);
+        if (status === 'Succeeded') break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return { before, seen, sets, oldTd, newTd, deploymentId };
+    } finally {
+      cd.destroy();
+    }
+  }
+
+  it('the replacement task set (externalId the deployment id) scales up ACTIVE, then is PRIMARY when CodeDeploy says Succeeded', async () => {
+    const r = await deployAndWatch('healthy');
+    // Shaped as the ECS API reference's TaskSet.
+    expect(r.before).toEqual([
+      expect.objectContaining({
+        id: expect.stringMatching(/^ecs-svc\/\d{19}$/),
+        taskSetArn: expect.stringMatching(/^arn:aws:ecs:us-east-1:123456789012:task-set\/default\/web\/ecs-svc\/\d{19}$/),
+        status: 'PRIMARY',
+        taskDefinition: r.oldTd,
+        computedDesiredCount: 2,
+        pendingCount: 0,
+        runningCount: 2,
+        launchType: 'FARGATE',
+        scale: { value: 100, unit: 'PERCENT' },
+        stabilityStatus: 'STEADY_STATE',
+      }),
+    ]);
+    expect(r.seen).toEqual([
+      'Created: PRIMARY old 2/2 STEADY_STATE, ACTIVE new 0/2 STABILIZING',
+      'InProgress: PRIMARY old 2/2 STEADY_STATE, ACTIVE new 2/2 STEADY_STATE',
+      'Succeeded: PRIMARY new 2/2 STEADY_STATE',
+    ]);
+    expect(r.sets[0]).toMatchObject({ startedBy: 'CodeDeploy', externalId: r.deploymentId });
+  });
+
+  it('scenario codedeploy-stale-primary: Succeeded while the old task set stays PRIMARY', async () => {
+    const r = await deployAndWatch('codedeploy-stale-primary');
+    expect(r.seen.at(-1)).toBe('Succeeded: PRIMARY old 2/2 STEADY_STATE');
+  });
 });

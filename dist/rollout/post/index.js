@@ -11037,6 +11037,32 @@ async function continueCodeDeploy(ctx, deploymentId, decision) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/ecs-deploy/task-set-check.ts
+/**
+ * The reason a Succeeded CodeDeploy deployment is not what the service runs, or undefined when
+ * the PRIMARY task set confirms it. `taskDefinitionArn` is the new task definition when known
+ * (deploy); otherwise (continue) the PRIMARY task set must carry `deploymentId` as externalId.
+ */
+function primaryTaskSetProblem(service, expected) {
+    const sets = service.taskSets ?? [];
+    const primary = sets.find((t) => t.status === 'PRIMARY');
+    const seen = sets.map((t) => `${t.status ?? '?'} ${t.taskDefinition ?? '?'}`).join(', ') || 'no task sets';
+    if (!primary)
+        return `CodeDeploy reports Succeeded, but ECS shows no PRIMARY task set for the service (${seen})`;
+    const td = primary.taskDefinition ?? 'nothing';
+    if (expected.taskDefinitionArn && td !== expected.taskDefinitionArn)
+        return `CodeDeploy reports Succeeded, but the service's PRIMARY task set ${primary.id ?? ''} runs ${td}, not ${expected.taskDefinitionArn}`;
+    if (!expected.taskDefinitionArn && primary.externalId !== expected.deploymentId)
+        return `CodeDeploy reports Succeeded, but the service's PRIMARY task set ${primary.id ?? ''} (${td}) was created by ${primary.externalId ?? 'no CodeDeploy deployment'}, not ${expected.deploymentId}`;
+    const running = primary.runningCount ?? 0;
+    const desired = primary.computedDesiredCount ?? 0;
+    if (running < desired)
+        return `CodeDeploy reports Succeeded, but the PRIMARY task set ${primary.id ?? ''} runs ${running} of ${desired} tasks of ${td}`;
+    if (primary.stabilityStatus && primary.stabilityStatus !== 'STEADY_STATE')
+        return `CodeDeploy reports Succeeded, but the PRIMARY task set ${primary.id ?? ''} (${td}) is ${primary.stabilityStatus}, not STEADY_STATE`;
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/ecs-deploy/library.ts
 /**
  * ecs-deploy's library surface, for other actions (actions/rollout drives ECS canary, linear
@@ -11059,6 +11085,7 @@ async function continueCodeDeploy(ctx, deploymentId, decision) {
  *   if (o.result === 'paused') { await continueDeployment(ctx, { serviceDeploymentArn, hookId: o.hookId! }, 'continue');
  *     o = await waitForPauseOrEnd(ctx, serviceDeploymentArn, { waitMs, pollIntervalMs, taskDefinitionArn, outcome: o }); }
  */
+
 
 
 
@@ -15227,6 +15254,10 @@ function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
             ended = true;
             if (o.result !== 'succeeded')
                 throw new errors_ServiceError('AWS CodeDeploy', `deployment ${id} ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
+            // Succeeded counts only when ECS runs it: the PRIMARY task set is the new task definition, all tasks up.
+            const problem = primaryTaskSetProblem(await describeService(ctx), { taskDefinitionArn, deploymentId: id ?? '' });
+            if (problem)
+                throw new errors_ServiceError('Amazon ECS', `deployment ${id}: ${problem}`, "Check the service's task sets in the ECS console");
             return { taskDefinitionArn };
         },
         async abort(state) {

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError, type Handler } from './protocol';
 import type { EcsModel } from './ecs-model';
+import { taskSetId, taskSetsOf } from './task-sets';
 import type { Scenario } from './plans';
 
 export interface DeploymentGroupSeed {
@@ -75,6 +76,7 @@ export class CodeDeployModel {
     d.entered[index] = at;
     const status = d.steps[index].status;
     if (status === 'InProgress') d.startTime ??= new Date(at);
+    this.moveTaskSets(d, status, at);
     if (status === 'Succeeded') {
       const svc = this.ecs.service(d.group.cluster, d.group.service);
       svc.taskDefinition = d.taskDefinition;
@@ -87,6 +89,28 @@ export class CodeDeployModel {
         message: `One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <${names[0]}>`,
       };
       d.rollbackInfo = { rollbackDeploymentId: this.newId(), rollbackMessage: `Deployment ${d.id} failed and was rolled back automatically.` };
+    }
+  }
+
+  /**
+   * The service's task sets as CodeDeploy moves them: the replacement (ACTIVE, externalId the
+   * deployment id) scales up when InProgress starts; at Succeeded it becomes PRIMARY and the
+   * original goes; at Failed / Stopped it goes. Scenario codedeploy-stale-primary: Succeeded,
+   * yet the original task set stays PRIMARY (the replacement was removed).
+   */
+  private moveTaskSets(d: CdDeployment, status: string, at: number): void {
+    const svc = this.ecs.service(d.group.cluster, d.group.service);
+    const sets = taskSetsOf(svc);
+    const replacement = sets.find((t) => t.externalId === d.id);
+    const when = new Date(at);
+    if (status === 'InProgress' && replacement && replacement.stabilityStatus === 'STABILIZING') {
+      Object.assign(replacement, { runningCount: svc.desiredCount, stabilityStatus: 'STEADY_STATE', updatedAt: when, stabilityStatusAt: when });
+    }
+    if (!replacement || !['Succeeded', 'Failed', 'Stopped'].includes(status)) return;
+    if (status === 'Succeeded' && this.opts.scenario() !== 'codedeploy-stale-primary') {
+      svc.taskSets = [Object.assign(replacement, { status: 'PRIMARY', updatedAt: when })];
+    } else {
+      svc.taskSets = sets.filter((t) => t !== replacement);
     }
   }
 
@@ -161,6 +185,17 @@ export class CodeDeployModel {
             entered: [now],
           };
           this.deployments.push(d);
+          taskSetsOf(svc).push({
+            id: taskSetId(),
+            status: 'ACTIVE',
+            taskDefinition: td,
+            externalId: d.id,
+            runningCount: 0,
+            stabilityStatus: 'STABILIZING',
+            createdAt: new Date(now),
+            updatedAt: new Date(now),
+            stabilityStatusAt: new Date(now),
+          });
           return { deploymentId: d.id };
         }
         case 'GetDeployment': {

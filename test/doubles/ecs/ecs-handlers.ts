@@ -16,6 +16,8 @@ import {
   type TaskRecord,
 } from './ecs-model';
 
+import { taskSetsOf, taskSetView } from './task-sets';
+
 const clusterArn = (c: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${c}`;
 
 function tdView(t: TaskDefinitionRecord) {
@@ -148,6 +150,7 @@ export function ecsHandler(model: EcsModel): Handler {
       healthCheckGracePeriodSeconds: 0,
       schedulingStrategy: 'REPLICA',
       deploymentController: { type: svc.controller },
+      ...(svc.controller === 'CODE_DEPLOY' ? { taskSets: taskSetsOf(svc).map((t) => taskSetView(svc, t)) } : {}),
       createdBy: `arn:aws:iam::${ACCOUNT}:role/admin`,
       enableECSManagedTags: true,
       propagateTags: 'NONE',

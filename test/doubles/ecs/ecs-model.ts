@@ -15,6 +15,7 @@ import { arn, deploymentId, id } from './ids';
 export { ACCOUNT, REGION } from './ids';
 import { deploymentPlan, type PlanStep, type Scenario } from './plans';
 import { seedService, type SeedServiceInput } from './seed';
+import type { TaskSetRecord } from './task-sets';
 import { advanceOneOffTask, newOneOffTask, type TaskRecord } from './one-off-tasks';
 
 export type { TaskRecord } from './one-off-tasks';
@@ -48,6 +49,8 @@ export interface ServiceRecord {
   revision: Revision;
   revisions: Revision[];
   events: { id: string; createdAt: Date; message: string }[];
+  /** CODE_DEPLOY controller only: the task sets (task-sets.ts), created on first use. */
+  taskSets?: TaskSetRecord[];
 }
 
 export interface HookDetail {

@@ -6,7 +6,7 @@
  * time, clean-up). Durations are accelerated: `stageMs` per stage, `minuteMs` per minute.
  */
 
-export type Scenario = 'healthy' | 'circuit-breaker' | 'alarm' | 'migration-fails' | 'throttle' | 'competing';
+export type Scenario = 'healthy' | 'circuit-breaker' | 'alarm' | 'migration-fails' | 'throttle' | 'competing' | 'codedeploy-stale-primary';
 
 export interface PlanStep {
   status: string;
