@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Bundles every action with @vercel/ncc into dist/<name>/index.js (ESM, with the
 // package.json ncc writes beside it). `node scripts/build.mjs promote-artifact` builds one.
-import { spawnSync } from 'node:child_process';
+// ncc runs transpile-only: `npm run typecheck` checks src, test and bench together (CI runs it
+// before the build), so type-checking each bundle again only cost time. Bundles build in
+// parallel, one per core.
+import { spawn } from 'node:child_process';
 import { readdirSync, rmSync, existsSync, renameSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,34 +23,60 @@ for (const name of names) {
     console.error(`No src/${name}/main.ts; actions are: ${all.join(', ')}`);
     process.exit(1);
   }
-  // Build beside the old bundle and swap only on success, so a failed build never leaves an
-  // action without its bundle.
+}
+
+const scratch = new Set();
+/** An interrupted build leaves no half-written dist/.<name>.next behind. */
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const path of scratch) rmSync(path, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+/** `ncc build entry -o out -t -q [...extra]`; resolves to its exit status. */
+function nccBuild(entry, out, extra) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ncc, 'build', entry, '-o', out, '-t', '-q', ...extra], { cwd: root, stdio: 'inherit' });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+/** Builds one action beside its old bundle and swaps only on success, so a failed build never leaves an action without its bundle. */
+async function build(name) {
   const out = join(root, 'dist', name);
   const next = join(root, 'dist', `.${name}.next`);
-  rmSync(next, { recursive: true, force: true });
   const stats = join(root, 'dist', `.${name}.stats.json`);
-  const r = spawnSync(process.execPath, [ncc, 'build', join('src', name, 'main.ts'), '-o', next, '--stats-out', stats, '-q'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  scratch.add(next).add(stats);
+  rmSync(next, { recursive: true, force: true });
   // An action with a `post:` step (src/<name>/post.ts) gets a second bundle, dist/<name>/post/index.js.
-  const post = existsSync(join(root, 'src', name, 'post.ts'))
-    ? spawnSync(process.execPath, [ncc, 'build', join('src', name, 'post.ts'), '-o', join(next, 'post'), '--license', 'licenses.txt', '-q'], {
-        cwd: root,
-        stdio: 'inherit',
-      })
-    : { status: 0 };
-  if (r.status !== 0 || post.status !== 0) {
+  const [main, post] = await Promise.all([
+    nccBuild(join('src', name, 'main.ts'), next, ['--stats-out', stats]),
+    existsSync(join(root, 'src', name, 'post.ts')) ? nccBuild(join('src', name, 'post.ts'), join(next, 'post'), ['--license', 'licenses.txt']) : 0,
+  ]);
+  if (main !== 0 || post !== 0) {
     rmSync(next, { recursive: true, force: true });
     rmSync(stats, { force: true });
-    process.exit(r.status || post.status || 1);
+    return main || post;
   }
   writeFileSync(join(next, 'licenses.txt'), licenses(JSON.parse(readFileSync(stats, 'utf8'))));
   rmSync(stats, { force: true });
   rmSync(out, { recursive: true, force: true });
   renameSync(next, out);
+  scratch.delete(next);
+  scratch.delete(stats);
   console.log(`built dist/${name}/index.js`);
+  return 0;
 }
+
+const queue = [...names];
+let failed = 0;
+await Promise.all(
+  Array.from({ length: Math.min(availableParallelism(), queue.length) }, async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) failed ||= await build(name);
+  }),
+);
+if (failed) process.exit(failed);
 
 /**
  * licenses.txt for every package in any chunk of the bundle (ncc's --license lists only one
