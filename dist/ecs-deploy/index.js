@@ -9110,7 +9110,53 @@ async function actionMain(inputNames, parse, run) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/toolkit/retry.ts
+/** Bounded retries with exponential backoff and full jitter, honouring a server's Retry-After. */
+const DEFAULT_RETRY = { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Thrown by an attempt to ask for another try, optionally after a server-given delay. */
+class RetryableError extends Error {
+    retryAfterMs;
+    constructor(message, retryAfterMs) {
+        super(message);
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'RetryableError';
+    }
+}
+function backoffDelay(policy, attempt, random = Math.random) {
+    const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(cap / 2 + random() * (cap / 2));
+}
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds; undefined if absent or unreadable. */
+function parseRetryAfter(header, now = Date.now()) {
+    if (!header)
+        return undefined;
+    if (/^\d+$/.test(header.trim()))
+        return Number(header.trim()) * 1000;
+    const at = Date.parse(header);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+/**
+ * Runs `attempt` until it succeeds, throws something other than RetryableError, or the
+ * attempts run out (then the last RetryableError is thrown). `onRetry` is told each wait.
+ */
+async function withRetry(attempt, policy = DEFAULT_RETRY, onRetry, wait = sleep) {
+    for (let n = 1;; n++) {
+        try {
+            return await attempt(n);
+        }
+        catch (e) {
+            if (!(e instanceof RetryableError) || n >= policy.attempts)
+                throw e;
+            const waitMs = Math.min(policy.maxDelayMs * 6, e.retryAfterMs ?? backoffDelay(policy, n));
+            onRetry?.(e, waitMs, n);
+            await wait(waitMs);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/ecs-deploy/aws.ts
+
 /** The real ECS client (dynamic import; region from the input or the environment). */
 async function loadEcsApi(region) {
     const sdk = await Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(212)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 212, 19));
@@ -9152,7 +9198,7 @@ async function loadLogsApi(region) {
 }
 const systemClock = {
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+    sleep: (ms) => sleep(Math.max(0, ms)),
 };
 /** "ThrottlingException: Rate exceeded" style text for an AWS SDK error (name, message; no request data). */
 function awsErrorText(err) {

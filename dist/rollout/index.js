@@ -10467,6 +10467,7 @@ function parsePreDeploy(commandText, containerText, images, td, file) {
 }
 
 ;// CONCATENATED MODULE: ./src/ecs-deploy/aws.ts
+
 /** The real ECS client (dynamic import; region from the input or the environment). */
 async function loadEcsApi(region) {
     const sdk = await Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(212)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 212, 19));
@@ -10508,7 +10509,7 @@ async function loadLogsApi(region) {
 }
 const systemClock = {
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+    sleep: (ms) => sleep(Math.max(0, ms)),
 };
 /** "ThrottlingException: Rate exceeded" style text for an AWS SDK error (name, message; no request data). */
 function awsErrorText(err) {

@@ -7,6 +7,7 @@
 import type * as Ecs from '@aws-sdk/client-ecs';
 import type * as Cd from '@aws-sdk/client-codedeploy';
 import type * as Logs from '@aws-sdk/client-cloudwatch-logs';
+import { sleep } from '../toolkit/retry';
 
 /** Amazon ECS API (JSON 1.1, AmazonEC2ContainerServiceV20141113): the operations we call. */
 export interface EcsApi {
@@ -92,7 +93,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  sleep: (ms) => sleep(Math.max(0, ms)),
 };
 
 /** "ThrottlingException: Rate exceeded" style text for an AWS SDK error (name, message; no request data). */
