@@ -58,7 +58,7 @@ const add = (name, spec, required = false) => {
 };
 add('target', {
   description:
-    "Where the new version runs: helm (helm-deploy's canary and blue/green) or ecs (an ECS native canary or blue/green service deployment, PAUSE lifecycle hooks answered after each analysis; ecs-deploy's inputs).",
+    "Where the new version runs: helm (helm-deploy's canary and blue/green) or ecs (an ECS native canary, linear or blue/green service deployment held at PAUSE lifecycle hooks before each traffic shift, answered after each analysis; ecs-deploy's inputs).",
   default: 'helm',
 });
 add(

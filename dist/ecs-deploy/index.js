@@ -10221,6 +10221,11 @@ var dist = __nccwpck_require__(8815);
 function emptyOutcome(result, deploymentId) {
     return { result, deploymentId, triggeredAlarms: [], alarms: [], timeline: [], stoppedTasks: [], polls: 0, pollCalls: 0 };
 }
+/** Where a paused deployment stands, e.g. "PRE_PRODUCTION_TRAFFIC_SHIFT, production traffic 10%" (the last weight ECS reported). */
+function pausedAt(o) {
+    const weight = o.timeline.at(-1)?.productionWeight;
+    return `${o.pausedStage ?? 'Ready'}${weight === undefined ? '' : `, production traffic ${weight}%`}`;
+}
 
 ;// CONCATENATED MODULE: ./src/ecs-deploy/codedeploy.ts
 /**
@@ -10906,6 +10911,7 @@ function primaryTaskSetProblem(service, expected) {
 
 
 
+
 /** Thrown after outputs are set, carrying the one error line for a deployment that did not succeed. */
 class DeploymentEnded extends Error {
     error;
@@ -10962,7 +10968,7 @@ function report(inputs, ctx, summary, outcome, rollbackWanted = false) {
     r.setOutput('triggered-alarms', outcome.triggeredAlarms.join(','));
     r.setOutput('running-count', outcome.runningCount === undefined ? '' : String(outcome.runningCount));
     if (outcome.result === 'succeeded' || outcome.result === 'paused' || (rollbackWanted && outcome.result === 'rolled-back')) {
-        r.info(`Deployment ${outcome.deploymentId}: ${outcome.result}${outcome.hookId ? ` at ${outcome.pausedStage ?? 'Ready'} (hook ${outcome.hookId})` : ''}`);
+        r.info(`Deployment ${outcome.deploymentId}: ${outcome.result}${outcome.hookId ? ` at ${pausedAt(outcome)} (hook ${outcome.hookId})` : ''}`);
         return;
     }
     const what = {
@@ -11011,10 +11017,13 @@ async function countTasksAfterCodeDeploy(ctx, outcome, taskDefinitionArn) {
 /**
  * The steps after a deploy: `continue` answers a paused deployment (ECS PAUSE lifecycle hook:
  * ContinueServiceDeployment; CodeDeploy at Ready: ContinueDeployment or StopDeployment with
- * rollback) and follows it to its end; `rollback` lets ECS roll back a deployment in flight
+ * rollback) and follows it to its end, or to the next pause (a PAUSE hook at
+ * PRE_PRODUCTION_TRAFFIC_SHIFT holds a canary or linear deployment before each traffic shift:
+ * status paused again, with the new hook-id); `rollback` lets ECS roll back a deployment in flight
  * (StopServiceDeployment ROLLBACK) or returns the service to the task definition the last
  * successful deployment replaced. A rollback that was asked for and happened exits 0.
  */
+
 
 
 
@@ -11067,6 +11076,9 @@ async function continueAction(inputs, ctx, clients, summary) {
         taskDefinitionArn: decision === 'continue' ? tds.target : undefined,
         answeredHookIds: [inputs.hookId ?? ''],
     });
+    // A canary or linear deployment pauses at PRE_PRODUCTION_TRAFFIC_SHIFT before each traffic shift: a new hook to answer.
+    if (outcome.result === 'paused')
+        ctx.reporter.info(`ECS paused again at ${pausedAt(outcome)} (hook ${outcome.hookId ?? ''}): answer it with another action: continue and this step's hook-id output`);
     await finishEcsTimeout(inputs, ctx, outcome, tds.target);
     return report(inputs, ctx, summary, outcome, decision === 'rollback');
 }
@@ -11218,6 +11230,7 @@ function formatMs(ms) {
  */
 
 
+
 const ICON = { succeeded: '✅', paused: '⏸️', 'rolled-back': '↩️', failed: '❌', 'timed-out': '⏱️', superseded: '⏭️' };
 const iso = (ms) => ms === undefined
     ? ''
@@ -11239,7 +11252,7 @@ function deploySummary(s) {
         if (o.rawStatus)
             rows.push(['ECS / CodeDeploy status', `${o.rawStatus}${o.statusReason ? `: ${o.statusReason}` : ''}`]);
         if (o.hookId)
-            rows.push(['paused at', `${o.pausedStage ?? ''} (hook ${o.hookId}): run action: continue with decision: continue or rollback`]);
+            rows.push(['paused at', `${pausedAt(o)} (hook ${o.hookId}): run action: continue with decision: continue or rollback`]);
         if (o.rollbackReason)
             rows.push(['rollback reason', o.rollbackReason]);
         if (o.supersededBy)

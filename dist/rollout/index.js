@@ -10526,6 +10526,11 @@ function awsErrorText(err) {
 function emptyOutcome(result, deploymentId) {
     return { result, deploymentId, triggeredAlarms: [], alarms: [], timeline: [], stoppedTasks: [], polls: 0, pollCalls: 0 };
 }
+/** Where a paused deployment stands, e.g. "PRE_PRODUCTION_TRAFFIC_SHIFT, production traffic 10%" (the last weight ECS reported). */
+function pausedAt(o) {
+    const weight = o.timeline.at(-1)?.productionWeight;
+    return `${o.pausedStage ?? 'Ready'}${weight === undefined ? '' : `, production traffic ${weight}%`}`;
+}
 
 ;// CONCATENATED MODULE: ./src/ecs-deploy/service-deployment.ts
 
@@ -15631,21 +15636,54 @@ function ecsLinearStepPercent(weights) {
         return undefined;
     return 100 - below[below.length - 1] <= step ? step : undefined;
 }
+/** The setWeight of `sw` that breaks both ECS shapes, with what ECS would do instead. */
+function oddWeight(sw) {
+    const first = sw[0];
+    if (!first)
+        return undefined;
+    if (first.weight < 1 || first.weight > 99)
+        return { step: first, why: 'the first ECS traffic shift is 1-99 % (3-99 % for linear steps)' };
+    const last = sw[sw.length - 1];
+    if (last.weight !== 100)
+        return { step: last, why: 'ECS ends with all production traffic on the new revision: the last setWeight is 100' };
+    if (sw.length > 2 && first.weight < 3)
+        return { step: sw[1], why: `ECS linear steps are 3-100 % (stepPercent), not ${first.weight}` };
+    const step = first.weight;
+    for (let i = 1; i < sw.length; i++) {
+        const prev = sw[i - 1].weight;
+        // ECS's next shift: one more step, or all the rest when at most one step remains
+        const next = step * (i + 1) >= 100 || (i === sw.length - 1 && 100 - prev <= step) ? 100 : step * (i + 1);
+        if (sw[i].weight === next)
+            continue;
+        const why = i > 1
+            ? `ECS linear steps of ${step} % go on with setWeight ${next}`
+            : next === 100
+                ? `after setWeight ${prev} ECS shifts all the rest: setWeight 100`
+                : `after setWeight ${prev} ECS shifts either all the rest (canary: 100) or one more equal increment (linear: ${next})`;
+        return { step: sw[i], why };
+    }
+    return undefined;
+}
 /**
- * An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then
- * 100. Equal increments (an ECS LINEAR deployment) are refused: a PAUSE lifecycle hook may stop
- * at PRE_/POST_PRODUCTION_TRAFFIC_SHIFT only (ECS developer guide, "Pause hooks for Amazon ECS
- * service deployments"), not at each production traffic shift of a linear deployment, so ECS
- * would move on after its step bake time whatever the analysis says.
+ * How ECS moves a canary's traffic, from the setWeight values: one canary percent and then all
+ * traffic (setWeight P, 100: strategy CANARY, canaryPercent P) or equal increments (setWeight S,
+ * 2S, ..., 100: strategy LINEAR, stepPercent S, 3-100). A PAUSE hook at PRE_PRODUCTION_TRAFFIC_SHIFT
+ * holds ECS before each of its shifts (ecs-deployer.ts). Any other list is refused, naming the
+ * setWeight step that breaks it.
  */
-function checkEcsCanary(steps) {
-    const setWeights = steps.filter((s) => s.kind === 'setWeight');
-    const weights = setWeights.map((s) => s.weight);
+function ecsTraffic(steps) {
+    const sw = steps.filter((s) => s.kind === 'setWeight');
+    const weights = sw.map((s) => s.weight);
+    if (weights.length === 2 && weights[0] >= 1 && weights[0] <= 99 && weights[1] === 100)
+        return { strategy: 'canary', canaryPercent: weights[0] };
     const linear = ecsLinearStepPercent(weights);
     if (linear !== undefined)
-        throw new errors_InputError('steps', `step ${setWeights[1].index}: setWeight ${weights[1]} makes setWeight ${weights.join(', ')} an ECS linear deployment (linear-step-percent ${linear}), but ECS cannot pause at each linear step (PAUSE lifecycle hooks stop only before or after the whole production traffic shift), so no analysis could hold it`, 'target ecs supports setWeight P (1-99), its analysis steps, then setWeight 100 (an ECS native canary), or strategy blue-green with preview, analysis, promote; use target helm to analyse at each of several weights');
-    if (weights.length !== 2 || weights[0] >= 100 || weights[1] !== 100 || weights[0] <= 0)
-        throw new errors_InputError('steps', `target ecs takes setWeight ${weights.join(', ') || '(none)'}, but an ECS native canary has one canary percent and then all traffic`, 'Give setWeight P (1-99), its analysis steps, then setWeight 100');
+        return { strategy: 'linear', stepPercent: linear };
+    const fix = 'Give setWeight P (1-99), its analysis steps, then setWeight 100 (an ECS canary), or equal increments S, 2S, ... then 100 with S at least 3 (an ECS linear deployment, e.g. 20, 40, 60, 80, 100), each followed by its analysis steps';
+    const odd = oddWeight(sw);
+    if (!odd)
+        throw new errors_InputError('steps', 'target ecs needs setWeight steps (ECS moves production traffic by percent)', fix);
+    throw new errors_InputError('steps', `step ${odd.step.index}: setWeight ${odd.step.weight} in setWeight ${weights.join(', ')}: ${odd.why}`, fix);
 }
 function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
     const get = (n) => rawValue(rollout_inputs_INPUTS, raw, n);
@@ -15660,22 +15698,6 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
         const helmRaw = pick(raw, Object.keys(HELM_TAKEN));
         deploy = { target, helm: inputs_parseInputs({ ...helmRaw, strategy, action: 'deploy' }, workspace) };
     }
-    else {
-        const ecsRaw = pick(raw, Object.keys(ECS_TAKEN));
-        // a service behind CodeDeploy: blue/green through CodeDeploy, held at Ready for the analysis
-        const codedeploy = (raw['codedeploy-application'] ?? '').trim() !== '';
-        if (codedeploy && strategy !== 'blue-green')
-            throw new errors_InputError('codedeploy-application', `is set, but CodeDeploy deploys ECS blue/green only (strategy is ${strategy})`, 'Set strategy: blue-green, or remove codedeploy-application');
-        deploy = {
-            target,
-            ecs: parseInputs({
-                ...ecsRaw,
-                strategy: codedeploy ? 'codedeploy' : strategy,
-                action: 'deploy',
-                ...(codedeploy && { 'wait-at-ready': 'true' }),
-            }),
-        };
-    }
     const steps = parseSteps(stepsText);
     const gateNames = Object.keys(HEALTH_GATE_INPUTS);
     const gateRaw = pick(raw, gateNames);
@@ -15686,9 +15708,29 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     validateSteps(steps, kind, gate && analysisOffer(gate));
     if (gate)
         checkWithGate(steps, gate);
-    if (target === 'ecs' && kind === 'canary')
-        checkEcsCanary(steps);
+    deploy ??= { target: 'ecs', ecs: parseEcsInputs(raw, strategy, steps) };
     return { deploy, kind, gate, steps, reportFile: gate?.reportFile };
+}
+/**
+ * ecs-deploy's inputs for target ecs, parsed by its parser, with what the steps decide: a service
+ * behind CodeDeploy deploys blue/green held at Ready; a canary is an ECS canary or linear
+ * deployment (ecsTraffic) whose bake times are 0, as its PAUSE hooks hold each step.
+ */
+function parseEcsInputs(raw, strategy, steps) {
+    const ecsRaw = pick(raw, Object.keys(ECS_TAKEN));
+    // a service behind CodeDeploy: blue/green through CodeDeploy, held at Ready for the analysis
+    const codedeploy = (raw['codedeploy-application'] ?? '').trim() !== '';
+    if (codedeploy && strategy !== 'blue-green')
+        throw new errors_InputError('codedeploy-application', `is set, but CodeDeploy deploys ECS blue/green only (strategy is ${strategy})`, 'Set strategy: blue-green, or remove codedeploy-application');
+    if (codedeploy)
+        return parseInputs({ ...ecsRaw, strategy: 'codedeploy', action: 'deploy', 'wait-at-ready': 'true' });
+    if (strategy === 'blue-green')
+        return parseInputs({ ...ecsRaw, strategy, action: 'deploy' });
+    const traffic = ecsTraffic(steps);
+    const decided = traffic.strategy === 'canary'
+        ? { 'canary-percent': String(traffic.canaryPercent), 'canary-bake-time': '0' }
+        : { 'linear-step-percent': String(traffic.stepPercent), 'linear-step-bake-time': '0' };
+    return parseInputs({ ...ecsRaw, ...decided, strategy: traffic.strategy, action: 'deploy' });
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/new-task-definition.ts
@@ -15812,75 +15854,76 @@ function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
 
 
 
+const PRE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
+const POST = 'POST_PRODUCTION_TRAFFIC_SHIFT';
 function ecsDeployer(ctx, inputs, plan) {
     let arn;
     let hookId;
+    const answered = [];
     let taskDefinitionArn;
     const wait = { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs };
     const log = (l) => ctx.reporter.info(l);
+    // rollout's parser sets canary or linear (with their percent and bake time 0) from the steps
+    const strategy = plan.kind === 'blue-green' ? 'blue-green' : inputs.strategy === 'linear' ? 'linear' : 'canary';
     /** Registers the new task definition and starts the service deployment with PAUSE hooks at `stages`. */
-    async function start(strategy, stages, canaryPercent) {
+    async function start(stages) {
         const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
         taskDefinitionArn = registeredArn;
-        const native = {
-            ...inputs.native,
-            pauseAt: 'none',
-            ...(canaryPercent !== undefined && { canaryPercent, canaryBakeTimeMinutes: plan.canaryBakeMinutes }),
-        };
-        const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, native);
-        configuration.lifecycleHooks = [...(configuration.lifecycleHooks ?? []), { targetType: 'PAUSE', lifecycleStages: stages }];
+        const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, { ...inputs.native, pauseAt: 'none' });
+        configuration.lifecycleHooks = [
+            ...(configuration.lifecycleHooks ?? []),
+            { targetType: 'PAUSE', lifecycleStages: stages, timeoutConfiguration: { timeoutInMinutes: plan.hookTimeoutMinutes, action: 'ROLLBACK' } },
+        ];
         const started = await startDeployment(ctx, { taskDefinitionArn: registeredArn, deploymentConfiguration: configuration });
         arn = started.serviceDeploymentArn;
-        log(`ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')})`);
+        log(`ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')}, each rolled back by ECS after ${plan.hookTimeoutMinutes} min unanswered)`);
     }
-    /** Waits for the PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */
+    /** Waits for the next PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */
     async function untilPaused(what) {
-        const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn });
+        const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn, answeredHookIds: answered });
         if (o.result !== 'paused' || !o.hookId)
             throw new errors_ServiceError('Amazon ECS', `${what}: the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''} instead of pausing`);
         hookId = o.hookId;
-        log(`ECS paused at ${o.pausedStage} (hook ${o.hookId})`);
+        const weight = o.timeline.at(-1)?.productionWeight ?? 0;
+        log(`ECS paused at ${o.pausedStage} with ${weight} % of production traffic on the new revision (hook ${o.hookId})`);
+        return { stage: o.pausedStage, weight };
     }
     async function answer(decision) {
         await continueDeployment(ctx, { serviceDeploymentArn: arn ?? '', hookId: hookId ?? '' }, decision);
+        answered.push(hookId ?? '');
         hookId = undefined;
     }
-    /** Canary: returns once ECS sends `weight` % of production traffic to the new revision. */
-    async function untilWeight(weight) {
-        const deadline = ctx.clock.now() + wait.waitMs;
-        for (;;) {
-            const sd = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [arn ?? ''] })).serviceDeployments?.[0];
-            const now = sd?.targetServiceRevision?.requestedProductionTrafficWeight ?? 0;
-            if (now >= weight)
-                return now;
-            if (!sd || !['PENDING', 'IN_PROGRESS'].includes(sd.status ?? ''))
-                throw new errors_ServiceError('Amazon ECS', `the canary never reached ${weight} %: the service deployment is ${sd?.status ?? 'unknown'} ${sd?.statusReason ?? ''}`.trim());
-            if (ctx.clock.now() >= deadline)
-                throw new errors_ServiceError('Amazon ECS', `the canary did not reach ${weight} % within the wait`, 'Raise wait');
-            await ctx.clock.sleep(wait.pollIntervalMs);
-        }
+    /** Canary and linear: lets ECS make its next production traffic shift and checks where it paused. */
+    async function shiftTo(weight) {
+        await answer('continue');
+        const at = await untilPaused(`waiting for ${weight} % of production traffic`);
+        const stage = weight >= 100 ? POST : PRE;
+        if (at.stage !== stage || at.weight !== weight)
+            throw new errors_ServiceError('Amazon ECS', `setWeight ${weight} expected a pause at ${stage} with ${weight} % of production traffic, but ECS paused at ${at.stage ?? 'no stage'} with ${at.weight} %`, "Check that no one changed the service's deployment configuration during the rollout");
+        return at.weight;
     }
     return {
         kind: plan.kind,
         async setWeight(weight) {
             if (!arn) {
                 if (weight >= 100)
-                    throw new errors_ServiceError('Amazon ECS', 'an ECS canary starts below 100 %', 'Give a setWeight below 100 first');
-                await start('canary', ['POST_PRODUCTION_TRAFFIC_SHIFT'], weight);
-                return { weight: await untilWeight(weight) };
+                    throw new errors_ServiceError('Amazon ECS', `an ECS ${strategy} deployment starts below 100 %`, 'Give a setWeight below 100 first');
+                await start([PRE, POST]);
+                const first = await untilPaused('waiting for the pause before the first production traffic shift');
+                if (first.stage !== PRE || first.weight !== 0)
+                    throw new errors_ServiceError('Amazon ECS', `expected the first pause at ${PRE} with 0 % of production traffic, but ECS paused at ${first.stage} with ${first.weight} %`);
             }
-            if (weight < 100)
-                throw new errors_ServiceError('Amazon ECS', `an ECS native canary has one canary percent; ${weight} % after it is not possible`, 'Use setWeight P then 100');
-            await untilPaused('waiting for all production traffic');
-            return { weight: 100 };
+            if (!hookId)
+                throw new errors_ServiceError('Amazon ECS', `setWeight ${weight}: the service deployment is not paused, so it cannot be moved a step`);
+            return { weight: await shiftTo(weight) };
         },
         async preview() {
-            await start('blue-green', ['POST_TEST_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT']);
+            await start(['POST_TEST_TRAFFIC_SHIFT', POST]);
             await untilPaused('waiting for test traffic on the new revision');
         },
         async switchTraffic() {
             if (!arn) {
-                await start('blue-green', ['POST_TEST_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT']);
+                await start(['POST_TEST_TRAFFIC_SHIFT', POST]);
                 await untilPaused('waiting for test traffic on the new revision');
             }
             await answer('continue');
@@ -15889,14 +15932,25 @@ function ecsDeployer(ctx, inputs, plan) {
         async finish() {
             if (hookId)
                 await answer('continue');
-            const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn, stopAtPause: false });
+            const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn, stopAtPause: false, answeredHookIds: answered });
             if (o.result !== 'succeeded')
                 throw new errors_ServiceError('Amazon ECS', `the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
             return { taskDefinitionArn };
         },
         async abort() {
             if (arn && hookId) {
-                await answer('rollback');
+                const hook = hookId;
+                try {
+                    await answer('rollback');
+                }
+                catch (e) {
+                    // the hook may have timed out (ECS then rolled back by itself): only that ending is an abort
+                    const o = await waitForPauseOrEnd(ctx, arn, { ...wait, answeredHookIds: answered });
+                    if (o.result !== 'rolled-back')
+                        throw e;
+                    log(`abort: ECS had already rolled ${arn} back (hook ${hook} no longer awaited an answer)`);
+                    return;
+                }
                 const o = await waitForPauseOrEnd(ctx, arn, { ...wait, stopAtPause: false });
                 if (o.result !== 'rolled-back')
                     throw new errors_ServiceError('Amazon ECS', `ROLLBACK answered, but the deployment ended ${o.result}`);
@@ -16250,23 +16304,31 @@ function trackDeployerState(store) {
         },
     };
 }
+/** Added to the PAUSE hooks' timeout: an analysis may run past its estimate (slow queries, retries). */
+const HOOK_TIMEOUT_MARGIN_MINUTES = 10;
 /**
- * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
- * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
+ * The ECS PAUSE hooks' timeout, in whole minutes (timeoutConfiguration.timeoutInMinutes, 1-20160):
+ * the longest time ECS is held at one pause, i.e. the longest run of steps between two traffic
+ * moves (setWeight, preview, promote) or after the last one, each pause at its duration and each
+ * analysis at its longest (HTTP checks' deadline, then count x (interval + query timeout)), plus
+ * one poll interval, plus HOOK_TIMEOUT_MARGIN_MINUTES. ECS rolls back a hook still unanswered then
+ * (action ROLLBACK): what happens when the runner dies between two steps.
  */
-function canaryBakeMinutes(inputs) {
-    const first = inputs.steps.findIndex((s) => s.kind === 'setWeight');
-    const next = inputs.steps.findIndex((s, i) => i > first && s.kind === 'setWeight');
-    let ms = 60_000;
-    for (const s of inputs.steps.slice(first + 1, next < 0 ? undefined : next)) {
-        if (s.kind === 'pause')
+function pauseHookTimeoutMinutes(inputs) {
+    const a = inputs.gate?.analysis;
+    let longest = 0;
+    let ms = 0;
+    for (const s of inputs.steps) {
+        if (s.kind === 'setWeight' || s.kind === 'preview' || s.kind === 'promote')
+            ms = 0;
+        else if (s.kind === 'pause')
             ms += s.durationMs;
-        if (s.kind === 'analysis') {
-            const a = inputs.gate?.analysis;
-            ms += (s.overrides.count ?? a?.count ?? 1) * (a?.intervalMs ?? 0) + (inputs.gate?.http?.deadlineMs ?? 0);
-        }
+        else
+            ms += (inputs.gate?.http?.deadlineMs ?? 0) + (a ? (s.overrides.count ?? a.count) * (a.intervalMs + a.queryTimeoutMs) : 0);
+        longest = Math.max(longest, ms);
     }
-    return Math.min(1440, Math.ceil(ms / 60_000));
+    const poll = inputs.deploy.target === 'ecs' ? inputs.deploy.ecs.pollIntervalMs : 0;
+    return Math.min(20_160, Math.ceil((longest + poll) / 60_000) + HOOK_TIMEOUT_MARGIN_MINUTES);
 }
 async function openDeployer(inputs, deps, reporter) {
     if (inputs.deploy.target === 'ecs') {
@@ -16275,11 +16337,11 @@ async function openDeployer(inputs, deps, reporter) {
         const tracked = trackDeployerState(deps.state);
         const deployer = e.codedeploy
             ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e, (id) => tracked.remember({ codeDeployDeploymentId: id }))
-            : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
+            : ecsDeployer(ctx, e, { kind: inputs.kind, hookTimeoutMinutes: pauseHookTimeoutMinutes(inputs) });
         return {
             deployer,
             state: tracked.store,
-            describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
+            describe: `ECS ${e.strategy === 'linear' ? 'linear' : inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
             close: () => undefined,
         };
     }

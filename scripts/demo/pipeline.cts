@@ -123,11 +123,11 @@ async function main(cleanup: Cleanup): Promise<string[]> {
     canary.set({ errorRate: 0.01 });
   }
   if (need('rollout')) {
-    // the ECS API double: one loopback server speaking AWS JSON 1.1, reached by the real SDK; a bake "minute" lasts 5 s
+    // the ECS API double: one loopback server speaking AWS JSON 1.1, reached by the real SDK; an ECS "minute" lasts 5 s (PAUSE hook timeouts)
     const ecsImage = imageRef ? `${prod.host}/prod/shop@${digest}` : `${prod.host}/prod/shop@sha256:${'0'.repeat(64)}`;
     for (const [title, rate, expect] of [
       ['healthy canary 10 % then all traffic, promoted', 0.01, 'promoted'],
-      ['a bad canary is aborted at 10 % (stopped with rollback)', 0.3, 'aborted'],
+      ['a bad canary is aborted at 10 % (its PAUSE hook answered ROLLBACK)', 0.3, 'aborted'],
     ] as const) {
       banner(`Production rollout (ECS double): ${title}`);
       const ecs = await startEcsDouble({ stageMs: 60, minuteMs: 5000 });

@@ -58,3 +58,9 @@ export interface DeploymentOutcome {
 export function emptyOutcome(result: DeploymentResult, deploymentId: string): DeploymentOutcome {
   return { result, deploymentId, triggeredAlarms: [], alarms: [], timeline: [], stoppedTasks: [], polls: 0, pollCalls: 0 };
 }
+
+/** Where a paused deployment stands, e.g. "PRE_PRODUCTION_TRAFFIC_SHIFT, production traffic 10%" (the last weight ECS reported). */
+export function pausedAt(o: DeploymentOutcome): string {
+  const weight = o.timeline.at(-1)?.productionWeight;
+  return `${o.pausedStage ?? 'Ready'}${weight === undefined ? '' : `, production traffic ${weight}%`}`;
+}

@@ -8,7 +8,7 @@ import type { Clock, CodeDeployApi, EcsApi, LogsApi } from './aws';
 import { continueCodeDeploy, waitForCodeDeploy, type CodeDeployContext } from './codedeploy';
 import { stopWithRollback } from './deployer';
 import type { EcsDeployInputs } from './inputs';
-import type { DeploymentOutcome } from './outcome';
+import { pausedAt, type DeploymentOutcome } from './outcome';
 import { waitForPauseOrEnd, type EcsContext } from './service-deployment';
 import type { SummaryInput } from './summary';
 import { primaryTaskSetProblem } from './task-set-check';
@@ -74,7 +74,7 @@ export function report(inputs: EcsDeployInputs, ctx: EcsContext, summary: Summar
   r.setOutput('triggered-alarms', outcome.triggeredAlarms.join(','));
   r.setOutput('running-count', outcome.runningCount === undefined ? '' : String(outcome.runningCount));
   if (outcome.result === 'succeeded' || outcome.result === 'paused' || (rollbackWanted && outcome.result === 'rolled-back')) {
-    r.info(`Deployment ${outcome.deploymentId}: ${outcome.result}${outcome.hookId ? ` at ${outcome.pausedStage ?? 'Ready'} (hook ${outcome.hookId})` : ''}`);
+    r.info(`Deployment ${outcome.deploymentId}: ${outcome.result}${outcome.hookId ? ` at ${pausedAt(outcome)} (hook ${outcome.hookId})` : ''}`);
     return;
   }
   const what: Record<string, string> = {

@@ -1,7 +1,9 @@
 /**
  * The steps after a deploy: `continue` answers a paused deployment (ECS PAUSE lifecycle hook:
  * ContinueServiceDeployment; CodeDeploy at Ready: ContinueDeployment or StopDeployment with
- * rollback) and follows it to its end; `rollback` lets ECS roll back a deployment in flight
+ * rollback) and follows it to its end, or to the next pause (a PAUSE hook at
+ * PRE_PRODUCTION_TRAFFIC_SHIFT holds a canary or linear deployment before each traffic shift:
+ * status paused again, with the new hook-id); `rollback` lets ECS roll back a deployment in flight
  * (StopServiceDeployment ROLLBACK) or returns the service to the task definition the last
  * successful deployment replaced. A rollback that was asked for and happened exits 0.
  */
@@ -10,6 +12,7 @@ import { continueCodeDeploy, waitForCodeDeploy } from './codedeploy';
 import { continueDeployment, describeService, rollbackTarget, startDeployment, stopWithRollback } from './deployer';
 import { serviceStrategy } from './deployment-config';
 import type { EcsDeployInputs } from './inputs';
+import { pausedAt } from './outcome';
 import { countTasksAfterCodeDeploy, finishEcsTimeout, report, type Clients } from './result';
 import { waitForPauseOrEnd, type EcsContext } from './service-deployment';
 import type { SummaryInput } from './summary';
@@ -65,6 +68,11 @@ export async function continueAction(inputs: EcsDeployInputs, ctx: EcsContext, c
     taskDefinitionArn: decision === 'continue' ? tds.target : undefined,
     answeredHookIds: [inputs.hookId ?? ''],
   });
+  // A canary or linear deployment pauses at PRE_PRODUCTION_TRAFFIC_SHIFT before each traffic shift: a new hook to answer.
+  if (outcome.result === 'paused')
+    ctx.reporter.info(
+      `ECS paused again at ${pausedAt(outcome)} (hook ${outcome.hookId ?? ''}): answer it with another action: continue and this step's hook-id output`,
+    );
   await finishEcsTimeout(inputs, ctx, outcome, tds.target);
   return report(inputs, ctx, summary, outcome, decision === 'rollback');
 }

@@ -6,7 +6,7 @@
  */
 import { cell, codeBlock, heading, table } from '../toolkit/summary';
 import type { MigrationResult } from './migration';
-import type { DeploymentOutcome } from './outcome';
+import { pausedAt, type DeploymentOutcome } from './outcome';
 import { imageDigest } from './task-definition';
 
 export interface SummaryInput {
@@ -49,7 +49,7 @@ export function deploySummary(s: SummaryInput): string {
   if (o) {
     rows.push(['deployment', o.deploymentId]);
     if (o.rawStatus) rows.push(['ECS / CodeDeploy status', `${o.rawStatus}${o.statusReason ? `: ${o.statusReason}` : ''}`]);
-    if (o.hookId) rows.push(['paused at', `${o.pausedStage ?? ''} (hook ${o.hookId}): run action: continue with decision: continue or rollback`]);
+    if (o.hookId) rows.push(['paused at', `${pausedAt(o)} (hook ${o.hookId}): run action: continue with decision: continue or rollback`]);
     if (o.rollbackReason) rows.push(['rollback reason', o.rollbackReason]);
     if (o.supersededBy) rows.push(['superseded by', o.supersededBy]);
     if (o.desiredCount !== undefined) rows.push(['tasks', `${o.runningCount ?? 0} running, ${o.pendingCount ?? 0} pending, ${o.desiredCount} desired`]);

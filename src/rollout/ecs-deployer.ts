@@ -1,14 +1,24 @@
 /**
- * The ECS Deployer: an ECS native canary or blue/green service deployment (ECS API reference,
- * DeploymentConfiguration strategy CANARY / BLUE_GREEN, lifecycle hooks of targetType PAUSE),
- * driven through ecs-deploy's library (src/ecs-deploy/library.ts) and followed by its service
- * deployment ARN. Canary: setWeight P starts the deployment with canaryPercent P and a canary
- * bake time covering the steps at P, and returns once ECS reports P % of production traffic;
- * setWeight 100 waits for the PAUSE hook after the production traffic shift; finish answers it
- * CONTINUE. Blue/green: preview waits at the PAUSE hook after the test traffic shift, promote
- * answers CONTINUE and waits at the one after the production shift. Abort answers a waiting
- * hook ROLLBACK, or stops the deployment in flight with rollback (StopServiceDeployment), and
- * waits until ECS reports it rolled back.
+ * The ECS Deployer: an ECS native canary, linear or blue/green service deployment (ECS API
+ * reference, DeploymentConfiguration strategy CANARY / LINEAR / BLUE_GREEN, lifecycle hooks of
+ * targetType PAUSE), driven through ecs-deploy's library (src/ecs-deploy/library.ts) and followed
+ * by its service deployment ARN. Traffic moves only when a PAUSE hook is answered, never on a
+ * timer (the canary and step bake times are 0):
+ *
+ * - canary (canaryPercent P) and linear (linearConfiguration stepPercent S): PAUSE hooks at
+ *   PRE_PRODUCTION_TRAFFIC_SHIFT, which ECS runs "before every traffic shift step" of a canary or
+ *   linear deployment (DeploymentLifecycleHook.lifecycleStages), and POST_PRODUCTION_TRAFFIC_SHIFT.
+ *   The first setWeight answers CONTINUE to the pause before the first shift (0 %); each setWeight
+ *   then waits for the next pause and checks that ECS reports the weight asked (P, or k x S) at
+ *   PRE_PRODUCTION_TRAFFIC_SHIFT, or 100 at POST_PRODUCTION_TRAFFIC_SHIFT; the next setWeight
+ *   answers CONTINUE; finish answers the last pause CONTINUE and waits for SUCCESSFUL.
+ * - blue/green: preview waits at the PAUSE hook after the test traffic shift, promote answers
+ *   CONTINUE and waits at the one after the production shift.
+ *
+ * Every PAUSE hook has timeoutConfiguration { timeoutInMinutes: plan.hookTimeoutMinutes, action
+ * ROLLBACK }: a hook nobody answers in time (the runner died) is rolled back by ECS itself.
+ * Abort answers a waiting hook ROLLBACK, or stops the deployment in flight with rollback
+ * (StopServiceDeployment), and waits until ECS reports it rolled back.
  */
 import type { DeploymentLifecycleHookStage } from '@aws-sdk/client-ecs';
 import {
@@ -28,87 +38,96 @@ import type { RolloutKind } from './steps';
 
 export interface EcsRolloutPlan {
   kind: RolloutKind;
-  /** Canary: minutes ECS holds the canary percent (covers the steps between the two setWeights). */
-  canaryBakeMinutes: number;
+  /** Minutes (1-20160) ECS waits at each PAUSE hook before it rolls back by itself. */
+  hookTimeoutMinutes: number;
 }
+
+const PRE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
+const POST = 'POST_PRODUCTION_TRAFFIC_SHIFT';
 
 export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsRolloutPlan): Deployer {
   let arn: string | undefined;
   let hookId: string | undefined;
+  const answered: string[] = [];
   let taskDefinitionArn: string | undefined;
   const wait = { waitMs: inputs.waitMs, pollIntervalMs: inputs.pollIntervalMs };
   const log = (l: string) => ctx.reporter.info(l);
+  // rollout's parser sets canary or linear (with their percent and bake time 0) from the steps
+  const strategy = plan.kind === 'blue-green' ? 'blue-green' : inputs.strategy === 'linear' ? 'linear' : 'canary';
 
   /** Registers the new task definition and starts the service deployment with PAUSE hooks at `stages`. */
-  async function start(strategy: 'canary' | 'blue-green', stages: DeploymentLifecycleHookStage[], canaryPercent?: number): Promise<void> {
+  async function start(stages: DeploymentLifecycleHookStage[]): Promise<void> {
     const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
     taskDefinitionArn = registeredArn;
-    const native = {
-      ...inputs.native,
-      pauseAt: 'none' as const,
-      ...(canaryPercent !== undefined && { canaryPercent, canaryBakeTimeMinutes: plan.canaryBakeMinutes }),
-    };
-    const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, native);
-    configuration.lifecycleHooks = [...(configuration.lifecycleHooks ?? []), { targetType: 'PAUSE', lifecycleStages: stages }];
+    const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, { ...inputs.native, pauseAt: 'none' });
+    configuration.lifecycleHooks = [
+      ...(configuration.lifecycleHooks ?? []),
+      { targetType: 'PAUSE', lifecycleStages: stages, timeoutConfiguration: { timeoutInMinutes: plan.hookTimeoutMinutes, action: 'ROLLBACK' } },
+    ];
     const started = await startDeployment(ctx, { taskDefinitionArn: registeredArn, deploymentConfiguration: configuration });
     arn = started.serviceDeploymentArn;
-    log(`ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')})`);
+    log(
+      `ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')}, each rolled back by ECS after ${plan.hookTimeoutMinutes} min unanswered)`,
+    );
   }
 
-  /** Waits for the PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */
-  async function untilPaused(what: string): Promise<void> {
-    const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn });
+  /** Waits for the next PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */
+  async function untilPaused(what: string): Promise<{ stage?: string; weight: number }> {
+    const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn, answeredHookIds: answered });
     if (o.result !== 'paused' || !o.hookId)
       throw new ServiceError(
         'Amazon ECS',
         `${what}: the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''} instead of pausing`,
       );
     hookId = o.hookId;
-    log(`ECS paused at ${o.pausedStage} (hook ${o.hookId})`);
+    const weight = o.timeline.at(-1)?.productionWeight ?? 0;
+    log(`ECS paused at ${o.pausedStage} with ${weight} % of production traffic on the new revision (hook ${o.hookId})`);
+    return { stage: o.pausedStage, weight };
   }
 
   async function answer(decision: 'continue' | 'rollback'): Promise<void> {
     await continueDeployment(ctx, { serviceDeploymentArn: arn ?? '', hookId: hookId ?? '' }, decision);
+    answered.push(hookId ?? '');
     hookId = undefined;
   }
 
-  /** Canary: returns once ECS sends `weight` % of production traffic to the new revision. */
-  async function untilWeight(weight: number): Promise<number> {
-    const deadline = ctx.clock.now() + wait.waitMs;
-    for (;;) {
-      const sd = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [arn ?? ''] })).serviceDeployments?.[0];
-      const now = sd?.targetServiceRevision?.requestedProductionTrafficWeight ?? 0;
-      if (now >= weight) return now;
-      if (!sd || !['PENDING', 'IN_PROGRESS'].includes(sd.status ?? ''))
-        throw new ServiceError(
-          'Amazon ECS',
-          `the canary never reached ${weight} %: the service deployment is ${sd?.status ?? 'unknown'} ${sd?.statusReason ?? ''}`.trim(),
-        );
-      if (ctx.clock.now() >= deadline) throw new ServiceError('Amazon ECS', `the canary did not reach ${weight} % within the wait`, 'Raise wait');
-      await ctx.clock.sleep(wait.pollIntervalMs);
-    }
+  /** Canary and linear: lets ECS make its next production traffic shift and checks where it paused. */
+  async function shiftTo(weight: number): Promise<number> {
+    await answer('continue');
+    const at = await untilPaused(`waiting for ${weight} % of production traffic`);
+    const stage = weight >= 100 ? POST : PRE;
+    if (at.stage !== stage || at.weight !== weight)
+      throw new ServiceError(
+        'Amazon ECS',
+        `setWeight ${weight} expected a pause at ${stage} with ${weight} % of production traffic, but ECS paused at ${at.stage ?? 'no stage'} with ${at.weight} %`,
+        "Check that no one changed the service's deployment configuration during the rollout",
+      );
+    return at.weight;
   }
 
   return {
     kind: plan.kind,
     async setWeight(weight) {
       if (!arn) {
-        if (weight >= 100) throw new ServiceError('Amazon ECS', 'an ECS canary starts below 100 %', 'Give a setWeight below 100 first');
-        await start('canary', ['POST_PRODUCTION_TRAFFIC_SHIFT'], weight);
-        return { weight: await untilWeight(weight) };
+        if (weight >= 100) throw new ServiceError('Amazon ECS', `an ECS ${strategy} deployment starts below 100 %`, 'Give a setWeight below 100 first');
+        await start([PRE, POST]);
+        const first = await untilPaused('waiting for the pause before the first production traffic shift');
+        if (first.stage !== PRE || first.weight !== 0)
+          throw new ServiceError(
+            'Amazon ECS',
+            `expected the first pause at ${PRE} with 0 % of production traffic, but ECS paused at ${first.stage} with ${first.weight} %`,
+          );
       }
-      if (weight < 100)
-        throw new ServiceError('Amazon ECS', `an ECS native canary has one canary percent; ${weight} % after it is not possible`, 'Use setWeight P then 100');
-      await untilPaused('waiting for all production traffic');
-      return { weight: 100 };
+      if (!hookId) throw new ServiceError('Amazon ECS', `setWeight ${weight}: the service deployment is not paused, so it cannot be moved a step`);
+      return { weight: await shiftTo(weight) };
     },
     async preview() {
-      await start('blue-green', ['POST_TEST_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT']);
+      await start(['POST_TEST_TRAFFIC_SHIFT', POST]);
       await untilPaused('waiting for test traffic on the new revision');
     },
     async switchTraffic() {
       if (!arn) {
-        await start('blue-green', ['POST_TEST_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT']);
+        await start(['POST_TEST_TRAFFIC_SHIFT', POST]);
         await untilPaused('waiting for test traffic on the new revision');
       }
       await answer('continue');
@@ -116,14 +135,23 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
     },
     async finish() {
       if (hookId) await answer('continue');
-      const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn, stopAtPause: false });
+      const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn, stopAtPause: false, answeredHookIds: answered });
       if (o.result !== 'succeeded')
         throw new ServiceError('Amazon ECS', `the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
       return { taskDefinitionArn };
     },
     async abort() {
       if (arn && hookId) {
-        await answer('rollback');
+        const hook = hookId;
+        try {
+          await answer('rollback');
+        } catch (e) {
+          // the hook may have timed out (ECS then rolled back by itself): only that ending is an abort
+          const o = await waitForPauseOrEnd(ctx, arn, { ...wait, answeredHookIds: answered });
+          if (o.result !== 'rolled-back') throw e;
+          log(`abort: ECS had already rolled ${arn} back (hook ${hook} no longer awaited an answer)`);
+          return;
+        }
         const o = await waitForPauseOrEnd(ctx, arn, { ...wait, stopAtPause: false });
         if (o.result !== 'rolled-back') throw new ServiceError('Amazon ECS', `ROLLBACK answered, but the deployment ended ${o.result}`);
         log(`abort: PAUSE hook answered ROLLBACK; ECS rolled ${arn} back`);

@@ -124,29 +124,54 @@ export function ecsLinearStepPercent(weights: readonly number[]): number | undef
   return 100 - below[below.length - 1] <= step ? step : undefined;
 }
 
+/** How ECS moves production traffic for a canary's setWeight list (see ecsTraffic). */
+export type EcsTraffic = { strategy: 'canary'; canaryPercent: number } | { strategy: 'linear'; stepPercent: number };
+
+type SetWeightStep = Extract<Step, { kind: 'setWeight' }>;
+
+/** The setWeight of `sw` that breaks both ECS shapes, with what ECS would do instead. */
+function oddWeight(sw: readonly SetWeightStep[]): { step: SetWeightStep; why: string } | undefined {
+  const first = sw[0];
+  if (!first) return undefined;
+  if (first.weight < 1 || first.weight > 99) return { step: first, why: 'the first ECS traffic shift is 1-99 % (3-99 % for linear steps)' };
+  const last = sw[sw.length - 1];
+  if (last.weight !== 100) return { step: last, why: 'ECS ends with all production traffic on the new revision: the last setWeight is 100' };
+  if (sw.length > 2 && first.weight < 3) return { step: sw[1], why: `ECS linear steps are 3-100 % (stepPercent), not ${first.weight}` };
+  const step = first.weight;
+  for (let i = 1; i < sw.length; i++) {
+    const prev = sw[i - 1].weight;
+    // ECS's next shift: one more step, or all the rest when at most one step remains
+    const next = step * (i + 1) >= 100 || (i === sw.length - 1 && 100 - prev <= step) ? 100 : step * (i + 1);
+    if (sw[i].weight === next) continue;
+    const why =
+      i > 1
+        ? `ECS linear steps of ${step} % go on with setWeight ${next}`
+        : next === 100
+          ? `after setWeight ${prev} ECS shifts all the rest: setWeight 100`
+          : `after setWeight ${prev} ECS shifts either all the rest (canary: 100) or one more equal increment (linear: ${next})`;
+    return { step: sw[i], why };
+  }
+  return undefined;
+}
+
 /**
- * An ECS native canary has one canary percent, then all traffic: setWeight P (below 100), then
- * 100. Equal increments (an ECS LINEAR deployment) are refused: a PAUSE lifecycle hook may stop
- * at PRE_/POST_PRODUCTION_TRAFFIC_SHIFT only (ECS developer guide, "Pause hooks for Amazon ECS
- * service deployments"), not at each production traffic shift of a linear deployment, so ECS
- * would move on after its step bake time whatever the analysis says.
+ * How ECS moves a canary's traffic, from the setWeight values: one canary percent and then all
+ * traffic (setWeight P, 100: strategy CANARY, canaryPercent P) or equal increments (setWeight S,
+ * 2S, ..., 100: strategy LINEAR, stepPercent S, 3-100). A PAUSE hook at PRE_PRODUCTION_TRAFFIC_SHIFT
+ * holds ECS before each of its shifts (ecs-deployer.ts). Any other list is refused, naming the
+ * setWeight step that breaks it.
  */
-function checkEcsCanary(steps: readonly Step[]): void {
-  const setWeights = steps.filter((s): s is Extract<Step, { kind: 'setWeight' }> => s.kind === 'setWeight');
-  const weights = setWeights.map((s) => s.weight);
+export function ecsTraffic(steps: readonly Step[]): EcsTraffic {
+  const sw = steps.filter((s): s is SetWeightStep => s.kind === 'setWeight');
+  const weights = sw.map((s) => s.weight);
+  if (weights.length === 2 && weights[0] >= 1 && weights[0] <= 99 && weights[1] === 100) return { strategy: 'canary', canaryPercent: weights[0] };
   const linear = ecsLinearStepPercent(weights);
-  if (linear !== undefined)
-    throw new InputError(
-      'steps',
-      `step ${setWeights[1].index}: setWeight ${weights[1]} makes setWeight ${weights.join(', ')} an ECS linear deployment (linear-step-percent ${linear}), but ECS cannot pause at each linear step (PAUSE lifecycle hooks stop only before or after the whole production traffic shift), so no analysis could hold it`,
-      'target ecs supports setWeight P (1-99), its analysis steps, then setWeight 100 (an ECS native canary), or strategy blue-green with preview, analysis, promote; use target helm to analyse at each of several weights',
-    );
-  if (weights.length !== 2 || weights[0] >= 100 || weights[1] !== 100 || weights[0] <= 0)
-    throw new InputError(
-      'steps',
-      `target ecs takes setWeight ${weights.join(', ') || '(none)'}, but an ECS native canary has one canary percent and then all traffic`,
-      'Give setWeight P (1-99), its analysis steps, then setWeight 100',
-    );
+  if (linear !== undefined) return { strategy: 'linear', stepPercent: linear };
+  const fix =
+    'Give setWeight P (1-99), its analysis steps, then setWeight 100 (an ECS canary), or equal increments S, 2S, ... then 100 with S at least 3 (an ECS linear deployment, e.g. 20, 40, 60, 80, 100), each followed by its analysis steps';
+  const odd = oddWeight(sw);
+  if (!odd) throw new InputError('steps', 'target ecs needs setWeight steps (ECS moves production traffic by percent)', fix);
+  throw new InputError('steps', `step ${odd.step.index}: setWeight ${odd.step.weight} in setWeight ${weights.join(', ')}: ${odd.why}`, fix);
 }
 
 export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()): RolloutInputs {
@@ -162,29 +187,10 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
       'Use strategy: canary or blue-green (helm-deploy or ecs-deploy for a rolling update)',
     );
   const kind: RolloutKind = strategy;
-  let deploy: DeployInputs;
+  let deploy: DeployInputs | undefined;
   if (target === 'helm') {
     const helmRaw = pick(raw as Record<string, string | undefined>, Object.keys(HELM_TAKEN) as HelmName[]);
     deploy = { target, helm: parseHelmDeployInputs({ ...helmRaw, strategy, action: 'deploy' }, workspace) };
-  } else {
-    const ecsRaw = pick(raw as Record<string, string | undefined>, Object.keys(ECS_TAKEN) as EcsName[]);
-    // a service behind CodeDeploy: blue/green through CodeDeploy, held at Ready for the analysis
-    const codedeploy = (raw['codedeploy-application'] ?? '').trim() !== '';
-    if (codedeploy && strategy !== 'blue-green')
-      throw new InputError(
-        'codedeploy-application',
-        `is set, but CodeDeploy deploys ECS blue/green only (strategy is ${strategy})`,
-        'Set strategy: blue-green, or remove codedeploy-application',
-      );
-    deploy = {
-      target,
-      ecs: parseEcsDeployInputs({
-        ...ecsRaw,
-        strategy: codedeploy ? 'codedeploy' : strategy,
-        action: 'deploy',
-        ...(codedeploy && { 'wait-at-ready': 'true' }),
-      }),
-    };
   }
 
   const steps = parseSteps(stepsText);
@@ -196,6 +202,31 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
   const gate = analysed || gateGiven ? parseGateInputs(gateRaw) : undefined;
   validateSteps(steps, kind, gate && analysisOffer(gate));
   if (gate) checkWithGate(steps, gate);
-  if (target === 'ecs' && kind === 'canary') checkEcsCanary(steps);
+  deploy ??= { target: 'ecs', ecs: parseEcsInputs(raw, strategy, steps) };
   return { deploy, kind, gate, steps, reportFile: gate?.reportFile };
+}
+
+/**
+ * ecs-deploy's inputs for target ecs, parsed by its parser, with what the steps decide: a service
+ * behind CodeDeploy deploys blue/green held at Ready; a canary is an ECS canary or linear
+ * deployment (ecsTraffic) whose bake times are 0, as its PAUSE hooks hold each step.
+ */
+function parseEcsInputs(raw: RawInputs<typeof INPUTS>, strategy: RolloutKind, steps: readonly Step[]): EcsDeployInputs {
+  const ecsRaw = pick(raw as Record<string, string | undefined>, Object.keys(ECS_TAKEN) as EcsName[]);
+  // a service behind CodeDeploy: blue/green through CodeDeploy, held at Ready for the analysis
+  const codedeploy = (raw['codedeploy-application'] ?? '').trim() !== '';
+  if (codedeploy && strategy !== 'blue-green')
+    throw new InputError(
+      'codedeploy-application',
+      `is set, but CodeDeploy deploys ECS blue/green only (strategy is ${strategy})`,
+      'Set strategy: blue-green, or remove codedeploy-application',
+    );
+  if (codedeploy) return parseEcsDeployInputs({ ...ecsRaw, strategy: 'codedeploy', action: 'deploy', 'wait-at-ready': 'true' });
+  if (strategy === 'blue-green') return parseEcsDeployInputs({ ...ecsRaw, strategy, action: 'deploy' });
+  const traffic = ecsTraffic(steps);
+  const decided =
+    traffic.strategy === 'canary'
+      ? { 'canary-percent': String(traffic.canaryPercent), 'canary-bake-time': '0' }
+      : { 'linear-step-percent': String(traffic.stepPercent), 'linear-step-bake-time': '0' };
+  return parseEcsDeployInputs({ ...ecsRaw, ...decided, strategy: traffic.strategy, action: 'deploy' });
 }

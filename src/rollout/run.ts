@@ -63,22 +63,29 @@ export function trackDeployerState(store: StateStore): { store: StateStore; reme
   };
 }
 
+/** Added to the PAUSE hooks' timeout: an analysis may run past its estimate (slow queries, retries). */
+export const HOOK_TIMEOUT_MARGIN_MINUTES = 10;
+
 /**
- * The ECS canary's bake time, in whole minutes: long enough for every analysis and pause between
- * the canary's setWeight and setWeight 100 (ECS then shifts the rest by itself), plus a minute.
+ * The ECS PAUSE hooks' timeout, in whole minutes (timeoutConfiguration.timeoutInMinutes, 1-20160):
+ * the longest time ECS is held at one pause, i.e. the longest run of steps between two traffic
+ * moves (setWeight, preview, promote) or after the last one, each pause at its duration and each
+ * analysis at its longest (HTTP checks' deadline, then count x (interval + query timeout)), plus
+ * one poll interval, plus HOOK_TIMEOUT_MARGIN_MINUTES. ECS rolls back a hook still unanswered then
+ * (action ROLLBACK): what happens when the runner dies between two steps.
  */
-export function canaryBakeMinutes(inputs: RolloutInputs): number {
-  const first = inputs.steps.findIndex((s) => s.kind === 'setWeight');
-  const next = inputs.steps.findIndex((s, i) => i > first && s.kind === 'setWeight');
-  let ms = 60_000;
-  for (const s of inputs.steps.slice(first + 1, next < 0 ? undefined : next)) {
-    if (s.kind === 'pause') ms += s.durationMs;
-    if (s.kind === 'analysis') {
-      const a = inputs.gate?.analysis;
-      ms += (s.overrides.count ?? a?.count ?? 1) * (a?.intervalMs ?? 0) + (inputs.gate?.http?.deadlineMs ?? 0);
-    }
+export function pauseHookTimeoutMinutes(inputs: RolloutInputs): number {
+  const a = inputs.gate?.analysis;
+  let longest = 0;
+  let ms = 0;
+  for (const s of inputs.steps) {
+    if (s.kind === 'setWeight' || s.kind === 'preview' || s.kind === 'promote') ms = 0;
+    else if (s.kind === 'pause') ms += s.durationMs;
+    else ms += (inputs.gate?.http?.deadlineMs ?? 0) + (a ? (s.overrides.count ?? a.count) * (a.intervalMs + a.queryTimeoutMs) : 0);
+    longest = Math.max(longest, ms);
   }
-  return Math.min(1440, Math.ceil(ms / 60_000));
+  const poll = inputs.deploy.target === 'ecs' ? inputs.deploy.ecs.pollIntervalMs : 0;
+  return Math.min(20_160, Math.ceil((longest + poll) / 60_000) + HOOK_TIMEOUT_MARGIN_MINUTES);
 }
 
 export async function openDeployer(inputs: RolloutInputs, deps: RolloutDeps, reporter: Reporter): Promise<OpenedDeployer> {
@@ -90,11 +97,11 @@ export async function openDeployer(inputs: RolloutInputs, deps: RolloutDeps, rep
       ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e, (id) =>
           tracked.remember({ codeDeployDeploymentId: id }),
         )
-      : ecsDeployer(ctx, e, { kind: inputs.kind, canaryBakeMinutes: canaryBakeMinutes(inputs) });
+      : ecsDeployer(ctx, e, { kind: inputs.kind, hookTimeoutMinutes: pauseHookTimeoutMinutes(inputs) });
     return {
       deployer,
       state: tracked.store,
-      describe: `ECS ${inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
+      describe: `ECS ${e.strategy === 'linear' ? 'linear' : inputs.kind} of service ${e.service} in cluster ${e.cluster}, ${e.images.map((i) => `${i.container}=${i.image}`).join(', ')}`,
       close: () => undefined,
     };
   }

@@ -92,6 +92,90 @@ it('walks blue/green lifecycle stages and holds at a PAUSE hook until ContinueSe
   expect(seen).toEqual(expect.arrayContaining(['IN_PROGRESS/PRODUCTION_TRAFFIC_SHIFT', 'IN_PROGRESS/BAKE_TIME', 'IN_PROGRESS/CLEAN_UP', 'SUCCESSFUL']));
 });
 
+/** Polls until a PAUSE hook awaits action or the deployment ends; returns what ECS shows then. */
+async function nextPause(arn: string, answered: string[]) {
+  for (let i = 0; i < 400; i++) {
+    const sd = (await client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))).serviceDeployments![0];
+    const hook = sd.lifecycleHookDetails?.find((h) => h.status === 'AWAITING_ACTION' && !answered.includes(h.hookId!));
+    if (hook || !['PENDING', 'IN_PROGRESS'].includes(sd.status!))
+      return { hook, status: sd.status, stage: sd.lifecycleStage, weight: sd.targetServiceRevision?.requestedProductionTrafficWeight, sd };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('no pause and no end');
+}
+
+async function startWithHook(
+  strategy: 'LINEAR' | 'CANARY' | 'BLUE_GREEN',
+  timeoutConfiguration?: { timeoutInMinutes: number; action: 'ROLLBACK' | 'CONTINUE' },
+) {
+  const svc = double.seedService({ strategy });
+  const r = await client.send(
+    new UpdateServiceCommand({
+      cluster: 'default',
+      service: 'web',
+      taskDefinition: svc.taskDefinition,
+      deploymentConfiguration: {
+        strategy,
+        linearConfiguration: strategy === 'LINEAR' ? { stepPercent: 25, stepBakeTimeInMinutes: 0 } : undefined,
+        canaryConfiguration: strategy === 'CANARY' ? { canaryPercent: 10, canaryBakeTimeInMinutes: 0 } : undefined,
+        lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['PRE_PRODUCTION_TRAFFIC_SHIFT'], timeoutConfiguration }],
+      },
+    }),
+  );
+  return r.service!.currentServiceDeployment!;
+}
+
+describe('a PAUSE hook at PRE_PRODUCTION_TRAFFIC_SHIFT', () => {
+  it.each([
+    ['LINEAR', [0, 25, 50, 75]],
+    ['CANARY', [0, 10]],
+    ['BLUE_GREEN', [0]],
+  ] as const)('%s: pauses before every production traffic shift, a new hookId each time, at the weight reached so far', async (strategy, weights) => {
+    await start({ stageMs: 40 });
+    const arn = await startWithHook(strategy);
+    const answered: string[] = [];
+    const seen: (number | undefined)[] = [];
+    for (;;) {
+      const p = await nextPause(arn, answered);
+      if (!p.hook) break;
+      expect(p).toMatchObject({ status: 'IN_PROGRESS', stage: 'PRE_PRODUCTION_TRAFFIC_SHIFT', hook: { targetType: 'PAUSE', timeoutAction: 'ROLLBACK' } });
+      seen.push(p.weight);
+      answered.push(p.hook.hookId!);
+      await client.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId: p.hook.hookId!, action: 'CONTINUE' }));
+    }
+    expect(seen).toEqual(weights);
+    expect(new Set(answered).size).toBe(weights.length);
+    expect(await statuses(arn, (s) => s === 'SUCCESSFUL')).toEqual(['SUCCESSFUL']);
+    // the weight held at each pause until CONTINUE: every shift was entered after the answer before it
+    const shifts = double.ecs.deployment(arn).history.filter((h) => h.stage === 'PRODUCTION_TRAFFIC_SHIFT');
+    expect(shifts.map((h) => h.productionWeight)).toEqual(strategy === 'LINEAR' ? [25, 50, 75, 100] : strategy === 'CANARY' ? [10, 100] : [100]);
+    const continues = double.callsOf('ContinueServiceDeployment').map((c) => c.at);
+    shifts.forEach((h, i) => expect(h.at).toBeGreaterThanOrEqual(continues[i]));
+  });
+
+  it('timeoutConfiguration action ROLLBACK: unanswered, the hook is TIMED_OUT and ECS rolls back by itself (accelerated minutes)', async () => {
+    await start({ stageMs: 40, minuteMs: 100 });
+    const arn = await startWithHook('LINEAR', { timeoutInMinutes: 2, action: 'ROLLBACK' });
+    const p = await nextPause(arn, []);
+    expect(p.hook).toMatchObject({ status: 'AWAITING_ACTION', timeoutAction: 'ROLLBACK' });
+    expect(p.hook!.expiresAt!.getTime() - Date.now()).toBeLessThanOrEqual(200);
+    expect(await statuses(arn, (s) => s === 'ROLLBACK_SUCCESSFUL')).toContain('ROLLBACK_SUCCESSFUL');
+    const sd = (await client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))).serviceDeployments![0];
+    expect(sd.lifecycleHookDetails).toEqual([expect.objectContaining({ hookId: p.hook!.hookId, status: 'TIMED_OUT' })]);
+    expect(sd.rollback?.reason).toMatch(/lifecycle hook timed out/);
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(double.ecs.deployment(arn).source.taskDefinition);
+  });
+
+  it('timeoutConfiguration action CONTINUE: unanswered, the hook is TIMED_OUT and the deployment moves on to the next pause', async () => {
+    await start({ stageMs: 40, minuteMs: 100 });
+    const arn = await startWithHook('CANARY', { timeoutInMinutes: 1, action: 'CONTINUE' });
+    const first = await nextPause(arn, []);
+    const second = await nextPause(arn, [first.hook!.hookId!]);
+    expect({ stage: second.stage, weight: second.weight }).toEqual({ stage: 'PRE_PRODUCTION_TRAFFIC_SHIFT', weight: 10 });
+    expect(second.sd.lifecycleHookDetails?.map((h) => h.status)).toEqual(['TIMED_OUT', 'AWAITING_ACTION']);
+  });
+});
+
 it('answers AWS error shapes the SDK turns into typed exceptions, and retries ThrottlingException', async () => {
   await start({ scenario: 'throttle' });
   double.seedService({});

@@ -134,22 +134,51 @@ describe('target ecs: linear step lists', () => {
     expect(ecsLinearStepPercent([2, 4, 100])).toBeUndefined(); // below ECS's 3 % minimum step
   });
 
-  it('refuses a linear step list with one error naming the step and the step lists ECS supports', () => {
-    const e = inputError(() => parse({ ...ecs, steps: linear }));
-    expect(e.input).toBe('steps');
-    expect(e.problem).toBe(
-      'step 3: setWeight 40 makes setWeight 20, 40, 60, 80, 100 an ECS linear deployment (linear-step-percent 20), but ECS cannot pause at each linear step (PAUSE lifecycle hooks stop only before or after the whole production traffic shift), so no analysis could hold it',
-    );
-    expect(e.fix).toContain('target ecs supports setWeight P (1-99), its analysis steps, then setWeight 100');
-    expect(e.fix).toContain('strategy blue-green with preview, analysis, promote');
+  it('takes a linear step list for ECS: strategy linear, stepPercent 20, step bake time 0 (each step is held by a PAUSE hook)', () => {
+    const i = parse({ ...ecs, steps: linear });
+    expect(i.kind).toBe('canary');
+    expect(i.deploy.target === 'ecs' && i.deploy.ecs).toMatchObject({
+      strategy: 'linear',
+      native: { linearStepPercent: 20, linearStepBakeTimeMinutes: 0, pauseAt: 'none' },
+    });
+    const thirty = parse({ ...ecs, steps: '- setWeight: 30\n- setWeight: 60\n- setWeight: 90\n- setWeight: 100' });
+    expect(thirty.deploy.target === 'ecs' && thirty.deploy.ecs.native.linearStepPercent).toBe(30);
   });
 
-  it('still takes the ECS canary (setWeight P, analyses, setWeight 100) and still refuses other weight lists as before', () => {
+  it('takes the ECS canary (setWeight P, analyses, setWeight 100): strategy canary, canaryPercent P, canary bake time 0', () => {
     const i = parse({ ...ecs, steps: '- setWeight: 20\n- analysis: {}\n- setWeight: 100' });
-    expect(i.steps.filter((s) => s.kind === 'setWeight').map((s) => (s.kind === 'setWeight' ? s.weight : 0))).toEqual([20, 100]);
-    expect(problem({ ...ecs, steps: '- setWeight: 10\n- setWeight: 50\n- setWeight: 100' })).toBe(
-      'steps: target ecs takes setWeight 10, 50, 100, but an ECS native canary has one canary percent and then all traffic',
+    expect(i.deploy.target === 'ecs' && i.deploy.ecs).toMatchObject({ strategy: 'canary', native: { canaryPercent: 20, canaryBakeTimeMinutes: 0 } });
+  });
+
+  it('refuses weight lists that are neither one canary percent nor equal increments, naming the step that breaks them', () => {
+    const e = inputError(() => parse({ ...ecs, steps: '- setWeight: 10\n- analysis: {}\n- setWeight: 50\n- setWeight: 100' }));
+    expect(e.input).toBe('steps');
+    expect(e.problem).toBe(
+      'step 3: setWeight 50 in setWeight 10, 50, 100: after setWeight 10 ECS shifts either all the rest (canary: 100) or one more equal increment (linear: 20)',
     );
+    expect(e.fix).toContain('equal increments S, 2S, ... then 100 with S at least 3');
+    expect(problem({ ...ecs, steps: '- setWeight: 20\n- setWeight: 40\n- setWeight: 100' })).toBe(
+      'steps: step 3: setWeight 100 in setWeight 20, 40, 100: ECS linear steps of 20 % go on with setWeight 60',
+    );
+    expect(problem({ ...ecs, steps: '- setWeight: 20\n- setWeight: 40\n- setWeight: 70\n- setWeight: 100' })).toBe(
+      'steps: step 3: setWeight 70 in setWeight 20, 40, 70, 100: ECS linear steps of 20 % go on with setWeight 60',
+    );
+    expect(problem({ ...ecs, steps: '- setWeight: 60\n- setWeight: 90\n- setWeight: 100' })).toBe(
+      'steps: step 2: setWeight 90 in setWeight 60, 90, 100: after setWeight 60 ECS shifts all the rest: setWeight 100',
+    );
+    expect(problem({ ...ecs, steps: '- setWeight: 2\n- setWeight: 4\n- setWeight: 100' })).toBe(
+      'steps: step 2: setWeight 4 in setWeight 2, 4, 100: ECS linear steps are 3-100 % (stepPercent), not 2',
+    );
+    expect(problem({ ...ecs, steps: '- setWeight: 0\n- setWeight: 100' })).toBe(
+      'steps: step 1: setWeight 0 in setWeight 0, 100: the first ECS traffic shift is 1-99 % (3-99 % for linear steps)',
+    );
+    expect(problem({ ...ecs, steps: '- setWeight: 40\n- setWeight: 80\n- promote' })).toBe(
+      'steps: step 2: setWeight 80 in setWeight 40, 80: ECS ends with all production traffic on the new revision: the last setWeight is 100',
+    );
+  });
+
+  it('refuses the weights before any ECS input is parsed: the step error comes first', () => {
+    expect(problem({ ...ecs, service: '', steps: '- setWeight: 10\n- setWeight: 50\n- setWeight: 100' })).toMatch(/^steps: step 2: setWeight 50/);
   });
 });
 

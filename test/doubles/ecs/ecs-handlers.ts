@@ -201,7 +201,7 @@ export function ecsHandler(model: EcsModel): Handler {
         targetType: h.targetType,
         status: h.status,
         expiresAt: h.expiresAt,
-        timeoutAction: 'ROLLBACK',
+        timeoutAction: h.timeoutAction,
       })),
       deploymentConfiguration: d.config,
       rollback: d.rollback,

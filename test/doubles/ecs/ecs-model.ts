@@ -8,6 +8,11 @@
  * POST_PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP) on an accelerated clock: `stageMs` per
  * stage, `minuteMs` per minute of bake time. Progress is computed from the clock on every call,
  * so a transition happens at its scheduled time however often anyone polls.
+ *
+ * PAUSE lifecycle hooks (pause-hooks.ts): every plan step whose stage carries one pauses once,
+ * with a new hookId, so a hook at PRE_PRODUCTION_TRAFFIC_SHIFT pauses before each shift of a
+ * canary or linear deployment (plans.ts); unanswered until it expires, the hook is TIMED_OUT and
+ * its timeout action (ROLLBACK or CONTINUE) is taken at that time.
  */
 import { AwsError } from './protocol';
 import { arn, deploymentId, id } from './ids';
@@ -16,6 +21,9 @@ export { ACCOUNT, REGION } from './ids';
 import { deploymentPlan, type PlanStep, type Scenario } from './plans';
 import { seedService, type SeedServiceInput } from './seed';
 import type { TaskSetRecord } from './task-sets';
+import { pauseAt, type HookDetail } from './pause-hooks';
+
+export type { HookDetail } from './pause-hooks';
 import { advanceOneOffTask, newOneOffTask, type TaskRecord } from './one-off-tasks';
 
 export type { TaskRecord } from './one-off-tasks';
@@ -53,12 +61,12 @@ export interface ServiceRecord {
   taskSets?: TaskSetRecord[];
 }
 
-export interface HookDetail {
-  hookId: string;
-  targetType: 'PAUSE';
-  status: 'AWAITING_ACTION' | 'SUCCEEDED';
-  stage: string;
-  expiresAt: Date;
+/** A plan step entered, for tests: what ECS reported from `at` on. */
+export interface StepEntered {
+  at: number;
+  status: string;
+  stage?: string;
+  productionWeight?: number;
 }
 
 export interface ServiceDeploymentRecord {
@@ -75,7 +83,10 @@ export interface ServiceDeploymentRecord {
   step: number;
   stepStartedAt: number;
   hooks: HookDetail[];
-  pausedStages: Set<string>;
+  /** Plan steps (indices) that have paused: each pauses once, a stage as often as the plan has it. */
+  pausedSteps: Set<number>;
+  /** Every plan step entered, in order (test introspection; ECS shows only the current one). */
+  history: StepEntered[];
   statusReason?: string;
   rollback?: { reason: string; startedAt: Date; serviceRevisionArn: string };
   failureCount: number;
@@ -175,7 +186,8 @@ export class EcsModel {
       step: 0,
       stepStartedAt: now,
       hooks: [],
-      pausedStages: new Set(),
+      pausedSteps: new Set(),
+      history: [],
       failureCount: 0,
       triggeredAlarms: [],
     };
@@ -215,7 +227,12 @@ export class EcsModel {
     for (;;) {
       if (this.isTerminal(d)) return;
       const step = d.plan[d.step];
-      if (d.hooks.some((h) => h.status === 'AWAITING_ACTION')) return;
+      const waiting = d.hooks.find((h) => h.status === 'AWAITING_ACTION');
+      if (waiting) {
+        if (now < waiting.expiresAt.getTime()) return;
+        this.timeOut(d, waiting);
+        continue;
+      }
       if (now < d.stepStartedAt + step.ms) return;
       this.enter(d, d.step + 1, d.stepStartedAt + step.ms);
     }
@@ -227,6 +244,7 @@ export class EcsModel {
     d.stepStartedAt = at;
     d.updatedAt = new Date(at);
     const step = d.plan[index];
+    d.history.push({ at, status: step.status, stage: step.stage, productionWeight: step.productionWeight });
     if (step.status !== 'PENDING') d.startedAt ??= new Date(at);
     if (step.failTasks) {
       const threshold = circuitBreakerThreshold(d.service.desiredCount);
@@ -252,10 +270,21 @@ export class EcsModel {
       d.service.revision = d.source;
     }
     if (['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'].includes(step.status)) d.finishedAt = new Date(at);
-    const hookStages = pauseStages(d.config);
-    if (step.stage && hookStages.includes(step.stage) && !d.pausedStages.has(step.stage) && step.status === 'IN_PROGRESS') {
-      d.pausedStages.add(step.stage);
-      d.hooks.push({ hookId: id(12), targetType: 'PAUSE', status: 'AWAITING_ACTION', stage: step.stage, expiresAt: new Date(at + 24 * 3_600_000) });
+    const hook = step.status === 'IN_PROGRESS' && !d.pausedSteps.has(index) ? pauseAt(d.config, step.stage, at, this.opts.minuteMs) : undefined;
+    if (hook) {
+      d.pausedSteps.add(index);
+      d.hooks.push(hook);
+    }
+  }
+
+  /** A PAUSE hook nobody answered before expiresAt: TIMED_OUT, and its timeout action taken then. */
+  private timeOut(d: ServiceDeploymentRecord, hook: HookDetail): void {
+    hook.status = 'TIMED_OUT';
+    const at = hook.expiresAt.getTime();
+    if (hook.timeoutAction === 'ROLLBACK') {
+      this.startRollback(d, at, 'Service deployment rolled back because a lifecycle hook timed out.');
+    } else {
+      d.stepStartedAt = at - d.plan[d.step].ms;
     }
   }
 
@@ -307,7 +336,7 @@ export class EcsModel {
     this.advanceAll();
     const d = this.deployment(arnValue);
     if (this.isTerminal(d)) throw new AwsError('ConflictException', `The service deployment ${arnValue} is already ${d.plan[d.step].status}.`);
-    for (const h of d.hooks) h.status = 'SUCCEEDED';
+    for (const h of d.hooks) if (h.status === 'AWAITING_ACTION') h.status = 'SUCCEEDED';
     if (stopType === 'ABORT') {
       d.plan = [...d.plan.slice(0, d.step + 1), { status: 'STOP_REQUESTED', ms: this.opts.stageMs }, { status: 'STOPPED', ms: 0 }];
       this.enter(d, d.step + 1, this.now());
@@ -356,9 +385,4 @@ export class EcsModel {
 /** ECS's rule: 3 <= threshold <= 200, half the desired count rounded up. */
 export function circuitBreakerThreshold(desired: number): number {
   return Math.min(200, Math.max(3, Math.ceil(desired / 2)));
-}
-
-export function pauseStages(config: Record<string, unknown>): string[] {
-  const hooks = (config.lifecycleHooks as { targetType?: string; lifecycleStages?: string[] }[] | undefined) ?? [];
-  return hooks.filter((h) => h.targetType === 'PAUSE').flatMap((h) => h.lifecycleStages ?? []);
 }

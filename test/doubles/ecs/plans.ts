@@ -4,6 +4,18 @@
  * circuit breaker counts failed tasks up to its threshold), and native blue/green, canary and
  * linear (lifecycle stages, test traffic, production traffic in one, two or many shifts, bake
  * time, clean-up). Durations are accelerated: `stageMs` per stage, `minuteMs` per minute.
+ *
+ * Production traffic (ECS API reference, DeploymentLifecycleHook.lifecycleStages: "For linear
+ * and canary deployments, this stage is invoked before every traffic shift step"):
+ *   blue/green  PRE_PRODUCTION_TRAFFIC_SHIFT (0 %), PRODUCTION_TRAFFIC_SHIFT (100 %)
+ *   canary      PRE (0 %), SHIFT (P %, then the canary bake time), PRE (P %), SHIFT (100 %)
+ *   linear      PRE (0 %), SHIFT (S %, step bake time), PRE (S %), SHIFT (2S %, step bake time),
+ *               PRE (2S %), ... SHIFT (100 %, no bake: "not applied after reaching 100 percent")
+ * then POST_PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP. Each PRE stage keeps the production
+ * weight of the shift before it; the bake time ("the time to wait between each traffic shift
+ * increment", developer guide, linear and canary deployments) is spent in the shift's stage,
+ * after the shift and before the next PRE stage. A PAUSE hook at PRE_PRODUCTION_TRAFFIC_SHIFT
+ * therefore pauses once per shift (ecs-model.ts keys pauses by plan step).
  */
 
 export type Scenario = 'healthy' | 'circuit-breaker' | 'alarm' | 'migration-fails' | 'throttle' | 'competing' | 'codedeploy-stale-primary';
@@ -54,33 +66,22 @@ export function deploymentPlan(config: Record<string, unknown>, desired: number,
   }
   steps.push(stage('SCALE_UP', { competing: scenario === 'competing' }), stage('POST_SCALE_UP'));
   steps.push(stage('TEST_TRAFFIC_SHIFT', { testWeight: 100, productionWeight: 0 }), stage('POST_TEST_TRAFFIC_SHIFT', { testWeight: 100, productionWeight: 0 }));
-  steps.push(stage('PRE_PRODUCTION_TRAFFIC_SHIFT', { testWeight: 100, productionWeight: 0 }));
+  // Before every production traffic shift a PRE stage at the weight reached so far (see the header).
+  const shift = (weight: number, bakeMs: number) => {
+    const before = steps[steps.length - 1].productionWeight ?? 0;
+    steps.push(stage('PRE_PRODUCTION_TRAFFIC_SHIFT', { testWeight: 100, productionWeight: before }));
+    steps.push(stage('PRODUCTION_TRAFFIC_SHIFT', { productionWeight: weight, testWeight: 100, ms: Math.max(s, bakeMs) }));
+  };
   if (strategy === 'CANARY') {
     const c = config.canaryConfiguration as { canaryPercent?: number; canaryBakeTimeInMinutes?: number } | undefined;
-    steps.push(
-      stage('PRODUCTION_TRAFFIC_SHIFT', {
-        productionWeight: c?.canaryPercent ?? 5,
-        testWeight: 100,
-        ms: Math.max(s, (c?.canaryBakeTimeInMinutes ?? 10) * minuteMs),
-      }),
-    );
+    shift(c?.canaryPercent ?? 5, (c?.canaryBakeTimeInMinutes ?? 10) * minuteMs);
   } else if (strategy === 'LINEAR') {
     const l = config.linearConfiguration as { stepPercent?: number; stepBakeTimeInMinutes?: number } | undefined;
     const step = l?.stepPercent ?? 10;
-    for (let p = step; p < 100; p += step) {
-      steps.push(
-        stage('PRODUCTION_TRAFFIC_SHIFT', {
-          productionWeight: Math.round(p * 10) / 10,
-          testWeight: 100,
-          ms: Math.max(s, (l?.stepBakeTimeInMinutes ?? 6) * minuteMs),
-        }),
-      );
-    }
+    for (let i = 1; i * step < 100; i++) shift(Math.round(i * step * 10) / 10, (l?.stepBakeTimeInMinutes ?? 6) * minuteMs);
   }
-  steps.push(
-    stage('PRODUCTION_TRAFFIC_SHIFT', { productionWeight: 100, testWeight: 100 }),
-    stage('POST_PRODUCTION_TRAFFIC_SHIFT', { productionWeight: 100, testWeight: 100 }),
-  );
+  shift(100, 0);
+  steps.push(stage('POST_PRODUCTION_TRAFFIC_SHIFT', { productionWeight: 100, testWeight: 100 }));
   const bake = Math.max(s, Number(config.bakeTimeInMinutes ?? 0) * minuteMs);
   if (scenario === 'alarm') return [...steps, stage('BAKE_TIME', { productionWeight: 100, ms: bake, triggerAlarms: true }), ...rollback(ALARM_REASON)];
   steps.push(stage('BAKE_TIME', { productionWeight: 100, testWeight: 100, ms: bake }), stage('CLEAN_UP', { productionWeight: 100, testWeight: 100 }));

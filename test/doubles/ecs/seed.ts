@@ -83,7 +83,8 @@ export function seedService(model: EcsModel, input: SeedServiceInput): ServiceRe
     step: 0,
     stepStartedAt: svc.createdAt.getTime(),
     hooks: [],
-    pausedStages: new Set(),
+    pausedSteps: new Set(),
+    history: [{ at: svc.createdAt.getTime() + 60_000, status: 'SUCCESSFUL' }],
     failureCount: 0,
     triggeredAlarms: [],
   };

@@ -1,0 +1,129 @@
+/**
+ * The ECS Deployer's pause discipline against the ECS test double (in process, the real SDK on
+ * loopback): every setWeight checks where ECS paused and with what weight, a hook left
+ * unanswered past its timeout is rolled back by ECS itself and the abort accepts that, and the
+ * PAUSE hooks' timeout covers the longest run of steps between two traffic moves.
+ */
+import * as Ecs from '@aws-sdk/client-ecs';
+import type { EcsApi } from '../../src/ecs-deploy/library';
+import { ecsDeployer } from '../../src/rollout/ecs-deployer';
+import { parseInputs } from '../../src/rollout/inputs';
+import type { RolloutState } from '../../src/rollout/machine';
+import { HOOK_TIMEOUT_MARGIN_MINUTES, pauseHookTimeoutMinutes } from '../../src/rollout/run';
+import { MemoryReporter } from '../../src/toolkit/reporter';
+import { startEcsDouble, type EcsDouble } from '../doubles/ecs';
+
+const ROOT = `${__dirname}/../..`;
+const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:${'ab'.repeat(32)}`;
+/** Rollout inputs for target ecs; aws-region is also an analysis input, so the analysis has a health URL (2 min deadline). */
+const ecsInputs = (steps: string, extra: Record<string, string> = {}) =>
+  parseInputs(
+    {
+      target: 'ecs',
+      service: 'web',
+      images: `app=${IMAGE}`,
+      'aws-region': 'us-east-1',
+      'poll-interval': '100ms',
+      wait: '20s',
+      urls: 'http://canary.internal/health',
+      'check-interval': '5s',
+      deadline: '2m',
+      steps,
+      ...extra,
+    },
+    ROOT,
+  );
+const STATE: RolloutState = { v: 1, kind: 'canary', phase: 'aborting', step: 2, weight: 10, previewed: false, switched: false };
+
+let double: EcsDouble;
+let client: Ecs.ECSClient;
+afterEach(async () => {
+  client?.destroy();
+  await double?.stop();
+});
+
+/** ecs-deploy's EcsApi over an SDK client pointed at the double. */
+async function open(minuteMs: number, steps: string, hookTimeoutMinutes: number) {
+  double = await startEcsDouble({ stageMs: 30, minuteMs });
+  double.seedService({});
+  client = new Ecs.ECSClient({ region: 'us-east-1', endpoint: double.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const send = (C: new (i: never) => unknown) => (i: unknown) => client.send(new C(i as never) as never);
+  const ecs = {
+    describeServices: send(Ecs.DescribeServicesCommand),
+    describeTaskDefinition: send(Ecs.DescribeTaskDefinitionCommand),
+    registerTaskDefinition: send(Ecs.RegisterTaskDefinitionCommand),
+    updateService: send(Ecs.UpdateServiceCommand),
+    describeServiceDeployments: send(Ecs.DescribeServiceDeploymentsCommand),
+    listServiceDeployments: send(Ecs.ListServiceDeploymentsCommand),
+    describeServiceRevisions: send(Ecs.DescribeServiceRevisionsCommand),
+    continueServiceDeployment: send(Ecs.ContinueServiceDeploymentCommand),
+    stopServiceDeployment: send(Ecs.StopServiceDeploymentCommand),
+    runTask: send(Ecs.RunTaskCommand),
+    describeTasks: send(Ecs.DescribeTasksCommand),
+    listTasks: send(Ecs.ListTasksCommand),
+  } as unknown as EcsApi;
+  const inputs = ecsInputs(steps);
+  if (inputs.deploy.target !== 'ecs') throw new Error('target ecs expected');
+  const reporter = new MemoryReporter();
+  const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+  const deployer = ecsDeployer({ ecs, clock, reporter, cluster: 'default', service: 'web' }, inputs.deploy.ecs, { kind: 'canary', hookTimeoutMinutes });
+  return { deployer, reporter, oldTd: double.ecs.services.get('default/web')?.taskDefinition };
+}
+
+describe('ECS deployer', () => {
+  it('fails closed when ECS pauses at another weight than asked, and the abort answers that pause ROLLBACK', async () => {
+    const { deployer, oldTd } = await open(20, '- setWeight: 10\n- setWeight: 100', 60);
+    await expect(deployer.setWeight(20)).rejects.toThrow(
+      'setWeight 20 expected a pause at PRE_PRODUCTION_TRAFFIC_SHIFT with 20 % of production traffic, but ECS paused at PRE_PRODUCTION_TRAFFIC_SHIFT with 10 %',
+    );
+    await deployer.abort(STATE);
+    expect(double.callsOf('ContinueServiceDeployment').map((c) => c.body.action)).toEqual(['CONTINUE', 'ROLLBACK']);
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(oldTd);
+  });
+
+  it('a pause left past its timeout is rolled back by ECS (TIMED_OUT); the next answer fails and the abort accepts the rollback ECS made', async () => {
+    // an ECS minute of 100 ms, hooks timing out after 20 of them (2 s)
+    const { deployer, reporter, oldTd } = await open(100, '- setWeight: 10\n- setWeight: 100', 20);
+    expect(await deployer.setWeight(10)).toEqual({ weight: 10 });
+    const update = double.callsOf('UpdateService')[0].body as { deploymentConfiguration: { lifecycleHooks: unknown[] } };
+    expect(update.deploymentConfiguration.lifecycleHooks).toEqual([
+      {
+        targetType: 'PAUSE',
+        lifecycleStages: ['PRE_PRODUCTION_TRAFFIC_SHIFT', 'POST_PRODUCTION_TRAFFIC_SHIFT'],
+        timeoutConfiguration: { timeoutInMinutes: 20, action: 'ROLLBACK' },
+      },
+    ]);
+    await new Promise((r) => setTimeout(r, 3000)); // the runner "gone" longer than the hook's timeout
+    await expect(deployer.setWeight(100)).rejects.toThrow('ContinueServiceDeployment failed');
+    await deployer.abort(STATE);
+    expect(reporter.lines.join('\n')).toContain('abort: ECS had already rolled');
+    expect(double.ecs.deployments.at(-1)?.hooks.map((h) => h.status)).toEqual(['SUCCEEDED', 'TIMED_OUT']);
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(oldTd);
+  });
+});
+
+describe('pauseHookTimeoutMinutes', () => {
+  it('is the longest run of pauses and analyses between two traffic moves, plus a poll and the margin, in whole minutes', () => {
+    // 10 %: pause 3m + analysis (HTTP deadline 2m) = 5 min; 100 %: one analysis = 2 min
+    const i = ecsInputs('- setWeight: 10\n- pause: {duration: 3m}\n- analysis: {}\n- setWeight: 100\n- analysis: {}');
+    expect(pauseHookTimeoutMinutes(i)).toBe(6 + HOOK_TIMEOUT_MARGIN_MINUTES); // 5 min and 100 ms of poll, rounded up
+    const metrics = {
+      'prometheus-url': 'http://prometheus:9090',
+      metrics: '- name: errors\n  query: sum(rate(e[1m]))\n  max: 0.05',
+      interval: '1m',
+      count: '10',
+      'request-timeout': '30s',
+    };
+    // the HTTP checks (2 min), then each measurement at its longest: 20 x (1m + 30s) = 30 min, the step's count overriding the input's
+    const m = ecsInputs(
+      '- setWeight: 20\n- analysis: {count: 20}\n- setWeight: 40\n- analysis: {}\n- setWeight: 60\n- setWeight: 80\n- setWeight: 100',
+      metrics,
+    );
+    expect(pauseHookTimeoutMinutes(m)).toBe(33 + HOOK_TIMEOUT_MARGIN_MINUTES);
+  });
+
+  it('never exceeds what ECS takes (20160 minutes)', () => {
+    const i = ecsInputs('- setWeight: 10\n' + Array(20).fill('- pause: {duration: 24h}').join('\n') + '\n- setWeight: 100');
+    expect(pauseHookTimeoutMinutes(i)).toBe(20_160);
+  });
+});
