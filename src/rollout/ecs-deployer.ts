@@ -105,6 +105,20 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
     return at.weight;
   }
 
+  /**
+   * Whether ECS rolled the deployment back by itself (an alarm, the circuit breaker, a hook's
+   * timeout) or is doing so: then the abort waits for that to end instead of stopping a
+   * deployment that no longer runs (StopServiceDeployment would fail on it).
+   */
+  async function rolledBackByEcs(deploymentArn: string): Promise<boolean> {
+    const sd = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [deploymentArn] })).serviceDeployments?.[0];
+    if (!sd?.status?.startsWith('ROLLBACK_') || sd.status === 'ROLLBACK_FAILED') return false;
+    const o = sd.status === 'ROLLBACK_SUCCESSFUL' ? undefined : await waitForPauseOrEnd(ctx, deploymentArn, { ...wait, stopAtPause: false });
+    if (o && o.result !== 'rolled-back') throw new ServiceError('Amazon ECS', `ECS was rolling ${deploymentArn} back, but it ended ${o.result}`);
+    log(`abort: ECS had already rolled ${deploymentArn} back by itself (${sd.statusReason ?? 'no reason given'})`);
+    return true;
+  }
+
   return {
     kind: plan.kind,
     async setWeight(weight) {
@@ -157,6 +171,7 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
         log(`abort: PAUSE hook answered ROLLBACK; ECS rolled ${arn} back`);
         return;
       }
+      if (arn && (await rolledBackByEcs(arn))) return;
       // after a restart (post step) the ARN is found again: the deployment in flight, if any
       const target = arn ? { inFlight: arn } : await rollbackTarget(ctx);
       if (!('inFlight' in target)) {

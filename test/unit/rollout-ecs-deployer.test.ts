@@ -100,6 +100,18 @@ describe('ECS deployer', () => {
     expect(double.ecs.deployments.at(-1)?.hooks.map((h) => h.status)).toEqual(['SUCCEEDED', 'TIMED_OUT']);
     expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(oldTd);
   });
+
+  it('when ECS rolls back by itself (a deployment alarm) the abort finds it rolled back and stops nothing', async () => {
+    const { deployer, reporter, oldTd } = await open(20, '- setWeight: 10\n- setWeight: 100', 60);
+    double.setScenario('alarm');
+    expect(await deployer.setWeight(10)).toEqual({ weight: 10 });
+    expect(await deployer.setWeight(100)).toEqual({ weight: 100 });
+    await expect(deployer.finish()).rejects.toThrow('the service deployment ended rolled-back');
+    await deployer.abort(STATE);
+    expect(reporter.lines.join('\n')).toContain('by itself (Service deployment rolled back because one or more of the deployment alarms triggered.)');
+    expect(double.callsOf('StopServiceDeployment')).toHaveLength(0);
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(oldTd);
+  });
 });
 
 describe('pauseHookTimeoutMinutes', () => {

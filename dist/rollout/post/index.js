@@ -15387,6 +15387,21 @@ function ecsDeployer(ctx, inputs, plan) {
             throw new errors_ServiceError('Amazon ECS', `setWeight ${weight} expected a pause at ${stage} with ${weight} % of production traffic, but ECS paused at ${at.stage ?? 'no stage'} with ${at.weight} %`, "Check that no one changed the service's deployment configuration during the rollout");
         return at.weight;
     }
+    /**
+     * Whether ECS rolled the deployment back by itself (an alarm, the circuit breaker, a hook's
+     * timeout) or is doing so: then the abort waits for that to end instead of stopping a
+     * deployment that no longer runs (StopServiceDeployment would fail on it).
+     */
+    async function rolledBackByEcs(deploymentArn) {
+        const sd = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [deploymentArn] })).serviceDeployments?.[0];
+        if (!sd?.status?.startsWith('ROLLBACK_') || sd.status === 'ROLLBACK_FAILED')
+            return false;
+        const o = sd.status === 'ROLLBACK_SUCCESSFUL' ? undefined : await waitForPauseOrEnd(ctx, deploymentArn, { ...wait, stopAtPause: false });
+        if (o && o.result !== 'rolled-back')
+            throw new errors_ServiceError('Amazon ECS', `ECS was rolling ${deploymentArn} back, but it ended ${o.result}`);
+        log(`abort: ECS had already rolled ${deploymentArn} back by itself (${sd.statusReason ?? 'no reason given'})`);
+        return true;
+    }
     return {
         kind: plan.kind,
         async setWeight(weight) {
@@ -15442,6 +15457,8 @@ function ecsDeployer(ctx, inputs, plan) {
                 log(`abort: PAUSE hook answered ROLLBACK; ECS rolled ${arn} back`);
                 return;
             }
+            if (arn && (await rolledBackByEcs(arn)))
+                return;
             // after a restart (post step) the ARN is found again: the deployment in flight, if any
             const target = arn ? { inFlight: arn } : await rollbackTarget(ctx);
             if (!('inFlight' in target)) {
