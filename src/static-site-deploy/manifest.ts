@@ -84,6 +84,10 @@ export function keptKeys(m: DeployManifest): Set<string> {
 
 /** Whether writing `next` changes anything but timestamps (a re-deploy of the same build writes nothing). */
 export function manifestChanged(previous: DeployManifest | undefined, next: DeployManifest): boolean {
-  const strip = (m: DeployManifest | undefined) => JSON.stringify(m?.builds.map((b) => [Object.entries(b.objects).sort()]));
-  return strip(previous) !== strip(next);
+  if (!previous || previous.builds.length !== next.builds.length) return true;
+  return next.builds.some(({ objects }, i) => {
+    const before = previous.builds[i].objects;
+    const keys = Object.keys(objects);
+    return keys.length !== Object.keys(before).length || keys.some((k) => !Object.hasOwn(before, k) || before[k] !== objects[k]);
+  });
 }

@@ -8,7 +8,7 @@ import { mapLimit } from '../toolkit/pool';
 import type { Reporter } from '../toolkit/reporter';
 import { formatBytes } from '../toolkit/summary';
 import { PHASES } from './classify';
-import { readBuild } from './build-files';
+import { digestBuild, scanBuild } from './build-files';
 import type { Cdn } from './cloudfront';
 import type { StaticSiteInputs } from './inputs';
 import { batchPaths, callerReference, invalidationPaths, urlPath } from './invalidation';
@@ -28,20 +28,34 @@ export interface Deps {
 
 export async function run(inputs: StaticSiteInputs, deps: Deps, reporter: Reporter): Promise<void> {
   const started = Date.now();
-  const files = await readBuild(inputs.sourceDir, inputs, inputs.concurrency);
+  // Every input error about the build is found here, before any client is made.
+  const local = await scanBuild(inputs.sourceDir, inputs);
   const target = `s3://${inputs.bucket}/${inputs.prefix}`;
+  reporter.info(`Build: ${local.length} files, ${formatBytes(local.reduce((n, f) => n + f.size, 0))} in ${inputs.sourceDir}`);
+  const manifestKey = inputs.prefix + MANIFEST_NAME;
+
+  // The files are read and digested while the bucket is listed: neither waits for the other.
+  const remote = async () => {
+    const store = await deps.store();
+    const cdn = inputs.distributionId ? await deps.cdn(inputs.distributionId) : undefined;
+    // The listing says whether a manifest exists (a first deploy makes no GetObject for it); it is
+    // read as soon as a page shows it ('.shipline/' sorts early), while later pages are listed.
+    let manifestRead: Promise<string | undefined> | undefined;
+    const onPage = (keys: readonly string[]) => {
+      if (manifestRead || !keys.includes(manifestKey)) return;
+      manifestRead = store.getText(manifestKey);
+      manifestRead.catch(() => undefined); // awaited below unless the listing fails first
+    };
+    const expected = [manifestKey, ...local.map((f) => inputs.prefix + f.key)];
+    // The distribution is looked up first: a wrong id fails before anything is uploaded.
+    const [domain, stored] = await Promise.all([cdn?.domainName(), store.list(inputs.prefix, { expected, onPage })]);
+    return { store, cdn, domain, stored, manifestText: await manifestRead };
+  };
+  const listed = remote(); // first: the SDK loads and the first page is asked for, then the reading starts
+  const [{ store, cdn, domain, stored, manifestText }, files] = await Promise.all([listed, digestBuild(local)]);
   const contentDigest = createHash('sha256')
     .update(files.map((f) => `${f.key}\n${f.etag}\n${f.signature}`).join('\n'))
     .digest('hex');
-  reporter.info(`Build: ${files.length} files, ${formatBytes(files.reduce((n, f) => n + f.size, 0))} in ${inputs.sourceDir}`);
-
-  const store = await deps.store();
-  const cdn = inputs.distributionId ? await deps.cdn(inputs.distributionId) : undefined;
-  const manifestKey = inputs.prefix + MANIFEST_NAME;
-  // The distribution is looked up first: a wrong id fails before anything is uploaded.
-  const [domain, stored] = await Promise.all([cdn?.domainName(), store.list(inputs.prefix)]);
-  // The listing says whether a manifest exists: a first deploy makes no GetObject for it.
-  const manifestText = stored.has(manifestKey) ? await store.getText(manifestKey) : undefined;
   const previous = parseManifest(manifestText, `s3://${inputs.bucket}/${manifestKey}`);
   const url = domain ? `https://${domain}${urlPath(inputs.prefix).replace(/\/?$/, '/')}` : `https://${inputs.bucket}.s3.amazonaws.com/${inputs.prefix}`;
   const plan = await planDeploy({

@@ -7,6 +7,7 @@ import { open, readFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { awsCall, awsErrorName, awsFailure } from './aws-errors';
 import { MULTIPART_THRESHOLD, PART_SIZE } from './etag';
+import { listSegmented, type PageLister } from './listing';
 import type { Headers } from './classify';
 
 /** One stored object as ListObjectsV2 shows it. */
@@ -17,8 +18,11 @@ export interface StoredObject {
 
 /** What a deploy needs from the bucket; `createS3Store` is the SDK implementation. */
 export interface SiteStore {
-  /** Every object under `prefix`, keyed by full key (ListObjectsV2, 1000 a page). */
-  list(prefix: string): Promise<Map<string, StoredObject>>;
+  /**
+   * Every object under `prefix`, keyed by full key (ListObjectsV2, 1000 a page; see listSegmented
+   * for `expected`, the full keys the deploy expects, and `onPage`).
+   */
+  list(prefix: string, options?: { expected?: readonly string[]; onPage?: (keys: readonly string[]) => void }): Promise<Map<string, StoredObject>>;
   /** The object's body as text, or undefined when there is no such key (NoSuchKey). */
   getText(key: string): Promise<string | undefined>;
   putText(key: string, body: string, contentType: string, cacheControl: string): Promise<void>;
@@ -31,11 +35,12 @@ export interface SiteStore {
 const S3 = 'Amazon S3';
 
 /**
- * The SDK client: region from aws-region or the environment, credentials from the job (OIDC).
+ * The SDK client: region from aws-region or the environment, credentials from the job (OIDC);
+ * `concurrency` requests at once (uploads, listing segments), each on a kept-alive socket.
  * The endpoint is never set here: the SDK reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself;
  * when one is set (LocalStack, MinIO, moto) path-style addressing is used, as those servers expect.
  */
-export async function createS3Store(bucket: string, region: string | undefined): Promise<SiteStore> {
+export async function createS3Store(bucket: string, region: string | undefined, concurrency: number): Promise<SiteStore> {
   const sdk = await import('@aws-sdk/client-s3');
   const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
   const client: S3Client = new sdk.S3Client({
@@ -44,23 +49,34 @@ export async function createS3Store(bucket: string, region: string | undefined):
     // Content-MD5 is sent instead: its digests are the ones the skip decision compares.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // The SDK's agents hold 50 sockets; concurrency may ask for up to 64 (plus a listing or the manifest).
+    requestHandler: { httpAgent: { maxSockets: Math.max(50, concurrency + 2) }, httpsAgent: { maxSockets: Math.max(50, concurrency + 2) } },
   });
   const where = (key: string) => `s3://${bucket}/${key}`;
   return {
-    async list(prefix) {
-      const found = new Map<string, StoredObject>();
-      let token: string | undefined;
-      do {
-        const page = await awsCall(
+    async list(prefix, { expected = [], onPage } = {}) {
+      const page: PageLister<StoredObject> = async ({ startAfter, token }) => {
+        const r = await awsCall(
           S3,
           `ListObjectsV2 s3://${bucket}/${prefix}`,
-          () => client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token })),
+          () =>
+            client.send(
+              new sdk.ListObjectsV2Command({
+                Bucket: bucket,
+                Prefix: prefix || undefined,
+                StartAfter: token ? undefined : startAfter,
+                ContinuationToken: token,
+              }),
+            ),
           'Check the bucket name and that the role may s3:ListBucket on it',
         );
-        for (const o of page.Contents ?? []) if (o.Key) found.set(o.Key, { etag: o.ETag ?? '', size: o.Size ?? 0 });
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
-      return found;
+        const objects = (r.Contents ?? []).flatMap((o) => (o.Key ? [[o.Key, { etag: o.ETag ?? '', size: o.Size ?? 0 }] as const] : []));
+        // A truncated page without a way on would end the listing early: fail rather than miss objects.
+        if (r.IsTruncated && !r.NextContinuationToken)
+          throw awsFailure(S3, `ListObjectsV2 s3://${bucket}/${prefix}`, new Error('IsTruncated without NextContinuationToken'));
+        return { objects, next: r.IsTruncated ? r.NextContinuationToken : undefined };
+      };
+      return listSegmented(page, expected, concurrency, onPage);
     },
     async getText(key) {
       try {

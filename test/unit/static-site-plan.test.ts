@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { localETag, parseETag, sameContent } from '../../src/static-site-deploy/etag';
 import { readBuild } from '../../src/static-site-deploy/build-files';
-import { MANIFEST_FORMAT, nextManifest, parseManifest, type DeployManifest } from '../../src/static-site-deploy/manifest';
+import { MANIFEST_FORMAT, manifestChanged, nextManifest, parseManifest, type DeployManifest } from '../../src/static-site-deploy/manifest';
 import { planDeploy } from '../../src/static-site-deploy/plan';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'static-plan-'));
@@ -22,6 +22,17 @@ describe('ETags', () => {
   it('computes the multipart ETag S3 gives an upload in 8 MiB parts', async () => {
     const parts = [big.subarray(0, 8 * MiB), big.subarray(8 * MiB, 16 * MiB), big.subarray(16 * MiB)].map(md5);
     expect(await localETag(file, big.length)).toBe(`${createHash('md5').update(Buffer.concat(parts)).digest('hex')}-3`);
+  });
+
+  it('digests read at the same time (in turns of the event loop) each get their own file', async () => {
+    const other = Buffer.alloc(12 * MiB, 7);
+    other.write('y', 5 * MiB);
+    const otherFile = path.join(dir, 'other.bin');
+    writeFileSync(otherFile, other);
+    const together = await Promise.all([localETag(file, big.length), localETag(otherFile, other.length), localETag(file, big.length)]);
+    expect(together).toEqual([await localETag(file, big.length), await localETag(otherFile, other.length), await localETag(file, big.length)]);
+    const otherParts = [other.subarray(0, 8 * MiB), other.subarray(8 * MiB)].map(md5);
+    expect(together[1]).toBe(`${createHash('md5').update(Buffer.concat(otherParts)).digest('hex')}-2`);
   });
 
   it('recognises the same bytes uploaded by another tool with 5 MiB parts, and a single-PUT ETag', async () => {
@@ -47,7 +58,7 @@ describe('planDeploy', () => {
   };
 
   it('skips only what has the stored ETag and the recorded headers; orders uploads by phase', async () => {
-    const files = await readBuild(write('p1', { 'index.html': 'a', 'app.3f9a1c.js': 'b', 'logo.png': 'c' }), opts, 4);
+    const files = await readBuild(write('p1', { 'index.html': 'a', 'app.3f9a1c.js': 'b', 'logo.png': 'c' }), opts);
     const js = files.find((f) => f.key === 'app.3f9a1c.js')!;
     const logo = files.find((f) => f.key === 'logo.png')!;
     const stored = new Map([
@@ -69,7 +80,7 @@ describe('planDeploy', () => {
   });
 
   it('deletes what no kept build references, never the manifest', async () => {
-    const files = await readBuild(write('p2', { 'index.html': 'x', 'app.333333a.js': 'y' }), opts, 4);
+    const files = await readBuild(write('p2', { 'index.html': 'x', 'app.333333a.js': 'y' }), opts);
     const stored = new Map(
       ['site/index.html', 'site/app.111111a.js', 'site/app.222222a.js', 'site/app.333333a.js', 'site/.shipline/deploys.json', 'site/stray.txt'].map((k) => [
         k,
@@ -131,5 +142,19 @@ describe('deploy manifest', () => {
       's3://b/.shipline/deploys.json is not a shipline.static-site-deploy/v1 deploy manifest',
     );
     expect(() => parseManifest('not json', 's3://b/m')).toThrow('Restore it or delete the object');
+  });
+
+  it('is written again only when a build, a key or a header signature changed, not for key order or timestamps', () => {
+    const m = (...builds: Record<string, string>[]): DeployManifest => ({
+      format: MANIFEST_FORMAT,
+      builds: builds.map((objects, i) => ({ id: `b${i}`, deployedAt: String(i), objects })),
+    });
+    const before = m({ 'a.js': 's1', 'index.html': 's2' }, { 'old.js': 's1' });
+    expect(manifestChanged(before, m({ 'index.html': 's2', 'a.js': 's1' }, { 'old.js': 's1' }))).toBe(false);
+    expect(manifestChanged(undefined, m({ 'a.js': 's1' }))).toBe(true);
+    expect(manifestChanged(before, m({ 'a.js': 's1', 'index.html': 's3' }, { 'old.js': 's1' }))).toBe(true);
+    expect(manifestChanged(before, m({ 'a.js': 's1', 'index.html': 's2' }))).toBe(true);
+    expect(manifestChanged(before, m({ 'a.js': 's1', toString: 's2' }, { 'old.js': 's1' }))).toBe(true);
+    expect(manifestChanged(before, m({ 'a.js': 's1', 'index.html': 's2', 'b.js': 's1' }, { 'old.js': 's1' }))).toBe(true);
   });
 });
