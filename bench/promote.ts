@@ -20,7 +20,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -222,6 +222,7 @@ async function main(): Promise<void> {
   } finally {
     await devP.stop();
     await dev.stop();
+    rmSync(noAuth, { recursive: true, force: true });
   }
   const head = [
     'image',
