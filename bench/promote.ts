@@ -4,8 +4,13 @@
  * bench/step.ts) beside the skopeo binary, for the same three promotions of images of growing
  * size: same-repository retag, cross-repository (same registry) and cross-registry. Both go
  * through the same counting proxy in front of each real docker-registry, so requests and
- * uploaded bytes are counted the same way. promote-artifact's run() timed in-process (no
- * process start) is an extra column. Not a test: it prints numbers side by side, as ratios.
+ * uploaded bytes are counted the same way. Extra columns: promote-artifact's run() timed
+ * in-process (no process start), and `node -e ""` spawn to exit in the same rounds (the floor
+ * any Node action pays before its first instruction; skopeo, a Go binary, does not). Not a
+ * test: it prints numbers side by side, as ratios.
+ *
+ * The bundle runs as a job's first step would: no NODE_COMPILE_CACHE, nothing warm from an
+ * earlier step (a runner starts every job on a fresh machine).
  *
  *   BENCH_SIZES=10,100,500 (MB, default)   BENCH_LAYERS=5 (layers per image)   BENCH_REPEAT=5
  *
@@ -15,7 +20,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -27,7 +32,7 @@ import { parseInputs } from '../src/promote-artifact/inputs';
 import { run } from '../src/promote-artifact/run';
 import { pushTestImage } from '../test/helpers/images';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry';
-import { median, printTable, timeProcess, timeStep } from './step';
+import { median, node24, printTable, timeProcess, timeStep } from './step';
 
 const execFileP = promisify(execFile);
 const MB = 1024 * 1024;
@@ -116,6 +121,13 @@ async function promoteInProcess(source: string, destination: string): Promise<nu
   return performance.now() - start;
 }
 
+/** `node -e ""` on the runner's Node, spawn to exit: Node's own start and exit. */
+async function bareNode(): Promise<number> {
+  const r = await timeProcess(node24(), ['-e', '']);
+  if (r.exitCode !== 0) throw new Error(`bench: node -e "" failed\n${r.stderr}`);
+  return r.exitMs;
+}
+
 /** skopeo, whole process, spawn to exit. */
 async function skopeo(source: string, destination: string): Promise<number> {
   const r = await timeProcess(
@@ -173,12 +185,14 @@ async function main(): Promise<void> {
         const ours: Measure[] = [];
         const theirs: Measure[] = [];
         const inProcess: Measure[] = [];
+        const bare: number[] = [];
         for (let i = 0; i < repeats; i++) {
           const t = await target();
           const runs = [
             () => measure(t.proxies, () => promoteProcess(source, dest(`promote${i}`, t.host))).then((m) => ours.push(m)),
             () => measure(t.proxies, () => skopeo(source, dest(`skopeo${i}`, t.host))).then((m) => theirs.push(m)),
             () => measure(t.proxies, () => promoteInProcess(source, dest(`inproc${i}`, t.host))).then((m) => inProcess.push(m)),
+            () => bareNode().then((ms) => bare.push(ms)),
           ];
           for (let k = 0; k < runs.length; k++) await runs[(k + i) % runs.length]();
           await t.done();
@@ -191,6 +205,7 @@ async function main(): Promise<void> {
           `${theirsMs.toFixed(0)} ms`,
           ratio(oursMs, theirsMs),
           `${inMs.toFixed(0)} ms`,
+          `${median(bare).toFixed(0)} ms`,
           spread(ours.map((m) => m.requests)),
           spread(theirs.map((m) => m.requests)),
           spread(
@@ -207,6 +222,7 @@ async function main(): Promise<void> {
   } finally {
     await devP.stop();
     await dev.stop();
+    rmSync(noAuth, { recursive: true, force: true });
   }
   const head = [
     'image',
@@ -215,6 +231,7 @@ async function main(): Promise<void> {
     'skopeo (process)',
     'ratio promote/skopeo',
     'promote run() in-process',
+    'node -e "" (process)',
     'promote requests',
     'skopeo requests',
     'promote bytes up',

@@ -823,14 +823,23 @@ takePendingSession) {
         return http.resolve(repo.registry, location).toString();
     };
     await http.retrying(repo.registry, async () => {
+        // The source is opened while the session is: a copy's GET and its POST cost one round trip, not two.
+        const opened = Promise.resolve().then(open);
+        opened.catch(() => undefined); // awaited below, or dropped when the session could not be opened
         let location = takePendingSession();
         if (!location) {
-            const res = await http.once(call('POST', `/v2/${repo.repository}/blobs/uploads/`));
-            location = nextLocation(await expect(res, 202, `starting an upload to ${repo.repository}`), 'starting an upload');
+            try {
+                const res = await http.once(call('POST', `/v2/${repo.repository}/blobs/uploads/`));
+                location = nextLocation(await expect(res, 202, `starting an upload to ${repo.repository}`), 'starting an upload');
+            }
+            catch (e) {
+                void opened.then((source) => source.destroy(), () => undefined);
+                throw e;
+            }
         }
         let ranges;
         try {
-            ranges = new ByteRanges(await open(), (n) => (stats.bytesUploaded += n));
+            ranges = new ByteRanges(await opened, (n) => (stats.bytesUploaded += n));
             const octets = { 'content-type': 'application/octet-stream' };
             if (size <= opts.monolithicMaxBytes) {
                 const body = ranges.take(size);
@@ -973,7 +982,9 @@ class HttpRegistryClient {
         return { mediaType, digest: digest ?? reference, size };
     }
     async getManifest(repo, reference) {
-        const res = await this.http.call(this.manifestCall(repo, 'GET', reference));
+        const call = this.http.call(this.manifestCall(repo, 'GET', reference));
+        (0,registry_digest/* warmUpHashing */.f8)(); // the bytes get hashed when they arrive: load the hashing while they travel
+        const res = await call;
         if (res.status === 404) {
             await drain(res);
             throw new ManifestNotFoundError(repo.registry, repo.repository, reference);

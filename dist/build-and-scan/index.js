@@ -219,17 +219,30 @@ async function mapLimit(items, limit, fn) {
 /* harmony export */   Hy: () => (/* binding */ algorithmOf),
 /* harmony export */   SC: () => (/* binding */ VerifyingStream),
 /* harmony export */   WQ: () => (/* binding */ digestProblem),
+/* harmony export */   f8: () => (/* binding */ warmUpHashing),
 /* harmony export */   h: () => (/* binding */ DigestMismatchError),
 /* harmony export */   ol: () => (/* binding */ digestOf)
 /* harmony export */ });
 /* unused harmony export digestOfStream */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7075);
-/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_1__);
-/** Content digests: hashing bytes and streams, and checking the `algorithm:hex` form. */
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7075);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_0__);
 
-
+/**
+ * node:crypto is loaded on the first hash, not at start-up: it is ~3 ms of compiling Node's
+ * crypto internals, which a client can spend while its first request is on the wire
+ * (`warmUpHashing`) and a run that fails on its inputs never spends.
+ */
+function createHash(algorithm) {
+    return process.getBuiltinModule('node:crypto').createHash(algorithm);
+}
+let warming = false;
+/** Loads node:crypto after the event loop's next poll, i.e. once the requests queued now are sent; once per process. */
+function warmUpHashing() {
+    if (warming)
+        return;
+    warming = true;
+    setImmediate(() => process.getBuiltinModule('node:crypto'));
+}
 const HEX_LENGTH = { sha256: 64, sha512: 128 };
 /** Why `value` is not a usable digest, or undefined when it is one. */
 function digestProblem(value) {
@@ -253,7 +266,7 @@ function algorithmOf(digest) {
     return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
 }
 function digestOf(bytes, algorithm = 'sha256') {
-    return `${algorithm}:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)(algorithm).update(bytes).digest('hex')}`;
+    return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 /** Hashes a stream to its digest and size (consumes it). */
 async function digestOfStream(stream, algorithm = 'sha256') {
@@ -281,7 +294,7 @@ class DigestMismatchError extends Error {
  * content is not `expected` (or not `expectedSize` bytes), so a consumer never takes a
  * corrupt or truncated blob for a good one.
  */
-class VerifyingStream extends node_stream__WEBPACK_IMPORTED_MODULE_1__.Transform {
+class VerifyingStream extends node_stream__WEBPACK_IMPORTED_MODULE_0__.Transform {
     expected;
     expectedSize;
     what;
@@ -294,7 +307,7 @@ class VerifyingStream extends node_stream__WEBPACK_IMPORTED_MODULE_1__.Transform
         this.expectedSize = expectedSize;
         this.what = what;
         this.onBytes = onBytes;
-        this.hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)(algorithmOf(expected));
+        this.hash = createHash(algorithmOf(expected));
     }
     _transform(chunk, _enc, done) {
         this.hash.update(chunk);
@@ -9826,19 +9839,22 @@ function addPath(dir) {
         issueCommand('add-path', dir);
     process.env.PATH = `${dir}${external_node_path_.delimiter}${process.env.PATH}`;
 }
-/** Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). */
+/**
+ * Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). Synchronous file
+ * calls on purpose: the summary is written once, at the end, and node:fs/promises would load
+ * another module and start libuv's thread pool (a few ms) for this one small append.
+ */
 async function appendSummary(markdown) {
     const file = process.env.GITHUB_STEP_SUMMARY;
     if (!file)
         throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.');
-    const { access, appendFile, constants } = process.getBuiltinModule('node:fs/promises');
     try {
-        await access(file, constants.R_OK | constants.W_OK);
+        (0,external_node_fs_.accessSync)(file, external_node_fs_.constants.R_OK | external_node_fs_.constants.W_OK);
     }
     catch {
         throw new Error(`Unable to access summary file: '${file}'. Check if the file has correct read/write permissions.`);
     }
-    await appendFile(file, markdown + external_node_os_.EOL, { encoding: 'utf8' });
+    (0,external_node_fs_.appendFileSync)(file, markdown + external_node_os_.EOL, { encoding: 'utf8' });
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts

@@ -8721,19 +8721,22 @@ function addPath(dir) {
         issueCommand('add-path', dir);
     process.env.PATH = `${dir}${external_node_path_namespaceObject.delimiter}${process.env.PATH}`;
 }
-/** Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). */
+/**
+ * Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). Synchronous file
+ * calls on purpose: the summary is written once, at the end, and node:fs/promises would load
+ * another module and start libuv's thread pool (a few ms) for this one small append.
+ */
 async function appendSummary(markdown) {
     const file = process.env.GITHUB_STEP_SUMMARY;
     if (!file)
         throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.');
-    const { access, appendFile, constants } = process.getBuiltinModule('node:fs/promises');
     try {
-        await access(file, constants.R_OK | constants.W_OK);
+        (0,external_node_fs_namespaceObject.accessSync)(file, external_node_fs_namespaceObject.constants.R_OK | external_node_fs_namespaceObject.constants.W_OK);
     }
     catch {
         throw new Error(`Unable to access summary file: '${file}'. Check if the file has correct read/write permissions.`);
     }
-    await appendFile(file, markdown + external_node_os_namespaceObject.EOL, { encoding: 'utf8' });
+    (0,external_node_fs_namespaceObject.appendFileSync)(file, markdown + external_node_os_namespaceObject.EOL, { encoding: 'utf8' });
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts

@@ -633,19 +633,22 @@ function addPath(dir) {
         issueCommand('add-path', dir);
     process.env.PATH = `${dir}${external_node_path_.delimiter}${process.env.PATH}`;
 }
-/** Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). */
+/**
+ * Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). Synchronous file
+ * calls on purpose: the summary is written once, at the end, and node:fs/promises would load
+ * another module and start libuv's thread pool (a few ms) for this one small append.
+ */
 async function appendSummary(markdown) {
     const file = process.env.GITHUB_STEP_SUMMARY;
     if (!file)
         throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.');
-    const { access, appendFile, constants } = process.getBuiltinModule('node:fs/promises');
     try {
-        await access(file, constants.R_OK | constants.W_OK);
+        (0,external_node_fs_.accessSync)(file, external_node_fs_.constants.R_OK | external_node_fs_.constants.W_OK);
     }
     catch {
         throw new Error(`Unable to access summary file: '${file}'. Check if the file has correct read/write permissions.`);
     }
-    await appendFile(file, markdown + external_node_os_.EOL, { encoding: 'utf8' });
+    (0,external_node_fs_.appendFileSync)(file, markdown + external_node_os_.EOL, { encoding: 'utf8' });
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts
@@ -1156,12 +1159,24 @@ function noCredentials(registry) {
     return new errors/* ServiceError */._7(`registry ${registry}`, 'asks for a login and no credentials were found for it', `Log in first (docker login ${registry}, or docker/login-action) so config.json holds credentials, or set DOCKER_CONFIG`);
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/digest.ts
-/** Content digests: hashing bytes and streams, and checking the `algorithm:hex` form. */
 
-
+/**
+ * node:crypto is loaded on the first hash, not at start-up: it is ~3 ms of compiling Node's
+ * crypto internals, which a client can spend while its first request is on the wire
+ * (`warmUpHashing`) and a run that fails on its inputs never spends.
+ */
+function createHash(algorithm) {
+    return process.getBuiltinModule('node:crypto').createHash(algorithm);
+}
+let warming = false;
+/** Loads node:crypto after the event loop's next poll, i.e. once the requests queued now are sent; once per process. */
+function warmUpHashing() {
+    if (warming)
+        return;
+    warming = true;
+    setImmediate(() => process.getBuiltinModule('node:crypto'));
+}
 const HEX_LENGTH = { sha256: 64, sha512: 128 };
 /** Why `value` is not a usable digest, or undefined when it is one. */
 function digestProblem(value) {
@@ -1185,7 +1200,7 @@ function algorithmOf(digest) {
     return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
 }
 function digestOf(bytes, algorithm = 'sha256') {
-    return `${algorithm}:${(0,external_node_crypto_.createHash)(algorithm).update(bytes).digest('hex')}`;
+    return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 /** Hashes a stream to its digest and size (consumes it). */
 async function digestOfStream(stream, algorithm = 'sha256') {
@@ -1226,7 +1241,7 @@ class VerifyingStream extends external_node_stream_.Transform {
         this.expectedSize = expectedSize;
         this.what = what;
         this.onBytes = onBytes;
-        this.hash = (0,external_node_crypto_.createHash)(algorithmOf(expected));
+        this.hash = createHash(algorithmOf(expected));
     }
     _transform(chunk, _enc, done) {
         this.hash.update(chunk);
@@ -1879,14 +1894,23 @@ takePendingSession) {
         return http.resolve(repo.registry, location).toString();
     };
     await http.retrying(repo.registry, async () => {
+        // The source is opened while the session is: a copy's GET and its POST cost one round trip, not two.
+        const opened = Promise.resolve().then(open);
+        opened.catch(() => undefined); // awaited below, or dropped when the session could not be opened
         let location = takePendingSession();
         if (!location) {
-            const res = await http.once(call('POST', `/v2/${repo.repository}/blobs/uploads/`));
-            location = nextLocation(await expect(res, 202, `starting an upload to ${repo.repository}`), 'starting an upload');
+            try {
+                const res = await http.once(call('POST', `/v2/${repo.repository}/blobs/uploads/`));
+                location = nextLocation(await expect(res, 202, `starting an upload to ${repo.repository}`), 'starting an upload');
+            }
+            catch (e) {
+                void opened.then((source) => source.destroy(), () => undefined);
+                throw e;
+            }
         }
         let ranges;
         try {
-            ranges = new ByteRanges(await open(), (n) => (stats.bytesUploaded += n));
+            ranges = new ByteRanges(await opened, (n) => (stats.bytesUploaded += n));
             const octets = { 'content-type': 'application/octet-stream' };
             if (size <= opts.monolithicMaxBytes) {
                 const body = ranges.take(size);
@@ -2029,7 +2053,9 @@ class HttpRegistryClient {
         return { mediaType, digest: digest ?? reference, size };
     }
     async getManifest(repo, reference) {
-        const res = await this.http.call(this.manifestCall(repo, 'GET', reference));
+        const call = this.http.call(this.manifestCall(repo, 'GET', reference));
+        warmUpHashing(); // the bytes get hashed when they arrive: load the hashing while they travel
+        const res = await call;
         if (res.status === 404) {
             await drain(res);
             throw new ManifestNotFoundError(repo.registry, repo.repository, reference);
@@ -2742,6 +2768,7 @@ rootAbsent = false) {
  */
 
 
+
 /** What each path costs, for logs, the summary and the README. */
 const PATH_COST = {
     noop: 'already holds the digest: 1 HEAD, no write',
@@ -2764,21 +2791,23 @@ function choosePath(source, destination, holdsDigest, isEcrHost) {
 }
 /**
  * Looks at each destination once (HEAD of its tag, or of the digest for digest-only
- * destinations). An immutable tag already holding another digest stops the promotion here,
- * before anything has been written to any destination.
+ * destinations), up to `concurrency` at once. `digest` may still be on its way (a source
+ * given by tag): tag destinations are looked at without waiting for it. An immutable tag
+ * already holding another digest stops the promotion here, before anything has been written
+ * to any destination. Each destination's `lookupRequests` is its one HEAD; token requests and
+ * retries of these concurrent looks count in the step's total only.
  */
 async function buildPlan(client, source, digest, mediaType, destinations, options) {
-    const planned = [];
-    for (const dest of destinations) {
-        const before = client.stats.requests;
-        const held = (await client.headManifest(dest, dest.tag ?? digest))?.digest;
-        if (held !== undefined && held !== digest && options.immutableTags)
-            throw tagConflict(dest, held, digest);
-        const path = choosePath(source, dest, held === digest, options.isEcrHost);
-        const lookupRequests = client.stats.requests - before;
-        planned.push({ ...dest, path, lookupRequests, ...(held !== undefined && held !== digest ? { previousDigest: held } : {}) });
-    }
-    return { source, digest, mediaType, destinations: planned };
+    const held = await pool_mapLimit(destinations, options.concurrency ?? 1, async (dest) => (await client.headManifest(dest, dest.tag ?? (await digest)))?.digest);
+    const wanted = await digest;
+    const planned = destinations.map((dest, i) => {
+        const now = held[i];
+        if (now !== undefined && now !== wanted && options.immutableTags)
+            throw tagConflict(dest, now, wanted);
+        const path = choosePath(source, dest, now === wanted, options.isEcrHost);
+        return { ...dest, path, lookupRequests: 1, ...(now !== undefined && now !== wanted ? { previousDigest: now } : {}) };
+    });
+    return { source, digest: wanted, mediaType: await mediaType, destinations: planned };
 }
 /** How a destination is named in logs and outputs: with its tag, or `@digest` when pushed by digest only. */
 function destinationReference(dest, digest) {
@@ -2849,9 +2878,26 @@ const MAX_DEPTH = 2;
 function referrersTag(digest) {
     return digest.replace(':', '-');
 }
-/** Copies the referrers `to` lacks; returns how many referrer manifests were written. */
-async function syncReferrers(client, from, to, digest, mode, concurrency, depth = 1) {
-    const source = await client.referrers(from, digest);
+/**
+ * `client.referrers(from, digest)`, each digest asked once: every destination needs the same
+ * answer about the source, and the first ask can go out while the plan is still being made.
+ * A failed ask is not kept (the next caller asks again, after the client's own retries).
+ */
+function sourceReferrers(client, from) {
+    const asked = new Map();
+    return (digest) => {
+        let answer = asked.get(digest);
+        if (!answer) {
+            answer = client.referrers(from, digest);
+            asked.set(digest, answer);
+            answer.catch(() => asked.delete(digest));
+        }
+        return answer;
+    };
+}
+/** Copies the referrers `to` lacks; returns how many referrer manifests were written. `sourceOf` defaults to asking `from` each time. */
+async function syncReferrers(client, from, to, digest, mode, concurrency, sourceOf = (d) => client.referrers(from, d), depth = 1) {
+    const source = await sourceOf(digest);
     if (source.descriptors.length === 0)
         return 0;
     const before = await client.referrers(to, digest);
@@ -2865,7 +2911,7 @@ async function syncReferrers(client, from, to, digest, mode, concurrency, depth 
         await indexReferrers(client, from, to, digest, missing, source.via, before);
     if (depth < MAX_DEPTH) {
         for (const d of source.descriptors)
-            written += await syncReferrers(client, from, to, d.digest, mode, concurrency, depth + 1);
+            written += await syncReferrers(client, from, to, d.digest, mode, concurrency, sourceOf, depth + 1);
     }
     return written;
 }
@@ -3035,7 +3081,7 @@ async function executePlan(plan, root, deps, options) {
         // Same-repository paths share the source's referrers already; other repositories get them copied.
         const otherRepo = dest.registry !== plan.source.registry || dest.repository !== plan.source.repository;
         if (options.referrers && otherRepo) {
-            referrersWritten = await syncReferrers(client, plan.source, dest, plan.digest, mode, options.concurrency);
+            referrersWritten = await syncReferrers(client, plan.source, dest, plan.digest, mode, options.concurrency, deps.referrers);
         }
         if (dest.path === 'ecr-retag') {
             if (!deps.ecrRetag)
@@ -3188,27 +3234,52 @@ function signatureTagsSection(s) {
 
 
 
-/** Reads the source once and plans every destination; nothing is written here. */
+
+/**
+ * Reads the source once and plans every destination; nothing is written here. The reads do
+ * not depend on one another, so they go out together rather than one round trip each: the
+ * source manifest, each destination's look, and (when a destination is in another repository)
+ * the signature-tag HEADs and the source's referrers. With a source pinned by digest all of
+ * them start at once; given by tag, what needs the digest waits for the manifest.
+ */
 async function resolveAndPlan(inputs, deps, reporter) {
+    const { client } = deps;
     const source = repositoryOf(inputs.source);
-    const root = await deps.client.getManifest(source, manifestReference(inputs.source));
+    const rootP = client.getManifest(source, manifestReference(inputs.source));
+    const digestP = inputs.source.digest !== undefined ? Promise.resolve(inputs.source.digest) : rootP.then((r) => r.descriptor.digest);
+    const mediaTypeP = rootP.then((r) => r.descriptor.mediaType);
+    const planP = buildPlan(client, source, digestP, mediaTypeP, inputs.destinations, {
+        immutableTags: inputs.immutableTags,
+        isEcrHost: deps.isEcrHost,
+        concurrency: inputs.concurrency,
+    });
+    // cosign's tag-stored signatures and the referrers only need carrying to other repositories
+    const carry = inputs.referrers && inputs.destinations.some((d) => !sameRepository(d, source));
+    const referrers = sourceReferrers(client, source);
+    if (carry && !inputs.dryRun)
+        void digestP.then((d) => referrers(d)).catch(() => undefined); // asked now, awaited by the first destination
+    const rootSigsP = carry ? digestP.then((d) => findSignatureTags(client, source, [d], inputs.concurrency)) : undefined;
+    // The source's answer comes first: a missing source is the error to report, whatever the other reads met.
+    for (const p of [digestP, mediaTypeP, planP, rootSigsP])
+        p?.catch(() => undefined);
+    const root = await rootP;
     const digest = root.descriptor.digest;
     if (inputs.source.digest)
         reporter.info(`Source ${formatReference(inputs.source)}`);
     else
         reporter.info(`Resolved ${formatReference(inputs.source)} to ${digest} once; that digest is what gets promoted`);
-    const plan = await buildPlan(deps.client, source, digest, root.descriptor.mediaType, inputs.destinations, {
-        immutableTags: inputs.immutableTags,
-        isEcrHost: deps.isEcrHost,
-    });
-    // cosign's tag-stored signatures only need carrying to other repositories
-    if (inputs.referrers && inputs.destinations.some((d) => !sameRepository(d, source))) {
-        const subjects = [digest, ...manifestLinks(root, formatReference(inputs.source)).children.map((c) => c.digest)];
-        plan.signatureTags = await findSignatureTags(deps.client, source, subjects, inputs.concurrency);
+    const childSigsP = carry
+        ? findSignatureTags(client, source, manifestLinks(root, formatReference(inputs.source)).children.map((c) => c.digest), inputs.concurrency)
+        : undefined;
+    childSigsP?.catch(() => undefined);
+    const plan = await planP;
+    if (rootSigsP && childSigsP) {
+        const [own, children] = await Promise.all([rootSigsP, childSigsP]);
+        plan.signatureTags = { found: [...own.found, ...children.found], unknown: [...own.unknown, ...children.unknown] };
         for (const u of plan.signatureTags.unknown)
             reporter.warning(`Could not check the source for signature tag ${u.tag} (${u.error}); signatures stored under it may not travel`);
     }
-    return { root, plan };
+    return { root, plan, referrers };
 }
 async function run(inputs, deps, reporter) {
     const { client } = deps;
@@ -3221,7 +3292,7 @@ async function run(inputs, deps, reporter) {
         await reporter.summary(unplannedSummary(inputs.source, (0,errors/* errorLine */.BP)(err)));
         throw err;
     }
-    const { root, plan } = planned;
+    const { root, plan, referrers } = planned;
     const digest = plan.digest;
     reporter.info(formatPlan(plan));
     const children = manifestLinks(root, formatReference(inputs.source)).children.length;
@@ -3246,7 +3317,7 @@ async function run(inputs, deps, reporter) {
         return { plan, outcomes, outputs: await report() };
     }
     try {
-        await executePlan(plan, root, { client, reporter, ecrRetag: deps.ecrRetag, now: deps.now, onOutcome: (o) => outcomes.push(o) }, inputs);
+        await executePlan(plan, root, { client, reporter, ecrRetag: deps.ecrRetag, now: deps.now, referrers, onOutcome: (o) => outcomes.push(o) }, inputs);
     }
     catch (err) {
         await report((0,errors/* errorLine */.BP)(err));

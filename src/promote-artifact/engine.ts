@@ -13,7 +13,7 @@ import type { BlobCounts } from './blobs';
 import { loadImage, type ImageNode } from './image-graph';
 import { writeTree } from './manifests';
 import { destinationReference, tagConflict, type PlannedDestination, type PromotionPlan } from './plan';
-import { syncReferrers } from './referrers';
+import { syncReferrers, type ReferrerLookup } from './referrers';
 import { syncSignatureTags, type SignatureTagOutcome } from './signature-tags';
 import { verifyTag } from './tag-write';
 
@@ -46,6 +46,8 @@ export interface EngineDeps {
   reporter: Reporter;
   ecrRetag?: EcrRetag;
   now?: () => number;
+  /** The source's referrers (run.ts asks for the image's while planning); default: asked per destination. */
+  referrers?: ReferrerLookup;
   /** Told of each destination as it completes (so a failure later still reports the earlier ones). */
   onOutcome?: (outcome: DestinationOutcome) => void;
 }
@@ -73,7 +75,7 @@ export async function executePlan(plan: PromotionPlan, root: ManifestBlob, deps:
     // Same-repository paths share the source's referrers already; other repositories get them copied.
     const otherRepo = dest.registry !== plan.source.registry || dest.repository !== plan.source.repository;
     if (options.referrers && otherRepo) {
-      referrersWritten = await syncReferrers(client, plan.source, dest, plan.digest, mode, options.concurrency);
+      referrersWritten = await syncReferrers(client, plan.source, dest, plan.digest, mode, options.concurrency, deps.referrers);
     }
     if (dest.path === 'ecr-retag') {
       if (!deps.ecrRetag) throw new ServiceError(formatRepository(dest), 'is an ECR repository but no ECR client is configured', 'Set aws-region');

@@ -4,6 +4,7 @@
  * anything is written, tested on its own, and summarised after the run.
  */
 import { ServiceError } from '../toolkit/errors';
+import { mapLimit } from '../toolkit/pool';
 import { formatReference, sameRepository } from '../toolkit/registry/reference';
 import type { RegistryClient, RepositoryRef } from '../toolkit/registry/types';
 import type { Destination } from './inputs';
@@ -25,7 +26,7 @@ export const SHARED_COST = 'all destinations share one GET of the source manifes
 
 export interface PlannedDestination extends Destination {
   path: PromotionPath;
-  /** Registry requests the plan spent looking at this destination (its HEAD, plus any token request). */
+  /** Registry requests the plan spent looking at this destination: its HEAD. */
   lookupRequests: number;
   /** The digest the destination tag held before, when it held another one (the tag is moved). */
   previousDigest?: string;
@@ -51,31 +52,35 @@ export function choosePath(source: RepositoryRef, destination: RepositoryRef, ho
 export interface PlanOptions {
   immutableTags: boolean;
   isEcrHost: (host: string) => boolean;
+  /** Destinations looked at once. Default 1 (one after the other). */
+  concurrency?: number;
 }
 
 /**
  * Looks at each destination once (HEAD of its tag, or of the digest for digest-only
- * destinations). An immutable tag already holding another digest stops the promotion here,
- * before anything has been written to any destination.
+ * destinations), up to `concurrency` at once. `digest` may still be on its way (a source
+ * given by tag): tag destinations are looked at without waiting for it. An immutable tag
+ * already holding another digest stops the promotion here, before anything has been written
+ * to any destination. Each destination's `lookupRequests` is its one HEAD; token requests and
+ * retries of these concurrent looks count in the step's total only.
  */
 export async function buildPlan(
   client: RegistryClient,
   source: RepositoryRef,
-  digest: string,
-  mediaType: string,
+  digest: string | Promise<string>,
+  mediaType: string | Promise<string>,
   destinations: readonly Destination[],
   options: PlanOptions,
 ): Promise<PromotionPlan> {
-  const planned: PlannedDestination[] = [];
-  for (const dest of destinations) {
-    const before = client.stats.requests;
-    const held = (await client.headManifest(dest, dest.tag ?? digest))?.digest;
-    if (held !== undefined && held !== digest && options.immutableTags) throw tagConflict(dest, held, digest);
-    const path = choosePath(source, dest, held === digest, options.isEcrHost);
-    const lookupRequests = client.stats.requests - before;
-    planned.push({ ...dest, path, lookupRequests, ...(held !== undefined && held !== digest ? { previousDigest: held } : {}) });
-  }
-  return { source, digest, mediaType, destinations: planned };
+  const held = await mapLimit(destinations, options.concurrency ?? 1, async (dest) => (await client.headManifest(dest, dest.tag ?? (await digest)))?.digest);
+  const wanted = await digest;
+  const planned = destinations.map((dest, i): PlannedDestination => {
+    const now = held[i];
+    if (now !== undefined && now !== wanted && options.immutableTags) throw tagConflict(dest, now, wanted);
+    const path = choosePath(source, dest, now === wanted, options.isEcrHost);
+    return { ...dest, path, lookupRequests: 1, ...(now !== undefined && now !== wanted ? { previousDigest: now } : {}) };
+  });
+  return { source, digest: wanted, mediaType: await mediaType, destinations: planned };
 }
 
 /** How a destination is named in logs and outputs: with its tag, or `@digest` when pushed by digest only. */

@@ -19,7 +19,30 @@ export function referrersTag(digest: string): string {
   return digest.replace(':', '-');
 }
 
-/** Copies the referrers `to` lacks; returns how many referrer manifests were written. */
+export type ReferrerList = Awaited<ReturnType<RegistryClient['referrers']>>;
+
+/** The referrers of a digest in one repository. */
+export type ReferrerLookup = (digest: string) => Promise<ReferrerList>;
+
+/**
+ * `client.referrers(from, digest)`, each digest asked once: every destination needs the same
+ * answer about the source, and the first ask can go out while the plan is still being made.
+ * A failed ask is not kept (the next caller asks again, after the client's own retries).
+ */
+export function sourceReferrers(client: RegistryClient, from: RepositoryRef): ReferrerLookup {
+  const asked = new Map<string, Promise<ReferrerList>>();
+  return (digest) => {
+    let answer = asked.get(digest);
+    if (!answer) {
+      answer = client.referrers(from, digest);
+      asked.set(digest, answer);
+      answer.catch(() => asked.delete(digest));
+    }
+    return answer;
+  };
+}
+
+/** Copies the referrers `to` lacks; returns how many referrer manifests were written. `sourceOf` defaults to asking `from` each time. */
 export async function syncReferrers(
   client: RegistryClient,
   from: RepositoryRef,
@@ -27,9 +50,10 @@ export async function syncReferrers(
   digest: string,
   mode: BlobMode,
   concurrency: number,
+  sourceOf: ReferrerLookup = (d) => client.referrers(from, d),
   depth = 1,
 ): Promise<number> {
-  const source = await client.referrers(from, digest);
+  const source = await sourceOf(digest);
   if (source.descriptors.length === 0) return 0;
   const before = await client.referrers(to, digest);
   const missing = source.descriptors.filter((d) => !holds(before.descriptors, d));
@@ -40,7 +64,7 @@ export async function syncReferrers(
   }
   if (missing.length > 0) await indexReferrers(client, from, to, digest, missing, source.via, before);
   if (depth < MAX_DEPTH) {
-    for (const d of source.descriptors) written += await syncReferrers(client, from, to, d.digest, mode, concurrency, depth + 1);
+    for (const d of source.descriptors) written += await syncReferrers(client, from, to, d.digest, mode, concurrency, sourceOf, depth + 1);
   }
   return written;
 }

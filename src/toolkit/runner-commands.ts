@@ -7,7 +7,7 @@
  * (`npm run bench:startup`). Protocol:
  * https://docs.github.com/actions/reference/workflows-and-actions/workflow-commands
  */
-import { appendFileSync, existsSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync } from 'node:fs';
 import { EOL } from 'node:os';
 import { delimiter as PATH_DELIMITER } from 'node:path';
 
@@ -98,15 +98,18 @@ export function addPath(dir: string): void {
   process.env.PATH = `${dir}${PATH_DELIMITER}${process.env.PATH}`;
 }
 
-/** Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). */
+/**
+ * Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). Synchronous file
+ * calls on purpose: the summary is written once, at the end, and node:fs/promises would load
+ * another module and start libuv's thread pool (a few ms) for this one small append.
+ */
 export async function appendSummary(markdown: string): Promise<void> {
   const file = process.env.GITHUB_STEP_SUMMARY;
   if (!file) throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.');
-  const { access, appendFile, constants } = process.getBuiltinModule('node:fs/promises');
   try {
-    await access(file, constants.R_OK | constants.W_OK);
+    accessSync(file, constants.R_OK | constants.W_OK);
   } catch {
     throw new Error(`Unable to access summary file: '${file}'. Check if the file has correct read/write permissions.`);
   }
-  await appendFile(file, markdown + EOL, { encoding: 'utf8' });
+  appendFileSync(file, markdown + EOL, { encoding: 'utf8' });
 }

@@ -159,6 +159,54 @@ it('checks a manifest PUT with a HEAD when the registry does not say what it sto
   expect(seen).toEqual(['PUT', 'HEAD']);
 });
 
+describe('blob upload', () => {
+  const BLOB = Buffer.from('layer bytes '.repeat(100));
+  const repo = { registry: 'up.example.com', repository: 'o/app' };
+
+  /** A registry that answers the session POST one event-loop turn later with `postStatus`, and stores a PUT body. */
+  function uploadRegistry(postStatus: number) {
+    const events: string[] = [];
+    const transport: Transport = {
+      close: () => undefined,
+      send: async (req) => {
+        if (req.method === 'POST') {
+          events.push('POST sent');
+          await new Promise((r) => setImmediate(r));
+          events.push('POST answered');
+          return fakeResponse(req, postStatus, postStatus === 202 ? { location: '/v2/o/app/blobs/uploads/s1' } : {});
+        }
+        const chunks: Buffer[] = [];
+        for await (const c of req.body as Readable) chunks.push(c as Buffer);
+        events.push(`${req.method} ${Buffer.concat(chunks).length} bytes`);
+        return fakeResponse(req, 201, { 'docker-content-digest': digestOf(BLOB) });
+      },
+    };
+    return { transport, events };
+  }
+
+  it('opens the blob source while the session is being opened: the GET and the POST share one round trip', async () => {
+    const { transport, events } = uploadRegistry(202);
+    const client = createRegistryClient({ reporter: new MemoryReporter(), transport });
+    await client.putBlob(repo, digestOf(BLOB), BLOB.length, () => {
+      events.push('source opened');
+      return Readable.from([BLOB]);
+    });
+    expect(events.indexOf('source opened')).toBeLessThan(events.indexOf('POST answered'));
+    expect(events.filter((e) => e !== 'source opened')).toEqual(['POST sent', 'POST answered', `PUT ${BLOB.length} bytes`]);
+    expect(client.stats).toMatchObject({ requests: 2, bytesUploaded: BLOB.length });
+  });
+
+  it('closes the opened source when the registry refuses the session, and says what it answered', async () => {
+    const { transport, events } = uploadRegistry(403);
+    const client = createRegistryClient({ reporter: new MemoryReporter(), transport });
+    const source = Readable.from([BLOB]);
+    await expect(client.putBlob(repo, digestOf(BLOB), BLOB.length, () => source)).rejects.toThrow('answered 403');
+    await new Promise((r) => setImmediate(r));
+    expect(source.destroyed).toBe(true);
+    expect(events).toEqual(['POST sent', 'POST answered']);
+  });
+});
+
 /** A transport answer shaped as the real node:http transport hands it over. */
 function fakeResponse(req: HttpRequest, status: number, headers: Record<string, string>, body: Buffer = Buffer.alloc(0)): HttpResponse {
   return { status, statusText: String(status), headers, body: Readable.from([body]) as unknown as IncomingMessage, url: req.url };

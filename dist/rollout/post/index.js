@@ -9161,19 +9161,22 @@ function addPath(dir) {
         issueCommand('add-path', dir);
     process.env.PATH = `${dir}${external_node_path_.delimiter}${process.env.PATH}`;
 }
-/** Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). */
+/**
+ * Appends markdown and a newline to the job summary (GITHUB_STEP_SUMMARY). Synchronous file
+ * calls on purpose: the summary is written once, at the end, and node:fs/promises would load
+ * another module and start libuv's thread pool (a few ms) for this one small append.
+ */
 async function appendSummary(markdown) {
     const file = process.env.GITHUB_STEP_SUMMARY;
     if (!file)
         throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.');
-    const { access, appendFile, constants } = process.getBuiltinModule('node:fs/promises');
     try {
-        await access(file, constants.R_OK | constants.W_OK);
+        (0,external_node_fs_.accessSync)(file, external_node_fs_.constants.R_OK | external_node_fs_.constants.W_OK);
     }
     catch {
         throw new Error(`Unable to access summary file: '${file}'. Check if the file has correct read/write permissions.`);
     }
-    await appendFile(file, markdown + external_node_os_.EOL, { encoding: 'utf8' });
+    (0,external_node_fs_.appendFileSync)(file, markdown + external_node_os_.EOL, { encoding: 'utf8' });
 }
 
 ;// CONCATENATED MODULE: ./src/toolkit/mask.ts
@@ -9736,14 +9739,26 @@ function parseAwsRegion(name, value, fix = 'Give a region code such as eu-west-1
     return value;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/toolkit/registry/digest.ts
-/** Content digests: hashing bytes and streams, and checking the `algorithm:hex` form. */
 
-
+/**
+ * node:crypto is loaded on the first hash, not at start-up: it is ~3 ms of compiling Node's
+ * crypto internals, which a client can spend while its first request is on the wire
+ * (`warmUpHashing`) and a run that fails on its inputs never spends.
+ */
+function createHash(algorithm) {
+    return process.getBuiltinModule('node:crypto').createHash(algorithm);
+}
+let warming = false;
+/** Loads node:crypto after the event loop's next poll, i.e. once the requests queued now are sent; once per process. */
+function warmUpHashing() {
+    if (warming)
+        return;
+    warming = true;
+    setImmediate(() => process.getBuiltinModule('node:crypto'));
+}
 const HEX_LENGTH = { sha256: 64, sha512: 128 };
 /** Why `value` is not a usable digest, or undefined when it is one. */
 function digestProblem(value) {
@@ -9808,7 +9823,7 @@ class VerifyingStream extends external_node_stream_.Transform {
         this.expectedSize = expectedSize;
         this.what = what;
         this.onBytes = onBytes;
-        this.hash = (0,external_node_crypto_.createHash)(algorithmOf(expected));
+        this.hash = createHash(algorithmOf(expected));
     }
     _transform(chunk, _enc, done) {
         this.hash.update(chunk);
@@ -10878,6 +10893,8 @@ function buildDeploymentConfiguration(current, strategy, native) {
     return { configuration: config, changes };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/ecs-deploy/codedeploy.ts

@@ -11,7 +11,7 @@ import type { Reporter } from '../reporter';
 import type { RetryPolicy } from '../retry';
 import { RegistryAuth } from './auth';
 import { repositoryScope } from './challenge';
-import { algorithmOf, digestOf, isDigest, VerifyingStream } from './digest';
+import { algorithmOf, digestOf, isDigest, VerifyingStream, warmUpHashing } from './digest';
 import { credentialsFromConfig, dockerConfigDir, loadDockerConfig, type DockerConfig, type RegistryCredentials } from './docker-config';
 import { isEcrHost, type EcrCredentialProvider } from './ecr-host';
 import { maskOnce } from './mask-once';
@@ -103,7 +103,9 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async getManifest(repo: RepositoryRef, reference: string): Promise<ManifestBlob> {
-    const res = await this.http.call(this.manifestCall(repo, 'GET', reference));
+    const call = this.http.call(this.manifestCall(repo, 'GET', reference));
+    warmUpHashing(); // the bytes get hashed when they arrive: load the hashing while they travel
+    const res = await call;
     if (res.status === 404) {
       await drain(res);
       throw new ManifestNotFoundError(repo.registry, repo.repository, reference);

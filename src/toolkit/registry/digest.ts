@@ -1,6 +1,24 @@
 /** Content digests: hashing bytes and streams, and checking the `algorithm:hex` form. */
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+
+/**
+ * node:crypto is loaded on the first hash, not at start-up: it is ~3 ms of compiling Node's
+ * crypto internals, which a client can spend while its first request is on the wire
+ * (`warmUpHashing`) and a run that fails on its inputs never spends.
+ */
+function createHash(algorithm: string): Hash {
+  return process.getBuiltinModule('node:crypto').createHash(algorithm);
+}
+
+let warming = false;
+
+/** Loads node:crypto after the event loop's next poll, i.e. once the requests queued now are sent; once per process. */
+export function warmUpHashing(): void {
+  if (warming) return;
+  warming = true;
+  setImmediate(() => process.getBuiltinModule('node:crypto'));
+}
 
 const HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
 
