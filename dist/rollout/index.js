@@ -15976,12 +15976,18 @@ function ecsDeployer(ctx, inputs, plan) {
                     await answer('rollback');
                 }
                 catch (e) {
-                    // the hook may have timed out (ECS then rolled back by itself): only that ending is an abort
-                    const o = await waitForPauseOrEnd(ctx, arn, { ...wait, answeredHookIds: answered });
-                    if (o.result !== 'rolled-back')
+                    // The hook no longer awaits an answer: it timed out (ECS then rolled back by itself), or
+                    // someone else answered it CONTINUE (the console) and ECS moved on to its next pause.
+                    const o = await waitForPauseOrEnd(ctx, arn, { ...wait, answeredHookIds: [...answered, hook] });
+                    if (o.result === 'rolled-back') {
+                        log(`abort: ECS had already rolled ${arn} back (hook ${hook} no longer awaited an answer)`);
+                        return;
+                    }
+                    if (o.result !== 'paused' || !o.hookId)
                         throw e;
-                    log(`abort: ECS had already rolled ${arn} back (hook ${hook} no longer awaited an answer)`);
-                    return;
+                    log(`abort: hook ${hook} was answered elsewhere; ECS paused again at ${o.pausedStage ?? 'no stage'} (hook ${o.hookId})`);
+                    hookId = o.hookId;
+                    await answer('rollback');
                 }
                 const o = await waitForPauseOrEnd(ctx, arn, { ...wait, stopAtPause: false });
                 if (o.result !== 'rolled-back')

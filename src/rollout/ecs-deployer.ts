@@ -17,8 +17,9 @@
  *
  * Every PAUSE hook has timeoutConfiguration { timeoutInMinutes: plan.hookTimeoutMinutes, action
  * ROLLBACK }: a hook nobody answers in time (the runner died) is rolled back by ECS itself.
- * Abort answers a waiting hook ROLLBACK, or stops the deployment in flight with rollback
- * (StopServiceDeployment), and waits until ECS reports it rolled back.
+ * Abort answers a waiting hook ROLLBACK (the next pause ECS reaches when that hook was answered
+ * elsewhere), or stops the deployment in flight with rollback (StopServiceDeployment), and waits
+ * until ECS reports it rolled back.
  */
 import type { DeploymentLifecycleHookStage } from '@aws-sdk/client-ecs';
 import {
@@ -160,11 +161,17 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
         try {
           await answer('rollback');
         } catch (e) {
-          // the hook may have timed out (ECS then rolled back by itself): only that ending is an abort
-          const o = await waitForPauseOrEnd(ctx, arn, { ...wait, answeredHookIds: answered });
-          if (o.result !== 'rolled-back') throw e;
-          log(`abort: ECS had already rolled ${arn} back (hook ${hook} no longer awaited an answer)`);
-          return;
+          // The hook no longer awaits an answer: it timed out (ECS then rolled back by itself), or
+          // someone else answered it CONTINUE (the console) and ECS moved on to its next pause.
+          const o = await waitForPauseOrEnd(ctx, arn, { ...wait, answeredHookIds: [...answered, hook] });
+          if (o.result === 'rolled-back') {
+            log(`abort: ECS had already rolled ${arn} back (hook ${hook} no longer awaited an answer)`);
+            return;
+          }
+          if (o.result !== 'paused' || !o.hookId) throw e;
+          log(`abort: hook ${hook} was answered elsewhere; ECS paused again at ${o.pausedStage ?? 'no stage'} (hook ${o.hookId})`);
+          hookId = o.hookId;
+          await answer('rollback');
         }
         const o = await waitForPauseOrEnd(ctx, arn, { ...wait, stopAtPause: false });
         if (o.result !== 'rolled-back') throw new ServiceError('Amazon ECS', `ROLLBACK answered, but the deployment ended ${o.result}`);

@@ -101,6 +101,25 @@ describe('ECS deployer', () => {
     expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(oldTd);
   });
 
+  it('a pause someone else answered CONTINUE (the console): the abort answers ROLLBACK to the pause ECS moved on to', async () => {
+    const { deployer, reporter, oldTd } = await open(20, '- setWeight: 10\n- setWeight: 100', 60);
+    expect(await deployer.setWeight(10)).toEqual({ weight: 10 });
+    const d = double.ecs.deployments.at(-1)!;
+    const held = d.hooks.find((h) => h.status === 'AWAITING_ACTION')!;
+    double.ecs.continueDeployment(d.arn, held.hookId, 'CONTINUE'); // ECS shifts all traffic and pauses at POST
+    await expect(deployer.setWeight(100)).rejects.toThrow('ContinueServiceDeployment failed');
+    await deployer.abort(STATE);
+    expect(double.callsOf('ContinueServiceDeployment').map((c) => [c.body.hookId === held.hookId, c.body.action])).toEqual([
+      [false, 'CONTINUE'],
+      [true, 'CONTINUE'],
+      [true, 'ROLLBACK'],
+      [false, 'ROLLBACK'],
+    ]);
+    expect(reporter.lines.join('\n')).toContain('answered ROLLBACK');
+    expect(double.ecs.deployments.at(-1)?.plan[d.step].status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(oldTd);
+  });
+
   it('when ECS rolls back by itself (a deployment alarm) the abort finds it rolled back and stops nothing', async () => {
     const { deployer, reporter, oldTd } = await open(20, '- setWeight: 10\n- setWeight: 100', 60);
     double.setScenario('alarm');
