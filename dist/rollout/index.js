@@ -10836,15 +10836,15 @@ async function rollbackTarget(ctx) {
         return { inFlight: inFlight.serviceDeploymentArn };
     const last = deployments.find((d) => d.status === 'SUCCESSFUL');
     if (!last?.serviceDeploymentArn)
-        throw new errors_ServiceError('Amazon ECS', `service '${ctx.service}' has no successful deployment to roll back`, 'Deploy a known task definition instead');
+        throw new ServiceError('Amazon ECS', `service '${ctx.service}' has no successful deployment to roll back`, 'Deploy a known task definition instead');
     const detail = await call('DescribeServiceDeployments', () => ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [last.serviceDeploymentArn ?? ''] }));
     const source = detail.serviceDeployments?.[0]?.sourceServiceRevisions?.[0]?.arn;
     if (!source)
-        throw new errors_ServiceError('Amazon ECS', `the latest successful deployment of '${ctx.service}' names no previous service revision`, 'Deploy the previous task definition explicitly');
+        throw new ServiceError('Amazon ECS', `the latest successful deployment of '${ctx.service}' names no previous service revision`, 'Deploy the previous task definition explicitly');
     const revs = await call('DescribeServiceRevisions', () => ctx.ecs.describeServiceRevisions({ serviceRevisionArns: [source] }));
     const td = revs.serviceRevisions?.[0]?.taskDefinition;
     if (!td)
-        throw new errors_ServiceError('Amazon ECS', `service revision ${source} names no task definition`);
+        throw new ServiceError('Amazon ECS', `service revision ${source} names no task definition`);
     return { taskDefinitionArn: td, from: last.serviceDeploymentArn };
 }
 
@@ -15873,7 +15873,7 @@ function codeDeployDeployer(ctx, cd, inputs, remember = () => undefined) {
 
 const PRE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
 const POST = 'POST_PRODUCTION_TRAFFIC_SHIFT';
-function ecsDeployer(ctx, inputs, plan) {
+function ecsDeployer(ctx, inputs, plan, remember = () => undefined) {
     let arn;
     let hookId;
     const answered = [];
@@ -15893,6 +15893,8 @@ function ecsDeployer(ctx, inputs, plan) {
         ];
         const started = await startDeployment(ctx, { taskDefinitionArn: registeredArn, deploymentConfiguration: configuration });
         arn = started.serviceDeploymentArn;
+        if (arn)
+            remember(arn);
         log(`ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')}, each rolled back by ECS after ${plan.hookTimeoutMinutes} min unanswered)`);
     }
     /** Waits for the next PAUSE hook; anything but paused (rolled back, failed, timed out) is an error. */
@@ -15969,7 +15971,7 @@ function ecsDeployer(ctx, inputs, plan) {
                 throw new errors_ServiceError('Amazon ECS', `the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
             return { taskDefinitionArn };
         },
-        async abort() {
+        async abort(state) {
             if (arn && hookId) {
                 const hook = hookId;
                 try {
@@ -15995,18 +15997,22 @@ function ecsDeployer(ctx, inputs, plan) {
                 log(`abort: PAUSE hook answered ROLLBACK; ECS rolled ${arn} back`);
                 return;
             }
-            if (arn && (await rolledBackByEcs(arn)))
-                return;
-            // after a restart (post step) the ARN is found again: the deployment in flight, if any
-            const target = arn ? { inFlight: arn } : await rollbackTarget(ctx);
-            if (!('inFlight' in target)) {
-                log('abort: no service deployment in flight; the service runs what it ran');
+            // after a restart (post step) the ARN comes from the saved state: only this rollout's own
+            // deployment is stopped, never one someone else started on the same service
+            const own = arn ?? state.ecsServiceDeploymentArn;
+            if (!own) {
+                log('abort: this rollout started no ECS service deployment (none recorded); nothing to stop');
                 return;
             }
-            const o = await rollback(ctx, target.inFlight, wait);
+            if (await rolledBackByEcs(own))
+                return;
+            const status = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [own] })).serviceDeployments?.[0]?.status;
+            if (status === 'SUCCESSFUL')
+                throw new errors_ServiceError('Amazon ECS', `${own} had already completed (SUCCESSFUL): the new task definition serves all traffic, so there is nothing in flight to stop`, 'Roll back with ecs-deploy action: rollback if the new version must go');
+            const o = await rollback(ctx, own, wait);
             if (o.result !== 'rolled-back')
-                throw new errors_ServiceError('Amazon ECS', `stopping ${target.inFlight} with rollback ended ${o.result}`);
-            log(`abort: ${target.inFlight} stopped with rollback; ECS rolled it back`);
+                throw new errors_ServiceError('Amazon ECS', `stopping ${own} with rollback ended ${o.result}`);
+            log(`abort: ${own} stopped with rollback; ECS rolled it back`);
         },
     };
 }
@@ -16377,7 +16383,7 @@ async function openDeployer(inputs, deps, reporter) {
         const tracked = trackDeployerState(deps.state);
         const deployer = e.codedeploy
             ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e, (id) => tracked.remember({ codeDeployDeploymentId: id }))
-            : ecsDeployer(ctx, e, { kind: inputs.kind, hookTimeoutMinutes: pauseHookTimeoutMinutes(inputs) });
+            : ecsDeployer(ctx, e, { kind: inputs.kind, hookTimeoutMinutes: pauseHookTimeoutMinutes(inputs) }, (arn) => tracked.remember({ ecsServiceDeploymentArn: arn }));
         return {
             deployer,
             state: tracked.store,

@@ -26,7 +26,6 @@ import {
   buildDeploymentConfiguration,
   continueDeployment,
   rollback,
-  rollbackTarget,
   startDeployment,
   waitForPauseOrEnd,
   type EcsContext,
@@ -43,10 +42,13 @@ export interface EcsRolloutPlan {
   hookTimeoutMinutes: number;
 }
 
+/** Hands the service deployment ARN to the saved rollout state as soon as ECS returns it (the post step's abort needs it). */
+export type RememberDeployment = (serviceDeploymentArn: string) => void;
+
 const PRE = 'PRE_PRODUCTION_TRAFFIC_SHIFT';
 const POST = 'POST_PRODUCTION_TRAFFIC_SHIFT';
 
-export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsRolloutPlan): Deployer {
+export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsRolloutPlan, remember: RememberDeployment = () => undefined): Deployer {
   let arn: string | undefined;
   let hookId: string | undefined;
   const answered: string[] = [];
@@ -67,6 +69,7 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
     ];
     const started = await startDeployment(ctx, { taskDefinitionArn: registeredArn, deploymentConfiguration: configuration });
     arn = started.serviceDeploymentArn;
+    if (arn) remember(arn);
     log(
       `ECS ${strategy} service deployment ${arn} of ${registeredArn} (PAUSE hooks at ${stages.join(', ')}, each rolled back by ECS after ${plan.hookTimeoutMinutes} min unanswered)`,
     );
@@ -155,7 +158,7 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
         throw new ServiceError('Amazon ECS', `the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
       return { taskDefinitionArn };
     },
-    async abort() {
+    async abort(state) {
       if (arn && hookId) {
         const hook = hookId;
         try {
@@ -178,16 +181,24 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
         log(`abort: PAUSE hook answered ROLLBACK; ECS rolled ${arn} back`);
         return;
       }
-      if (arn && (await rolledBackByEcs(arn))) return;
-      // after a restart (post step) the ARN is found again: the deployment in flight, if any
-      const target = arn ? { inFlight: arn } : await rollbackTarget(ctx);
-      if (!('inFlight' in target)) {
-        log('abort: no service deployment in flight; the service runs what it ran');
+      // after a restart (post step) the ARN comes from the saved state: only this rollout's own
+      // deployment is stopped, never one someone else started on the same service
+      const own = arn ?? state.ecsServiceDeploymentArn;
+      if (!own) {
+        log('abort: this rollout started no ECS service deployment (none recorded); nothing to stop');
         return;
       }
-      const o = await rollback(ctx, target.inFlight, wait);
-      if (o.result !== 'rolled-back') throw new ServiceError('Amazon ECS', `stopping ${target.inFlight} with rollback ended ${o.result}`);
-      log(`abort: ${target.inFlight} stopped with rollback; ECS rolled it back`);
+      if (await rolledBackByEcs(own)) return;
+      const status = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [own] })).serviceDeployments?.[0]?.status;
+      if (status === 'SUCCESSFUL')
+        throw new ServiceError(
+          'Amazon ECS',
+          `${own} had already completed (SUCCESSFUL): the new task definition serves all traffic, so there is nothing in flight to stop`,
+          'Roll back with ecs-deploy action: rollback if the new version must go',
+        );
+      const o = await rollback(ctx, own, wait);
+      if (o.result !== 'rolled-back') throw new ServiceError('Amazon ECS', `stopping ${own} with rollback ended ${o.result}`);
+      log(`abort: ${own} stopped with rollback; ECS rolled it back`);
     },
   };
 }

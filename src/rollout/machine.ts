@@ -47,6 +47,8 @@ export interface RolloutState {
   switched: boolean;
   /** CodeDeploy: the deployment started, saved before waiting at Ready so post can stop it. */
   codeDeployDeploymentId?: string;
+  /** ECS native: the service deployment started, saved as soon as UpdateService returns it so post stops only that one. */
+  ecsServiceDeploymentArn?: string;
 }
 
 export interface SetWeightResult {

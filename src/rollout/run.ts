@@ -97,7 +97,9 @@ export async function openDeployer(inputs: RolloutInputs, deps: RolloutDeps, rep
       ? codeDeployDeployer(ctx, { codedeploy: await deps.loadCodeDeploy(e.awsRegion), clock: deps.ecsClock, reporter }, e, (id) =>
           tracked.remember({ codeDeployDeploymentId: id }),
         )
-      : ecsDeployer(ctx, e, { kind: inputs.kind, hookTimeoutMinutes: pauseHookTimeoutMinutes(inputs) });
+      : ecsDeployer(ctx, e, { kind: inputs.kind, hookTimeoutMinutes: pauseHookTimeoutMinutes(inputs) }, (arn) =>
+          tracked.remember({ ecsServiceDeploymentArn: arn }),
+        );
     return {
       deployer,
       state: tracked.store,

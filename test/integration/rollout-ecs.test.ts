@@ -219,11 +219,13 @@ describe('rollout (ecs) from the committed bundle', () => {
     expect(serviceTd(d)).toBe(NEW_TD);
   });
 
-  it('a killed main leaves the canary at 10 %; the post step finds the deployment in flight and rolls it back', async () => {
+  it('a killed main leaves the canary at 10 %; the post step stops the service deployment main saved and rolls it back', async () => {
     const { double: d, main, post } = await cases.killed;
     expect(main.killed).toBe(true);
-    expect(JSON.parse(main.state.rollout)).toMatchObject({ phase: 'progressing', weight: 10 });
+    const started = d.ecs.deployments.at(-1)?.arn;
+    expect(JSON.parse(main.state.rollout)).toMatchObject({ phase: 'progressing', weight: 10, ecsServiceDeploymentArn: started });
     expect(post?.exitCode).toBe(0);
+    expect(d.callsOf('StopServiceDeployment').map((c) => c.body.serviceDeploymentArn)).toEqual([started]);
     // main answered the pause before the first shift; post stops the deployment paused at 10 %
     expect(writes(d)).toEqual(['RegisterTaskDefinition', 'UpdateService', 'ContinueServiceDeployment', 'StopServiceDeployment']);
     expect(serviceTd(d)).toBe(OLD_TD);

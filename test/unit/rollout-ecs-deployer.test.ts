@@ -37,6 +37,8 @@ const STATE: RolloutState = { v: 1, kind: 'canary', phase: 'aborting', step: 2, 
 
 let double: EcsDouble;
 let client: Ecs.ECSClient;
+let api: EcsApi;
+const CLOCK = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 afterEach(async () => {
   client?.destroy();
   await double?.stop();
@@ -48,7 +50,7 @@ async function open(minuteMs: number, steps: string, hookTimeoutMinutes: number)
   double.seedService({});
   client = new Ecs.ECSClient({ region: 'us-east-1', endpoint: double.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   const send = (C: new (i: never) => unknown) => (i: unknown) => client.send(new C(i as never) as never);
-  const ecs = {
+  api = {
     describeServices: send(Ecs.DescribeServicesCommand),
     describeTaskDefinition: send(Ecs.DescribeTaskDefinitionCommand),
     registerTaskDefinition: send(Ecs.RegisterTaskDefinitionCommand),
@@ -65,9 +67,25 @@ async function open(minuteMs: number, steps: string, hookTimeoutMinutes: number)
   const inputs = ecsInputs(steps);
   if (inputs.deploy.target !== 'ecs') throw new Error('target ecs expected');
   const reporter = new MemoryReporter();
-  const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-  const deployer = ecsDeployer({ ecs, clock, reporter, cluster: 'default', service: 'web' }, inputs.deploy.ecs, { kind: 'canary', hookTimeoutMinutes });
+  const deployer = ecsDeployer({ ecs: api, clock: CLOCK, reporter, cluster: 'default', service: 'web' }, inputs.deploy.ecs, {
+    kind: 'canary',
+    hookTimeoutMinutes,
+  });
   return { deployer, reporter, oldTd: double.ecs.services.get('default/web')?.taskDefinition };
+}
+
+/** A fresh deployer on the running double, as the post step opens one. */
+function reopen() {
+  const inputs = ecsInputs('- setWeight: 10\n- setWeight: 100');
+  if (inputs.deploy.target !== 'ecs') throw new Error('target ecs expected');
+  const reporter = new MemoryReporter();
+  return {
+    deployer: ecsDeployer({ ecs: api, clock: CLOCK, reporter, cluster: 'default', service: 'web' }, inputs.deploy.ecs, {
+      kind: 'canary',
+      hookTimeoutMinutes: 60,
+    }),
+    reporter,
+  };
 }
 
 describe('ECS deployer', () => {
@@ -130,6 +148,32 @@ describe('ECS deployer', () => {
     expect(reporter.lines.join('\n')).toContain('by itself (Service deployment rolled back because one or more of the deployment alarms triggered.)');
     expect(double.callsOf('StopServiceDeployment')).toHaveLength(0);
     expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(oldTd);
+  });
+
+  it("a post step's abort stops only the service deployment its rollout saved, never another one in flight on the service", async () => {
+    const { deployer: other, oldTd } = await open(20, '- setWeight: 10\n- setWeight: 100', 60);
+    expect(await other.setWeight(10)).toEqual({ weight: 10 }); // someone else's deployment, paused at 10 %
+    const othersArn = double.ecs.deployments.at(-1)!.arn;
+    const { deployer: ours, reporter } = reopen();
+    await ours.abort({ ...STATE, ecsServiceDeploymentArn: undefined });
+    expect(reporter.lines.join('\n')).toContain('abort: this rollout started no ECS service deployment (none recorded); nothing to stop');
+    expect(double.callsOf('StopServiceDeployment')).toHaveLength(0);
+    // with the ARN saved, the same abort stops it and waits for ECS's rollback
+    await reopen().deployer.abort({ ...STATE, ecsServiceDeploymentArn: othersArn });
+    expect(double.callsOf('StopServiceDeployment').map((c) => c.body.serviceDeploymentArn)).toEqual([othersArn]);
+    expect(double.ecs.services.get('default/web')?.taskDefinition).toBe(oldTd);
+  });
+
+  it('a post step finding its saved deployment already SUCCESSFUL fails, saying the new version serves', async () => {
+    const { deployer } = await open(20, '- setWeight: 10\n- setWeight: 100', 60);
+    await deployer.setWeight(10);
+    await deployer.setWeight(100);
+    await deployer.finish();
+    const arn = double.ecs.deployments.at(-1)!.arn;
+    await expect(reopen().deployer.abort({ ...STATE, ecsServiceDeploymentArn: arn })).rejects.toThrow(
+      'had already completed (SUCCESSFUL): the new task definition serves all traffic',
+    );
+    expect(double.callsOf('StopServiceDeployment')).toHaveLength(0);
   });
 });
 
