@@ -10760,7 +10760,7 @@ function decide(states, limits, final) {
         return {
             verdict: 'pass',
             rule: 'count-complete',
-            reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
+            reason: `all ${judgedCount(states)} met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
         };
     }
     const measured = measuredShortfall(states, limits);
@@ -10810,6 +10810,12 @@ function rules_score(states) {
     if (all.length === 0)
         return 0;
     return Math.round((100 * countOf(all, 'successful')) / all.length);
+}
+/** "2 metric(s)", "1 alarm(s)", "2 metric(s) and 1 alarm(s)": what was judged, alarms named as alarms. */
+function judgedCount(states) {
+    const alarms = states.filter((s) => s.alarm).length;
+    const metrics = states.length - alarms;
+    return [metrics || !alarms ? `${metrics} metric(s)` : '', alarms ? `${alarms} alarm(s)` : ''].filter(Boolean).join(' and ');
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/analysis/engine.ts

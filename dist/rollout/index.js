@@ -14176,7 +14176,7 @@ function decide(states, limits, final) {
         return {
             verdict: 'pass',
             rule: 'count-complete',
-            reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
+            reason: `all ${judgedCount(states)} met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
         };
     }
     const measured = measuredShortfall(states, limits);
@@ -14226,6 +14226,12 @@ function rules_score(states) {
     if (all.length === 0)
         return 0;
     return Math.round((100 * countOf(all, 'successful')) / all.length);
+}
+/** "2 metric(s)", "1 alarm(s)", "2 metric(s) and 1 alarm(s)": what was judged, alarms named as alarms. */
+function judgedCount(states) {
+    const alarms = states.filter((s) => s.alarm).length;
+    const metrics = states.length - alarms;
+    return [metrics || !alarms ? `${metrics} metric(s)` : '', alarms ? `${alarms} alarm(s)` : ''].filter(Boolean).join(' and ');
 }
 
 ;// CONCATENATED MODULE: ./src/health-gate/analysis/engine.ts
@@ -15265,8 +15271,10 @@ env = process.env) {
 /**
  * The inputs with a step's overrides applied, validated like the inputs themselves: throws
  * InputError for a count below 1, an unknown metric name, an explicit min-samples above the
- * step's count, or overrides given to a gate without metrics/alarms. Call it while validating
- * a rollout's steps, before anything is changed.
+ * step's count, or a count or metrics given to a gate without metrics/alarms. compareBaseline
+ * alone on such a gate (HTTP checks only) changes nothing: there is no baseline to compare, so
+ * a step list written for metrics (production.yml's defaults) also fits a gate of URLs. Call it
+ * while validating a rollout's steps, before anything is changed.
  */
 function withStepOverrides(inputs, overrides) {
     const { count, metrics, compareBaseline, httpChecks } = overrides;
@@ -15274,8 +15282,11 @@ function withStepOverrides(inputs, overrides) {
     if (count === undefined && metrics === undefined && compareBaseline === undefined)
         return out;
     const a = inputs.analysis;
-    if (!a)
-        throw new errors_InputError('metrics', 'is empty, so a step cannot override count, metrics or compare-baseline', 'Give health-gate metrics or cloudwatch-alarms');
+    if (!a) {
+        if (count === undefined && metrics === undefined)
+            return out;
+        throw new errors_InputError('metrics', 'is empty, so a step cannot override count or metrics', 'Give health-gate metrics or cloudwatch-alarms');
+    }
     if (count !== undefined && (!Number.isInteger(count) || count < 1))
         throw new errors_InputError('count', `${count} is not a whole number of measurements of at least 1`, 'Give each step a count of 1 or more');
     let selected = a.metrics;
@@ -15691,6 +15702,9 @@ function oddWeight(sw) {
 function ecsTraffic(steps) {
     const sw = steps.filter((s) => s.kind === 'setWeight');
     const weights = sw.map((s) => s.weight);
+    const promote = steps.find((s) => s.kind === 'promote');
+    if (promote)
+        throw new errors_InputError('steps', `step ${promote.index}: promote ends a helm canary, but an ECS canary ends when ECS has shifted all production traffic`, 'Write setWeight: 100 (then its analysis) instead of promote for target ecs');
     if (weights.length === 2 && weights[0] >= 1 && weights[0] <= 99 && weights[1] === 100)
         return { strategy: 'canary', canaryPercent: weights[0] };
     const linear = ecsLinearStepPercent(weights);
@@ -15707,6 +15721,8 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     const target = parseEnum('target', get('target'), TARGETS);
     const stepsText = readStepsText(get('steps'), workspace);
     const strategy = get('strategy');
+    if (strategy === 'linear')
+        throw new errors_InputError('strategy', 'linear is written as its steps here: an ECS linear deployment is strategy canary with equal setWeight increments', 'Use strategy: canary with steps setWeight 20, 40, 60, 80, 100 (each with its analysis); target ecs runs them as ECS LINEAR with stepPercent 20');
     if (strategy !== 'canary' && strategy !== 'blue-green')
         throw new errors_InputError('strategy', `${strategy} has no traffic steps to roll out`, 'Use strategy: canary or blue-green (helm-deploy or ecs-deploy for a rolling update)');
     const kind = strategy;

@@ -59,16 +59,20 @@ export interface StepOverrides {
 /**
  * The inputs with a step's overrides applied, validated like the inputs themselves: throws
  * InputError for a count below 1, an unknown metric name, an explicit min-samples above the
- * step's count, or overrides given to a gate without metrics/alarms. Call it while validating
- * a rollout's steps, before anything is changed.
+ * step's count, or a count or metrics given to a gate without metrics/alarms. compareBaseline
+ * alone on such a gate (HTTP checks only) changes nothing: there is no baseline to compare, so
+ * a step list written for metrics (production.yml's defaults) also fits a gate of URLs. Call it
+ * while validating a rollout's steps, before anything is changed.
  */
 export function withStepOverrides(inputs: HealthGateInputs, overrides: StepOverrides): HealthGateInputs {
   const { count, metrics, compareBaseline, httpChecks } = overrides;
   const out: HealthGateInputs = { ...inputs, http: httpChecks === false ? undefined : inputs.http };
   if (count === undefined && metrics === undefined && compareBaseline === undefined) return out;
   const a = inputs.analysis;
-  if (!a)
-    throw new InputError('metrics', 'is empty, so a step cannot override count, metrics or compare-baseline', 'Give health-gate metrics or cloudwatch-alarms');
+  if (!a) {
+    if (count === undefined && metrics === undefined) return out;
+    throw new InputError('metrics', 'is empty, so a step cannot override count or metrics', 'Give health-gate metrics or cloudwatch-alarms');
+  }
   if (count !== undefined && (!Number.isInteger(count) || count < 1))
     throw new InputError('count', `${count} is not a whole number of measurements of at least 1`, 'Give each step a count of 1 or more');
   let selected = a.metrics;

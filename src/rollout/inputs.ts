@@ -164,6 +164,13 @@ function oddWeight(sw: readonly SetWeightStep[]): { step: SetWeightStep; why: st
 export function ecsTraffic(steps: readonly Step[]): EcsTraffic {
   const sw = steps.filter((s): s is SetWeightStep => s.kind === 'setWeight');
   const weights = sw.map((s) => s.weight);
+  const promote = steps.find((s) => s.kind === 'promote');
+  if (promote)
+    throw new InputError(
+      'steps',
+      `step ${promote.index}: promote ends a helm canary, but an ECS canary ends when ECS has shifted all production traffic`,
+      'Write setWeight: 100 (then its analysis) instead of promote for target ecs',
+    );
   if (weights.length === 2 && weights[0] >= 1 && weights[0] <= 99 && weights[1] === 100) return { strategy: 'canary', canaryPercent: weights[0] };
   const linear = ecsLinearStepPercent(weights);
   if (linear !== undefined) return { strategy: 'linear', stepPercent: linear };
@@ -180,6 +187,12 @@ export function parseInputs(raw: RawInputs<typeof INPUTS>, workspace = process.e
   const stepsText = readStepsText(get('steps'), workspace);
 
   const strategy = get('strategy');
+  if (strategy === 'linear')
+    throw new InputError(
+      'strategy',
+      'linear is written as its steps here: an ECS linear deployment is strategy canary with equal setWeight increments',
+      'Use strategy: canary with steps setWeight 20, 40, 60, 80, 100 (each with its analysis); target ecs runs them as ECS LINEAR with stepPercent 20',
+    );
   if (strategy !== 'canary' && strategy !== 'blue-green')
     throw new InputError(
       'strategy',

@@ -101,10 +101,29 @@ describe('rollout inputs', () => {
     expect(problem({ metrics: '', 'prometheus-url': '' })).toBe('urls: is empty, and so are metrics and cloudwatch-alarms: there is nothing to check');
   });
 
+  it('takes compareBaseline: false on a gate of URLs only (nothing to compare), but not a count or metrics there', () => {
+    const urlsOnly = { metrics: '', 'prometheus-url': '', urls: 'http://shop/health' };
+    const steps = '- setWeight: 10\n- analysis: {}\n- setWeight: 100\n- analysis: {compareBaseline: false}';
+    expect(parse({ ...urlsOnly, steps }).steps.map((s) => s.kind)).toEqual(['setWeight', 'analysis', 'setWeight', 'analysis']);
+    expect(problem({ ...urlsOnly, steps: '- setWeight: 10\n- analysis: {count: 3}\n- setWeight: 100' })).toBe(
+      'steps: step 2: analysis: metrics is empty, so a step cannot override count or metrics',
+    );
+  });
+
   it("refuses a missing required deploy input by helm-deploy's own words", () => {
     expect(problem({ release: '' })).toBe('release: is required but was empty');
     expect(problem({ image: '' })).toBe('image: is required for deploy');
     expect(problem({ image: 'registry.example.com/team/app:1.0' })).toContain("image: 'registry.example.com/team/app:1.0' has no digest");
+  });
+
+  it('says how to write an ECS linear rollout when strategy is linear, and names the promote step ECS does not take', () => {
+    expect(problem({ strategy: 'linear' })).toBe(
+      'strategy: linear is written as its steps here: an ECS linear deployment is strategy canary with equal setWeight increments',
+    );
+    const ecs = { target: 'ecs', service: 'web', images: `app=${IMAGE}`, 'aws-region': 'us-east-1' };
+    expect(problem({ ...ecs, steps: '- setWeight: 10\n- analysis: {}\n- promote' })).toBe(
+      'steps: step 3: promote ends a helm canary, but an ECS canary ends when ECS has shifted all production traffic',
+    );
   });
 
   it('refuses rolling, and an unknown target', () => {
@@ -173,7 +192,7 @@ describe('target ecs: linear step lists', () => {
       'steps: step 1: setWeight 0 in setWeight 0, 100: the first ECS traffic shift is 1-99 % (3-99 % for linear steps)',
     );
     expect(problem({ ...ecs, steps: '- setWeight: 40\n- setWeight: 80\n- promote' })).toBe(
-      'steps: step 2: setWeight 80 in setWeight 40, 80: ECS ends with all production traffic on the new revision: the last setWeight is 100',
+      'steps: step 3: promote ends a helm canary, but an ECS canary ends when ECS has shifted all production traffic',
     );
   });
 

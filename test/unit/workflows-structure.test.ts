@@ -24,6 +24,7 @@ import {
   unpinnedUses,
 } from '../helpers/workflow-rules';
 import { callerTypeMismatches, undeclaredNeedsOutputs } from '../helpers/caller-rules';
+import { parseInputs as parseRolloutInputs } from '../../src/rollout/inputs';
 
 const files = allWorkflowFiles();
 const workflows = files.map((f) => loadWorkflow(f));
@@ -178,17 +179,44 @@ describe('the pipeline', () => {
     }
   });
 
-  it('the plan the reviewer approves is the plan production runs (same strategy and rollout steps)', () => {
+  /** A workflow's default-steps env (job `brief` of approval.yml, `deploy` of production.yml), and the expression that picks one. */
+  const stepDefaults = (file: string, job: string) => {
+    const j = Object.fromEntries(jobs(loadWorkflow(file)))[job];
+    const env = j.env as Record<string, string>;
+    const picked = JSON.stringify(j).match(/\$\{\{ inputs\.steps != '' [^}]*\}\}/)?.[0];
+    return { env, picked };
+  };
+
+  it('the plan the reviewer approves is the plan production runs (same strategy, platform and rollout steps, defaults included)', () => {
     const defaults = (file: string) => {
       const api = (loadWorkflow(file).doc.on as Record<string, Record<string, Record<string, Record<string, unknown>>>>).workflow_call.inputs;
-      return [api.strategy.default, api.steps.default];
+      return [api.strategy.default, api.platform.default, api.steps.default];
     };
     expect(defaults('.github/workflows/approval.yml')).toEqual(defaults('.github/workflows/production.yml'));
+    expect(stepDefaults('.github/workflows/approval.yml', 'brief')).toEqual(stepDefaults('.github/workflows/production.yml', 'deploy'));
     for (const wf of pipelines) {
       const byCall = (name: string) => jobs(wf).find(([, job]) => String(job.uses ?? '').includes(name))![1].with as Record<string, unknown>;
       const [approval, production] = [byCall('approval.yml'), byCall('production.yml')];
-      expect([wf.file, approval.strategy, approval.steps]).toEqual([wf.file, production.strategy, production.steps]);
+      expect([wf.file, approval.strategy, approval.platform, approval.steps]).toEqual([wf.file, production.strategy, production.platform, production.steps]);
     }
+  });
+
+  it("each platform's default steps are ones the rollout action takes for it (helm 10/50/100, ecs 10/100, blue-green preview/promote)", () => {
+    const { env, picked } = stepDefaults('.github/workflows/production.yml', 'deploy');
+    expect(picked).toBe(
+      "${{ inputs.steps != '' && inputs.steps || (inputs.strategy == 'blue-green' && env.DEFAULT_STEPS_BLUE_GREEN || (inputs.platform == 'ecs' && env.DEFAULT_STEPS_ECS_CANARY || env.DEFAULT_STEPS_HELM_CANARY)) }}",
+    );
+    const image = `registry.example/web@sha256:${'ab'.repeat(32)}`;
+    const helm = { target: 'helm', chart: './charts/app', release: 'web', image, urls: 'http://web/health' };
+    const ecs = { target: 'ecs', service: 'web', images: `app=${image}`, 'aws-region': 'us-east-1', urls: 'http://web/health' };
+    const weights = (raw: Record<string, string>) =>
+      parseRolloutInputs(raw, ROOT).steps.flatMap((st) => (st.kind === 'setWeight' ? [st.weight as number | string] : st.kind === 'analysis' ? [] : [st.kind]));
+    expect(weights({ ...helm, strategy: 'canary', steps: env.DEFAULT_STEPS_HELM_CANARY })).toEqual([10, 50, 100]);
+    expect(weights({ ...ecs, strategy: 'canary', steps: env.DEFAULT_STEPS_ECS_CANARY })).toEqual([10, 100]);
+    // the helm default is not an ECS canary: why ecs needs its own
+    expect(() => weights({ ...ecs, strategy: 'canary', steps: env.DEFAULT_STEPS_HELM_CANARY })).toThrow();
+    for (const target of [helm, ecs])
+      expect(weights({ ...target, strategy: 'blue-green', steps: env.DEFAULT_STEPS_BLUE_GREEN })).toEqual(['preview', 'promote']);
   });
 
   it('production deploys of one service never overlap, and a newer run waits instead of cancelling', () => {
@@ -271,7 +299,10 @@ describe('the pipeline', () => {
       expect(r).toMatchObject({
         target: '${{ inputs.platform }}',
         strategy: '${{ inputs.strategy }}',
-        steps: '${{ inputs.steps }}',
+        steps:
+          "${{ inputs.steps != '' && inputs.steps || (inputs.strategy == 'blue-green' && env.DEFAULT_STEPS_BLUE_GREEN || (inputs.platform == 'ecs' && env.DEFAULT_STEPS_ECS_CANARY || env.DEFAULT_STEPS_HELM_CANARY)) }}",
+        'cloudwatch-alarms': '${{ steps.service.outputs.cloudwatch-alarms }}',
+        alarms: '${{ steps.service.outputs.deployment-alarms }}',
         release: '${{ matrix.service.name }}',
         'traffic-router': '${{ inputs.traffic-router }}',
         metrics: '${{ steps.service.outputs.metrics }}',

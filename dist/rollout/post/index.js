@@ -14750,8 +14750,10 @@ env = process.env) {
 /**
  * The inputs with a step's overrides applied, validated like the inputs themselves: throws
  * InputError for a count below 1, an unknown metric name, an explicit min-samples above the
- * step's count, or overrides given to a gate without metrics/alarms. Call it while validating
- * a rollout's steps, before anything is changed.
+ * step's count, or a count or metrics given to a gate without metrics/alarms. compareBaseline
+ * alone on such a gate (HTTP checks only) changes nothing: there is no baseline to compare, so
+ * a step list written for metrics (production.yml's defaults) also fits a gate of URLs. Call it
+ * while validating a rollout's steps, before anything is changed.
  */
 function withStepOverrides(inputs, overrides) {
     const { count, metrics, compareBaseline, httpChecks } = overrides;
@@ -14759,8 +14761,11 @@ function withStepOverrides(inputs, overrides) {
     if (count === undefined && metrics === undefined && compareBaseline === undefined)
         return out;
     const a = inputs.analysis;
-    if (!a)
-        throw new errors_InputError('metrics', 'is empty, so a step cannot override count, metrics or compare-baseline', 'Give health-gate metrics or cloudwatch-alarms');
+    if (!a) {
+        if (count === undefined && metrics === undefined)
+            return out;
+        throw new errors_InputError('metrics', 'is empty, so a step cannot override count or metrics', 'Give health-gate metrics or cloudwatch-alarms');
+    }
     if (count !== undefined && (!Number.isInteger(count) || count < 1))
         throw new errors_InputError('count', `${count} is not a whole number of measurements of at least 1`, 'Give each step a count of 1 or more');
     let selected = a.metrics;
@@ -15176,6 +15181,9 @@ function oddWeight(sw) {
 function ecsTraffic(steps) {
     const sw = steps.filter((s) => s.kind === 'setWeight');
     const weights = sw.map((s) => s.weight);
+    const promote = steps.find((s) => s.kind === 'promote');
+    if (promote)
+        throw new errors_InputError('steps', `step ${promote.index}: promote ends a helm canary, but an ECS canary ends when ECS has shifted all production traffic`, 'Write setWeight: 100 (then its analysis) instead of promote for target ecs');
     if (weights.length === 2 && weights[0] >= 1 && weights[0] <= 99 && weights[1] === 100)
         return { strategy: 'canary', canaryPercent: weights[0] };
     const linear = ecsLinearStepPercent(weights);
@@ -15192,6 +15200,8 @@ function rollout_inputs_parseInputs(raw, workspace = process.env.GITHUB_WORKSPAC
     const target = parseEnum('target', get('target'), TARGETS);
     const stepsText = readStepsText(get('steps'), workspace);
     const strategy = get('strategy');
+    if (strategy === 'linear')
+        throw new errors_InputError('strategy', 'linear is written as its steps here: an ECS linear deployment is strategy canary with equal setWeight increments', 'Use strategy: canary with steps setWeight 20, 40, 60, 80, 100 (each with its analysis); target ecs runs them as ECS LINEAR with stepPercent 20');
     if (strategy !== 'canary' && strategy !== 'blue-green')
         throw new errors_InputError('strategy', `${strategy} has no traffic steps to roll out`, 'Use strategy: canary or blue-green (helm-deploy or ecs-deploy for a rolling update)');
     const kind = strategy;

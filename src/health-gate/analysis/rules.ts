@@ -139,7 +139,7 @@ export function decide(states: readonly MetricState[], limits: Limits, final: bo
     return {
       verdict: 'pass',
       rule: 'count-complete',
-      reason: `all ${states.length} metric(s) met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
+      reason: `all ${judgedCount(states)} met their conditions over ${rounds} measurements (at least ${limits.minSamples} successful each)`,
     };
   }
   const measured = measuredShortfall(states, limits);
@@ -191,4 +191,11 @@ export function score(states: readonly MetricState[]): number {
   const all = states.flatMap((s) => s.samples).filter((s) => !s.warmUp);
   if (all.length === 0) return 0;
   return Math.round((100 * countOf(all, 'successful')) / all.length);
+}
+
+/** "2 metric(s)", "1 alarm(s)", "2 metric(s) and 1 alarm(s)": what was judged, alarms named as alarms. */
+function judgedCount(states: readonly MetricState[]): string {
+  const alarms = states.filter((s) => s.alarm).length;
+  const metrics = states.length - alarms;
+  return [metrics || !alarms ? `${metrics} metric(s)` : '', alarms ? `${alarms} alarm(s)` : ''].filter(Boolean).join(' and ');
 }
