@@ -39,7 +39,7 @@ const OWN = {
   wait: {
     default: null,
     description:
-      "target helm: helm-deploy's wait (true/false, default true: wait until the pods are ready). target ecs: ecs-deploy's wait (a duration, default 30m: how long each wait for the service deployment may take). Empty: that action's default.",
+      "target helm: helm-deploy's wait (true/false, default true: wait until the pods are ready). target ecs: ecs-deploy's wait (a duration, default 30m: how long each wait for the service deployment may take; the end waits the bake time on top). Empty: that action's default.",
   },
   // helm-deploy's (the EKS cluster's region), ecs-deploy's and health-gate's (CloudWatch's): one value for all
   'aws-region': {

@@ -15898,11 +15898,14 @@ function ecsDeployer(ctx, inputs, plan, remember = () => undefined) {
     const log = (l) => ctx.reporter.info(l);
     // rollout's parser sets canary or linear (with their percent and bake time 0) from the steps
     const strategy = plan.kind === 'blue-green' ? 'blue-green' : inputs.strategy === 'linear' ? 'linear' : 'canary';
+    /** The deployment's bake time (both revisions run after the last shift): the end waits for it on top of `wait`. */
+    let bakeMs = 0;
     /** Registers the new task definition and starts the service deployment with PAUSE hooks at `stages`. */
     async function start(stages) {
         const { service, arn: registeredArn } = await registerNewTaskDefinition(ctx, inputs);
         taskDefinitionArn = registeredArn;
         const { configuration } = buildDeploymentConfiguration(service.deploymentConfiguration, strategy, { ...inputs.native, pauseAt: 'none' });
+        bakeMs = (configuration.bakeTimeInMinutes ?? 0) * 60_000;
         configuration.lifecycleHooks = [
             ...(configuration.lifecycleHooks ?? []),
             { targetType: 'PAUSE', lifecycleStages: stages, timeoutConfiguration: { timeoutInMinutes: plan.hookTimeoutMinutes, action: 'ROLLBACK' } },
@@ -15982,7 +15985,14 @@ function ecsDeployer(ctx, inputs, plan, remember = () => undefined) {
         async finish() {
             if (hookId)
                 await answer('continue');
-            const o = await waitForPauseOrEnd(ctx, arn ?? '', { ...wait, taskDefinitionArn, stopAtPause: false, answeredHookIds: answered });
+            // the bake time is ECS's own deliberate wait, not a slow deployment: it does not eat into `wait`
+            const o = await waitForPauseOrEnd(ctx, arn ?? '', {
+                ...wait,
+                waitMs: wait.waitMs + bakeMs,
+                taskDefinitionArn,
+                stopAtPause: false,
+                answeredHookIds: answered,
+            });
             if (o.result !== 'succeeded')
                 throw new errors_ServiceError('Amazon ECS', `the service deployment ended ${o.result}${o.rollbackReason ? ` (${o.rollbackReason})` : ''}`);
             return { taskDefinitionArn };

@@ -333,3 +333,23 @@ it('decide checks fail before error before inconclusive', () => {
   );
   expect(d).toMatchObject({ verdict: 'fail', metric: 'b' });
 });
+
+it('a passing verdict counts what it judged by kind: metrics and CloudWatch alarms', () => {
+  const specs = parseMetrics('- name: a\n  query: a\n  max: 1\n- name: b\n  query: b\n  max: 1\n');
+  const ok = [0, 1].map((index) => ({ index, atMs: 0, status: 'successful' as const, reason: 'ok' }));
+  const limits = { failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 0, consecutiveSuccessLimit: 0, minSamples: 2 };
+  const reason = (states: Parameters<typeof decide>[0]) => decide(states, limits, true)?.reason;
+  expect(reason([{ spec: specs[0], samples: ok, alarm: true }])).toBe('all 1 alarm(s) met their conditions over 2 measurements (at least 2 successful each)');
+  expect(
+    reason([
+      { spec: specs[0], samples: ok },
+      { spec: specs[1], samples: ok, alarm: true },
+    ]),
+  ).toContain('all 1 metric(s) and 1 alarm(s) met');
+  expect(
+    reason([
+      { spec: specs[0], samples: ok },
+      { spec: specs[1], samples: ok },
+    ]),
+  ).toContain('all 2 metric(s) met');
+});

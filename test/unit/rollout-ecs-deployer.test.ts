@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 /** ecs-deploy's EcsApi over an SDK client pointed at the double. */
-async function open(minuteMs: number, steps: string, hookTimeoutMinutes: number) {
+async function open(minuteMs: number, steps: string, hookTimeoutMinutes: number, extra: Record<string, string> = {}) {
   double = await startEcsDouble({ stageMs: 30, minuteMs });
   double.seedService({});
   client = new Ecs.ECSClient({ region: 'us-east-1', endpoint: double.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
@@ -64,7 +64,7 @@ async function open(minuteMs: number, steps: string, hookTimeoutMinutes: number)
     describeTasks: send(Ecs.DescribeTasksCommand),
     listTasks: send(Ecs.ListTasksCommand),
   } as unknown as EcsApi;
-  const inputs = ecsInputs(steps);
+  const inputs = ecsInputs(steps, extra);
   if (inputs.deploy.target !== 'ecs') throw new Error('target ecs expected');
   const reporter = new MemoryReporter();
   const deployer = ecsDeployer({ ecs: api, clock: CLOCK, reporter, cluster: 'default', service: 'web' }, inputs.deploy.ecs, {
@@ -174,6 +174,15 @@ describe('ECS deployer', () => {
       'had already completed (SUCCESSFUL): the new task definition serves all traffic',
     );
     expect(double.callsOf('StopServiceDeployment')).toHaveLength(0);
+  });
+
+  it("waits for the deployment's bake time on top of wait: a bake longer than wait does not abort a rollout whose analyses passed", async () => {
+    // an ECS minute of 500 ms: bake-time 3 is 1.5 s of both revisions running, wait only 1 s
+    const { deployer } = await open(500, '- setWeight: 10\n- setWeight: 100', 60, { wait: '1s', 'bake-time': '3' });
+    await deployer.setWeight(10);
+    await deployer.setWeight(100);
+    expect(await deployer.finish()).toMatchObject({ taskDefinitionArn: expect.stringContaining('task-definition/') });
+    expect(double.ecs.deployments.at(-1)?.history.map((h) => h.stage)).toContain('BAKE_TIME');
   });
 });
 
