@@ -44,7 +44,7 @@ const OWN = {
   // helm-deploy's (the EKS cluster's region), ecs-deploy's and health-gate's (CloudWatch's): one value for all
   'aws-region': {
     description:
-      'AWS region: of the EKS cluster (with cluster-name) and of the CloudWatch alarms and metrics the analysis reads. Credentials come from the job (e.g. aws-actions/configure-aws-credentials with OIDC).',
+      'AWS region: of the EKS cluster (with cluster-name), of the ECS service (target ecs) and of the CloudWatch alarms and metrics the analysis reads. Credentials come from the job (e.g. aws-actions/configure-aws-credentials with OIDC).',
   },
 };
 const q = (s) => `'${String(s).replace(/'/g, "''")}'`;

@@ -12857,7 +12857,7 @@ async function abortLeftover(state, open, save, reporter) {
         reporter.info(`rollout post: the rollout ended (${state.phase}); nothing to undo`);
         return 'finished';
     }
-    reporter.warning(`rollout post: the rollout stopped at step ${state.step} (${state.phase}, weight ${state.weight} %) without finishing: aborting it`);
+    reporter.warning(`rollout post: the rollout did not finish (${state.phase}; its last traffic change was step ${state.step}, weight ${state.weight} %): aborting it`);
     const opened = await open();
     try {
         save({ ...state, phase: 'aborting' });
@@ -12870,8 +12870,8 @@ async function abortLeftover(state, open, save, reporter) {
     await reporter.summary(heading('↩️ Rollout aborted by its post step', 2) +
         'The rollout did not reach its end (cancelled or killed), so its post step put all traffic back on stable.\n\n' +
         (state.codeDeployDeploymentId
-            ? table(['stopped at step', 'phase', 'weight reached', 'CodeDeploy deployment'], [[state.step, state.phase, `${state.weight} %`, `${state.codeDeployDeploymentId} stopped with auto-rollback`]])
-            : table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]])));
+            ? table(['last traffic change (step)', 'phase', 'weight reached', 'CodeDeploy deployment'], [[state.step, state.phase, `${state.weight} %`, `${state.codeDeployDeploymentId} stopped with auto-rollback`]])
+            : table(['last traffic change (step)', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]])));
     return 'aborted';
 }
 

@@ -40,7 +40,9 @@ export async function abortLeftover(
     reporter.info(`rollout post: the rollout ended (${state.phase}); nothing to undo`);
     return 'finished';
   }
-  reporter.warning(`rollout post: the rollout stopped at step ${state.step} (${state.phase}, weight ${state.weight} %) without finishing: aborting it`);
+  reporter.warning(
+    `rollout post: the rollout did not finish (${state.phase}; its last traffic change was step ${state.step}, weight ${state.weight} %): aborting it`,
+  );
   const opened = await open();
   try {
     save({ ...state, phase: 'aborting' });
@@ -54,10 +56,10 @@ export async function abortLeftover(
       'The rollout did not reach its end (cancelled or killed), so its post step put all traffic back on stable.\n\n' +
       (state.codeDeployDeploymentId
         ? table(
-            ['stopped at step', 'phase', 'weight reached', 'CodeDeploy deployment'],
+            ['last traffic change (step)', 'phase', 'weight reached', 'CodeDeploy deployment'],
             [[state.step, state.phase, `${state.weight} %`, `${state.codeDeployDeploymentId} stopped with auto-rollback`]],
           )
-        : table(['stopped at step', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]])),
+        : table(['last traffic change (step)', 'phase', 'weight reached'], [[state.step, state.phase, `${state.weight} %`]])),
   );
   return 'aborted';
 }

@@ -138,7 +138,9 @@ describe('rollout (helm) from the committed bundle', () => {
     expect(cluster.history('web').map(digestOf)).toEqual([DIGEST_A]);
     expect(p?.exitCode).toBe(0);
     // a warning's % is escaped as %25 in the workflow command, as @actions/core writes it
-    expect(p?.log).toMatch(/::warning::rollout post: the rollout stopped at step 2 \(progressing, weight 50 %25\) without finishing: aborting it/);
+    expect(p?.log).toMatch(
+      /::warning::rollout post: the rollout did not finish \(progressing; its last traffic change was step 2, weight 50 %25\): aborting it/,
+    );
     expect(p?.summary).toContain('Rollout aborted by its post step');
   });
 
