@@ -9068,7 +9068,7 @@ class errors_InputError extends Error {
     }
 }
 /** An outside system (registry, Prometheus, Helm, AWS) failed or answered unexpectedly. */
-class ServiceError extends Error {
+class errors_ServiceError extends Error {
     system;
     problem;
     hint;
@@ -9083,7 +9083,7 @@ class ServiceError extends Error {
 /** One line for `::error::`: newlines folded, so the runner shows the whole message. */
 function errorLine(err) {
     let text;
-    if (err instanceof errors_InputError || err instanceof ServiceError)
+    if (err instanceof errors_InputError || err instanceof errors_ServiceError)
         text = err.message;
     else if (err instanceof Error)
         text = `Unexpected error: ${err.message}`;
@@ -10265,14 +10265,14 @@ async function call(operation, fn, hint = 'Check the credentials (codedeploy:* f
         return await fn();
     }
     catch (err) {
-        throw new ServiceError('AWS CodeDeploy', `${operation} failed: ${scrubServiceText(awsErrorText(err))}`, hint);
+        throw new errors_ServiceError('AWS CodeDeploy', `${operation} failed: ${scrubServiceText(awsErrorText(err))}`, hint);
     }
 }
 async function deploymentGroupFacts(ctx, application, deploymentGroup) {
     const r = await call('GetDeploymentGroup', () => ctx.codedeploy.getDeploymentGroup({ applicationName: application, deploymentGroupName: deploymentGroup }));
     const g = r.deploymentGroupInfo;
     if (!g)
-        throw new ServiceError('AWS CodeDeploy', `deployment group '${deploymentGroup}' of '${application}' not found`);
+        throw new errors_ServiceError('AWS CodeDeploy', `deployment group '${deploymentGroup}' of '${application}' not found`);
     return {
         holdsAtReady: g.blueGreenDeploymentConfiguration?.deploymentReadyOption?.actionOnTimeout === 'STOP_DEPLOYMENT',
         autoRollback: Boolean(g.autoRollbackConfiguration?.enabled),
@@ -10300,7 +10300,7 @@ function buildAppSpec(taskDefinitionArn, file, lb) {
         return JSON.stringify(spec);
     }
     if (!lb?.containerName || !lb.containerPort) {
-        throw new ServiceError('Amazon ECS', 'the service has no load balancer with a container name and port to generate an AppSpec from', 'Give codedeploy-appspec');
+        throw new errors_ServiceError('Amazon ECS', 'the service has no load balancer with a container name and port to generate an AppSpec from', 'Give codedeploy-appspec');
     }
     return JSON.stringify({
         version: 0.0,
@@ -10324,7 +10324,7 @@ async function startCodeDeployDeployment(ctx, request) {
         description: request.description,
     }));
     if (!r.deploymentId)
-        throw new ServiceError('AWS CodeDeploy', 'CreateDeployment returned no deploymentId');
+        throw new errors_ServiceError('AWS CodeDeploy', 'CreateDeployment returned no deploymentId');
     return r.deploymentId;
 }
 /**
@@ -10416,7 +10416,7 @@ async function deployer_call(operation, fn, hint = 'Check the credentials (ecs:*
         return await fn();
     }
     catch (err) {
-        throw new ServiceError('Amazon ECS', `${operation} failed: ${scrubServiceText(awsErrorText(err))}`, hint);
+        throw new errors_ServiceError('Amazon ECS', `${operation} failed: ${scrubServiceText(awsErrorText(err))}`, hint);
     }
 }
 /** The service (DescribeServices); ServiceError when it is missing or not ACTIVE. */
@@ -10425,7 +10425,7 @@ async function describeService(ctx) {
     const service = r.services?.[0];
     if (!service || service.status !== 'ACTIVE') {
         const why = r.failures?.map((f) => f.reason).join(', ') || service?.status || 'not found';
-        throw new ServiceError('Amazon ECS', `service '${ctx.service}' in cluster '${ctx.cluster}' is ${why}`, 'Check the cluster and service names and the region');
+        throw new errors_ServiceError('Amazon ECS', `service '${ctx.service}' in cluster '${ctx.cluster}' is ${why}`, 'Check the cluster and service names and the region');
     }
     return service;
 }
@@ -10433,7 +10433,7 @@ async function describeService(ctx) {
 async function describeTaskDefinition(ctx, taskDefinition) {
     const r = await deployer_call('DescribeTaskDefinition', () => ctx.ecs.describeTaskDefinition({ taskDefinition }));
     if (!r.taskDefinition)
-        throw new ServiceError('Amazon ECS', `DescribeTaskDefinition returned no task definition for ${taskDefinition}`);
+        throw new errors_ServiceError('Amazon ECS', `DescribeTaskDefinition returned no task definition for ${taskDefinition}`);
     return r.taskDefinition;
 }
 /** Registers a new revision; returns its ARN and each container's image. */
@@ -10441,7 +10441,7 @@ async function registerTaskDefinition(ctx, input) {
     const r = await deployer_call('RegisterTaskDefinition', () => ctx.ecs.registerTaskDefinition(input), 'Check the task definition (and ecs:RegisterTaskDefinition, iam:PassRole for its roles)');
     const arn = r.taskDefinition?.taskDefinitionArn;
     if (!arn)
-        throw new ServiceError('Amazon ECS', 'RegisterTaskDefinition returned no taskDefinitionArn');
+        throw new errors_ServiceError('Amazon ECS', 'RegisterTaskDefinition returned no taskDefinitionArn');
     return { arn, containers: (r.taskDefinition?.containerDefinitions ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' })) };
 }
 /**
@@ -10463,7 +10463,7 @@ async function startDeployment(ctx, request) {
         arn = list.serviceDeployments?.[0]?.serviceDeploymentArn;
     }
     if (!arn || !service)
-        throw new ServiceError('Amazon ECS', 'UpdateService started no service deployment that can be followed', 'Check that the service uses the ECS deployment controller');
+        throw new errors_ServiceError('Amazon ECS', 'UpdateService started no service deployment that can be followed', 'Check that the service uses the ECS deployment controller');
     return { serviceDeploymentArn: arn, service };
 }
 /** Answers a PAUSE lifecycle hook: CONTINUE or ROLLBACK (ContinueServiceDeployment). */
@@ -10473,6 +10473,17 @@ async function continueDeployment(ctx, target, decision) {
         hookId: target.hookId,
         action: decision === 'continue' ? 'CONTINUE' : 'ROLLBACK',
     }), 'Check that the deployment is still paused at that hook (service-deployment-arn and hook-id from the paused step)');
+}
+/**
+ * One service deployment as ECS describes it now (DescribeServiceDeployments: status,
+ * statusReason, lifecycleStage...); ServiceError when ECS does not know the ARN.
+ */
+async function describeServiceDeployment(ctx, serviceDeploymentArn) {
+    const r = await deployer_call('DescribeServiceDeployments', () => ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [serviceDeploymentArn] }));
+    const sd = r.serviceDeployments?.[0];
+    if (!sd)
+        throw new ServiceError('Amazon ECS', `DescribeServiceDeployments does not know ${serviceDeploymentArn}`, 'Check the ARN and the region');
+    return sd;
 }
 /** Stops a service deployment in flight and lets ECS roll it back (StopServiceDeployment stopType ROLLBACK). */
 async function stopWithRollback(ctx, serviceDeploymentArn) {
@@ -10491,15 +10502,15 @@ async function rollbackTarget(ctx) {
         return { inFlight: inFlight.serviceDeploymentArn };
     const last = deployments.find((d) => d.status === 'SUCCESSFUL');
     if (!last?.serviceDeploymentArn)
-        throw new ServiceError('Amazon ECS', `service '${ctx.service}' has no successful deployment to roll back`, 'Deploy a known task definition instead');
+        throw new errors_ServiceError('Amazon ECS', `service '${ctx.service}' has no successful deployment to roll back`, 'Deploy a known task definition instead');
     const detail = await deployer_call('DescribeServiceDeployments', () => ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [last.serviceDeploymentArn ?? ''] }));
     const source = detail.serviceDeployments?.[0]?.sourceServiceRevisions?.[0]?.arn;
     if (!source)
-        throw new ServiceError('Amazon ECS', `the latest successful deployment of '${ctx.service}' names no previous service revision`, 'Deploy the previous task definition explicitly');
+        throw new errors_ServiceError('Amazon ECS', `the latest successful deployment of '${ctx.service}' names no previous service revision`, 'Deploy the previous task definition explicitly');
     const revs = await deployer_call('DescribeServiceRevisions', () => ctx.ecs.describeServiceRevisions({ serviceRevisionArns: [source] }));
     const td = revs.serviceRevisions?.[0]?.taskDefinition;
     if (!td)
-        throw new ServiceError('Amazon ECS', `service revision ${source} names no task definition`);
+        throw new errors_ServiceError('Amazon ECS', `service revision ${source} names no task definition`);
     return { taskDefinitionArn: td, from: last.serviceDeploymentArn };
 }
 
@@ -10601,12 +10612,12 @@ async function runMigration(ctx, req) {
         });
     }
     catch (err) {
-        throw new ServiceError('Amazon ECS', `RunTask (pre-deploy command) failed: ${scrubServiceText(awsErrorText(err))}`, 'Check ecs:RunTask and iam:PassRole for the task roles');
+        throw new errors_ServiceError('Amazon ECS', `RunTask (pre-deploy command) failed: ${scrubServiceText(awsErrorText(err))}`, 'Check ecs:RunTask and iam:PassRole for the task roles');
     }
     const task = run.tasks?.[0];
     if (!task?.taskArn) {
         const why = run.failures?.map((f) => `${f.reason ?? ''} ${f.detail ?? ''}`.trim()).join('; ') || 'no task started';
-        throw new ServiceError('Amazon ECS', `RunTask (pre-deploy command) started no task: ${scrubServiceText(why)}`, 'Check the cluster capacity and the service network configuration');
+        throw new errors_ServiceError('Amazon ECS', `RunTask (pre-deploy command) started no task: ${scrubServiceText(why)}`, 'Check the cluster capacity and the service network configuration');
     }
     const taskArn = task.taskArn;
     ctx.reporter.info(`Pre-deploy task ${taskArn} started: ${req.container} runs ${JSON.stringify(req.command)}`);
@@ -10635,14 +10646,14 @@ async function runMigration(ctx, req) {
             const r = await ctx.ecs.describeTasks({ cluster: ctx.cluster, tasks: [taskArn] });
             const t = r.tasks?.[0];
             if (!t)
-                throw new ServiceError('Amazon ECS', `DescribeTasks does not know the pre-deploy task ${taskArn}`);
+                throw new errors_ServiceError('Amazon ECS', `DescribeTasks does not know the pre-deploy task ${taskArn}`);
             if (t.lastStatus !== lastStatus)
                 ctx.reporter.info(`${new Date(ctx.clock.now()).toISOString()} pre-deploy task ${t.lastStatus}`);
             lastStatus = t.lastStatus;
             described = t;
         }
         catch (err) {
-            if (err instanceof ServiceError)
+            if (err instanceof errors_ServiceError)
                 throw err;
             ctx.reporter.warning(`DescribeTasks failed (${scrubServiceText(awsErrorText(err))}); polling again`);
         }
@@ -10713,15 +10724,15 @@ async function waitForPauseOrEnd(ctx, serviceDeploymentArn, opts) {
             sd = r.serviceDeployments?.[0];
             if (!sd) {
                 const why = r.failures?.map((f) => `${f.arn ?? ''} ${f.reason ?? ''} ${f.detail ?? ''}`.trim()).join('; ') || 'no service deployment in the answer';
-                throw new ServiceError('Amazon ECS', `DescribeServiceDeployments does not know ${serviceDeploymentArn}: ${scrubServiceText(why)}`, 'Check the ARN and the region');
+                throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments does not know ${serviceDeploymentArn}: ${scrubServiceText(why)}`, 'Check the ARN and the region');
             }
             failures = 0;
         }
         catch (err) {
-            if (err instanceof ServiceError || !RETRYABLE.test(awsErrorText(err)) || ++failures >= 5) {
-                if (err instanceof ServiceError)
+            if (err instanceof errors_ServiceError || !RETRYABLE.test(awsErrorText(err)) || ++failures >= 5) {
+                if (err instanceof errors_ServiceError)
                     throw err;
-                throw new ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${scrubServiceText(awsErrorText(err))}`, 'Check the credentials, the region and the service deployment ARN');
+                throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${scrubServiceText(awsErrorText(err))}`, 'Check the credentials, the region and the service deployment ARN');
             }
             ctx.reporter.warning(`DescribeServiceDeployments failed (${scrubServiceText(awsErrorText(err))}); polling again`);
         }
@@ -10994,7 +11005,7 @@ function report(inputs, ctx, summary, outcome, rollbackWanted = false) {
         'timed-out': `did not finish within wait ${inputs.waitMs / 1000} s (last status ${outcome.rawStatus ?? 'unknown'}${outcome.timeline.at(-1)?.stage ? ` ${outcome.timeline.at(-1)?.stage}` : ''})${outcome.rollbackReason ? `; ${outcome.rollbackReason}` : '; left as ECS has it (on-timeout: fail)'}`,
         superseded: `was superseded by ${outcome.supersededBy ?? 'a newer deployment'} started by someone else`,
     };
-    throw new DeploymentEnded(new ServiceError(outcome.deploymentId.startsWith('arn:') ? 'Amazon ECS' : 'AWS CodeDeploy', `deployment ${outcome.deploymentId} ${what[outcome.result] ?? outcome.result}`, 'See the job summary for the timeline and stopped tasks'));
+    throw new DeploymentEnded(new errors_ServiceError(outcome.deploymentId.startsWith('arn:') ? 'Amazon ECS' : 'AWS CodeDeploy', `deployment ${outcome.deploymentId} ${what[outcome.result] ?? outcome.result}`, 'See the job summary for the timeline and stopped tasks'));
 }
 /**
  * Task counts of the service for a CodeDeploy outcome (GetDeployment has none), and for a
@@ -11053,16 +11064,16 @@ async function revisionTaskDefinitions(ctx, serviceDeploymentArn) {
         const r = await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [serviceDeploymentArn] });
         const sd = r.serviceDeployments?.[0];
         if (!sd)
-            throw new ServiceError('Amazon ECS', `service deployment ${serviceDeploymentArn} not found`, 'Pass the service-deployment-arn output of the paused step, in the same region');
+            throw new errors_ServiceError('Amazon ECS', `service deployment ${serviceDeploymentArn} not found`, 'Pass the service-deployment-arn output of the paused step, in the same region');
         const arns = [sd.sourceServiceRevisions?.[0]?.arn, sd.targetServiceRevision?.arn].filter((a) => Boolean(a));
         const revs = arns.length ? await ctx.ecs.describeServiceRevisions({ serviceRevisionArns: arns }) : { serviceRevisions: [] };
         const td = (arn) => revs.serviceRevisions?.find((x) => x.serviceRevisionArn === arn)?.taskDefinition;
         return { source: td(sd.sourceServiceRevisions?.[0]?.arn), target: td(sd.targetServiceRevision?.arn) };
     }
     catch (err) {
-        if (err instanceof ServiceError)
+        if (err instanceof errors_ServiceError)
             throw err;
-        throw new ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${err.message}`, 'Check the ARN, the region and the credentials');
+        throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments failed: ${err.message}`, 'Check the ARN, the region and the credentials');
     }
 }
 async function continueAction(inputs, ctx, clients, summary) {
@@ -11126,7 +11137,7 @@ async function rollbackAction(inputs, ctx, clients, summary) {
         return report(inputs, ctx, summary, outcome, true);
     }
     if (target.taskDefinitionArn === service.taskDefinition) {
-        throw new ServiceError('Amazon ECS', `service '${inputs.service}' already runs ${target.taskDefinitionArn}, the task definition its last successful deployment started from`, 'Nothing to roll back to: deploy a known task definition explicitly');
+        throw new errors_ServiceError('Amazon ECS', `service '${inputs.service}' already runs ${target.taskDefinitionArn}, the task definition its last successful deployment started from`, 'Nothing to roll back to: deploy a known task definition explicitly');
     }
     ctx.reporter.info(`Returning ${inputs.service} to ${target.taskDefinitionArn}, the task definition ${target.from} replaced`);
     summary.taskDefinitionArn = target.taskDefinitionArn;
@@ -11393,7 +11404,7 @@ async function deploy(inputs, ctx, clients, summary) {
     const service = await describeService(ctx);
     const configured = serviceStrategy(service.deploymentController?.type, service.deploymentConfiguration);
     if (configured === 'external')
-        throw new ServiceError('Amazon ECS', `service '${inputs.service}' uses the EXTERNAL deployment controller`, 'ecs-deploy drives the ECS and CODE_DEPLOY controllers only');
+        throw new errors_ServiceError('Amazon ECS', `service '${inputs.service}' uses the EXTERNAL deployment controller`, 'ecs-deploy drives the ECS and CODE_DEPLOY controllers only');
     const strategy = inputs.strategy ?? configured;
     summary.strategy = strategy;
     checkStrategy(inputs, strategy, configured);
@@ -11407,7 +11418,7 @@ async function deploy(inputs, ctx, clients, summary) {
             throw new errors_InputError('codedeploy-application', 'is required: the service uses the CODE_DEPLOY deployment controller', 'Set codedeploy-application and codedeploy-deployment-group');
         facts = await deploymentGroupFacts(cdCtx, cd.application, cd.deploymentGroup);
         if (cd.waitAtReady && !facts.holdsAtReady) {
-            throw new ServiceError('AWS CodeDeploy', `deployment group '${cd.deploymentGroup}' does not hold the replacement task set at Ready (deploymentReadyOption.actionOnTimeout is not STOP_DEPLOYMENT), so wait-at-ready cannot stop it`, 'Set the group\'s deployment ready option to "Specify when to reroute traffic", or set wait-at-ready: false');
+            throw new errors_ServiceError('AWS CodeDeploy', `deployment group '${cd.deploymentGroup}' does not hold the replacement task set at Ready (deploymentReadyOption.actionOnTimeout is not STOP_DEPLOYMENT), so wait-at-ready cannot stop it`, 'Set the group\'s deployment ready option to "Specify when to reroute traffic", or set wait-at-ready: false');
         }
     }
     summary.previousTaskDefinitionArn = service.taskDefinition;
@@ -11453,7 +11464,7 @@ async function deploy(inputs, ctx, clients, summary) {
         if (summary.migration.result !== 'succeeded') {
             reporter.setOutput('status', summary.migration.result === 'timed-out' ? 'timed-out' : 'failed');
             const m = summary.migration;
-            throw new DeploymentEnded(new ServiceError('Amazon ECS', m.result === 'timed-out'
+            throw new DeploymentEnded(new errors_ServiceError('Amazon ECS', m.result === 'timed-out'
                 ? `the pre-deploy task ${m.taskArn} was still ${m.lastStatus ?? 'running'} when the wait ran out; nothing was deployed`
                 : `the pre-deploy task ${m.taskArn} exited ${m.exitCode ?? 'without an exit code'} (${m.stoppedReason ?? 'no reason'}); nothing was deployed`, m.logLines.length ? `Last log line: ${m.logLines[m.logLines.length - 1]}` : 'See the task in the ECS console'));
         }

@@ -10819,6 +10819,17 @@ async function continueDeployment(ctx, target, decision) {
         action: decision === 'continue' ? 'CONTINUE' : 'ROLLBACK',
     }), 'Check that the deployment is still paused at that hook (service-deployment-arn and hook-id from the paused step)');
 }
+/**
+ * One service deployment as ECS describes it now (DescribeServiceDeployments: status,
+ * statusReason, lifecycleStage...); ServiceError when ECS does not know the ARN.
+ */
+async function describeServiceDeployment(ctx, serviceDeploymentArn) {
+    const r = await call('DescribeServiceDeployments', () => ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [serviceDeploymentArn] }));
+    const sd = r.serviceDeployments?.[0];
+    if (!sd)
+        throw new errors_ServiceError('Amazon ECS', `DescribeServiceDeployments does not know ${serviceDeploymentArn}`, 'Check the ARN and the region');
+    return sd;
+}
 /** Stops a service deployment in flight and lets ECS roll it back (StopServiceDeployment stopType ROLLBACK). */
 async function stopWithRollback(ctx, serviceDeploymentArn) {
     await call('StopServiceDeployment', () => ctx.ecs.stopServiceDeployment({ serviceDeploymentArn, stopType: 'ROLLBACK' }));
@@ -15942,12 +15953,12 @@ function ecsDeployer(ctx, inputs, plan, remember = () => undefined) {
     }
     /**
      * Whether ECS rolled the deployment back by itself (an alarm, the circuit breaker, a hook's
-     * timeout) or is doing so: then the abort waits for that to end instead of stopping a
-     * deployment that no longer runs (StopServiceDeployment would fail on it).
+     * timeout) or is doing so (`sd`: the deployment as just described): then the abort waits for
+     * that to end instead of stopping a deployment that no longer runs (StopServiceDeployment
+     * would fail on it).
      */
-    async function rolledBackByEcs(deploymentArn) {
-        const sd = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [deploymentArn] })).serviceDeployments?.[0];
-        if (!sd?.status?.startsWith('ROLLBACK_') || sd.status === 'ROLLBACK_FAILED')
+    async function rolledBackByEcs(deploymentArn, sd) {
+        if (!sd.status?.startsWith('ROLLBACK_') || sd.status === 'ROLLBACK_FAILED')
             return false;
         const o = sd.status === 'ROLLBACK_SUCCESSFUL' ? undefined : await waitForPauseOrEnd(ctx, deploymentArn, { ...wait, stopAtPause: false });
         if (o && o.result !== 'rolled-back')
@@ -16030,10 +16041,10 @@ function ecsDeployer(ctx, inputs, plan, remember = () => undefined) {
                 log('abort: this rollout started no ECS service deployment (none recorded); nothing to stop');
                 return;
             }
-            if (await rolledBackByEcs(own))
+            const sd = await describeServiceDeployment(ctx, own);
+            if (await rolledBackByEcs(own, sd))
                 return;
-            const status = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [own] })).serviceDeployments?.[0]?.status;
-            if (status === 'SUCCESSFUL')
+            if (sd.status === 'SUCCESSFUL')
                 throw new errors_ServiceError('Amazon ECS', `${own} had already completed (SUCCESSFUL): the new task definition serves all traffic, so there is nothing in flight to stop`, 'Roll back with ecs-deploy action: rollback if the new version must go');
             const o = await rollback(ctx, own, wait);
             if (o.result !== 'rolled-back')

@@ -1881,13 +1881,14 @@ function sameETag(ours, remote) {
  * ours, 5/16/64 MiB and size/parts rounded up to a MiB, as aws-cli and most SDKs choose.
  */
 async function sameContent(file, size, ours, remote) {
+    // Our own ETag is the common answer; only another uploader's part size needs the file read again.
+    if (sameETag(ours, remote))
+        return true;
     const r = parseETag(remote);
     if (r.parts < 0)
         return false;
     if (r.parts === 0)
-        return size < MULTIPART_THRESHOLD ? r.hex === ours : r.hex === (await partDigests(file, Number.MAX_SAFE_INTEGER))[0].toString('hex');
-    if (`${r.hex}-${r.parts}` === ours)
-        return true;
+        return size >= MULTIPART_THRESHOLD && r.hex === (await partDigests(file, Number.MAX_SAFE_INTEGER))[0].toString('hex');
     const MiB = 1024 * 1024;
     const sizes = new Set([5 * MiB, 16 * MiB, 64 * MiB, Math.ceil(size / r.parts / MiB) * MiB].filter((p) => p !== PART_SIZE && Math.ceil(size / p) === r.parts));
     for (const p of sizes)
@@ -2046,10 +2047,6 @@ async function digestBuild(files) {
     }
     return out;
 }
-/** scanBuild, then digestBuild. */
-async function readBuild(sourceDir, opts) {
-    return digestBuild(await scanBuild(sourceDir, opts));
-}
 
 ;// CONCATENATED MODULE: ./src/static-site-deploy/invalidation.ts
 /**
@@ -2149,9 +2146,7 @@ async function planDeploy(p) {
     const lastHeaders = p.previous?.builds[0]?.objects ?? {};
     const decisions = await mapLimit(p.files, Math.max(4, p.concurrency), async (f) => {
         const stored = p.stored.get(p.prefix + f.key);
-        const candidate = stored !== undefined && stored.size === f.size && lastHeaders[f.key] === f.signature;
-        // Our own ETag is the common answer; only another uploader's part size needs the file read again.
-        const same = candidate && (sameETag(f.etag, stored.etag) || (await sameContent(f.file, f.size, f.etag, stored.etag)));
+        const same = stored !== undefined && stored.size === f.size && lastHeaders[f.key] === f.signature && (await sameContent(f.file, f.size, f.etag, stored.etag));
         return { f, upload: !same, replaces: stored !== undefined };
     });
     const uploads = { hashed: [], other: [], entry: [] };
@@ -2474,6 +2469,7 @@ const S3 = 'Amazon S3';
 async function createS3Store(bucket, region, concurrency) {
     const sdk = await Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(711)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3711, 19));
     const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
+    const sockets = Math.max(50, concurrency + 2);
     const client = new sdk.S3Client({
         ...(region ? { region } : {}),
         forcePathStyle: custom,
@@ -2481,7 +2477,7 @@ async function createS3Store(bucket, region, concurrency) {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
         // The SDK's agents hold 50 sockets; concurrency may ask for up to 64 (plus a listing or the manifest).
-        requestHandler: { httpAgent: { maxSockets: Math.max(50, concurrency + 2) }, httpsAgent: { maxSockets: Math.max(50, concurrency + 2) } },
+        requestHandler: { httpAgent: { maxSockets: sockets }, httpsAgent: { maxSockets: sockets } },
     });
     const where = (key) => `s3://${bucket}/${key}`;
     return {

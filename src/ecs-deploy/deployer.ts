@@ -5,7 +5,7 @@
  * lifecycle hook (ContinueServiceDeployment), stop with rollback (StopServiceDeployment), and
  * find the task definition to roll back to. Errors are ServiceErrors naming the call.
  */
-import type { DeploymentConfiguration, Service } from '@aws-sdk/client-ecs';
+import type { DeploymentConfiguration, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
 import { ServiceError } from '../toolkit/errors';
 import { scrubServiceText } from '../toolkit/secrets';
 import { awsErrorText } from './aws';
@@ -108,6 +108,17 @@ export async function continueDeployment(ctx: EcsContext, target: { serviceDeplo
       }),
     'Check that the deployment is still paused at that hook (service-deployment-arn and hook-id from the paused step)',
   );
+}
+
+/**
+ * One service deployment as ECS describes it now (DescribeServiceDeployments: status,
+ * statusReason, lifecycleStage...); ServiceError when ECS does not know the ARN.
+ */
+export async function describeServiceDeployment(ctx: EcsContext, serviceDeploymentArn: string): Promise<ServiceDeployment> {
+  const r = await call('DescribeServiceDeployments', () => ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [serviceDeploymentArn] }));
+  const sd = r.serviceDeployments?.[0];
+  if (!sd) throw new ServiceError('Amazon ECS', `DescribeServiceDeployments does not know ${serviceDeploymentArn}`, 'Check the ARN and the region');
+  return sd;
 }
 
 /** Stops a service deployment in flight and lets ECS roll it back (StopServiceDeployment stopType ROLLBACK). */

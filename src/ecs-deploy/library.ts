@@ -32,6 +32,7 @@ export {
   registerTaskDefinition,
   startDeployment,
   continueDeployment,
+  describeServiceDeployment,
   stopWithRollback,
   rollbackTarget,
 } from './deployer';

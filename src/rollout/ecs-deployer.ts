@@ -21,10 +21,11 @@
  * elsewhere), or stops the deployment in flight with rollback (StopServiceDeployment), and waits
  * until ECS reports it rolled back.
  */
-import type { DeploymentLifecycleHookStage } from '@aws-sdk/client-ecs';
+import type { DeploymentLifecycleHookStage, ServiceDeployment } from '@aws-sdk/client-ecs';
 import {
   buildDeploymentConfiguration,
   continueDeployment,
+  describeServiceDeployment,
   rollback,
   startDeployment,
   waitForPauseOrEnd,
@@ -115,12 +116,12 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
 
   /**
    * Whether ECS rolled the deployment back by itself (an alarm, the circuit breaker, a hook's
-   * timeout) or is doing so: then the abort waits for that to end instead of stopping a
-   * deployment that no longer runs (StopServiceDeployment would fail on it).
+   * timeout) or is doing so (`sd`: the deployment as just described): then the abort waits for
+   * that to end instead of stopping a deployment that no longer runs (StopServiceDeployment
+   * would fail on it).
    */
-  async function rolledBackByEcs(deploymentArn: string): Promise<boolean> {
-    const sd = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [deploymentArn] })).serviceDeployments?.[0];
-    if (!sd?.status?.startsWith('ROLLBACK_') || sd.status === 'ROLLBACK_FAILED') return false;
+  async function rolledBackByEcs(deploymentArn: string, sd: ServiceDeployment): Promise<boolean> {
+    if (!sd.status?.startsWith('ROLLBACK_') || sd.status === 'ROLLBACK_FAILED') return false;
     const o = sd.status === 'ROLLBACK_SUCCESSFUL' ? undefined : await waitForPauseOrEnd(ctx, deploymentArn, { ...wait, stopAtPause: false });
     if (o && o.result !== 'rolled-back') throw new ServiceError('Amazon ECS', `ECS was rolling ${deploymentArn} back, but it ended ${o.result}`);
     log(`abort: ECS had already rolled ${deploymentArn} back by itself (${sd.statusReason ?? 'no reason given'})`);
@@ -199,9 +200,9 @@ export function ecsDeployer(ctx: EcsContext, inputs: EcsDeployInputs, plan: EcsR
         log('abort: this rollout started no ECS service deployment (none recorded); nothing to stop');
         return;
       }
-      if (await rolledBackByEcs(own)) return;
-      const status = (await ctx.ecs.describeServiceDeployments({ serviceDeploymentArns: [own] })).serviceDeployments?.[0]?.status;
-      if (status === 'SUCCESSFUL')
+      const sd = await describeServiceDeployment(ctx, own);
+      if (await rolledBackByEcs(own, sd)) return;
+      if (sd.status === 'SUCCESSFUL')
         throw new ServiceError(
           'Amazon ECS',
           `${own} had already completed (SUCCESSFUL): the new task definition serves all traffic, so there is nothing in flight to stop`,

@@ -92,8 +92,3 @@ export async function digestBuild(files: readonly LocalFile[]): Promise<BuildFil
   }
   return out;
 }
-
-/** scanBuild, then digestBuild. */
-export async function readBuild(sourceDir: string, opts: ClassifyOptions): Promise<BuildFile[]> {
-  return digestBuild(await scanBuild(sourceDir, opts));
-}

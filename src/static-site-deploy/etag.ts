@@ -76,7 +76,7 @@ export function parseETag(etag: string): { hex: string; parts: number } {
 }
 
 /** Whether the stored ETag (quoted or not, any case) is `ours`: the same bytes uploaded as we upload them. */
-export function sameETag(ours: string, remote: string): boolean {
+function sameETag(ours: string, remote: string): boolean {
   const r = parseETag(remote);
   return r.parts >= 0 && (r.parts === 0 ? r.hex : `${r.hex}-${r.parts}`) === ours;
 }
@@ -87,10 +87,11 @@ export function sameETag(ours: string, remote: string): boolean {
  * ours, 5/16/64 MiB and size/parts rounded up to a MiB, as aws-cli and most SDKs choose.
  */
 export async function sameContent(file: string, size: number, ours: string, remote: string): Promise<boolean> {
+  // Our own ETag is the common answer; only another uploader's part size needs the file read again.
+  if (sameETag(ours, remote)) return true;
   const r = parseETag(remote);
   if (r.parts < 0) return false;
-  if (r.parts === 0) return size < MULTIPART_THRESHOLD ? r.hex === ours : r.hex === (await partDigests(file, Number.MAX_SAFE_INTEGER))[0].toString('hex');
-  if (`${r.hex}-${r.parts}` === ours) return true;
+  if (r.parts === 0) return size >= MULTIPART_THRESHOLD && r.hex === (await partDigests(file, Number.MAX_SAFE_INTEGER))[0].toString('hex');
   const MiB = 1024 * 1024;
   const sizes = new Set([5 * MiB, 16 * MiB, 64 * MiB, Math.ceil(size / r.parts / MiB) * MiB].filter((p) => p !== PART_SIZE && Math.ceil(size / p) === r.parts));
   for (const p of sizes) if (multipartETag(await partDigests(file, p)) === `${r.hex}-${r.parts}`) return true;

@@ -3,7 +3,7 @@
  * which are skipped, which stored objects are deleted or kept, and the manifest after it.
  */
 import { PHASES, type Phase } from './classify';
-import { sameContent, sameETag } from './etag';
+import { sameContent } from './etag';
 import type { BuildFile } from './build-files';
 import { keptKeys, MANIFEST_NAME, manifestChanged, nextManifest, type BuildRecord, type DeployManifest } from './manifest';
 import type { StoredObject } from './s3';
@@ -42,9 +42,8 @@ export async function planDeploy(p: PlanInput): Promise<DeployPlan> {
   const lastHeaders = p.previous?.builds[0]?.objects ?? {};
   const decisions = await mapLimit(p.files, Math.max(4, p.concurrency), async (f) => {
     const stored = p.stored.get(p.prefix + f.key);
-    const candidate = stored !== undefined && stored.size === f.size && lastHeaders[f.key] === f.signature;
-    // Our own ETag is the common answer; only another uploader's part size needs the file read again.
-    const same = candidate && (sameETag(f.etag, stored.etag) || (await sameContent(f.file, f.size, f.etag, stored.etag)));
+    const same =
+      stored !== undefined && stored.size === f.size && lastHeaders[f.key] === f.signature && (await sameContent(f.file, f.size, f.etag, stored.etag));
     return { f, upload: !same, replaces: stored !== undefined };
   });
   const uploads: Record<Phase, BuildFile[]> = { hashed: [], other: [], entry: [] };

@@ -43,6 +43,7 @@ const S3 = 'Amazon S3';
 export async function createS3Store(bucket: string, region: string | undefined, concurrency: number): Promise<SiteStore> {
   const sdk = await import('@aws-sdk/client-s3');
   const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
+  const sockets = Math.max(50, concurrency + 2);
   const client: S3Client = new sdk.S3Client({
     ...(region ? { region } : {}),
     forcePathStyle: custom,
@@ -50,7 +51,7 @@ export async function createS3Store(bucket: string, region: string | undefined, 
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // The SDK's agents hold 50 sockets; concurrency may ask for up to 64 (plus a listing or the manifest).
-    requestHandler: { httpAgent: { maxSockets: Math.max(50, concurrency + 2) }, httpsAgent: { maxSockets: Math.max(50, concurrency + 2) } },
+    requestHandler: { httpAgent: { maxSockets: sockets }, httpsAgent: { maxSockets: sockets } },
   });
   const where = (key: string) => `s3://${bucket}/${key}`;
   return {

@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { localETag, parseETag, sameContent } from '../../src/static-site-deploy/etag';
-import { readBuild } from '../../src/static-site-deploy/build-files';
+import { digestBuild, scanBuild } from '../../src/static-site-deploy/build-files';
+
+const readBuild = async (dir: string, o: Parameters<typeof scanBuild>[1]) => digestBuild(await scanBuild(dir, o));
 import { MANIFEST_FORMAT, manifestChanged, nextManifest, parseManifest, type DeployManifest } from '../../src/static-site-deploy/manifest';
 import { planDeploy } from '../../src/static-site-deploy/plan';
 
